@@ -1,0 +1,1149 @@
+//! Realistic, deterministic demo data: the same seed and date give the same
+//! ledger on every machine.
+//!
+//! Customers are B2B and B2C across several SBI industries and pay according
+//! to a behaviour profile — punctual, slow but steady, chaotic, deteriorating,
+//! or defaulting — shifted by what is typical for their industry. About two
+//! years of invoices are generated up to the as-of date, with payments
+//! (some partial, some overpaid, some without an invoice number), and credit
+//! notes. Payments are posted with the same allocation rules as imports.
+//!
+//! The generator writes through a [`Sink`]: straight into the store, or into
+//! the canonical CSV files (for the import benchmark).
+
+use std::io::Write;
+
+use tegoed_core::allocation::{self, OpenItem, Target};
+use tegoed_core::customer::{Address, CustomerKind, Language};
+use tegoed_core::party::{Email, KvkNumber, SbiCode, VatNumber};
+use tegoed_core::{
+    AccountManager, AccountManagerId, Allocation, AllocationSource, Customer, CustomerId, Date,
+    Iban, Invoice, InvoiceId, Money, Payment, PaymentId, PaymentReference, PaymentSource,
+};
+use tegoed_formats::ledger_csv::{CUSTOMER_COLUMNS, CsvWriter, INVOICE_COLUMNS, PAYMENT_COLUMNS};
+use tegoed_store::{Store, Tx};
+
+use crate::error::Result;
+use crate::progress::Progress;
+use crate::rng::Rng;
+
+/// What to generate.
+#[derive(Clone, Copy, Debug)]
+pub struct DemoConfig {
+    pub customers: u32,
+    pub seed: u64,
+    /// The last day of history; nothing is dated after it.
+    pub as_of: Date,
+}
+
+impl DemoConfig {
+    pub const DEFAULT_CUSTOMERS: u32 = 2_000;
+    pub const DEFAULT_SEED: u64 = 2026;
+    /// Months of history before the as-of date.
+    const HISTORY_MONTHS: i32 = 24;
+}
+
+/// How a customer pays. The mix is what the credit team sees in practice:
+/// most pay, some pay late but always, a few are unpredictable, some get
+/// worse, and a handful stop paying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    Punctual,
+    SlowButSteady,
+    Chaotic,
+    Deteriorating,
+    Defaulter,
+}
+
+impl Behaviour {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Behaviour::Punctual => "punctual",
+            Behaviour::SlowButSteady => "slow-but-steady",
+            Behaviour::Chaotic => "chaotic",
+            Behaviour::Deteriorating => "deteriorating",
+            Behaviour::Defaulter => "defaulter",
+        }
+    }
+}
+
+/// Industry: SBI code, words for company names, and how late the industry
+/// typically pays (days) and how erratic it is.
+struct Industry {
+    sbi: &'static str,
+    trades: &'static [&'static str],
+    extra_days: f64,
+    spread: f64,
+    weight: u32,
+}
+
+const INDUSTRIES: &[Industry] = &[
+    Industry {
+        sbi: "4120",
+        trades: &["Bouwbedrijf", "Aannemersbedrijf", "Bouwgroep"],
+        extra_days: 9.0,
+        spread: 1.4,
+        weight: 12,
+    },
+    Industry {
+        sbi: "4321",
+        trades: &[
+            "Elektrotechniek",
+            "Installatietechniek",
+            "Installatiebedrijf",
+        ],
+        extra_days: 6.0,
+        spread: 1.2,
+        weight: 9,
+    },
+    Industry {
+        sbi: "4690",
+        trades: &["Groothandel", "Handelsonderneming", "Import & Export"],
+        extra_days: 3.0,
+        spread: 1.0,
+        weight: 12,
+    },
+    Industry {
+        sbi: "4711",
+        trades: &["Supermarkt", "Winkel", "Versmarkt"],
+        extra_days: 1.0,
+        spread: 0.8,
+        weight: 7,
+    },
+    Industry {
+        sbi: "5610",
+        trades: &["Restaurant", "Eetcafé", "Brasserie", "Hotel"],
+        extra_days: 6.0,
+        spread: 1.8,
+        weight: 9,
+    },
+    Industry {
+        sbi: "6201",
+        trades: &["Software", "IT Solutions", "Digital"],
+        extra_days: 0.0,
+        spread: 0.8,
+        weight: 9,
+    },
+    Industry {
+        sbi: "6920",
+        trades: &["Accountants", "Administratiekantoor", "Belastingadvies"],
+        extra_days: -1.0,
+        spread: 0.6,
+        weight: 6,
+    },
+    Industry {
+        sbi: "4941",
+        trades: &["Transport", "Logistiek", "Koeriersdienst"],
+        extra_days: 7.0,
+        spread: 1.3,
+        weight: 9,
+    },
+    Industry {
+        sbi: "8621",
+        trades: &["Huisartsenpraktijk", "Gezondheidscentrum", "Fysiotherapie"],
+        extra_days: 2.0,
+        spread: 0.7,
+        weight: 5,
+    },
+    Industry {
+        sbi: "2511",
+        trades: &["Metaalbewerking", "Constructiebedrijf", "Staalbouw"],
+        extra_days: 5.0,
+        spread: 1.0,
+        weight: 7,
+    },
+    Industry {
+        sbi: "7022",
+        trades: &["Consultancy", "Adviesgroep", "Management Partners"],
+        extra_days: 2.0,
+        spread: 1.0,
+        weight: 7,
+    },
+    Industry {
+        sbi: "8411",
+        trades: &["Gemeente", "Waterschap", "Omgevingsdienst"],
+        extra_days: 14.0,
+        spread: 0.5,
+        weight: 3,
+    },
+    Industry {
+        sbi: "0113",
+        trades: &["Kwekerij", "Tuinderij", "Agrarisch Bedrijf"],
+        extra_days: 4.0,
+        spread: 1.1,
+        weight: 5,
+    },
+];
+
+const SURNAMES: &[&str] = &[
+    "De Vries",
+    "Jansen",
+    "Van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "De Boer",
+    "Mulder",
+    "De Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "Van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "De Wit",
+    "Dijkstra",
+    "Smits",
+    "De Graaf",
+    "Van der Meer",
+    "Van der Linden",
+    "Kok",
+    "Jacobs",
+    "De Haan",
+    "Vermeulen",
+    "Van den Heuvel",
+    "Van der Veen",
+    "Van den Broek",
+    "De Bruijn",
+    "De Jong",
+    "Van Dijk",
+    "Janssen",
+    "Willems",
+    "Schouten",
+    "Hoekstra",
+    "Koster",
+    "Prins",
+    "Huisman",
+    "Kuipers",
+    "Van Beek",
+    "Postma",
+    "Verbeek",
+    "Van Vliet",
+];
+const FIRST_NAMES: &[&str] = &[
+    "Anna", "Bram", "Daan", "Emma", "Fleur", "Gijs", "Hanna", "Iris", "Jesse", "Julia", "Lars",
+    "Lotte", "Maarten", "Noor", "Pieter", "Roos", "Sanne", "Sem", "Tess", "Thijs", "Vera",
+    "Wouter", "Yara", "Zoë", "Ahmed", "Fatima", "Mohamed", "Priya", "Chen", "Ilse",
+];
+const STREETS: &[&str] = &[
+    "Hoofdstraat",
+    "Kerkstraat",
+    "Dorpsstraat",
+    "Stationsweg",
+    "Molenweg",
+    "Industrieweg",
+    "Schoolstraat",
+    "Nieuwstraat",
+    "Marktplein",
+    "Havenweg",
+    "Kanaalweg",
+    "Beatrixlaan",
+    "Julianastraat",
+    "Parallelweg",
+];
+const CITIES: &[(&str, &str)] = &[
+    ("1011", "Amsterdam"),
+    ("3011", "Rotterdam"),
+    ("2511", "Den Haag"),
+    ("3511", "Utrecht"),
+    ("5611", "Eindhoven"),
+    ("9711", "Groningen"),
+    ("5011", "Tilburg"),
+    ("1311", "Almere"),
+    ("4811", "Breda"),
+    ("6511", "Nijmegen"),
+    ("6811", "Arnhem"),
+    ("2011", "Haarlem"),
+    ("7511", "Enschede"),
+    ("8011", "Zwolle"),
+    ("3811", "Amersfoort"),
+    ("5211", "'s-Hertogenbosch"),
+    ("6211", "Maastricht"),
+    ("2311", "Leiden"),
+    ("7411", "Deventer"),
+    ("8911", "Leeuwarden"),
+];
+const BANKS: &[&str] = &[
+    "ABNA", "INGB", "RABO", "TRIO", "SNSB", "KNAB", "BUNQ", "ASNB",
+];
+const MANAGERS: &[&str] = &[
+    "Sanne de Boer",
+    "Mark Visser",
+    "Eva Jansen",
+    "Tim Hendriks",
+    "Laura Bakker",
+    "Joost Mulder",
+    "Nina Smit",
+    "Rick de Groot",
+    "Femke Dekker",
+    "Bas van Dijk",
+    "Ilse Kok",
+    "Koen Willems",
+];
+
+/// One invoice of a generated history, with how and when it gets paid.
+struct DemoInvoice {
+    invoice: Invoice,
+    payments: Vec<DemoPayment>,
+    credit_note: Option<Invoice>,
+    with_reference: bool,
+}
+
+struct DemoPayment {
+    date: Date,
+    amount: Money,
+    /// Whether the payer named the invoice.
+    named: bool,
+}
+
+/// Receives generated records.
+pub trait Sink {
+    fn account_manager(&mut self, manager: &AccountManager) -> Result<AccountManagerId>;
+    fn customer(
+        &mut self,
+        customer: &Customer,
+        manager: Option<&AccountManager>,
+    ) -> Result<CustomerId>;
+    fn invoice(&mut self, invoice: &Invoice, customer_number: &str) -> Result<InvoiceId>;
+    fn payment(
+        &mut self,
+        payment: &Payment,
+        customer_number: &str,
+        invoice_number: Option<&str>,
+    ) -> Result<PaymentId>;
+    /// Whether the sink wants allocations (a store does; CSV files do not:
+    /// the importer will make them).
+    fn wants_allocations(&self) -> bool;
+    fn allocation(&mut self, allocation: &Allocation) -> Result<()>;
+}
+
+/// Counts of what was generated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DemoCounts {
+    pub account_managers: u64,
+    pub customers: u64,
+    pub invoices: u64,
+    pub credit_notes: u64,
+    pub payments: u64,
+}
+
+/// One generated customer with their history.
+struct Generated {
+    customer: Customer,
+    manager: Option<usize>,
+    history: Vec<DemoInvoice>,
+}
+
+/// Generates the demo ledger into `sink`. Documents are numbered in date
+/// order (as an accounting package numbers them) and written in date order,
+/// like a real export.
+pub fn generate(
+    config: &DemoConfig,
+    sink: &mut dyn Sink,
+    progress: &dyn Progress,
+) -> Result<DemoCounts> {
+    let root = Rng::new(config.seed);
+    let mut counts = DemoCounts::default();
+    let n_managers = match config.customers {
+        0..=500 => 4,
+        501..=5_000 => 8,
+        _ => MANAGERS.len(),
+    };
+    let mut managers = Vec::new();
+    for name in &MANAGERS[..n_managers] {
+        let manager = AccountManager {
+            name: name.to_string(),
+            email: Email::parse(&format!(
+                "{}@tegoed-demo.example",
+                name.to_lowercase().replace(' ', ".")
+            ))
+            .ok(),
+        };
+        let id = sink.account_manager(&manager)?;
+        managers.push((id, manager));
+        counts.account_managers += 1;
+    }
+    let history_start = config.as_of.add_months(-DemoConfig::HISTORY_MONTHS);
+    let mut generated: Vec<Generated> = Vec::with_capacity(config.customers as usize);
+    for idx in 0..config.customers {
+        let mut rng = root.fork(u64::from(idx) + 1);
+        let (mut customer, profile) = make_customer(&mut rng, idx);
+        let manager = (customer.kind == CustomerKind::B2b || rng.chance(0.3))
+            .then(|| rng.range(0, managers.len() as i64 - 1) as usize);
+        customer.account_manager = manager.map(|m| managers[m].0);
+        let history = make_history(&mut rng, &customer, &profile, history_start, config.as_of);
+        generated.push(Generated {
+            customer,
+            manager,
+            history,
+        });
+    }
+    number_documents(&mut generated);
+
+    progress.start("customers", generated.len() as u64);
+    let mut customer_ids = Vec::with_capacity(generated.len());
+    for g in &generated {
+        let manager = g.manager.map(|m| &managers[m].1);
+        customer_ids.push(sink.customer(&g.customer, manager)?);
+        counts.customers += 1;
+        progress.advance(1);
+    }
+    progress.finish();
+    write_events(sink, &generated, &customer_ids, &mut counts, progress)?;
+    Ok(counts)
+}
+
+/// Numbers invoices and credit notes in issue-date order: invoices
+/// `YYYY-NNNNNNN`, credit notes `CN-YYYY-NNNNN`, with a betalingskenmerk on
+/// most invoices; credit notes then name their invoice by its number.
+fn number_documents(generated: &mut [Generated]) {
+    let mut order: Vec<(Date, u32, u32)> = Vec::new();
+    for (c, g) in generated.iter().enumerate() {
+        for (i, item) in g.history.iter().enumerate() {
+            order.push((item.invoice.issue_date, c as u32, i as u32));
+        }
+    }
+    order.sort_unstable();
+    for (seq, (date, c, i)) in order.iter().enumerate() {
+        let seq = seq as u64 + 1;
+        let item = &mut generated[*c as usize].history[*i as usize];
+        item.invoice.number = format!("{}-{seq:07}", date.year());
+        if item.with_reference {
+            item.invoice.payment_reference =
+                Some(PaymentReference::betalingskenmerk_for(seq * 10 + 7));
+        }
+        if let Some(cn) = &mut item.credit_note {
+            cn.credits_invoice = Some(item.invoice.number.clone());
+            cn.description = Some(format!("Creditnota bij factuur {}", item.invoice.number));
+        }
+    }
+    let mut credit_order: Vec<(Date, u32, u32)> = Vec::new();
+    for (c, g) in generated.iter().enumerate() {
+        for (i, item) in g.history.iter().enumerate() {
+            if let Some(cn) = &item.credit_note {
+                credit_order.push((cn.issue_date, c as u32, i as u32));
+            }
+        }
+    }
+    credit_order.sort_unstable();
+    for (seq, (date, c, i)) in credit_order.iter().enumerate() {
+        if let Some(cn) = &mut generated[*c as usize].history[*i as usize].credit_note {
+            cn.number = format!("CN-{}-{:05}", date.year(), seq + 1);
+        }
+    }
+}
+
+fn make_customer(rng: &mut Rng, idx: u32) -> (Customer, Profile) {
+    let number = format!("C{:06}", idx + 1);
+    let b2c = rng.chance(0.2);
+    let behaviour = *rng.weighted(&[
+        (46, Behaviour::Punctual),
+        (26, Behaviour::SlowButSteady),
+        (14, Behaviour::Chaotic),
+        (10, Behaviour::Deteriorating),
+        (4, Behaviour::Defaulter),
+    ]);
+    let surname = *rng.pick(SURNAMES);
+    let first = *rng.pick(FIRST_NAMES);
+    let (postal, city) = *rng.pick(CITIES);
+    let mut customer;
+    let industry;
+    if b2c {
+        industry = None;
+        customer = Customer::new(number, format!("{first} {surname}"));
+        customer.kind = CustomerKind::B2c;
+        customer.payment_terms_days = 14;
+        customer.email = Email::parse(&format!(
+            "{}.{}{}@mail.example",
+            first.to_lowercase(),
+            slug(surname),
+            idx % 100
+        ))
+        .ok();
+        customer.phone = Some(format!(
+            "+31 6 {:04} {:04}",
+            rng.range(1000, 9999),
+            rng.range(0, 9999)
+        ));
+    } else {
+        let weights: Vec<(u32, usize)> = INDUSTRIES
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| (ind.weight, i))
+            .collect();
+        let ind = &INDUSTRIES[*rng.weighted(&weights)];
+        industry = Some(ind);
+        let trade = *rng.pick(ind.trades);
+        let form = *rng.pick(&["B.V.", "B.V.", "", "V.O.F.", "& Zn."]);
+        let name = if rng.chance(0.5) {
+            format!("{trade} {surname} {form}")
+        } else {
+            format!("{surname} {trade} {form}")
+        };
+        customer = Customer::new(number, name.trim().to_string());
+        customer.industry = SbiCode::parse(ind.sbi).ok();
+        customer.payment_terms_days = *rng.weighted(&[(60, 30), (25, 14), (10, 60), (5, 45)]);
+        let domain = format!("{}-{}.example", slug(surname), slug(trade));
+        customer.email = Email::parse(&format!(
+            "{}@{domain}",
+            rng.pick(&["administratie", "crediteuren", "finance", "info"])
+        ))
+        .ok();
+        customer.phone = Some(format!(
+            "+31 {} {:03} {:04}",
+            rng.range(10, 79),
+            rng.range(100, 999),
+            rng.range(0, 9999)
+        ));
+        customer.kvk = KvkNumber::parse(&format!("{:08}", rng.range(10_000_000, 99_999_999))).ok();
+        customer.vat_number =
+            VatNumber::parse(&format!("NL{:09}B01", rng.range(100_000_000, 999_999_999))).ok();
+    }
+    customer.language = if rng.chance(0.9) {
+        Language::Nl
+    } else {
+        Language::En
+    };
+    customer.address = Address {
+        street: Some(format!("{} {}", rng.pick(STREETS), rng.range(1, 250))),
+        postal_code: Some(format!(
+            "{} {}{}",
+            postal,
+            char::from(b'A' + rng.range(0, 25) as u8),
+            char::from(b'A' + rng.range(0, 25) as u8)
+        )),
+        city: Some(city.to_string()),
+        country: "NL".to_string(),
+    };
+    let bban = format!(
+        "{}{:010}",
+        rng.pick(BANKS),
+        rng.range(100_000_000, 9_999_999_999)
+    );
+    if let Ok(iban) = Iban::from_bban("NL", &bban) {
+        customer.ibans.push(iban);
+    }
+    let base_amount: f64 = if b2c {
+        (4.0 + 1.0 * rng.normal()).exp().clamp(25.0, 2_500.0)
+    } else {
+        (7.0 + 1.1 * rng.normal()).exp().clamp(150.0, 60_000.0)
+    };
+    // Limits are set for businesses, roughly three months of invoices,
+    // rounded to a thousand; consumers have none.
+    if !b2c {
+        let limit = ((base_amount * 3.5 / 1_000.0).ceil() * 1_000.0) as i64;
+        customer.credit_limit = Some(Money::eur(limit.max(1_000) * 100));
+    }
+    (
+        customer,
+        Profile {
+            behaviour,
+            industry,
+            base_amount,
+        },
+    )
+}
+
+/// How a generated customer buys and pays.
+struct Profile {
+    behaviour: Behaviour,
+    industry: Option<&'static Industry>,
+    /// Typical invoice amount in euros.
+    base_amount: f64,
+}
+
+fn slug(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' => Some(c),
+            'é' | 'ë' => Some('e'),
+            ' ' | '-' => Some('-'),
+            _ => None,
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string()
+}
+
+/// Days after the due date this invoice gets paid, or `None` if never.
+fn lateness(
+    rng: &mut Rng,
+    behaviour: Behaviour,
+    industry: Option<&Industry>,
+    kind: CustomerKind,
+    due: Date,
+    turn: Date,
+) -> Option<i32> {
+    let (extra, spread) = industry.map_or((0.0, 1.0), |i| (i.extra_days, i.spread));
+    let days = match behaviour {
+        Behaviour::Punctual => {
+            if rng.chance(0.06) {
+                rng.range(5, 25) as f64
+            } else {
+                -2.0 + 3.0 * rng.normal()
+            }
+        }
+        Behaviour::SlowButSteady => 22.0 + 7.0 * spread * rng.normal(),
+        Behaviour::Chaotic => match rng.unit() {
+            u if u < 0.40 => 4.0 * rng.normal(),
+            u if u < 0.75 => rng.range(10, 45) as f64,
+            _ => rng.range(45, 150) as f64,
+        },
+        Behaviour::Deteriorating => {
+            if due < turn {
+                -1.0 + 4.0 * rng.normal()
+            } else {
+                let weeks = f64::from(turn.days_until(due)) / 7.0;
+                if weeks > 26.0 && rng.chance(0.35) {
+                    return None;
+                }
+                5.0 + 2.2 * weeks + 10.0 * rng.normal()
+            }
+        }
+        Behaviour::Defaulter => {
+            if due >= turn {
+                return None;
+            }
+            12.0 + 12.0 * rng.normal().abs()
+        }
+    };
+    let consumer_forgets = kind == CustomerKind::B2c && rng.chance(0.12);
+    let days = days
+        + extra * spread.max(0.5)
+        + if consumer_forgets {
+            rng.range(15, 60) as f64
+        } else {
+            0.0
+        };
+    Some(days.round().clamp(-14.0, 400.0) as i32)
+}
+
+fn make_history(
+    rng: &mut Rng,
+    customer: &Customer,
+    profile: &Profile,
+    history_start: Date,
+    as_of: Date,
+) -> Vec<DemoInvoice> {
+    let (behaviour, industry, base_amount) =
+        (profile.behaviour, profile.industry, profile.base_amount);
+    let window = history_start.days_until(as_of);
+    // Half the customers were already there; the others arrived later, some
+    // only in the last months ("new customers").
+    let start = if rng.chance(0.5) {
+        history_start.add_days(rng.range(0, 20) as i32)
+    } else {
+        history_start.add_days(rng.range(20, i64::from(window) - 10) as i32)
+    };
+    let b2c = customer.kind == CustomerKind::B2c;
+    let (step_days, jitter, max_count) = if b2c {
+        (rng.range(90, 240) as i32, 30, rng.range(1, 4) as usize)
+    } else {
+        *rng.weighted(&[
+            (35, (30, 3, usize::MAX)),
+            (5, (14, 2, usize::MAX)),
+            (35, (91, 10, usize::MAX)),
+            (25, (70, 35, usize::MAX)),
+        ])
+    };
+    // A deteriorating customer turns somewhere in the last 40–80% of the
+    // window; a defaulter stops paying in the last year.
+    let turn = match behaviour {
+        Behaviour::Deteriorating => {
+            as_of.add_days(-(rng.range(i64::from(window) / 5, i64::from(window) * 3 / 5) as i32))
+        }
+        Behaviour::Defaulter => as_of.add_days(-(rng.range(30, 240) as i32)),
+        _ => as_of.add_days(1),
+    };
+    let mut history = Vec::new();
+    let mut date = start;
+    while date <= as_of && history.len() < max_count {
+        let amount_minor = ((base_amount * (0.7 + 0.6 * rng.unit())) * 100.0).round() as i64;
+        let due = date.add_days(customer.payment_terms_days as i32);
+        let with_reference = rng.chance(0.7);
+        // Numbers, references and customer ids are filled in when written.
+        let invoice = Invoice {
+            number: String::new(),
+            customer: CustomerId(0),
+            issue_date: date,
+            due_date: due,
+            amount: Money::eur(amount_minor.max(1_000)),
+            payment_reference: None,
+            description: Some(if b2c {
+                format!("Bestelling {}", rng.range(10_000, 99_999))
+            } else {
+                format!("Levering en diensten {}", month_name(date.month()))
+            }),
+            credits_invoice: None,
+        };
+        let mut open = invoice.amount.minor;
+        // Some invoices get a credit note: a return, a price correction.
+        let credit_note = if rng.chance(0.03) {
+            let credit_date = date.add_days(rng.range(3, 20) as i32);
+            let share = if rng.chance(0.3) {
+                1.0
+            } else {
+                0.1 + 0.5 * rng.unit()
+            };
+            let credit_minor = ((invoice.amount.minor as f64) * share).round() as i64;
+            (credit_date <= as_of && credit_minor > 0).then(|| {
+                open -= credit_minor;
+                Invoice {
+                    number: String::new(),
+                    customer: CustomerId(0),
+                    issue_date: credit_date,
+                    due_date: credit_date,
+                    amount: Money::eur(-credit_minor),
+                    payment_reference: None,
+                    description: None,
+                    credits_invoice: None,
+                }
+            })
+        } else {
+            None
+        };
+        let mut payments = Vec::new();
+        if open > 0
+            && let Some(late) = lateness(rng, behaviour, industry, customer.kind, due, turn)
+        {
+            let pay_date = due.add_days(late).max(date.add_days(1));
+            let pay_date = match &credit_note {
+                Some(cn) => pay_date.max(cn.issue_date),
+                None => pay_date,
+            };
+            // Customers who pay in order may leave the invoice number out;
+            // the importer then applies the money oldest-first, as intended.
+            let in_order = matches!(behaviour, Behaviour::Punctual | Behaviour::SlowButSteady);
+            let named = !(in_order && rng.chance(0.15));
+            if rng.chance(0.05) && open > 2_000 {
+                // Paid in two parts.
+                let first = (open as f64 * (0.4 + 0.2 * rng.unit())).round() as i64;
+                payments.push(DemoPayment {
+                    date: pay_date,
+                    amount: Money::eur(first),
+                    named,
+                });
+                let second_date = pay_date.add_days(rng.range(10, 45) as i32);
+                payments.push(DemoPayment {
+                    date: second_date,
+                    amount: Money::eur(open - first),
+                    named,
+                });
+            } else if rng.chance(0.01) {
+                // Paid twice, or rounded up: the rest is credit.
+                let extra = if rng.chance(0.3) {
+                    open
+                } else {
+                    rng.range(1, 5_000)
+                };
+                payments.push(DemoPayment {
+                    date: pay_date,
+                    amount: Money::eur(open + extra),
+                    named: true,
+                });
+            } else {
+                payments.push(DemoPayment {
+                    date: pay_date,
+                    amount: Money::eur(open),
+                    named,
+                });
+            }
+            payments.retain(|p| p.date <= as_of);
+        }
+        history.push(DemoInvoice {
+            invoice,
+            payments,
+            credit_note,
+            with_reference,
+        });
+        date = date
+            .add_days(step_days + rng.range(-i64::from(jitter), i64::from(jitter)) as i32)
+            .max(date.add_days(7));
+    }
+    history
+}
+
+fn month_name(month: u32) -> &'static str {
+    [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ][(month as usize).saturating_sub(1).min(11)]
+}
+
+/// Writes all documents and payments in date order (invoices before credit
+/// notes before payments on the same day), posting credit notes and payments
+/// per customer with the core allocation rules.
+fn write_events(
+    sink: &mut dyn Sink,
+    generated: &[Generated],
+    customer_ids: &[CustomerId],
+    counts: &mut DemoCounts,
+    progress: &dyn Progress,
+) -> Result<()> {
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum Kind {
+        Invoice,
+        CreditNote,
+        Payment(u32),
+    }
+    let mut events: Vec<(Date, Kind, u32, u32)> = Vec::new();
+    for (c, g) in generated.iter().enumerate() {
+        for (i, item) in g.history.iter().enumerate() {
+            events.push((item.invoice.issue_date, Kind::Invoice, c as u32, i as u32));
+            if let Some(cn) = &item.credit_note {
+                events.push((cn.issue_date, Kind::CreditNote, c as u32, i as u32));
+            }
+            for (p, payment) in item.payments.iter().enumerate() {
+                events.push((payment.date, Kind::Payment(p as u32), c as u32, i as u32));
+            }
+        }
+    }
+    events.sort_unstable_by_key(|(date, kind, c, i)| {
+        let rank = match kind {
+            Kind::Invoice => 0,
+            Kind::CreditNote => 1,
+            Kind::Payment(_) => 2,
+        };
+        (*date, rank, *c, *i, *kind)
+    });
+    let mut ids: Vec<Vec<Option<InvoiceId>>> = generated
+        .iter()
+        .map(|g| vec![None; g.history.len()])
+        .collect();
+    let mut open: Vec<Vec<OpenItem>> = vec![Vec::new(); generated.len()];
+    let posting = sink.wants_allocations();
+    let mut payment_seq = 0u64;
+    progress.start("documents", events.len() as u64);
+    for (date, kind, c, i) in events {
+        let (c, i) = (c as usize, i as usize);
+        let g = &generated[c];
+        let customer = &g.customer;
+        let customer_id = customer_ids[c];
+        let item = &g.history[i];
+        let open = &mut open[c];
+        match kind {
+            Kind::Invoice => {
+                let invoice = Invoice {
+                    customer: customer_id,
+                    ..item.invoice.clone()
+                };
+                let id = sink.invoice(&invoice, &customer.number)?;
+                ids[c][i] = Some(id);
+                counts.invoices += 1;
+                open.push(OpenItem {
+                    invoice: id,
+                    issue_date: invoice.issue_date,
+                    due_date: invoice.due_date,
+                    open: invoice.amount,
+                });
+            }
+            Kind::CreditNote => {
+                let cn = item
+                    .credit_note
+                    .as_ref()
+                    .expect("event only for credit notes");
+                let cn = Invoice {
+                    customer: customer_id,
+                    ..cn.clone()
+                };
+                let cn_id = sink.invoice(&cn, &customer.number)?;
+                counts.credit_notes += 1;
+                if posting && let Some(target) = ids[c][i] {
+                    let plan =
+                        allocation::allocate(open, cn.amount.abs(), Target::Invoices(&[target]));
+                    allocation::apply(open, &plan);
+                    for (invoice, amount_minor) in plan.parts {
+                        sink.allocation(&Allocation {
+                            invoice,
+                            source: AllocationSource::CreditNote(cn_id),
+                            amount_minor,
+                            date,
+                        })?;
+                    }
+                }
+            }
+            Kind::Payment(p) => {
+                let demo = &item.payments[p as usize];
+                payment_seq += 1;
+                let invoice_id = ids[c][i].filter(|_| demo.named);
+                let payment = Payment {
+                    external_id: format!("PAY-{payment_seq:08}"),
+                    date: demo.date,
+                    amount: demo.amount,
+                    customer: Some(customer_id),
+                    invoice: invoice_id,
+                    reference: Some(if demo.named {
+                        item.invoice
+                            .payment_reference
+                            .as_ref()
+                            .map(|r| r.as_str().to_string())
+                            .unwrap_or_else(|| format!("Factuur {}", item.invoice.number))
+                    } else {
+                        format!("Betaling {}", customer.name)
+                    }),
+                    counterparty_iban: customer.ibans.first().cloned(),
+                    counterparty_name: Some(customer.name.clone()),
+                    source: PaymentSource::Csv,
+                };
+                let invoice_number = demo.named.then_some(item.invoice.number.as_str());
+                let payment_id = sink.payment(&payment, &customer.number, invoice_number)?;
+                counts.payments += 1;
+                if posting {
+                    let named: Vec<InvoiceId> = invoice_id.into_iter().collect();
+                    let target = if named.is_empty() {
+                        Target::OldestFirst
+                    } else {
+                        Target::Invoices(&named)
+                    };
+                    let plan = allocation::allocate(open, demo.amount, target);
+                    let dates: Vec<Date> = plan
+                        .parts
+                        .iter()
+                        .map(|(id, _)| {
+                            open.iter()
+                                .find(|o| o.invoice == *id)
+                                .map_or(date, |o| o.issue_date.max(date))
+                        })
+                        .collect();
+                    allocation::apply(open, &plan);
+                    for ((invoice, amount_minor), date) in plan.parts.into_iter().zip(dates) {
+                        sink.allocation(&Allocation {
+                            invoice,
+                            source: AllocationSource::Payment(payment_id),
+                            amount_minor,
+                            date,
+                        })?;
+                    }
+                }
+            }
+        }
+        progress.advance(1);
+    }
+    progress.finish();
+    Ok(())
+}
+
+/// Writes straight into a store, inside one transaction.
+pub struct StoreSink<'a> {
+    tx: Box<dyn Tx + 'a>,
+}
+
+impl<'a> StoreSink<'a> {
+    pub fn new(store: &'a dyn Store) -> Result<StoreSink<'a>> {
+        Ok(StoreSink { tx: store.write()? })
+    }
+
+    pub fn commit(self) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+}
+
+impl Sink for StoreSink<'_> {
+    fn account_manager(&mut self, manager: &AccountManager) -> Result<AccountManagerId> {
+        Ok(self.tx.insert_account_manager(manager)?)
+    }
+
+    fn customer(
+        &mut self,
+        customer: &Customer,
+        _manager: Option<&AccountManager>,
+    ) -> Result<CustomerId> {
+        Ok(self.tx.insert_customer(customer)?)
+    }
+
+    fn invoice(&mut self, invoice: &Invoice, _customer_number: &str) -> Result<InvoiceId> {
+        Ok(self.tx.insert_invoice(invoice)?)
+    }
+
+    fn payment(
+        &mut self,
+        payment: &Payment,
+        _customer: &str,
+        _invoice: Option<&str>,
+    ) -> Result<PaymentId> {
+        Ok(self.tx.insert_payment(payment)?)
+    }
+
+    fn wants_allocations(&self) -> bool {
+        true
+    }
+
+    fn allocation(&mut self, allocation: &Allocation) -> Result<()> {
+        Ok(self.tx.insert_allocation(allocation)?)
+    }
+}
+
+/// Writes the canonical CSV files `customers.csv`, `invoices.csv` and
+/// `payments.csv`.
+pub struct CsvSink<W: Write> {
+    customers: CsvWriter<W>,
+    invoices: CsvWriter<W>,
+    payments: CsvWriter<W>,
+    next_customer: i64,
+    next_invoice: i64,
+    next_payment: i64,
+}
+
+/// Required then optional columns: the header the writer uses.
+fn header(cols: (&'static [&'static str], &'static [&'static str])) -> Vec<&'static str> {
+    cols.0.iter().chain(cols.1).copied().collect()
+}
+
+impl<W: Write> CsvSink<W> {
+    pub fn new(customers: W, invoices: W, payments: W) -> std::io::Result<CsvSink<W>> {
+        Ok(CsvSink {
+            customers: CsvWriter::new(customers, &header(CUSTOMER_COLUMNS))?,
+            invoices: CsvWriter::new(invoices, &header(INVOICE_COLUMNS))?,
+            payments: CsvWriter::new(payments, &header(PAYMENT_COLUMNS))?,
+            next_customer: 0,
+            next_invoice: 0,
+            next_payment: 0,
+        })
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        self.customers.finish()?;
+        self.invoices.finish()?;
+        self.payments.finish()
+    }
+}
+
+fn io(e: std::io::Error) -> crate::error::AppError {
+    crate::error::AppError::Invalid(format!("cannot write the CSV files: {e}"))
+}
+
+impl<W: Write> Sink for CsvSink<W> {
+    fn account_manager(&mut self, _manager: &AccountManager) -> Result<AccountManagerId> {
+        // Account managers travel in the customers file, by e-mail.
+        Ok(AccountManagerId(0))
+    }
+
+    fn customer(&mut self, c: &Customer, manager: Option<&AccountManager>) -> Result<CustomerId> {
+        let opt = |v: Option<&str>| v.unwrap_or("").to_string();
+        let ibans: Vec<&str> = c.ibans.iter().map(Iban::as_str).collect();
+        self.customers
+            .row([
+                c.number.clone(),
+                c.name.clone(),
+                c.kind.as_str().to_string(),
+                opt(c.email.as_ref().map(|e| e.as_str())),
+                opt(c.phone.as_deref()),
+                c.language.as_str().to_string(),
+                opt(c.industry.as_ref().map(|s| s.as_str())),
+                opt(manager.and_then(|m| m.email.as_ref()).map(|e| e.as_str())),
+                c.credit_limit
+                    .map(|m| m.to_decimal_string())
+                    .unwrap_or_default(),
+                c.payment_terms_days.to_string(),
+                ibans.join("|"),
+                opt(c.kvk.as_ref().map(|k| k.as_str())),
+                opt(c.vat_number.as_ref().map(|v| v.as_str())),
+                opt(c.address.street.as_deref()),
+                opt(c.address.postal_code.as_deref()),
+                opt(c.address.city.as_deref()),
+                c.address.country.clone(),
+            ])
+            .map_err(io)?;
+        self.next_customer += 1;
+        Ok(CustomerId(self.next_customer))
+    }
+
+    fn invoice(&mut self, i: &Invoice, customer_number: &str) -> Result<InvoiceId> {
+        self.invoices
+            .row([
+                i.number.as_str(),
+                customer_number,
+                &i.issue_date.to_string(),
+                &i.amount.to_decimal_string(),
+                &i.due_date.to_string(),
+                i.amount.currency.code(),
+                i.payment_reference
+                    .as_ref()
+                    .map(|r| r.as_str())
+                    .unwrap_or(""),
+                i.description.as_deref().unwrap_or(""),
+                i.credits_invoice.as_deref().unwrap_or(""),
+            ])
+            .map_err(io)?;
+        self.next_invoice += 1;
+        Ok(InvoiceId(self.next_invoice))
+    }
+
+    fn payment(
+        &mut self,
+        p: &Payment,
+        customer_number: &str,
+        invoice_number: Option<&str>,
+    ) -> Result<PaymentId> {
+        self.next_payment += 1;
+        self.payments
+            .row([
+                p.external_id.as_str(),
+                &p.date.to_string(),
+                &p.amount.to_decimal_string(),
+                p.amount.currency.code(),
+                customer_number,
+                invoice_number.unwrap_or(""),
+                p.reference.as_deref().unwrap_or(""),
+                p.counterparty_iban
+                    .as_ref()
+                    .map(|i| i.as_str())
+                    .unwrap_or(""),
+                p.counterparty_name.as_deref().unwrap_or(""),
+            ])
+            .map_err(io)?;
+        Ok(PaymentId(self.next_payment))
+    }
+
+    fn wants_allocations(&self) -> bool {
+        false
+    }
+
+    fn allocation(&mut self, _allocation: &Allocation) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// What `fill` did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum DemoOutcome {
+    Generated(DemoCounts),
+    /// The database already held customers; nothing was added, so running
+    /// the demo twice never duplicates anything.
+    AlreadyFilled {
+        customers: u64,
+    },
+}
+
+/// Fills an empty store with demo data in one transaction: a crash halfway
+/// leaves the store empty, not half-filled.
+pub fn fill(
+    store: &dyn Store,
+    config: &DemoConfig,
+    progress: &dyn Progress,
+) -> Result<DemoOutcome> {
+    let mut sink = StoreSink::new(store)?;
+    let existing = sink.tx.customer_count()?;
+    if existing > 0 {
+        return Ok(DemoOutcome::AlreadyFilled {
+            customers: existing,
+        });
+    }
+    let counts = generate(config, &mut sink, progress)?;
+    sink.commit()?;
+    Ok(DemoOutcome::Generated(counts))
+}

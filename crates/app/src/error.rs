@@ -1,0 +1,48 @@
+//! The errors a use case can end in: bad input (named by file, line, column
+//! and value), something the user asked for that does not exist, or a store
+//! failure.
+
+use tegoed_formats::ledger_csv::CsvError;
+use tegoed_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A file that cannot be imported; nothing of it was saved.
+    #[error("{file}: {error}")]
+    Input { file: String, error: CsvError },
+    /// A customer, invoice or payment that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A request that cannot be carried out as asked.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AppError {
+    /// True for errors caused by the user's input (as opposed to the system).
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, AppError::Store(_))
+    }
+
+    pub(crate) fn row(
+        file: &str,
+        line: u64,
+        column: &str,
+        value: &str,
+        reason: impl Into<String>,
+    ) -> AppError {
+        AppError::Input {
+            file: file.to_string(),
+            error: CsvError {
+                line,
+                column: Some(column.to_string()),
+                value: Some(value.to_string()),
+                reason: reason.into(),
+            },
+        }
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

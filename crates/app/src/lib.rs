@@ -1,0 +1,19 @@
+//! Tegoed's use cases: load from the store, decide with the core, save.
+//!
+//! The CLI and the web app both call these functions; neither talks to the
+//! store or the core on its own for anything a user can do. Each use case
+//! takes the store, its inputs (bytes for files, never paths) and, where the
+//! date matters, the as-of date; none reads the clock.
+
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod managers;
+pub mod posting;
+pub mod progress;
+pub mod reports;
+pub mod rng;
+pub mod ser;
+
+pub use error::{AppError, Result};
+pub use progress::{Progress, Silent};

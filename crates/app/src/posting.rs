@@ -1,0 +1,149 @@
+//! Posting money to the ledger inside a transaction: payments and credit
+//! notes are split over open items by the core's allocation rules, and
+//! allocations are given back when an invoice shrinks or money is re-booked.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use tegoed_core::allocation::{self, AllocationPlan, OpenItem, Target};
+use tegoed_core::{Allocation, AllocationSource, CustomerId, Date, InvoiceId, Money};
+use tegoed_store::{Result, StoredAllocation, Tx};
+
+/// Open items per customer, loaded once and kept current while a batch of
+/// payments is posted, so a file of many payments does not query the same
+/// customer's invoices again for each one.
+#[derive(Default)]
+pub struct OpenItems {
+    by_customer: HashMap<CustomerId, Vec<OpenItem>>,
+}
+
+impl OpenItems {
+    pub fn get(&mut self, tx: &mut dyn Tx, customer: CustomerId) -> Result<&mut Vec<OpenItem>> {
+        Ok(match self.by_customer.entry(customer) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(tx.open_items(customer)?)
+            }
+        })
+    }
+
+    /// Forget a customer whose allocations changed behind the cache's back.
+    pub fn invalidate(&mut self, customer: CustomerId) {
+        self.by_customer.remove(&customer);
+    }
+}
+
+/// Allocates `amount` from `source` to the customer's open items and writes
+/// the allocations, dated `date` (or the invoice date, if later: money counts
+/// against an invoice from the day both exist).
+pub fn post(
+    tx: &mut dyn Tx,
+    open: &mut OpenItems,
+    customer: CustomerId,
+    source: AllocationSource,
+    amount: Money,
+    date: Date,
+    target: Target<'_>,
+) -> Result<AllocationPlan> {
+    match target {
+        Target::Invoices(named) if !open.by_customer.contains_key(&customer) => {
+            // Only the named invoices matter: fetch those, not the whole
+            // ledger of the customer.
+            let mut items = Vec::with_capacity(named.len());
+            for id in named {
+                if let Some(item) = tx.open_item(*id)?
+                    && !items.contains(&item)
+                {
+                    items.push(item);
+                }
+            }
+            write_plan(tx, &mut items, source, amount, date, target)
+        }
+        _ => {
+            let items = open.get(tx, customer)?;
+            write_plan(tx, items, source, amount, date, target)
+        }
+    }
+}
+
+fn write_plan(
+    tx: &mut dyn Tx,
+    items: &mut Vec<OpenItem>,
+    source: AllocationSource,
+    amount: Money,
+    date: Date,
+    target: Target<'_>,
+) -> Result<AllocationPlan> {
+    let plan = allocation::allocate(items, amount, target);
+    let dated: Vec<(InvoiceId, i64, Date)> = plan
+        .parts
+        .iter()
+        .map(|(invoice, amount_minor)| {
+            let issued = items
+                .iter()
+                .find(|i| i.invoice == *invoice)
+                .map(|i| i.issue_date);
+            (
+                *invoice,
+                *amount_minor,
+                issued.map_or(date, |issued| issued.max(date)),
+            )
+        })
+        .collect();
+    allocation::apply(items, &plan);
+    for (invoice, amount_minor, date) in dated {
+        tx.insert_allocation(&Allocation {
+            invoice,
+            source,
+            amount_minor,
+            date,
+        })?;
+    }
+    Ok(plan)
+}
+
+/// Removes every allocation made from `source` (a payment being re-booked),
+/// returning the money to the invoices it paid.
+pub fn unpost(tx: &mut dyn Tx, source: AllocationSource) -> Result<u64> {
+    let allocations = tx.allocations_from(source)?;
+    for stored in &allocations {
+        tx.delete_allocation(stored.row)?;
+    }
+    Ok(allocations.len() as u64)
+}
+
+/// After an invoice's amount changed to `new_amount_minor`: if more has been
+/// allocated to it than it now asks, the newest allocations give the excess
+/// back to their payments or credit notes.
+pub fn release_excess(tx: &mut dyn Tx, invoice: InvoiceId, new_amount_minor: i64) -> Result<u64> {
+    let allocations = tx.allocations_to(invoice)?;
+    shrink(tx, &allocations, new_amount_minor)
+}
+
+/// After a credit note's amount changed: if it has paid more than it now
+/// holds, its newest allocations shrink.
+pub fn release_credit_excess(
+    tx: &mut dyn Tx,
+    credit_note: InvoiceId,
+    new_abs_minor: i64,
+) -> Result<u64> {
+    let allocations = tx.allocations_from(AllocationSource::CreditNote(credit_note))?;
+    shrink(tx, &allocations, new_abs_minor)
+}
+
+/// Shrinks the newest of `allocations` until they sum to at most `limit`.
+fn shrink(tx: &mut dyn Tx, allocations: &[StoredAllocation], limit: i64) -> Result<u64> {
+    let pairs: Vec<(Date, i64)> = allocations
+        .iter()
+        .map(|a| (a.allocation.date, a.allocation.amount_minor))
+        .collect();
+    let changes = allocation::release_excess(&pairs, limit);
+    for (idx, new_amount) in &changes {
+        let row = allocations[*idx].row;
+        if *new_amount == 0 {
+            tx.delete_allocation(row)?;
+        } else {
+            tx.set_allocation_amount(row, *new_amount)?;
+        }
+    }
+    Ok(changes.len() as u64)
+}

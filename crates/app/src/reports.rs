@@ -1,0 +1,593 @@
+//! Reports over the ledger: aging, DSO, a customer's statement, the list of
+//! unallocated payments, and the short overview the demo prints.
+//!
+//! Every report is "as of" a date: documents issued and money received after
+//! it do not count, so a report for last month-end is the same whenever it is
+//! run.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tegoed_core::aging::{Bucket, BucketTotals};
+use tegoed_core::dso::{self, RevenuePeriod};
+use tegoed_core::{Currency, CustomerId, Date, Money};
+use tegoed_store::{CustomerBrief, LedgerRow, Store, Tx};
+
+use crate::error::{AppError, Result};
+use crate::ser;
+
+/// One aging bucket's amount and number of open items.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BucketLine {
+    pub bucket: &'static str,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+    pub count: u64,
+}
+
+fn bucket_lines(totals: &BucketTotals, currency: Currency) -> Vec<BucketLine> {
+    Bucket::ALL
+        .iter()
+        .map(|b| BucketLine {
+            bucket: b.key(),
+            amount: Money::new(totals.amounts[b.index()], currency),
+            count: totals.counts[b.index()],
+        })
+        .collect()
+}
+
+/// How to split an aging report into rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgingGroup {
+    Customer,
+    AccountManager,
+    Industry,
+}
+
+impl AgingGroup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgingGroup::Customer => "customer",
+            AgingGroup::AccountManager => "account-manager",
+            AgingGroup::Industry => "industry",
+        }
+    }
+}
+
+/// One row of a grouped aging report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AgingRow {
+    /// Customer number, account manager e-mail (or name), or SBI section letter.
+    pub key: String,
+    pub name: String,
+    pub buckets: Vec<BucketLine>,
+    #[serde(serialize_with = "ser::money")]
+    pub overdue: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub total: Money,
+}
+
+/// Open amounts per bucket of days overdue (ouderdomsanalyse).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AgingReport {
+    #[serde(serialize_with = "ser::date")]
+    pub as_of: Date,
+    #[serde(serialize_with = "ser::currency")]
+    pub currency: Currency,
+    pub buckets: Vec<BucketLine>,
+    #[serde(serialize_with = "ser::money")]
+    pub overdue: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub total: Money,
+    /// Open items in other currencies, left out of this report.
+    pub other_currency_items: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<AgingRow>>,
+}
+
+/// Looks customers up by id in the id-sorted directory.
+fn brief(directory: &[CustomerBrief], id: CustomerId) -> Option<&CustomerBrief> {
+    directory
+        .binary_search_by_key(&id, |c| c.id)
+        .ok()
+        .map(|idx| &directory[idx])
+}
+
+/// The aging report as of `as_of` for invoices in `currency`, optionally with
+/// a row per customer, account manager or industry (most owed first).
+pub fn aging(
+    store: &dyn Store,
+    as_of: Date,
+    currency: Currency,
+    by: Option<AgingGroup>,
+) -> Result<AgingReport> {
+    let mut tx = store.read()?;
+    let mut totals = BucketTotals::default();
+    let mut other_currency_items = 0u64;
+    let mut per_customer: HashMap<CustomerId, BucketTotals> = HashMap::new();
+    let group = by.is_some();
+    tx.scan_ledger(as_of, &mut |row: &LedgerRow| {
+        if row.open_minor <= 0 || row.amount_minor <= 0 {
+            return;
+        }
+        if row.currency != currency {
+            other_currency_items += 1;
+            return;
+        }
+        let days = row.due_date.days_until(as_of);
+        totals.add(days, row.open_minor);
+        if group {
+            per_customer
+                .entry(row.customer)
+                .or_default()
+                .add(days, row.open_minor);
+        }
+    })?;
+    let rows = match by {
+        None => None,
+        Some(group) => Some(group_rows(tx.as_mut(), group, per_customer, currency)?),
+    };
+    Ok(AgingReport {
+        as_of,
+        currency,
+        buckets: bucket_lines(&totals, currency),
+        overdue: Money::new(totals.overdue(), currency),
+        total: Money::new(totals.total(), currency),
+        other_currency_items,
+        by: by.map(AgingGroup::as_str),
+        rows,
+    })
+}
+
+fn group_rows(
+    tx: &mut dyn Tx,
+    group: AgingGroup,
+    per_customer: HashMap<CustomerId, BucketTotals>,
+    currency: Currency,
+) -> Result<Vec<AgingRow>> {
+    let directory = tx.customer_directory()?;
+    let managers: HashMap<_, _> = tx.account_managers()?.into_iter().collect();
+    let mut groups: HashMap<String, (String, BucketTotals)> = HashMap::new();
+    for (customer, buckets) in per_customer {
+        let Some(c) = brief(&directory, customer) else {
+            continue;
+        };
+        let (key, name) = match group {
+            AgingGroup::Customer => (c.number.clone(), c.name.clone()),
+            AgingGroup::AccountManager => {
+                match c.account_manager.and_then(|id| managers.get(&id)) {
+                    Some(m) => (
+                        m.email
+                            .as_ref()
+                            .map(|e| e.as_str().to_string())
+                            .unwrap_or_else(|| m.name.clone()),
+                        m.name.clone(),
+                    ),
+                    None => ("-".to_string(), "(no account manager)".to_string()),
+                }
+            }
+            AgingGroup::Industry => match c.industry.as_ref().and_then(|s| s.section()) {
+                Some(section) => (section.letter().to_string(), section.name("en").to_string()),
+                None => ("-".to_string(), "(no industry)".to_string()),
+            },
+        };
+        groups
+            .entry(key)
+            .or_insert_with(|| (name, BucketTotals::default()))
+            .1
+            .merge(&buckets);
+    }
+    let mut rows: Vec<AgingRow> = groups
+        .into_iter()
+        .map(|(key, (name, totals))| AgingRow {
+            key,
+            name,
+            buckets: bucket_lines(&totals, currency),
+            overdue: Money::new(totals.overdue(), currency),
+            total: Money::new(totals.total(), currency),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.total
+            .minor
+            .cmp(&a.total.minor)
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    Ok(rows)
+}
+
+/// DSO by the countback method.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CountbackDso {
+    #[serde(serialize_with = "ser::days")]
+    pub days: Option<f64>,
+    /// Months of revenue the receivables used up.
+    pub months_used: u32,
+    /// The receivables exceed all revenue in the 24 months looked at.
+    pub exceeds_history: bool,
+    pub method: &'static str,
+}
+
+/// DSO by the simple (average) method.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SimpleDso {
+    #[serde(serialize_with = "ser::days")]
+    pub days: Option<f64>,
+    pub period_days: u32,
+    #[serde(serialize_with = "ser::money")]
+    pub revenue: Money,
+    pub method: &'static str,
+}
+
+/// Days sales outstanding, by both methods.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DsoReport {
+    #[serde(serialize_with = "ser::date")]
+    pub as_of: Date,
+    #[serde(serialize_with = "ser::currency")]
+    pub currency: Currency,
+    /// Open invoices minus unused credit notes and unallocated payments.
+    #[serde(serialize_with = "ser::money")]
+    pub receivables: Money,
+    pub countback: CountbackDso,
+    pub simple: SimpleDso,
+}
+
+const COUNTBACK_MONTHS: u32 = 24;
+
+/// DSO as of `as_of` in `currency`; the simple method looks back `days` days.
+pub fn dso(store: &dyn Store, as_of: Date, currency: Currency, days: u32) -> Result<DsoReport> {
+    if days == 0 {
+        return Err(AppError::Invalid("--days must be at least 1".into()));
+    }
+    let mut tx = store.read()?;
+    let periods = dso::countback_periods(as_of, COUNTBACK_MONTHS);
+    let oldest = periods.last().map(|p| p.0).unwrap_or(as_of);
+    let simple_from = as_of.add_days(-(days as i32) + 1);
+    let mut revenue_by_month = vec![0i64; periods.len()];
+    let mut simple_revenue = 0i64;
+    let mut open_invoices = 0i64;
+    tx.scan_ledger(as_of, &mut |row: &LedgerRow| {
+        if row.currency != currency {
+            return;
+        }
+        if row.amount_minor > 0 && row.open_minor > 0 {
+            open_invoices += row.open_minor;
+        }
+        if row.issue_date >= simple_from {
+            simple_revenue += row.amount_minor;
+        }
+        if row.issue_date >= oldest {
+            // Months back from as_of's month.
+            let (ay, am, _) = as_of.ymd();
+            let (iy, im, _) = row.issue_date.ymd();
+            let back = ((ay - iy) * 12 + am as i32 - im as i32) as usize;
+            if back < revenue_by_month.len() {
+                revenue_by_month[back] += row.amount_minor;
+            }
+        }
+    })?;
+    let credit: i64 = tx
+        .credit_balances(as_of)?
+        .iter()
+        .filter(|b| b.currency == currency)
+        .map(|b| b.minor)
+        .sum();
+    let receivables = (open_invoices - credit).max(0);
+    let revenue_periods: Vec<RevenuePeriod> = periods
+        .iter()
+        .zip(&revenue_by_month)
+        .map(|((start, end), revenue)| RevenuePeriod {
+            start: *start,
+            end: *end,
+            revenue_minor: *revenue,
+        })
+        .collect();
+    let countback = dso::dso_countback(receivables, &revenue_periods);
+    let mut months_used = 0u32;
+    let mut left = receivables;
+    for period in &revenue_periods {
+        if left <= 0 {
+            break;
+        }
+        months_used += 1;
+        left -= period.revenue_minor.max(0);
+    }
+    let any_revenue = revenue_by_month.iter().any(|r| *r > 0);
+    Ok(DsoReport {
+        as_of,
+        currency,
+        receivables: Money::new(receivables, currency),
+        countback: CountbackDso {
+            days: any_revenue.then_some(countback.days),
+            months_used,
+            exceeds_history: countback.exceeds_history,
+            method: "countback: receivables are matched against revenue month by month, newest month first",
+        },
+        simple: SimpleDso {
+            days: dso::dso_simple(receivables, simple_revenue, days),
+            period_days: days,
+            revenue: Money::new(simple_revenue, currency),
+            method: "simple: receivables divided by revenue over the period, times the days in the period",
+        },
+    })
+}
+
+/// An open invoice on a customer's statement.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OpenItemLine {
+    pub invoice_number: String,
+    #[serde(serialize_with = "ser::date")]
+    pub issue_date: Date,
+    #[serde(serialize_with = "ser::date")]
+    pub due_date: Date,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub open_amount: Money,
+    pub days_overdue: i32,
+    #[serde(serialize_with = "ser::currency")]
+    pub currency: Currency,
+    pub payment_reference: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A credit note with credit left on it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CreditNoteLine {
+    pub invoice_number: String,
+    #[serde(serialize_with = "ser::date")]
+    pub issue_date: Date,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub unused: Money,
+    pub applies_to: Option<String>,
+}
+
+/// A part of a payment applied to an invoice.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AppliedLine {
+    pub invoice_number: String,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+}
+
+/// A payment on a customer's statement.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PaymentLine {
+    pub payment_id: String,
+    #[serde(serialize_with = "ser::date")]
+    pub date: Date,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub allocated: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub unallocated: Money,
+    pub applied_to: Vec<AppliedLine>,
+    pub reference: Option<String>,
+}
+
+/// A customer's statement: what is open, what was paid, what credit is left.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Statement {
+    pub customer_id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub email: Option<String>,
+    pub account_manager: Option<String>,
+    #[serde(serialize_with = "ser::opt_money")]
+    pub credit_limit: Option<Money>,
+    pub payment_terms_days: u32,
+    #[serde(serialize_with = "ser::date")]
+    pub as_of: Date,
+    #[serde(serialize_with = "ser::currency")]
+    pub currency: Currency,
+    pub open_items: Vec<OpenItemLine>,
+    pub credit_notes: Vec<CreditNoteLine>,
+    pub payments: Vec<PaymentLine>,
+    #[serde(serialize_with = "ser::money")]
+    pub total_open: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub overdue: Money,
+    /// Unallocated payments plus unused credit notes.
+    #[serde(serialize_with = "ser::money")]
+    pub unallocated_credit: Money,
+    /// What the customer owes on balance: open items minus credit.
+    #[serde(serialize_with = "ser::money")]
+    pub balance: Money,
+}
+
+/// The statement of customer `number` as of `as_of`. Totals are in the
+/// currency most of the customer's documents use.
+pub fn statement(store: &dyn Store, number: &str, as_of: Date) -> Result<Statement> {
+    let mut tx = store.read()?;
+    let stored = tx
+        .customer_by_number(number)?
+        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    let customer = stored.customer;
+    let documents = tx.customer_documents(stored.id, as_of)?;
+    let payments = tx.customer_payments(stored.id, as_of)?;
+    let mut currency_use: HashMap<Currency, usize> = HashMap::new();
+    for doc in &documents {
+        *currency_use.entry(doc.invoice.amount.currency).or_default() += 1;
+    }
+    let currency = currency_use
+        .into_iter()
+        .max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))
+        .map(|(c, _)| c)
+        .unwrap_or(Currency::EUR);
+    let account_manager = match customer.account_manager {
+        None => None,
+        Some(id) => tx
+            .account_managers()?
+            .into_iter()
+            .find(|(mid, _)| *mid == id)
+            .map(|(_, m)| m.name),
+    };
+    let mut open_items = Vec::new();
+    let mut credit_notes = Vec::new();
+    let (mut total_open, mut overdue, mut credit) = (0i64, 0i64, 0i64);
+    for doc in documents {
+        let invoice = doc.invoice;
+        let cur = invoice.amount.currency;
+        if invoice.amount.minor >= 0 && doc.open_minor > 0 {
+            let days_overdue = invoice.due_date.days_until(as_of);
+            if cur == currency {
+                total_open += doc.open_minor;
+                if days_overdue > 0 {
+                    overdue += doc.open_minor;
+                }
+            }
+            open_items.push(OpenItemLine {
+                invoice_number: invoice.number,
+                issue_date: invoice.issue_date,
+                due_date: invoice.due_date,
+                amount: invoice.amount,
+                open_amount: Money::new(doc.open_minor, cur),
+                days_overdue,
+                currency: cur,
+                payment_reference: invoice.payment_reference.map(|r| r.as_str().to_string()),
+                description: invoice.description,
+            });
+        } else if invoice.amount.minor < 0 && doc.open_minor < 0 {
+            if cur == currency {
+                credit += -doc.open_minor;
+            }
+            credit_notes.push(CreditNoteLine {
+                invoice_number: invoice.number,
+                issue_date: invoice.issue_date,
+                amount: invoice.amount,
+                unused: Money::new(-doc.open_minor, cur),
+                applies_to: invoice.credits_invoice,
+            });
+        }
+    }
+    let payment_lines: Vec<PaymentLine> = payments
+        .into_iter()
+        .map(|p| {
+            let cur = p.payment.amount.currency;
+            let left = p.payment.amount.minor - p.allocated_minor;
+            if cur == currency {
+                credit += left;
+            }
+            PaymentLine {
+                payment_id: p.payment.external_id,
+                date: p.payment.date,
+                amount: p.payment.amount,
+                allocated: Money::new(p.allocated_minor, cur),
+                unallocated: Money::new(left, cur),
+                applied_to: p
+                    .applied_to
+                    .into_iter()
+                    .map(|(invoice_number, amount)| AppliedLine {
+                        invoice_number,
+                        amount: Money::new(amount, cur),
+                    })
+                    .collect(),
+                reference: p.payment.reference,
+            }
+        })
+        .collect();
+    Ok(Statement {
+        customer_id: customer.number,
+        name: customer.name,
+        kind: customer.kind.as_str(),
+        email: customer.email.map(|e| e.as_str().to_string()),
+        account_manager,
+        credit_limit: customer.credit_limit,
+        payment_terms_days: customer.payment_terms_days,
+        as_of,
+        currency,
+        open_items,
+        credit_notes,
+        payments: payment_lines,
+        total_open: Money::new(total_open, currency),
+        overdue: Money::new(overdue, currency),
+        unallocated_credit: Money::new(credit, currency),
+        balance: Money::new(total_open - credit, currency),
+    })
+}
+
+/// A payment with money not applied to any invoice.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnallocatedLine {
+    pub payment_id: String,
+    #[serde(serialize_with = "ser::date")]
+    pub date: Date,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub unallocated: Money,
+    /// Customer number, when the payment is known to be from a customer.
+    pub customer_id: Option<String>,
+    pub reference: Option<String>,
+    pub counterparty_iban: Option<String>,
+    pub counterparty_name: Option<String>,
+}
+
+/// Payments (as of a date) with money not applied to any invoice: overpaid
+/// or not yet assigned to a customer.
+pub fn unallocated_payments(store: &dyn Store, as_of: Date) -> Result<Vec<UnallocatedLine>> {
+    let mut tx = store.read()?;
+    let directory = tx.customer_directory()?;
+    Ok(tx
+        .unallocated_payments(as_of)?
+        .into_iter()
+        .map(|(stored, left)| {
+            let payment = stored.payment;
+            UnallocatedLine {
+                payment_id: payment.external_id,
+                date: payment.date,
+                amount: payment.amount,
+                unallocated: Money::new(left, payment.amount.currency),
+                customer_id: payment
+                    .customer
+                    .and_then(|id| brief(&directory, id))
+                    .map(|c| c.number.clone()),
+                reference: payment.reference,
+                counterparty_iban: payment.counterparty_iban.map(|i| i.as_str().to_string()),
+                counterparty_name: payment.counterparty_name,
+            }
+        })
+        .collect())
+}
+
+/// The short overview printed after `demo`: how big the ledger is and how
+/// healthy.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Overview {
+    #[serde(serialize_with = "ser::date")]
+    pub as_of: Date,
+    pub customers: u64,
+    pub invoices: u64,
+    #[serde(serialize_with = "ser::money")]
+    pub open: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub overdue: Money,
+    #[serde(serialize_with = "ser::days")]
+    pub dso_countback: Option<f64>,
+    #[serde(serialize_with = "ser::days")]
+    pub dso_simple_90: Option<f64>,
+}
+
+pub fn overview(store: &dyn Store, as_of: Date) -> Result<Overview> {
+    let (customers, invoices) = {
+        let mut tx = store.read()?;
+        (tx.customer_count()?, tx.invoice_count()?)
+    };
+    let aging = aging(store, as_of, Currency::EUR, None)?;
+    let dso = dso(store, as_of, Currency::EUR, 90)?;
+    Ok(Overview {
+        as_of,
+        customers,
+        invoices,
+        open: aging.total,
+        overdue: aging.overdue,
+        dso_countback: dso.countback.days,
+        dso_simple_90: dso.simple.days,
+    })
+}

@@ -1,0 +1,126 @@
+//! Aging (ouderdomsanalyse): open amounts per bucket of days overdue.
+
+/// How far past its due date an open item is.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Bucket {
+    NotDue,
+    Days1To30,
+    Days31To60,
+    Days61To90,
+    Over90,
+}
+
+impl Bucket {
+    pub const ALL: [Bucket; 5] = [
+        Bucket::NotDue,
+        Bucket::Days1To30,
+        Bucket::Days31To60,
+        Bucket::Days61To90,
+        Bucket::Over90,
+    ];
+
+    /// The bucket for an item `days_overdue` days past due (0 or less: not due).
+    pub fn of(days_overdue: i32) -> Bucket {
+        match days_overdue {
+            i32::MIN..=0 => Bucket::NotDue,
+            1..=30 => Bucket::Days1To30,
+            31..=60 => Bucket::Days31To60,
+            61..=90 => Bucket::Days61To90,
+            _ => Bucket::Over90,
+        }
+    }
+
+    /// Stable key used in JSON and CSV output.
+    pub fn key(self) -> &'static str {
+        match self {
+            Bucket::NotDue => "not_due",
+            Bucket::Days1To30 => "1_30",
+            Bucket::Days31To60 => "31_60",
+            Bucket::Days61To90 => "61_90",
+            Bucket::Over90 => "over_90",
+        }
+    }
+
+    /// Column heading for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Bucket::NotDue => "not due",
+            Bucket::Days1To30 => "1-30",
+            Bucket::Days31To60 => "31-60",
+            Bucket::Days61To90 => "61-90",
+            Bucket::Over90 => ">90",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Open amounts and item counts per bucket.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct BucketTotals {
+    pub amounts: [i64; 5],
+    pub counts: [u64; 5],
+}
+
+impl BucketTotals {
+    pub fn add(&mut self, days_overdue: i32, open_minor: i64) {
+        let idx = Bucket::of(days_overdue).index();
+        self.amounts[idx] += open_minor;
+        self.counts[idx] += 1;
+    }
+
+    pub fn merge(&mut self, other: &BucketTotals) {
+        for idx in 0..5 {
+            self.amounts[idx] += other.amounts[idx];
+            self.counts[idx] += other.counts[idx];
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.amounts.iter().sum()
+    }
+
+    pub fn overdue(&self) -> i64 {
+        self.amounts[1..].iter().sum()
+    }
+
+    pub fn count(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_edges() {
+        let cases = [
+            (-5, Bucket::NotDue),
+            (0, Bucket::NotDue),
+            (1, Bucket::Days1To30),
+            (30, Bucket::Days1To30),
+            (31, Bucket::Days31To60),
+            (60, Bucket::Days31To60),
+            (61, Bucket::Days61To90),
+            (90, Bucket::Days61To90),
+            (91, Bucket::Over90),
+        ];
+        for (days, bucket) in cases {
+            assert_eq!(Bucket::of(days), bucket, "{days} days");
+        }
+    }
+
+    #[test]
+    fn totals() {
+        let mut totals = BucketTotals::default();
+        totals.add(0, 100);
+        totals.add(45, 250);
+        totals.add(200, 50);
+        assert_eq!(totals.total(), 400);
+        assert_eq!(totals.overdue(), 300);
+        assert_eq!(totals.counts, [1, 0, 1, 0, 1]);
+    }
+}

@@ -1,0 +1,402 @@
+//! Money as integer minor units with a currency; never a float.
+//!
+//! Amounts are read from text once, at the edge (CSV, bank files, the CLI),
+//! into [`Money`]; arithmetic is checked; they become text again only for
+//! output. Rates (interest, VAT, margins) are a different type, see
+//! [`crate::rate`].
+
+use std::fmt;
+
+/// An ISO 4217 currency code, such as `EUR`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const EUR: Currency = Currency(*b"EUR");
+
+    /// Reads a three-letter code (case-insensitive).
+    pub fn parse(text: &str) -> Result<Currency, MoneyError> {
+        let trimmed = text.trim();
+        let bytes = trimmed.as_bytes();
+        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
+            return Err(MoneyError::Currency(text.to_string()));
+        }
+        Ok(Currency([
+            bytes[0].to_ascii_uppercase(),
+            bytes[1].to_ascii_uppercase(),
+            bytes[2].to_ascii_uppercase(),
+        ]))
+    }
+
+    pub fn code(&self) -> &str {
+        // Only ASCII letters are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Number of decimals of the minor unit (ISO 4217), 2 for most currencies.
+    pub fn exponent(self) -> u32 {
+        match &self.0 {
+            b"JPY" | b"KRW" | b"ISK" | b"CLP" | b"VND" | b"XOF" | b"XAF" | b"UGX" | b"PYG" => 0,
+            b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" | b"LYD" | b"IQD" => 3,
+            _ => 2,
+        }
+    }
+
+    /// `€`, `$`, `£` for the common ones, else the code.
+    pub fn symbol(&self) -> &str {
+        match &self.0 {
+            b"EUR" => "€",
+            b"USD" => "$",
+            b"GBP" => "£",
+            _ => self.code(),
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why an amount or currency could not be read or computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyError {
+    Currency(String),
+    Amount { input: String, reason: &'static str },
+    CurrencyMismatch(Currency, Currency),
+    Overflow,
+}
+
+impl fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MoneyError::Currency(input) => {
+                write!(
+                    f,
+                    "invalid currency '{input}': expected a three-letter code such as EUR"
+                )
+            }
+            MoneyError::Amount { input, reason } => write!(f, "invalid amount '{input}': {reason}"),
+            MoneyError::CurrencyMismatch(a, b) => write!(f, "cannot combine {a} and {b} amounts"),
+            MoneyError::Overflow => f.write_str("amount too large"),
+        }
+    }
+}
+
+impl std::error::Error for MoneyError {}
+
+/// An amount in minor units (cents) of a currency.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    pub fn zero(currency: Currency) -> Money {
+        Money { minor: 0, currency }
+    }
+
+    pub fn eur(minor: i64) -> Money {
+        Money::new(minor, Currency::EUR)
+    }
+
+    /// Reads an amount in this currency; see [`parse_amount`] for the forms.
+    pub fn parse(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        Ok(Money::new(
+            parse_amount(text, currency.exponent())?,
+            currency,
+        ))
+    }
+
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(minor, self.currency))
+    }
+
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(minor, self.currency))
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.minor == 0
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.minor < 0
+    }
+
+    pub fn abs(self) -> Money {
+        Money::new(self.minor.abs(), self.currency)
+    }
+
+    /// The canonical decimal form, `1234.56` (no grouping, `.` as separator):
+    /// what JSON output and CSV export use.
+    pub fn to_decimal_string(self) -> String {
+        format_minor(self.minor, self.currency.exponent())
+    }
+
+    /// A human form with grouping, `€ 1,234.56`.
+    pub fn display(self) -> String {
+        format!(
+            "{} {}",
+            self.currency.symbol(),
+            format_grouped(self.minor, self.currency.exponent())
+        )
+    }
+
+    fn same_currency(self, other: Money) -> Result<(), MoneyError> {
+        if self.currency == other.currency {
+            Ok(())
+        } else {
+            Err(MoneyError::CurrencyMismatch(self.currency, other.currency))
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.to_decimal_string(), self.currency)
+    }
+}
+
+/// Formats minor units as a plain decimal: `-1234.50`.
+pub fn format_minor(minor: i64, exponent: u32) -> String {
+    if exponent == 0 {
+        return minor.to_string();
+    }
+    let scale = 10u64.pow(exponent);
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = exponent as usize
+    )
+}
+
+/// Formats minor units with thousands grouping: `-1,234.50`.
+pub fn format_grouped(minor: i64, exponent: u32) -> String {
+    let plain = format_minor(minor.abs(), exponent);
+    let (int_part, frac) = match plain.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (plain.clone(), None),
+    };
+    let mut grouped = String::with_capacity(int_part.len() + int_part.len() / 3 + 4);
+    for (idx, ch) in int_part.chars().enumerate() {
+        if idx > 0 && (int_part.len() - idx) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if minor < 0 { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// Reads an amount written the way accounting exports write them, into minor
+/// units with `exponent` decimals.
+///
+/// Accepted: `1234.56`, `1234,56`, `1.234,56`, `1,234.56`, `-12.5`, `+3`,
+/// `1 234,56`, `€ 12,50`. When both `.` and `,` occur, the last one is the
+/// decimal separator and the other groups thousands (in groups of three). When
+/// only one of them occurs once, it is the decimal separator; when one occurs
+/// several times, it groups thousands. An amount with more decimals than the
+/// currency has is an error, not a rounding.
+pub fn parse_amount(text: &str, exponent: u32) -> Result<i64, MoneyError> {
+    let err = |reason| MoneyError::Amount {
+        input: text.to_string(),
+        reason,
+    };
+    let mut s = text.trim();
+    for symbol in ["€", "EUR", "$", "£"] {
+        if let Some(rest) = s.strip_prefix(symbol) {
+            s = rest.trim_start();
+        }
+    }
+    let (negative, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    // Trailing minus, as some Dutch exports write it: "12,50-".
+    let (negative, s) = match s.strip_suffix('-') {
+        Some(rest) if !negative => (true, rest),
+        _ => (negative, s),
+    };
+    let s: String = s.chars().filter(|c| *c != ' ' && *c != '\u{a0}').collect();
+    if s.is_empty() {
+        return Err(err("expected a number"));
+    }
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+    {
+        return Err(err("expected digits with '.' or ',' as decimal separator"));
+    }
+    let dots = s.matches('.').count();
+    let commas = s.matches(',').count();
+    let decimal_sep = match (dots, commas) {
+        (0, 0) => None,
+        (1, 0) => Some('.'),
+        (0, 1) => Some(','),
+        (_, 0) | (0, _) => None, // several of one kind: thousands separators only
+        _ => {
+            let last_dot = s.rfind('.').unwrap_or(0);
+            let last_comma = s.rfind(',').unwrap_or(0);
+            Some(if last_dot > last_comma { '.' } else { ',' })
+        }
+    };
+    let (int_text, frac_text) = match decimal_sep {
+        Some(sep) => {
+            let idx = s.rfind(sep).unwrap_or(0);
+            (&s[..idx], &s[idx + 1..])
+        }
+        None => (s.as_str(), ""),
+    };
+    if frac_text.contains(['.', ',']) {
+        return Err(err("separators in the wrong places"));
+    }
+    // Thousands groups: every group after the first has exactly three digits.
+    let groups: Vec<&str> = int_text.split(['.', ',']).collect();
+    if groups.len() > 1 {
+        let group_sep_ok = groups[0].len() <= 3
+            && !groups[0].is_empty()
+            && groups[1..].iter().all(|g| g.len() == 3);
+        let one_kind = !(int_text.contains('.') && int_text.contains(','));
+        if !group_sep_ok || !one_kind {
+            return Err(err("thousands separators must group three digits"));
+        }
+    }
+    let int_digits: String = groups.concat();
+    if int_digits.is_empty() && frac_text.is_empty() {
+        return Err(err("expected a number"));
+    }
+    if frac_text.len() > exponent as usize {
+        return Err(err("more decimals than the currency has"));
+    }
+    let mut minor: i64 = 0;
+    for b in int_digits.bytes() {
+        minor = minor
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i64::from(b - b'0')))
+            .ok_or_else(|| err("too large"))?;
+    }
+    for _ in 0..exponent {
+        minor = minor.checked_mul(10).ok_or_else(|| err("too large"))?;
+    }
+    let mut frac_value: i64 = 0;
+    for b in frac_text.bytes() {
+        frac_value = frac_value * 10 + i64::from(b - b'0');
+    }
+    for _ in frac_text.len()..exponent as usize {
+        frac_value *= 10;
+    }
+    minor = minor
+        .checked_add(frac_value)
+        .ok_or_else(|| err("too large"))?;
+    Ok(if negative { -minor } else { minor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(input: &str, expected: Result<i64, &str>) {
+        let got = parse_amount(input, 2).map_err(|e| e.to_string());
+        match expected {
+            Ok(minor) => assert_eq!(got, Ok(minor), "input {input:?}"),
+            Err(fragment) => {
+                let message = got.expect_err(input);
+                assert!(message.contains(fragment), "{input:?}: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn amount_forms() {
+        check("1234.56", Ok(123_456));
+        check("1234,56", Ok(123_456));
+        check("1.234,56", Ok(123_456));
+        check("1,234.56", Ok(123_456));
+        check("1.234.567,8", Ok(123_456_780));
+        check("1,234,567", Ok(123_456_700));
+        check("-12.5", Ok(-1250));
+        check("12,50-", Ok(-1250));
+        check("+3", Ok(300));
+        check("€ 1 234,56", Ok(123_456));
+        check(" 0.07 ", Ok(7));
+        check(",5", Ok(50));
+        check("12.345", Err("more decimals"));
+        check("1.23.4", Err("three digits"));
+        check("12a", Err("expected digits"));
+        check("", Err("expected a number"));
+        check("-", Err("expected a number"));
+        check("1,234.567,89", Err("three digits"));
+        check("99999999999999999999", Err("too large"));
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(format_minor(-123_450, 2), "-1234.50");
+        assert_eq!(format_minor(5, 2), "0.05");
+        assert_eq!(format_minor(5, 0), "5");
+        assert_eq!(format_grouped(123_456_789, 2), "1,234,567.89");
+        assert_eq!(format_grouped(-99, 2), "-0.99");
+        assert_eq!(Money::eur(150_000).display(), "€ 1,500.00");
+        assert_eq!(Currency::parse("jpy").unwrap().exponent(), 0);
+        assert!(Currency::parse("EURO").is_err());
+    }
+
+    #[test]
+    fn checked_arithmetic() {
+        let usd = Currency::parse("USD").unwrap();
+        assert_eq!(
+            Money::eur(1).checked_add(Money::new(1, usd)),
+            Err(MoneyError::CurrencyMismatch(Currency::EUR, usd))
+        );
+        assert_eq!(
+            Money::eur(i64::MAX).checked_add(Money::eur(1)),
+            Err(MoneyError::Overflow)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn decimal_round_trip(minor in -1_000_000_000_000i64..1_000_000_000_000) {
+            prop_assert_eq!(parse_amount(&format_minor(minor, 2), 2), Ok(minor));
+            prop_assert_eq!(parse_amount(&format_grouped(minor, 2), 2), Ok(minor));
+            let dutch = format_grouped(minor, 2).replace(',', "_").replace('.', ",").replace('_', ".");
+            prop_assert_eq!(parse_amount(&dutch, 2), Ok(minor));
+        }
+
+        #[test]
+        fn never_panics(text in "\\PC{0,24}") {
+            let _ = parse_amount(&text, 2);
+        }
+    }
+}

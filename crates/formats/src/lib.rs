@@ -1,0 +1,9 @@
+//! Bytes in, domain values out.
+//!
+//! Each module reads one file format into values from `tegoed-core`, or
+//! writes one. Nothing here touches the file system or the database: callers
+//! hand over bytes and get back rows, warnings, or an error that says where
+//! the file is wrong. No input, however broken, makes a parser panic.
+
+pub mod ledger_csv;
+pub mod text;

@@ -1,0 +1,248 @@
+//! Persistence for Tegoed behind one interface.
+//!
+//! [`Store`] hands out transactions ([`Tx`]); everything the application
+//! reads or writes goes through a transaction, so a use case is all-or-nothing:
+//! an import that fails on row 9,000 leaves the database as it was. The
+//! SQLite backend ([`SqliteStore`]) is embedded and runs in WAL mode; a
+//! PostgreSQL backend implements the same traits and must pass the same
+//! [`contract`] story test.
+//!
+//! Row mapping stays in this crate: callers see `tegoed-core` types and the
+//! small record types below, never SQL rows.
+
+pub mod contract;
+mod sqlite;
+
+use tegoed_core::allocation::OpenItem;
+use tegoed_core::customer::CustomerKind;
+use tegoed_core::party::SbiCode;
+use tegoed_core::{
+    AccountManager, AccountManagerId, Allocation, AllocationSource, Currency, Customer, CustomerId,
+    Date, Iban, Invoice, InvoiceId, Payment, PaymentId,
+};
+
+pub use sqlite::SqliteStore;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database migration {version} ({name}) failed: {source}")]
+    Migration {
+        version: u32,
+        name: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "migration {version} ({name}) was changed after it was applied to this database; migrations must never be edited"
+    )]
+    MigrationChanged { version: u32, name: String },
+    #[error(
+        "this database has schema version {found}, newer than this Tegoed ({known}); upgrade Tegoed"
+    )]
+    TooNew { found: u32, known: u32 },
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A customer record with its id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredCustomer {
+    pub id: CustomerId,
+    pub customer: Customer,
+}
+
+/// The few customer facts reports and lookups need, cheap to load for all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerBrief {
+    pub id: CustomerId,
+    pub number: String,
+    pub name: String,
+    pub kind: CustomerKind,
+    pub account_manager: Option<AccountManagerId>,
+    pub industry: Option<SbiCode>,
+    pub payment_terms_days: u32,
+}
+
+/// An invoice or credit note with its id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredInvoice {
+    pub id: InvoiceId,
+    pub invoice: Invoice,
+}
+
+/// The key facts of an invoice, for lookups by number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvoiceRef {
+    pub id: InvoiceId,
+    pub customer: CustomerId,
+    pub currency: Currency,
+}
+
+/// A payment with its id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredPayment {
+    pub id: PaymentId,
+    pub payment: Payment,
+}
+
+/// An allocation with its row id (so it can be changed or removed).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StoredAllocation {
+    pub row: i64,
+    pub allocation: Allocation,
+}
+
+/// One document in a ledger scan, with what is open on it as of the scan
+/// date: positive for an invoice, negative for a credit note with credit left.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LedgerRow {
+    pub invoice: InvoiceId,
+    pub customer: CustomerId,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub amount_minor: i64,
+    pub open_minor: i64,
+    pub currency: Currency,
+}
+
+/// A document of one customer with its open amount as of a date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocumentState {
+    pub id: InvoiceId,
+    pub invoice: Invoice,
+    pub open_minor: i64,
+}
+
+/// A payment with the part of it allocated as of a date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaymentState {
+    pub id: PaymentId,
+    pub payment: Payment,
+    pub allocated_minor: i64,
+    /// Invoice numbers this payment was applied to, with the amounts.
+    pub applied_to: Vec<(String, i64)>,
+}
+
+/// Unallocated credit of one customer (or of nobody) in one currency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CreditBalance {
+    pub customer: Option<CustomerId>,
+    pub currency: Currency,
+    pub minor: i64,
+}
+
+/// Tables that can be bulk-loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkTable {
+    Invoice,
+    Payment,
+}
+
+/// A handle on the database that gives out transactions. Cheap to share
+/// between threads.
+pub trait Store: Send + Sync {
+    /// A read-only transaction: a consistent snapshot.
+    fn read(&self) -> Result<Box<dyn Tx + '_>>;
+    /// A read-write transaction; writers are serialized. Dropped without
+    /// [`Tx::commit`], it rolls back.
+    fn write(&self) -> Result<Box<dyn Tx + '_>>;
+}
+
+/// Everything the application can read and write, inside one transaction.
+pub trait Tx {
+    /// Makes the transaction's writes durable.
+    fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Announces many inserts into an empty `table`: its indexes are set
+    /// aside and rebuilt in one sorted pass by [`Tx::end_bulk_load`] (or at
+    /// commit), which is several times faster than growing them row by row.
+    /// Lookups on that table are not available until then. Does nothing when
+    /// the table is not empty.
+    fn begin_bulk_load(&mut self, table: BulkTable) -> Result<()>;
+    /// Rebuilds the indexes set aside by [`Tx::begin_bulk_load`].
+    fn end_bulk_load(&mut self) -> Result<()>;
+
+    // --- account managers ---
+    fn account_managers(&mut self) -> Result<Vec<(AccountManagerId, AccountManager)>>;
+    fn insert_account_manager(&mut self, manager: &AccountManager) -> Result<AccountManagerId>;
+    fn update_account_manager(
+        &mut self,
+        id: AccountManagerId,
+        manager: &AccountManager,
+    ) -> Result<()>;
+
+    // --- customers ---
+    fn customer_count(&mut self) -> Result<u64>;
+    fn customer_by_number(&mut self, number: &str) -> Result<Option<StoredCustomer>>;
+    fn customer(&mut self, id: CustomerId) -> Result<Option<StoredCustomer>>;
+    /// Number, name and reporting facts of every customer, by id.
+    fn customer_directory(&mut self) -> Result<Vec<CustomerBrief>>;
+    fn insert_customer(&mut self, customer: &Customer) -> Result<CustomerId>;
+    fn update_customer(&mut self, id: CustomerId, customer: &Customer) -> Result<()>;
+    /// Customers who pay from this IBAN.
+    fn customers_by_iban(&mut self, iban: &Iban) -> Result<Vec<CustomerId>>;
+
+    // --- invoices and credit notes ---
+    fn invoice_count(&mut self) -> Result<u64>;
+    fn invoice_by_number(&mut self, number: &str) -> Result<Option<StoredInvoice>>;
+    fn invoice(&mut self, id: InvoiceId) -> Result<Option<StoredInvoice>>;
+    /// Id, customer and currency of an invoice: what a payment naming it
+    /// needs, without loading the whole record.
+    fn invoice_ref(&mut self, number: &str) -> Result<Option<InvoiceRef>>;
+    fn insert_invoice(&mut self, invoice: &Invoice) -> Result<InvoiceId>;
+    fn update_invoice(&mut self, id: InvoiceId, invoice: &Invoice) -> Result<()>;
+    /// The customer's invoices with money open on them (all allocations
+    /// counted, whatever their date): what new money can be applied to.
+    fn open_items(&mut self, customer: CustomerId) -> Result<Vec<OpenItem>>;
+    /// One invoice with what is open on it (all allocations counted); `None`
+    /// when it does not exist or is a credit note.
+    fn open_item(&mut self, invoice: InvoiceId) -> Result<Option<OpenItem>>;
+    /// Credit left on a credit note (its absolute amount minus what it paid).
+    fn credit_note_remaining(&mut self, credit_note: InvoiceId) -> Result<i64>;
+    /// The customer's documents issued on or before `as_of`, with their open
+    /// amounts as of that date, oldest due date first.
+    fn customer_documents(
+        &mut self,
+        customer: CustomerId,
+        as_of: Date,
+    ) -> Result<Vec<DocumentState>>;
+    /// Visits every document issued on or before `as_of` with its open amount
+    /// as of that date (allocations dated after `as_of` do not count).
+    fn scan_ledger(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()>;
+
+    // --- payments ---
+    fn payment_count(&mut self) -> Result<u64>;
+    fn payment_by_external_id(&mut self, external_id: &str) -> Result<Option<StoredPayment>>;
+    fn payment(&mut self, id: PaymentId) -> Result<Option<StoredPayment>>;
+    fn insert_payment(&mut self, payment: &Payment) -> Result<PaymentId>;
+    fn update_payment(&mut self, id: PaymentId, payment: &Payment) -> Result<()>;
+    /// The customer's payments dated on or before `as_of`, newest first.
+    fn customer_payments(&mut self, customer: CustomerId, as_of: Date)
+    -> Result<Vec<PaymentState>>;
+    /// Payments dated on or before `as_of` with money not allocated, with
+    /// that amount; oldest first.
+    fn unallocated_payments(&mut self, as_of: Date) -> Result<Vec<(StoredPayment, i64)>>;
+    /// Unallocated payments plus unused credit notes per customer and
+    /// currency, as of a date.
+    fn credit_balances(&mut self, as_of: Date) -> Result<Vec<CreditBalance>>;
+
+    // --- allocations ---
+    fn insert_allocation(&mut self, allocation: &Allocation) -> Result<()>;
+    /// Allocations to an invoice.
+    fn allocations_to(&mut self, invoice: InvoiceId) -> Result<Vec<StoredAllocation>>;
+    /// Allocations made from a payment or a credit note.
+    fn allocations_from(&mut self, source: AllocationSource) -> Result<Vec<StoredAllocation>>;
+    fn set_allocation_amount(&mut self, row: i64, amount_minor: i64) -> Result<()>;
+    fn delete_allocation(&mut self, row: i64) -> Result<()>;
+}
