@@ -897,6 +897,8 @@ fn write_events(
                     counterparty_iban: customer.ibans.first().cloned(),
                     counterparty_name: Some(customer.name.clone()),
                     source: PaymentSource::Csv,
+                    end_to_end_id: None,
+                    bank_account: None,
                 };
                 let invoice_number = demo.named.then_some(item.invoice.number.as_str());
                 let payment_id = sink.payment(&payment, &customer.number, invoice_number)?;
@@ -1146,4 +1148,157 @@ pub fn fill(
     let counts = generate(config, &mut sink, progress)?;
     sink.commit()?;
     Ok(DemoOutcome::Generated(counts))
+}
+
+/// How a generated bank entry pays, for the matching benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PaymentStyle {
+    Reference,
+    InvoiceNumber,
+    IbanAmount,
+    NameOnly,
+    Unknown,
+}
+
+/// A bank statement (camt.053) paying open invoices of the ledger in
+/// `store` with a realistic mix: structured references, invoice numbers in
+/// the description (with prefixes and without leading zeros), a known IBAN
+/// with the exact amount, a customer's name from an unknown account, and
+/// payments nobody can place. Deterministic for a seed.
+pub fn statement(store: &dyn Store, as_of: Date, entries: u32, seed: u64) -> Result<String> {
+    use tegoed_formats::statement::{
+        BankEntry, Direction, EntryStatus, Statement, StatementFormat, TxDetail,
+    };
+    struct Open {
+        customer: CustomerId,
+        number: String,
+        reference: Option<String>,
+        open: Money,
+    }
+    let mut tx = store.read()?;
+    let mut open: Vec<Open> = Vec::new();
+    tx.scan_invoice_keys(&mut |row| {
+        if row.ledger.amount_minor > 0
+            && row.ledger.open_minor > 0
+            && row.ledger.issue_date <= as_of
+        {
+            open.push(Open {
+                customer: row.ledger.customer,
+                number: row.number.to_string(),
+                reference: row.payment_reference.map(str::to_string),
+                open: Money::new(row.ledger.open_minor, row.ledger.currency),
+            });
+        }
+    })?;
+    let mut ibans: std::collections::HashMap<CustomerId, String> = std::collections::HashMap::new();
+    for (iban, customer) in tx.all_customer_ibans()? {
+        ibans.entry(customer).or_insert(iban);
+    }
+    let names: std::collections::HashMap<CustomerId, String> = tx
+        .customer_directory()?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut rng = Rng::new(seed);
+    // Shuffle (Fisher–Yates) so each open invoice is paid at most once.
+    for i in (1..open.len()).rev() {
+        let j = rng.range(0, i as i64) as usize;
+        open.swap(i, j);
+    }
+    let mut next = open.into_iter();
+    let mut statement_entries = Vec::with_capacity(entries as usize);
+    for n in 0..entries {
+        let style = *rng.weighted(&[
+            (40, PaymentStyle::Reference),
+            (25, PaymentStyle::InvoiceNumber),
+            (20, PaymentStyle::IbanAmount),
+            (5, PaymentStyle::NameOnly),
+            (10, PaymentStyle::Unknown),
+        ]);
+        let mut detail = TxDetail::default();
+        let amount;
+        match (style, next.next()) {
+            (PaymentStyle::Unknown, _) | (_, None) => {
+                amount = Money::eur(rng.range(500, 250_000));
+                detail.counterparty_name =
+                    Some(format!("{} {}", rng.pick(FIRST_NAMES), rng.pick(SURNAMES)));
+                detail.counterparty_account = Iban::from_bban(
+                    "NL",
+                    &format!("{}{:010}", rng.pick(BANKS), rng.range(0, 9_999_999_999)),
+                )
+                .ok()
+                .map(|i| i.as_str().to_string());
+                detail.remittance = Some(format!("Bestelling {}", rng.range(1000, 99_999)));
+            }
+            (style, Some(invoice)) => {
+                amount = invoice.open;
+                let name = names.get(&invoice.customer).cloned();
+                let iban = ibans.get(&invoice.customer).cloned();
+                detail.counterparty_name = name;
+                detail.counterparty_account = iban;
+                match style {
+                    PaymentStyle::Reference if invoice.reference.is_some() => {
+                        detail.structured_reference = invoice.reference;
+                    }
+                    PaymentStyle::Reference | PaymentStyle::InvoiceNumber => {
+                        // Payers write numbers their own way.
+                        let digits = invoice.number.replace('-', "");
+                        let short = invoice
+                            .number
+                            .split_once('-')
+                            .map(|(y, s)| format!("{y}-{}", s.trim_start_matches('0')));
+                        detail.remittance = Some(match rng.range(0, 3) {
+                            0 => format!("Factuur {}", invoice.number),
+                            1 => format!("F{}", short.unwrap_or_else(|| invoice.number.clone())),
+                            2 => format!("inv {digits} dank u"),
+                            _ => format!("betaling factuurnr. {}", invoice.number),
+                        });
+                    }
+                    PaymentStyle::IbanAmount => {
+                        detail.remittance = Some("Betaling".into());
+                    }
+                    PaymentStyle::NameOnly | PaymentStyle::Unknown => {
+                        detail.counterparty_account = Iban::from_bban(
+                            "NL",
+                            &format!("{}{:010}", rng.pick(BANKS), rng.range(0, 9_999_999_999)),
+                        )
+                        .ok()
+                        .map(|i| i.as_str().to_string());
+                    }
+                }
+            }
+        }
+        detail.amount = Some(amount);
+        detail.end_to_end_id = Some(format!("E2E-{seed}-{n:07}"));
+        statement_entries.push(BankEntry {
+            line: 0,
+            booking_date: as_of,
+            value_date: Some(as_of),
+            direction: Direction::Credit,
+            reversal: false,
+            status: EntryStatus::Booked,
+            amount,
+            entry_ref: None,
+            servicer_ref: Some(format!("DEMO-{seed}-{n:07}")),
+            bank_code: None,
+            additional_info: None,
+            details: vec![detail],
+        });
+    }
+    let statement = Statement {
+        format: StatementFormat::Camt {
+            message: "053.001.02".into(),
+        },
+        id: Some(format!("DEMO-{as_of}")),
+        account: Some("NL02ABNA0123456789".into()),
+        account_name: Some("Tegoed demo".into()),
+        currency: Some(tegoed_core::Currency::EUR),
+        opening: None,
+        closing: None,
+        entries: statement_entries,
+    };
+    Ok(tegoed_formats::camt::write_statement(
+        &statement,
+        &format!("DEMO-{as_of}-{seed}"),
+    ))
 }

@@ -10,6 +10,15 @@ pub enum AppError {
     /// A file that cannot be imported; nothing of it was saved.
     #[error("{file}: {error}")]
     Input { file: String, error: CsvError },
+    /// A bank statement or e-invoice that cannot be read; nothing of it was
+    /// saved.
+    #[error("{file}: line {line}{}: {message}", element.as_ref().map(|e| format!(", {e}")).unwrap_or_default())]
+    File {
+        file: String,
+        line: u64,
+        element: Option<String>,
+        message: String,
+    },
     /// A customer, invoice or payment that does not exist.
     #[error("{0}")]
     NotFound(String),

@@ -264,8 +264,6 @@ pub fn import_invoices(
     if ledger_was_empty {
         tx.begin_bulk_load(BulkTable::Invoice)?;
     }
-    // (line, id, credit note, whether it is new and so has nothing allocated)
-    let mut credit_notes: Vec<(u64, InvoiceId, Invoice, bool)> = Vec::new();
     progress.start("invoices", ledger_csv::estimate_rows(bytes));
     let produce = |each: &mut dyn FnMut((u64, Invoice)) -> Result<(), Stop>| {
         ledger_csv::read_invoices(bytes, |row| -> Result<(), Stop> {
@@ -293,90 +291,170 @@ pub fn import_invoices(
             each((row.line, invoice))
         })
     };
+    let mut writer = InvoiceWriter::new(ledger_was_empty);
     let warnings = pipeline(produce, |(line, invoice)| -> Result<(), Stop> {
         summary.rows += 1;
-        let existing = if ledger_was_empty {
-            None
-        } else {
-            tx.invoice_by_number(&invoice.number)?
-        };
-        let (id, fresh) = match existing {
-            None => {
-                summary.inserted += 1;
-                (tx.insert_invoice(&invoice)?, true)
-            }
-            Some(stored) if stored.invoice == invoice => {
-                summary.unchanged += 1;
-                progress.advance(1);
-                return Ok(());
-            }
-            Some(stored) => {
-                summary.updated += 1;
-                summary.allocations +=
-                    release_for_update(tx.as_mut(), &stored.invoice, stored.id, &invoice)?;
-                tx.update_invoice(stored.id, &invoice)?;
-                (stored.id, false)
-            }
-        };
-        if invoice.is_credit_note() {
-            credit_notes.push((line, id, invoice, fresh));
-        }
+        writer.write(tx.as_mut(), line, invoice)?;
         progress.advance(1);
         Ok(())
     })
     .map_err(|stop| stop.into_app(file))?;
     summary.warnings = warnings;
     tx.end_bulk_load()?;
-    // Credit notes are applied after all invoices exist, so a credit note may
-    // name an invoice further down the same file.
-    let mut open = OpenItems::default();
-    for (line, id, credit_note, fresh) in credit_notes {
-        let remaining = if fresh {
-            -credit_note.amount.minor
-        } else {
-            tx.credit_note_remaining(id)?
-        };
-        if remaining <= 0 {
-            continue;
-        }
-        let target_id = match &credit_note.credits_invoice {
-            None => None,
-            Some(number) => {
-                let target = tx.invoice_by_number(number)?.ok_or_else(|| {
-                    AppError::row(file, line, "applies_to", number, "unknown invoice")
-                })?;
-                if target.invoice.customer != credit_note.customer {
-                    return Err(AppError::row(
-                        file,
-                        line,
-                        "applies_to",
-                        number,
-                        "that invoice belongs to another customer",
-                    ));
-                }
-                Some(target.id)
-            }
-        };
-        let named: Vec<InvoiceId> = target_id.into_iter().collect();
-        let target = if named.is_empty() {
-            Target::OldestFirst
-        } else {
-            Target::Invoices(&named)
-        };
-        let plan = posting::post(
-            tx.as_mut(),
-            &mut open,
-            credit_note.customer,
-            AllocationSource::CreditNote(id),
-            tegoed_core::Money::new(remaining, credit_note.amount.currency),
-            credit_note.issue_date,
-            target,
-        )?;
-        summary.allocations += plan.parts.len() as u64;
-    }
+    let counts = writer.finish(tx.as_mut(), &|line, number, reason| {
+        AppError::row(file, line, "applies_to", number, reason)
+    })?;
+    summary.inserted = counts.inserted;
+    summary.updated = counts.updated;
+    summary.unchanged = counts.unchanged;
+    summary.allocations = counts.allocations;
     tx.commit()?;
     progress.finish();
     Ok(summary)
+}
+
+/// What writing invoices did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WriteCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub allocations: u64,
+}
+
+/// Whether an invoice was new, changed, or the same as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// Writes invoices and credit notes keyed by number (insert, update or
+/// leave alone), then applies the credit notes once all invoices exist, so
+/// a credit note may name an invoice that comes later in the same batch.
+/// Shared by the CSV and the e-invoice imports.
+pub(crate) struct InvoiceWriter {
+    /// The ledger had no invoices: nothing to compare with, skip lookups.
+    ledger_was_empty: bool,
+    /// (line, id, credit note, whether it is new and so has nothing allocated)
+    credit_notes: Vec<(u64, InvoiceId, Invoice, bool)>,
+    counts: WriteCounts,
+}
+
+impl InvoiceWriter {
+    pub(crate) fn new(ledger_was_empty: bool) -> InvoiceWriter {
+        InvoiceWriter {
+            ledger_was_empty,
+            credit_notes: Vec::new(),
+            counts: WriteCounts::default(),
+        }
+    }
+
+    /// Inserts or updates `invoice`; `line` is where it came from.
+    pub(crate) fn write(
+        &mut self,
+        tx: &mut dyn Tx,
+        line: u64,
+        invoice: Invoice,
+    ) -> tegoed_store::Result<(InvoiceId, Outcome)> {
+        let existing = if self.ledger_was_empty {
+            None
+        } else {
+            tx.invoice_by_number(&invoice.number)?
+        };
+        let (id, outcome) = match existing {
+            None => {
+                self.counts.inserted += 1;
+                (tx.insert_invoice(&invoice)?, Outcome::Inserted)
+            }
+            Some(stored) if stored.invoice == invoice => {
+                self.counts.unchanged += 1;
+                return Ok((stored.id, Outcome::Unchanged));
+            }
+            Some(stored) => {
+                self.counts.updated += 1;
+                self.counts.allocations +=
+                    release_for_update(tx, &stored.invoice, stored.id, &invoice)?;
+                tx.update_invoice(stored.id, &invoice)?;
+                (stored.id, Outcome::Updated)
+            }
+        };
+        if invoice.is_credit_note() {
+            self.credit_notes
+                .push((line, id, invoice, outcome == Outcome::Inserted));
+        }
+        Ok((id, outcome))
+    }
+
+    /// Applies the credit notes written: to the invoice each names, else
+    /// oldest-first. `bad_target(line, number, reason)` makes the error for
+    /// a credit note that names an unknown invoice or another customer's.
+    pub(crate) fn finish(
+        mut self,
+        tx: &mut dyn Tx,
+        bad_target: &dyn Fn(u64, &str, &str) -> AppError,
+    ) -> Result<WriteCounts> {
+        let mut open = OpenItems::default();
+        for (line, id, credit_note, fresh) in std::mem::take(&mut self.credit_notes) {
+            let remaining = if fresh {
+                -credit_note.amount.minor
+            } else {
+                tx.credit_note_remaining(id)?
+            };
+            if remaining <= 0 {
+                continue;
+            }
+            let target_id = match &credit_note.credits_invoice {
+                None => None,
+                Some(number) => {
+                    let target = tx
+                        .invoice_by_number(number)?
+                        .ok_or_else(|| bad_target(line, number, "unknown invoice"))?;
+                    if target.invoice.customer != credit_note.customer {
+                        return Err(bad_target(
+                            line,
+                            number,
+                            "that invoice belongs to another customer",
+                        ));
+                    }
+                    Some(target.id)
+                }
+            };
+            let named: Vec<InvoiceId> = target_id.into_iter().collect();
+            let target = if named.is_empty() {
+                Target::OldestFirst
+            } else {
+                Target::Invoices(&named)
+            };
+            let plan = posting::post(
+                tx,
+                &mut open,
+                credit_note.customer,
+                AllocationSource::CreditNote(id),
+                tegoed_core::Money::new(remaining, credit_note.amount.currency),
+                credit_note.issue_date,
+                target,
+            )?;
+            self.counts.allocations += plan.parts.len() as u64;
+        }
+        Ok(self.counts)
+    }
+}
+
+/// Whether a payment row says nothing new about the stored payment. A
+/// customer or invoice the file leaves empty does not undo one a person
+/// assigned since (`tegoed payments assign` / `match`).
+fn unchanged_in_file(stored: &Payment, file: &Payment) -> bool {
+    let customer_same = file.customer.is_none() || file.customer == stored.customer;
+    let invoice_same = file.invoice.is_none() || file.invoice == stored.invoice;
+    customer_same
+        && invoice_same
+        && Payment {
+            customer: stored.customer,
+            invoice: stored.invoice,
+            ..file.clone()
+        } == *stored
 }
 
 /// Before `old` becomes `new`: gives back allocations the new version can no
@@ -491,6 +569,8 @@ pub fn import_payments(
             counterparty_iban: row.counterparty_iban,
             counterparty_name: row.counterparty_name,
             source: PaymentSource::Csv,
+            end_to_end_id: None,
+            bank_account: None,
         };
         let existing = if no_payments_yet {
             None
@@ -498,7 +578,7 @@ pub fn import_payments(
             tx.payment_by_external_id(&payment.external_id)?
         };
         let id = match existing {
-            Some(stored) if stored.payment == payment => {
+            Some(stored) if unchanged_in_file(&stored.payment, &payment) => {
                 summary.unchanged += 1;
                 progress.advance(1);
                 return Ok(());

@@ -5,13 +5,16 @@
 //! takes the store, its inputs (bytes for files, never paths) and, where the
 //! date matters, the as-of date; none reads the clock.
 
+pub mod bank;
 pub mod demo;
+pub mod einvoice;
 pub mod error;
 pub mod import;
 pub mod managers;
 pub mod posting;
 pub mod progress;
 pub mod reports;
+pub mod review;
 pub mod rng;
 pub mod ser;
 

@@ -56,16 +56,18 @@ pub fn post(
                     items.push(item);
                 }
             }
-            write_plan(tx, &mut items, source, amount, date, target)
+            post_to_items(tx, &mut items, source, amount, date, target)
         }
         _ => {
             let items = open.get(tx, customer)?;
-            write_plan(tx, items, source, amount, date, target)
+            post_to_items(tx, items, source, amount, date, target)
         }
     }
 }
 
-fn write_plan(
+/// Allocates `amount` from `source` over `items` (kept by the caller) and
+/// writes the allocations.
+pub fn post_to_items(
     tx: &mut dyn Tx,
     items: &mut Vec<OpenItem>,
     source: AllocationSource,

@@ -77,6 +77,13 @@ pub struct DemoArgs {
     /// instead of filling the database.
     #[arg(long, value_name = "DIR")]
     pub csv_dir: Option<PathBuf>,
+    /// Write a camt.053 statement paying open invoices of the database (a
+    /// realistic mix for the matching benchmark) instead of filling it.
+    #[arg(long, value_name = "FILE")]
+    pub statement: Option<PathBuf>,
+    /// Entries in the --statement file.
+    #[arg(long, default_value_t = 1_000)]
+    pub entries: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,6 +94,18 @@ pub enum ImportCommand {
     Invoices { file: PathBuf },
     /// Payments: payment_id, date, amount, customer_id, invoice_number, …
     Payments { file: PathBuf },
+    /// Bank statements (CAMT.053/052/054, MT940/MT942, or a ZIP of them):
+    /// books incoming payments and matches them to open invoices.
+    Statement {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// UBL e-invoices and credit notes (Peppol BIS 3, EN 16931, SI-UBL 2.0);
+    /// folders are read for *.xml files.
+    Ubl {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,6 +149,19 @@ pub enum ReportCommand {
 pub enum PaymentsCommand {
     /// Payments with money not applied to any invoice.
     Unallocated,
+    /// Bank payments waiting for a person, with suggestions.
+    Unmatched,
+    /// Apply a payment to invoices (in the order given); the rest is credit.
+    Match {
+        payment_id: String,
+        #[arg(required = true)]
+        invoice_numbers: Vec<String>,
+    },
+    /// Assign a payment to a customer; applied to their oldest open items.
+    Assign {
+        payment_id: String,
+        customer_id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -18,7 +18,7 @@ use clap::Parser;
 use serde::Serialize;
 use tegoed_app::demo::{self, DemoConfig, DemoOutcome};
 use tegoed_app::reports::{self, AgingGroup};
-use tegoed_app::{import, managers};
+use tegoed_app::{bank, einvoice, import, managers, review};
 use tegoed_core::aging::Bucket;
 use tegoed_core::{Currency, Date};
 use tegoed_store::SqliteStore;
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            if json {
+            if json && error.downcast_ref::<Reported>().is_none() {
                 let body = serde_json::json!({ "error": format!("{error:#}") });
                 println!("{body}");
             }
@@ -44,6 +44,19 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// A failure whose details were already printed (in the JSON result of a
+/// multi-file import): exit 1 without printing a second JSON document.
+#[derive(Debug)]
+struct Reported(String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
 
 /// What every command needs: the database, the date, the output mode.
 struct Ctx {
@@ -100,9 +113,26 @@ fn run(cli: Cli) -> Result<()> {
             ReportCommand::Aging { by, currency } => aging(&ctx, by, &currency),
             ReportCommand::Dso { days, currency } => dso(&ctx, days, &currency),
         },
-        Command::Payments {
-            command: PaymentsCommand::Unallocated,
-        } => unallocated(&ctx),
+        Command::Payments { command } => match command {
+            PaymentsCommand::Unallocated => unallocated(&ctx),
+            PaymentsCommand::Unmatched => unmatched(&ctx),
+            PaymentsCommand::Match {
+                payment_id,
+                invoice_numbers,
+            } => {
+                let store = ctx.open()?;
+                let outcome = review::match_payment(&store, &payment_id, &invoice_numbers)?;
+                print_decision(&ctx, &outcome)
+            }
+            PaymentsCommand::Assign {
+                payment_id,
+                customer_id,
+            } => {
+                let store = ctx.open()?;
+                let outcome = review::assign_payment(&store, &payment_id, &customer_id)?;
+                print_decision(&ctx, &outcome)
+            }
+        },
         Command::AccountManager { command } => account_managers(&ctx, command),
     }
 }
@@ -139,6 +169,20 @@ fn demo_cmd(ctx: &Ctx, args: args::DemoArgs) -> Result<()> {
         as_of: ctx.as_of,
     };
     let started = Instant::now();
+    if let Some(path) = args.statement {
+        let store = ctx.open()?;
+        let xml = demo::statement(&store, ctx.as_of, args.entries, args.seed)?;
+        std::fs::write(&path, xml).with_context(|| format!("cannot write {}", path.display()))?;
+        let out =
+            serde_json::json!({ "file": path.display().to_string(), "entries": args.entries });
+        return ctx.print(&out, |_| {
+            format!(
+                "Wrote a camt.053 statement with {} entries to {}.\n",
+                args.entries,
+                path.display()
+            )
+        });
+    }
     if let Some(dir) = args.csv_dir {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -247,6 +291,8 @@ fn import_cmd(ctx: &Ctx, what: ImportCommand) -> Result<()> {
         ImportCommand::Payments { file } => {
             (file, |s, f, b, p| import::import_payments(s, f, b, p))
         }
+        ImportCommand::Statement { files } => return import_statements(ctx, files),
+        ImportCommand::Ubl { paths } => return import_ubl(ctx, paths),
     };
     let bytes = read_file(path)?;
     let store = ctx.open()?;
@@ -540,4 +586,254 @@ fn account_managers(ctx: &Ctx, command: AccountManagerCommand) -> Result<()> {
             )
         }
     }
+}
+
+/// The outcome of one file in a multi-file import.
+#[derive(Serialize)]
+struct FileOutcome<T: Serialize> {
+    file: String,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// All files of a multi-file import: good ones are imported, bad ones
+/// listed; the command fails when any file failed.
+#[derive(Serialize)]
+struct MultiImport<T: Serialize> {
+    imported: u64,
+    failed: u64,
+    files: Vec<FileOutcome<T>>,
+}
+
+fn run_files<T: Serialize>(
+    ctx: &Ctx,
+    files: &[std::path::PathBuf],
+    mut one: impl FnMut(&str, &[u8]) -> tegoed_app::Result<T>,
+    describe: impl Fn(&T) -> String,
+) -> Result<()> {
+    let mut result = MultiImport {
+        imported: 0,
+        failed: 0,
+        files: Vec::new(),
+    };
+    for path in files {
+        let name = path.display().to_string();
+        let outcome = match std::fs::read(path) {
+            Err(e) => Err(format!("{name}: cannot read: {e}")),
+            Ok(bytes) => one(&name, &bytes).map_err(|e| e.to_string()),
+        };
+        match outcome {
+            Ok(summary) => {
+                result.imported += 1;
+                result.files.push(FileOutcome {
+                    file: name,
+                    ok: true,
+                    summary: Some(summary),
+                    error: None,
+                });
+            }
+            Err(error) => {
+                result.failed += 1;
+                result.files.push(FileOutcome {
+                    file: name,
+                    ok: false,
+                    summary: None,
+                    error: Some(error),
+                });
+            }
+        }
+    }
+    ctx.print(&result, |r| {
+        let mut text = String::new();
+        for f in &r.files {
+            match (&f.summary, &f.error) {
+                (Some(summary), _) => {
+                    text.push_str(&format!("imported {}: {}\n", f.file, describe(summary)))
+                }
+                (_, Some(error)) => text.push_str(&format!("FAILED   {error}\n")),
+                _ => {}
+            }
+        }
+        text.push_str(&format!("{} imported, {} failed.\n", r.imported, r.failed));
+        text
+    })?;
+    if result.failed > 0 {
+        let message = format!(
+            "{} of {} files could not be imported",
+            result.failed,
+            files.len()
+        );
+        return Err(Reported(message).into());
+    }
+    Ok(())
+}
+
+fn import_statements(ctx: &Ctx, files: &[std::path::PathBuf]) -> Result<()> {
+    let store = ctx.open()?;
+    let progress = ctx.progress();
+    run_files(
+        ctx,
+        files,
+        |name, bytes| bank::import_statement(&store, name, bytes, &progress),
+        |s| {
+            let mut text = format!(
+                "{} {}, {} transactions: {} payments booked ({} by reference, {} by invoice number, {} by IBAN and amount, {} already paid, {} to review), {} duplicates, {} debits left out",
+                s.statements,
+                s.format,
+                s.transactions,
+                s.payments,
+                s.matched_by_reference,
+                s.matched_by_invoice_number,
+                s.matched_by_iban_amount,
+                s.already_paid,
+                s.to_review,
+                s.duplicates,
+                s.debits_skipped
+            );
+            if s.refunds > 0 {
+                text.push_str(&format!(", {} refunds", s.refunds));
+            }
+            if s.reversals > 0 {
+                text.push_str(&format!(", {} returned payments", s.reversals));
+            }
+            if s.not_booked > 0 {
+                text.push_str(&format!(", {} not yet booked", s.not_booked));
+            }
+            for w in &s.warnings {
+                text.push_str(&format!("\n  warning: {w}"));
+            }
+            text
+        },
+    )
+}
+
+/// Files named, and the *.xml files in folders named.
+fn expand_paths(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot read the folder {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"))
+                })
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn import_ubl(ctx: &Ctx, paths: &[std::path::PathBuf]) -> Result<()> {
+    let store = ctx.open()?;
+    let files = expand_paths(paths)?;
+    run_files(
+        ctx,
+        &files,
+        |name, bytes| einvoice::import_ubl(&store, name, bytes),
+        |s| {
+            let mut text = format!(
+                "{} {} for {}{} ({}, {})",
+                s.kind.replace('_', " "),
+                s.invoice_number,
+                s.customer_id,
+                if s.customer_created {
+                    " (new customer)"
+                } else {
+                    ""
+                },
+                money(s.amount),
+                s.outcome
+            );
+            for w in &s.warnings {
+                text.push_str(&format!("\n  warning: {w}"));
+            }
+            text
+        },
+    )
+}
+
+fn unmatched(ctx: &Ctx) -> Result<()> {
+    let store = ctx.open()?;
+    let lines = review::unmatched(&store)?;
+    ctx.print(&lines, |lines| {
+        if lines.is_empty() {
+            return "Nothing to review: every bank payment is matched.\n".to_string();
+        }
+        let mut text = format!("{} payments to review\n\n", lines.len());
+        for l in lines {
+            text.push_str(&format!(
+                "{}  {}  {} (open {})  from {} {}\n",
+                l.payment_id,
+                l.date,
+                money(l.amount),
+                money(l.unallocated),
+                l.counterparty_name.as_deref().unwrap_or("(no name)"),
+                l.counterparty_iban.as_deref().unwrap_or("")
+            ));
+            if let Some(customer) = &l.customer_id {
+                text.push_str(&format!("    customer: {customer}\n"));
+            }
+            if let Some(reference) = &l.reference {
+                text.push_str(&format!("    reference: {reference}\n"));
+            }
+            if let Some(note) = &l.note {
+                text.push_str(&format!("    why: {note}\n"));
+            }
+            match &l.suggestion {
+                Some(s) => {
+                    let invoices: Vec<String> = s
+                        .allocations
+                        .iter()
+                        .map(|a| format!("{} {}", a.invoice_number, money(a.amount)))
+                        .collect();
+                    text.push_str(&format!(
+                        "    suggestion: {} {} ({}% sure){}\n    → tegoed payments assign {} {}\n",
+                        s.customer_id,
+                        s.name,
+                        s.confidence,
+                        if invoices.is_empty() { String::new() } else { format!(": {}", invoices.join(", ")) },
+                        l.payment_id,
+                        s.customer_id
+                    ));
+                }
+                None => text.push_str(&format!(
+                    "    → tegoed payments match {} INVOICE_NUMBER…  or  tegoed payments assign {} CUSTOMER_ID\n",
+                    l.payment_id, l.payment_id
+                )),
+            }
+        }
+        text
+    })
+}
+
+fn print_decision(ctx: &Ctx, outcome: &review::DecisionOutcome) -> Result<()> {
+    ctx.print(outcome, |o| {
+        let mut text = format!("Payment {} is now {}'s.", o.payment_id, o.customer_id);
+        if o.applied.is_empty() {
+            text.push_str(" Nothing was open to apply it to.");
+        } else {
+            let parts: Vec<String> = o
+                .applied
+                .iter()
+                .map(|a| format!("{} {}", a.invoice_number, money(a.amount)))
+                .collect();
+            text.push_str(&format!(" Applied to {}.", parts.join(", ")));
+        }
+        if o.credit.minor != 0 {
+            text.push_str(&format!(" Credit left: {}.", money(o.credit)));
+        }
+        if let Some(iban) = &o.learned_iban {
+            text.push_str(&format!(" Remembered {iban} for this customer."));
+        }
+        text.push('\n');
+        text
+    })
 }

@@ -76,6 +76,24 @@ pub struct Payment {
     pub counterparty_iban: Option<Iban>,
     pub counterparty_name: Option<String>,
     pub source: PaymentSource,
+    /// The payer's end-to-end id (bank files), to find the payment a
+    /// returned direct debit undoes.
+    pub end_to_end_id: Option<String>,
+    /// Our own account the money arrived on (bank files).
+    pub bank_account: Option<String>,
+}
+
+/// What matching decided about a payment, and whether a person must look.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct MatchInfo {
+    pub rule: Option<crate::matching::MatchRule>,
+    /// 0–100.
+    pub confidence: u8,
+    pub needs_review: bool,
+    pub suggested_customer: Option<CustomerId>,
+    pub note: Option<String>,
+    /// For a reversal: the payment it undoes.
+    pub reverses: Option<PaymentId>,
 }
 
 /// What money an allocation moves onto an invoice.

@@ -5,5 +5,12 @@
 //! hand over bytes and get back rows, warnings, or an error that says where
 //! the file is wrong. No input, however broken, makes a parser panic.
 
+pub mod camt;
+pub mod corpus;
 pub mod ledger_csv;
+pub mod mt940;
+pub mod statement;
 pub mod text;
+pub mod ubl;
+pub mod xml;
+pub mod zip;

@@ -12,7 +12,10 @@ use tegoed_core::{
     Payment, PaymentReference, PaymentSource,
 };
 
-use crate::Store;
+use tegoed_core::MatchInfo;
+use tegoed_core::matching::MatchRule;
+
+use crate::{BulkTable, CustomerKey, StatementImportRecord, Store};
 
 fn d(text: &str) -> Date {
     Date::parse_iso(text).expect("valid test date")
@@ -121,6 +124,8 @@ pub fn story(store: &dyn Store) {
         counterparty_iban: Some(customer.ibans[0].clone()),
         counterparty_name: Some("De Vries".into()),
         source: PaymentSource::Csv,
+        end_to_end_id: None,
+        bank_account: None,
     };
     let payment_id = tx.insert_payment(&payment).unwrap();
     assert_eq!(
@@ -218,4 +223,119 @@ pub fn story(store: &dyn Store) {
         balances[0].minor, 9_000,
         "payment fully unallocated after the delete"
     );
+    assert_eq!(
+        tx.customer_credit(customer_id, Currency::EUR).unwrap(),
+        9_000
+    );
+    drop(tx);
+
+    bank_matching_story(store, customer_id, payment_id);
+}
+
+/// What statement matching and e-invoices need from a store.
+fn bank_matching_story(
+    store: &dyn Store,
+    customer_id: tegoed_core::CustomerId,
+    payment_id: tegoed_core::PaymentId,
+) {
+    let mut tx = store.write().unwrap();
+    // IBANs learned from a person's decision survive a customer update.
+    let learned = Iban::parse("NL20INGB0001234567").unwrap();
+    assert!(tx.learn_iban(customer_id, &learned).unwrap());
+    assert!(
+        !tx.learn_iban(customer_id, &learned).unwrap(),
+        "learning twice is a no-op"
+    );
+    let stored = tx.customer(customer_id).unwrap().unwrap();
+    tx.update_customer(customer_id, &stored.customer).unwrap();
+    assert_eq!(tx.customers_by_iban(&learned).unwrap(), vec![customer_id]);
+    assert!(
+        tx.all_customer_ibans()
+            .unwrap()
+            .contains(&(learned.as_str().to_string(), customer_id))
+    );
+
+    // Customers by KvK, VAT and Peppol endpoint.
+    assert_eq!(
+        tx.find_customer(CustomerKey::Kvk("12345678"))
+            .unwrap()
+            .unwrap()
+            .id,
+        customer_id
+    );
+    assert!(
+        tx.find_customer(CustomerKey::Vat("NL000000000B00"))
+            .unwrap()
+            .is_none()
+    );
+    tx.set_customer_peppol(customer_id, "0106:12345678")
+        .unwrap();
+    assert_eq!(
+        tx.find_customer(CustomerKey::Peppol("0106:12345678"))
+            .unwrap()
+            .unwrap()
+            .id,
+        customer_id
+    );
+
+    // Match information round-trips; the review queue lists what needs a person.
+    let info = MatchInfo {
+        rule: Some(MatchRule::Reference),
+        confidence: 90,
+        needs_review: true,
+        suggested_customer: Some(customer_id),
+        note: Some("check this".into()),
+        reverses: None,
+    };
+    tx.set_payment_match(payment_id, &info).unwrap();
+    assert_eq!(tx.payment_match(payment_id).unwrap(), info);
+    let queue = tx.review_queue().unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].payment.id, payment_id);
+    assert_eq!(queue[0].unallocated_minor, 9_000);
+
+    let mut bank = tx.payment(payment_id).unwrap().unwrap().payment;
+    bank.end_to_end_id = Some("E2E-1".into());
+    bank.bank_account = Some("NL91ABNA0417164300".into());
+    tx.update_payment(payment_id, &bank).unwrap();
+    assert_eq!(tx.payments_by_end_to_end("E2E-1").unwrap()[0].payment, bank);
+
+    // The matcher's scan sees numbers, references and open amounts.
+    let mut keys = Vec::new();
+    tx.scan_invoice_keys(&mut |row| {
+        keys.push((
+            row.number.to_string(),
+            row.payment_reference.map(str::to_string),
+            row.ledger.open_minor,
+        ))
+    })
+    .unwrap();
+    assert_eq!(keys.len(), 3);
+    assert_eq!(keys[0].0, "F-1");
+    assert!(keys[0].1.is_some(), "F-1 has a payment reference");
+    assert_eq!(
+        keys[0].2, 10_000,
+        "F-1 open again after its allocation was deleted"
+    );
+
+    tx.record_statement_import(&StatementImportRecord {
+        file_name: "day.xml".into(),
+        file_hash: "00".into(),
+        format: "camt.053.001.02".into(),
+        accounts: "NL91ABNA0417164300".into(),
+        statements: 1,
+        entries: 1,
+        booked: 1,
+        duplicates: 0,
+        debits: 0,
+    })
+    .unwrap();
+    tx.commit().unwrap();
+
+    // A bulk load sets indexes aside and rebuilds them; lookups work after.
+    let mut tx = store.write().unwrap();
+    tx.begin_bulk_load(BulkTable::Payment).unwrap();
+    tx.end_bulk_load().unwrap();
+    assert!(tx.payment_by_external_id("P-1").unwrap().is_some());
+    tx.commit().unwrap();
 }

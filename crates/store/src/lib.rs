@@ -18,7 +18,7 @@ use tegoed_core::customer::CustomerKind;
 use tegoed_core::party::SbiCode;
 use tegoed_core::{
     AccountManager, AccountManagerId, Allocation, AllocationSource, Currency, Customer, CustomerId,
-    Date, Iban, Invoice, InvoiceId, Payment, PaymentId,
+    Date, Iban, Invoice, InvoiceId, MatchInfo, Payment, PaymentId,
 };
 
 pub use sqlite::SqliteStore;
@@ -142,6 +142,46 @@ pub struct CreditBalance {
     pub minor: i64,
 }
 
+/// A document in the matcher's scan: the ledger facts plus its keys.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InvoiceKeyRow<'a> {
+    pub ledger: LedgerRow,
+    pub number: &'a str,
+    pub payment_reference: Option<&'a str>,
+}
+
+/// Ways to find a customer other than by number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomerKey<'a> {
+    Kvk(&'a str),
+    Vat(&'a str),
+    /// Peppol endpoint `scheme:id`.
+    Peppol(&'a str),
+}
+
+/// A payment in the review queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewItem {
+    pub payment: StoredPayment,
+    pub info: MatchInfo,
+    /// Not yet applied to invoices (negative for a return or refund).
+    pub unallocated_minor: i64,
+}
+
+/// One statement file imported, for the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementImportRecord {
+    pub file_name: String,
+    pub file_hash: String,
+    pub format: String,
+    pub accounts: String,
+    pub statements: u64,
+    pub entries: u64,
+    pub booked: u64,
+    pub duplicates: u64,
+    pub debits: u64,
+}
+
 /// Tables that can be bulk-loaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BulkTable {
@@ -220,12 +260,19 @@ pub trait Tx {
     /// Visits every document issued on or before `as_of` with its open amount
     /// as of that date (allocations dated after `as_of` do not count).
     fn scan_ledger(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()>;
+    /// Visits every document with its number and payment reference and its
+    /// open amount counting all allocations (for the payment matcher).
+    fn scan_invoice_keys(&mut self, visit: &mut dyn FnMut(&InvoiceKeyRow<'_>)) -> Result<()>;
 
     // --- payments ---
     fn payment_count(&mut self) -> Result<u64>;
     fn payment_by_external_id(&mut self, external_id: &str) -> Result<Option<StoredPayment>>;
     fn payment(&mut self, id: PaymentId) -> Result<Option<StoredPayment>>;
     fn insert_payment(&mut self, payment: &Payment) -> Result<PaymentId>;
+    /// Inserts a payment together with what matching decided about it.
+    fn insert_matched_payment(&mut self, payment: &Payment, info: &MatchInfo) -> Result<PaymentId>;
+    /// Whether a payment with this id exists (cheaper than loading it).
+    fn payment_exists(&mut self, external_id: &str) -> Result<bool>;
     fn update_payment(&mut self, id: PaymentId, payment: &Payment) -> Result<()>;
     /// The customer's payments dated on or before `as_of`, newest first.
     fn customer_payments(&mut self, customer: CustomerId, as_of: Date)
@@ -233,9 +280,28 @@ pub trait Tx {
     /// Payments dated on or before `as_of` with money not allocated, with
     /// that amount; oldest first.
     fn unallocated_payments(&mut self, as_of: Date) -> Result<Vec<(StoredPayment, i64)>>;
+    /// Credit of one customer in one currency now: unallocated payments
+    /// (refunds subtract) plus unused credit notes.
+    fn customer_credit(&mut self, customer: CustomerId, currency: Currency) -> Result<i64>;
     /// Unallocated payments plus unused credit notes per customer and
     /// currency, as of a date.
     fn credit_balances(&mut self, as_of: Date) -> Result<Vec<CreditBalance>>;
+
+    // --- bank matching and e-invoices ---
+    /// Every (IBAN, customer) pair, from customer records and learned ones.
+    fn all_customer_ibans(&mut self) -> Result<Vec<(String, CustomerId)>>;
+    /// Remembers that the customer pays from `iban` (a person confirmed it);
+    /// `false` when it was known already.
+    fn learn_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool>;
+    fn find_customer(&mut self, key: CustomerKey<'_>) -> Result<Option<StoredCustomer>>;
+    fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()>;
+    fn payment_match(&mut self, id: PaymentId) -> Result<MatchInfo>;
+    fn set_payment_match(&mut self, id: PaymentId, info: &MatchInfo) -> Result<()>;
+    /// Payments with this end-to-end id (to find what a return undoes).
+    fn payments_by_end_to_end(&mut self, end_to_end_id: &str) -> Result<Vec<StoredPayment>>;
+    /// Payments waiting for a person, oldest first.
+    fn review_queue(&mut self) -> Result<Vec<ReviewItem>>;
+    fn record_statement_import(&mut self, record: &StatementImportRecord) -> Result<()>;
 
     // --- allocations ---
     fn insert_allocation(&mut self, allocation: &Allocation) -> Result<()>;

@@ -16,20 +16,29 @@ use tegoed_core::customer::{Address, CustomerKind, Language};
 use tegoed_core::party::{Email, KvkNumber, SbiCode, VatNumber};
 use tegoed_core::{
     AccountManager, AccountManagerId, Allocation, AllocationSource, Currency, Customer, CustomerId,
-    Date, Iban, Invoice, InvoiceId, Money, Payment, PaymentId, PaymentReference, PaymentSource,
+    Date, Iban, Invoice, InvoiceId, MatchInfo, Money, Payment, PaymentId, PaymentReference,
+    PaymentSource, matching::MatchRule,
 };
 
 use crate::{
-    BulkTable, CreditBalance, CustomerBrief, DocumentState, InvoiceRef, LedgerRow, PaymentState,
-    Result, Store, StoreError, StoredAllocation, StoredCustomer, StoredInvoice, StoredPayment, Tx,
+    BulkTable, CreditBalance, CustomerBrief, CustomerKey, DocumentState, InvoiceKeyRow, InvoiceRef,
+    LedgerRow, PaymentState, Result, ReviewItem, StatementImportRecord, Store, StoreError,
+    StoredAllocation, StoredCustomer, StoredInvoice, StoredPayment, Tx,
 };
 
 /// Embedded migrations, applied in order; never edit one that has shipped.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "ledger",
-    include_str!("../migrations/sqlite/0001_ledger.sql"),
-)];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "ledger",
+        include_str!("../migrations/sqlite/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "bank_matching",
+        include_str!("../migrations/sqlite/0002_bank_matching.sql"),
+    ),
+];
 
 /// A SQLite database file.
 pub struct SqliteStore {
@@ -281,6 +290,15 @@ const SQL_ALLOCATIONS_TO: &str = "SELECT id, invoice_id, payment_id, credit_note
 const SQL_ALLOCATIONS_FROM_PAYMENT: &str = "SELECT id, invoice_id, payment_id, credit_note_id, date, amount_minor FROM allocation WHERE payment_id = ?1";
 const SQL_ALLOCATIONS_FROM_CREDIT_NOTE: &str = "SELECT id, invoice_id, payment_id, credit_note_id, date, amount_minor FROM allocation WHERE credit_note_id = ?1";
 
+const SQL_PAYMENTS_BY_END_TO_END: &str = "SELECT id, external_id, date, amount_minor, currency, customer_id, \
+     invoice_id, reference, counterparty_iban, counterparty_name, source, end_to_end_id, bank_account \
+     FROM payment WHERE end_to_end_id = ?1";
+const SQL_CUSTOMER_CREDIT: &str = "SELECT \
+     COALESCE((SELECT SUM(p.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocation a \
+         WHERE a.payment_id = p.id), 0)) FROM payment p WHERE p.customer_id = ?1 AND p.currency = ?2), 0) + \
+     COALESCE((SELECT SUM(-i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocation a \
+         WHERE a.credit_note_id = i.id), 0)) FROM invoice i WHERE i.customer_id = ?1 AND i.currency = ?2 \
+         AND i.amount_minor < 0), 0)";
 const SQL_CREDIT_BALANCES: &str = "SELECT customer_id, currency, SUM(left_over) FROM ( \
          SELECT p.customer_id, p.currency, p.amount_minor - COALESCE((SELECT SUM(a.amount_minor) \
              FROM allocation a WHERE a.payment_id = p.id AND a.date <= ?1), 0) AS left_over \
@@ -294,6 +312,8 @@ const SQL_SCAN_ALLOCATIONS: &str = "SELECT invoice_id, amount_minor FROM allocat
      WHERE invoice_id > 0 AND date <= ?1 ORDER BY invoice_id";
 const SQL_SCAN_INVOICES: &str = "SELECT id, customer_id, issue_date, due_date, amount_minor, currency FROM invoice \
      WHERE issue_date <= ?1 ORDER BY id";
+const SQL_SCAN_INVOICE_KEYS: &str = "SELECT id, customer_id, issue_date, due_date, amount_minor, currency, number, \
+     payment_reference FROM invoice WHERE issue_date <= ?1 ORDER BY id";
 
 fn sql_customer_documents() -> String {
     format!(
@@ -460,7 +480,7 @@ impl RawInvoice {
 }
 
 const PAYMENT_COLUMNS: &str = "id, external_id, date, amount_minor, currency, customer_id, invoice_id, \
-     reference, counterparty_iban, counterparty_name, source";
+     reference, counterparty_iban, counterparty_name, source, end_to_end_id, bank_account";
 
 struct RawPayment {
     id: i64,
@@ -474,6 +494,8 @@ struct RawPayment {
     iban: Option<String>,
     name: Option<String>,
     source: String,
+    end_to_end_id: Option<String>,
+    bank_account: Option<String>,
 }
 
 fn payment_from_row(row: &Row<'_>) -> rusqlite::Result<RawPayment> {
@@ -489,6 +511,8 @@ fn payment_from_row(row: &Row<'_>) -> rusqlite::Result<RawPayment> {
         iban: row.get(8)?,
         name: row.get(9)?,
         source: row.get(10)?,
+        end_to_end_id: row.get(11)?,
+        bank_account: row.get(12)?,
     })
 }
 
@@ -507,6 +531,8 @@ impl RawPayment {
                 counterparty_name: self.name,
                 source: PaymentSource::parse(&self.source)
                     .ok_or_else(|| corrupt("payment source", &self.source))?,
+                end_to_end_id: self.end_to_end_id,
+                bank_account: self.bank_account,
             },
         })
     }
@@ -531,7 +557,99 @@ fn allocation_from_row(row: &Row<'_>) -> rusqlite::Result<StoredAllocation> {
     })
 }
 
+/// Receives each document of a scan, with its number and payment reference
+/// when asked for.
+type ScanVisitor<'v> = dyn FnMut(&LedgerRow, Option<&str>, Option<&str>) + 'v;
+
 impl SqliteTx<'_> {
+    /// The merge scan behind [`Tx::scan_ledger`] and [`Tx::scan_invoice_keys`]:
+    /// the invoice table in rowid order against the `allocation_invoice`
+    /// index in invoice order, summing allocations dated on or before
+    /// `as_of_days`. Credit-note use is small and summed separately. With
+    /// `keys`, the number and payment reference come along.
+    fn scan_documents(
+        &self,
+        as_of_days: i32,
+        keys: bool,
+        visit: &mut ScanVisitor<'_>,
+    ) -> Result<()> {
+        let mut credit_used = std::collections::HashMap::new();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT credit_note_id, SUM(amount_minor) FROM allocation \
+                 WHERE credit_note_id IS NOT NULL AND date <= ?1 GROUP BY credit_note_id",
+            )?;
+            let mut rows = stmt.query([as_of_days])?;
+            while let Some(row) = rows.next()? {
+                credit_used.insert(row.get::<_, i64>(0)?, row.get::<_, i64>(1)?);
+            }
+        }
+        let mut alloc_stmt = self.conn.prepare_cached(SQL_SCAN_ALLOCATIONS)?;
+        let mut allocs = alloc_stmt.query([as_of_days])?;
+        let mut next_alloc: Option<(i64, i64)> = match allocs.next()? {
+            Some(row) => Some((row.get(0)?, row.get(1)?)),
+            None => None,
+        };
+        let mut inv_stmt = self.conn.prepare_cached(if keys {
+            SQL_SCAN_INVOICE_KEYS
+        } else {
+            SQL_SCAN_INVOICES
+        })?;
+        let mut invoices = inv_stmt.query([as_of_days])?;
+        let mut last_code: Option<(String, Currency)> = None;
+        while let Some(row) = invoices.next()? {
+            let id: i64 = row.get(0)?;
+            let amount: i64 = row.get(4)?;
+            let mut allocated = 0i64;
+            while let Some((invoice_id, part)) = next_alloc {
+                if invoice_id > id {
+                    break;
+                }
+                if invoice_id == id {
+                    allocated += part;
+                }
+                next_alloc = match allocs.next()? {
+                    Some(row) => Some((row.get(0)?, row.get(1)?)),
+                    None => None,
+                };
+            }
+            let code = row.get_ref(5)?.as_str().map_err(rusqlite::Error::from)?;
+            let currency = match &last_code {
+                Some((last, cur)) if last == code => *cur,
+                _ => {
+                    let cur = currency(code)?;
+                    last_code = Some((code.to_string(), cur));
+                    cur
+                }
+            };
+            let open = if amount >= 0 {
+                amount - allocated
+            } else {
+                amount + credit_used.get(&id).copied().unwrap_or(0)
+            };
+            let ledger = LedgerRow {
+                invoice: InvoiceId(id),
+                customer: CustomerId(row.get(1)?),
+                issue_date: date(row.get(2)?),
+                due_date: date(row.get(3)?),
+                amount_minor: amount,
+                open_minor: open,
+                currency,
+            };
+            if keys {
+                let number = row.get_ref(6)?.as_str().map_err(rusqlite::Error::from)?;
+                let reference = row
+                    .get_ref(7)?
+                    .as_str_or_null()
+                    .map_err(rusqlite::Error::from)?;
+                visit(&ledger, Some(number), reference);
+            } else {
+                visit(&ledger, None, None);
+            }
+        }
+        Ok(())
+    }
+
     fn ibans_of(&self, customer: i64) -> Result<Vec<Iban>> {
         let mut stmt = self.conn.prepare_cached(SQL_IBANS_OF)?;
         let mut rows: Vec<(i64, String)> = stmt
@@ -953,71 +1071,17 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn scan_ledger(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()> {
-        let as_of_days = as_of.days_since_epoch();
-        // Merge join on invoice id: the invoice table in rowid order against
-        // the allocation_invoice index in invoice order. Credit-note use is
-        // small and summed separately.
-        let mut credit_used = std::collections::HashMap::new();
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT credit_note_id, SUM(amount_minor) FROM allocation \
-                 WHERE credit_note_id IS NOT NULL AND date <= ?1 GROUP BY credit_note_id",
-            )?;
-            let mut rows = stmt.query([as_of_days])?;
-            while let Some(row) = rows.next()? {
-                credit_used.insert(row.get::<_, i64>(0)?, row.get::<_, i64>(1)?);
-            }
-        }
-        let mut alloc_stmt = self.conn.prepare_cached(SQL_SCAN_ALLOCATIONS)?;
-        let mut allocs = alloc_stmt.query([as_of_days])?;
-        let mut next_alloc: Option<(i64, i64)> = match allocs.next()? {
-            Some(row) => Some((row.get(0)?, row.get(1)?)),
-            None => None,
-        };
-        let mut inv_stmt = self.conn.prepare_cached(SQL_SCAN_INVOICES)?;
-        let mut invoices = inv_stmt.query([as_of_days])?;
-        let mut last_code: Option<(String, Currency)> = None;
-        while let Some(row) = invoices.next()? {
-            let id: i64 = row.get(0)?;
-            let amount: i64 = row.get(4)?;
-            let mut allocated = 0i64;
-            while let Some((invoice_id, part)) = next_alloc {
-                if invoice_id > id {
-                    break;
-                }
-                if invoice_id == id {
-                    allocated += part;
-                }
-                next_alloc = match allocs.next()? {
-                    Some(row) => Some((row.get(0)?, row.get(1)?)),
-                    None => None,
-                };
-            }
-            let code = row.get_ref(5)?.as_str().map_err(rusqlite::Error::from)?;
-            let currency = match &last_code {
-                Some((last, cur)) if last == code => *cur,
-                _ => {
-                    let cur = currency(code)?;
-                    last_code = Some((code.to_string(), cur));
-                    cur
-                }
-            };
-            let open = if amount >= 0 {
-                amount - allocated
-            } else {
-                amount + credit_used.get(&id).copied().unwrap_or(0)
-            };
-            visit(&LedgerRow {
-                invoice: InvoiceId(id),
-                customer: CustomerId(row.get(1)?),
-                issue_date: date(row.get(2)?),
-                due_date: date(row.get(3)?),
-                amount_minor: amount,
-                open_minor: open,
-                currency,
-            });
-        }
-        Ok(())
+        self.scan_documents(as_of.days_since_epoch(), false, &mut |row, _, _| visit(row))
+    }
+
+    fn scan_invoice_keys(&mut self, visit: &mut dyn FnMut(&InvoiceKeyRow<'_>)) -> Result<()> {
+        self.scan_documents(i32::MAX, true, &mut |row, number, reference| {
+            visit(&InvoiceKeyRow {
+                ledger: *row,
+                number: number.unwrap_or(""),
+                payment_reference: reference,
+            })
+        })
     }
 
     fn payment_count(&mut self) -> Result<u64> {
@@ -1039,7 +1103,8 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO payment (external_id, date, amount_minor, currency, customer_id, invoice_id, reference, \
-                 counterparty_iban, counterparty_name, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 counterparty_iban, counterparty_name, source, end_to_end_id, bank_account) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 payment.external_id,
@@ -1052,16 +1117,56 @@ impl Tx for SqliteTx<'_> {
                 payment.counterparty_iban.as_ref().map(|i| i.as_str()),
                 payment.counterparty_name,
                 payment.source.as_str(),
+                payment.end_to_end_id,
+                payment.bank_account,
             ])?;
         Ok(PaymentId(self.conn.last_insert_rowid()))
+    }
+
+    fn insert_matched_payment(&mut self, payment: &Payment, info: &MatchInfo) -> Result<PaymentId> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO payment (external_id, date, amount_minor, currency, customer_id, invoice_id, reference, \
+                 counterparty_iban, counterparty_name, source, end_to_end_id, bank_account, match_rule, \
+                 match_confidence, needs_review, suggested_customer_id, note, reverses_payment_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            )?
+            .execute(params![
+                payment.external_id,
+                payment.date.days_since_epoch(),
+                payment.amount.minor,
+                payment.amount.currency.code(),
+                payment.customer.map(|c| c.0),
+                payment.invoice.map(|i| i.0),
+                payment.reference,
+                payment.counterparty_iban.as_ref().map(|i| i.as_str()),
+                payment.counterparty_name,
+                payment.source.as_str(),
+                payment.end_to_end_id,
+                payment.bank_account,
+                info.rule.map(MatchRule::as_str),
+                i64::from(info.confidence),
+                i64::from(info.needs_review),
+                info.suggested_customer.map(|c| c.0),
+                info.note,
+                info.reverses.map(|p| p.0),
+            ])?;
+        Ok(PaymentId(self.conn.last_insert_rowid()))
+    }
+
+    fn payment_exists(&mut self, external_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM payment WHERE external_id = ?1)")?
+            .query_row([external_id], |row| row.get(0))?)
     }
 
     fn update_payment(&mut self, id: PaymentId, payment: &Payment) -> Result<()> {
         self.conn
             .prepare_cached(
                 "UPDATE payment SET external_id = ?2, date = ?3, amount_minor = ?4, currency = ?5, customer_id = ?6, \
-                 invoice_id = ?7, reference = ?8, counterparty_iban = ?9, counterparty_name = ?10, source = ?11 \
-                 WHERE id = ?1",
+                 invoice_id = ?7, reference = ?8, counterparty_iban = ?9, counterparty_name = ?10, source = ?11, \
+                 end_to_end_id = ?12, bank_account = ?13 WHERE id = ?1",
             )?
             .execute(params![
                 id.0,
@@ -1075,6 +1180,8 @@ impl Tx for SqliteTx<'_> {
                 payment.counterparty_iban.as_ref().map(|i| i.as_str()),
                 payment.counterparty_name,
                 payment.source.as_str(),
+                payment.end_to_end_id,
+                payment.bank_account,
             ])?;
         Ok(())
     }
@@ -1135,11 +1242,18 @@ impl Tx for SqliteTx<'_> {
         let mut rows = stmt.query([as_of.days_since_epoch()])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let left: i64 = row.get(11)?;
+            let left: i64 = row.get(13)?;
             out.push((payment_from_row(row)?.into_stored()?, left));
         }
         out.sort_unstable_by_key(|(p, _)| (p.payment.date, p.id));
         Ok(out)
+    }
+
+    fn customer_credit(&mut self, customer: CustomerId, currency: Currency) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached(SQL_CUSTOMER_CREDIT)?
+            .query_row(params![customer.0, currency.code()], |row| row.get(0))?)
     }
 
     fn credit_balances(&mut self, as_of: Date) -> Result<Vec<CreditBalance>> {
@@ -1156,6 +1270,154 @@ impl Tx for SqliteTx<'_> {
         }
         out.sort_unstable_by_key(|b| (b.customer, b.currency));
         Ok(out)
+    }
+
+    fn all_customer_ibans(&mut self) -> Result<Vec<(String, CustomerId)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT iban, customer_id FROM customer_iban")?;
+        let rows = stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, CustomerId(row.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn learn_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool> {
+        let added = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO customer_iban (iban, customer_id, source) VALUES (?1, ?2, 'learned') \
+                 ON CONFLICT (iban, customer_id) DO NOTHING",
+            )?
+            .execute(params![iban.as_str(), customer.0])?;
+        Ok(added > 0)
+    }
+
+    fn find_customer(&mut self, key: CustomerKey<'_>) -> Result<Option<StoredCustomer>> {
+        match key {
+            CustomerKey::Kvk(kvk) => self.load_customer("kvk = ?1", &kvk),
+            CustomerKey::Vat(vat) => self.load_customer("vat_number = ?1", &vat),
+            CustomerKey::Peppol(id) => self.load_customer("peppol_id = ?1", &id),
+        }
+    }
+
+    fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE customer SET peppol_id = ?2 WHERE id = ?1")?
+            .execute(params![customer.0, peppol_id])?;
+        Ok(())
+    }
+
+    fn payment_match(&mut self, id: PaymentId) -> Result<MatchInfo> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT match_rule, match_confidence, needs_review, suggested_customer_id, note, reverses_payment_id \
+             FROM payment WHERE id = ?1",
+        )?;
+        let found = stmt
+            .query_row([id.0], |row| {
+                Ok((
+                    row.get::<_, Option<String>>(0)?,
+                    row.get::<_, Option<i64>>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, Option<i64>>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<i64>>(5)?,
+                ))
+            })
+            .optional()?;
+        let Some((rule, confidence, review, suggested, note, reverses)) = found else {
+            return Ok(MatchInfo::default());
+        };
+        Ok(MatchInfo {
+            rule: rule
+                .map(|r| MatchRule::parse(&r).ok_or_else(|| corrupt("match rule", &r)))
+                .transpose()?,
+            confidence: confidence.unwrap_or(0).clamp(0, 100) as u8,
+            needs_review: review != 0,
+            suggested_customer: suggested.map(CustomerId),
+            note,
+            reverses: reverses.map(PaymentId),
+        })
+    }
+
+    fn set_payment_match(&mut self, id: PaymentId, info: &MatchInfo) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE payment SET match_rule = ?2, match_confidence = ?3, needs_review = ?4, \
+                 suggested_customer_id = ?5, note = ?6, reverses_payment_id = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                id.0,
+                info.rule.map(MatchRule::as_str),
+                i64::from(info.confidence),
+                i64::from(info.needs_review),
+                info.suggested_customer.map(|c| c.0),
+                info.note,
+                info.reverses.map(|p| p.0),
+            ])?;
+        Ok(())
+    }
+
+    fn payments_by_end_to_end(&mut self, end_to_end_id: &str) -> Result<Vec<StoredPayment>> {
+        let mut stmt = self.conn.prepare_cached(SQL_PAYMENTS_BY_END_TO_END)?;
+        let raws: Vec<RawPayment> = stmt
+            .query_map([end_to_end_id], payment_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out: Vec<StoredPayment> = raws
+            .into_iter()
+            .map(RawPayment::into_stored)
+            .collect::<Result<_>>()?;
+        out.sort_unstable_by_key(|p| p.id);
+        Ok(out)
+    }
+
+    fn review_queue(&mut self) -> Result<Vec<ReviewItem>> {
+        let columns = PAYMENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns}, p.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocation a \
+                 WHERE a.payment_id = p.id), 0) FROM payment p WHERE p.needs_review = 1"
+        );
+        let raws: Vec<(RawPayment, i64)> = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map([], |row| Ok((payment_from_row(row)?, row.get(13)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(raws.len());
+        for (raw, unallocated_minor) in raws {
+            let payment = raw.into_stored()?;
+            let info = self.payment_match(payment.id)?;
+            out.push(ReviewItem {
+                payment,
+                info,
+                unallocated_minor,
+            });
+        }
+        out.sort_unstable_by_key(|r| (r.payment.payment.date, r.payment.id));
+        Ok(out)
+    }
+
+    fn record_statement_import(&mut self, record: &StatementImportRecord) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO statement_import (file_name, file_hash, format, accounts, statements, entries, booked, \
+                 duplicates, debits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                record.file_name,
+                record.file_hash,
+                record.format,
+                record.accounts,
+                record.statements as i64,
+                record.entries as i64,
+                record.booked as i64,
+                record.duplicates as i64,
+                record.debits as i64,
+            ])?;
+        Ok(())
     }
 
     fn insert_allocation(&mut self, allocation: &Allocation) -> Result<()> {
@@ -1236,8 +1498,11 @@ mod tests {
             (SQL_ALLOCATIONS_FROM_PAYMENT, 1),
             (SQL_ALLOCATIONS_FROM_CREDIT_NOTE, 1),
             (SQL_CREDIT_BALANCES, 1),
+            (SQL_CUSTOMER_CREDIT, 2),
             (SQL_SCAN_ALLOCATIONS, 1),
             (SQL_SCAN_INVOICES, 1),
+            (SQL_SCAN_INVOICE_KEYS, 1),
+            (SQL_PAYMENTS_BY_END_TO_END, 1),
             (&documents, 2),
         ];
         for (sql, n_params) in statements {

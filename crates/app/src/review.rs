@@ -1,0 +1,294 @@
+//! The review queue: payments the matcher was not sure about, and what a
+//! person decides about them — apply a payment to named invoices, or assign
+//! it to a customer (applied oldest-first). A decision teaches Tegoed: the
+//! paying IBAN is stored on the customer, so the next payment from that
+//! account matches by itself.
+
+use serde::Serialize;
+use tegoed_core::allocation::Target;
+use tegoed_core::matching::MatchRule;
+use tegoed_core::{AllocationSource, CustomerId, Date, InvoiceId, MatchInfo, Money};
+use tegoed_store::{Store, StoredPayment, Tx};
+
+use crate::error::{AppError, Result};
+use crate::posting::{self, OpenItems};
+use crate::ser;
+
+/// An invoice a suggestion would pay, and how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuggestedAllocation {
+    pub invoice_number: String,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+}
+
+/// The customer the matcher suggests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuggestionLine {
+    pub customer_id: String,
+    pub name: String,
+    pub confidence: u8,
+    /// Applied oldest-first, as `tegoed payments assign` would.
+    pub allocations: Vec<SuggestedAllocation>,
+}
+
+/// A payment waiting for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnmatchedLine {
+    pub payment_id: String,
+    #[serde(serialize_with = "ser::date")]
+    pub date: Date,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+    #[serde(serialize_with = "ser::money")]
+    pub unallocated: Money,
+    pub customer_id: Option<String>,
+    pub counterparty_name: Option<String>,
+    pub counterparty_iban: Option<String>,
+    pub reference: Option<String>,
+    pub rule: Option<&'static str>,
+    pub confidence: u8,
+    pub note: Option<String>,
+    pub suggestion: Option<SuggestionLine>,
+}
+
+/// The review queue with a fresh suggestion per payment.
+pub fn unmatched(store: &dyn Store) -> Result<Vec<UnmatchedLine>> {
+    let mut tx = store.read()?;
+    let directory = tx.customer_directory()?;
+    let number_of = |id: CustomerId| {
+        directory
+            .binary_search_by_key(&id, |c| c.id)
+            .ok()
+            .map(|idx| (directory[idx].number.clone(), directory[idx].name.clone()))
+    };
+    let mut lines = Vec::new();
+    for item in tx.review_queue()? {
+        let payment = &item.payment.payment;
+        let currency = payment.amount.currency;
+        let suggestion = match item
+            .info
+            .suggested_customer
+            .and_then(|c| number_of(c).map(|n| (c, n)))
+        {
+            None => None,
+            Some((customer, (number, name))) => {
+                let mut left = item.unallocated_minor;
+                let mut allocations = Vec::new();
+                for open in tx.open_items(customer)? {
+                    if left <= 0 {
+                        break;
+                    }
+                    if open.open.currency != currency {
+                        continue;
+                    }
+                    let take = left.min(open.open.minor);
+                    let invoice_number = tx
+                        .invoice(open.invoice)?
+                        .map(|i| i.invoice.number)
+                        .unwrap_or_default();
+                    allocations.push(SuggestedAllocation {
+                        invoice_number,
+                        amount: Money::new(take, currency),
+                    });
+                    left -= take;
+                }
+                Some(SuggestionLine {
+                    customer_id: number,
+                    name,
+                    confidence: item.info.confidence,
+                    allocations,
+                })
+            }
+        };
+        lines.push(UnmatchedLine {
+            payment_id: payment.external_id.clone(),
+            date: payment.date,
+            amount: payment.amount,
+            unallocated: Money::new(item.unallocated_minor, currency),
+            customer_id: payment.customer.and_then(number_of).map(|(n, _)| n),
+            counterparty_name: payment.counterparty_name.clone(),
+            counterparty_iban: payment
+                .counterparty_iban
+                .as_ref()
+                .map(|i| i.as_str().to_string()),
+            reference: payment.reference.clone(),
+            rule: item.info.rule.map(MatchRule::as_str),
+            confidence: item.info.confidence,
+            note: item.info.note.clone(),
+            suggestion,
+        });
+    }
+    Ok(lines)
+}
+
+/// What a person's decision did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecisionOutcome {
+    pub payment_id: String,
+    pub customer_id: String,
+    pub applied: Vec<SuggestedAllocation>,
+    /// Left as the customer's credit.
+    #[serde(serialize_with = "ser::money")]
+    pub credit: Money,
+    /// The paying IBAN was new for this customer and is now remembered.
+    pub learned_iban: Option<String>,
+}
+
+fn load_payment(tx: &mut dyn Tx, payment_id: &str) -> Result<StoredPayment> {
+    tx.payment_by_external_id(payment_id)?
+        .ok_or_else(|| AppError::NotFound(format!("no payment with id '{payment_id}'")))
+}
+
+fn unallocated(tx: &mut dyn Tx, payment: &StoredPayment) -> Result<i64> {
+    let allocated: i64 = tx
+        .allocations_from(AllocationSource::Payment(payment.id))?
+        .iter()
+        .map(|a| a.allocation.amount_minor)
+        .sum();
+    Ok(payment.payment.amount.minor - allocated)
+}
+
+/// Applies what is left of payment `payment_id` to the named invoices, in
+/// order; the rest is the customer's credit.
+pub fn match_payment(
+    store: &dyn Store,
+    payment_id: &str,
+    invoice_numbers: &[String],
+) -> Result<DecisionOutcome> {
+    if invoice_numbers.is_empty() {
+        return Err(AppError::Invalid("name at least one invoice number".into()));
+    }
+    let mut tx = store.write()?;
+    let stored = load_payment(tx.as_mut(), payment_id)?;
+    let mut invoices: Vec<InvoiceId> = Vec::new();
+    let mut customer: Option<CustomerId> = None;
+    for number in invoice_numbers {
+        let invoice = tx
+            .invoice_by_number(number)?
+            .ok_or_else(|| AppError::NotFound(format!("no invoice with number '{number}'")))?;
+        if invoice.invoice.is_credit_note() {
+            return Err(AppError::Invalid(format!(
+                "{number} is a credit note, not an invoice"
+            )));
+        }
+        if invoice.invoice.amount.currency != stored.payment.amount.currency {
+            return Err(AppError::Invalid(format!(
+                "{number} is in {}, the payment in {}",
+                invoice.invoice.amount.currency, stored.payment.amount.currency
+            )));
+        }
+        match customer {
+            Some(c) if c != invoice.invoice.customer => {
+                return Err(AppError::Invalid(
+                    "the invoices belong to different customers; match them one payment per customer".into(),
+                ));
+            }
+            _ => customer = Some(invoice.invoice.customer),
+        }
+        invoices.push(invoice.id);
+    }
+    let customer = customer.expect("at least one invoice");
+    if let Some(assigned) = stored.payment.customer
+        && assigned != customer
+    {
+        return Err(AppError::Invalid(format!(
+            "payment {payment_id} belongs to another customer; it cannot pay these invoices"
+        )));
+    }
+    decide(tx, stored, customer, Target::Invoices(&invoices))
+}
+
+/// Assigns payment `payment_id` to customer `customer_number` and applies it
+/// to their oldest open items.
+pub fn assign_payment(
+    store: &dyn Store,
+    payment_id: &str,
+    customer_number: &str,
+) -> Result<DecisionOutcome> {
+    let mut tx = store.write()?;
+    let stored = load_payment(tx.as_mut(), payment_id)?;
+    let customer = tx.customer_by_number(customer_number)?.ok_or_else(|| {
+        AppError::NotFound(format!("no customer with number '{customer_number}'"))
+    })?;
+    if let Some(assigned) = stored.payment.customer
+        && assigned != customer.id
+        && !tx
+            .allocations_from(AllocationSource::Payment(stored.id))?
+            .is_empty()
+    {
+        return Err(AppError::Invalid(format!(
+            "payment {payment_id} is already applied to another customer's invoices"
+        )));
+    }
+    decide(tx, stored, customer.id, Target::OldestFirst)
+}
+
+fn decide(
+    mut tx: Box<dyn Tx + '_>,
+    stored: StoredPayment,
+    customer: CustomerId,
+    target: Target<'_>,
+) -> Result<DecisionOutcome> {
+    let left = unallocated(tx.as_mut(), &stored)?;
+    let currency = stored.payment.amount.currency;
+    if left < 0 && matches!(target, Target::Invoices(_)) {
+        return Err(AppError::Invalid(
+            "this is money going out (a return or refund); assign it to the customer instead"
+                .into(),
+        ));
+    }
+    let mut payment = stored.payment.clone();
+    payment.customer = Some(customer);
+    if let Target::Invoices(named) = target {
+        payment.invoice = named.first().copied();
+    }
+    tx.update_payment(stored.id, &payment)?;
+    let mut open = OpenItems::default();
+    let plan = posting::post(
+        tx.as_mut(),
+        &mut open,
+        customer,
+        AllocationSource::Payment(stored.id),
+        Money::new(left.max(0), currency),
+        payment.date,
+        target,
+    )?;
+    let mut info = tx.payment_match(stored.id)?;
+    info = MatchInfo {
+        rule: Some(MatchRule::Manual),
+        confidence: 100,
+        needs_review: false,
+        suggested_customer: None,
+        note: info.note.map(|n| format!("decided by a person; was: {n}")),
+        reverses: info.reverses,
+    };
+    tx.set_payment_match(stored.id, &info)?;
+    let learned_iban = match &payment.counterparty_iban {
+        Some(iban) if tx.learn_iban(customer, iban)? => Some(iban.as_str().to_string()),
+        _ => None,
+    };
+    let mut applied = Vec::new();
+    for (invoice, amount) in &plan.parts {
+        let number = tx
+            .invoice(*invoice)?
+            .map(|i| i.invoice.number)
+            .unwrap_or_default();
+        applied.push(SuggestedAllocation {
+            invoice_number: number,
+            amount: Money::new(*amount, currency),
+        });
+    }
+    let customer_number = tx
+        .customer(customer)?
+        .map(|c| c.customer.number)
+        .unwrap_or_default();
+    tx.commit()?;
+    Ok(DecisionOutcome {
+        payment_id: payment.external_id,
+        customer_id: customer_number,
+        applied,
+        credit: Money::new(if left < 0 { left } else { plan.remainder }, currency),
+        learned_iban,
+    })
+}
