@@ -327,6 +327,13 @@ pub struct DemoCounts {
     pub invoices: u64,
     pub credit_notes: u64,
     pub payments: u64,
+    /// Collection the demo set up on the database (not in CSV exports).
+    #[serde(skip_serializing_if = "is_default")]
+    pub agreements: AgreementCounts,
+}
+
+fn is_default(counts: &AgreementCounts) -> bool {
+    *counts == AgreementCounts::default()
 }
 
 /// One generated customer with their history.
@@ -1145,9 +1152,169 @@ pub fn fill(
             customers: existing,
         });
     }
-    let counts = generate(config, &mut sink, progress)?;
+    let mut counts = generate(config, &mut sink, progress)?;
     sink.commit()?;
+    counts.agreements = seed_collection(store, config)?;
     Ok(DemoOutcome::Generated(counts))
+}
+
+/// Disputes, promises, payment plans, pauses and tags made by the demo.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, PartialEq, Eq)]
+pub struct AgreementCounts {
+    pub disputes: u64,
+    pub promises: u64,
+    pub plans: u64,
+    pub pauses: u64,
+    pub tags: u64,
+}
+
+const DISPUTE_REASONS: &[&str] = &[
+    "Levering onvolledig ontvangen",
+    "Prijs wijkt af van de offerte",
+    "Werk nog niet afgerond volgens klant",
+    "Factuur dubbel ontvangen",
+    "Kwaliteit niet akkoord",
+];
+const PAUSE_REASONS: &[&str] = &[
+    "Overname door nieuwe eigenaar; accountmanager in gesprek",
+    "Klant in gesprek over nieuwe grote order",
+    "Afspraak met de directeur na zijn vakantie",
+];
+
+/// What a credit team has going at any moment: a few disputes, promises to
+/// pay, payment plans and pauses, and tags on some customers — so the demo
+/// shows every part of collection. Deterministic for the seed.
+fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCounts> {
+    use tegoed_core::agreements::{PlanStatus, PromiseStatus};
+    use tegoed_store::{CollectionState, Dispute, PaymentPlan, Promise, TimelineEvent};
+
+    let as_of = config.as_of;
+    let snapshot = crate::facts::snapshot(store, as_of)?;
+    let mut rng = Rng::new(config.seed).fork(0xC011);
+    let mut counts = AgreementCounts::default();
+    let mut tx = store.write()?;
+    let event = |customer, kind: &str, ref_id, text: String| TimelineEvent {
+        customer,
+        date: as_of,
+        kind: kind.into(),
+        invoice: None,
+        ref_id,
+        text,
+        author: Some("demo".into()),
+    };
+    for (idx, brief) in snapshot.customers.iter().enumerate() {
+        let overdue: Vec<&crate::facts::OpenDoc> = snapshot.open[idx]
+            .iter()
+            .filter(|d| {
+                d.amount_minor > 0
+                    && d.open_minor > 0
+                    && d.due_date < as_of
+                    && d.currency == tegoed_core::Currency::EUR
+            })
+            .collect();
+        let facts = &snapshot.facts[idx];
+        if facts.revenue_12m_minor > 2_000_000 && rng.chance(0.08) {
+            tx.add_tag(brief.id, "key_account")?;
+            counts.tags += 1;
+        }
+        if overdue.is_empty() {
+            continue;
+        }
+        let roll = rng.unit();
+        let total: i64 = overdue.iter().map(|d| d.open_minor).sum();
+        let created = as_of.add_days(-(rng.range(1, 6) as i32));
+        if roll < 0.012 {
+            let invoice = overdue[rng.range(0, overdue.len() as i64 - 1) as usize];
+            let reason = *rng.pick(DISPUTE_REASONS);
+            let id = tx.insert_dispute(&Dispute {
+                invoice: invoice.invoice,
+                customer: brief.id,
+                opened_on: created,
+                reason: reason.into(),
+                resolved_on: None,
+                resolution: None,
+            })?;
+            tx.add_event(&TimelineEvent {
+                invoice: Some(invoice.invoice),
+                ..event(
+                    brief.id,
+                    "dispute_opened",
+                    Some(id),
+                    format!("Dispute: {reason}"),
+                )
+            })?;
+            counts.disputes += 1;
+        } else if roll < 0.024 {
+            let promised_on = as_of.add_days(rng.range(2, 10) as i32);
+            let id = tx.insert_promise(&Promise {
+                customer: brief.id,
+                created_on: created,
+                amount: Money::eur(total),
+                promised_on,
+                status: PromiseStatus::Pending,
+                status_on: None,
+                note: Some("Toegezegd aan de telefoon".into()),
+                invoices: overdue.iter().map(|d| d.invoice).collect(),
+            })?;
+            tx.add_event(&event(
+                brief.id,
+                "promise_made",
+                Some(id),
+                format!(
+                    "Promised to pay {} by {promised_on}",
+                    Money::eur(total).display()
+                ),
+            ))?;
+            counts.promises += 1;
+        } else if roll < 0.030 && total >= 50_000 {
+            let instalments = rng.range(3, 6) as u32;
+            let first_due = as_of.add_days(rng.range(3, 14) as i32);
+            let id = tx.insert_plan(&PaymentPlan {
+                customer: brief.id,
+                created_on: created,
+                total: Money::eur(total),
+                instalments,
+                first_due,
+                interval: "1m".into(),
+                status: PlanStatus::Active,
+                status_on: None,
+                invoices: overdue.iter().map(|d| d.invoice).collect(),
+            })?;
+            tx.add_event(&event(
+                brief.id,
+                "plan_created",
+                Some(id),
+                format!(
+                    "Payment plan: {} in {instalments} monthly instalments from {first_due}",
+                    Money::eur(total).display()
+                ),
+            ))?;
+            counts.plans += 1;
+        } else if roll < 0.034 {
+            let reason = *rng.pick(PAUSE_REASONS);
+            let until = as_of.add_days(rng.range(7, 21) as i32);
+            tx.set_collection_state(
+                brief.id,
+                &CollectionState {
+                    pause_until: Some(until),
+                    pause_reason: Some(reason.into()),
+                    ..CollectionState::default()
+                },
+            )?;
+            tx.add_event(&event(
+                brief.id,
+                "pause",
+                None,
+                format!("Dunning paused until {until}: {reason}"),
+            ))?;
+            counts.pauses += 1;
+        } else if roll < 0.040 {
+            tx.add_tag(brief.id, "watch")?;
+            counts.tags += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(counts)
 }
 
 /// How a generated bank entry pays, for the matching benchmark.

@@ -19,6 +19,9 @@ pub enum AppError {
         element: Option<String>,
         message: String,
     },
+    /// A configuration file that cannot be used.
+    #[error("{file}: {message}")]
+    Config { file: String, message: String },
     /// A customer, invoice or payment that does not exist.
     #[error("{0}")]
     NotFound(String),

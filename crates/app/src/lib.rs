@@ -5,17 +5,23 @@
 //! takes the store, its inputs (bytes for files, never paths) and, where the
 //! date matters, the as-of date; none reads the clock.
 
+pub mod agreements;
 pub mod bank;
+pub mod config;
 pub mod demo;
+pub mod dunning;
 pub mod einvoice;
 pub mod error;
+pub mod facts;
 pub mod import;
+pub mod legal;
 pub mod managers;
 pub mod posting;
 pub mod progress;
 pub mod reports;
 pub mod review;
 pub mod rng;
+pub mod segments;
 pub mod ser;
 
 pub use error::{AppError, Result};

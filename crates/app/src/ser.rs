@@ -37,3 +37,34 @@ pub fn days<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error>
         None => s.serialize_none(),
     }
 }
+
+/// A date as `YYYY-MM-DD`, both ways (for stored documents).
+pub mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use tegoed_core::Date;
+
+    pub fn serialize<S: Serializer>(value: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse_iso(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A language as `nl` / `en`, both ways.
+pub mod language {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use tegoed_core::Language;
+
+    pub fn serialize<S: Serializer>(value: &Language, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Language, D::Error> {
+        let text = String::deserialize(d)?;
+        Language::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown language '{text}'")))
+    }
+}

@@ -26,6 +26,10 @@ pub struct Global {
     /// Print the result as JSON (stable, documented shapes) instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The configuration file (segments, strategies, company, delivery);
+    /// default: ./tegoed.toml when it exists, else the shipped default.
+    #[arg(long, global = true, env = "TEGOED_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn parse_date(text: &str) -> Result<tegoed_core::Date, String> {
@@ -62,6 +66,245 @@ pub enum Command {
     AccountManager {
         #[command(subcommand)]
         command: AccountManagerCommand,
+    },
+    /// Target groups: who is in which segment, and why.
+    Segments {
+        #[command(subcommand)]
+        command: SegmentsCommand,
+    },
+    /// The dunning run: preview it, run it, look at messages sent.
+    Dunning {
+        #[command(subcommand)]
+        command: DunningCommand,
+    },
+    /// Disputes about invoices (dunning pauses on a disputed invoice).
+    Dispute {
+        #[command(subcommand)]
+        command: DisputeCommand,
+    },
+    /// Promises to pay (dunning pauses until the promised date).
+    Promise {
+        #[command(subcommand)]
+        command: PromiseCommand,
+    },
+    /// Payment plans over a customer's overdue invoices.
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// Pause dunning for a customer up to and including a date.
+    Pause {
+        customer: String,
+        /// The last day of the pause.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        until: tegoed_core::Date,
+        /// Why (shown on the timeline and to the collectors).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Open call tasks (who, why, talking points, amounts); `tasks done ID`.
+    Tasks {
+        #[command(subcommand)]
+        command: Option<TasksCommand>,
+        /// Also list tasks that are done.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Dutch statutory interest and collection costs.
+    Legal {
+        #[command(subcommand)]
+        command: LegalCommand,
+    },
+    /// The full claim on a customer: per invoice principal and interest, and
+    /// collection costs.
+    Claim {
+        customer: String,
+        /// The currency of the invoices to claim.
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+    /// The configuration file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Message templates.
+    Templates {
+        #[command(subcommand)]
+        command: TemplatesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SegmentsCommand {
+    /// Each segment with its customer count and open and overdue amounts.
+    List,
+    /// Which rule put a customer in their segment, with which values.
+    Explain { customer: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DunningCommand {
+    /// What a run would do: per customer the step, invoices, amounts and the
+    /// rendered message. Changes nothing.
+    Preview {
+        /// Only this customer.
+        #[arg(long)]
+        customer: Option<String>,
+        /// Only the counts per segment and step, not every message.
+        #[arg(long)]
+        summary: bool,
+    },
+    /// Run dunning: record every message, then deliver (outbox, letters,
+    /// tasks, claim files).
+    Run {
+        /// Only this customer.
+        #[arg(long)]
+        customer: Option<String>,
+        /// Wait this many milliseconds after each delivery.
+        #[arg(long, value_name = "MS")]
+        throttle_ms: Option<u64>,
+    },
+    /// Messages recorded for a customer (all, as sent), or without a
+    /// customer those of the --as-of day; oldest first.
+    Messages {
+        customer: Option<String>,
+        /// Print each message's full text.
+        #[arg(long)]
+        full: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DisputeCommand {
+    /// Open a dispute on an invoice.
+    Open {
+        invoice: String,
+        /// What the customer disputes.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Resolve the open dispute on an invoice; dunning resumes.
+    Resolve {
+        invoice: String,
+        /// How it was resolved.
+        #[arg(long)]
+        resolution: Option<String>,
+    },
+    /// Open disputes (all with --all).
+    List {
+        /// Also resolved disputes.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PromiseCommand {
+    /// Record a promise to pay an amount by a date.
+    Add {
+        customer: String,
+        /// The amount promised, e.g. 1250.00 or 1.250,00.
+        #[arg(long)]
+        amount: String,
+        /// The day the money will be there.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        date: tegoed_core::Date,
+        /// The invoices it covers (default: all overdue ones); repeatable.
+        #[arg(long = "invoice", value_name = "NUMBER")]
+        invoices: Vec<String>,
+        /// A note for the timeline.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Promises with their status (only broken ones with --broken).
+    List {
+        /// Only broken promises.
+        #[arg(long)]
+        broken: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlanCommand {
+    /// A payment plan over the customer's overdue invoices.
+    Create {
+        customer: String,
+        /// The number of instalments (the last one takes the rounding).
+        #[arg(long)]
+        instalments: u32,
+        /// Due date of the first instalment.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        first: tegoed_core::Date,
+        /// Time between instalments: 1m, 2w, 14d.
+        #[arg(long, default_value = "1m")]
+        interval: String,
+    },
+    /// Payment plans with their status.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TasksCommand {
+    /// Record the outcome of a task (on the customer's timeline).
+    Done {
+        id: i64,
+        /// What came of the call.
+        #[arg(long)]
+        outcome: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LegalCommand {
+    /// Statutory interest over a period, split by rate periods and years.
+    Interest {
+        /// The amount owed.
+        #[arg(long)]
+        principal: String,
+        /// The first day interest runs (the day after the due date).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        from: tegoed_core::Date,
+        /// The day up to which interest runs (not counted).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        to: tegoed_core::Date,
+        /// Wettelijke handelsrente (the default).
+        #[arg(long, conflicts_with = "consumer")]
+        commercial: bool,
+        /// Wettelijke rente.
+        #[arg(long)]
+        consumer: bool,
+    },
+    /// WIK collection costs over a principal.
+    Wik {
+        /// The principal: the summed amount of the invoices collected together.
+        amount: String,
+        /// Raise the costs by this VAT percentage (when you cannot deduct VAT).
+        #[arg(long, value_name = "PCT")]
+        vat_uplift: Option<String>,
+    },
+    /// The statutory interest rate tables in use.
+    Rates,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Write the shipped default configuration, documented, to a file.
+    Init {
+        #[arg(default_value = "tegoed.toml")]
+        path: PathBuf,
+    },
+    /// Check the configuration and summarise segments and strategies.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplatesCommand {
+    /// Write the shipped templates to a folder, to edit and use as overrides
+    /// (set delivery.templates in tegoed.toml).
+    Export {
+        #[arg(default_value = "templates")]
+        dir: PathBuf,
     },
 }
 
@@ -114,6 +357,16 @@ pub enum CustomerCommand {
     Show {
         /// Customer number (customer_id in the CSV files).
         id: String,
+    },
+    /// Everything that happened with the customer, in date order.
+    Timeline { id: String },
+    /// Add tags (or remove them with --remove); segments can use tags.
+    Tag {
+        id: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+        #[arg(long)]
+        remove: bool,
     },
 }
 

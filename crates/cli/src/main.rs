@@ -6,6 +6,7 @@
 
 mod args;
 mod bar;
+mod collection;
 mod render;
 
 use std::io::IsTerminal;
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
 /// A failure whose details were already printed (in the JSON result of a
 /// multi-file import): exit 1 without printing a second JSON document.
 #[derive(Debug)]
-struct Reported(String);
+pub(crate) struct Reported(pub(crate) String);
 
 impl std::fmt::Display for Reported {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -59,13 +60,26 @@ impl std::fmt::Display for Reported {
 impl std::error::Error for Reported {}
 
 /// What every command needs: the database, the date, the output mode.
-struct Ctx {
-    db: std::path::PathBuf,
-    as_of: Date,
-    json: bool,
+pub(crate) struct Ctx {
+    pub(crate) db: std::path::PathBuf,
+    pub(crate) as_of: Date,
+    pub(crate) json: bool,
+    pub(crate) config: Option<std::path::PathBuf>,
 }
 
 impl Ctx {
+    /// The configuration: --config, else ./tegoed.toml, else the default.
+    fn config(&self) -> Result<tegoed_app::config::Config> {
+        collection::load_config(self.config.as_deref())
+    }
+
+    fn templates(
+        &self,
+        config: &tegoed_app::config::Config,
+    ) -> Result<tegoed_app::dunning::templates::Templates> {
+        collection::load_templates(config)
+    }
+
     fn open(&self) -> Result<SqliteStore> {
         SqliteStore::open(&self.db)
             .with_context(|| format!("cannot use the database {}", self.db.display()))
@@ -74,16 +88,34 @@ impl Ctx {
     /// Prints `value` as JSON, or the text from `text`.
     fn print<T: Serialize>(&self, value: &T, text: impl FnOnce(&T) -> String) -> Result<()> {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+            print_json(value)
         } else {
-            print!("{}", text(value));
+            write_stdout(&text(value))
         }
-        Ok(())
     }
 
     /// A progress bar on a terminal, nothing in pipes or with --json.
     fn progress(&self) -> bar::Bar {
         bar::Bar::new(!self.json && std::io::stderr().is_terminal())
+    }
+}
+
+/// Prints `value` as pretty JSON and a newline.
+fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write_stdout(&text)
+}
+
+/// Writes to stdout. A closed pipe (`tegoed … | head`) ends the program
+/// quietly, as other command-line tools do, instead of panicking.
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(e).context("cannot write to standard output"),
     }
 }
 
@@ -101,14 +133,19 @@ fn run(cli: Cli) -> Result<()> {
         db: cli.global.db.clone(),
         as_of: cli.global.as_of.unwrap_or_else(today),
         json: cli.global.json,
+        config: cli.global.config.clone(),
     };
     match cli.command {
         Command::Init => init(&ctx),
         Command::Demo(args) => demo_cmd(&ctx, args),
         Command::Import { what } => import_cmd(&ctx, what),
-        Command::Customer {
-            command: CustomerCommand::Show { id },
-        } => customer_show(&ctx, &id),
+        Command::Customer { command } => match command {
+            CustomerCommand::Show { id } => customer_show(&ctx, &id),
+            CustomerCommand::Timeline { id } => collection::timeline_cmd(&ctx, &id),
+            CustomerCommand::Tag { id, tags, remove } => {
+                collection::tag_cmd(&ctx, &id, &tags, remove)
+            }
+        },
         Command::Report { report } => match report {
             ReportCommand::Aging { by, currency } => aging(&ctx, by, &currency),
             ReportCommand::Dso { days, currency } => dso(&ctx, days, &currency),
@@ -134,6 +171,21 @@ fn run(cli: Cli) -> Result<()> {
             }
         },
         Command::AccountManager { command } => account_managers(&ctx, command),
+        Command::Segments { command } => collection::segments_cmd(&ctx, command),
+        Command::Dunning { command } => collection::dunning_cmd(&ctx, command),
+        Command::Dispute { command } => collection::dispute_cmd(&ctx, command),
+        Command::Promise { command } => collection::promise_cmd(&ctx, command),
+        Command::Plan { command } => collection::plan_cmd(&ctx, command),
+        Command::Pause {
+            customer,
+            until,
+            reason,
+        } => collection::pause_cmd(&ctx, &customer, until, &reason),
+        Command::Tasks { command, all } => collection::tasks_cmd(&ctx, command, all),
+        Command::Legal { command } => collection::legal_cmd(&ctx, command),
+        Command::Claim { customer, currency } => collection::claim_cmd(&ctx, &customer, &currency),
+        Command::Config { command } => collection::config_cmd(&ctx, command),
+        Command::Templates { command } => collection::templates_cmd(&ctx, command),
     }
 }
 
@@ -257,7 +309,7 @@ fn demo_cmd(ctx: &Ctx, args: args::DemoArgs) -> Result<()> {
 
 fn overview_text(o: &reports::Overview) -> String {
     format!(
-        "As of {}\n  Customers        {}\n  Invoices         {} (with credit notes)\n  Open             {}\n  Overdue          {}\n  DSO (countback)  {}\n  DSO (simple, 90) {}\n\nNext: `tegoed report aging --by customer`, `tegoed report dso`, `tegoed customer show C000001`.\n",
+        "As of {}\n  Customers        {}\n  Invoices         {} (with credit notes)\n  Open             {}\n  Overdue          {}\n  DSO (countback)  {}\n  DSO (simple, 90) {}\n\nNext: `tegoed report aging --by customer`, `tegoed segments list`, `tegoed dunning preview --summary`, `tegoed customer show C000001`.\n",
         o.as_of,
         o.customers,
         o.invoices,

@@ -6,70 +6,16 @@
 //! The statement files in `tests/data` were written for these tests; what
 //! each entry should do is in the comments below.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use common::{Sandbox, data};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+trait OpenAmount {
+    fn open_amount(&self, customer: &str, invoice: &str) -> Option<String>;
 }
 
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-struct Ledger {
-    db: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-impl Ledger {
-    /// A fresh database with the example customers, invoices and payments.
-    fn with_examples() -> Ledger {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger {
-            db: dir.path().join("bank.db"),
-            dir,
-        };
-        for kind in ["customers", "invoices", "payments"] {
-            let file = root().join(format!("examples/{kind}.csv"));
-            ledger.ok(&["import", kind, file.to_str().unwrap()]);
-        }
-        ledger
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tegoed"))
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .env_remove("TEGOED_DB")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
+impl OpenAmount for Sandbox {
     fn open_amount(&self, customer: &str, invoice: &str) -> Option<String> {
         let statement = self.json(&["customer", "show", customer, "--as-of", "2026-04-05"]);
         statement["open_items"]
@@ -83,7 +29,7 @@ impl Ledger {
 
 #[test]
 fn a_days_statement_is_matched_by_each_rule() {
-    let ledger = Ledger::with_examples();
+    let ledger = Sandbox::with_examples();
     let result = ledger.json(&["import", "statement", &data("statement-day1.xml")]);
     assert_eq!(result["imported"], 1);
     let s = &result["files"][0]["summary"];
@@ -120,7 +66,7 @@ fn a_days_statement_is_matched_by_each_rule() {
 
 #[test]
 fn review_decisions_teach_the_iban() {
-    let ledger = Ledger::with_examples();
+    let ledger = Sandbox::with_examples();
     ledger.ok(&["import", "statement", &data("statement-day1.xml")]);
     let queue = ledger.json(&["payments", "unmatched"]);
     let queue = queue.as_array().unwrap();
@@ -177,14 +123,14 @@ fn review_decisions_teach_the_iban() {
     let remaining = ledger.json(&["payments", "unmatched"]);
     assert_eq!(remaining.as_array().unwrap().len(), 2);
 
-    let err = ledger.run(&["payments", "match", "BNK-nope", "2026-005"]);
+    let err = ledger.tegoed(&["payments", "match", "BNK-nope", "2026-005"]);
     assert_eq!(err.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&err.stderr).contains("no payment with id 'BNK-nope'"));
 }
 
 #[test]
 fn a_returned_direct_debit_reopens_its_invoice() {
-    let ledger = Ledger::with_examples();
+    let ledger = Sandbox::with_examples();
     ledger.ok(&["import", "statement", &data("statement-day1.xml")]);
     assert_eq!(ledger.open_amount("C002", "2026-004"), None);
     let day2 = ledger.json(&["import", "statement", &data("statement-day2-return.xml")]);
@@ -203,8 +149,8 @@ fn a_returned_direct_debit_reopens_its_invoice() {
 
 #[test]
 fn bad_files_are_listed_and_good_ones_imported() {
-    let ledger = Ledger::with_examples();
-    let broken = ledger.dir.path().join("broken.xml");
+    let ledger = Sandbox::with_examples();
+    let broken = ledger.dir().join("broken.xml");
     std::fs::write(
         &broken,
         std::fs::read_to_string(data("statement-day1.xml"))
@@ -212,7 +158,7 @@ fn bad_files_are_listed_and_good_ones_imported() {
             .replacen("<Amt Ccy=\"EUR\">900.00</Amt>", "", 1),
     )
     .unwrap();
-    let out = ledger.run(&[
+    let out = ledger.tegoed(&[
         "import",
         "statement",
         broken.to_str().unwrap(),
@@ -241,8 +187,8 @@ fn bad_files_are_listed_and_good_ones_imported() {
 
 #[test]
 fn ubl_invoices_find_or_create_their_customer() {
-    let ledger = Ledger::with_examples();
-    let dir = ledger.dir.path().join("ubl");
+    let ledger = Sandbox::with_examples();
+    let dir = ledger.dir().join("ubl");
     std::fs::create_dir(&dir).unwrap();
     let invoice = |number: &str,
                    kvk: &str,
@@ -312,7 +258,7 @@ fn ubl_invoices_find_or_create_their_customer() {
         "<Order xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Order-2\"/>",
     )
     .unwrap();
-    let out = ledger.run(&["import", "ubl", dir.to_str().unwrap(), "--json"]);
+    let out = ledger.tegoed(&["import", "ubl", dir.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(1), "d.xml is not an invoice");
     let body: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(body["imported"], 3);

@@ -4,84 +4,15 @@
 //! The example files in `examples/` are small enough to check by hand; the
 //! expected figures below are worked out in the comments.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::PathBuf;
+
+use common::Sandbox as Run;
 use serde_json::Value;
 
 fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
-}
-
-struct Run {
-    db: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Run {
-    fn new() -> Run {
-        let dir = tempfile::tempdir().unwrap();
-        Run {
-            db: dir.path().join("test.db"),
-            _dir: dir,
-        }
-    }
-
-    fn dir(&self) -> &Path {
-        self._dir.path()
-    }
-
-    fn tegoed(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tegoed"))
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .env_remove("TEGOED_DB")
-            .output()
-            .expect("run tegoed")
-    }
-
-    /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.tegoed(args);
-        assert!(
-            out.status.success(),
-            "tegoed {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        serde_json::from_str(&self.ok(&all)).expect("valid JSON")
-    }
-
-    /// Runs and expects exit code 1; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.tegoed(args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "tegoed {args:?} should fail with 1"
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn import_examples(&self) {
-        for kind in ["customers", "invoices", "payments"] {
-            let file = examples().join(format!("{kind}.csv"));
-            self.ok(&["import", kind, file.to_str().unwrap()]);
-        }
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.dir().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.to_str().unwrap().to_string()
-    }
+    common::root().join("examples")
 }
 
 fn bucket(report: &Value, key: &str) -> (String, u64) {

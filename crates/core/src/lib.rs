@@ -7,6 +7,7 @@
 //! to run over a million invoices.
 
 pub mod aging;
+pub mod agreements;
 pub mod allocation;
 pub mod customer;
 pub mod date;
@@ -14,10 +15,14 @@ pub mod dso;
 pub mod iban;
 pub mod ids;
 pub mod ledger;
+pub mod legal;
 pub mod matching;
 pub mod money;
 pub mod party;
+pub mod rate;
 pub mod reference;
+pub mod segment;
+pub mod strategy;
 
 pub use customer::{AccountManager, Address, Customer, CustomerKind, Language};
 pub use date::Date;

@@ -7,8 +7,11 @@
 
 pub mod camt;
 pub mod corpus;
+pub mod epc;
 pub mod ledger_csv;
 pub mod mt940;
+pub mod pdf;
+pub mod png;
 pub mod statement;
 pub mod text;
 pub mod ubl;

@@ -15,7 +15,15 @@ use tegoed_core::{
 use tegoed_core::MatchInfo;
 use tegoed_core::matching::MatchRule;
 
-use crate::{BulkTable, CustomerKey, StatementImportRecord, Store};
+use tegoed_core::Language;
+use tegoed_core::agreements::{PlanStatus, PromiseStatus};
+use tegoed_core::strategy::{Channel, Effect};
+
+use crate::{
+    BulkTable, CollectionState, CustomerKey, Dispute, FourteenDayRecord, Message, MessageFilter,
+    MessageItem, MessageStatus, PaymentPlan, Promise, StatementImportRecord, Store, Task,
+    TimelineEvent,
+};
 
 fn d(text: &str) -> Date {
     Date::parse_iso(text).expect("valid test date")
@@ -337,5 +345,260 @@ fn bank_matching_story(
     tx.begin_bulk_load(BulkTable::Payment).unwrap();
     tx.end_bulk_load().unwrap();
     assert!(tx.payment_by_external_id("P-1").unwrap().is_some());
+    tx.commit().unwrap();
+
+    collection_story(store);
+}
+
+/// The collection side: tags, state, disputes, promises, plans, messages
+/// and their items, tasks, the timeline.
+fn collection_story(store: &dyn Store) {
+    let mut tx = store.write().unwrap();
+    let customer = tx.customer_by_number("C-001").unwrap().unwrap().id;
+    let invoice = tx.invoice_by_number("F-1").unwrap().unwrap().id;
+
+    // Tags: added once, listed sorted, removed.
+    assert!(tx.add_tag(customer, "watch").unwrap());
+    assert!(
+        !tx.add_tag(customer, "watch").unwrap(),
+        "a tag is added once"
+    );
+    assert!(tx.add_tag(customer, "key_account").unwrap());
+    assert_eq!(tx.tags_of(customer).unwrap(), vec!["key_account", "watch"]);
+    assert!(tx.remove_tag(customer, "watch").unwrap());
+    assert_eq!(
+        tx.all_tags().unwrap(),
+        vec![(customer, "key_account".to_string())]
+    );
+
+    // Collection state round-trips; unknown customers have the default.
+    assert_eq!(
+        tx.collection_state(customer).unwrap(),
+        CollectionState::default()
+    );
+    let state = CollectionState {
+        credit_hold_since: Some(d("2026-03-01")),
+        credit_hold_reason: Some("final notice".into()),
+        pause_until: Some(d("2026-03-31")),
+        pause_reason: Some("takeover".into()),
+        handed_off_on: None,
+    };
+    tx.set_collection_state(customer, &state).unwrap();
+    assert_eq!(tx.collection_state(customer).unwrap(), state);
+    assert!(state.is_paused_on(d("2026-03-31")) && !state.is_paused_on(d("2026-04-01")));
+    assert_eq!(tx.collection_states().unwrap(), vec![(customer, state)]);
+
+    // One open dispute per invoice; resolving closes it.
+    let dispute = Dispute {
+        invoice,
+        customer,
+        opened_on: d("2026-03-02"),
+        reason: "not delivered".into(),
+        resolved_on: None,
+        resolution: None,
+    };
+    let dispute_id = tx.insert_dispute(&dispute).unwrap();
+    assert_eq!(
+        tx.open_dispute_on(invoice).unwrap().unwrap().dispute,
+        dispute
+    );
+    assert_eq!(tx.disputes(Some(customer), true).unwrap().len(), 1);
+    tx.resolve_dispute(dispute_id, d("2026-03-05"), Some("credited"))
+        .unwrap();
+    assert!(tx.open_dispute_on(invoice).unwrap().is_none());
+    assert!(tx.disputes(None, true).unwrap().is_empty());
+    assert_eq!(
+        tx.disputes(None, false).unwrap()[0]
+            .dispute
+            .resolution
+            .as_deref(),
+        Some("credited")
+    );
+
+    // Promises and plans round-trip with their invoices and statuses.
+    let promise = Promise {
+        customer,
+        created_on: d("2026-03-02"),
+        amount: Money::eur(5_000),
+        promised_on: d("2026-03-09"),
+        status: PromiseStatus::Pending,
+        status_on: None,
+        note: Some("by phone".into()),
+        invoices: vec![invoice],
+    };
+    let promise_id = tx.insert_promise(&promise).unwrap();
+    assert_eq!(
+        tx.promises(Some(customer), true).unwrap()[0].promise,
+        promise
+    );
+    tx.set_promise_status(promise_id, PromiseStatus::Broken, d("2026-03-10"))
+        .unwrap();
+    assert!(tx.promises(None, true).unwrap().is_empty());
+    assert_eq!(
+        tx.promises(None, false).unwrap()[0].promise.status,
+        PromiseStatus::Broken
+    );
+    let plan = PaymentPlan {
+        customer,
+        created_on: d("2026-03-02"),
+        total: Money::eur(10_000),
+        instalments: 2,
+        first_due: d("2026-04-01"),
+        interval: "1m".into(),
+        status: PlanStatus::Active,
+        status_on: None,
+        invoices: vec![invoice],
+    };
+    let plan_id = tx.insert_plan(&plan).unwrap();
+    assert_eq!(tx.plans(Some(customer), true).unwrap()[0].plan, plan);
+    let broken = PlanStatus::Broken {
+        missed: d("2026-04-01"),
+    };
+    tx.set_plan_status(plan_id, broken, d("2026-04-07"))
+        .unwrap();
+    assert_eq!(tx.plans(None, false).unwrap()[0].plan.status, broken);
+    assert!(tx.plans(None, true).unwrap().is_empty());
+
+    // Money applied between two dates (both included).
+    let applied = tx
+        .allocated_between(&[invoice], d("2026-01-01"), d("2026-12-31"))
+        .unwrap();
+    assert!(applied >= 0);
+
+    // A message with its items; offsets of messages not cancelled count.
+    let run = tx.insert_run(d("2026-03-15")).unwrap();
+    let message = Message {
+        customer,
+        as_of: d("2026-03-15"),
+        segment: "standard".into(),
+        strategy: "standard".into(),
+        step_id: "fourteen_day_letter".into(),
+        step_offset: 21,
+        channel: Channel::Letter,
+        language: Language::Nl,
+        recipient: Some("Bakkerij De Vries B.V., Utrecht".into()),
+        sender_name: "Eva Jansen".into(),
+        sender_email: Some("eva@example.nl".into()),
+        subject: "Laatste herinnering".into(),
+        body_text: "Beste klant,".into(),
+        document: "{}".into(),
+        currency: Currency::EUR,
+        principal_minor: 10_000,
+        interest_minor: 120,
+        costs_minor: 0,
+        vat_uplift_minor: 0,
+        credit_minor: 0,
+        pay_by: Some(d("2026-03-31")),
+        effects: vec![Effect::FourteenDayLetter, Effect::CreditHold],
+        fourteen_day: Some(FourteenDayRecord {
+            received_on: d("2026-03-17"),
+            pay_without_costs_until: d("2026-03-31"),
+            stated_costs_minor: 4_000,
+        }),
+    };
+    let items = [MessageItem {
+        invoice,
+        open_minor: 10_000,
+        interest_minor: 120,
+        days_overdue: 21,
+        step_offset: Some(21),
+    }];
+    let message_id = tx.insert_message(run, &message, &items).unwrap();
+    tx.set_run_messages(run, 1).unwrap();
+    let stored = tx.message(message_id).unwrap().unwrap();
+    assert_eq!(stored.message, message, "a message round-trips");
+    assert_eq!(
+        stored.status,
+        MessageStatus::Queued,
+        "recorded before delivery"
+    );
+    assert_eq!(tx.message_items(message_id).unwrap(), items.to_vec());
+    assert_eq!(tx.last_step_offsets().unwrap(), vec![(invoice, 21)]);
+    assert_eq!(
+        tx.last_deadlines().unwrap(),
+        vec![(customer, d("2026-03-31"))]
+    );
+    assert!(
+        tx.sent_messages_since(d("2026-01-01")).unwrap().is_empty(),
+        "not sent yet"
+    );
+    tx.set_message_status(
+        message_id,
+        MessageStatus::Sent,
+        Some(d("2026-03-15")),
+        Some("letters/1.pdf"),
+        None,
+    )
+    .unwrap();
+    let sent = tx.message(message_id).unwrap().unwrap();
+    assert_eq!(
+        (sent.status, sent.file_path.as_deref()),
+        (MessageStatus::Sent, Some("letters/1.pdf"))
+    );
+    assert_eq!(
+        tx.sent_messages_since(d("2026-01-01")).unwrap(),
+        vec![(customer, d("2026-03-15"), Channel::Letter)]
+    );
+    let filter = MessageFilter {
+        status: Some(MessageStatus::Sent),
+        as_of: Some(d("2026-03-15")),
+        ..MessageFilter::default()
+    };
+    assert_eq!(tx.messages(filter).unwrap().len(), 1);
+    tx.set_message_status(
+        message_id,
+        MessageStatus::Cancelled,
+        None,
+        None,
+        Some("stale"),
+    )
+    .unwrap();
+    assert!(
+        tx.last_step_offsets().unwrap().is_empty(),
+        "cancelled messages do not count"
+    );
+
+    // Tasks: open, then done.
+    let task = Task {
+        customer,
+        message: Some(message_id),
+        kind: "call".into(),
+        created_on: d("2026-03-15"),
+        due_on: d("2026-03-16"),
+        assignee: Some("Eva Jansen".into()),
+        title: "Bel Bakkerij De Vries".into(),
+        talking_points: "- open: 100.00".into(),
+        amount: Money::eur(10_000),
+    };
+    let task_id = tx.insert_task(&task).unwrap();
+    assert_eq!(tx.tasks(true).unwrap()[0].task, task);
+    tx.complete_task(task_id, d("2026-03-16"), "pays Friday")
+        .unwrap();
+    assert!(tx.tasks(true).unwrap().is_empty());
+    assert_eq!(
+        tx.task(task_id).unwrap().unwrap().outcome.as_deref(),
+        Some("pays Friday")
+    );
+
+    // The timeline keeps events in date order.
+    for (date, kind) in [("2026-03-16", "call_done"), ("2026-03-15", "message_sent")] {
+        tx.add_event(&TimelineEvent {
+            customer,
+            date: d(date),
+            kind: kind.into(),
+            invoice: Some(invoice),
+            ref_id: None,
+            text: kind.into(),
+            author: None,
+        })
+        .unwrap();
+    }
+    let kinds: Vec<String> = tx
+        .events(customer)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event.kind)
+        .collect();
+    assert_eq!(kinds, vec!["message_sent", "call_done"]);
     tx.commit().unwrap();
 }

@@ -10,6 +10,7 @@
 //! Row mapping stays in this crate: callers see `tegoed-core` types and the
 //! small record types below, never SQL rows.
 
+pub mod collection;
 pub mod contract;
 mod sqlite;
 
@@ -21,6 +22,11 @@ use tegoed_core::{
     Date, Iban, Invoice, InvoiceId, MatchInfo, Payment, PaymentId,
 };
 
+pub use collection::{
+    CollectionState, CollectionTx, Dispute, FourteenDayRecord, Message, MessageFilter, MessageItem,
+    MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage, StoredPlan,
+    StoredPromise, StoredTask, Task, TimelineEvent,
+};
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in the store.
@@ -114,6 +120,10 @@ pub struct LedgerRow {
     pub amount_minor: i64,
     pub open_minor: i64,
     pub currency: Currency,
+    /// The date of the latest payment or credit note applied to an invoice
+    /// (counted as of the scan date): the day it was settled when nothing is
+    /// open.
+    pub last_paid_on: Option<Date>,
 }
 
 /// A document of one customer with its open amount as of a date.
@@ -199,8 +209,9 @@ pub trait Store: Send + Sync {
     fn write(&self) -> Result<Box<dyn Tx + '_>>;
 }
 
-/// Everything the application can read and write, inside one transaction.
-pub trait Tx {
+/// Everything the application can read and write, inside one transaction
+/// (the collection side is in [`CollectionTx`]).
+pub trait Tx: CollectionTx {
     /// Makes the transaction's writes durable.
     fn commit(self: Box<Self>) -> Result<()>;
 

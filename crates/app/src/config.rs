@@ -1,0 +1,832 @@
+//! Configuration: `tegoed.toml` — the company, the legal settings, the
+//! target groups (segments) and their collection strategies, and where
+//! messages go.
+//!
+//! The shipped default (`data/tegoed.toml`, documented line by line) is
+//! always the base; a user file replaces the sections it has. Everything is
+//! checked once here, so a use case gets a [`Config`] that is known to be
+//! consistent: every segment points at a strategy, the last segment takes
+//! everyone, steps are in offset order with unique ids.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tegoed_core::customer::CustomerKind;
+use tegoed_core::legal::{InterestKind, RateEntry, RateTable};
+use tegoed_core::money::parse_amount;
+use tegoed_core::party::Email;
+use tegoed_core::rate::Rate;
+use tegoed_core::segment::{Conditions, Segment, Trend};
+use tegoed_core::strategy::{Channel, Effect, Sender, Step, Strategy};
+use tegoed_core::{Date, Iban, Language};
+
+use crate::{AppError, Result};
+
+/// The shipped configuration, documented.
+pub const DEFAULT_CONFIG: &str = include_str!("../data/tegoed.toml");
+/// The shipped statutory interest rates.
+pub const DEFAULT_RATES: &str = include_str!("../data/rates.toml");
+
+/// A person who signs messages or makes calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// The company that sends the messages (the creditor).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Company {
+    pub name: String,
+    pub address: Vec<String>,
+    pub iban: Option<Iban>,
+    pub bic: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub kvk: Option<String>,
+    pub language: Language,
+    pub collector: Person,
+}
+
+/// Legal settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Legal {
+    pub vat_uplift: bool,
+    pub vat_rate: Rate,
+    pub email_receipt_working_days: u32,
+    pub letter_receipt_working_days: u32,
+    pub commercial_rates: RateTable,
+    pub consumer_rates: RateTable,
+}
+
+impl Legal {
+    pub fn rates(&self, kind: InterestKind) -> &RateTable {
+        match kind {
+            InterestKind::Commercial => &self.commercial_rates,
+            InterestKind::Consumer => &self.consumer_rates,
+        }
+    }
+
+    /// The VAT uplift rate on collection costs, when it applies.
+    pub fn uplift(&self) -> Option<Rate> {
+        self.vat_uplift.then_some(self.vat_rate)
+    }
+}
+
+/// Dunning settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dunning {
+    pub pay_within_days: i32,
+    pub plan_grace_days: i32,
+    pub min_amount_minor: i64,
+    pub call_due_working_days: u32,
+}
+
+/// How SMTP connections are secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    StartTls,
+    Tls,
+    None,
+}
+
+/// An SMTP server to send e-mail through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    /// The environment variable holding the password (never the password
+    /// itself in the file).
+    pub password_env: Option<String>,
+    pub from: String,
+}
+
+/// Where messages go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub outbox: PathBuf,
+    pub letters: PathBuf,
+    pub claims: PathBuf,
+    pub templates: Option<PathBuf>,
+    pub smtp: Option<Smtp>,
+}
+
+/// The checked configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it came from (`None`: the shipped default only).
+    pub source: Option<PathBuf>,
+    pub company: Company,
+    pub legal: Legal,
+    pub dunning: Dunning,
+    pub delivery: Delivery,
+    pub segments: Vec<Segment>,
+    pub strategies: Vec<Strategy>,
+}
+
+impl Config {
+    /// The shipped default, with paths relative to `base`.
+    pub fn default_in(base: &Path) -> Config {
+        Config::parse(DEFAULT_CONFIG, "tegoed.toml (shipped default)", base, None)
+            .expect("the shipped configuration is valid")
+    }
+
+    /// Reads `path`, on top of the shipped default; relative paths in it are
+    /// relative to its folder.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            AppError::Invalid(format!(
+                "cannot read the configuration {}: {e}",
+                path.display()
+            ))
+        })?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Config::parse(
+            &text,
+            &path.display().to_string(),
+            base,
+            Some(path.to_path_buf()),
+        )
+    }
+
+    /// `text` (a user file or the default) on top of the shipped default.
+    pub fn parse(text: &str, name: &str, base: &Path, source: Option<PathBuf>) -> Result<Config> {
+        let err = |message: String| AppError::Config {
+            file: name.to_string(),
+            message,
+        };
+        let default: RawConfig =
+            basic_toml::from_str(DEFAULT_CONFIG).expect("the shipped configuration parses");
+        let user: RawConfig = basic_toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let raw = RawConfig {
+            company: user.company.or(default.company),
+            legal: user.legal.or(default.legal),
+            dunning: user.dunning.or(default.dunning),
+            delivery: user.delivery.or(default.delivery),
+            segment: user.segment.or(default.segment),
+            strategy: user.strategy.or(default.strategy),
+        };
+        raw.check(base, source).map_err(err)
+    }
+
+    pub fn strategy(&self, id: &str) -> Option<&Strategy> {
+        self.strategies.iter().find(|s| s.id == id)
+    }
+
+    pub fn segment(&self, id: &str) -> Option<&Segment> {
+        self.segments.iter().find(|s| s.id == id)
+    }
+}
+
+// --- the file as written ---------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    company: Option<RawCompany>,
+    legal: Option<RawLegal>,
+    dunning: Option<RawDunning>,
+    delivery: Option<RawDelivery>,
+    segment: Option<Vec<RawSegment>>,
+    strategy: Option<Vec<RawStrategy>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerson {
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompany {
+    name: String,
+    #[serde(default)]
+    address: Vec<String>,
+    iban: Option<String>,
+    bic: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    website: Option<String>,
+    kvk: Option<String>,
+    language: Option<String>,
+    collector: RawPerson,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLegal {
+    #[serde(default)]
+    vat_uplift: bool,
+    vat_rate: Option<String>,
+    email_receipt_working_days: Option<u32>,
+    letter_receipt_working_days: Option<u32>,
+    rates_file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDunning {
+    pay_within_days: Option<i32>,
+    plan_grace_days: Option<i32>,
+    min_amount: Option<Amount>,
+    call_due_working_days: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    host: String,
+    port: Option<u16>,
+    tls: Option<String>,
+    username: Option<String>,
+    password_env: Option<String>,
+    from: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelivery {
+    outbox: Option<String>,
+    letters: Option<String>,
+    claims: Option<String>,
+    templates: Option<String>,
+    smtp: Option<RawSmtp>,
+}
+
+/// An amount in euros, written as a number or a text.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum Amount {
+    Whole(i64),
+    Text(String),
+}
+
+impl Amount {
+    fn minor(&self, what: &str) -> Result<i64, String> {
+        match self {
+            Amount::Whole(n) => n
+                .checked_mul(100)
+                .ok_or_else(|| format!("{what}: {n} is too large")),
+            Amount::Text(text) => parse_amount(text, 2)
+                .map_err(|e| format!("{what}: '{text}' is not an amount ({e})")),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConditions {
+    kind: Option<String>,
+    #[serde(default)]
+    industry_sections: Vec<String>,
+    #[serde(default)]
+    industry_codes: Vec<String>,
+    revenue_12m_min: Option<Amount>,
+    revenue_12m_max: Option<Amount>,
+    open_min: Option<Amount>,
+    open_max: Option<Amount>,
+    overdue_min: Option<Amount>,
+    overdue_max: Option<Amount>,
+    max_days_overdue_min: Option<i32>,
+    avg_days_late_min: Option<f64>,
+    avg_days_late_max: Option<f64>,
+    share_late_min: Option<f64>,
+    share_late_max: Option<f64>,
+    trend: Option<String>,
+    customer_age_days_min: Option<i32>,
+    customer_age_days_max: Option<i32>,
+    paid_invoices_min: Option<u32>,
+    #[serde(default)]
+    tags_any: Vec<String>,
+    #[serde(default)]
+    risk_classes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSegment {
+    id: String,
+    name_nl: Option<String>,
+    name_en: Option<String>,
+    strategy: String,
+    /// A table of conditions or a list of them; read through JSON values so
+    /// a misspelt condition is named in the error.
+    when: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    id: String,
+    offset: i32,
+    channel: String,
+    template: String,
+    sender: Option<String>,
+    min_overdue: Option<Amount>,
+    #[serde(default)]
+    effects: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStrategy {
+    id: String,
+    tone: Option<String>,
+    #[serde(default)]
+    step: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRates {
+    #[serde(default)]
+    commercial: Vec<RawRate>,
+    #[serde(default)]
+    consumer: Vec<RawRate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRate {
+    from: String,
+    rate: String,
+    #[serde(default = "yes")]
+    verified: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn opt_amount(value: &Option<Amount>, what: &str) -> Result<Option<i64>, String> {
+    value.as_ref().map(|a| a.minor(what)).transpose()
+}
+
+fn share(value: Option<f64>, what: &str) -> Result<Option<f64>, String> {
+    match value {
+        Some(v) if !(0.0..=1.0).contains(&v) => Err(format!(
+            "{what}: {v} is not a share between 0 and 1 (0.5 = 50 %)"
+        )),
+        other => Ok(other),
+    }
+}
+
+impl RawConditions {
+    fn check(self, segment: &str) -> Result<Conditions, String> {
+        let at = |field: &str| format!("segment '{segment}', {field}");
+        let kind = self
+            .kind
+            .map(|k| {
+                CustomerKind::parse(&k)
+                    .ok_or_else(|| format!("{}: '{k}' is not b2b or b2c", at("kind")))
+            })
+            .transpose()?;
+        let mut sections = Vec::new();
+        for section in &self.industry_sections {
+            let mut chars = section.trim().chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii_uppercase() && c <= 'U' => sections.push(c),
+                _ => {
+                    return Err(format!(
+                        "{}: '{section}' is not an SBI section letter A to U",
+                        at("industry_sections")
+                    ));
+                }
+            }
+        }
+        for code in &self.industry_codes {
+            if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "{}: '{code}' is not an SBI code prefix",
+                    at("industry_codes")
+                ));
+            }
+        }
+        let trend = self
+            .trend
+            .map(|t| {
+                Trend::parse(&t).ok_or_else(|| {
+                    format!(
+                        "{}: '{t}' is not worsening, stable or improving",
+                        at("trend")
+                    )
+                })
+            })
+            .transpose()?;
+        let mut risk_classes = Vec::new();
+        for class in &self.risk_classes {
+            let mut chars = class.trim().chars();
+            match (chars.next(), chars.next()) {
+                (Some(c @ 'A'..='E'), None) => risk_classes.push(c),
+                _ => {
+                    return Err(format!(
+                        "{}: '{class}' is not a risk class A to E",
+                        at("risk_classes")
+                    ));
+                }
+            }
+        }
+        Ok(Conditions {
+            kind,
+            industry_sections: sections,
+            industry_codes: self.industry_codes,
+            revenue_12m_min: opt_amount(&self.revenue_12m_min, &at("revenue_12m_min"))?,
+            revenue_12m_max: opt_amount(&self.revenue_12m_max, &at("revenue_12m_max"))?,
+            open_min: opt_amount(&self.open_min, &at("open_min"))?,
+            open_max: opt_amount(&self.open_max, &at("open_max"))?,
+            overdue_min: opt_amount(&self.overdue_min, &at("overdue_min"))?,
+            overdue_max: opt_amount(&self.overdue_max, &at("overdue_max"))?,
+            max_days_overdue_min: self.max_days_overdue_min,
+            avg_days_late_min: self.avg_days_late_min,
+            avg_days_late_max: self.avg_days_late_max,
+            share_late_min: share(self.share_late_min, &at("share_late_min"))?,
+            share_late_max: share(self.share_late_max, &at("share_late_max"))?,
+            trend,
+            customer_age_days_min: self.customer_age_days_min,
+            customer_age_days_max: self.customer_age_days_max,
+            paid_invoices_min: self.paid_invoices_min,
+            tags_any: self.tags_any,
+            risk_classes,
+        })
+    }
+}
+
+fn resolve(base: &Path, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}
+
+fn read_rates(text: &str, name: &str) -> Result<(Vec<RateEntry>, Vec<RateEntry>), String> {
+    let raw: RawRates = basic_toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+    let convert = |rows: Vec<RawRate>, kind: &str| -> Result<Vec<RateEntry>, String> {
+        rows.into_iter()
+            .map(|row| {
+                Ok(RateEntry {
+                    from: Date::parse_iso(&row.from)
+                        .map_err(|e| format!("{name}: {kind} rate from '{}': {e}", row.from))?,
+                    rate: Rate::parse_percent(&row.rate)
+                        .map_err(|e| format!("{name}: {kind} rate from {}: {e}", row.from))?,
+                    verified: row.verified,
+                })
+            })
+            .collect()
+    };
+    Ok((
+        convert(raw.commercial, "commercial")?,
+        convert(raw.consumer, "consumer")?,
+    ))
+}
+
+impl RawConfig {
+    fn check(self, base: &Path, source: Option<PathBuf>) -> Result<Config, String> {
+        let company = self.company.ok_or("the [company] section is missing")?;
+        let iban = company
+            .iban
+            .as_deref()
+            .map(|i| Iban::parse(i).map_err(|e| format!("company.iban: '{i}': {e}")))
+            .transpose()?;
+        if let Some(email) = &company.email {
+            Email::parse(email).map_err(|e| format!("company.email: '{email}': {e}"))?;
+        }
+        if let Some(email) = &company.collector.email {
+            Email::parse(email).map_err(|e| format!("company.collector.email: '{email}': {e}"))?;
+        }
+        let language = match company.language.as_deref() {
+            None => Language::Nl,
+            Some(l) => Language::parse(l)
+                .ok_or_else(|| format!("company.language: '{l}' is not nl or en"))?,
+        };
+        let company = Company {
+            name: company.name,
+            address: company.address,
+            iban,
+            bic: company.bic,
+            phone: company.phone,
+            email: company.email,
+            website: company.website,
+            kvk: company.kvk,
+            language,
+            collector: Person {
+                name: company.collector.name,
+                email: company.collector.email,
+                phone: company.collector.phone,
+            },
+        };
+
+        let legal = self.legal.ok_or("the [legal] section is missing")?;
+        let (mut commercial, mut consumer) = read_rates(DEFAULT_RATES, "shipped rates")?;
+        if let Some(file) = &legal.rates_file {
+            let path = resolve(base, file);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("legal.rates_file: cannot read {}: {e}", path.display()))?;
+            let (more_commercial, more_consumer) = read_rates(&text, &path.display().to_string())?;
+            commercial.extend(more_commercial);
+            consumer.extend(more_consumer);
+        }
+        let vat_rate = legal.vat_rate.as_deref().unwrap_or("21");
+        let legal = Legal {
+            vat_uplift: legal.vat_uplift,
+            vat_rate: Rate::parse_percent(vat_rate).map_err(|e| format!("legal.vat_rate: {e}"))?,
+            email_receipt_working_days: legal.email_receipt_working_days.unwrap_or(1),
+            letter_receipt_working_days: legal.letter_receipt_working_days.unwrap_or(2),
+            commercial_rates: RateTable::new(commercial),
+            consumer_rates: RateTable::new(consumer),
+        };
+
+        let dunning = self.dunning.ok_or("the [dunning] section is missing")?;
+        let dunning = Dunning {
+            pay_within_days: dunning.pay_within_days.unwrap_or(5).max(0),
+            plan_grace_days: dunning.plan_grace_days.unwrap_or(5).max(0),
+            min_amount_minor: opt_amount(&dunning.min_amount, "dunning.min_amount")?.unwrap_or(500),
+            call_due_working_days: dunning.call_due_working_days.unwrap_or(1),
+        };
+
+        let delivery = self.delivery.ok_or("the [delivery] section is missing")?;
+        let smtp = delivery
+            .smtp
+            .map(|smtp| -> Result<Smtp, String> {
+                let tls = match smtp.tls.as_deref().unwrap_or("starttls") {
+                    "starttls" => SmtpTls::StartTls,
+                    "tls" => SmtpTls::Tls,
+                    "none" => SmtpTls::None,
+                    other => {
+                        return Err(format!(
+                            "delivery.smtp.tls: '{other}' is not starttls, tls or none"
+                        ));
+                    }
+                };
+                Email::parse(&smtp.from)
+                    .map_err(|e| format!("delivery.smtp.from: '{}': {e}", smtp.from))?;
+                Ok(Smtp {
+                    port: smtp.port.unwrap_or(match tls {
+                        SmtpTls::Tls => 465,
+                        SmtpTls::StartTls => 587,
+                        SmtpTls::None => 25,
+                    }),
+                    host: smtp.host,
+                    tls,
+                    username: smtp.username,
+                    password_env: smtp.password_env,
+                    from: smtp.from,
+                })
+            })
+            .transpose()?;
+        let delivery = Delivery {
+            outbox: resolve(base, delivery.outbox.as_deref().unwrap_or("outbox")),
+            letters: resolve(base, delivery.letters.as_deref().unwrap_or("letters")),
+            claims: resolve(base, delivery.claims.as_deref().unwrap_or("claims")),
+            templates: delivery.templates.as_deref().map(|t| resolve(base, t)),
+            smtp,
+        };
+
+        let mut strategies = Vec::new();
+        let mut strategy_ids = HashSet::new();
+        for raw in self.strategy.unwrap_or_default() {
+            if !strategy_ids.insert(raw.id.clone()) {
+                return Err(format!("strategy '{}' is defined twice", raw.id));
+            }
+            let mut steps = Vec::new();
+            let mut step_ids = HashSet::new();
+            for step in raw.step {
+                let at = format!("strategy '{}', step '{}'", raw.id, step.id);
+                if !step_ids.insert(step.id.clone()) {
+                    return Err(format!("{at}: the step id is used twice"));
+                }
+                let channel = Channel::parse(&step.channel).ok_or_else(|| {
+                    format!(
+                        "{at}: channel '{}' is not email, letter, call or handoff",
+                        step.channel
+                    )
+                })?;
+                let sender = match step.sender.as_deref() {
+                    None => Sender::Collector,
+                    Some(s) => Sender::parse(s).ok_or_else(|| {
+                        format!("{at}: sender '{s}' is not account_manager or collector")
+                    })?,
+                };
+                let effects = step
+                    .effects
+                    .iter()
+                    .map(|e| {
+                        Effect::parse(e).ok_or_else(|| {
+                            format!(
+                                "{at}: effect '{e}' is not credit_hold, interest, collection_costs or fourteen_day_letter"
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                if effects.contains(&Effect::FourteenDayLetter)
+                    && !matches!(channel, Channel::Email | Channel::Letter)
+                {
+                    return Err(format!(
+                        "{at}: a 14-day letter must be an email or a letter"
+                    ));
+                }
+                if step.template.is_empty()
+                    || step.template.contains("..")
+                    || step.template.starts_with('/')
+                {
+                    return Err(format!(
+                        "{at}: template '{}' is not a template name",
+                        step.template
+                    ));
+                }
+                steps.push(Step {
+                    id: step.id,
+                    offset_days: step.offset,
+                    channel,
+                    template: step.template,
+                    min_overdue_minor: opt_amount(
+                        &step.min_overdue,
+                        &format!("{at}, min_overdue"),
+                    )?
+                    .unwrap_or(0),
+                    effects,
+                    sender,
+                });
+            }
+            if steps.is_empty() {
+                return Err(format!("strategy '{}' has no steps", raw.id));
+            }
+            steps.sort_by_key(|s| s.offset_days);
+            strategies.push(Strategy {
+                id: raw.id,
+                tone: raw.tone.unwrap_or_else(|| "neutral".into()),
+                steps,
+            });
+        }
+
+        let mut segments = Vec::new();
+        let mut segment_ids = HashSet::new();
+        for raw in self.segment.unwrap_or_default() {
+            if !segment_ids.insert(raw.id.clone()) {
+                return Err(format!("segment '{}' is defined twice", raw.id));
+            }
+            if !strategy_ids.contains(&raw.strategy) {
+                return Err(format!(
+                    "segment '{}': strategy '{}' is not defined",
+                    raw.id, raw.strategy
+                ));
+            }
+            let read = |value: serde_json::Value| -> Result<Conditions, String> {
+                let conditions: RawConditions = serde_json::from_value(value)
+                    .map_err(|e| format!("segment '{}', when: {e}", raw.id))?;
+                conditions.check(&raw.id)
+            };
+            let when = match raw.when {
+                None => Vec::new(),
+                Some(serde_json::Value::Array(list)) => {
+                    list.into_iter().map(read).collect::<Result<Vec<_>, _>>()?
+                }
+                Some(value @ serde_json::Value::Object(_)) => vec![read(value)?],
+                Some(other) => {
+                    return Err(format!(
+                        "segment '{}', when: expected a table of conditions or a list of them, found {other}",
+                        raw.id
+                    ));
+                }
+            };
+            segments.push(Segment {
+                name_nl: raw.name_nl.unwrap_or_else(|| raw.id.clone()),
+                name_en: raw.name_en.unwrap_or_else(|| raw.id.clone()),
+                id: raw.id,
+                strategy: raw.strategy,
+                when,
+            });
+        }
+        match segments.last() {
+            None => return Err("no segments are defined".into()),
+            Some(last) if !last.is_catch_all() => {
+                return Err(format!(
+                    "the last segment ('{}') must have no conditions, so every customer lands in a segment",
+                    last.id
+                ));
+            }
+            _ => {}
+        }
+        Ok(Config {
+            source,
+            company,
+            legal,
+            dunning,
+            delivery,
+            segments,
+            strategies,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::parse(text, "test.toml", Path::new("/base"), None)
+    }
+
+    #[test]
+    fn the_default_is_complete() {
+        let config = Config::default_in(Path::new("."));
+        assert_eq!(config.segments.len(), 6);
+        assert_eq!(config.segments.last().unwrap().id, "standard");
+        assert!(
+            config
+                .segments
+                .iter()
+                .all(|s| config.strategy(&s.strategy).is_some())
+        );
+        assert_eq!(config.legal.commercial_rates.entries().len(), 15);
+        assert_eq!(config.dunning.min_amount_minor, 500);
+        let consumer = config.strategy("consumer").unwrap();
+        assert!(
+            consumer
+                .steps
+                .iter()
+                .any(|s| s.has(Effect::FourteenDayLetter))
+        );
+    }
+
+    #[test]
+    fn a_user_file_replaces_sections() {
+        let config = parse(
+            r#"
+[delivery]
+outbox = "mail"
+
+[[strategy]]
+id = "only"
+[[strategy.step]]
+id = "reminder"
+offset = 3
+channel = "email"
+template = "standard/reminder"
+
+[[segment]]
+id = "everyone"
+strategy = "only"
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.delivery.outbox, PathBuf::from("/base/mail"));
+        assert_eq!(
+            config.company.name, "Tegoed Demo B.V.",
+            "default company kept"
+        );
+        assert_eq!(config.segments.len(), 1);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let message = |text: &str| parse(text).unwrap_err().to_string();
+        let last_not_catch_all = message(
+            r#"
+[[strategy]]
+id = "s"
+[[strategy.step]]
+id = "r"
+offset = 3
+channel = "email"
+template = "standard/reminder"
+[[segment]]
+id = "b2c"
+strategy = "s"
+when = { kind = "b2c" }
+"#,
+        );
+        assert!(
+            last_not_catch_all.contains("the last segment ('b2c') must have no conditions"),
+            "{last_not_catch_all}"
+        );
+        let unknown_strategy = message("[[segment]]\nid = \"x\"\nstrategy = \"nope\"\n");
+        assert!(
+            unknown_strategy.contains("strategy 'nope' is not defined"),
+            "{unknown_strategy}"
+        );
+        let typo = message(
+            "[[segment]]\nid = \"x\"\nstrategy = \"standard\"\nwhen = { revenu_12m_min = 5 }\n",
+        );
+        assert!(
+            typo.contains("test.toml") && typo.contains("revenu_12m_min"),
+            "{typo}"
+        );
+        let bad_channel = message(
+            "[[strategy]]\nid = \"s\"\n[[strategy.step]]\nid = \"r\"\noffset = 3\nchannel = \"fax\"\ntemplate = \"t\"\n",
+        );
+        assert!(bad_channel.contains("channel 'fax'"), "{bad_channel}");
+    }
+}

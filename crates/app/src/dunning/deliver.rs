@@ -1,0 +1,727 @@
+//! Executing a run: record the plan, then deliver every queued message and
+//! mark it sent — e-mail as `.eml` in the outbox (or through SMTP), letters
+//! as PDF, hand-offs as claim files (JSON and HTML) for the agency.
+//!
+//! Files are named after the message id and written under a temporary name
+//! first, then renamed: a message is one complete file or none, and
+//! delivering it again finds the file there. SMTP cannot be undone, so a
+//! crash between the server accepting a message and Tegoed marking it sent
+//! means it goes again on the next run (at least once); every message
+//! carries a stable Message-ID so mail systems can recognise the repeat.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{SmtpTransport, Transport};
+use serde::Serialize;
+use tegoed_core::strategy::{Channel, Effect};
+use tegoed_core::{CustomerId, Date};
+use tegoed_store::{MessageFilter, MessageStatus, Store, StoredMessage, TimelineEvent, Tx};
+
+use super::document::Document;
+use super::templates::Templates;
+use super::{Options, Preview, Skipped, StepCount, plan};
+use crate::config::{Config, Smtp, SmtpTls};
+use crate::legal::{Claim, build_claim};
+use crate::progress::Progress;
+use crate::{AppError, Result};
+
+/// Messages delivered per channel.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Delivered {
+    pub email: u64,
+    pub letter: u64,
+    pub call: u64,
+    pub handoff: u64,
+}
+
+/// A message that could not be delivered (it stays queued as failed and is
+/// retried by the next run on the same day).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Failure {
+    pub message_id: i64,
+    pub customer: String,
+    pub error: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    #[serde(serialize_with = "crate::ser::date")]
+    pub as_of: Date,
+    pub run_id: i64,
+    /// Queued by an earlier, interrupted run today and delivered now.
+    pub resumed: u64,
+    /// Queued on an earlier day and never delivered: cancelled and planned
+    /// again.
+    pub cancelled: u64,
+    /// New messages planned by this run.
+    pub planned: u64,
+    pub delivered: Delivered,
+    pub failed: Vec<Failure>,
+    pub skipped: Skipped,
+    pub by_step: Vec<StepCount>,
+    pub agreements_recorded: u64,
+    pub holds_released: u64,
+    pub outbox: String,
+    pub letters: String,
+    pub claims: String,
+    /// `smtp` when e-mail went through an SMTP server, else `outbox`.
+    pub email_via: &'static str,
+}
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub only: Options,
+    /// Wait this long after each delivery (gentle on an SMTP server).
+    pub throttle: Option<Duration>,
+}
+
+fn event(
+    customer: CustomerId,
+    date: Date,
+    kind: &str,
+    ref_id: Option<i64>,
+    text: String,
+) -> TimelineEvent {
+    TimelineEvent {
+        customer,
+        date,
+        kind: kind.into(),
+        invoice: None,
+        ref_id,
+        text,
+        author: None,
+    }
+}
+
+/// A file name part from a customer number.
+fn safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect()
+}
+
+/// Writes `bytes` to `path` unless it is there; via a temporary file and a
+/// rename, so the file is complete or absent.
+fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    if path.exists() {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(true)
+}
+
+fn system_time(date: Date) -> SystemTime {
+    // 09:00 UTC on the run's date: deterministic, never the clock.
+    SystemTime::UNIX_EPOCH
+        + Duration::from_secs(date.days_since_epoch().max(0) as u64 * 86_400 + 9 * 3_600)
+}
+
+/// The e-mail for a message.
+fn email(config: &Config, stored: &StoredMessage, document: &Document) -> Result<lettre::Message> {
+    let message = &stored.message;
+    let invalid =
+        |what: &str, e: String| AppError::Invalid(format!("message {}: {what}: {e}", stored.id));
+    let from_address = config
+        .delivery
+        .smtp
+        .as_ref()
+        .map(|s| s.from.clone())
+        .or_else(|| config.company.email.clone())
+        .or_else(|| config.company.collector.email.clone())
+        .ok_or_else(|| invalid("sender", "set company.email in tegoed.toml".into()))?;
+    let from = Mailbox::new(
+        Some(format!("{} | {}", message.sender_name, config.company.name)),
+        from_address
+            .parse()
+            .map_err(|e| invalid("from address", format!("{e}")))?,
+    );
+    let to_address = message
+        .recipient
+        .as_deref()
+        .ok_or_else(|| invalid("recipient", "no e-mail address".into()))?;
+    let to = Mailbox::new(
+        None,
+        to_address
+            .parse()
+            .map_err(|e| invalid("to address", format!("{e}")))?,
+    );
+    let domain = from_address.rsplit('@').next().unwrap_or("tegoed.local");
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(message.subject.clone())
+        .date(system_time(message.as_of))
+        .message_id(Some(format!(
+            "<tegoed-{}-{}@{domain}>",
+            stored.id,
+            safe(&message.step_id)
+        )))
+        .user_agent("Tegoed".into());
+    if let Some(reply) = &message.sender_email
+        && let Ok(address) = reply.parse()
+    {
+        builder = builder.reply_to(Mailbox::new(Some(message.sender_name.clone()), address));
+    }
+    let html = SinglePart::html(document.html());
+    let body = match document.qr() {
+        Some(qr) => MultiPart::alternative()
+            .singlepart(SinglePart::plain(message.body_text.clone()))
+            .multipart(MultiPart::related().singlepart(html).singlepart(
+                Attachment::new_inline("epc-qr".into()).body(
+                    qr.to_png(4),
+                    ContentType::parse("image/png").expect("valid content type"),
+                ),
+            )),
+        None => MultiPart::alternative()
+            .singlepart(SinglePart::plain(message.body_text.clone()))
+            .singlepart(html),
+    };
+    builder
+        .multipart(body)
+        .map_err(|e| invalid("e-mail", e.to_string()))
+}
+
+fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport> {
+    let err = |e: lettre::transport::smtp::Error| {
+        AppError::Invalid(format!("SMTP server {}: {e}", smtp.host))
+    };
+    let mut builder = match smtp.tls {
+        SmtpTls::Tls => SmtpTransport::relay(&smtp.host).map_err(err)?,
+        SmtpTls::StartTls => SmtpTransport::starttls_relay(&smtp.host).map_err(err)?,
+        SmtpTls::None => SmtpTransport::builder_dangerous(smtp.host.clone()),
+    }
+    .port(smtp.port)
+    .timeout(Some(Duration::from_secs(30)));
+    if let Some(user) = &smtp.username {
+        let password = match &smtp.password_env {
+            Some(var) => std::env::var(var).map_err(|_| {
+                AppError::Invalid(format!(
+                    "SMTP password: the environment variable {var} (delivery.smtp.password_env) is not set"
+                ))
+            })?,
+            None => String::new(),
+        };
+        builder = builder.credentials(Credentials::new(user.clone(), password));
+    }
+    Ok(builder.build())
+}
+
+/// The agency's claim file.
+#[derive(Serialize)]
+struct ClaimFile<'a> {
+    lang: &'static str,
+    currency: &'a str,
+    #[serde(serialize_with = "crate::ser::date")]
+    handed_off_on: Date,
+    creditor: serde_json::Value,
+    debtor: serde_json::Value,
+    claim: &'a Claim,
+    history: Vec<serde_json::Value>,
+}
+
+fn claim_files(
+    tx: &mut dyn Tx,
+    config: &Config,
+    templates: &Templates,
+    stored: &StoredMessage,
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    let message = &stored.message;
+    let claim = build_claim(
+        tx,
+        config,
+        message.customer,
+        message.currency,
+        message.as_of,
+    )?;
+    let customer = tx
+        .customer(message.customer)?
+        .ok_or_else(|| AppError::NotFound(format!("customer {}", message.customer)))?
+        .customer;
+    let company = &config.company;
+    let collector = &company.collector;
+    let contact: Vec<String> = [
+        Some(collector.name.clone()),
+        collector.phone.clone(),
+        collector.email.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut address = Vec::new();
+    address.extend(customer.address.street.clone());
+    address.extend(
+        [
+            customer.address.postal_code.clone(),
+            customer.address.city.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .reduce(|a, b| format!("{a} {b}")),
+    );
+    address.push(customer.address.country.clone());
+    let mut history = Vec::new();
+    for event in tx.events(message.customer)? {
+        history.push(serde_json::json!({
+            "date": event.event.date.to_string(),
+            "kind": event.event.kind,
+            "text": event.event.text,
+        }));
+    }
+    let language = company.language;
+    let file = ClaimFile {
+        lang: language.as_str(),
+        currency: message.currency.code(),
+        handed_off_on: message.as_of,
+        creditor: serde_json::json!({
+            "name": company.name,
+            "address": company.address,
+            "kvk": company.kvk,
+            "iban": company.iban.as_ref().map(|i| i.display()),
+            "contact": contact.join(", "),
+        }),
+        debtor: serde_json::json!({
+            "number": customer.number,
+            "name": customer.name,
+            "kind": customer.kind.as_str(),
+            "kvk": customer.kvk.as_ref().map(|k| k.as_str().to_string()),
+            "vat_number": customer.vat_number.as_ref().map(|v| v.as_str().to_string()),
+            "email": customer.email.as_ref().map(|e| e.as_str().to_string()),
+            "phone": customer.phone,
+            "language": customer.language.as_str(),
+            "address": address,
+        }),
+        claim: &claim,
+        history,
+    };
+    let json = serde_json::to_vec_pretty(&file).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let template = config
+        .strategy(&message.strategy)
+        .and_then(|s| s.steps.iter().find(|step| step.id == message.step_id))
+        .map_or("handoff", |step| step.template.as_str());
+    let html = templates.html(template, language, &file)?;
+    Ok((json, html.into_bytes()))
+}
+
+/// Delivers one message; returns the path of what was written.
+fn deliver_one(
+    store: &dyn Store,
+    config: &Config,
+    templates: &Templates,
+    smtp: Option<&SmtpTransport>,
+    stored: &StoredMessage,
+    number: &str,
+) -> Result<Option<String>> {
+    let message = &stored.message;
+    let base = format!("{:08}-{}", stored.id, safe(number));
+    let io = |path: &Path, e: std::io::Error| {
+        AppError::Invalid(format!("cannot write {}: {e}", path.display()))
+    };
+    match message.channel {
+        Channel::Email => {
+            let document: Document = serde_json::from_str(&message.document).map_err(|e| {
+                AppError::Invalid(format!("message {}: stored document: {e}", stored.id))
+            })?;
+            let mail = email(config, stored, &document)?;
+            match smtp {
+                Some(transport) => {
+                    transport
+                        .send(&mail)
+                        .map_err(|e| AppError::Invalid(format!("SMTP: {e}")))?;
+                    Ok(None)
+                }
+                None => {
+                    let path = config.delivery.outbox.join(format!("{base}.eml"));
+                    write_once(&path, &mail.formatted()).map_err(|e| io(&path, e))?;
+                    Ok(Some(path.display().to_string()))
+                }
+            }
+        }
+        Channel::Letter => {
+            let path = config.delivery.letters.join(format!("{base}.pdf"));
+            if !path.exists() {
+                let document: Document = serde_json::from_str(&message.document).map_err(|e| {
+                    AppError::Invalid(format!("message {}: stored document: {e}", stored.id))
+                })?;
+                write_once(&path, &document.pdf()).map_err(|e| io(&path, e))?;
+            }
+            Ok(Some(path.display().to_string()))
+        }
+        Channel::Handoff => {
+            let json_path = config.delivery.claims.join(format!("{base}.json"));
+            let html_path = config.delivery.claims.join(format!("{base}.html"));
+            if !json_path.exists() || !html_path.exists() {
+                let mut tx = store.read()?;
+                let (json, html) = claim_files(tx.as_mut(), config, templates, stored)?;
+                write_once(&html_path, &html).map_err(|e| io(&html_path, e))?;
+                write_once(&json_path, &json).map_err(|e| io(&json_path, e))?;
+            }
+            Ok(Some(json_path.display().to_string()))
+        }
+        Channel::Call => Ok(None),
+    }
+}
+
+/// Marks delivered messages sent and applies their effects, in one
+/// transaction.
+fn mark_sent(
+    store: &dyn Store,
+    done: &[(StoredMessage, Option<String>)],
+    as_of: Date,
+) -> Result<()> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.write()?;
+    for (stored, path) in done {
+        // Another process may have delivered it meanwhile: only once.
+        match tx.message(stored.id)? {
+            Some(current)
+                if current.status == MessageStatus::Queued
+                    || current.status == MessageStatus::Failed => {}
+            _ => continue,
+        }
+        tx.set_message_status(
+            stored.id,
+            MessageStatus::Sent,
+            Some(as_of),
+            path.as_deref(),
+            None,
+        )?;
+        apply_effects(tx.as_mut(), stored, as_of)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The message's effects and its line on the timeline.
+fn apply_effects(tx: &mut dyn Tx, stored: &StoredMessage, as_of: Date) -> Result<()> {
+    let message = &stored.message;
+    let mut state = tx.collection_state(message.customer)?;
+    let mut changed = false;
+    if message.effects.contains(&Effect::CreditHold) && state.credit_hold_since.is_none() {
+        state.credit_hold_since = Some(as_of);
+        state.credit_hold_reason = Some(format!(
+            "dunning step {} ({})",
+            message.step_id, message.strategy
+        ));
+        tx.add_event(&event(
+            message.customer,
+            as_of,
+            "credit_hold",
+            Some(stored.id),
+            format!("Credit hold: {}", message.subject),
+        ))?;
+        changed = true;
+    }
+    let (kind, text) = match message.channel {
+        Channel::Email => (
+            "message_sent",
+            format!(
+                "E-mail to {}: {}",
+                message.recipient.as_deref().unwrap_or("?"),
+                message.subject
+            ),
+        ),
+        Channel::Letter => {
+            let what = if message.fourteen_day.is_some() {
+                "14-day letter"
+            } else {
+                "Letter"
+            };
+            ("message_sent", format!("{what} sent: {}", message.subject))
+        }
+        Channel::Call => (
+            "call_planned",
+            format!(
+                "Call planned for {}: {}",
+                message.sender_name, message.subject
+            ),
+        ),
+        Channel::Handoff => {
+            state.handed_off_on = Some(as_of);
+            changed = true;
+            ("handed_off", message.body_text.clone())
+        }
+    };
+    tx.add_event(&event(message.customer, as_of, kind, Some(stored.id), text))?;
+    if changed {
+        tx.set_collection_state(message.customer, &state)?;
+    }
+    Ok(())
+}
+
+/// Runs dunning for `as_of`: resume or cancel what an interrupted run left,
+/// plan, record, deliver.
+pub fn run(
+    store: &dyn Store,
+    config: &Config,
+    templates: &Templates,
+    as_of: Date,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<RunReport> {
+    // 1. What an earlier run left queued: from today, deliver it; from an
+    //    earlier day, cancel it so its invoices are planned afresh.
+    let leftovers: Vec<StoredMessage> = {
+        let mut tx = store.read()?;
+        let mut list = tx.messages(MessageFilter {
+            status: Some(MessageStatus::Queued),
+            ..MessageFilter::default()
+        })?;
+        list.extend(tx.messages(MessageFilter {
+            status: Some(MessageStatus::Failed),
+            ..MessageFilter::default()
+        })?);
+        list
+    };
+    let mut cancelled = 0u64;
+    let mut resumed_ids = Vec::new();
+    if !leftovers.is_empty() {
+        let mut tx = store.write()?;
+        for stored in &leftovers {
+            if stored.message.as_of < as_of {
+                tx.set_message_status(
+                    stored.id,
+                    MessageStatus::Cancelled,
+                    None,
+                    None,
+                    Some(&format!(
+                        "not delivered on {}; planned again on {as_of}",
+                        stored.message.as_of
+                    )),
+                )?;
+                cancelled += 1;
+            } else if stored.message.as_of == as_of {
+                resumed_ids.push(stored.id);
+            }
+        }
+        tx.commit()?;
+    }
+
+    // 2. Plan and record, holding the write lock so no other run plans the
+    //    same messages at the same time.
+    let mut tx = store.write()?;
+    let preview: Preview = plan(store, config, templates, as_of, &options.only, progress)?;
+    let run_id = tx.insert_run(as_of)?;
+    crate::agreements::record_changes(tx.as_mut(), &preview.agreements, as_of)?;
+    for number in &preview.holds_released {
+        if let Some(customer) = tx.customer_by_number(number)? {
+            let mut state = tx.collection_state(customer.id)?;
+            state.credit_hold_since = None;
+            state.credit_hold_reason = None;
+            tx.set_collection_state(customer.id, &state)?;
+            tx.add_event(&event(
+                customer.id,
+                as_of,
+                "credit_hold_released",
+                None,
+                "Credit hold released: nothing is overdue any more".into(),
+            ))?;
+        }
+    }
+    let mut delivered = Delivered::default();
+    progress.start("Recording the run", preview.messages.len() as u64);
+    for planned in &preview.messages {
+        let record = &planned.record;
+        let id = tx.insert_message(run_id, &record.message, &record.items)?;
+        if let Some(task) = &record.task {
+            let mut task = task.clone();
+            task.message = Some(id);
+            tx.insert_task(&task)?;
+            tx.set_message_status(id, MessageStatus::Sent, Some(as_of), None, None)?;
+            let stored = StoredMessage {
+                id,
+                run: run_id,
+                message: record.message.clone(),
+                status: MessageStatus::Sent,
+                delivered_on: Some(as_of),
+                file_path: None,
+                error: None,
+            };
+            apply_effects(tx.as_mut(), &stored, as_of)?;
+            delivered.call += 1;
+        }
+        progress.advance(1);
+    }
+    tx.set_run_messages(run_id, preview.messages.len() as u64)?;
+    tx.commit()?;
+    progress.finish();
+
+    // 3. Deliver everything queued for today.
+    let queued: Vec<StoredMessage> = {
+        let mut tx = store.read()?;
+        let mut list = tx.messages(MessageFilter {
+            status: Some(MessageStatus::Queued),
+            ..MessageFilter::default()
+        })?;
+        list.extend(tx.messages(MessageFilter {
+            status: Some(MessageStatus::Failed),
+            ..MessageFilter::default()
+        })?);
+        list.retain(|m| m.message.as_of == as_of);
+        list.sort_by_key(|m| m.id);
+        list
+    };
+    let numbers: rustc_hash::FxHashMap<CustomerId, String> = {
+        let mut tx = store.read()?;
+        tx.customer_directory()?
+            .into_iter()
+            .map(|c| (c.id, c.number))
+            .collect()
+    };
+    let smtp = match &config.delivery.smtp {
+        Some(smtp) => Some(smtp_transport(smtp)?),
+        None => None,
+    };
+    progress.start("Delivering", queued.len() as u64);
+    let resumed = queued
+        .iter()
+        .filter(|m| resumed_ids.contains(&m.id))
+        .count() as u64;
+    let mut done: Vec<(StoredMessage, Option<String>)> = Vec::new();
+    let mut failed = Vec::new();
+    let mut last_flush = Instant::now();
+    let mut handle = |stored: StoredMessage,
+                      outcome: Result<Option<String>>,
+                      done: &mut Vec<(StoredMessage, Option<String>)>|
+     -> Result<()> {
+        let number = numbers
+            .get(&stored.message.customer)
+            .cloned()
+            .unwrap_or_default();
+        match outcome {
+            Ok(path) => {
+                match stored.message.channel {
+                    Channel::Email => delivered.email += 1,
+                    Channel::Letter => delivered.letter += 1,
+                    Channel::Handoff => delivered.handoff += 1,
+                    Channel::Call => delivered.call += 1,
+                }
+                done.push((stored, path));
+            }
+            Err(error) => {
+                let mut tx = store.write()?;
+                tx.set_message_status(
+                    stored.id,
+                    MessageStatus::Failed,
+                    None,
+                    None,
+                    Some(&error.to_string()),
+                )?;
+                tx.commit()?;
+                failed.push(Failure {
+                    message_id: stored.id,
+                    customer: number,
+                    error: error.to_string(),
+                });
+            }
+        }
+        progress.advance(1);
+        // SMTP cannot be taken back: record each send at once. Files are
+        // idempotent, so they are recorded in batches.
+        if smtp.is_some() || done.len() >= 500 || last_flush.elapsed() > Duration::from_millis(500)
+        {
+            mark_sent(store, done, as_of)?;
+            done.clear();
+            last_flush = Instant::now();
+        }
+        Ok(())
+    };
+    let deliver = |stored: &StoredMessage| {
+        let number = numbers
+            .get(&stored.message.customer)
+            .map(String::as_str)
+            .unwrap_or("");
+        let outcome = deliver_one(store, config, templates, smtp.as_ref(), stored, number);
+        if let Some(pause) = options.throttle {
+            std::thread::sleep(pause);
+        }
+        outcome
+    };
+    if smtp.is_some() || queued.len() < 64 {
+        for stored in queued {
+            let outcome = deliver(&stored);
+            handle(stored, outcome, &mut done)?;
+        }
+    } else {
+        // Files: two workers render and write, this thread records.
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, receive) =
+                std::sync::mpsc::sync_channel::<(StoredMessage, Result<Option<String>>)>(256);
+            let parts: [Vec<StoredMessage>; 2] = {
+                let (mut even, mut odd) = (Vec::new(), Vec::new());
+                for (i, stored) in queued.into_iter().enumerate() {
+                    if i % 2 == 0 {
+                        even.push(stored)
+                    } else {
+                        odd.push(stored)
+                    }
+                }
+                [even, odd]
+            };
+            for part in parts {
+                let send = send.clone();
+                let deliver = &deliver;
+                scope.spawn(move || {
+                    for stored in part {
+                        let outcome = deliver(&stored);
+                        if send.send((stored, outcome)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(send);
+            for (stored, outcome) in receive {
+                handle(stored, outcome, &mut done)?;
+            }
+            Ok(())
+        })?;
+    }
+    mark_sent(store, &done, as_of)?;
+    progress.finish();
+
+    let path = |p: &PathBuf| p.display().to_string();
+    Ok(RunReport {
+        as_of,
+        run_id,
+        resumed,
+        cancelled,
+        planned: preview.messages.len() as u64,
+        delivered,
+        failed,
+        skipped: preview.skipped,
+        by_step: preview.by_step,
+        agreements_recorded: preview.agreements.len() as u64,
+        holds_released: preview.holds_released.len() as u64,
+        outbox: path(&config.delivery.outbox),
+        letters: path(&config.delivery.letters),
+        claims: path(&config.delivery.claims),
+        email_via: if config.delivery.smtp.is_some() {
+            "smtp"
+        } else {
+            "outbox"
+        },
+    })
+}

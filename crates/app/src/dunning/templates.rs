@@ -1,0 +1,441 @@
+//! Message templates (minijinja): the words of every step, per strategy and
+//! language, shipped with Tegoed and overridable from a folder without a
+//! rebuild.
+//!
+//! A message template `<name>.<nl|en>.txt` defines the blocks `subject`,
+//! `opening` (greeting and what this is about) and `closing` (what happens
+//! next, sign-off); the invoice table, totals, how to pay and the signature
+//! are laid out around them (see `document`). A call template defines
+//! `title` and `talking_points`. The hand-off template `<name>.<nl|en>.html`
+//! is the readable claim summary for the collection agency.
+//!
+//! Filters: `money` (minor units → `€ 1.234,56` in the message's language),
+//! `amount` (the same from a decimal text such as `1234.56`), `date`
+//! (`25 november 2026`), `short_date`.
+
+use std::path::Path;
+
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
+use serde::Serialize;
+use tegoed_core::{Date, Language};
+
+use super::document::{long_date, money, short_date};
+use crate::{AppError, Result};
+
+macro_rules! shipped {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+/// The templates that ship with Tegoed: (name, source).
+pub const SHIPPED: &[(&str, &str)] = shipped!(
+    "pamper/heads_up.nl.txt",
+    "pamper/heads_up.en.txt",
+    "pamper/reminder.nl.txt",
+    "pamper/reminder.en.txt",
+    "pamper/call.nl.txt",
+    "pamper/call.en.txt",
+    "pamper/second_reminder.nl.txt",
+    "pamper/second_reminder.en.txt",
+    "pamper/collector_call.nl.txt",
+    "pamper/collector_call.en.txt",
+    "pamper/final_notice.nl.txt",
+    "pamper/final_notice.en.txt",
+    "light/reminder.nl.txt",
+    "light/reminder.en.txt",
+    "light/second_reminder.nl.txt",
+    "light/second_reminder.en.txt",
+    "light/call.nl.txt",
+    "light/call.en.txt",
+    "light/final_notice.nl.txt",
+    "light/final_notice.en.txt",
+    "welcome/heads_up.nl.txt",
+    "welcome/heads_up.en.txt",
+    "welcome/reminder.nl.txt",
+    "welcome/reminder.en.txt",
+    "welcome/call.nl.txt",
+    "welcome/call.en.txt",
+    "welcome/second_reminder.nl.txt",
+    "welcome/second_reminder.en.txt",
+    "welcome/final_notice.nl.txt",
+    "welcome/final_notice.en.txt",
+    "critical/heads_up.nl.txt",
+    "critical/heads_up.en.txt",
+    "critical/reminder.nl.txt",
+    "critical/reminder.en.txt",
+    "critical/call.nl.txt",
+    "critical/call.en.txt",
+    "critical/demand.nl.txt",
+    "critical/demand.en.txt",
+    "critical/final_notice.nl.txt",
+    "critical/final_notice.en.txt",
+    "consumer/reminder.nl.txt",
+    "consumer/reminder.en.txt",
+    "consumer/second_reminder.nl.txt",
+    "consumer/second_reminder.en.txt",
+    "consumer/fourteen_day_letter.nl.txt",
+    "consumer/fourteen_day_letter.en.txt",
+    "consumer/call.nl.txt",
+    "consumer/call.en.txt",
+    "consumer/final_notice.nl.txt",
+    "consumer/final_notice.en.txt",
+    "standard/reminder.nl.txt",
+    "standard/reminder.en.txt",
+    "standard/second_reminder.nl.txt",
+    "standard/second_reminder.en.txt",
+    "standard/call.nl.txt",
+    "standard/call.en.txt",
+    "standard/demand.nl.txt",
+    "standard/demand.en.txt",
+    "standard/final_notice.nl.txt",
+    "standard/final_notice.en.txt",
+    "handoff.nl.html",
+    "handoff.en.html",
+);
+
+/// The words of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub opening: String,
+    pub closing: String,
+}
+
+/// The words of a call task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallText {
+    pub title: String,
+    pub talking_points: String,
+}
+
+/// All templates, ready to render.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+fn language_of(state: &State<'_, '_>) -> Language {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Language::parse))
+        .unwrap_or(Language::Nl)
+}
+
+fn parse_date(text: &str) -> Result<Date, Error> {
+    Date::parse_iso(text).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
+}
+
+impl Templates {
+    /// The shipped templates, with the files under `overrides` (if given)
+    /// in place of shipped ones of the same name, or added.
+    pub fn load(overrides: Option<&Path>) -> Result<Templates> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_trim_blocks(true);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.add_filter("money", |state: &State<'_, '_>, minor: i64| -> String {
+            let currency = state
+                .lookup("currency")
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| "EUR".into());
+            money(minor, &currency, language_of(state))
+        });
+        env.add_filter(
+            "date",
+            |state: &State<'_, '_>, text: &str| -> Result<String, Error> {
+                Ok(long_date(parse_date(text)?, language_of(state)))
+            },
+        );
+        env.add_filter(
+            "amount",
+            |state: &State<'_, '_>, text: &str| -> Result<String, Error> {
+                let minor = tegoed_core::money::parse_amount(text, 2)
+                    .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+                let currency = state
+                    .lookup("currency")
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "EUR".into());
+                Ok(money(minor, &currency, language_of(state)))
+            },
+        );
+        env.add_filter(
+            "short_date",
+            |state: &State<'_, '_>, text: &str| -> Result<String, Error> {
+                Ok(short_date(parse_date(text)?, language_of(state)))
+            },
+        );
+        let mut sources: Vec<(String, String)> = SHIPPED
+            .iter()
+            .map(|(name, source)| (name.to_string(), source.to_string()))
+            .collect();
+        if let Some(dir) = overrides
+            && dir.exists()
+        {
+            let mut files = Vec::new();
+            collect_files(dir, dir, &mut files)?;
+            for (name, source) in files {
+                match sources.iter_mut().find(|(n, _)| *n == name) {
+                    Some(slot) => slot.1 = source,
+                    None => sources.push((name, source)),
+                }
+            }
+        }
+        for (name, source) in sources {
+            env.add_template_owned(name.clone(), source)
+                .map_err(|e| template_error(&name, overrides, &e))?;
+        }
+        Ok(Templates { env })
+    }
+
+    fn resolve(&self, template: &str, language: Language, extension: &str) -> Result<String> {
+        for lang in [language, Language::Nl, Language::En] {
+            let name = format!("{template}.{}.{extension}", lang.as_str());
+            if self.env.get_template(&name).is_ok() {
+                return Ok(name);
+            }
+        }
+        Err(AppError::Config {
+            file: format!("{template}.{}.{extension}", language.as_str()),
+            message: "no such template (shipped or in the templates folder)".into(),
+        })
+    }
+
+    /// Checks that `template` exists as a message (or call) template.
+    pub fn has(&self, template: &str, extension: &str) -> bool {
+        self.resolve(template, Language::Nl, extension).is_ok()
+    }
+
+    fn blocks<S: Serialize>(&self, name: &str, ctx: &S, blocks: &[&str]) -> Result<Vec<String>> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| template_error(name, None, &e))?;
+        let mut captured = template
+            .render_captured(ctx)
+            .map_err(|e| template_error(name, None, &e))?;
+        captured.with_state_mut(|state| {
+            blocks
+                .iter()
+                .map(|block| {
+                    state
+                        .render_block(block)
+                        .map(|text| tidy(&text))
+                        .map_err(|e| template_error(name, None, &e))
+                })
+                .collect()
+        })
+    }
+
+    /// The subject, opening and closing of a message.
+    pub fn message<S: Serialize>(
+        &self,
+        template: &str,
+        language: Language,
+        ctx: &S,
+    ) -> Result<Rendered> {
+        let name = self.resolve(template, language, "txt")?;
+        let mut parts = self
+            .blocks(&name, ctx, &["subject", "opening", "closing"])?
+            .into_iter();
+        Ok(Rendered {
+            subject: parts.next().unwrap_or_default().replace('\n', " "),
+            opening: parts.next().unwrap_or_default(),
+            closing: parts.next().unwrap_or_default(),
+        })
+    }
+
+    /// The title and talking points of a call.
+    pub fn call<S: Serialize>(
+        &self,
+        template: &str,
+        language: Language,
+        ctx: &S,
+    ) -> Result<CallText> {
+        let name = self.resolve(template, language, "txt")?;
+        let mut parts = self
+            .blocks(&name, ctx, &["title", "talking_points"])?
+            .into_iter();
+        Ok(CallText {
+            title: parts.next().unwrap_or_default().replace('\n', " "),
+            talking_points: parts.next().unwrap_or_default(),
+        })
+    }
+
+    /// A whole HTML document (the claim summary).
+    pub fn html<S: Serialize>(
+        &self,
+        template: &str,
+        language: Language,
+        ctx: &S,
+    ) -> Result<String> {
+        let name = self.resolve(template, language, "html")?;
+        let template = self
+            .env
+            .get_template(&name)
+            .map_err(|e| template_error(&name, None, &e))?;
+        template
+            .render(ctx)
+            .map_err(|e| template_error(&name, None, &e))
+    }
+}
+
+/// Trims each line's end and the whole; at most one blank line in a row.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+fn template_error(name: &str, dir: Option<&Path>, error: &Error) -> AppError {
+    let file = match dir {
+        Some(dir) if dir.join(name).exists() => dir.join(name).display().to_string(),
+        _ => format!("template {name}"),
+    };
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    AppError::Config { file, message }
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| AppError::Config {
+        file: dir.display().to_string(),
+        message: format!("cannot read the templates folder: {e}"),
+    })?;
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            collect_files(root, &path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("txt" | "html")
+        ) {
+            let source = std::fs::read_to_string(&path).map_err(|e| AppError::Config {
+                file: path.display().to_string(),
+                message: format!("cannot read the template: {e}"),
+            })?;
+            let name = path
+                .strip_prefix(root)
+                .expect("under the root")
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((name, source));
+        }
+    }
+    Ok(())
+}
+
+/// Writes the shipped templates to `dir` (to edit and use as overrides);
+/// existing files are left alone. Returns the files written.
+pub fn export(dir: &Path) -> Result<Vec<String>> {
+    let mut written = Vec::new();
+    for (name, source) in SHIPPED {
+        let path = dir.join(name);
+        if path.exists() {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                AppError::Invalid(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        std::fs::write(&path, source)
+            .map_err(|e| AppError::Invalid(format!("cannot write {}: {e}", path.display())))?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_templates_avoid_the_stock_phrases() {
+        for (name, source) in SHIPPED {
+            let lower = source.to_lowercase();
+            for phrase in [
+                "uit onze administratie is gebleken",
+                "indien deze brief uw betaling heeft gekruist",
+                "indien",
+            ] {
+                assert!(!lower.contains(phrase), "{name} uses '{phrase}'");
+            }
+        }
+    }
+
+    #[test]
+    fn every_template_file_ships_and_parses() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk = Vec::new();
+        collect_files(&dir, &dir, &mut on_disk).unwrap();
+        let mut names: Vec<&str> = on_disk.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort();
+        let mut shipped: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+        shipped.sort();
+        assert_eq!(names, shipped, "templates/ and SHIPPED list the same files");
+        Templates::load(None).unwrap();
+        // Both languages of every message template.
+        for (name, _) in SHIPPED {
+            let other = if name.contains(".nl.") {
+                name.replace(".nl.", ".en.")
+            } else {
+                name.replace(".en.", ".nl.")
+            };
+            assert!(
+                SHIPPED.iter().any(|(n, _)| *n == other),
+                "{name} has no {other}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_override_replaces_a_shipped_template() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("standard")).unwrap();
+        std::fs::write(
+            dir.path().join("standard/reminder.nl.txt"),
+            "{% block subject %}Eigen tekst {{ principal | money }}{% endblock %}{% block opening %}Hoi{% endblock %}{% block closing %}Doei{% endblock %}",
+        )
+        .unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let ctx = serde_json::json!({ "principal": 123456, "lang": "nl", "currency": "EUR" });
+        let rendered = templates
+            .message("standard/reminder", Language::Nl, &ctx)
+            .unwrap();
+        assert_eq!(rendered.subject, "Eigen tekst €\u{a0}1.234,56");
+        assert_eq!(rendered.opening, "Hoi");
+        std::fs::write(
+            dir.path().join("standard/reminder.en.txt"),
+            "{% block subject %}{{ oops(}}{% endblock %}",
+        )
+        .unwrap();
+        let error = Templates::load(Some(dir.path())).err().unwrap().to_string();
+        assert!(error.contains("reminder.en.txt"), "{error}");
+    }
+}

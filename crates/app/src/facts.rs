@@ -1,0 +1,257 @@
+//! What is known about every customer on a date, from one pass over the
+//! ledger: the facts segments (and later the risk model) decide on, and the
+//! open documents the dunning run works from.
+//!
+//! Money facts count documents in euros only; other currencies are never
+//! converted silently. Payment behaviour looks at invoices settled in the
+//! twelve months up to the date: how many days after the due date the last
+//! money arrived (early counts as zero), the share more than
+//! [`LATE_GRACE_DAYS`] late, and the trend (the last three against the three
+//! before).
+
+use rustc_hash::FxHashMap;
+use tegoed_core::segment::{CustomerFacts, LATE_GRACE_DAYS};
+use tegoed_core::{Currency, CustomerId, Date, InvoiceId};
+use tegoed_store::{CollectionState, CustomerBrief, LedgerRow, Store, Tx};
+
+use crate::Result;
+
+/// A document with money open on it as of the snapshot date: an invoice
+/// (positive) or a credit note with credit left (negative).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenDoc {
+    pub invoice: InvoiceId,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub amount_minor: i64,
+    pub open_minor: i64,
+    pub currency: Currency,
+}
+
+/// Every customer with their facts and open documents on one date.
+pub struct Snapshot {
+    pub as_of: Date,
+    pub customers: Vec<CustomerBrief>,
+    pub facts: Vec<CustomerFacts>,
+    pub open: Vec<Vec<OpenDoc>>,
+    /// Unallocated payments and unused credit notes, in euros.
+    pub credit_minor: Vec<i64>,
+    pub states: Vec<CollectionState>,
+    index: FxHashMap<CustomerId, usize>,
+}
+
+impl Snapshot {
+    pub fn position(&self, customer: CustomerId) -> Option<usize> {
+        self.index.get(&customer).copied()
+    }
+}
+
+/// Running totals for one customer while the ledger streams by.
+#[derive(Default, Clone)]
+struct Acc {
+    first_issue: Option<Date>,
+    /// (settled on, days late) of invoices settled in the last 12 months.
+    settled: Vec<(Date, i32)>,
+}
+
+/// Folds ledger rows into facts.
+pub struct FactsBuilder {
+    as_of: Date,
+    year_ago: Date,
+    facts: Vec<CustomerFacts>,
+    open: Vec<Vec<OpenDoc>>,
+    acc: Vec<Acc>,
+}
+
+impl FactsBuilder {
+    pub fn new(as_of: Date, customers: &[CustomerBrief]) -> FactsBuilder {
+        FactsBuilder {
+            as_of,
+            year_ago: as_of.add_years(-1),
+            facts: customers
+                .iter()
+                .map(|c| CustomerFacts {
+                    kind: c.kind,
+                    industry: c.industry.clone(),
+                    ..CustomerFacts::default()
+                })
+                .collect(),
+            open: vec![Vec::new(); customers.len()],
+            acc: vec![Acc::default(); customers.len()],
+        }
+    }
+
+    /// Adds one document of the customer at `idx`.
+    pub fn add(&mut self, idx: usize, row: &LedgerRow) {
+        let acc = &mut self.acc[idx];
+        acc.first_issue = Some(
+            acc.first_issue
+                .map_or(row.issue_date, |d| d.min(row.issue_date)),
+        );
+        if row.open_minor != 0 {
+            self.open[idx].push(OpenDoc {
+                invoice: row.invoice,
+                issue_date: row.issue_date,
+                due_date: row.due_date,
+                amount_minor: row.amount_minor,
+                open_minor: row.open_minor,
+                currency: row.currency,
+            });
+        }
+        if row.currency != Currency::EUR {
+            return;
+        }
+        let facts = &mut self.facts[idx];
+        if row.issue_date > self.year_ago {
+            facts.revenue_12m_minor += row.amount_minor;
+        }
+        if row.amount_minor > 0 && row.open_minor > 0 {
+            facts.open_minor += row.open_minor;
+            if row.due_date < self.as_of {
+                facts.overdue_minor += row.open_minor;
+                facts.max_days_overdue = facts
+                    .max_days_overdue
+                    .max(row.due_date.days_until(self.as_of));
+            }
+        }
+        if row.amount_minor > 0
+            && row.open_minor == 0
+            && let Some(settled) = row.last_paid_on
+            && settled > self.year_ago
+        {
+            acc.settled
+                .push((settled, row.due_date.days_until(settled).max(0)));
+        }
+    }
+
+    /// The facts and open documents, with tags added.
+    pub fn finish(
+        mut self,
+        tags: &FxHashMap<CustomerId, Vec<String>>,
+        customers: &[CustomerBrief],
+    ) -> (Vec<CustomerFacts>, Vec<Vec<OpenDoc>>) {
+        for (idx, acc) in self.acc.iter_mut().enumerate() {
+            let facts = &mut self.facts[idx];
+            facts.customer_age_days = acc
+                .first_issue
+                .map_or(0, |d| d.days_until(self.as_of).max(0));
+            if let Some(t) = tags.get(&customers[idx].id) {
+                facts.tags = t.clone();
+            }
+            let n = acc.settled.len();
+            facts.paid_invoices_12m = n as u32;
+            if n == 0 {
+                continue;
+            }
+            let total: i64 = acc.settled.iter().map(|s| i64::from(s.1)).sum();
+            facts.avg_days_late = Some(total as f64 / n as f64);
+            let late = acc.settled.iter().filter(|s| s.1 > LATE_GRACE_DAYS).count();
+            facts.share_paid_late = Some(late as f64 / n as f64);
+            if n >= 6 {
+                acc.settled.sort_unstable();
+                let mean = |part: &[(Date, i32)]| {
+                    part.iter().map(|s| f64::from(s.1)).sum::<f64>() / part.len() as f64
+                };
+                facts.trend_days =
+                    Some(mean(&acc.settled[n - 3..]) - mean(&acc.settled[n - 6..n - 3]));
+            }
+        }
+        for docs in &mut self.open {
+            docs.sort_unstable_by_key(|d| (d.due_date, d.invoice));
+        }
+        (self.facts, self.open)
+    }
+}
+
+fn tag_map(tx: &mut dyn Tx) -> Result<FxHashMap<CustomerId, Vec<String>>> {
+    let mut tags: FxHashMap<CustomerId, Vec<String>> = FxHashMap::default();
+    for (customer, tag) in tx.all_tags()? {
+        tags.entry(customer).or_default().push(tag);
+    }
+    for list in tags.values_mut() {
+        list.sort();
+    }
+    Ok(tags)
+}
+
+/// Facts and open documents of every customer on `as_of`, in one read
+/// transaction (a consistent picture).
+pub fn snapshot(store: &dyn Store, as_of: Date) -> Result<Snapshot> {
+    let mut tx = store.read()?;
+    let customers = tx.customer_directory()?;
+    let index: FxHashMap<CustomerId, usize> = customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let mut builder = FactsBuilder::new(as_of, &customers);
+    tx.scan_ledger(as_of, &mut |row| {
+        if let Some(&idx) = index.get(&row.customer) {
+            builder.add(idx, row);
+        }
+    })?;
+    let tags = tag_map(tx.as_mut())?;
+    let (facts, open) = builder.finish(&tags, &customers);
+    let mut credit_minor = vec![0i64; customers.len()];
+    for balance in tx.credit_balances(as_of)? {
+        if balance.currency == Currency::EUR
+            && let Some(idx) = balance.customer.and_then(|c| index.get(&c))
+        {
+            credit_minor[*idx] += balance.minor;
+        }
+    }
+    let mut states = vec![CollectionState::default(); customers.len()];
+    for (customer, state) in tx.collection_states()? {
+        if let Some(&idx) = index.get(&customer) {
+            states[idx] = state;
+        }
+    }
+    Ok(Snapshot {
+        as_of,
+        customers,
+        facts,
+        open,
+        credit_minor,
+        states,
+        index,
+    })
+}
+
+/// The facts of one customer on `as_of` (what [`snapshot`] computes for
+/// everyone, from that customer's documents only).
+pub fn customer_facts(
+    tx: &mut dyn Tx,
+    brief: &CustomerBrief,
+    as_of: Date,
+) -> Result<(CustomerFacts, Vec<OpenDoc>)> {
+    let customers = std::slice::from_ref(brief);
+    let mut builder = FactsBuilder::new(as_of, customers);
+    for doc in tx.customer_documents(brief.id, as_of)? {
+        let last_paid_on = if doc.invoice.amount.minor > 0 {
+            tx.allocations_to(doc.id)?
+                .iter()
+                .map(|a| a.allocation.date)
+                .filter(|d| *d <= as_of)
+                .max()
+        } else {
+            None
+        };
+        builder.add(
+            0,
+            &LedgerRow {
+                invoice: doc.id,
+                customer: brief.id,
+                issue_date: doc.invoice.issue_date,
+                due_date: doc.invoice.due_date,
+                amount_minor: doc.invoice.amount.minor,
+                open_minor: doc.open_minor,
+                currency: doc.invoice.amount.currency,
+                last_paid_on,
+            },
+        );
+    }
+    let mut tags = FxHashMap::default();
+    tags.insert(brief.id, tx.tags_of(brief.id)?);
+    let (mut facts, mut open) = builder.finish(&tags, customers);
+    Ok((facts.remove(0), open.remove(0)))
+}

@@ -1,0 +1,190 @@
+//! Target groups: how many customers each segment holds and what they owe
+//! (`tegoed segments list`), and why a customer is where they are
+//! (`tegoed segments explain`).
+
+use serde::Serialize;
+use tegoed_core::segment::{CustomerFacts, assign, explain as explain_facts};
+use tegoed_core::{Date, Money};
+use tegoed_store::Store;
+
+use crate::config::Config;
+use crate::facts::{customer_facts, snapshot};
+use crate::{AppError, Result};
+
+/// One segment with its customers.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SegmentLine {
+    pub id: String,
+    pub name_nl: String,
+    pub name_en: String,
+    pub strategy: String,
+    pub customers: u64,
+    /// Customers with something open.
+    pub customers_open: u64,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub open: Money,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub overdue: Money,
+}
+
+/// Every segment with customer count, open and overdue amounts (euros).
+pub fn list(store: &dyn Store, config: &Config, as_of: Date) -> Result<Vec<SegmentLine>> {
+    let snapshot = snapshot(store, as_of)?;
+    let mut lines: Vec<SegmentLine> = config
+        .segments
+        .iter()
+        .map(|s| SegmentLine {
+            id: s.id.clone(),
+            name_nl: s.name_nl.clone(),
+            name_en: s.name_en.clone(),
+            strategy: s.strategy.clone(),
+            customers: 0,
+            customers_open: 0,
+            open: Money::eur(0),
+            overdue: Money::eur(0),
+        })
+        .collect();
+    for facts in &snapshot.facts {
+        let idx = assign(&config.segments, facts).expect("the last segment takes everyone");
+        let line = &mut lines[idx];
+        line.customers += 1;
+        if facts.open_minor > 0 {
+            line.customers_open += 1;
+        }
+        line.open.minor += facts.open_minor;
+        line.overdue.minor += facts.overdue_minor;
+    }
+    Ok(lines)
+}
+
+/// A condition checked for a customer.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CheckLine {
+    pub condition: String,
+    pub expected: String,
+    pub actual: String,
+    pub holds: bool,
+}
+
+/// A segment tried for a customer.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TriedLine {
+    pub segment: String,
+    pub matched: bool,
+    /// Each alternative's checks (a segment matches when all checks of one
+    /// alternative hold; none at all: it takes everyone).
+    pub alternatives: Vec<Vec<CheckLine>>,
+    /// The alternative that matched, counted from 0.
+    pub matched_alternative: Option<usize>,
+}
+
+/// The facts a segment decision used.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FactsLine {
+    pub kind: &'static str,
+    pub industry: Option<String>,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub revenue_12m: Money,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub open: Money,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub overdue: Money,
+    pub max_days_overdue: i32,
+    pub paid_invoices_12m: u32,
+    #[serde(serialize_with = "crate::ser::days")]
+    pub avg_days_late: Option<f64>,
+    pub share_paid_late: Option<f64>,
+    pub trend: Option<&'static str>,
+    pub customer_age_days: i32,
+    pub tags: Vec<String>,
+    pub risk_class: Option<String>,
+}
+
+fn facts_line(facts: &CustomerFacts) -> FactsLine {
+    FactsLine {
+        kind: facts.kind.as_str(),
+        industry: facts.industry.as_ref().map(|i| i.as_str().to_string()),
+        revenue_12m: Money::eur(facts.revenue_12m_minor),
+        open: Money::eur(facts.open_minor),
+        overdue: Money::eur(facts.overdue_minor),
+        max_days_overdue: facts.max_days_overdue,
+        paid_invoices_12m: facts.paid_invoices_12m,
+        avg_days_late: facts.avg_days_late,
+        share_paid_late: facts.share_paid_late.map(|s| (s * 1000.0).round() / 1000.0),
+        trend: facts.trend().map(|t| t.as_str()),
+        customer_age_days: facts.customer_age_days,
+        tags: facts.tags.clone(),
+        risk_class: facts.risk_class.map(|c| c.to_string()),
+    }
+}
+
+/// Why a customer is in their segment.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Explanation {
+    pub customer: String,
+    pub name: String,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub as_of: Date,
+    pub segment: String,
+    pub segment_name_nl: String,
+    pub segment_name_en: String,
+    pub strategy: String,
+    pub facts: FactsLine,
+    pub tried: Vec<TriedLine>,
+}
+
+/// Explains the segment of customer `number` on `as_of`.
+pub fn explain(
+    store: &dyn Store,
+    config: &Config,
+    number: &str,
+    as_of: Date,
+) -> Result<Explanation> {
+    let mut tx = store.read()?;
+    let stored = tx
+        .customer_by_number(number)?
+        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    let brief = tx
+        .customer_directory()?
+        .into_iter()
+        .find(|c| c.id == stored.id)
+        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    let (facts, _) = customer_facts(tx.as_mut(), &brief, as_of)?;
+    let explanation =
+        explain_facts(&config.segments, &facts).expect("the last segment takes everyone");
+    let segment = &config.segments[explanation.segment];
+    Ok(Explanation {
+        customer: stored.customer.number,
+        name: stored.customer.name,
+        as_of,
+        segment: segment.id.clone(),
+        segment_name_nl: segment.name_nl.clone(),
+        segment_name_en: segment.name_en.clone(),
+        strategy: segment.strategy.clone(),
+        facts: facts_line(&facts),
+        tried: explanation
+            .tried
+            .iter()
+            .map(|t| TriedLine {
+                segment: config.segments[t.segment].id.clone(),
+                matched: t.matched.is_some(),
+                alternatives: t
+                    .alternatives
+                    .iter()
+                    .map(|checks| {
+                        checks
+                            .iter()
+                            .map(|c| CheckLine {
+                                condition: c.condition.clone(),
+                                expected: c.expected.clone(),
+                                actual: c.actual.clone(),
+                                holds: c.holds,
+                            })
+                            .collect()
+                    })
+                    .collect(),
+                matched_alternative: t.matched,
+            })
+            .collect(),
+    })
+}

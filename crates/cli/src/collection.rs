@@ -1,0 +1,935 @@
+//! The collection commands: segments, dunning, disputes, promises, plans,
+//! pauses, tasks, timelines, the legal calculators and the claim.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use tegoed_app::config::{Config, DEFAULT_CONFIG};
+use tegoed_app::dunning::templates::{self, Templates};
+use tegoed_app::dunning::{self, Options, RunOptions};
+use tegoed_app::{agreements, legal, segments};
+use tegoed_core::Currency;
+use tegoed_core::legal::InterestKind;
+use tegoed_core::money::parse_amount;
+use tegoed_core::rate::Rate;
+
+use crate::Ctx;
+use crate::args::{
+    ConfigCommand, DisputeCommand, DunningCommand, LegalCommand, PlanCommand, PromiseCommand,
+    SegmentsCommand, TasksCommand, TemplatesCommand,
+};
+use crate::render::{Align, Table};
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+pub fn segments_cmd(ctx: &Ctx, command: SegmentsCommand) -> Result<()> {
+    let config = ctx.config()?;
+    let store = ctx.open()?;
+    match command {
+        SegmentsCommand::List => {
+            let lines = segments::list(&store, &config, ctx.as_of)?;
+            ctx.print(&lines, |lines| {
+                let mut table = Table::new(&[
+                    ("Segment", Align::Left),
+                    ("Name", Align::Left),
+                    ("Strategy", Align::Left),
+                    ("Customers", Align::Right),
+                    ("With open", Align::Right),
+                    ("Open", Align::Right),
+                    ("Overdue", Align::Right),
+                ]);
+                for l in lines {
+                    table.row(vec![
+                        l.id.clone(),
+                        l.name_en.clone(),
+                        l.strategy.clone(),
+                        l.customers.to_string(),
+                        l.customers_open.to_string(),
+                        crate::render::money(l.open),
+                        crate::render::money(l.overdue),
+                    ]);
+                }
+                format!("Segments as of {}\n{}", ctx.as_of, table.render())
+            })
+        }
+        SegmentsCommand::Explain { customer } => {
+            let explanation = segments::explain(&store, &config, &customer, ctx.as_of)?;
+            ctx.print(&explanation, |e| {
+                let f = &e.facts;
+                let mut text = format!(
+                    "{} — {}: segment {} ({}), strategy {}\n\nFacts on {}:\n",
+                    e.customer, e.name, e.segment, e.segment_name_en, e.strategy, e.as_of
+                );
+                text.push_str(&format!(
+                    "  kind {}, industry {}, customer for {} days, tags [{}]\n  revenue 12 months {}, open {}, overdue {} (oldest {} days)\n  paid invoices 12 months {}, average days late {}, share paid late {}, trend {}\n\nRules tried, in order:\n",
+                    f.kind,
+                    f.industry.as_deref().unwrap_or("none"),
+                    f.customer_age_days,
+                    f.tags.join(", "),
+                    crate::render::money(f.revenue_12m),
+                    crate::render::money(f.open),
+                    crate::render::money(f.overdue),
+                    f.max_days_overdue,
+                    f.paid_invoices_12m,
+                    f.avg_days_late.map_or("-".into(), |d| format!("{d:.1}")),
+                    f.share_paid_late.map_or("-".into(), |s| format!("{:.0} %", s * 100.0)),
+                    f.trend.unwrap_or("-"),
+                ));
+                for tried in &e.tried {
+                    text.push_str(&format!(
+                        "  {} {}\n",
+                        if tried.matched { "✔" } else { "✘" },
+                        tried.segment
+                    ));
+                    if tried.alternatives.is_empty() {
+                        text.push_str("      (no conditions: takes everyone)\n");
+                    }
+                    for (i, checks) in tried.alternatives.iter().enumerate() {
+                        if tried.alternatives.len() > 1 {
+                            text.push_str(&format!(
+                                "      alternative {}{}\n",
+                                i + 1,
+                                if tried.matched_alternative == Some(i) { " (matched)" } else { "" }
+                            ));
+                        }
+                        if checks.is_empty() {
+                            text.push_str("        (no conditions: takes everyone)\n");
+                        }
+                        for c in checks {
+                            text.push_str(&format!(
+                                "        {} {}: {} (needs {})\n",
+                                if c.holds { "✔" } else { "✘" },
+                                c.condition,
+                                c.actual,
+                                c.expected
+                            ));
+                        }
+                    }
+                }
+                text
+            })
+        }
+    }
+}
+
+fn planned_text(p: &dunning::Planned) -> String {
+    let mut text = format!(
+        "── {} {} · {} / {} · step {} ({:+} days) · {}{}\n",
+        p.customer,
+        p.name,
+        p.segment,
+        p.strategy,
+        p.step,
+        p.offset_days,
+        p.channel,
+        p.channel_note
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    );
+    text.push_str(&format!(
+        "   from {}{} to {}\n",
+        p.sender.name,
+        p.sender
+            .email
+            .as_ref()
+            .map(|e| format!(" <{e}>"))
+            .unwrap_or_default(),
+        p.recipient.as_deref().unwrap_or("-")
+    ));
+    text.push_str(&format!(
+        "   principal {} · interest {} · costs {} · credit {} · total {} {}\n",
+        p.amounts.principal,
+        p.amounts.interest,
+        p.amounts.costs,
+        p.amounts.credit,
+        p.amounts.total,
+        p.currency.code()
+    ));
+    if let Some(basis) = &p.costs_basis {
+        text.push_str(&format!("   costs: {basis}\n"));
+    }
+    if !p.effects.is_empty() {
+        text.push_str(&format!("   effects: {}\n", p.effects.join(", ")));
+    }
+    text.push_str(&format!("   subject: {}\n\n", p.message.subject));
+    for line in p.message.text.lines() {
+        text.push_str("   │ ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push('\n');
+    text
+}
+
+fn summary_text(by_step: &[dunning::StepCount], skipped: &dunning::Skipped) -> String {
+    let mut table = Table::new(&[
+        ("Segment", Align::Left),
+        ("Step", Align::Left),
+        ("Channel", Align::Left),
+        ("Messages", Align::Right),
+    ]);
+    for s in by_step {
+        table.row(vec![
+            s.segment.clone(),
+            s.step.clone(),
+            s.channel.to_string(),
+            s.messages.to_string(),
+        ]);
+    }
+    let mut text = table.render();
+    text.push_str(&format!(
+        "Skipped: {} handed off, {} paused, {} waiting for an earlier deadline, {} covered by credit, {} below the minimum; {} invoices on hold (dispute, promise, plan).\n",
+        skipped.handed_off, skipped.paused, skipped.waiting, skipped.credit_covers, skipped.below_minimum, skipped.invoices_on_hold
+    ));
+    text
+}
+
+pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
+    let config = ctx.config()?;
+    let templates = ctx.templates(&config)?;
+    let store = ctx.open()?;
+    match command {
+        DunningCommand::Preview { customer, summary } => {
+            let started = Instant::now();
+            let preview = dunning::plan(
+                &store,
+                &config,
+                &templates,
+                ctx.as_of,
+                &Options { customer },
+                &ctx.progress(),
+            )?;
+            let seconds = started.elapsed().as_secs_f64();
+            if ctx.json && summary {
+                #[derive(Serialize)]
+                struct Summary<'a> {
+                    as_of: String,
+                    customers: u64,
+                    messages: usize,
+                    by_step: &'a [dunning::StepCount],
+                    skipped: &'a dunning::Skipped,
+                    agreements: &'a [agreements::AgreementChange],
+                    holds_released: &'a [String],
+                }
+                let out = Summary {
+                    as_of: preview.as_of.to_string(),
+                    customers: preview.customers,
+                    messages: preview.messages.len(),
+                    by_step: &preview.by_step,
+                    skipped: &preview.skipped,
+                    agreements: &preview.agreements,
+                    holds_released: &preview.holds_released,
+                };
+                crate::print_json(&out)?;
+                return Ok(());
+            }
+            ctx.print(&preview, |p| {
+                let mut text = String::new();
+                if !summary {
+                    for message in &p.messages {
+                        text.push_str(&planned_text(message));
+                    }
+                }
+                text.push_str(&format!(
+                    "Dunning preview for {}: {} messages for {} customers ({seconds:.2} s). Nothing was sent.\n",
+                    p.as_of,
+                    p.messages.len(),
+                    p.customers
+                ));
+                text.push_str(&summary_text(&p.by_step, &p.skipped));
+                for change in &p.agreements {
+                    text.push_str(&format!("{}: {} — {}\n", change.kind, change.customer, change.text));
+                }
+                if !p.holds_released.is_empty() {
+                    text.push_str(&format!(
+                        "Credit hold would end for {} customers (nothing overdue).\n",
+                        p.holds_released.len()
+                    ));
+                }
+                text
+            })
+        }
+        DunningCommand::Run {
+            customer,
+            throttle_ms,
+        } => {
+            let started = Instant::now();
+            let report = dunning::run(
+                &store,
+                &config,
+                &templates,
+                ctx.as_of,
+                &RunOptions {
+                    only: Options { customer },
+                    throttle: throttle_ms.map(Duration::from_millis),
+                },
+                &ctx.progress(),
+            )?;
+            let seconds = started.elapsed().as_secs_f64();
+            ctx.print(&report, |r| {
+                let d = &r.delivered;
+                let mut text = format!(
+                    "Dunning run {} for {}: {} new messages planned ({seconds:.2} s).\n  e-mail {} ({}), letters {}, call tasks {}, hand-offs {}\n",
+                    r.run_id, r.as_of, r.planned, d.email, if r.email_via == "smtp" { "via SMTP".to_string() } else { format!("in {}", r.outbox) }, d.letter, d.call, d.handoff
+                );
+                if r.resumed > 0 {
+                    text.push_str(&format!("  {} messages left queued by an interrupted run were delivered.\n", r.resumed));
+                }
+                if r.cancelled > 0 {
+                    text.push_str(&format!("  {} messages queued on an earlier day were cancelled and planned again.\n", r.cancelled));
+                }
+                if d.letter > 0 {
+                    text.push_str(&format!("  Letters to print: {}\n", r.letters));
+                }
+                if d.handoff > 0 {
+                    text.push_str(&format!("  Claim files for the agency: {}\n", r.claims));
+                }
+                text.push_str(&summary_text(&r.by_step, &r.skipped));
+                for failure in &r.failed {
+                    text.push_str(&format!("failed: message {} to {}: {}\n", failure.message_id, failure.customer, failure.error));
+                }
+                text
+            })?;
+            if report.failed.is_empty() {
+                Ok(())
+            } else {
+                Err(crate::Reported(format!(
+                    "{} messages could not be delivered; they stay queued for the next run",
+                    report.failed.len()
+                ))
+                .into())
+            }
+        }
+        DunningCommand::Messages { customer, full } => {
+            let day = if customer.is_none() {
+                Some(ctx.as_of)
+            } else {
+                None
+            };
+            let lines = dunning::messages(&store, customer.as_deref(), day)?;
+            ctx.print(&lines, |lines| {
+                let mut text = String::new();
+                for l in lines {
+                    text.push_str(&format!(
+                        "#{} {} {} {} {} ({}) {} — {}\n",
+                        l.id,
+                        l.as_of,
+                        l.customer,
+                        l.strategy,
+                        l.step,
+                        l.channel,
+                        l.status,
+                        l.subject
+                    ));
+                    if let Some(file) = &l.file {
+                        text.push_str(&format!("   {file}\n"));
+                    }
+                    if full {
+                        for line in l.text.lines() {
+                            text.push_str("   │ ");
+                            text.push_str(line);
+                            text.push('\n');
+                        }
+                    }
+                }
+                if lines.is_empty() {
+                    text.push_str("No messages.\n");
+                }
+                text
+            })
+        }
+    }
+}
+
+pub fn dispute_cmd(ctx: &Ctx, command: DisputeCommand) -> Result<()> {
+    let store = ctx.open()?;
+    let text = |d: &agreements::DisputeLine| {
+        format!(
+            "Dispute {} on invoice {} ({}), opened {}: {}{}\n",
+            d.id,
+            d.invoice,
+            d.customer,
+            d.opened_on,
+            d.reason,
+            match (&d.resolved_on, &d.resolution) {
+                (Some(on), Some(r)) => format!(" — resolved {on}: {r}"),
+                (Some(on), None) => format!(" — resolved {on}"),
+                _ => String::new(),
+            }
+        )
+    };
+    match command {
+        DisputeCommand::Open { invoice, reason } => {
+            let line = agreements::open_dispute(&store, &invoice, &reason, ctx.as_of)?;
+            ctx.print(&line, text)
+        }
+        DisputeCommand::Resolve {
+            invoice,
+            resolution,
+        } => {
+            let line =
+                agreements::resolve_dispute(&store, &invoice, resolution.as_deref(), ctx.as_of)?;
+            ctx.print(&line, text)
+        }
+        DisputeCommand::List { all } => {
+            let lines = agreements::disputes(&store, all)?;
+            ctx.print(&lines, |lines| {
+                if lines.is_empty() {
+                    "No disputes.\n".into()
+                } else {
+                    lines.iter().map(text).collect()
+                }
+            })
+        }
+    }
+}
+
+fn promise_text(p: &agreements::PromiseLine) -> String {
+    format!(
+        "Promise {} by {} ({}): {} by {} — {} (paid {}), invoices {}\n",
+        p.id,
+        p.customer,
+        p.name,
+        crate::render::money(p.amount),
+        p.promised_on,
+        p.status,
+        crate::render::money(p.paid),
+        p.invoices.join(", ")
+    )
+}
+
+pub fn promise_cmd(ctx: &Ctx, command: PromiseCommand) -> Result<()> {
+    let store = ctx.open()?;
+    match command {
+        PromiseCommand::Add {
+            customer,
+            amount,
+            date,
+            invoices,
+            note,
+        } => {
+            let line = agreements::add_promise(
+                &store,
+                &customer,
+                &amount,
+                date,
+                &invoices,
+                note.as_deref(),
+                ctx.as_of,
+            )?;
+            ctx.print(&line, promise_text)
+        }
+        PromiseCommand::List { broken } => {
+            let lines = agreements::promises(&store, broken, ctx.as_of)?;
+            ctx.print(&lines, |lines| {
+                if lines.is_empty() {
+                    if broken {
+                        "No broken promises.\n".into()
+                    } else {
+                        "No promises.\n".into()
+                    }
+                } else {
+                    lines.iter().map(promise_text).collect()
+                }
+            })
+        }
+    }
+}
+
+fn plan_text(p: &agreements::PlanLine) -> String {
+    let mut text = format!(
+        "Plan {} for {} ({}): {} in {} instalments — {} (paid {}){}\n",
+        p.id,
+        p.customer,
+        p.name,
+        crate::render::money(p.total),
+        p.instalments.len(),
+        p.status,
+        crate::render::money(p.paid),
+        p.missed
+            .map(|m| format!(", missed the instalment due {m}"))
+            .unwrap_or_default()
+    );
+    for i in &p.instalments {
+        text.push_str(&format!(
+            "  {:>3}. {}  {}\n",
+            i.number,
+            i.due_on,
+            crate::render::money(i.amount)
+        ));
+    }
+    text
+}
+
+pub fn plan_cmd(ctx: &Ctx, command: PlanCommand) -> Result<()> {
+    let config = ctx.config()?;
+    let store = ctx.open()?;
+    let grace = config.dunning.plan_grace_days;
+    match command {
+        PlanCommand::Create {
+            customer,
+            instalments,
+            first,
+            interval,
+        } => {
+            let line = agreements::create_plan(
+                &store,
+                &customer,
+                instalments,
+                first,
+                &interval,
+                grace,
+                ctx.as_of,
+            )?;
+            ctx.print(&line, plan_text)
+        }
+        PlanCommand::List => {
+            let lines = agreements::plans(&store, ctx.as_of, grace)?;
+            ctx.print(&lines, |lines| {
+                if lines.is_empty() {
+                    "No payment plans.\n".into()
+                } else {
+                    lines.iter().map(plan_text).collect()
+                }
+            })
+        }
+    }
+}
+
+pub fn pause_cmd(ctx: &Ctx, customer: &str, until: tegoed_core::Date, reason: &str) -> Result<()> {
+    let store = ctx.open()?;
+    let line = agreements::pause(&store, customer, until, reason, ctx.as_of)?;
+    ctx.print(&line, |l| {
+        format!(
+            "Dunning for {} is paused up to and including {}: {}\n",
+            l.customer,
+            l.pause_until.map(|d| d.to_string()).unwrap_or_default(),
+            l.pause_reason.as_deref().unwrap_or("")
+        )
+    })
+}
+
+fn task_text(t: &agreements::TaskLine) -> String {
+    let mut text = format!(
+        "Task {} · due {} · {} · {} {}{}\n  {}\n",
+        t.id,
+        t.due_on,
+        t.assignee.as_deref().unwrap_or("-"),
+        t.customer,
+        t.name,
+        t.phone
+            .as_ref()
+            .map(|p| format!(" · {p}"))
+            .unwrap_or_default(),
+        t.title
+    );
+    for line in t.talking_points.lines() {
+        text.push_str("  ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    if let (Some(on), Some(outcome)) = (&t.done_on, &t.outcome) {
+        text.push_str(&format!("  done {on}: {outcome}\n"));
+    }
+    text
+}
+
+pub fn tasks_cmd(ctx: &Ctx, command: Option<TasksCommand>, all: bool) -> Result<()> {
+    let store = ctx.open()?;
+    match command {
+        None => {
+            let lines = agreements::tasks(&store, all)?;
+            ctx.print(&lines, |lines| {
+                if lines.is_empty() {
+                    "No open tasks.\n".into()
+                } else {
+                    lines.iter().map(|t| task_text(t) + "\n").collect()
+                }
+            })
+        }
+        Some(TasksCommand::Done { id, outcome }) => {
+            let line = agreements::complete_task(&store, id, &outcome, ctx.as_of)?;
+            ctx.print(&line, task_text)
+        }
+    }
+}
+
+pub fn timeline_cmd(ctx: &Ctx, customer: &str) -> Result<()> {
+    let store = ctx.open()?;
+    let entries = agreements::timeline(&store, customer, ctx.as_of)?;
+    ctx.print(&entries, |entries| {
+        let mut table = Table::new(&[
+            ("Date", Align::Left),
+            ("What", Align::Left),
+            ("", Align::Left),
+        ]);
+        for e in entries {
+            table.row(vec![e.date.to_string(), e.kind.clone(), e.text.clone()]);
+        }
+        table.render()
+    })
+}
+
+pub fn tag_cmd(ctx: &Ctx, customer: &str, tags: &[String], remove: bool) -> Result<()> {
+    let store = ctx.open()?;
+    let tags = agreements::tag(&store, customer, tags, remove, ctx.as_of)?;
+    ctx.print(&tags, |tags| {
+        format!(
+            "Tags of {customer}: {}\n",
+            if tags.is_empty() {
+                "none".into()
+            } else {
+                tags.join(", ")
+            }
+        )
+    })
+}
+
+fn euro_amount(text: &str, what: &str) -> Result<i64> {
+    parse_amount(text, 2).map_err(|e| anyhow::anyhow!("{what} '{text}': {e}"))
+}
+
+pub fn legal_cmd(ctx: &Ctx, command: LegalCommand) -> Result<()> {
+    let config = ctx.config()?;
+    match command {
+        LegalCommand::Interest {
+            principal,
+            from,
+            to,
+            commercial: _,
+            consumer,
+        } => {
+            let kind = if consumer {
+                InterestKind::Consumer
+            } else {
+                InterestKind::Commercial
+            };
+            let report = legal::interest(
+                &config,
+                euro_amount(&principal, "--principal")?,
+                from,
+                to,
+                kind,
+            )?;
+            if ctx.json {
+                // The documented shape, exactly.
+                let out = serde_json::json!({
+                    "principal": report.principal,
+                    "interest": report.interest,
+                    "periods": report.periods.iter().map(|p| serde_json::json!({
+                        "from": p.from,
+                        "to": p.to,
+                        "rate": p.rate,
+                        "days": p.days,
+                        "interest": p.interest,
+                    })).collect::<Vec<_>>(),
+                });
+                if !report.verified {
+                    eprintln!(
+                        "warning: a rate used is not confirmed or carried forward past the last known half-year; see `tegoed legal rates`"
+                    );
+                }
+                crate::print_json(&out)?;
+                return Ok(());
+            }
+            ctx.print(&report, |r| {
+                let mut table = Table::new(&[
+                    ("From", Align::Left),
+                    ("To (not counted)", Align::Left),
+                    ("Rate %", Align::Right),
+                    ("Days", Align::Right),
+                    ("On", Align::Right),
+                    ("Interest", Align::Right),
+                ]);
+                for p in &r.periods {
+                    table.row(vec![
+                        p.from.clone(),
+                        p.to.clone(),
+                        format!("{}{}", p.rate, if p.verified { "" } else { " *" }),
+                        p.days.to_string(),
+                        p.principal.clone(),
+                        p.interest.clone(),
+                    ]);
+                }
+                let mut text = format!(
+                    "{} interest on {} from {} to {} ({} days): {}\n{}",
+                    if r.kind == "commercial" { "Statutory commercial" } else { "Statutory" },
+                    r.principal,
+                    r.from,
+                    r.to,
+                    r.days,
+                    r.interest,
+                    table.render()
+                );
+                if !r.verified {
+                    text.push_str("* rate not confirmed or carried forward past the last known half-year: check it and add it to the rates file.\n");
+                }
+                text.push_str("Actual days / 365; a year's interest is added to the principal after each full year.\n");
+                text
+            })
+        }
+        LegalCommand::Wik { amount, vat_uplift } => {
+            let uplift = vat_uplift
+                .map(|v| Rate::parse_percent(&v).map_err(|e| anyhow::anyhow!("--vat-uplift: {e}")))
+                .transpose()?;
+            let report = legal::wik(euro_amount(&amount, "amount")?, uplift)?;
+            if ctx.json {
+                // The documented shape, exactly.
+                let out = serde_json::json!({
+                    "principal": report.principal,
+                    "costs": report.costs,
+                    "vat_uplift": report.vat_uplift,
+                    "total_costs": report.total_costs,
+                });
+                crate::print_json(&out)?;
+                return Ok(());
+            }
+            ctx.print(&report, |r| {
+                let mut text = format!("WIK collection costs on a principal of {}:\n", r.principal);
+                for b in &r.bands {
+                    text.push_str(&format!(
+                        "  {:>5} % of {:>12} = {:>9}\n",
+                        b.rate, b.part, b.costs
+                    ));
+                }
+                if r.minimum_applied {
+                    text.push_str("  the minimum of 40.00 applies\n");
+                }
+                if r.maximum_applied {
+                    text.push_str("  the maximum of 6775.00 applies\n");
+                }
+                text.push_str(&format!(
+                    "Costs {} + VAT uplift {} = {}\n",
+                    r.costs, r.vat_uplift, r.total_costs
+                ));
+                text
+            })
+        }
+        LegalCommand::Rates => {
+            #[derive(Serialize)]
+            struct RateLine {
+                kind: &'static str,
+                from: String,
+                rate: String,
+                verified: bool,
+            }
+            let mut lines = Vec::new();
+            for (kind, table) in [
+                ("commercial", &config.legal.commercial_rates),
+                ("consumer", &config.legal.consumer_rates),
+            ] {
+                for e in table.entries() {
+                    lines.push(RateLine {
+                        kind,
+                        from: e.from.to_string(),
+                        rate: e.rate.percent_string(),
+                        verified: e.verified,
+                    });
+                }
+            }
+            ctx.print(&lines, |lines| {
+                let mut table = Table::new(&[
+                    ("Kind", Align::Left),
+                    ("From", Align::Left),
+                    ("Rate %", Align::Right),
+                    ("Confirmed", Align::Left),
+                ]);
+                for l in lines {
+                    table.row(vec![
+                        l.kind.into(),
+                        l.from.clone(),
+                        l.rate.clone(),
+                        yes_no(l.verified).into(),
+                    ]);
+                }
+                table.render()
+            })
+        }
+    }
+}
+
+pub fn claim_cmd(ctx: &Ctx, customer: &str, currency: &str) -> Result<()> {
+    let config = ctx.config()?;
+    let store = ctx.open()?;
+    let currency = Currency::parse(currency).map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
+    let claim = legal::claim(&store, &config, customer, currency, ctx.as_of)?;
+    ctx.print(&claim, |c| {
+        let mut table = Table::new(&[
+            ("Invoice", Align::Left),
+            ("Due", Align::Left),
+            ("Days", Align::Right),
+            ("Principal", Align::Right),
+            ("Interest", Align::Right),
+        ]);
+        for i in &c.invoices {
+            table.row(vec![
+                i.number.clone(),
+                i.due_date.to_string(),
+                i.days_overdue.to_string(),
+                i.principal.clone(),
+                i.interest.clone(),
+            ]);
+        }
+        let mut text = format!(
+            "Claim on {} — {} ({}) as of {} in {}\n{}",
+            c.customer,
+            c.name,
+            c.kind,
+            c.as_of,
+            c.currency.code(),
+            table.render()
+        );
+        text.push_str(&format!(
+            "Principal {}\nInterest  {} ({} statutory interest)\nCosts     {}\nTotal     {}\n",
+            c.principal,
+            c.interest,
+            c.interest_kind,
+            c.costs
+                .as_ref()
+                .map_or("0.00".into(), |k| k.total_costs.clone()),
+            c.total
+        ));
+        text.push_str(&format!("Costs: {}\n", c.costs_basis));
+        if !c.disputed.is_empty() {
+            text.push_str(&format!("Left out (disputed): {}\n", c.disputed.join(", ")));
+        }
+        if !c.rates_verified {
+            text.push_str(
+                "Note: an interest rate used is not confirmed; see `tegoed legal rates`.\n",
+            );
+        }
+        text
+    })
+}
+
+pub fn config_cmd(ctx: &Ctx, command: ConfigCommand) -> Result<()> {
+    match command {
+        ConfigCommand::Init { path } => {
+            if path.exists() {
+                anyhow::bail!("{} exists already; not overwritten", path.display());
+            }
+            std::fs::write(&path, DEFAULT_CONFIG)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let out = serde_json::json!({ "file": path.display().to_string() });
+            ctx.print(&out, |_| {
+                format!(
+                    "Wrote the default configuration to {}; edit it and Tegoed picks it up.\n",
+                    path.display()
+                )
+            })
+        }
+        ConfigCommand::Check => {
+            let config = ctx.config()?;
+            let templates = ctx.templates(&config)?;
+            let mut missing = Vec::new();
+            for strategy in &config.strategies {
+                for step in &strategy.steps {
+                    let extension = if step.channel == tegoed_core::strategy::Channel::Handoff {
+                        "html"
+                    } else {
+                        "txt"
+                    };
+                    if !templates.has(&step.template, extension) {
+                        missing.push(format!("{}/{}: {}", strategy.id, step.id, step.template));
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                anyhow::bail!("templates not found: {}", missing.join("; "));
+            }
+            #[derive(Serialize)]
+            struct Check {
+                file: Option<String>,
+                segments: Vec<String>,
+                strategies: Vec<StrategyLine>,
+            }
+            #[derive(Serialize)]
+            struct StrategyLine {
+                id: String,
+                tone: String,
+                steps: Vec<String>,
+            }
+            let out = Check {
+                file: config.source.as_ref().map(|p| p.display().to_string()),
+                segments: config
+                    .segments
+                    .iter()
+                    .map(|s| format!("{} → {}", s.id, s.strategy))
+                    .collect(),
+                strategies: config
+                    .strategies
+                    .iter()
+                    .map(|s| StrategyLine {
+                        id: s.id.clone(),
+                        tone: s.tone.clone(),
+                        steps: s
+                            .steps
+                            .iter()
+                            .map(|step| {
+                                format!(
+                                    "{:+} {} ({})",
+                                    step.offset_days,
+                                    step.id,
+                                    step.channel.as_str()
+                                )
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            ctx.print(&out, |c| {
+                let mut text = format!(
+                    "Configuration {} is valid.\nSegments (first match wins): {}\n",
+                    c.file.as_deref().unwrap_or("(shipped default)"),
+                    c.segments.join(", ")
+                );
+                for s in &c.strategies {
+                    text.push_str(&format!(
+                        "Strategy {} ({}): {}\n",
+                        s.id,
+                        s.tone,
+                        s.steps.join(" → ")
+                    ));
+                }
+                text
+            })
+        }
+    }
+}
+
+pub fn templates_cmd(ctx: &Ctx, command: TemplatesCommand) -> Result<()> {
+    match command {
+        TemplatesCommand::Export { dir } => {
+            let written = templates::export(&dir)?;
+            let out = serde_json::json!({ "dir": dir.display().to_string(), "written": written });
+            ctx.print(&out, |_| {
+                format!(
+                    "Wrote {} templates to {} (existing files kept). Set `templates = \"{}\"` under [delivery] in tegoed.toml to use them.\n",
+                    written.len(),
+                    dir.display(),
+                    dir.display()
+                )
+            })
+        }
+    }
+}
+
+/// Loads the configuration for a command.
+pub fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> {
+    if let Some(path) = explicit {
+        return Ok(Config::load(path)?);
+    }
+    let local = std::path::Path::new("tegoed.toml");
+    if local.exists() {
+        return Ok(Config::load(local)?);
+    }
+    Ok(Config::default_in(std::path::Path::new(".")))
+}
+
+pub fn load_templates(config: &Config) -> Result<Templates> {
+    Ok(Templates::load(config.delivery.templates.as_deref())?)
+}

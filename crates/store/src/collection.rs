@@ -1,0 +1,328 @@
+//! The collection side of the store: tags and collection state of
+//! customers, disputes, promises, payment plans, dunning runs and their
+//! messages, call tasks and the customer timeline.
+//!
+//! [`CollectionTx`] is a supertrait of [`crate::Tx`], so every transaction
+//! has these methods; it is a separate trait only to keep the ledger and the
+//! collection vocabulary apart.
+
+use tegoed_core::agreements::{PlanStatus, PromiseStatus};
+use tegoed_core::strategy::{Channel, Effect};
+use tegoed_core::{CustomerId, Date, InvoiceId, Language, Money};
+
+use crate::Result;
+
+/// Where a customer stands in collection, besides their invoices.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CollectionState {
+    /// On credit hold since (sales sees it before the next deal).
+    pub credit_hold_since: Option<Date>,
+    pub credit_hold_reason: Option<String>,
+    /// No dunning up to and including this day.
+    pub pause_until: Option<Date>,
+    pub pause_reason: Option<String>,
+    /// Handed to the collection agency on this day: no internal dunning.
+    pub handed_off_on: Option<Date>,
+}
+
+impl CollectionState {
+    pub fn is_paused_on(&self, date: Date) -> bool {
+        self.pause_until.is_some_and(|until| date <= until)
+    }
+}
+
+/// A dispute about an invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dispute {
+    pub invoice: InvoiceId,
+    pub customer: CustomerId,
+    pub opened_on: Date,
+    pub reason: String,
+    pub resolved_on: Option<Date>,
+    pub resolution: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDispute {
+    pub id: i64,
+    pub dispute: Dispute,
+}
+
+/// A promise to pay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Promise {
+    pub customer: CustomerId,
+    pub created_on: Date,
+    pub amount: Money,
+    pub promised_on: Date,
+    pub status: PromiseStatus,
+    /// When the status became kept or broken.
+    pub status_on: Option<Date>,
+    pub note: Option<String>,
+    /// The invoices the promise covers (dunning on them pauses until the
+    /// promised date).
+    pub invoices: Vec<InvoiceId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPromise {
+    pub id: i64,
+    pub promise: Promise,
+}
+
+/// A payment plan (betalingsregeling).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentPlan {
+    pub customer: CustomerId,
+    pub created_on: Date,
+    pub total: Money,
+    pub instalments: u32,
+    pub first_due: Date,
+    /// "1m", "2w", "14d".
+    pub interval: String,
+    pub status: PlanStatus,
+    pub status_on: Option<Date>,
+    pub invoices: Vec<InvoiceId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPlan {
+    pub id: i64,
+    pub plan: PaymentPlan,
+}
+
+/// Where a dunning message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageStatus {
+    /// Recorded, not yet delivered.
+    Queued,
+    Sent,
+    /// Delivery failed (the error is kept); retried by the next run.
+    Failed,
+    /// Not delivered on its day; its invoices were planned again.
+    Cancelled,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Sent => "sent",
+            MessageStatus::Failed => "failed",
+            MessageStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MessageStatus> {
+        match text {
+            "queued" => Some(MessageStatus::Queued),
+            "sent" => Some(MessageStatus::Sent),
+            "failed" => Some(MessageStatus::Failed),
+            "cancelled" => Some(MessageStatus::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// An invoice covered by a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageItem {
+    pub invoice: InvoiceId,
+    pub open_minor: i64,
+    pub interest_minor: i64,
+    pub days_overdue: i32,
+    /// Set when this message moved the invoice to its step.
+    pub step_offset: Option<i32>,
+}
+
+/// What a 14-day letter announced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FourteenDayRecord {
+    pub received_on: Date,
+    pub pay_without_costs_until: Date,
+    pub stated_costs_minor: i64,
+}
+
+/// A dunning message as planned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub customer: CustomerId,
+    pub as_of: Date,
+    pub segment: String,
+    pub strategy: String,
+    pub step_id: String,
+    pub step_offset: i32,
+    pub channel: Channel,
+    pub language: Language,
+    pub recipient: Option<String>,
+    pub sender_name: String,
+    pub sender_email: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    /// The structured document (JSON) that text, HTML and PDF are laid
+    /// out from.
+    pub document: String,
+    pub currency: tegoed_core::Currency,
+    pub principal_minor: i64,
+    pub interest_minor: i64,
+    pub costs_minor: i64,
+    pub vat_uplift_minor: i64,
+    pub credit_minor: i64,
+    /// The deadline the message gives.
+    pub pay_by: Option<Date>,
+    pub effects: Vec<Effect>,
+    pub fourteen_day: Option<FourteenDayRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub run: i64,
+    pub message: Message,
+    pub status: MessageStatus,
+    pub delivered_on: Option<Date>,
+    pub file_path: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Which messages to list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageFilter {
+    pub customer: Option<CustomerId>,
+    pub status: Option<MessageStatus>,
+    pub run: Option<i64>,
+    /// Messages of this run date.
+    pub as_of: Option<Date>,
+}
+
+/// A call (or other work) for a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    pub customer: CustomerId,
+    pub message: Option<i64>,
+    pub kind: String,
+    pub created_on: Date,
+    pub due_on: Date,
+    pub assignee: Option<String>,
+    pub title: String,
+    pub talking_points: String,
+    pub amount: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredTask {
+    pub id: i64,
+    pub task: Task,
+    pub done_on: Option<Date>,
+    pub outcome: Option<String>,
+}
+
+/// Something that happened with a customer (besides invoices and payments,
+/// which the timeline takes from the ledger).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineEvent {
+    pub customer: CustomerId,
+    pub date: Date,
+    /// `message_sent`, `call_planned`, `call_done`, `note`, `promise_made`,
+    /// `promise_kept`, `promise_broken`, `dispute_opened`, `dispute_resolved`,
+    /// `plan_created`, `plan_completed`, `plan_broken`, `pause`,
+    /// `credit_hold`, `credit_hold_released`, `handed_off`, `tag`.
+    pub kind: String,
+    pub invoice: Option<InvoiceId>,
+    /// The message, task, promise, plan or dispute it is about.
+    pub ref_id: Option<i64>,
+    pub text: String,
+    pub author: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub event: TimelineEvent,
+}
+
+/// Reads and writes of the collection side, inside one transaction.
+pub trait CollectionTx {
+    // --- tags and state ---
+    /// Every (customer, tag) pair.
+    fn all_tags(&mut self) -> Result<Vec<(CustomerId, String)>>;
+    fn tags_of(&mut self, customer: CustomerId) -> Result<Vec<String>>;
+    /// `false` when the customer had the tag already.
+    fn add_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool>;
+    /// `false` when the customer did not have the tag.
+    fn remove_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool>;
+    /// Customers with any collection state set.
+    fn collection_states(&mut self) -> Result<Vec<(CustomerId, CollectionState)>>;
+    fn collection_state(&mut self, customer: CustomerId) -> Result<CollectionState>;
+    fn set_collection_state(&mut self, customer: CustomerId, state: &CollectionState)
+    -> Result<()>;
+
+    // --- disputes ---
+    fn insert_dispute(&mut self, dispute: &Dispute) -> Result<i64>;
+    /// The open dispute on an invoice.
+    fn open_dispute_on(&mut self, invoice: InvoiceId) -> Result<Option<StoredDispute>>;
+    /// Disputes of one customer, or all; open ones only when asked.
+    fn disputes(
+        &mut self,
+        customer: Option<CustomerId>,
+        open_only: bool,
+    ) -> Result<Vec<StoredDispute>>;
+    fn resolve_dispute(&mut self, id: i64, on: Date, resolution: Option<&str>) -> Result<()>;
+
+    // --- promises and plans ---
+    fn insert_promise(&mut self, promise: &Promise) -> Result<i64>;
+    /// Promises of one customer, or all; pending ones only when asked.
+    fn promises(
+        &mut self,
+        customer: Option<CustomerId>,
+        pending_only: bool,
+    ) -> Result<Vec<StoredPromise>>;
+    fn set_promise_status(&mut self, id: i64, status: PromiseStatus, on: Date) -> Result<()>;
+    fn insert_plan(&mut self, plan: &PaymentPlan) -> Result<i64>;
+    /// Plans of one customer, or all; active ones only when asked.
+    fn plans(&mut self, customer: Option<CustomerId>, active_only: bool)
+    -> Result<Vec<StoredPlan>>;
+    fn set_plan_status(&mut self, id: i64, status: PlanStatus, on: Date) -> Result<()>;
+    /// Money applied to these invoices (payments and credit notes) with an
+    /// allocation date from `from` to `to`, both included.
+    fn allocated_between(&mut self, invoices: &[InvoiceId], from: Date, to: Date) -> Result<i64>;
+
+    // --- dunning ---
+    /// Starts a run; its messages are inserted with [`Self::insert_message`].
+    fn insert_run(&mut self, as_of: Date) -> Result<i64>;
+    fn set_run_messages(&mut self, run: i64, messages: u64) -> Result<()>;
+    /// Records a message (status queued) with the invoices it covers.
+    fn insert_message(&mut self, run: i64, message: &Message, items: &[MessageItem])
+    -> Result<i64>;
+    fn message(&mut self, id: i64) -> Result<Option<StoredMessage>>;
+    /// Messages, oldest first.
+    fn messages(&mut self, filter: MessageFilter) -> Result<Vec<StoredMessage>>;
+    fn message_items(&mut self, message: i64) -> Result<Vec<MessageItem>>;
+    fn set_message_status(
+        &mut self,
+        id: i64,
+        status: MessageStatus,
+        delivered_on: Option<Date>,
+        file_path: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<()>;
+    /// Per invoice, the largest step offset it has passed (messages not
+    /// cancelled).
+    fn last_step_offsets(&mut self) -> Result<Vec<(InvoiceId, i32)>>;
+    /// (customer, date, channel) of every message sent on or after `since`.
+    fn sent_messages_since(&mut self, since: Date) -> Result<Vec<(CustomerId, Date, Channel)>>;
+    /// Per customer, the latest deadline a message (not cancelled) gave.
+    fn last_deadlines(&mut self) -> Result<Vec<(CustomerId, Date)>>;
+
+    // --- tasks ---
+    fn insert_task(&mut self, task: &Task) -> Result<i64>;
+    fn task(&mut self, id: i64) -> Result<Option<StoredTask>>;
+    /// Tasks, oldest first; open ones only when asked.
+    fn tasks(&mut self, open_only: bool) -> Result<Vec<StoredTask>>;
+    fn complete_task(&mut self, id: i64, on: Date, outcome: &str) -> Result<()>;
+
+    // --- timeline ---
+    fn add_event(&mut self, event: &TimelineEvent) -> Result<i64>;
+    /// Events of a customer, in date and insertion order.
+    fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>>;
+}

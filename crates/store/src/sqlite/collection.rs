@@ -1,0 +1,942 @@
+//! [`CollectionTx`] for SQLite: row mapping of the collection tables.
+
+use rusqlite::{OptionalExtension, Row, params};
+use tegoed_core::agreements::{PlanStatus, PromiseStatus};
+use tegoed_core::strategy::{Channel, Effect};
+use tegoed_core::{CustomerId, Date, InvoiceId, Language, Money};
+
+use super::{SqliteTx, corrupt, currency, date};
+use crate::Result;
+use crate::collection::{
+    CollectionState, CollectionTx, Dispute, FourteenDayRecord, Message, MessageFilter, MessageItem,
+    MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage, StoredPlan,
+    StoredPromise, StoredTask, Task, TimelineEvent,
+};
+
+fn day(value: Date) -> i32 {
+    value.days_since_epoch()
+}
+
+fn opt_day(value: Option<Date>) -> Option<i32> {
+    value.map(day)
+}
+
+const DISPUTE_COLUMNS: &str =
+    "id, invoice_id, customer_id, opened_on, reason, resolved_on, resolution";
+
+fn dispute_from_row(row: &Row<'_>) -> rusqlite::Result<StoredDispute> {
+    Ok(StoredDispute {
+        id: row.get(0)?,
+        dispute: Dispute {
+            invoice: InvoiceId(row.get(1)?),
+            customer: CustomerId(row.get(2)?),
+            opened_on: date(row.get(3)?),
+            reason: row.get(4)?,
+            resolved_on: row.get::<_, Option<i32>>(5)?.map(date),
+            resolution: row.get(6)?,
+        },
+    })
+}
+
+const MESSAGE_COLUMNS: &str = "id, run_id, customer_id, as_of, segment, strategy, step_id, step_offset, \
+     channel, language, recipient, sender_name, sender_email, subject, body_text, document, currency, \
+     principal_minor, interest_minor, costs_minor, vat_uplift_minor, credit_minor, pay_by, effects, status, \
+     delivered_on, file_path, error, fourteen_day, received_on, pay_without_costs_until, stated_costs_minor";
+
+/// A message row before its text columns are checked.
+struct RawMessage {
+    id: i64,
+    run: i64,
+    customer: i64,
+    as_of: i32,
+    segment: String,
+    strategy: String,
+    step_id: String,
+    step_offset: i32,
+    channel: String,
+    language: String,
+    recipient: Option<String>,
+    sender_name: String,
+    sender_email: Option<String>,
+    subject: String,
+    body_text: String,
+    document: String,
+    currency: String,
+    amounts: [i64; 5],
+    pay_by: Option<i32>,
+    effects: String,
+    status: String,
+    delivered_on: Option<i32>,
+    file_path: Option<String>,
+    error: Option<String>,
+    fourteen_day: bool,
+    fourteen: (Option<i32>, Option<i32>, Option<i64>),
+}
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<RawMessage> {
+    Ok(RawMessage {
+        id: row.get(0)?,
+        run: row.get(1)?,
+        customer: row.get(2)?,
+        as_of: row.get(3)?,
+        segment: row.get(4)?,
+        strategy: row.get(5)?,
+        step_id: row.get(6)?,
+        step_offset: row.get(7)?,
+        channel: row.get(8)?,
+        language: row.get(9)?,
+        recipient: row.get(10)?,
+        sender_name: row.get(11)?,
+        sender_email: row.get(12)?,
+        subject: row.get(13)?,
+        body_text: row.get(14)?,
+        document: row.get(15)?,
+        currency: row.get(16)?,
+        amounts: [
+            row.get(17)?,
+            row.get(18)?,
+            row.get(19)?,
+            row.get(20)?,
+            row.get(21)?,
+        ],
+        pay_by: row.get(22)?,
+        effects: row.get(23)?,
+        status: row.get(24)?,
+        delivered_on: row.get(25)?,
+        file_path: row.get(26)?,
+        error: row.get(27)?,
+        fourteen_day: row.get(28)?,
+        fourteen: (row.get(29)?, row.get(30)?, row.get(31)?),
+    })
+}
+
+impl RawMessage {
+    fn into_stored(self) -> Result<StoredMessage> {
+        let channel =
+            Channel::parse(&self.channel).ok_or_else(|| corrupt("channel", &self.channel))?;
+        let language =
+            Language::parse(&self.language).ok_or_else(|| corrupt("language", &self.language))?;
+        let status = MessageStatus::parse(&self.status)
+            .ok_or_else(|| corrupt("message status", &self.status))?;
+        let effects = self
+            .effects
+            .split(',')
+            .filter(|e| !e.is_empty())
+            .map(|e| Effect::parse(e).ok_or_else(|| corrupt("effect", e)))
+            .collect::<Result<Vec<_>>>()?;
+        let fourteen_day = match (self.fourteen_day, self.fourteen) {
+            (true, (Some(received), Some(until), Some(costs))) => Some(FourteenDayRecord {
+                received_on: date(received),
+                pay_without_costs_until: date(until),
+                stated_costs_minor: costs,
+            }),
+            (true, _) => return Err(corrupt("14-day letter of message", self.id)),
+            (false, _) => None,
+        };
+        let [
+            principal_minor,
+            interest_minor,
+            costs_minor,
+            vat_uplift_minor,
+            credit_minor,
+        ] = self.amounts;
+        Ok(StoredMessage {
+            id: self.id,
+            run: self.run,
+            message: Message {
+                customer: CustomerId(self.customer),
+                as_of: date(self.as_of),
+                segment: self.segment,
+                strategy: self.strategy,
+                step_id: self.step_id,
+                step_offset: self.step_offset,
+                channel,
+                language,
+                recipient: self.recipient,
+                sender_name: self.sender_name,
+                sender_email: self.sender_email,
+                subject: self.subject,
+                body_text: self.body_text,
+                document: self.document,
+                currency: currency(&self.currency)?,
+                principal_minor,
+                interest_minor,
+                costs_minor,
+                vat_uplift_minor,
+                credit_minor,
+                pay_by: self.pay_by.map(date),
+                effects,
+                fourteen_day,
+            },
+            status,
+            delivered_on: self.delivered_on.map(date),
+            file_path: self.file_path,
+            error: self.error,
+        })
+    }
+}
+
+const TASK_COLUMNS: &str = "id, customer_id, message_id, kind, created_on, due_on, assignee, title, \
+     talking_points, amount_minor, currency, done_on, outcome";
+
+fn task_from_row(row: &Row<'_>) -> rusqlite::Result<(StoredTask, String)> {
+    Ok((
+        StoredTask {
+            id: row.get(0)?,
+            task: Task {
+                customer: CustomerId(row.get(1)?),
+                message: row.get(2)?,
+                kind: row.get(3)?,
+                created_on: date(row.get(4)?),
+                due_on: date(row.get(5)?),
+                assignee: row.get(6)?,
+                title: row.get(7)?,
+                talking_points: row.get(8)?,
+                amount: Money::eur(row.get(9)?),
+            },
+            done_on: row.get::<_, Option<i32>>(11)?.map(date),
+            outcome: row.get(12)?,
+        },
+        row.get(10)?,
+    ))
+}
+
+fn promise_status(text: &str) -> Result<PromiseStatus> {
+    match text {
+        "pending" => Ok(PromiseStatus::Pending),
+        "kept" => Ok(PromiseStatus::Kept),
+        "broken" => Ok(PromiseStatus::Broken),
+        _ => Err(corrupt("promise status", text)),
+    }
+}
+
+impl SqliteTx<'_> {
+    fn invoice_list(&self, sql: &str, id: i64) -> Result<Vec<InvoiceId>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([id], |row| Ok(InvoiceId(row.get(0)?)))?;
+        let mut ids: Vec<InvoiceId> = rows.collect::<rusqlite::Result<_>>()?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    fn query_messages(&self, filter: MessageFilter) -> Result<Vec<StoredMessage>> {
+        let mut sql = format!("SELECT {MESSAGE_COLUMNS} FROM dunning_message WHERE 1 = 1");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(customer) = filter.customer {
+            values.push(customer.0.into());
+            sql.push_str(&format!(" AND customer_id = ?{}", values.len()));
+        }
+        if let Some(status) = filter.status {
+            values.push(status.as_str().to_string().into());
+            sql.push_str(&format!(" AND status = ?{}", values.len()));
+        }
+        if let Some(run) = filter.run {
+            values.push(run.into());
+            sql.push_str(&format!(" AND run_id = ?{}", values.len()));
+        }
+        if let Some(as_of) = filter.as_of {
+            values.push(i64::from(day(as_of)).into());
+            sql.push_str(&format!(" AND as_of = ?{}", values.len()));
+        }
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let raw: Vec<RawMessage> = stmt
+            .query_map(rusqlite::params_from_iter(values), message_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut messages = raw
+            .into_iter()
+            .map(RawMessage::into_stored)
+            .collect::<Result<Vec<_>>>()?;
+        messages.sort_unstable_by_key(|m| m.id);
+        Ok(messages)
+    }
+}
+
+impl CollectionTx for SqliteTx<'_> {
+    fn all_tags(&mut self) -> Result<Vec<(CustomerId, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT customer_id, tag FROM customer_tag")?;
+        let rows = stmt.query_map([], |row| Ok((CustomerId(row.get(0)?), row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn tags_of(&mut self, customer: CustomerId) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT tag FROM customer_tag WHERE customer_id = ?1")?;
+        let rows = stmt.query_map([customer.0], |row| row.get(0))?;
+        let mut tags: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
+        tags.sort();
+        Ok(tags)
+    }
+
+    fn add_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool> {
+        let added = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO customer_tag (customer_id, tag) VALUES (?1, ?2) \
+                 ON CONFLICT (customer_id, tag) DO NOTHING",
+            )?
+            .execute(params![customer.0, tag])?;
+        Ok(added > 0)
+    }
+
+    fn remove_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool> {
+        let removed = self
+            .conn
+            .prepare_cached("DELETE FROM customer_tag WHERE customer_id = ?1 AND tag = ?2")?
+            .execute(params![customer.0, tag])?;
+        Ok(removed > 0)
+    }
+
+    fn collection_states(&mut self) -> Result<Vec<(CustomerId, CollectionState)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT customer_id, credit_hold_since, credit_hold_reason, pause_until, pause_reason, \
+             handed_off_on FROM collection_state",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                CustomerId(row.get(0)?),
+                CollectionState {
+                    credit_hold_since: row.get::<_, Option<i32>>(1)?.map(date),
+                    credit_hold_reason: row.get(2)?,
+                    pause_until: row.get::<_, Option<i32>>(3)?.map(date),
+                    pause_reason: row.get(4)?,
+                    handed_off_on: row.get::<_, Option<i32>>(5)?.map(date),
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn collection_state(&mut self, customer: CustomerId) -> Result<CollectionState> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT credit_hold_since, credit_hold_reason, pause_until, pause_reason, handed_off_on \
+             FROM collection_state WHERE customer_id = ?1",
+        )?;
+        let state = stmt
+            .query_row([customer.0], |row| {
+                Ok(CollectionState {
+                    credit_hold_since: row.get::<_, Option<i32>>(0)?.map(date),
+                    credit_hold_reason: row.get(1)?,
+                    pause_until: row.get::<_, Option<i32>>(2)?.map(date),
+                    pause_reason: row.get(3)?,
+                    handed_off_on: row.get::<_, Option<i32>>(4)?.map(date),
+                })
+            })
+            .optional()?;
+        Ok(state.unwrap_or_default())
+    }
+
+    fn set_collection_state(
+        &mut self,
+        customer: CustomerId,
+        state: &CollectionState,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO collection_state (customer_id, credit_hold_since, credit_hold_reason, \
+                 pause_until, pause_reason, handed_off_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (customer_id) DO UPDATE SET credit_hold_since = excluded.credit_hold_since, \
+                 credit_hold_reason = excluded.credit_hold_reason, pause_until = excluded.pause_until, \
+                 pause_reason = excluded.pause_reason, handed_off_on = excluded.handed_off_on",
+            )?
+            .execute(params![
+                customer.0,
+                opt_day(state.credit_hold_since),
+                state.credit_hold_reason,
+                opt_day(state.pause_until),
+                state.pause_reason,
+                opt_day(state.handed_off_on),
+            ])?;
+        Ok(())
+    }
+
+    fn insert_dispute(&mut self, dispute: &Dispute) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO dispute (invoice_id, customer_id, opened_on, reason, resolved_on, resolution) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                dispute.invoice.0,
+                dispute.customer.0,
+                day(dispute.opened_on),
+                dispute.reason,
+                opt_day(dispute.resolved_on),
+                dispute.resolution,
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn open_dispute_on(&mut self, invoice: InvoiceId) -> Result<Option<StoredDispute>> {
+        let sql = format!(
+            "SELECT {DISPUTE_COLUMNS} FROM dispute WHERE invoice_id = ?1 AND resolved_on IS NULL"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row([invoice.0], dispute_from_row).optional()?)
+    }
+
+    fn disputes(
+        &mut self,
+        customer: Option<CustomerId>,
+        open_only: bool,
+    ) -> Result<Vec<StoredDispute>> {
+        let open = if open_only {
+            " AND resolved_on IS NULL"
+        } else {
+            ""
+        };
+        let mut rows: Vec<StoredDispute> = match customer {
+            Some(customer) => {
+                let sql =
+                    format!("SELECT {DISPUTE_COLUMNS} FROM dispute WHERE customer_id = ?1{open}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([customer.0], dispute_from_row)?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+            None => {
+                let sql = format!("SELECT {DISPUTE_COLUMNS} FROM dispute WHERE 1 = 1{open}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([], dispute_from_row)?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+        };
+        rows.sort_unstable_by_key(|d| d.id);
+        Ok(rows)
+    }
+
+    fn resolve_dispute(&mut self, id: i64, on: Date, resolution: Option<&str>) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE dispute SET resolved_on = ?2, resolution = ?3 WHERE id = ?1")?
+            .execute(params![id, day(on), resolution])?;
+        Ok(())
+    }
+
+    fn insert_promise(&mut self, promise: &Promise) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO promise (customer_id, created_on, amount_minor, currency, promised_on, \
+                 status, status_on, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                promise.customer.0,
+                day(promise.created_on),
+                promise.amount.minor,
+                promise.amount.currency.code(),
+                day(promise.promised_on),
+                promise.status.as_str(),
+                opt_day(promise.status_on),
+                promise.note,
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO promise_invoice (promise_id, invoice_id) VALUES (?1, ?2)",
+        )?;
+        for invoice in &promise.invoices {
+            stmt.execute(params![id, invoice.0])?;
+        }
+        Ok(id)
+    }
+
+    fn promises(
+        &mut self,
+        customer: Option<CustomerId>,
+        pending_only: bool,
+    ) -> Result<Vec<StoredPromise>> {
+        let pending = if pending_only {
+            " AND status = 'pending'"
+        } else {
+            ""
+        };
+        let columns = "id, customer_id, created_on, amount_minor, currency, promised_on, status, status_on, note";
+        type Raw = (
+            i64,
+            i64,
+            i32,
+            i64,
+            String,
+            i32,
+            String,
+            Option<i32>,
+            Option<String>,
+        );
+        let map = |row: &Row<'_>| -> rusqlite::Result<Raw> {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+                row.get(8)?,
+            ))
+        };
+        let raw: Vec<Raw> = match customer {
+            Some(customer) => {
+                let sql = format!("SELECT {columns} FROM promise WHERE customer_id = ?1{pending}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([customer.0], map)?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+            None => {
+                let sql = format!("SELECT {columns} FROM promise WHERE 1 = 1{pending}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([], map)?.collect::<rusqlite::Result<_>>()?
+            }
+        };
+        let mut promises = Vec::with_capacity(raw.len());
+        for (id, customer, created, amount, code, promised, status, status_on, note) in raw {
+            promises.push(StoredPromise {
+                id,
+                promise: Promise {
+                    customer: CustomerId(customer),
+                    created_on: date(created),
+                    amount: Money::new(amount, currency(&code)?),
+                    promised_on: date(promised),
+                    status: promise_status(&status)?,
+                    status_on: status_on.map(date),
+                    note,
+                    invoices: self.invoice_list(
+                        "SELECT invoice_id FROM promise_invoice WHERE promise_id = ?1",
+                        id,
+                    )?,
+                },
+            });
+        }
+        promises.sort_unstable_by_key(|p| p.id);
+        Ok(promises)
+    }
+
+    fn set_promise_status(&mut self, id: i64, status: PromiseStatus, on: Date) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE promise SET status = ?2, status_on = ?3 WHERE id = ?1")?
+            .execute(params![id, status.as_str(), day(on)])?;
+        Ok(())
+    }
+
+    fn insert_plan(&mut self, plan: &PaymentPlan) -> Result<i64> {
+        let missed = match plan.status {
+            PlanStatus::Broken { missed } => Some(day(missed)),
+            _ => None,
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO payment_plan (customer_id, created_on, total_minor, currency, instalments, \
+                 first_due, interval, status, status_on, missed_due) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                plan.customer.0,
+                day(plan.created_on),
+                plan.total.minor,
+                plan.total.currency.code(),
+                plan.instalments,
+                day(plan.first_due),
+                plan.interval,
+                plan.status.as_str(),
+                opt_day(plan.status_on),
+                missed,
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO plan_invoice (plan_id, invoice_id) VALUES (?1, ?2)")?;
+        for invoice in &plan.invoices {
+            stmt.execute(params![id, invoice.0])?;
+        }
+        Ok(id)
+    }
+
+    fn plans(
+        &mut self,
+        customer: Option<CustomerId>,
+        active_only: bool,
+    ) -> Result<Vec<StoredPlan>> {
+        let active = if active_only {
+            " AND status = 'active'"
+        } else {
+            ""
+        };
+        let columns = "id, customer_id, created_on, total_minor, currency, instalments, first_due, \
+                       interval, status, status_on, missed_due";
+        type Raw = (
+            i64,
+            i64,
+            i32,
+            i64,
+            String,
+            u32,
+            i32,
+            String,
+            String,
+            Option<i32>,
+            Option<i32>,
+        );
+        let map = |row: &Row<'_>| -> rusqlite::Result<Raw> {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+                row.get(8)?,
+                row.get(9)?,
+                row.get(10)?,
+            ))
+        };
+        let raw: Vec<Raw> = match customer {
+            Some(customer) => {
+                let sql =
+                    format!("SELECT {columns} FROM payment_plan WHERE customer_id = ?1{active}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([customer.0], map)?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+            None => {
+                let sql = format!("SELECT {columns} FROM payment_plan WHERE 1 = 1{active}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([], map)?.collect::<rusqlite::Result<_>>()?
+            }
+        };
+        let mut plans = Vec::with_capacity(raw.len());
+        for (id, customer, created, total, code, count, first, interval, status, on, missed) in raw
+        {
+            let status = match (status.as_str(), missed) {
+                ("active", _) => PlanStatus::Active,
+                ("completed", _) => PlanStatus::Completed,
+                ("broken", Some(missed)) => PlanStatus::Broken {
+                    missed: date(missed),
+                },
+                _ => return Err(corrupt("payment plan status", &status)),
+            };
+            plans.push(StoredPlan {
+                id,
+                plan: PaymentPlan {
+                    customer: CustomerId(customer),
+                    created_on: date(created),
+                    total: Money::new(total, currency(&code)?),
+                    instalments: count,
+                    first_due: date(first),
+                    interval,
+                    status,
+                    status_on: on.map(date),
+                    invoices: self.invoice_list(
+                        "SELECT invoice_id FROM plan_invoice WHERE plan_id = ?1",
+                        id,
+                    )?,
+                },
+            });
+        }
+        plans.sort_unstable_by_key(|p| p.id);
+        Ok(plans)
+    }
+
+    fn set_plan_status(&mut self, id: i64, status: PlanStatus, on: Date) -> Result<()> {
+        let missed = match status {
+            PlanStatus::Broken { missed } => Some(day(missed)),
+            _ => None,
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE payment_plan SET status = ?2, status_on = ?3, missed_due = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, status.as_str(), day(on), missed])?;
+        Ok(())
+    }
+
+    fn allocated_between(&mut self, invoices: &[InvoiceId], from: Date, to: Date) -> Result<i64> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM allocation \
+             WHERE invoice_id = ?1 AND date >= ?2 AND date <= ?3",
+        )?;
+        let mut total = 0i64;
+        for invoice in invoices {
+            total += stmt.query_row(params![invoice.0, day(from), day(to)], |row| {
+                row.get::<_, i64>(0)
+            })?;
+        }
+        Ok(total)
+    }
+
+    fn insert_run(&mut self, as_of: Date) -> Result<i64> {
+        self.conn
+            .prepare_cached("INSERT INTO dunning_run (as_of, messages) VALUES (?1, 0)")?
+            .execute([day(as_of)])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn set_run_messages(&mut self, run: i64, messages: u64) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE dunning_run SET messages = ?2 WHERE id = ?1")?
+            .execute(params![run, messages as i64])?;
+        Ok(())
+    }
+
+    fn insert_message(
+        &mut self,
+        run: i64,
+        message: &Message,
+        items: &[MessageItem],
+    ) -> Result<i64> {
+        let effects: Vec<&str> = message.effects.iter().map(|e| e.as_str()).collect();
+        let fourteen = message.fourteen_day;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO dunning_message (run_id, customer_id, as_of, segment, strategy, step_id, \
+                 step_offset, channel, language, recipient, sender_name, sender_email, subject, \
+                 body_text, document, currency, principal_minor, interest_minor, costs_minor, \
+                 vat_uplift_minor, credit_minor, pay_by, effects, status, fourteen_day, received_on, \
+                 pay_without_costs_until, stated_costs_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
+                 ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, 'queued', \
+                 ?24, ?25, ?26, ?27)",
+            )?
+            .execute(params![
+                run,
+                message.customer.0,
+                day(message.as_of),
+                message.segment,
+                message.strategy,
+                message.step_id,
+                message.step_offset,
+                message.channel.as_str(),
+                message.language.as_str(),
+                message.recipient,
+                message.sender_name,
+                message.sender_email,
+                message.subject,
+                message.body_text,
+                message.document,
+                message.currency.code(),
+                message.principal_minor,
+                message.interest_minor,
+                message.costs_minor,
+                message.vat_uplift_minor,
+                message.credit_minor,
+                opt_day(message.pay_by),
+                effects.join(","),
+                fourteen.is_some(),
+                fourteen.map(|f| day(f.received_on)),
+                fourteen.map(|f| day(f.pay_without_costs_until)),
+                fourteen.map(|f| f.stated_costs_minor),
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO dunning_item (message_id, invoice_id, open_minor, interest_minor, \
+             days_overdue, step_offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for item in items {
+            stmt.execute(params![
+                id,
+                item.invoice.0,
+                item.open_minor,
+                item.interest_minor,
+                item.days_overdue,
+                item.step_offset,
+            ])?;
+        }
+        Ok(id)
+    }
+
+    fn message(&mut self, id: i64) -> Result<Option<StoredMessage>> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM dunning_message WHERE id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        stmt.query_row([id], message_from_row)
+            .optional()?
+            .map(RawMessage::into_stored)
+            .transpose()
+    }
+
+    fn messages(&mut self, filter: MessageFilter) -> Result<Vec<StoredMessage>> {
+        self.query_messages(filter)
+    }
+
+    fn message_items(&mut self, message: i64) -> Result<Vec<MessageItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT invoice_id, open_minor, interest_minor, days_overdue, step_offset \
+             FROM dunning_item WHERE message_id = ?1",
+        )?;
+        let rows = stmt.query_map([message], |row| {
+            Ok(MessageItem {
+                invoice: InvoiceId(row.get(0)?),
+                open_minor: row.get(1)?,
+                interest_minor: row.get(2)?,
+                days_overdue: row.get(3)?,
+                step_offset: row.get(4)?,
+            })
+        })?;
+        let mut items: Vec<MessageItem> = rows.collect::<rusqlite::Result<_>>()?;
+        items.sort_unstable_by_key(|i| i.invoice);
+        Ok(items)
+    }
+
+    fn set_message_status(
+        &mut self,
+        id: i64,
+        status: MessageStatus,
+        delivered_on: Option<Date>,
+        file_path: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE dunning_message SET status = ?2, delivered_on = ?3, \
+                 file_path = COALESCE(?4, file_path), error = ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                status.as_str(),
+                opt_day(delivered_on),
+                file_path,
+                error
+            ])?;
+        Ok(())
+    }
+
+    fn last_step_offsets(&mut self) -> Result<Vec<(InvoiceId, i32)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.invoice_id, MAX(i.step_offset) FROM dunning_item i \
+             JOIN dunning_message m ON m.id = i.message_id \
+             WHERE i.step_offset IS NOT NULL AND m.status <> 'cancelled' GROUP BY i.invoice_id",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((InvoiceId(row.get(0)?), row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn sent_messages_since(&mut self, since: Date) -> Result<Vec<(CustomerId, Date, Channel)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT customer_id, as_of, channel FROM dunning_message \
+             WHERE status = 'sent' AND as_of >= ?1",
+        )?;
+        let rows = stmt.query_map([day(since)], |row| {
+            Ok((
+                CustomerId(row.get(0)?),
+                row.get::<_, i32>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (customer, on, channel) = row?;
+            let channel = Channel::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?;
+            out.push((customer, date(on), channel));
+        }
+        Ok(out)
+    }
+
+    fn last_deadlines(&mut self) -> Result<Vec<(CustomerId, Date)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT customer_id, MAX(pay_by) FROM dunning_message \
+             WHERE status <> 'cancelled' AND pay_by IS NOT NULL GROUP BY customer_id",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((CustomerId(row.get(0)?), date(row.get(1)?))))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn insert_task(&mut self, task: &Task) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO task (customer_id, message_id, kind, created_on, due_on, assignee, title, \
+                 talking_points, amount_minor, currency, status) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open')",
+            )?
+            .execute(params![
+                task.customer.0,
+                task.message,
+                task.kind,
+                day(task.created_on),
+                day(task.due_on),
+                task.assignee,
+                task.title,
+                task.talking_points,
+                task.amount.minor,
+                task.amount.currency.code(),
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn task(&mut self, id: i64) -> Result<Option<StoredTask>> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let Some((mut task, code)) = stmt.query_row([id], task_from_row).optional()? else {
+            return Ok(None);
+        };
+        task.task.amount.currency = currency(&code)?;
+        Ok(Some(task))
+    }
+
+    fn tasks(&mut self, open_only: bool) -> Result<Vec<StoredTask>> {
+        let sql = if open_only {
+            format!("SELECT {TASK_COLUMNS} FROM task WHERE status = 'open'")
+        } else {
+            format!("SELECT {TASK_COLUMNS} FROM task")
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let raw: Vec<(StoredTask, String)> = stmt
+            .query_map([], task_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut tasks = Vec::with_capacity(raw.len());
+        for (mut task, code) in raw {
+            task.task.amount.currency = currency(&code)?;
+            tasks.push(task);
+        }
+        tasks.sort_unstable_by_key(|t| (t.task.due_on, t.id));
+        Ok(tasks)
+    }
+
+    fn complete_task(&mut self, id: i64, on: Date, outcome: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE task SET status = 'done', done_on = ?2, outcome = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, day(on), outcome])?;
+        Ok(())
+    }
+
+    fn add_event(&mut self, event: &TimelineEvent) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO timeline_event (customer_id, date, kind, invoice_id, ref_id, text, author) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                event.customer.0,
+                day(event.date),
+                event.kind,
+                event.invoice.map(|i| i.0),
+                event.ref_id,
+                event.text,
+                event.author,
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, customer_id, date, kind, invoice_id, ref_id, text, author \
+             FROM timeline_event WHERE customer_id = ?1",
+        )?;
+        let rows = stmt.query_map([customer.0], |row| {
+            Ok(StoredEvent {
+                id: row.get(0)?,
+                event: TimelineEvent {
+                    customer: CustomerId(row.get(1)?),
+                    date: date(row.get(2)?),
+                    kind: row.get(3)?,
+                    invoice: row.get::<_, Option<i64>>(4)?.map(InvoiceId),
+                    ref_id: row.get(5)?,
+                    text: row.get(6)?,
+                    author: row.get(7)?,
+                },
+            })
+        })?;
+        let mut events: Vec<StoredEvent> = rows.collect::<rusqlite::Result<_>>()?;
+        events.sort_unstable_by_key(|e| (e.event.date, e.id));
+        Ok(events)
+    }
+}
