@@ -23,6 +23,9 @@ use tegoed_core::{Date, Iban, Language};
 
 use crate::{AppError, Result};
 
+mod policy;
+pub use policy::{PolicySettings, RiskSettings};
+
 /// The shipped configuration, documented.
 pub const DEFAULT_CONFIG: &str = include_str!("../data/tegoed.toml");
 /// The shipped statutory interest rates.
@@ -127,6 +130,8 @@ pub struct Config {
     pub delivery: Delivery,
     pub segments: Vec<Segment>,
     pub strategies: Vec<Strategy>,
+    pub risk: RiskSettings,
+    pub policy: PolicySettings,
 }
 
 impl Config {
@@ -173,6 +178,8 @@ impl Config {
             delivery: user.delivery.or(default.delivery),
             segment: user.segment.or(default.segment),
             strategy: user.strategy.or(default.strategy),
+            risk: user.risk.or(default.risk),
+            policy: user.policy.or(default.policy),
         };
         raw.check(base, source).map_err(err)
     }
@@ -197,6 +204,8 @@ struct RawConfig {
     delivery: Option<RawDelivery>,
     segment: Option<Vec<RawSegment>>,
     strategy: Option<Vec<RawStrategy>>,
+    risk: Option<policy::RawRisk>,
+    policy: Option<policy::RawPolicy>,
 }
 
 #[derive(Deserialize)]
@@ -719,6 +728,11 @@ impl RawConfig {
             }
             _ => {}
         }
+        let risk = policy::check_risk(self.risk.ok_or("the [risk] section is missing")?)?;
+        let policy = policy::check_policy(
+            self.policy.ok_or("the [policy] section is missing")?,
+            &segment_ids,
+        )?;
         Ok(Config {
             source,
             company,
@@ -727,6 +741,8 @@ impl RawConfig {
             delivery,
             segments,
             strategies,
+            risk,
+            policy,
         })
     }
 }

@@ -217,16 +217,11 @@ pub fn snapshot(store: &dyn Store, as_of: Date) -> Result<Snapshot> {
     })
 }
 
-/// The facts of one customer on `as_of` (what [`snapshot`] computes for
-/// everyone, from that customer's documents only).
-pub fn customer_facts(
-    tx: &mut dyn Tx,
-    brief: &CustomerBrief,
-    as_of: Date,
-) -> Result<(CustomerFacts, Vec<OpenDoc>)> {
-    let customers = std::slice::from_ref(brief);
-    let mut builder = FactsBuilder::new(as_of, customers);
-    for doc in tx.customer_documents(brief.id, as_of)? {
+/// The documents of one customer on `as_of` as ledger rows (with the day the
+/// last money arrived on each invoice).
+pub fn customer_rows(tx: &mut dyn Tx, customer: CustomerId, as_of: Date) -> Result<Vec<LedgerRow>> {
+    let mut rows = Vec::new();
+    for doc in tx.customer_documents(customer, as_of)? {
         let last_paid_on = if doc.invoice.amount.minor > 0 {
             tx.allocations_to(doc.id)?
                 .iter()
@@ -236,22 +231,46 @@ pub fn customer_facts(
         } else {
             None
         };
-        builder.add(
-            0,
-            &LedgerRow {
-                invoice: doc.id,
-                customer: brief.id,
-                issue_date: doc.invoice.issue_date,
-                due_date: doc.invoice.due_date,
-                amount_minor: doc.invoice.amount.minor,
-                open_minor: doc.open_minor,
-                currency: doc.invoice.amount.currency,
-                last_paid_on,
-            },
-        );
+        rows.push(LedgerRow {
+            invoice: doc.id,
+            customer,
+            issue_date: doc.invoice.issue_date,
+            due_date: doc.invoice.due_date,
+            amount_minor: doc.invoice.amount.minor,
+            open_minor: doc.open_minor,
+            currency: doc.invoice.amount.currency,
+            last_paid_on,
+        });
+    }
+    Ok(rows)
+}
+
+/// The facts of one customer on `as_of` from their rows (what [`snapshot`]
+/// computes for everyone).
+pub fn facts_from_rows(
+    tx: &mut dyn Tx,
+    brief: &CustomerBrief,
+    rows: &[LedgerRow],
+    as_of: Date,
+) -> Result<(CustomerFacts, Vec<OpenDoc>)> {
+    let customers = std::slice::from_ref(brief);
+    let mut builder = FactsBuilder::new(as_of, customers);
+    for row in rows {
+        builder.add(0, row);
     }
     let mut tags = FxHashMap::default();
     tags.insert(brief.id, tx.tags_of(brief.id)?);
     let (mut facts, mut open) = builder.finish(&tags, customers);
     Ok((facts.remove(0), open.remove(0)))
+}
+
+/// The facts of one customer on `as_of` (what [`snapshot`] computes for
+/// everyone, from that customer's documents only).
+pub fn customer_facts(
+    tx: &mut dyn Tx,
+    brief: &CustomerBrief,
+    as_of: Date,
+) -> Result<(CustomerFacts, Vec<OpenDoc>)> {
+    let rows = customer_rows(tx, brief.id, as_of)?;
+    facts_from_rows(tx, brief, &rows, as_of)
 }

@@ -8,7 +8,7 @@ use tegoed_core::{Date, Money};
 use tegoed_store::Store;
 
 use crate::config::Config;
-use crate::facts::{customer_facts, snapshot};
+use crate::facts::snapshot;
 use crate::{AppError, Result};
 
 /// One segment with its customers.
@@ -29,7 +29,8 @@ pub struct SegmentLine {
 
 /// Every segment with customer count, open and overdue amounts (euros).
 pub fn list(store: &dyn Store, config: &Config, as_of: Date) -> Result<Vec<SegmentLine>> {
-    let snapshot = snapshot(store, as_of)?;
+    let mut snapshot = snapshot(store, as_of)?;
+    crate::risk::fill_classes(store, config, &mut snapshot)?;
     let mut lines: Vec<SegmentLine> = config
         .segments
         .iter()
@@ -149,7 +150,11 @@ pub fn explain(
         .into_iter()
         .find(|c| c.id == stored.id)
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
-    let (facts, _) = customer_facts(tx.as_mut(), &brief, as_of)?;
+    let rows = crate::facts::customer_rows(tx.as_mut(), stored.id, as_of)?;
+    let (mut facts, _) = crate::facts::facts_from_rows(tx.as_mut(), &brief, &rows, as_of)?;
+    if crate::risk::segments_use_risk(config) {
+        facts.risk_class = crate::risk::customer_class(tx.as_mut(), config, &stored, &rows, as_of)?;
+    }
     let explanation =
         explain_facts(&config.segments, &facts).expect("the last segment takes everyone");
     let segment = &config.segments[explanation.segment];

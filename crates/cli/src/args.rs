@@ -133,6 +133,96 @@ pub enum Command {
         #[command(subcommand)]
         command: TemplatesCommand,
     },
+    /// The risk model: train it on the payment history, show a customer's score.
+    Risk {
+        #[command(subcommand)]
+        command: RiskCommand,
+    },
+    /// The credit policy.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// The pre-sale check: sell normally, with conditions, or prepayment only.
+    Check(CheckArgs),
+    /// What non-payment of a sale would cost: financing, collection, and the
+    /// extra revenue needed to earn back a write-off.
+    Cost {
+        /// The sale's amount, e.g. 10000 or 10.000,00.
+        #[arg(long)]
+        amount: String,
+        /// Expected days paid late.
+        #[arg(long, default_value_t = 30.0)]
+        days_late: f64,
+        /// Gross margin in percent (default: policy.margin in tegoed.toml).
+        #[arg(long, value_name = "PCT")]
+        margin: Option<String>,
+        /// Probability that the sale is never paid, in percent: adds the
+        /// expected loss.
+        #[arg(long, value_name = "PCT")]
+        probability: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The customer number.
+    #[arg(long, conflicts_with = "new", required_unless_present = "new")]
+    pub customer: Option<String>,
+    /// A prospect that is not a customer yet (give --name).
+    #[arg(long = "new", requires = "name")]
+    pub new: bool,
+    /// The prospect's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The prospect's KvK number (finds imported ratings).
+    #[arg(long)]
+    pub kvk: Option<String>,
+    /// The prospect's SBI industry code, e.g. 4120.
+    #[arg(long)]
+    pub industry: Option<String>,
+    /// The prospect's kind.
+    #[arg(long, default_value = "b2b")]
+    pub kind: String,
+    /// The deal's amount, e.g. 25000 or 25.000,00.
+    #[arg(long)]
+    pub amount: String,
+    /// Payment terms of the deal in days (default: the customer's).
+    #[arg(long, value_name = "DAYS")]
+    pub terms: Option<i32>,
+    /// Language of reasons and checklist: nl or en (default: the company's).
+    #[arg(long)]
+    pub lang: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RiskCommand {
+    /// Fit the model on invoices due before the cut-off; test on those after.
+    Train {
+        /// The cut-off is as-of minus this many months (default 6).
+        #[arg(long)]
+        holdout_months: Option<i32>,
+        /// "Late" is paid more than this many days after the due date (default 30).
+        #[arg(long)]
+        late_days: Option<i32>,
+    },
+    /// A customer's probability, class and reasons.
+    Show {
+        customer: String,
+        /// Language of the reasons: nl or en (default: the company's).
+        #[arg(long)]
+        lang: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// The policy as a one-page text for sales, generated from its rules.
+    Explain {
+        /// nl or en (default: the company's language).
+        #[arg(long)]
+        lang: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -349,6 +439,9 @@ pub enum ImportCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// External credit ratings: customer_id or kvk, provider, score,
+    /// recommended_limit, date.
+    Ratings { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -377,8 +470,21 @@ pub enum GroupBy {
     Industry,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RiskGroupBy {
+    Industry,
+    Segment,
+    AccountManager,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ReportCommand {
+    /// Per industry (SBI section), segment or account manager: customers,
+    /// revenue, DSO, late payment, losses and the risk-class mix.
+    RiskGroups {
+        #[arg(long, default_value = "industry")]
+        by: RiskGroupBy,
+    },
     /// Open amounts per bucket of days overdue.
     Aging {
         /// One row per customer, account manager or industry (SBI section).

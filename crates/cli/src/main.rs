@@ -7,6 +7,7 @@
 mod args;
 mod bar;
 mod collection;
+mod credit;
 mod render;
 
 use std::io::IsTerminal;
@@ -149,6 +150,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report { report } => match report {
             ReportCommand::Aging { by, currency } => aging(&ctx, by, &currency),
             ReportCommand::Dso { days, currency } => dso(&ctx, days, &currency),
+            ReportCommand::RiskGroups { by } => credit::risk_groups(&ctx, by),
         },
         Command::Payments { command } => match command {
             PaymentsCommand::Unallocated => unallocated(&ctx),
@@ -186,6 +188,21 @@ fn run(cli: Cli) -> Result<()> {
         Command::Claim { customer, currency } => collection::claim_cmd(&ctx, &customer, &currency),
         Command::Config { command } => collection::config_cmd(&ctx, command),
         Command::Templates { command } => collection::templates_cmd(&ctx, command),
+        Command::Risk { command } => credit::risk_cmd(&ctx, command),
+        Command::Policy { command } => credit::policy_cmd(&ctx, command),
+        Command::Check(args) => credit::check_cmd(&ctx, args),
+        Command::Cost {
+            amount,
+            days_late,
+            margin,
+            probability,
+        } => credit::cost_cmd(
+            &ctx,
+            &amount,
+            days_late,
+            margin.as_deref(),
+            probability.as_deref(),
+        ),
     }
 }
 
@@ -309,7 +326,7 @@ fn demo_cmd(ctx: &Ctx, args: args::DemoArgs) -> Result<()> {
 
 fn overview_text(o: &reports::Overview) -> String {
     format!(
-        "As of {}\n  Customers        {}\n  Invoices         {} (with credit notes)\n  Open             {}\n  Overdue          {}\n  DSO (countback)  {}\n  DSO (simple, 90) {}\n\nNext: `tegoed report aging --by customer`, `tegoed segments list`, `tegoed dunning preview --summary`, `tegoed customer show C000001`.\n",
+        "As of {}\n  Customers        {}\n  Invoices         {} (with credit notes)\n  Open             {}\n  Overdue          {}\n  DSO (countback)  {}\n  DSO (simple, 90) {}\n\nNext: `tegoed report aging --by customer`, `tegoed segments list`, `tegoed dunning preview --summary`, `tegoed risk train`, `tegoed check --customer C000001 --amount 5000`.\n",
         o.as_of,
         o.customers,
         o.invoices,
@@ -345,6 +362,7 @@ fn import_cmd(ctx: &Ctx, what: ImportCommand) -> Result<()> {
         }
         ImportCommand::Statement { files } => return import_statements(ctx, files),
         ImportCommand::Ubl { paths } => return import_ubl(ctx, paths),
+        ImportCommand::Ratings { file } => return credit::import_ratings(ctx, file),
     };
     let bytes = read_file(path)?;
     let store = ctx.open()?;

@@ -19,8 +19,10 @@ pub mod legal;
 pub mod matching;
 pub mod money;
 pub mod party;
+pub mod policy;
 pub mod rate;
 pub mod reference;
+pub mod risk;
 pub mod segment;
 pub mod strategy;
 

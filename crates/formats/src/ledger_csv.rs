@@ -103,6 +103,17 @@ pub const PAYMENT_COLUMNS: (&[&str], &[&str]) = (
     ],
 );
 
+pub const RATING_COLUMNS: (&[&str], &[&str]) = (
+    &["provider", "score", "date"],
+    &["customer_id", "kvk", "recommended_limit"],
+);
+
+const RATINGS: Schema = Schema {
+    what: "ratings",
+    required: RATING_COLUMNS.0,
+    optional: RATING_COLUMNS.1,
+};
+
 const CUSTOMERS: Schema = Schema {
     what: "customers",
     required: CUSTOMER_COLUMNS.0,
@@ -666,6 +677,63 @@ pub fn read_payments<E: From<CsvError>>(
         },
         each,
     )
+}
+
+/// One row of an external credit ratings file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingRow {
+    pub line: u64,
+    pub customer_number: Option<String>,
+    pub kvk: Option<KvkNumber>,
+    pub provider: String,
+    /// The score as the provider gives it (any scale; the app maps it).
+    pub score: f64,
+    pub recommended_limit: Option<Money>,
+    pub date: Date,
+}
+
+/// Reads a ratings file (Graydon, Creditsafe and similar exports): each row
+/// names a customer number or a KvK number (or both).
+pub fn parse_ratings(bytes: &[u8]) -> Result<Parsed<RatingRow>, CsvError> {
+    collect(|each| {
+        read_rows(
+            bytes,
+            &RATINGS,
+            |row| {
+                let customer_number = row.text("customer_id");
+                let kvk = row.parse("kvk", KvkNumber::parse, |e| e.reason.to_string())?;
+                if customer_number.is_none() && kvk.is_none() {
+                    return Err(row.error(
+                        "customer_id",
+                        "",
+                        "each rating needs a customer_id or a kvk number",
+                    ));
+                }
+                let provider = row.required("provider")?.to_string();
+                let score_text = row.required("score")?;
+                let score = score_text
+                    .replace(',', ".")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite())
+                    .ok_or_else(|| {
+                        row.error("score", score_text, "expected a number such as 72 or 6,5")
+                    })?;
+                row.required("date")?;
+                let date = row.date("date")?.unwrap_or(Date::from_days_since_epoch(0));
+                Ok(RatingRow {
+                    line: row.line,
+                    customer_number,
+                    kvk,
+                    provider,
+                    score,
+                    recommended_limit: row.money("recommended_limit", Currency::EUR)?,
+                    date,
+                })
+            },
+            each,
+        )
+    })
 }
 
 /// Writes canonical CSV (comma-delimited, UTF-8, `.` decimals) with the given

@@ -348,6 +348,7 @@ fn bank_matching_story(
     tx.commit().unwrap();
 
     collection_story(store);
+    risk_story(store);
 }
 
 /// The collection side: tags, state, disputes, promises, plans, messages
@@ -600,5 +601,56 @@ fn collection_story(store: &dyn Store) {
         .map(|e| e.event.kind)
         .collect();
     assert_eq!(kinds, vec!["message_sent", "call_done"]);
+    tx.commit().unwrap();
+}
+
+/// Risk models (newest wins) and ratings (keyed by subject, provider and
+/// date; customers and prospects by KvK kept apart).
+fn risk_story(store: &dyn Store) {
+    use crate::{Rating, Upsert};
+    let mut tx = store.write().unwrap();
+    assert_eq!(tx.latest_risk_model().unwrap(), None);
+    tx.insert_risk_model(d("2026-01-01"), "{\"v\":1}").unwrap();
+    let second = tx.insert_risk_model(d("2026-02-01"), "{\"v\":2}").unwrap();
+    assert_eq!(
+        tx.latest_risk_model().unwrap(),
+        Some((second, d("2026-02-01"), "{\"v\":2}".to_string()))
+    );
+    let customer = tx.customer_by_number("C-001").unwrap().unwrap().id;
+    let rating = Rating {
+        customer: Some(customer),
+        kvk: Some("12345678".into()),
+        provider: "Graydon".into(),
+        score: 72.5,
+        recommended_limit_minor: Some(1_500_000),
+        rated_on: d("2026-01-15"),
+    };
+    assert_eq!(tx.upsert_rating(&rating).unwrap(), Upsert::Inserted);
+    assert_eq!(tx.upsert_rating(&rating).unwrap(), Upsert::Unchanged);
+    let lower = Rating {
+        score: 60.0,
+        ..rating.clone()
+    };
+    assert_eq!(tx.upsert_rating(&lower).unwrap(), Upsert::Updated);
+    let newer = Rating {
+        rated_on: d("2026-03-01"),
+        ..rating.clone()
+    };
+    assert_eq!(tx.upsert_rating(&newer).unwrap(), Upsert::Inserted);
+    let prospect = Rating {
+        customer: None,
+        kvk: Some("87654321".into()),
+        ..rating.clone()
+    };
+    assert_eq!(tx.upsert_rating(&prospect).unwrap(), Upsert::Inserted);
+    let of_customer = tx.ratings_for(Some(customer), None).unwrap();
+    assert_eq!(of_customer.len(), 2);
+    assert_eq!(of_customer[0].rated_on, d("2026-03-01"), "newest first");
+    assert_eq!(of_customer[1].score, 60.0);
+    assert_eq!(
+        tx.ratings_for(None, Some("87654321")).unwrap(),
+        vec![prospect]
+    );
+    assert_eq!(tx.all_customer_ratings().unwrap().len(), 2);
     tx.commit().unwrap();
 }

@@ -12,6 +12,7 @@
 
 pub mod collection;
 pub mod contract;
+pub mod risk;
 mod sqlite;
 
 use tegoed_core::allocation::OpenItem;
@@ -27,6 +28,7 @@ pub use collection::{
     MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage, StoredPlan,
     StoredPromise, StoredTask, Task, TimelineEvent,
 };
+pub use risk::{Rating, RiskTx, Upsert};
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in the store.
@@ -211,7 +213,7 @@ pub trait Store: Send + Sync {
 
 /// Everything the application can read and write, inside one transaction
 /// (the collection side is in [`CollectionTx`]).
-pub trait Tx: CollectionTx {
+pub trait Tx: CollectionTx + RiskTx {
     /// Makes the transaction's writes durable.
     fn commit(self: Box<Self>) -> Result<()>;
 

@@ -6,6 +6,7 @@
 //! going on. Migrations are embedded in the binary and run at open.
 
 mod collection;
+mod risk;
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
@@ -44,6 +45,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         3,
         "collection",
         include_str!("../migrations/sqlite/0003_collection.sql"),
+    ),
+    (
+        4,
+        "risk",
+        include_str!("../migrations/sqlite/0004_risk.sql"),
     ),
 ];
 

@@ -934,7 +934,8 @@ pub fn plan(
     progress: &dyn Progress,
 ) -> Result<Preview> {
     progress.start("Reading the ledger", 0);
-    let snapshot = snapshot(store, as_of)?;
+    let mut snapshot = snapshot(store, as_of)?;
+    crate::risk::fill_classes(store, config, &mut snapshot)?;
     let mut tx = store.read()?;
     let only = match &options.customer {
         Some(number) => Some(
