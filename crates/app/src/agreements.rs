@@ -20,6 +20,14 @@ use tegoed_store::{
 
 use crate::{AppError, Result};
 
+/// A reason, outcome or note a person must give: not blank.
+fn require_text(text: &str, missing: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(AppError::Invalid(missing.to_string()));
+    }
+    Ok(())
+}
+
 fn customer(tx: &mut dyn Tx, number: &str) -> Result<StoredCustomer> {
     tx.customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))
@@ -112,11 +120,7 @@ pub fn open_dispute(
     reason: &str,
     as_of: Date,
 ) -> Result<DisputeLine> {
-    if reason.trim().is_empty() {
-        return Err(AppError::Invalid(
-            "a dispute needs a reason (--reason)".into(),
-        ));
-    }
+    require_text(reason, "a dispute needs a reason (--reason)")?;
     let mut tx = store.write()?;
     let invoice = tx
         .invoice_by_number(invoice_number)?
@@ -720,11 +724,7 @@ pub fn pause(
     reason: &str,
     as_of: Date,
 ) -> Result<StateLine> {
-    if reason.trim().is_empty() {
-        return Err(AppError::Invalid(
-            "a pause needs a reason (--reason)".into(),
-        ));
-    }
+    require_text(reason, "a pause needs a reason (--reason)")?;
     let mut tx = store.write()?;
     let stored = customer(tx.as_mut(), number)?;
     let mut state = tx.collection_state(stored.id)?;
@@ -858,9 +858,7 @@ pub fn tasks(store: &dyn Store, all: bool) -> Result<Vec<TaskLine>> {
 
 /// Marks a task done with its outcome, on the customer's timeline.
 pub fn complete_task(store: &dyn Store, id: i64, outcome: &str, as_of: Date) -> Result<TaskLine> {
-    if outcome.trim().is_empty() {
-        return Err(AppError::Invalid("say what came of it (--outcome)".into()));
-    }
+    require_text(outcome, "say what came of it (--outcome)")?;
     let mut tx = store.write()?;
     let stored = tx
         .task(id)?

@@ -471,6 +471,27 @@ impl RawConditions {
     }
 }
 
+/// A `when`: a table of conditions (all must hold) or a list of such tables
+/// (any one), each read as `R` and checked into `T`. Read through JSON values
+/// so that a misspelt condition is named in the error.
+fn read_when<R: serde::de::DeserializeOwned, T>(
+    value: Option<serde_json::Value>,
+    at: &str,
+    check: impl Fn(R) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    let read = |value: serde_json::Value| -> Result<T, String> {
+        check(serde_json::from_value(value).map_err(|e| format!("{at}, when: {e}"))?)
+    };
+    match value {
+        None => Ok(Vec::new()),
+        Some(serde_json::Value::Array(list)) => list.into_iter().map(read).collect(),
+        Some(value @ serde_json::Value::Object(_)) => Ok(vec![read(value)?]),
+        Some(other) => Err(format!(
+            "{at}, when: expected a table of conditions or a list of them, found {other}"
+        )),
+    }
+}
+
 fn resolve(base: &Path, path: &str) -> PathBuf {
     let path = Path::new(path);
     if path.is_absolute() {
@@ -692,24 +713,11 @@ impl RawConfig {
                     raw.id, raw.strategy
                 ));
             }
-            let read = |value: serde_json::Value| -> Result<Conditions, String> {
-                let conditions: RawConditions = serde_json::from_value(value)
-                    .map_err(|e| format!("segment '{}', when: {e}", raw.id))?;
-                conditions.check(&raw.id)
-            };
-            let when = match raw.when {
-                None => Vec::new(),
-                Some(serde_json::Value::Array(list)) => {
-                    list.into_iter().map(read).collect::<Result<Vec<_>, _>>()?
-                }
-                Some(value @ serde_json::Value::Object(_)) => vec![read(value)?],
-                Some(other) => {
-                    return Err(format!(
-                        "segment '{}', when: expected a table of conditions or a list of them, found {other}",
-                        raw.id
-                    ));
-                }
-            };
+            let when = read_when(
+                raw.when,
+                &format!("segment '{}'", raw.id),
+                |c: RawConditions| c.check(&raw.id),
+            )?;
             segments.push(Segment {
                 name_nl: raw.name_nl.unwrap_or_else(|| raw.id.clone()),
                 name_en: raw.name_en.unwrap_or_else(|| raw.id.clone()),

@@ -185,34 +185,25 @@ impl<'c> Checker<'c> {
     ) -> Result<CheckResult> {
         let config = self.config;
         let c = &stored.customer;
-        let brief = tegoed_store::CustomerBrief {
-            id: stored.id,
-            number: c.number.clone(),
-            name: c.name.clone(),
-            kind: c.kind,
-            account_manager: c.account_manager,
-            industry: c.industry.clone(),
-            payment_terms_days: c.payment_terms_days,
-        };
+        let brief = stored.brief();
         let rows = crate::facts::customer_rows(tx, stored.id, as_of)?;
         let (mut facts, _open) = crate::facts::facts_from_rows(tx, &brief, &rows, as_of)?;
-        let history = risk::customer_history(tx, stored.id, &rows, as_of)?;
-        let kvk = c.kvk.as_ref().map(|k| k.as_str().to_string());
-        let ratings = tx.ratings_for(Some(stored.id), kvk.as_deref())?;
-        let rating = risk::newest_rating(&ratings, &config.risk, as_of);
+        let risk::CustomerScore {
+            score,
+            rating,
+            history,
+        } = risk::score_customer(
+            tx,
+            config,
+            self.model.as_ref(),
+            stored,
+            &rows,
+            as_of,
+            Some(request.amount.minor),
+            request.language,
+        )?;
         let state = tx.collection_state(stored.id)?;
         let industry = risk::industry_key(c.industry.as_ref());
-        let score = risk::score(
-            self.model.as_ref(),
-            &config.risk,
-            &history,
-            c.kind == CustomerKind::B2c,
-            &industry,
-            rating.as_ref(),
-            as_of,
-            request.amount.minor,
-            request.language,
-        );
         facts.risk_class = score.class;
         let segment_id =
             segment::assign(&config.segments, &facts).map(|i| config.segments[i].id.clone());
@@ -253,7 +244,7 @@ impl<'c> Checker<'c> {
             customer: Some(c.number.clone()),
             name: c.name.clone(),
             kind: c.kind.as_str(),
-            kvk,
+            kvk: c.kvk.as_ref().map(|k| k.as_str().to_string()),
             industry: c.industry.as_ref().map(|i| i.to_string()),
             prospect: false,
             segment: segment_id,

@@ -155,10 +155,16 @@ pub struct CustomerHistory {
     pub docs: Vec<Doc>,
     pub disputes: Vec<Date>,
     pub broken_promises: Vec<Date>,
+    /// (due date, open amount) of documents with money open, in euros
+    /// (credit notes negative).
+    pub open: Vec<(Date, i64)>,
 }
 
 impl CustomerHistory {
     pub fn add_row(&mut self, row: &LedgerRow) {
+        if row.currency == Currency::EUR && row.open_minor != 0 {
+            self.open.push((row.due_date, row.open_minor));
+        }
         if row.currency == Currency::EUR && row.amount_minor > 0 {
             self.docs.push(Doc {
                 issue: row.issue_date,
@@ -770,15 +776,17 @@ pub fn show(
         .ok_or_else(|| AppError::NotFound(format!("no customer '{number}'")))?;
     let rows = crate::facts::customer_rows(tx.as_mut(), customer.id, as_of)?;
     let model = load_model(tx.as_mut())?;
-    let (score, rating) = score_customer(
+    let scored = score_customer(
         tx.as_mut(),
         config,
         model.as_ref(),
         &customer,
         &rows,
         as_of,
+        None,
         language,
     )?;
+    let (score, rating) = (scored.score, scored.rating);
     Ok(RiskShow {
         customer: customer.customer.number.clone(),
         name: customer.customer.name.clone(),
@@ -789,16 +797,27 @@ pub fn show(
     })
 }
 
-/// Scores a stored customer for a typical invoice of theirs.
-fn score_customer(
+/// What scoring a stored customer found: the score, their newest rating and
+/// their history.
+pub struct CustomerScore {
+    pub score: RiskScore,
+    pub rating: Option<RatingView>,
+    pub history: CustomerHistory,
+}
+
+/// Scores a stored customer for an invoice of `amount_minor` (default: a
+/// typical invoice of theirs).
+#[allow(clippy::too_many_arguments)]
+pub fn score_customer(
     tx: &mut dyn Tx,
     config: &Config,
     model: Option<&LoadedModel>,
     customer: &tegoed_store::StoredCustomer,
     rows: &[LedgerRow],
     as_of: Date,
+    amount_minor: Option<i64>,
     language: Language,
-) -> Result<(RiskScore, Option<RatingView>)> {
+) -> Result<CustomerScore> {
     let history = customer_history(tx, customer.id, rows, as_of)?;
     let c = &customer.customer;
     let kvk = c.kvk.as_ref().map(|k| k.as_str().to_string());
@@ -812,10 +831,14 @@ fn score_customer(
         &industry_key(c.industry.as_ref()),
         rating.as_ref(),
         as_of,
-        history.typical_amount(as_of),
+        amount_minor.unwrap_or_else(|| history.typical_amount(as_of)),
         language,
     );
-    Ok((score, rating))
+    Ok(CustomerScore {
+        score,
+        rating,
+        history,
+    })
 }
 
 /// Every customer's class on `as_of` (None without a model).
@@ -1059,28 +1082,18 @@ pub fn risk_groups(
     by: GroupBy,
     language: Language,
 ) -> Result<RiskGroupsReport> {
-    let (all, model, ratings, states, managers, open) = {
+    let (all, model, ratings, states, managers) = {
         let mut tx = store.read()?;
-        let customers = tx.customer_directory()?;
-        let index: FxHashMap<CustomerId, usize> = customers
+        let all = load_histories(tx.as_mut(), as_of)?;
+        let index: FxHashMap<CustomerId, usize> = all
+            .customers
             .iter()
             .enumerate()
             .map(|(i, c)| (c.id, i))
             .collect();
-        let mut histories = vec![CustomerHistory::default(); customers.len()];
-        let mut open: Vec<Vec<(Date, i64)>> = vec![Vec::new(); customers.len()];
-        tx.scan_ledger(as_of, &mut |row| {
-            if let Some(&i) = index.get(&row.customer) {
-                histories[i].add_row(row);
-                if row.currency == Currency::EUR && row.open_minor != 0 {
-                    open[i].push((row.due_date, row.open_minor));
-                }
-            }
-        })?;
-        add_agreements(tx.as_mut(), &index, &mut histories, as_of)?;
         let model = load_model(tx.as_mut())?;
         let ratings = rating_views(tx.as_mut(), &config.risk, as_of)?;
-        let mut states = vec![false; customers.len()];
+        let mut states = vec![false; all.customers.len()];
         for (c, state) in tx.collection_states()? {
             if let Some(&i) = index.get(&c) {
                 states[i] = state.handed_off_on.is_some();
@@ -1091,17 +1104,7 @@ pub fn risk_groups(
             .into_iter()
             .map(|(id, m)| (id, m.name))
             .collect();
-        (
-            Histories {
-                customers,
-                histories,
-            },
-            model,
-            ratings,
-            states,
-            managers,
-            open,
-        )
+        (all, model, ratings, states, managers)
     };
     let classes = classes(
         model.as_ref(),
@@ -1197,7 +1200,7 @@ pub fn risk_groups(
                     acc.days_late += i64::from(late);
                 }
             }
-            for &(due, open_minor) in &open[i] {
+            for &(due, open_minor) in &history.open {
                 acc.receivables += open_minor;
                 if open_minor > 0 && (handed_off || due < long_ago) {
                     acc.lost += open_minor;
@@ -1276,14 +1279,15 @@ pub fn customer_class(
     let Some(model) = load_model(tx)? else {
         return Ok(None);
     };
-    let (score, _) = score_customer(
+    let scored = score_customer(
         tx,
         config,
         Some(&model),
         customer,
         rows,
         as_of,
+        None,
         Language::En,
     )?;
-    Ok(score.class)
+    Ok(scored.score.class)
 }

@@ -145,11 +145,7 @@ pub fn explain(
     let stored = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
-    let brief = tx
-        .customer_directory()?
-        .into_iter()
-        .find(|c| c.id == stored.id)
-        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    let brief = stored.brief();
     let rows = crate::facts::customer_rows(tx.as_mut(), stored.id, as_of)?;
     let (mut facts, _) = crate::facts::facts_from_rows(tx.as_mut(), &brief, &rows, as_of)?;
     if crate::risk::segments_use_risk(config) {

@@ -70,6 +70,22 @@ pub struct StoredCustomer {
     pub customer: Customer,
 }
 
+impl StoredCustomer {
+    /// The customer's brief, as [`Tx::customer_directory`] lists it.
+    pub fn brief(&self) -> CustomerBrief {
+        let c = &self.customer;
+        CustomerBrief {
+            id: self.id,
+            number: c.number.clone(),
+            name: c.name.clone(),
+            kind: c.kind,
+            account_manager: c.account_manager,
+            industry: c.industry.clone(),
+            payment_terms_days: c.payment_terms_days,
+        }
+    }
+}
+
 /// The few customer facts reports and lookups need, cheap to load for all.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomerBrief {

@@ -1117,27 +1117,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_payment(&mut self, payment: &Payment) -> Result<PaymentId> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO payment (external_id, date, amount_minor, currency, customer_id, invoice_id, reference, \
-                 counterparty_iban, counterparty_name, source, end_to_end_id, bank_account) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?
-            .execute(params![
-                payment.external_id,
-                payment.date.days_since_epoch(),
-                payment.amount.minor,
-                payment.amount.currency.code(),
-                payment.customer.map(|c| c.0),
-                payment.invoice.map(|i| i.0),
-                payment.reference,
-                payment.counterparty_iban.as_ref().map(|i| i.as_str()),
-                payment.counterparty_name,
-                payment.source.as_str(),
-                payment.end_to_end_id,
-                payment.bank_account,
-            ])?;
-        Ok(PaymentId(self.conn.last_insert_rowid()))
+        self.insert_matched_payment(payment, &MatchInfo::default())
     }
 
     fn insert_matched_payment(&mut self, payment: &Payment, info: &MatchInfo) -> Result<PaymentId> {

@@ -8,7 +8,7 @@ use tegoed_core::customer::CustomerKind;
 use tegoed_core::policy::{IndustryGroup, Requirement, Rule, Verdict, When};
 use tegoed_core::risk::DEFAULT_CLASS_BOUNDS;
 
-use super::{Amount, opt_amount};
+use super::{Amount, opt_amount, read_when};
 
 /// Settings of the risk model and of external ratings.
 #[derive(Clone, Debug, PartialEq)]
@@ -208,23 +208,7 @@ pub(super) fn check_policy(
                 "{at}: a 'conditions' verdict needs a list of conditions"
             ));
         }
-        let read = |value: serde_json::Value| -> Result<When, String> {
-            let raw: RawWhen =
-                serde_json::from_value(value).map_err(|e| format!("{at}, when: {e}"))?;
-            raw.check(&at, segments)
-        };
-        let when = match rule.when {
-            None => Vec::new(),
-            Some(serde_json::Value::Array(list)) => {
-                list.into_iter().map(read).collect::<Result<Vec<_>, _>>()?
-            }
-            Some(value @ serde_json::Value::Object(_)) => vec![read(value)?],
-            Some(other) => {
-                return Err(format!(
-                    "{at}, when: expected a table of conditions or a list of them, found {other}"
-                ));
-            }
-        };
+        let when = read_when(rule.when, &at, |w: RawWhen| w.check(&at, segments))?;
         rules.push(Rule {
             id: rule.id,
             when,
