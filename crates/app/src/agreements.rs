@@ -15,7 +15,7 @@ use tegoed_core::agreements::{
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Money};
 use tegoed_store::{
     CollectionState, Dispute, PaymentPlan, Promise, Store, StoredCustomer, StoredPlan,
-    StoredPromise, Task, TimelineEvent, Tx,
+    StoredPromise, StoredTask, Task, TimelineEvent, Tx,
 };
 
 use crate::{AppError, Result};
@@ -727,12 +727,25 @@ pub fn pause(
     require_text(reason, "a pause needs a reason (--reason)")?;
     let mut tx = store.write()?;
     let stored = customer(tx.as_mut(), number)?;
-    let mut state = tx.collection_state(stored.id)?;
+    let state = pause_in(tx.as_mut(), stored.id, until, reason, as_of)?;
+    tx.commit()?;
+    Ok(state_line(stored.customer.number, state))
+}
+
+/// Sets the pause inside `tx`, with its timeline entry.
+pub(crate) fn pause_in(
+    tx: &mut dyn Tx,
+    customer: CustomerId,
+    until: Date,
+    reason: &str,
+    as_of: Date,
+) -> Result<CollectionState> {
+    let mut state = tx.collection_state(customer)?;
     state.pause_until = Some(until);
     state.pause_reason = Some(reason.trim().to_string());
-    tx.set_collection_state(stored.id, &state)?;
+    tx.set_collection_state(customer, &state)?;
     tx.add_event(&event(
-        stored.id,
+        customer,
         as_of,
         "pause",
         None,
@@ -743,8 +756,103 @@ pub fn pause(
             format!("Dunning paused until {until}: {}", reason.trim())
         },
     ))?;
+    Ok(state)
+}
+
+/// Adds a timeline entry with its author inside `tx`.
+pub(crate) fn add_event_in(
+    tx: &mut dyn Tx,
+    customer: CustomerId,
+    date: Date,
+    kind: &str,
+    ref_id: Option<i64>,
+    text: String,
+    author: Option<&str>,
+) -> Result<i64> {
+    Ok(tx.add_event(&TimelineEvent {
+        author: author.map(str::to_string),
+        ..event(customer, date, kind, None, ref_id, text)
+    })?)
+}
+
+/// A note on the customer's timeline, by `author`, for sales and credit
+/// staff alike.
+pub fn add_note(
+    store: &dyn Store,
+    number: &str,
+    text: &str,
+    author: &str,
+    as_of: Date,
+) -> Result<TimelineEntry> {
+    require_text(text, "a note cannot be empty")?;
+    if text.chars().count() > 4000 {
+        return Err(AppError::Invalid(
+            "a note can be at most 4,000 characters".into(),
+        ));
+    }
+    let mut tx = store.write()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let id = add_event_in(
+        tx.as_mut(),
+        stored.id,
+        as_of,
+        "note",
+        None,
+        text.trim().to_string(),
+        Some(author),
+    )?;
     tx.commit()?;
-    Ok(state_line(stored.customer.number, state))
+    Ok(TimelineEntry {
+        date: as_of,
+        kind: "note".into(),
+        text: text.trim().to_string(),
+        invoice: None,
+        ref_id: Some(id),
+        author: Some(author.to_string()),
+    })
+}
+
+/// Sets (or with `None` removes) a customer's credit limit, on the
+/// timeline; returns the limit before.
+pub fn set_credit_limit(
+    store: &dyn Store,
+    number: &str,
+    limit: Option<tegoed_core::Money>,
+    author: &str,
+    as_of: Date,
+) -> Result<Option<tegoed_core::Money>> {
+    if limit.is_some_and(|l| l.minor < 0) {
+        return Err(AppError::Invalid(
+            "a credit limit cannot be negative".into(),
+        ));
+    }
+    let mut tx = store.write()?;
+    let mut stored = customer(tx.as_mut(), number)?;
+    let before = stored.customer.credit_limit;
+    if before != limit {
+        stored.customer.credit_limit = limit;
+        tx.update_customer(stored.id, &stored.customer)?;
+        add_event_in(
+            tx.as_mut(),
+            stored.id,
+            as_of,
+            "credit_limit",
+            None,
+            match (before, limit) {
+                (_, Some(l)) => format!(
+                    "Credit limit set to {} (was {})",
+                    l.display(),
+                    before
+                        .map(|b| b.display().to_string())
+                        .unwrap_or_else(|| "none".into())
+                ),
+                (_, None) => "Credit limit removed".to_string(),
+            },
+            Some(author),
+        )?;
+    }
+    tx.commit()?;
+    Ok(before)
 }
 
 /// Adds or removes tags; returns the customer's tags after.
@@ -999,4 +1107,106 @@ pub fn timeline(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<Time
     }
     entries.sort_by_key(|e| (e.0, e.1, e.2));
     Ok(entries.into_iter().map(|e| e.3).collect())
+}
+
+// --- one customer's agreements, for the customer page ---------------------------
+
+/// Open tasks due on or before `as_of`: how many, and the first `limit`.
+pub fn tasks_due(store: &dyn Store, as_of: Date, limit: usize) -> Result<(usize, Vec<TaskLine>)> {
+    let mut tx = store.read()?;
+    let due: Vec<StoredTask> = tx
+        .tasks(true)?
+        .into_iter()
+        .filter(|t| t.task.due_on <= as_of)
+        .collect();
+    let total = due.len();
+    let lines = due
+        .into_iter()
+        .take(limit)
+        .map(|t| task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome))
+        .collect::<Result<_>>()?;
+    Ok((total, lines))
+}
+
+/// The customer's tasks, open ones first.
+pub fn tasks_of(store: &dyn Store, number: &str) -> Result<Vec<TaskLine>> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let mut list: Vec<StoredTask> = tx
+        .tasks(false)?
+        .into_iter()
+        .filter(|t| t.task.customer == stored.id)
+        .collect();
+    list.sort_by_key(|t| (t.done_on.is_some(), t.task.due_on));
+    list.into_iter()
+        .take(50)
+        .map(|t| task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome))
+        .collect()
+}
+
+/// The customer's disputes, open ones first.
+pub fn disputes_of(store: &dyn Store, number: &str) -> Result<Vec<DisputeLine>> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let list = tx.disputes(Some(stored.id), false)?;
+    let mut lines = list
+        .into_iter()
+        .map(|d| dispute_line(tx.as_mut(), d.id, d.dispute))
+        .collect::<Result<Vec<_>>>()?;
+    lines.sort_by_key(|d| (d.resolved_on.is_some(), std::cmp::Reverse(d.opened_on)));
+    Ok(lines)
+}
+
+/// The customer's promises to pay, newest first.
+pub fn promises_of(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<PromiseLine>> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let list = tx.promises(Some(stored.id), false)?;
+    let mut lines = list
+        .iter()
+        .map(|p| promise_line(tx.as_mut(), p, as_of))
+        .collect::<Result<Vec<_>>>()?;
+    lines.sort_by_key(|p| std::cmp::Reverse((p.created_on, p.id)));
+    Ok(lines)
+}
+
+/// The customer's payment plans.
+pub fn plans_of(
+    store: &dyn Store,
+    number: &str,
+    as_of: Date,
+    grace_days: i32,
+) -> Result<Vec<PlanLine>> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let list = tx.plans(Some(stored.id), false)?;
+    list.iter()
+        .map(|p| plan_line(tx.as_mut(), p, as_of, grace_days))
+        .collect()
+}
+
+/// The customer's collection state.
+pub fn state_of(store: &dyn Store, number: &str) -> Result<StateLine> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let state = tx.collection_state(stored.id)?;
+    Ok(state_line(stored.customer.number, state))
+}
+
+/// The customer's median invoice over the last year (a "standard deal"
+/// for the policy verdict on the customer page); `None` without invoices.
+pub fn typical_invoice(tx: &mut dyn Tx, number: &str, as_of: Date) -> Result<Option<i64>> {
+    let stored = customer(tx, number)?;
+    let year_ago = as_of.add_years(-1);
+    let mut amounts: Vec<i64> = tx
+        .customer_documents(stored.id, as_of)?
+        .into_iter()
+        .filter(|d| d.invoice.amount.minor > 0 && d.invoice.issue_date >= year_ago)
+        .map(|d| d.invoice.amount.minor)
+        .collect();
+    if amounts.is_empty() {
+        return Ok(None);
+    }
+    amounts.sort_unstable();
+    Ok(Some(amounts[amounts.len() / 2]))
 }

@@ -5,6 +5,7 @@
 //! takes the store, its inputs (bytes for files, never paths) and, where the
 //! date matters, the as-of date; none reads the clock.
 
+pub mod access;
 pub mod agreements;
 pub mod bank;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod import;
 pub mod legal;
 pub mod managers;
 pub mod policy;
+pub mod portfolio;
 pub mod posting;
 pub mod progress;
 pub mod reports;

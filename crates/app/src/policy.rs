@@ -118,15 +118,24 @@ pub struct CheckResult {
 /// web request reuses it; the CLI loads it per call).
 pub struct Checker<'c> {
     pub config: &'c Config,
-    pub model: Option<LoadedModel>,
+    /// Shared, so a server keeps one loaded model for every check.
+    pub model: Option<std::sync::Arc<LoadedModel>>,
 }
 
 impl<'c> Checker<'c> {
     pub fn new(tx: &mut dyn Tx, config: &'c Config) -> Result<Checker<'c>> {
         Ok(Checker {
             config,
-            model: risk::load_model(tx)?,
+            model: risk::load_model(tx)?.map(std::sync::Arc::new),
         })
+    }
+
+    /// A checker with a model loaded earlier (a server's cache).
+    pub fn with_model(
+        config: &'c Config,
+        model: Option<std::sync::Arc<LoadedModel>>,
+    ) -> Checker<'c> {
+        Checker { config, model }
     }
 
     /// Runs the check in the read transaction `tx`.
@@ -195,7 +204,7 @@ impl<'c> Checker<'c> {
         } = risk::score_customer(
             tx,
             config,
-            self.model.as_ref(),
+            self.model.as_deref(),
             stored,
             &rows,
             as_of,
@@ -222,7 +231,7 @@ impl<'c> Checker<'c> {
             max_days_overdue: facts.max_days_overdue,
             limit: c.credit_limit,
             customer_age_days: facts.customer_age_days,
-            industry_group: self.model.as_ref().map(|m| m.industry_group(&industry)),
+            industry_group: self.model.as_deref().map(|m| m.industry_group(&industry)),
             credit_hold: state.credit_hold_since.is_some(),
             handed_off: state.handed_off_on.is_some(),
             broken_promises_12m: history
@@ -234,7 +243,7 @@ impl<'c> Checker<'c> {
         };
         let expected_days_late = facts.avg_days_late.unwrap_or_else(|| {
             self.model
-                .as_ref()
+                .as_deref()
                 .map_or(0.0, |m| m.industry(&industry).avg_days_late)
         });
         let p_late = score
@@ -284,7 +293,7 @@ impl<'c> Checker<'c> {
         let rating = risk::newest_rating(&ratings, &config.risk, as_of);
         let key = risk::industry_key(industry.as_ref());
         let score = risk::score(
-            self.model.as_ref(),
+            self.model.as_deref(),
             &config.risk,
             &risk::CustomerHistory::default(),
             *kind == CustomerKind::B2c,
@@ -313,7 +322,7 @@ impl<'c> Checker<'c> {
                 .filter(|r| !r.stale)
                 .and_then(|r| r.recommended_limit),
             customer_age_days: 0,
-            industry_group: self.model.as_ref().map(|m| m.industry_group(&key)),
+            industry_group: self.model.as_deref().map(|m| m.industry_group(&key)),
             credit_hold: false,
             handed_off: false,
             broken_promises_12m: 0,

@@ -591,3 +591,67 @@ pub fn overview(store: &dyn Store, as_of: Date) -> Result<Overview> {
         dso_simple_90: dso.simple.days,
     })
 }
+
+/// One invoice or credit note with what is open on it (`GET /api/v1/invoices/N`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InvoiceView {
+    pub number: String,
+    /// `invoice` or `credit_note`.
+    pub kind: &'static str,
+    pub customer: String,
+    pub customer_name: String,
+    #[serde(serialize_with = "ser::date")]
+    pub issue_date: Date,
+    #[serde(serialize_with = "ser::date")]
+    pub due_date: Date,
+    #[serde(serialize_with = "ser::money")]
+    pub amount: Money,
+    /// Open as of the date (credit left, for a credit note).
+    #[serde(serialize_with = "ser::money")]
+    pub open: Money,
+    pub days_overdue: i32,
+    #[serde(serialize_with = "ser::currency")]
+    pub currency: Currency,
+    pub payment_reference: Option<String>,
+    pub description: Option<String>,
+    pub disputed: bool,
+    #[serde(serialize_with = "ser::date")]
+    pub as_of: Date,
+}
+
+pub fn invoice(store: &dyn Store, number: &str, as_of: Date) -> Result<InvoiceView> {
+    let mut tx = store.read()?;
+    let stored = tx
+        .invoice_by_number(number)?
+        .ok_or_else(|| AppError::NotFound(format!("no invoice with number '{number}'")))?;
+    let customer = tx
+        .customer(stored.invoice.customer)?
+        .ok_or_else(|| AppError::NotFound(format!("the customer of invoice '{number}' is gone")))?;
+    let doc = tx
+        .customer_documents(customer.id, as_of)?
+        .into_iter()
+        .find(|d| d.id == stored.id);
+    let inv = &stored.invoice;
+    let open_minor = doc.map_or(0, |d| d.open_minor);
+    let days = as_of.days_since_epoch() - inv.due_date.days_since_epoch();
+    Ok(InvoiceView {
+        number: inv.number.clone(),
+        kind: if inv.is_credit_note() {
+            "credit_note"
+        } else {
+            "invoice"
+        },
+        customer: customer.customer.number,
+        customer_name: customer.customer.name,
+        issue_date: inv.issue_date,
+        due_date: inv.due_date,
+        amount: inv.amount,
+        open: Money::new(open_minor, inv.amount.currency),
+        days_overdue: if open_minor > 0 { days.max(0) } else { 0 },
+        currency: inv.amount.currency,
+        payment_reference: inv.payment_reference.as_ref().map(|r| r.to_string()),
+        description: inv.description.clone(),
+        disputed: tx.open_dispute_on(stored.id)?.is_some(),
+        as_of,
+    })
+}

@@ -292,3 +292,9 @@ fn decide(
         learned_iban,
     })
 }
+
+/// How many payments wait for a person.
+pub fn queue_size(store: &dyn Store) -> Result<usize> {
+    let mut tx = store.read()?;
+    Ok(tx.review_queue()?.len())
+}

@@ -145,6 +145,14 @@ pub enum Command {
     },
     /// The pre-sale check: sell normally, with conditions, or prepayment only.
     Check(CheckArgs),
+    /// Serve the web app and the JSON API (`--demo`: on demo data, with demo
+    /// users).
+    Serve(ServeArgs),
+    /// Users of the web app, and API tokens.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// What non-payment of a sale would cost: financing, collection, and the
     /// extra revenue needed to earn back a write-off.
     Cost {
@@ -532,5 +540,49 @@ pub enum AccountManagerCommand {
         name: String,
         #[arg(long)]
         email: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Create (or reuse) demo data in the database, train the risk model,
+    /// add demo users, and print their logins.
+    #[arg(long)]
+    pub demo: bool,
+    /// Mark cookies Secure (when served behind HTTPS).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user; the password is asked for (or read from standard input
+    /// when that is not a terminal).
+    Add {
+        email: String,
+        /// admin, credit_manager, collector or sales.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// The user's language: nl or en.
+        #[arg(long, default_value = "nl")]
+        language: String,
+        /// For sales: the account manager (name or e-mail) whose customers
+        /// are theirs (default: the one with the same e-mail address).
+        #[arg(long)]
+        account_manager: Option<String>,
+    },
+    /// List the users.
+    List,
+    /// Create an API token for a user (shown once).
+    Token {
+        email: String,
+        /// What the token is for (e.g. "crm").
+        #[arg(long)]
+        name: String,
     },
 }

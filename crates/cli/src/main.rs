@@ -9,6 +9,7 @@ mod bar;
 mod collection;
 mod credit;
 mod render;
+mod web;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -66,6 +67,9 @@ pub(crate) struct Ctx {
     pub(crate) as_of: Date,
     pub(crate) json: bool,
     pub(crate) config: Option<std::path::PathBuf>,
+    /// The --as-of date when one was given (the server otherwise follows
+    /// the calendar).
+    pub(crate) fixed_as_of: Option<Date>,
 }
 
 impl Ctx {
@@ -135,6 +139,7 @@ fn run(cli: Cli) -> Result<()> {
         as_of: cli.global.as_of.unwrap_or_else(today),
         json: cli.global.json,
         config: cli.global.config.clone(),
+        fixed_as_of: cli.global.as_of,
     };
     match cli.command {
         Command::Init => init(&ctx),
@@ -191,6 +196,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Risk { command } => credit::risk_cmd(&ctx, command),
         Command::Policy { command } => credit::policy_cmd(&ctx, command),
         Command::Check(args) => credit::check_cmd(&ctx, args),
+        Command::Serve(args) => web::serve_cmd(&ctx, args),
+        Command::User { command } => web::user_cmd(&ctx, command),
         Command::Cost {
             amount,
             days_late,

@@ -349,6 +349,7 @@ fn bank_matching_story(
 
     collection_story(store);
     risk_story(store);
+    access_story(store);
 }
 
 /// The collection side: tags, state, disputes, promises, plans, messages
@@ -652,5 +653,94 @@ fn risk_story(store: &dyn Store) {
         vec![prospect]
     );
     assert_eq!(tx.all_customer_ratings().unwrap().len(), 2);
+    tx.commit().unwrap();
+}
+
+/// Users (e-mail case-insensitive), sessions (found by hash, expired ones
+/// swept), API tokens, the audit log (newest first) and pause requests.
+fn access_story(store: &dyn Store) {
+    use crate::{AuditEntry, PauseRequest, Session, User};
+    let mut tx = store.write().unwrap();
+    let user = User {
+        email: "Sara@Example.nl".into(),
+        name: "Sara".into(),
+        role: "sales".into(),
+        language: Language::Nl,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        account_manager: None,
+        disabled: false,
+        created_at: 1_700_000_000,
+    };
+    let id = tx.insert_user(&user).unwrap();
+    let found = tx.user_by_email("sara@example.NL").unwrap().unwrap();
+    assert_eq!((found.id, &found.user), (id, &user), "users round-trip");
+    let changed = User {
+        role: "collector".into(),
+        language: Language::En,
+        ..user.clone()
+    };
+    tx.update_user(id, &changed).unwrap();
+    assert_eq!(tx.user(id).unwrap().unwrap().user, changed);
+    assert_eq!(tx.users().unwrap().len(), 1);
+
+    let session = Session {
+        user: id,
+        csrf: "c".into(),
+        created_at: 100,
+        expires_at: 200,
+    };
+    tx.insert_session("h1", &session).unwrap();
+    tx.insert_session(
+        "h2",
+        &Session {
+            expires_at: 50,
+            ..session.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(tx.session("h1").unwrap(), Some(session));
+    assert_eq!(tx.delete_expired_sessions(100).unwrap(), 1);
+    assert_eq!(tx.session("h2").unwrap(), None);
+    tx.delete_session("h1").unwrap();
+    assert_eq!(tx.session("h1").unwrap(), None);
+
+    tx.insert_api_token("t1", id, "crm", 100).unwrap();
+    assert_eq!(tx.api_token_user("t1").unwrap(), Some(id));
+    assert_eq!(tx.api_token_user("t2").unwrap(), None);
+
+    for action in ["first", "second"] {
+        tx.insert_audit(&AuditEntry {
+            at: 100,
+            actor: "sara@example.nl".into(),
+            action: action.into(),
+            subject: "C-001".into(),
+            detail: String::new(),
+        })
+        .unwrap();
+    }
+    let log = tx.audit_log(10).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].action, "second", "audit log newest first");
+
+    let customer = tx.customer_by_number("C-001").unwrap().unwrap().id;
+    let request = PauseRequest {
+        customer,
+        requested_by: "sara@example.nl".into(),
+        requested_on: d("2026-03-01"),
+        until: d("2026-03-31"),
+        reason: "new contract".into(),
+        status: "pending".into(),
+        decided_by: None,
+        decided_on: None,
+    };
+    let rid = tx.insert_pause_request(&request).unwrap();
+    assert_eq!(tx.pause_requests(None, true).unwrap().len(), 1);
+    tx.decide_pause_request(rid, "approved", "boss@example.nl", d("2026-03-02"))
+        .unwrap();
+    assert!(tx.pause_requests(None, true).unwrap().is_empty());
+    let decided = tx.pause_request(rid).unwrap().unwrap().request;
+    assert_eq!(decided.status, "approved");
+    assert_eq!(decided.decided_on, Some(d("2026-03-02")));
+    assert_eq!(tx.pause_requests(Some(customer), false).unwrap().len(), 1);
     tx.commit().unwrap();
 }

@@ -10,6 +10,7 @@
 //! Row mapping stays in this crate: callers see `tegoed-core` types and the
 //! small record types below, never SQL rows.
 
+pub mod access;
 pub mod collection;
 pub mod contract;
 pub mod risk;
@@ -23,6 +24,9 @@ use tegoed_core::{
     Date, Iban, Invoice, InvoiceId, MatchInfo, Payment, PaymentId,
 };
 
+pub use access::{
+    AccessTx, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser, User,
+};
 pub use collection::{
     CollectionState, CollectionTx, Dispute, FourteenDayRecord, Message, MessageFilter, MessageItem,
     MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage, StoredPlan,
@@ -228,8 +232,9 @@ pub trait Store: Send + Sync {
 }
 
 /// Everything the application can read and write, inside one transaction
-/// (the collection side is in [`CollectionTx`]).
-pub trait Tx: CollectionTx + RiskTx {
+/// (the collection side is in [`CollectionTx`], risk in [`RiskTx`], users
+/// and the audit log in [`AccessTx`]).
+pub trait Tx: CollectionTx + RiskTx + AccessTx {
     /// Makes the transaction's writes durable.
     fn commit(self: Box<Self>) -> Result<()>;
 

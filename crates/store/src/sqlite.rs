@@ -5,6 +5,7 @@
 //! connections, which in WAL mode read a consistent snapshot while a write is
 //! going on. Migrations are embedded in the binary and run at open.
 
+mod access;
 mod collection;
 mod risk;
 
@@ -50,6 +51,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         4,
         "risk",
         include_str!("../migrations/sqlite/0004_risk.sql"),
+    ),
+    (
+        5,
+        "access",
+        include_str!("../migrations/sqlite/0005_access.sql"),
     ),
 ];
 

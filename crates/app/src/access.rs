@@ -1,0 +1,776 @@
+//! Who may do what: users with roles, passwords (argon2), login sessions,
+//! API tokens, the audit log, and dunning pause requests that a salesperson
+//! makes and a credit manager decides.
+//!
+//! Moments (`now`, Unix seconds) are parameters: the caller reads the clock.
+//! Session and API tokens are random 256-bit values; the store keeps only
+//! their BLAKE2b hash, so a copy of the database does not log anyone in.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use blake2::{Blake2b512, Digest};
+use serde::Serialize;
+use tegoed_core::party::Email;
+use tegoed_core::{Date, Language};
+use tegoed_store::{AuditEntry, PauseRequest, Session, Store, StoredUser, Tx, User};
+
+use crate::{AppError, Result};
+
+/// How long a login lasts.
+pub const SESSION_SECONDS: i64 = 12 * 3600;
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// A user's role; each includes what the roles before it may do, except
+/// that sales acts only on their own customers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Sales,
+    Collector,
+    CreditManager,
+    Admin,
+}
+
+/// Something a user may try.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Read customers, timelines, reports; run the pre-sale check.
+    View,
+    /// Add a note to a customer's timeline.
+    Note,
+    /// Record a payment agreement (a promise to pay).
+    Agreement,
+    /// Ask for a dunning pause.
+    RequestPause,
+    /// Collection work: calls, promises, disputes, plans, payments to
+    /// match, dunning preview and run, direct pauses.
+    Collect,
+    /// Approve or reject pause requests.
+    DecidePause,
+    /// Segments, strategies, templates, credit policy.
+    EditSettings,
+    /// Credit limits.
+    SetLimit,
+    /// Users and API tokens.
+    ManageUsers,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::CreditManager,
+        Role::Collector,
+        Role::Sales,
+    ];
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "admin" => Some(Role::Admin),
+            "credit_manager" => Some(Role::CreditManager),
+            "collector" => Some(Role::Collector),
+            "sales" => Some(Role::Sales),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::CreditManager => "credit_manager",
+            Role::Collector => "collector",
+            Role::Sales => "sales",
+        }
+    }
+
+    /// Whether this role may do `action` at all.
+    pub fn may(self, action: Action) -> bool {
+        match action {
+            Action::View | Action::Note | Action::Agreement | Action::RequestPause => true,
+            Action::Collect => self >= Role::Collector,
+            Action::DecidePause | Action::EditSettings | Action::SetLimit => {
+                self >= Role::CreditManager
+            }
+            Action::ManageUsers => self == Role::Admin,
+        }
+    }
+
+    /// Whether this role may do `action` only for their own customers.
+    pub fn own_customers_only(self, action: Action) -> bool {
+        self == Role::Sales
+            && matches!(
+                action,
+                Action::Note | Action::Agreement | Action::RequestPause
+            )
+    }
+}
+
+impl PartialOrd for Role {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Role {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (*self as u8).cmp(&(*other as u8))
+    }
+}
+
+/// A user as shown (never the password hash).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct UserLine {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub language: &'static str,
+    /// The account manager record a salesperson's customers point to.
+    pub account_manager: Option<String>,
+    pub disabled: bool,
+}
+
+/// A logged-in user, as the web app carries it through a request.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub language: Language,
+    pub account_manager: Option<tegoed_core::AccountManagerId>,
+}
+
+impl Principal {
+    fn of(stored: &StoredUser) -> Result<Principal> {
+        Ok(Principal {
+            id: stored.id,
+            email: stored.user.email.clone(),
+            name: stored.user.name.clone(),
+            role: Role::parse(&stored.user.role).ok_or_else(|| {
+                AppError::Invalid(format!("user {} has an unknown role", stored.user.email))
+            })?,
+            language: stored.user.language,
+            account_manager: stored.user.account_manager,
+        })
+    }
+
+    /// Whether this user may do `action` for a customer whose account
+    /// manager is `owner`.
+    pub fn may(&self, action: Action, owner: Option<tegoed_core::AccountManagerId>) -> bool {
+        self.role.may(action)
+            && (!self.role.own_customers_only(action)
+                || (owner.is_some() && owner == self.account_manager))
+    }
+}
+
+/// `bytes` random bytes from the system, as hex.
+pub fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| AppError::Invalid(format!("no random numbers from the system: {e}")))?;
+    Ok(hex(&buf))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The stored form of a session or API token.
+pub fn token_hash(token: &str) -> String {
+    hex(&Blake2b512::digest(token.as_bytes())[..32])
+}
+
+/// An argon2id hash (PHC string) of `password`.
+pub fn hash_password(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|e| AppError::Invalid(format!("no random numbers from the system: {e}")))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| AppError::Invalid(format!("cannot encode a salt: {e}")))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| AppError::Invalid(format!("cannot hash the password: {e}")))?
+        .to_string())
+}
+
+fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+fn user_line(tx: &mut dyn Tx, stored: &StoredUser) -> Result<UserLine> {
+    let manager = match stored.user.account_manager {
+        Some(id) => tx
+            .account_managers()?
+            .into_iter()
+            .find(|(m, _)| *m == id)
+            .map(|(_, m)| m.name),
+        None => None,
+    };
+    Ok(UserLine {
+        id: stored.id,
+        email: stored.user.email.clone(),
+        name: stored.user.name.clone(),
+        role: stored.user.role.clone(),
+        language: stored.user.language.as_str(),
+        account_manager: manager,
+        disabled: stored.user.disabled,
+    })
+}
+
+/// What a new user needs.
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    pub role: Role,
+    pub language: Language,
+    pub password: &'a str,
+    /// The account manager (name or e-mail) whose customers are theirs;
+    /// by default the one with the user's e-mail address.
+    pub account_manager: Option<&'a str>,
+}
+
+/// Creates a user; an existing e-mail address is an error.
+pub fn add_user(store: &dyn Store, new: &NewUser<'_>, now: i64) -> Result<UserLine> {
+    let email = Email::parse(new.email)
+        .map_err(|e| AppError::Invalid(format!("e-mail address '{}': {e}", new.email)))?;
+    if new.password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::Invalid(format!(
+            "the password must be at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    let mut tx = store.write()?;
+    if tx.user_by_email(email.as_str())?.is_some() {
+        return Err(AppError::Invalid(format!(
+            "a user with e-mail address {} exists already",
+            email.as_str()
+        )));
+    }
+    let managers = tx.account_managers()?;
+    let account_manager = match new.account_manager {
+        Some(key) => Some(
+            managers
+                .iter()
+                .find(|(_, m)| {
+                    m.name.eq_ignore_ascii_case(key.trim())
+                        || m.email
+                            .as_ref()
+                            .is_some_and(|e| e.as_str().eq_ignore_ascii_case(key.trim()))
+                })
+                .map(|(id, _)| *id)
+                .ok_or_else(|| AppError::NotFound(format!("no account manager '{key}'")))?,
+        ),
+        None => managers
+            .iter()
+            .find(|(_, m)| {
+                m.email
+                    .as_ref()
+                    .is_some_and(|e| e.as_str().eq_ignore_ascii_case(email.as_str()))
+            })
+            .map(|(id, _)| *id),
+    };
+    let name = match new.name {
+        Some(name) if !name.trim().is_empty() => name.trim().to_string(),
+        _ => account_manager
+            .and_then(|id| managers.iter().find(|(m, _)| *m == id))
+            .map(|(_, m)| m.name.clone())
+            .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_string()),
+    };
+    let user = User {
+        email: email.as_str().to_string(),
+        name,
+        role: new.role.as_str().to_string(),
+        language: new.language,
+        password_hash: hash_password(new.password)?,
+        account_manager,
+        disabled: false,
+        created_at: now,
+    };
+    let id = tx.insert_user(&user)?;
+    audit(
+        tx.as_mut(),
+        "cli",
+        "user.add",
+        &user.email,
+        &format!("role {}", user.role),
+        now,
+    )?;
+    let line = user_line(tx.as_mut(), &StoredUser { id, user })?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// Every user.
+pub fn users(store: &dyn Store) -> Result<Vec<UserLine>> {
+    let mut tx = store.read()?;
+    let all = tx.users()?;
+    all.iter().map(|u| user_line(tx.as_mut(), u)).collect()
+}
+
+/// Changes a user's role, language or disabled flag (admin work).
+pub fn update_user(
+    store: &dyn Store,
+    actor: &str,
+    email: &str,
+    role: Option<Role>,
+    language: Option<Language>,
+    disabled: Option<bool>,
+    now: i64,
+) -> Result<UserLine> {
+    let mut tx = store.write()?;
+    let mut stored = tx
+        .user_by_email(email)?
+        .ok_or_else(|| AppError::NotFound(format!("no user {email}")))?;
+    let before = stored.user.clone();
+    if let Some(role) = role {
+        stored.user.role = role.as_str().to_string();
+    }
+    if let Some(language) = language {
+        stored.user.language = language;
+    }
+    if let Some(disabled) = disabled {
+        stored.user.disabled = disabled;
+    }
+    if stored.user != before {
+        tx.update_user(stored.id, &stored.user)?;
+        audit(
+            tx.as_mut(),
+            actor,
+            "user.update",
+            &stored.user.email,
+            &format!(
+                "role {}, language {}, {}",
+                stored.user.role,
+                stored.user.language,
+                if stored.user.disabled {
+                    "disabled"
+                } else {
+                    "active"
+                }
+            ),
+            now,
+        )?;
+    }
+    let line = user_line(tx.as_mut(), &stored)?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// A new login session: the cookie token and the user.
+pub struct Login {
+    pub token: String,
+    pub principal: Principal,
+    pub csrf: String,
+}
+
+/// Checks e-mail and password; on success starts a session. `None` for a
+/// wrong e-mail, password or a disabled user (the caller says no more).
+pub fn login(store: &dyn Store, email: &str, password: &str, now: i64) -> Result<Option<Login>> {
+    let stored = {
+        let mut tx = store.read()?;
+        tx.user_by_email(email)?
+    };
+    let Some(stored) = stored else {
+        // Spend the same effort as for a real user, so timing tells nothing.
+        let _ = verify_password(DUMMY_HASH, password);
+        return Ok(None);
+    };
+    if stored.user.disabled || !verify_password(&stored.user.password_hash, password) {
+        return Ok(None);
+    }
+    let token = random_hex(32)?;
+    let csrf = random_hex(32)?;
+    let mut tx = store.write()?;
+    tx.delete_expired_sessions(now)?;
+    tx.insert_session(
+        &token_hash(&token),
+        &Session {
+            user: stored.id,
+            csrf: csrf.clone(),
+            created_at: now,
+            expires_at: now + SESSION_SECONDS,
+        },
+    )?;
+    audit(
+        tx.as_mut(),
+        &stored.user.email,
+        "login",
+        &stored.user.email,
+        "",
+        now,
+    )?;
+    tx.commit()?;
+    Ok(Some(Login {
+        token,
+        principal: Principal::of(&stored)?,
+        csrf,
+    }))
+}
+
+/// A hash to verify against when the e-mail address is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dGVnb2VkZHVtbXlzYWx0$3wD4q0m9lO1mYq3b8dD8c4xQm7Vj0l1rj3zvQY8h0kA";
+
+/// The user of a live session, with the session's CSRF token.
+pub fn session(store: &dyn Store, token: &str, now: i64) -> Result<Option<(Principal, String)>> {
+    let mut tx = store.read()?;
+    let Some(session) = tx.session(&token_hash(token))? else {
+        return Ok(None);
+    };
+    if session.expires_at < now {
+        return Ok(None);
+    }
+    match tx.user(session.user)? {
+        Some(user) if !user.user.disabled => Ok(Some((Principal::of(&user)?, session.csrf))),
+        _ => Ok(None),
+    }
+}
+
+/// Ends a session.
+pub fn logout(store: &dyn Store, token: &str, now: i64) -> Result<()> {
+    let mut tx = store.write()?;
+    let hash = token_hash(token);
+    if let Some(session) = tx.session(&hash)? {
+        tx.delete_session(&hash)?;
+        if let Some(user) = tx.user(session.user)? {
+            audit(
+                tx.as_mut(),
+                &user.user.email,
+                "logout",
+                &user.user.email,
+                "",
+                now,
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Creates an API token for a user; the token is shown once.
+pub fn create_api_token(
+    store: &dyn Store,
+    actor: &str,
+    email: &str,
+    name: &str,
+    now: i64,
+) -> Result<String> {
+    let mut tx = store.write()?;
+    let user = tx
+        .user_by_email(email)?
+        .ok_or_else(|| AppError::NotFound(format!("no user {email}")))?;
+    let token = format!("tgd_{}", random_hex(32)?);
+    tx.insert_api_token(&token_hash(&token), user.id, name.trim(), now)?;
+    audit(
+        tx.as_mut(),
+        actor,
+        "token.create",
+        &user.user.email,
+        name.trim(),
+        now,
+    )?;
+    tx.commit()?;
+    Ok(token)
+}
+
+/// The user an API token acts for.
+pub fn token_principal(store: &dyn Store, token: &str) -> Result<Option<Principal>> {
+    let mut tx = store.read()?;
+    let Some(id) = tx.api_token_user(&token_hash(token))? else {
+        return Ok(None);
+    };
+    match tx.user(id)? {
+        Some(user) if !user.user.disabled => Ok(Some(Principal::of(&user)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Writes one audit line inside `tx`.
+pub fn audit(
+    tx: &mut dyn Tx,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    now: i64,
+) -> Result<()> {
+    tx.insert_audit(&AuditEntry {
+        at: now,
+        actor: actor.to_string(),
+        action: action.to_string(),
+        subject: subject.to_string(),
+        detail: detail.to_string(),
+    })?;
+    Ok(())
+}
+
+/// Writes one audit line in its own transaction (after a use case that
+/// committed its own change).
+pub fn record(
+    store: &dyn Store,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    now: i64,
+) -> Result<()> {
+    let mut tx = store.write()?;
+    audit(tx.as_mut(), actor, action, subject, detail, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// An audit line as shown.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AuditLine {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+pub fn audit_log(store: &dyn Store, limit: u32) -> Result<Vec<AuditLine>> {
+    let mut tx = store.read()?;
+    Ok(tx
+        .audit_log(limit)?
+        .into_iter()
+        .map(|e| AuditLine {
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+            detail: e.detail,
+        })
+        .collect())
+}
+
+// --- pause requests -----------------------------------------------------------
+
+/// A pause request as shown.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PauseRequestLine {
+    pub id: i64,
+    pub customer: String,
+    pub name: String,
+    pub requested_by: String,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub requested_on: Date,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub until: Date,
+    pub reason: String,
+    pub status: String,
+    pub decided_by: Option<String>,
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub decided_on: Option<Date>,
+}
+
+fn request_line(tx: &mut dyn Tx, id: i64, r: PauseRequest) -> Result<PauseRequestLine> {
+    let customer = tx.customer(r.customer)?;
+    Ok(PauseRequestLine {
+        id,
+        customer: customer
+            .as_ref()
+            .map(|c| c.customer.number.clone())
+            .unwrap_or_default(),
+        name: customer.map(|c| c.customer.name).unwrap_or_default(),
+        requested_by: r.requested_by,
+        requested_on: r.requested_on,
+        until: r.until,
+        reason: r.reason,
+        status: r.status,
+        decided_by: r.decided_by,
+        decided_on: r.decided_on,
+    })
+}
+
+/// A salesperson asks to pause dunning for a customer until `until`.
+pub fn request_pause(
+    store: &dyn Store,
+    number: &str,
+    until: Date,
+    reason: &str,
+    by: &str,
+    as_of: Date,
+    now: i64,
+) -> Result<PauseRequestLine> {
+    if reason.trim().is_empty() {
+        return Err(AppError::Invalid("a pause request needs a reason".into()));
+    }
+    if until < as_of {
+        return Err(AppError::Invalid(format!(
+            "the pause would end on {until}, before today ({as_of})"
+        )));
+    }
+    let mut tx = store.write()?;
+    let customer = tx
+        .customer_by_number(number)?
+        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    let request = PauseRequest {
+        customer: customer.id,
+        requested_by: by.to_string(),
+        requested_on: as_of,
+        until,
+        reason: reason.trim().to_string(),
+        status: "pending".into(),
+        decided_by: None,
+        decided_on: None,
+    };
+    let id = tx.insert_pause_request(&request)?;
+    crate::agreements::add_event_in(
+        tx.as_mut(),
+        customer.id,
+        as_of,
+        "pause_requested",
+        Some(id),
+        format!("Dunning pause until {until} requested: {}", request.reason),
+        Some(by),
+    )?;
+    audit(
+        tx.as_mut(),
+        by,
+        "pause.request",
+        number,
+        &format!("until {until}: {}", request.reason),
+        now,
+    )?;
+    let line = request_line(tx.as_mut(), id, request)?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// Approves (the pause starts) or rejects a pending request.
+pub fn decide_pause(
+    store: &dyn Store,
+    id: i64,
+    approve: bool,
+    by: &str,
+    as_of: Date,
+    now: i64,
+) -> Result<PauseRequestLine> {
+    let mut tx = store.write()?;
+    let stored = tx
+        .pause_request(id)?
+        .ok_or_else(|| AppError::NotFound(format!("no pause request {id}")))?;
+    if stored.request.status != "pending" {
+        return Err(AppError::Invalid(format!(
+            "pause request {id} was {} already",
+            stored.request.status
+        )));
+    }
+    let status = if approve { "approved" } else { "rejected" };
+    tx.decide_pause_request(id, status, by, as_of)?;
+    let r = &stored.request;
+    if approve {
+        crate::agreements::pause_in(tx.as_mut(), r.customer, r.until, &r.reason, as_of)?;
+    } else {
+        crate::agreements::add_event_in(
+            tx.as_mut(),
+            r.customer,
+            as_of,
+            "pause_rejected",
+            Some(id),
+            format!("Pause request rejected: {}", r.reason),
+            Some(by),
+        )?;
+    }
+    let mut decided = stored.request;
+    decided.status = status.into();
+    decided.decided_by = Some(by.into());
+    decided.decided_on = Some(as_of);
+    let line = request_line(tx.as_mut(), id, decided)?;
+    audit(
+        tx.as_mut(),
+        by,
+        if approve {
+            "pause.approve"
+        } else {
+            "pause.reject"
+        },
+        &line.customer,
+        &format!("request {id}"),
+        now,
+    )?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// Pause requests, oldest first.
+pub fn pause_requests(
+    store: &dyn Store,
+    customer: Option<&str>,
+    pending_only: bool,
+) -> Result<Vec<PauseRequestLine>> {
+    let mut tx = store.read()?;
+    let customer = match customer {
+        Some(number) => Some(
+            tx.customer_by_number(number)?
+                .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?
+                .id,
+        ),
+        None => None,
+    };
+    let list = tx.pause_requests(customer, pending_only)?;
+    list.into_iter()
+        .map(|s| request_line(tx.as_mut(), s.id, s.request))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_nest_and_sales_acts_on_own_customers_only() {
+        use tegoed_core::AccountManagerId;
+        assert!(Role::Admin.may(Action::ManageUsers));
+        assert!(!Role::CreditManager.may(Action::ManageUsers));
+        assert!(Role::CreditManager.may(Action::DecidePause));
+        assert!(!Role::Collector.may(Action::DecidePause));
+        assert!(Role::Collector.may(Action::Collect));
+        assert!(!Role::Sales.may(Action::Collect));
+        let sales = Principal {
+            id: 1,
+            email: "s@x.nl".into(),
+            name: "S".into(),
+            role: Role::Sales,
+            language: Language::Nl,
+            account_manager: Some(AccountManagerId(7)),
+        };
+        assert!(sales.may(Action::Note, Some(AccountManagerId(7))));
+        assert!(!sales.may(Action::Note, Some(AccountManagerId(8))));
+        assert!(!sales.may(Action::Note, None));
+        assert!(sales.may(Action::View, None));
+        let collector = Principal {
+            role: Role::Collector,
+            account_manager: None,
+            ..sales
+        };
+        assert!(collector.may(Action::Note, Some(AccountManagerId(8))));
+    }
+
+    #[test]
+    fn passwords_verify_and_hashes_differ() {
+        let a = hash_password("correct horse").unwrap();
+        let b = hash_password("correct horse").unwrap();
+        assert_ne!(a, b, "salted");
+        assert!(verify_password(&a, "correct horse"));
+        assert!(!verify_password(&a, "wrong horse!"));
+        assert!(
+            PasswordHash::new(DUMMY_HASH).is_ok(),
+            "the dummy hash parses"
+        );
+        assert!(!verify_password(DUMMY_HASH, "anything"));
+    }
+}

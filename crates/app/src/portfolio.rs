@@ -1,0 +1,267 @@
+//! The whole debtor book on one day, in memory: every customer with their
+//! segment, risk class, open and overdue amounts and collection state, the
+//! aging totals and DSO. The web app builds it in the background and
+//! answers the Today page, customer search and "my customers" from it, so
+//! those pages cost a filter over memory, not a scan of a million invoices.
+
+use serde::Serialize;
+use tegoed_core::aging::{Bucket, BucketTotals};
+use tegoed_core::customer::CustomerKind;
+use tegoed_core::segment::assign;
+use tegoed_core::{AccountManagerId, Currency, CustomerId, Date, InvoiceId};
+use tegoed_store::Store;
+
+use crate::Result;
+use crate::config::Config;
+use crate::reports::{self, DsoReport};
+use crate::risk::{classes, load_histories, load_model, rating_views};
+
+/// One customer as lists show them.
+#[derive(Clone, Debug, Serialize)]
+pub struct PortfolioRow {
+    #[serde(skip)]
+    pub id: CustomerId,
+    pub number: String,
+    pub name: String,
+    #[serde(skip)]
+    /// Number and name in lower case, for search.
+    pub search_key: String,
+    pub kind: &'static str,
+    #[serde(skip)]
+    pub account_manager: Option<AccountManagerId>,
+    /// Index into the configuration's segments.
+    #[serde(skip)]
+    pub segment: usize,
+    pub risk_class: Option<char>,
+    /// Open in euros (invoices less credit notes with credit left).
+    pub open_minor: i64,
+    pub overdue_minor: i64,
+    pub max_days_overdue: i32,
+    pub on_hold: bool,
+    pub paused: bool,
+    pub handed_off: bool,
+    pub in_plan: bool,
+}
+
+/// An invoice that went overdue in the last week.
+#[derive(Clone, Copy, Debug)]
+pub struct NewlyOverdue {
+    pub row: usize,
+    pub invoice: InvoiceId,
+    pub due_date: Date,
+    pub open_minor: i64,
+}
+
+pub struct Portfolio {
+    pub as_of: Date,
+    pub rows: Vec<PortfolioRow>,
+    /// Euro aging of open invoices.
+    pub aging: BucketTotals,
+    pub dso: DsoReport,
+    pub invoices: u64,
+    pub newly_overdue: Vec<NewlyOverdue>,
+    /// Whether risk classes come from a fitted model (else none are set).
+    pub has_model: bool,
+    /// The risk model the book was scored with (shared with checks).
+    pub model: Option<std::sync::Arc<crate::risk::LoadedModel>>,
+    /// The worklists that read every agreement (built with the book).
+    pub worklists: Worklists,
+}
+
+/// Today's worklists that cost a pass over all agreements.
+#[derive(Clone, Debug, Default)]
+pub struct Worklists {
+    /// Broken promises, newest promised date first.
+    pub broken: Vec<crate::agreements::PromiseLine>,
+    /// Disputes opened in the last 14 days, still open.
+    pub new_disputes: Vec<crate::agreements::DisputeLine>,
+    /// Payments waiting for a person.
+    pub to_match: usize,
+}
+
+/// Builds the worklists of `as_of`.
+pub fn worklists(store: &dyn Store, as_of: Date) -> Result<Worklists> {
+    let mut broken = crate::agreements::promises(store, true, as_of)?;
+    broken.sort_by_key(|p| std::cmp::Reverse(p.promised_on));
+    let new_disputes = crate::agreements::disputes(store, false)?
+        .into_iter()
+        .filter(|d| d.opened_on.add_days(14) >= as_of)
+        .collect();
+    Ok(Worklists {
+        broken,
+        new_disputes,
+        to_match: crate::review::queue_size(store)?,
+    })
+}
+
+/// How to narrow the customer list.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Part of the number or name (any case).
+    pub query: Option<String>,
+    pub segment: Option<usize>,
+    pub risk_class: Option<char>,
+    pub account_manager: Option<AccountManagerId>,
+    pub overdue_only: bool,
+    pub on_hold_only: bool,
+}
+
+impl Filter {
+    fn keeps(&self, row: &PortfolioRow, query: Option<&str>) -> bool {
+        query.is_none_or(|q| row.search_key.contains(q))
+            && self.segment.is_none_or(|s| row.segment == s)
+            && self.risk_class.is_none_or(|c| row.risk_class == Some(c))
+            && self
+                .account_manager
+                .is_none_or(|m| row.account_manager == Some(m))
+            && (!self.overdue_only || row.overdue_minor > 0)
+            && (!self.on_hold_only || row.on_hold)
+    }
+}
+
+impl Portfolio {
+    /// Customers passing `filter`, most overdue first, then by number: the
+    /// total and one page of them.
+    pub fn search(
+        &self,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<&PortfolioRow>) {
+        let query = filter
+            .query
+            .as_deref()
+            .map(|q| q.trim().to_lowercase())
+            .filter(|q| !q.is_empty());
+        let mut hits: Vec<&PortfolioRow> = self
+            .rows
+            .iter()
+            .filter(|r| filter.keeps(r, query.as_deref()))
+            .collect();
+        let total = hits.len();
+        let key = |r: &&PortfolioRow| {
+            (
+                std::cmp::Reverse(r.overdue_minor),
+                std::cmp::Reverse(r.open_minor),
+            )
+        };
+        let end = (offset + limit).min(total);
+        if offset < end {
+            // Only the page needs ordering: partial selection, then sort.
+            if end < total {
+                hits.select_nth_unstable_by(end, |a, b| {
+                    key(a).cmp(&key(b)).then_with(|| a.number.cmp(&b.number))
+                });
+                hits.truncate(end);
+            }
+            hits.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.number.cmp(&b.number)));
+            (total, hits.drain(offset..end).collect())
+        } else {
+            (total, Vec::new())
+        }
+    }
+
+    pub fn row_of(&self, number: &str) -> Option<&PortfolioRow> {
+        self.rows.iter().find(|r| r.number == number)
+    }
+}
+
+/// Builds the portfolio of `as_of`.
+pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfolio> {
+    let mut snapshot = crate::facts::snapshot(store, as_of)?;
+    let mut tx = store.read()?;
+    let model = load_model(tx.as_mut())?.map(std::sync::Arc::new);
+    let has_model = model.is_some();
+    if let Some(model) = &model {
+        let all = load_histories(tx.as_mut(), as_of)?;
+        let ratings = rating_views(tx.as_mut(), &config.risk, as_of)?;
+        let found = classes(
+            Some(model),
+            &config.risk,
+            &all.customers,
+            &all.histories,
+            &ratings,
+            as_of,
+        );
+        for (customer, class) in all.customers.iter().zip(found) {
+            if let Some(p) = snapshot.position(customer.id) {
+                snapshot.facts[p].risk_class = class;
+            }
+        }
+    }
+    let in_plan: rustc_hash::FxHashSet<CustomerId> = tx
+        .plans(None, true)?
+        .into_iter()
+        .map(|p| p.plan.customer)
+        .collect();
+    let invoices = tx.invoice_count()?;
+    drop(tx);
+    let mut aging = BucketTotals::default();
+    let mut newly_overdue = Vec::new();
+    let today = as_of.days_since_epoch();
+    let mut rows = Vec::with_capacity(snapshot.customers.len());
+    for (i, brief) in snapshot.customers.iter().enumerate() {
+        let facts = &snapshot.facts[i];
+        let state = &snapshot.states[i];
+        for doc in &snapshot.open[i] {
+            if doc.currency != Currency::EUR {
+                continue;
+            }
+            let days = today - doc.due_date.days_since_epoch();
+            aging.add(days, doc.open_minor);
+            if doc.open_minor > 0 && (1..=7).contains(&days) {
+                newly_overdue.push(NewlyOverdue {
+                    row: i,
+                    invoice: doc.invoice,
+                    due_date: doc.due_date,
+                    open_minor: doc.open_minor,
+                });
+            }
+        }
+        rows.push(PortfolioRow {
+            id: brief.id,
+            number: brief.number.clone(),
+            search_key: format!(
+                "{} {}",
+                brief.number.to_lowercase(),
+                brief.name.to_lowercase()
+            ),
+            name: brief.name.clone(),
+            kind: match brief.kind {
+                CustomerKind::B2b => "b2b",
+                CustomerKind::B2c => "b2c",
+            },
+            account_manager: brief.account_manager,
+            segment: assign(&config.segments, facts).expect("the last segment takes everyone"),
+            risk_class: facts.risk_class,
+            open_minor: facts.open_minor,
+            overdue_minor: facts.overdue_minor,
+            max_days_overdue: facts.max_days_overdue,
+            on_hold: state.credit_hold_since.is_some(),
+            paused: state.is_paused_on(as_of),
+            handed_off: state.handed_off_on.is_some(),
+            in_plan: in_plan.contains(&brief.id),
+        });
+    }
+    let dso = reports::dso(store, as_of, Currency::EUR, 90)?;
+    let worklists = worklists(store, as_of)?;
+    Ok(Portfolio {
+        as_of,
+        rows,
+        aging,
+        dso,
+        invoices,
+        newly_overdue,
+        has_model,
+        model,
+        worklists,
+    })
+}
+
+/// The bucket labels, in order, with their euro amounts.
+pub fn aging_lines(aging: &BucketTotals) -> Vec<(&'static str, i64, u64)> {
+    Bucket::ALL
+        .iter()
+        .map(|b| (b.key(), aging.amounts[b.index()], aging.counts[b.index()]))
+        .collect()
+}

@@ -1,0 +1,288 @@
+//! Sessions, CSRF tokens, API tokens, the login rate limit, and the errors
+//! a request can end in (an HTML page or a JSON body with a stable `code`).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use tegoed_app::AppError;
+use tegoed_app::access::{self, Action, Principal};
+
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "tegoed_session";
+/// The double-submit token of the login form (there is no session yet).
+pub const LOGIN_COOKIE: &str = "tegoed_login";
+
+/// Why a request did not get what it asked for.
+#[derive(Debug)]
+pub enum Fail {
+    /// No session: go to the login page, then back to `next`.
+    Login(String),
+    Unauthorized,
+    Forbidden(String),
+    NotFound(String),
+    Invalid(String),
+    Csrf,
+    TooMany(i64),
+    Internal(String),
+}
+
+impl From<AppError> for Fail {
+    fn from(e: AppError) -> Fail {
+        match e {
+            AppError::NotFound(m) => Fail::NotFound(m),
+            AppError::Store(s) => Fail::Internal(s.to_string()),
+            other => Fail::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl Fail {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Fail::Login(_) => StatusCode::SEE_OTHER,
+            Fail::Unauthorized => StatusCode::UNAUTHORIZED,
+            Fail::Forbidden(_) | Fail::Csrf => StatusCode::FORBIDDEN,
+            Fail::NotFound(_) => StatusCode::NOT_FOUND,
+            Fail::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Fail::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Fail::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code of the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Fail::Login(_) | Fail::Unauthorized => "unauthorized",
+            Fail::Forbidden(_) => "forbidden",
+            Fail::Csrf => "csrf",
+            Fail::NotFound(_) => "not_found",
+            Fail::Invalid(_) => "invalid",
+            Fail::TooMany(_) => "rate_limited",
+            Fail::Internal(_) => "internal",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Fail::Login(_) | Fail::Unauthorized => {
+                "log in first (a session or an API token)".into()
+            }
+            Fail::Forbidden(m) | Fail::NotFound(m) | Fail::Invalid(m) | Fail::Internal(m) => {
+                m.clone()
+            }
+            Fail::Csrf => {
+                "the form is stale or did not come from this site; reload the page".into()
+            }
+            Fail::TooMany(s) => format!("too many failed logins; try again in {s} seconds"),
+        }
+    }
+
+    /// The JSON error of the API: `{"error": {"code", "message"}}`.
+    pub fn api(self) -> Response {
+        let body = serde_json::json!({"error": {"code": self.code(), "message": self.message()}});
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let Fail::TooMany(s) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s.max(1) as u64));
+        }
+        response
+    }
+}
+
+pub fn forbidden() -> Fail {
+    Fail::Forbidden("your role may not do this".into())
+}
+
+/// Requires `action`, for a customer owned by `owner` where it matters.
+pub fn require(
+    user: &Principal,
+    action: Action,
+    owner: Option<tegoed_core::AccountManagerId>,
+) -> Result<(), Fail> {
+    if user.may(action, owner) {
+        Ok(())
+    } else if user.role.may(action) {
+        Err(Fail::Forbidden(
+            "only for your own customers (ask their account manager or a collector)".into(),
+        ))
+    } else {
+        Err(forbidden())
+    }
+}
+
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("cookie values are hex")
+}
+
+/// A logged-in page request.
+pub struct Visit {
+    pub user: Principal,
+    pub csrf: String,
+    pub token: String,
+}
+
+/// The session of a page request, or a redirect to the login page.
+pub fn visit(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit, Fail> {
+    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
+        return Err(Fail::Login(path.to_string()));
+    };
+    match access::session(state.store.as_ref(), token, crate::now())? {
+        Some((user, csrf)) => Ok(Visit {
+            user,
+            csrf,
+            token: token.to_string(),
+        }),
+        None => Err(Fail::Login(path.to_string())),
+    }
+}
+
+/// The user of an API request (`Authorization: Bearer TOKEN`).
+pub fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Principal, Fail> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(Fail::Unauthorized)?;
+    access::token_principal(state.store.as_ref(), token)?.ok_or(Fail::Unauthorized)
+}
+
+/// Compares in time independent of where the strings differ.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The form's CSRF field must equal the session's token.
+pub fn check_csrf(form: &HashMap<String, String>, visit: &Visit) -> Result<(), Fail> {
+    match form.get("csrf") {
+        Some(token) if same(token, &visit.csrf) => Ok(()),
+        _ => Err(Fail::Csrf),
+    }
+}
+
+pub fn redirect_to_login(next: &str) -> Response {
+    let target = if next.starts_with('/') && !next.starts_with("//") {
+        format!("/login?next={}", encode(next))
+    } else {
+        "/login".into()
+    };
+    Redirect::to(&target).into_response()
+}
+
+/// Percent-encodes a query value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Failed logins per e-mail address and per client address, in a sliding
+/// window: five per address or twenty per client in fifteen minutes, then
+/// wait.
+#[derive(Default)]
+pub struct Limiter {
+    failures: Mutex<HashMap<String, Vec<i64>>>,
+}
+
+const WINDOW: i64 = 15 * 60;
+const PER_EMAIL: usize = 5;
+const PER_CLIENT: usize = 20;
+
+impl Limiter {
+    /// Seconds to wait before another try, if any.
+    pub fn blocked(&self, email: &str, client: &str, now: i64) -> Option<i64> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut wait = None;
+        for (key, max) in [
+            (format!("e:{}", email.to_lowercase()), PER_EMAIL),
+            (format!("c:{client}"), PER_CLIENT),
+        ] {
+            if let Some(times) = map.get_mut(&key) {
+                times.retain(|t| now - t < WINDOW);
+                if times.len() >= max {
+                    let until = times[times.len() - max] + WINDOW;
+                    wait = Some(wait.unwrap_or(0).max(until - now));
+                }
+            }
+        }
+        wait
+    }
+
+    pub fn failed(&self, email: &str, client: &str, now: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, times| times.iter().any(|t| now - t < WINDOW));
+        }
+        for key in [format!("e:{}", email.to_lowercase()), format!("c:{client}")] {
+            map.entry(key).or_default().push(now);
+        }
+    }
+
+    pub fn succeeded(&self, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&format!("e:{}", email.to_lowercase()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_failures_block_an_address_for_the_window() {
+        let limiter = Limiter::default();
+        for i in 0..5 {
+            assert_eq!(limiter.blocked("a@x.nl", "1.2.3.4", 1000 + i), None);
+            limiter.failed("a@x.nl", "1.2.3.4", 1000 + i);
+        }
+        assert_eq!(
+            limiter.blocked("A@x.nl", "1.2.3.4", 1010),
+            Some(WINDOW - 10)
+        );
+        assert_eq!(limiter.blocked("b@x.nl", "1.2.3.4", 1010), None);
+        assert_eq!(
+            limiter.blocked("a@x.nl", "1.2.3.4", 1000 + WINDOW + 5),
+            None
+        );
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; tegoed_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&headers, "c"), None);
+    }
+}

@@ -1,0 +1,205 @@
+//! The debtor book in memory: the [`Portfolio`] and the dunning
+//! [`Preview`] of the current day, rebuilt in the background after every
+//! change made through the app (and when older than [`MAX_AGE`], to pick up
+//! imports from the command line). Readers get the newest finished build at
+//! once; pages that must show the effect of a change just made ask for a
+//! fresh one and wait for it.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tegoed_app::dunning::{self, Preview};
+use tegoed_app::portfolio::{self, Portfolio};
+use tegoed_core::Date;
+
+use crate::AppState;
+
+/// Rebuild in the background when the build is older than this.
+pub const MAX_AGE: Duration = Duration::from_secs(300);
+
+#[derive(Default)]
+pub struct Cache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    portfolio: Option<Built<Portfolio>>,
+    preview: Option<Built<Preview>>,
+    /// Bumped by every change.
+    generation: u64,
+    building: bool,
+}
+
+struct Built<T> {
+    value: Arc<T>,
+    as_of: Date,
+    generation: u64,
+    at: Instant,
+}
+
+impl<T> Built<T> {
+    fn usable(&self, as_of: Date, generation: u64, fresh: bool) -> bool {
+        self.as_of == as_of && (!fresh || self.generation == generation)
+    }
+
+    fn stale(&self, generation: u64) -> bool {
+        self.generation != generation || self.at.elapsed() > MAX_AGE
+    }
+}
+
+type Slot<T> = fn(&mut Inner) -> &mut Option<Built<T>>;
+
+impl Cache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts a background build now (at server start).
+    pub fn warm(&self, state: &Arc<AppState>) {
+        self.rebuild(state);
+    }
+
+    /// Something changed: the next fresh read waits for a new build, other
+    /// reads get the old one while a new one is made.
+    pub fn invalidate(&self, state: &Arc<AppState>) {
+        self.lock().generation += 1;
+        self.rebuild(state);
+    }
+
+    /// The portfolio of today; `fresh` waits for one that includes every
+    /// change made so far.
+    pub fn portfolio(&self, state: &Arc<AppState>, fresh: bool) -> Result<Arc<Portfolio>, String> {
+        self.get(
+            state,
+            fresh,
+            |i| &mut i.portfolio,
+            |state, as_of| {
+                let live = state.live();
+                portfolio::build(state.store.as_ref(), &live.config, as_of)
+                    .map_err(|e| e.to_string())
+            },
+        )
+    }
+
+    /// The dunning preview of today.
+    pub fn preview(&self, state: &Arc<AppState>, fresh: bool) -> Result<Arc<Preview>, String> {
+        self.get(state, fresh, |i| &mut i.preview, build_preview)
+    }
+
+    /// The preview if one of today is ready, without waiting.
+    pub fn preview_if_ready(&self, state: &Arc<AppState>) -> Option<Arc<Preview>> {
+        let as_of = state.as_of();
+        let inner = self.lock();
+        inner
+            .preview
+            .as_ref()
+            .filter(|b| b.as_of == as_of)
+            .map(|b| b.value.clone())
+    }
+
+    fn get<T>(
+        &self,
+        state: &Arc<AppState>,
+        fresh: bool,
+        slot: Slot<T>,
+        build: fn(&Arc<AppState>, Date) -> Result<T, String>,
+    ) -> Result<Arc<T>, String> {
+        let as_of = state.as_of();
+        let generation = {
+            let mut inner = self.lock();
+            let generation = inner.generation;
+            if let Some(built) = slot(&mut inner)
+                && built.usable(as_of, generation, fresh)
+            {
+                let value = built.value.clone();
+                let stale = built.stale(generation);
+                drop(inner);
+                if stale {
+                    self.rebuild(state);
+                }
+                return Ok(value);
+            }
+            generation
+        };
+        let value = Arc::new(build(state, as_of)?);
+        let mut inner = self.lock();
+        let keep = slot(&mut inner)
+            .as_ref()
+            .is_none_or(|b| b.as_of != as_of || b.generation <= generation);
+        if keep {
+            *slot(&mut inner) = Some(Built {
+                value: value.clone(),
+                as_of,
+                generation,
+                at: Instant::now(),
+            });
+        }
+        Ok(value)
+    }
+
+    /// Builds portfolio and preview on a background thread until they
+    /// reflect the newest generation (one builder at a time).
+    fn rebuild(&self, state: &Arc<AppState>) {
+        {
+            let mut inner = self.lock();
+            if inner.building {
+                return;
+            }
+            inner.building = true;
+        }
+        let state = state.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tegoed-cache".into())
+            .spawn(move || {
+                loop {
+                    let (generation, as_of) = (state.cache.lock().generation, state.as_of());
+                    let live = state.live();
+                    match portfolio::build(state.store.as_ref(), &live.config, as_of) {
+                        Ok(p) => state.cache.put(|i| &mut i.portfolio, p, as_of, generation),
+                        Err(e) => eprintln!("tegoed: cannot build the portfolio: {e}"),
+                    }
+                    match build_preview(&state, as_of) {
+                        Ok(p) => state.cache.put(|i| &mut i.preview, p, as_of, generation),
+                        Err(e) => eprintln!("tegoed: cannot build the dunning preview: {e}"),
+                    }
+                    let mut inner = state.cache.lock();
+                    if inner.generation == generation {
+                        inner.building = false;
+                        break;
+                    }
+                }
+            });
+        if spawned.is_err() {
+            self.lock().building = false;
+        }
+    }
+
+    fn put<T>(&self, slot: Slot<T>, value: T, as_of: Date, generation: u64) {
+        let mut inner = self.lock();
+        let keep = slot(&mut inner)
+            .as_ref()
+            .is_none_or(|b| b.as_of != as_of || b.generation <= generation);
+        if keep {
+            *slot(&mut inner) = Some(Built {
+                value: Arc::new(value),
+                as_of,
+                generation,
+                at: Instant::now(),
+            });
+        }
+    }
+}
+
+fn build_preview(state: &Arc<AppState>, as_of: Date) -> Result<Preview, String> {
+    let live = state.live();
+    dunning::plan(
+        state.store.as_ref(),
+        &live.config,
+        &live.templates,
+        as_of,
+        &dunning::Options::default(),
+        &tegoed_app::Silent,
+    )
+    .map_err(|e| e.to_string())
+}

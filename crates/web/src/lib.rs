@@ -1,0 +1,148 @@
+//! Tegoed's web app: server-rendered pages for credit staff and sales, and
+//! the JSON API under `/api/v1`, on axum.
+//!
+//! Every request does its work on the blocking pool ([`blocking`]): the
+//! store is synchronous (SQLite), and a page is a few indexed reads. The
+//! pages that summarise the whole debtor book (Today, customer search, My
+//! customers, the dunning preview) read a [`cache::Cache`] that is rebuilt
+//! in the background after every change made through the app and every few
+//! minutes, so they stay fast on a million invoices.
+
+pub mod api;
+mod auth;
+mod cache;
+mod i18n;
+mod pages;
+mod view;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::response::Response;
+use tegoed_app::config::Config;
+use tegoed_app::dunning::templates::Templates;
+use tegoed_core::Date;
+use tegoed_store::Store;
+
+pub use cache::Cache;
+
+/// What the server needs to start.
+pub struct Settings {
+    pub store: Arc<dyn Store>,
+    pub config: Config,
+    /// Where the configuration came from (saved there from Settings), if a
+    /// file.
+    pub config_path: Option<PathBuf>,
+    /// A fixed as-of date (demos, tests); default: today, read per request.
+    pub as_of: Option<Date>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// Shared by all requests.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    config: RwLock<Arc<Live>>,
+    config_path: Option<PathBuf>,
+    as_of: Option<Date>,
+    secure_cookies: bool,
+    pub cache: Cache,
+    limiter: auth::Limiter,
+    views: view::Views,
+}
+
+/// The configuration in use with its message templates.
+pub struct Live {
+    pub config: Config,
+    pub templates: Templates,
+}
+
+impl AppState {
+    pub fn new(settings: Settings) -> Result<Arc<AppState>, String> {
+        let templates = Templates::load(settings.config.delivery.templates.as_deref())
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(AppState {
+            store: settings.store,
+            config: RwLock::new(Arc::new(Live {
+                config: settings.config,
+                templates,
+            })),
+            config_path: settings.config_path,
+            as_of: settings.as_of,
+            secure_cookies: settings.secure_cookies,
+            cache: Cache::default(),
+            limiter: auth::Limiter::default(),
+            views: view::Views::new(),
+        }))
+    }
+
+    /// The configuration and templates in use.
+    pub fn live(&self) -> Arc<Live> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn replace_config(&self, live: Live) {
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
+    }
+
+    /// The business day: fixed, or today (UTC).
+    pub fn as_of(&self) -> Date {
+        self.as_of
+            .unwrap_or_else(|| Date::from_days_since_epoch((now() / 86_400) as i32))
+    }
+}
+
+/// Unix seconds; the web layer is where the clock is read.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// All pages and API routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    pages::routes().merge(api::routes()).with_state(state)
+}
+
+/// Runs `work` on the blocking pool.
+pub(crate) async fn blocking<F>(work: F) -> Response
+where
+    F: FnOnce() -> Response + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(response) => response,
+        Err(e) => {
+            use axum::response::IntoResponse;
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                format!("internal error: {e}"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Serves until Ctrl-C. `ready` gets the bound address.
+pub async fn serve(
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    ready(listener.local_addr()?);
+    state.cache.warm(&state);
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

@@ -1,0 +1,1504 @@
+//! The HTML pages. Each handler runs on the blocking pool: find the
+//! session, check the role, call a use case, render a template. Forms post
+//! with the session's CSRF token and answer with a redirect (303) back to
+//! the page, so a reload never posts twice.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::Value;
+use serde::Serialize;
+use serde_json::json;
+use tegoed_app::access::{self, Action, Role};
+use tegoed_app::policy::{CheckRequest, Checker, Subject};
+use tegoed_app::portfolio::{Filter, Portfolio, PortfolioRow};
+use tegoed_app::{agreements, dunning, reports, review, risk, segments};
+use tegoed_core::customer::CustomerKind;
+use tegoed_core::{AccountManagerId, Currency, Date, Language, Money};
+use tegoed_store::MessageFilter;
+
+use crate::auth::{self, Fail, Visit, check_csrf, require};
+use crate::{AppState, blocking, i18n, view};
+
+type S = Arc<AppState>;
+type Params = HashMap<String, String>;
+type PageFn = fn(&S, &Visit, &Params, &Params) -> Result<Response, Fail>;
+type PostFn = fn(&S, &Visit, &Params, &Params) -> Result<String, Fail>;
+
+pub fn routes() -> Router<S> {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/static/app.css", get(css))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route(
+            "/today",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, today)
+            }),
+        )
+        .route(
+            "/my",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, my_customers)
+            }),
+        )
+        .route(
+            "/customers",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, customers)
+            }),
+        )
+        .route(
+            "/customers/{number}",
+            get(
+                |s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>, p: Path<Params>| {
+                    show(s, h, u, q, Some(p), customer)
+                },
+            ),
+        )
+        .route(
+            "/customers/{number}/messages/{id}",
+            get(
+                |s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>, p: Path<Params>| {
+                    show(s, h, u, q, Some(p), message)
+                },
+            ),
+        )
+        .route(
+            "/customers/{number}/{action}",
+            post(
+                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
+                    act(s, h, u, Some(p), f, customer_action)
+                },
+            ),
+        )
+        .route(
+            "/check",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, check)
+            }),
+        )
+        .route(
+            "/dunning",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, dunning_page)
+            }),
+        )
+        .route(
+            "/dunning/run",
+            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
+                act(s, h, u, None, f, dunning_run)
+            }),
+        )
+        .route(
+            "/payments",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, payments)
+            }),
+        )
+        .route(
+            "/payments/{id}/{action}",
+            post(
+                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
+                    act(s, h, u, Some(p), f, payment_action)
+                },
+            ),
+        )
+        .route(
+            "/tasks/{id}/done",
+            post(
+                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
+                    act(s, h, u, Some(p), f, task_done)
+                },
+            ),
+        )
+        .route(
+            "/pause-requests/{id}/{decision}",
+            post(
+                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
+                    act(s, h, u, Some(p), f, decide_pause)
+                },
+            ),
+        )
+        .route(
+            "/settings",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, settings)
+            }),
+        )
+        .route(
+            "/settings/preview",
+            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
+                show_post(s, h, u, f, settings_preview)
+            }),
+        )
+        .route(
+            "/settings/config",
+            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
+                act(s, h, u, None, f, settings_save)
+            }),
+        )
+        .route(
+            "/users",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, users)
+            }),
+        )
+        .route(
+            "/users/{action}",
+            post(
+                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
+                    show_post_params(s, h, u, p, f, user_action)
+                },
+            ),
+        )
+        .route(
+            "/account/language",
+            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
+                act(s, h, u, None, f, set_language)
+            }),
+        )
+}
+
+const CSS: &str = include_str!("../static/app.css");
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+// --- plumbing ---------------------------------------------------------------
+
+fn html(body: String) -> Response {
+    let mut response = Html(body).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
+    h.insert(header::X_FRAME_OPTIONS, "DENY".parse().expect("static"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+            .parse()
+            .expect("static"),
+    );
+    h.insert("x-content-type-options", "nosniff".parse().expect("static"));
+    response
+}
+
+/// Renders `template` inside the layout, with the user, language and CSRF
+/// token.
+fn render(
+    state: &S,
+    visit: &Visit,
+    template: &str,
+    title: &str,
+    extra: serde_json::Value,
+) -> Result<Response, Fail> {
+    let lang = visit.user.language;
+    let mut context = json!({
+        "lang": lang.as_str(),
+        "title": i18n::t(lang, title),
+        "csrf": visit.csrf,
+        "as_of": state.as_of().to_string(),
+        "user": {
+            "name": visit.user.name,
+            "email": visit.user.email,
+            "role": visit.user.role.as_str(),
+            "collect": visit.user.role.may(Action::Collect),
+            "manage": visit.user.role.may(Action::EditSettings),
+            "admin": visit.user.role.may(Action::ManageUsers),
+            "sales": visit.user.role == Role::Sales,
+        },
+    });
+    if let (Some(base), serde_json::Value::Object(more)) = (context.as_object_mut(), extra) {
+        base.extend(more);
+    }
+    let body = state
+        .views
+        .render(template, Value::from_serialize(&context))
+        .map_err(Fail::Internal)?;
+    Ok(html(body))
+}
+
+fn error_page(state: &S, fail: Fail, language: Language) -> Response {
+    if let Fail::Login(next) = &fail {
+        return auth::redirect_to_login(next);
+    }
+    let status = fail.status();
+    let context = json!({
+        "lang": language.as_str(),
+        "title": i18n::t(language, "Something is not right"),
+        "status": status.as_u16(),
+        "message": fail.message(),
+        "code": fail.code(),
+    });
+    let body = state
+        .views
+        .render("error.html", Value::from_serialize(&context))
+        .unwrap_or_else(|e| view::escape(&e));
+    (status, html(body)).into_response()
+}
+
+async fn show(
+    State(state): State<S>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<Params>,
+    path: Option<Path<Params>>,
+    handler: PageFn,
+) -> Response {
+    let path = path.map(|p| p.0).unwrap_or_default();
+    blocking(move || {
+        let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let visit = match auth::visit(&state, &headers, target) {
+            Ok(v) => v,
+            Err(f) => return error_page(&state, f, Language::Nl),
+        };
+        handler(&state, &visit, &path, &query)
+            .unwrap_or_else(|f| error_page(&state, f, visit.user.language))
+    })
+    .await
+}
+
+/// A form post that renders a page (previews): CSRF-checked, no change.
+async fn show_post(
+    state: State<S>,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Form<Params>,
+    handler: PageFn,
+) -> Response {
+    show_post_params(state, headers, uri, Path(Params::new()), form, handler).await
+}
+
+async fn show_post_params(
+    State(state): State<S>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(path): Path<Params>,
+    Form(form): Form<Params>,
+    handler: PageFn,
+) -> Response {
+    blocking(move || {
+        let visit = match auth::visit(&state, &headers, uri.path()) {
+            Ok(v) => v,
+            Err(f) => return error_page(&state, f, Language::Nl),
+        };
+        check_csrf(&form, &visit)
+            .and_then(|()| handler(&state, &visit, &path, &form))
+            .unwrap_or_else(|f| error_page(&state, f, visit.user.language))
+    })
+    .await
+}
+
+/// A state-changing form post: session, CSRF, the action, then a redirect
+/// to where the handler says (with `ok=1` for the notice).
+async fn act(
+    State(state): State<S>,
+    headers: HeaderMap,
+    uri: Uri,
+    path: Option<Path<Params>>,
+    Form(form): Form<Params>,
+    handler: PostFn,
+) -> Response {
+    let path = path.map(|p| p.0).unwrap_or_default();
+    blocking(move || {
+        let visit = match auth::visit(&state, &headers, uri.path()) {
+            Ok(v) => v,
+            Err(f) => return error_page(&state, f, Language::Nl),
+        };
+        match check_csrf(&form, &visit).and_then(|()| handler(&state, &visit, &path, &form)) {
+            Ok(target) => {
+                state.cache.invalidate(&state);
+                Redirect::to(&target).into_response()
+            }
+            Err(f) => error_page(&state, f, visit.user.language),
+        }
+    })
+    .await
+}
+
+fn field<'a>(form: &'a Params, name: &str) -> Result<&'a str, Fail> {
+    form.get(name)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Fail::Invalid(format!("'{name}' is missing")))
+}
+
+fn opt<'a>(form: &'a Params, name: &str) -> Option<&'a str> {
+    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+fn date_field(form: &Params, name: &str) -> Result<Date, Fail> {
+    let text = field(form, name)?;
+    Date::parse_iso(text).map_err(|e| Fail::Invalid(format!("'{name}': {e}")))
+}
+
+fn money_field(form: &Params, name: &str) -> Result<Money, Fail> {
+    let text = field(form, name)?;
+    tegoed_core::money::parse_amount(text, 2)
+        .map(|minor| Money::new(minor, Currency::EUR))
+        .map_err(|e| Fail::Invalid(format!("'{name}' ({text}): {e}")))
+}
+
+fn customer_owner(state: &S, number: &str) -> Result<Option<AccountManagerId>, Fail> {
+    let mut tx = state
+        .store
+        .read()
+        .map_err(|e| Fail::Internal(e.to_string()))?;
+    let stored = tx
+        .customer_by_number(number)
+        .map_err(|e| Fail::Internal(e.to_string()))?
+        .ok_or_else(|| Fail::NotFound(format!("no customer with number '{number}'")))?;
+    Ok(stored.customer.account_manager)
+}
+
+fn portfolio(state: &S, fresh: bool) -> Result<Arc<Portfolio>, Fail> {
+    state.cache.portfolio(state, fresh).map_err(Fail::Internal)
+}
+
+fn segment_name(state: &S, index: usize, lang: Language) -> String {
+    state
+        .live()
+        .config
+        .segments
+        .get(index)
+        .map(|s| {
+            if lang == Language::Nl {
+                s.name_nl.clone()
+            } else {
+                s.name_en.clone()
+            }
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct RowOut<'a> {
+    #[serde(flatten)]
+    row: &'a PortfolioRow,
+    segment: String,
+    account_manager: String,
+}
+
+fn rows_out<'a>(
+    state: &S,
+    rows: &[&'a PortfolioRow],
+    lang: Language,
+) -> Result<Vec<RowOut<'a>>, Fail> {
+    let managers = managers(state)?;
+    Ok(rows
+        .iter()
+        .map(|r| RowOut {
+            row: r,
+            segment: segment_name(state, r.segment, lang),
+            account_manager: r
+                .account_manager
+                .and_then(|m| managers.iter().find(|(id, _)| *id == m))
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+fn managers(state: &S) -> Result<Vec<(AccountManagerId, String)>, Fail> {
+    let mut tx = state
+        .store
+        .read()
+        .map_err(|e| Fail::Internal(e.to_string()))?;
+    Ok(tx
+        .account_managers()
+        .map_err(|e| Fail::Internal(e.to_string()))?
+        .into_iter()
+        .map(|(id, m)| (id, m.name))
+        .collect())
+}
+
+// --- login ------------------------------------------------------------------
+
+async fn home(State(state): State<S>, headers: HeaderMap) -> Response {
+    blocking(move || match auth::visit(&state, &headers, "/") {
+        Ok(v) if v.user.role == Role::Sales => Redirect::to("/my").into_response(),
+        Ok(_) => Redirect::to("/today").into_response(),
+        Err(f) => error_page(&state, f, Language::Nl),
+    })
+    .await
+}
+
+fn random_token() -> String {
+    // The login form's double-submit token; a failure leaves it empty,
+    // which no post can match.
+    access::random_hex(16).unwrap_or_default()
+}
+
+fn login_page(
+    state: &S,
+    language: Language,
+    next: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let token = random_token();
+    let context = json!({
+        "lang": language.as_str(),
+        "title": i18n::t(language, "Log in"),
+        "next": next,
+        "login_token": token,
+        "error": error,
+    });
+    match state
+        .views
+        .render("login.html", Value::from_serialize(&context))
+    {
+        Ok(body) => {
+            let mut response = (status, html(body)).into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                auth::set_cookie(state, auth::LOGIN_COOKIE, &token, 3600),
+            );
+            response
+        }
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+    }
+}
+
+fn page_language(query: &Params) -> Language {
+    match query.get("lang").map(String::as_str) {
+        Some("en") => Language::En,
+        _ => Language::Nl,
+    }
+}
+
+async fn login_form(State(state): State<S>, Query(query): Query<Params>) -> Response {
+    blocking(move || {
+        let next = query.get("next").cloned().unwrap_or_else(|| "/".into());
+        login_page(&state, page_language(&query), &next, None, StatusCode::OK)
+    })
+    .await
+}
+
+async fn login(
+    State(state): State<S>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<Params>,
+) -> Response {
+    blocking(move || {
+        let language = page_language(&form);
+        let next = form
+            .get("next")
+            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+            .cloned()
+            .unwrap_or_else(|| "/".into());
+        let token_ok = match (
+            auth::cookie(&headers, auth::LOGIN_COOKIE),
+            form.get("login_token"),
+        ) {
+            (Some(cookie), Some(field)) => !cookie.is_empty() && auth::same(cookie, field),
+            _ => false,
+        };
+        if !token_ok {
+            return error_page(&state, Fail::Csrf, language);
+        }
+        let email = form.get("email").map(|e| e.trim()).unwrap_or("");
+        let password = form.get("password").map(String::as_str).unwrap_or("");
+        let now = crate::now();
+        let ip = client.ip().to_string();
+        if let Some(wait) = state.limiter.blocked(email, &ip, now) {
+            let fail = Fail::TooMany(wait);
+            let message = fail.message();
+            return login_page(
+                &state,
+                language,
+                &next,
+                Some(message),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+        match access::login(state.store.as_ref(), email, password, now) {
+            Ok(Some(login)) => {
+                state.limiter.succeeded(email);
+                let mut response = Redirect::to(&next).into_response();
+                let h = response.headers_mut();
+                h.append(
+                    header::SET_COOKIE,
+                    auth::set_cookie(
+                        &state,
+                        auth::SESSION_COOKIE,
+                        &login.token,
+                        access::SESSION_SECONDS,
+                    ),
+                );
+                h.append(
+                    header::SET_COOKIE,
+                    auth::set_cookie(&state, auth::LOGIN_COOKIE, "", 0),
+                );
+                response
+            }
+            Ok(None) => {
+                state.limiter.failed(email, &ip, now);
+                login_page(
+                    &state,
+                    language,
+                    &next,
+                    Some(i18n::t(language, "E-mail address or password is not right.").to_string()),
+                    StatusCode::UNAUTHORIZED,
+                )
+            }
+            Err(e) => error_page(&state, Fail::from(e), language),
+        }
+    })
+    .await
+}
+
+async fn logout(State(state): State<S>, headers: HeaderMap, Form(form): Form<Params>) -> Response {
+    blocking(move || {
+        let visit = match auth::visit(&state, &headers, "/") {
+            Ok(v) => v,
+            Err(_) => return Redirect::to("/login").into_response(),
+        };
+        if let Err(f) = check_csrf(&form, &visit) {
+            return error_page(&state, f, visit.user.language);
+        }
+        if let Err(e) = access::logout(state.store.as_ref(), &visit.token, crate::now()) {
+            return error_page(&state, Fail::from(e), visit.user.language);
+        }
+        let mut response = Redirect::to("/login").into_response();
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            auth::set_cookie(&state, auth::SESSION_COOKIE, "", 0),
+        );
+        response
+    })
+    .await
+}
+
+fn set_language(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<String, Fail> {
+    let language = Language::parse(field(form, "language")?)
+        .ok_or_else(|| Fail::Invalid("language: nl or en".into()))?;
+    access::update_user(
+        state.store.as_ref(),
+        &visit.user.email,
+        &visit.user.email,
+        None,
+        Some(language),
+        None,
+        crate::now(),
+    )?;
+    Ok(back(form, "/"))
+}
+
+/// Where a form asked to go back to (a local path only).
+fn back(form: &Params, default: &str) -> String {
+    form.get("back")
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .cloned()
+        .unwrap_or_else(|| default.to_string())
+}
+
+// --- Today ------------------------------------------------------------------
+
+fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
+    if visit.user.role == Role::Sales {
+        return Ok(Redirect::to("/my").into_response());
+    }
+    let lang = visit.user.language;
+    let book = portfolio(state, false)?;
+    let as_of = state.as_of();
+    let labels = [
+        i18n::t(lang, "Not yet due"),
+        "1–30",
+        "31–60",
+        "61–90",
+        "> 90",
+    ];
+    let bars: Vec<(String, i64)> = tegoed_app::portfolio::aging_lines(&book.aging)
+        .iter()
+        .zip(labels)
+        .map(|((_, minor, _), label)| (label.to_string(), *minor))
+        .collect();
+    let store = state.store.as_ref();
+    let calls = agreements::tasks_due(store, as_of, 15)?;
+    // Broken promises, new disputes and the review queue come with the
+    // book (a pass over all agreements); calls and requests are read live.
+    let lists = &book.worklists;
+    let (broken, disputes, to_match) = (&lists.broken, &lists.new_disputes, lists.to_match);
+    let requests = access::pause_requests(store, None, true)?;
+    let handoffs: Vec<serde_json::Value> = state
+        .cache
+        .preview_if_ready(state)
+        .map(|p| {
+            p.messages
+                .iter()
+                .filter(|m| m.channel == "handoff")
+                .take(20)
+                .map(|m| json!({"customer": m.customer, "name": m.name, "total": m.amounts.total, "segment": m.segment}))
+                .collect()
+        })
+        .unwrap_or_default();
+    render(
+        state,
+        visit,
+        "today.html",
+        "Today",
+        json!({
+            "open": book.aging.total(),
+            "overdue": book.aging.overdue(),
+            "dso_countback": book.dso.countback.days,
+            "dso_simple": book.dso.simple.days,
+            "customers": book.rows.len(),
+            "invoices": book.invoices,
+            "chart": view::aging_svg(&bars, lang),
+            "calls": calls.1,
+            "calls_total": calls.0,
+            "broken": broken.iter().take(15).collect::<Vec<_>>(),
+            "broken_total": broken.len(),
+            "disputes": disputes.iter().take(15).collect::<Vec<_>>(),
+            "disputes_total": disputes.len(),
+            "requests": requests,
+            "to_match": to_match,
+            "handoffs": handoffs,
+            "may_decide": visit.user.role.may(Action::DecidePause),
+        }),
+    )
+}
+
+// --- customers --------------------------------------------------------------
+
+const PAGE_SIZE: usize = 50;
+
+fn my_customers(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
+    let lang = visit.user.language;
+    let Some(manager) = visit.user.account_manager else {
+        return render(
+            state,
+            visit,
+            "customers.html",
+            "My customers",
+            json!({"mine": true, "unlinked": true}),
+        );
+    };
+    let book = portfolio(state, false)?;
+    let filter = Filter {
+        account_manager: Some(manager),
+        ..Filter::default()
+    };
+    let (total, rows) = book.search(&filter, 0, 500);
+    let rows = rows_out(state, &rows, lang)?;
+    let notes = notifications(state, &book, manager)?;
+    render(
+        state,
+        visit,
+        "customers.html",
+        "My customers",
+        json!({
+            "mine": true,
+            "rows": rows,
+            "total": total,
+            "overdue_count": rows.iter().filter(|r| r.row.overdue_minor > 0).count(),
+            "hold_count": rows.iter().filter(|r| r.row.on_hold).count(),
+            "plan_count": rows.iter().filter(|r| r.row.in_plan).count(),
+            "notifications": notes,
+        }),
+    )
+}
+
+/// What a salesperson should know about their customers this week: new
+/// overdue invoices, final notices and hand-offs sent, credit holds.
+fn notifications(
+    state: &S,
+    book: &Portfolio,
+    manager: AccountManagerId,
+) -> Result<Vec<serde_json::Value>, Fail> {
+    let as_of = book.as_of;
+    let mut out = Vec::new();
+    let mut tx = state
+        .store
+        .read()
+        .map_err(|e| Fail::Internal(e.to_string()))?;
+    let internal = |e: tegoed_store::StoreError| Fail::Internal(e.to_string());
+    for n in book
+        .newly_overdue
+        .iter()
+        .filter(|n| book.rows[n.row].account_manager == Some(manager))
+        .take(50)
+    {
+        let row = &book.rows[n.row];
+        let number = tx
+            .invoice(n.invoice)
+            .map_err(internal)?
+            .map(|i| i.invoice.number)
+            .unwrap_or_default();
+        out.push(json!({"kind": "overdue", "date": n.due_date.to_string(), "customer": row.number, "name": row.name,
+                        "text": number, "amount": n.open_minor}));
+    }
+    let mine: std::collections::HashMap<_, _> = book
+        .rows
+        .iter()
+        .filter(|r| r.account_manager == Some(manager))
+        .map(|r| (r.id, r))
+        .collect();
+    for back in 0..14 {
+        let day = as_of.add_days(-back);
+        for m in tx
+            .messages(MessageFilter {
+                as_of: Some(day),
+                ..MessageFilter::default()
+            })
+            .map_err(internal)?
+        {
+            let Some(row) = mine.get(&m.message.customer) else {
+                continue;
+            };
+            let final_step =
+                m.message.step_id.contains("final") || m.message.channel.as_str() == "handoff";
+            if final_step {
+                out.push(json!({"kind": if m.message.channel.as_str() == "handoff" { "handoff" } else { "final_notice" },
+                                "date": day.to_string(), "customer": row.number, "name": row.name,
+                                "text": m.message.step_id, "amount": m.message.principal_minor}));
+            }
+        }
+    }
+    for (customer, state) in tx.collection_states().map_err(internal)? {
+        if let (Some(row), Some(since)) = (mine.get(&customer), state.credit_hold_since)
+            && since.add_days(14) >= as_of
+        {
+            out.push(json!({"kind": "blocked", "date": since.to_string(), "customer": row.number, "name": row.name,
+                            "text": state.credit_hold_reason.unwrap_or_default(), "amount": row.overdue_minor}));
+        }
+    }
+    out.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
+    Ok(out)
+}
+
+pub(crate) fn parse_filter(state: &S, query: &Params) -> Filter {
+    let config = &state.live().config;
+    Filter {
+        query: opt(query, "q").map(str::to_string),
+        segment: opt(query, "segment").and_then(|s| config.segments.iter().position(|x| x.id == s)),
+        risk_class: opt(query, "risk")
+            .and_then(|r| r.chars().next())
+            .map(|c| c.to_ascii_uppercase()),
+        account_manager: opt(query, "account_manager")
+            .and_then(|m| m.parse().ok())
+            .map(AccountManagerId),
+        overdue_only: opt(query, "overdue").is_some(),
+        on_hold_only: opt(query, "hold").is_some(),
+    }
+}
+
+fn customers(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<Response, Fail> {
+    let lang = visit.user.language;
+    let book = portfolio(state, false)?;
+    let filter = parse_filter(state, query);
+    let page: usize = opt(query, "page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let (total, rows) = book.search(&filter, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+    let rows = rows_out(state, &rows, lang)?;
+    let live = state.live();
+    let segments: Vec<_> = live
+        .config
+        .segments
+        .iter()
+        .map(|s| json!({"id": s.id, "name": if lang == Language::Nl { &s.name_nl } else { &s.name_en }}))
+        .collect();
+    let managers: Vec<_> = managers(state)?
+        .into_iter()
+        .map(|(id, n)| json!({"id": id.0, "name": n}))
+        .collect();
+    let mut keep: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    keep.sort();
+    let base: String = keep
+        .iter()
+        .map(|(k, v)| format!("{}={}&", auth::encode(k), auth::encode(v)))
+        .collect();
+    render(
+        state,
+        visit,
+        "customers.html",
+        "Customers",
+        json!({
+            "mine": false,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": total.div_ceil(PAGE_SIZE).max(1),
+            "base": base,
+            "q": query,
+            "segments": segments,
+            "managers": managers,
+            "has_model": book.has_model,
+        }),
+    )
+}
+
+fn customer(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Response, Fail> {
+    let number = field(path, "number")?;
+    let lang = visit.user.language;
+    let store = state.store.as_ref();
+    let as_of = state.as_of();
+    let live = state.live();
+    let statement = reports::statement(store, number, as_of)?;
+    let owner = customer_owner(state, number)?;
+    let why = segments::explain(store, &live.config, number, as_of)?;
+    let risk = risk::show(store, &live.config, number, as_of, lang)?;
+    let verdict = {
+        let book = portfolio(state, false)?;
+        let checker = Checker::with_model(&live.config, book.model.clone());
+        let mut tx = store.read().map_err(|e| Fail::Internal(e.to_string()))?;
+        let typical = agreements::typical_invoice(tx.as_mut(), number, as_of)?;
+        match typical {
+            Some(amount) if amount > 0 => Some(checker.check(
+                tx.as_mut(),
+                &CheckRequest {
+                    subject: Subject::Customer(number.to_string()),
+                    amount: Money::new(amount, Currency::EUR),
+                    terms_days: None,
+                    language: lang,
+                },
+                as_of,
+            )?),
+            _ => None,
+        }
+    };
+    let mut timeline = agreements::timeline(store, number, as_of)?;
+    timeline.reverse();
+    let all = path.contains_key("all");
+    let timeline_total = timeline.len();
+    timeline.truncate(if all { usize::MAX } else { 100 });
+    let disputes = agreements::disputes_of(store, number)?;
+    let promises = agreements::promises_of(store, number, as_of)?;
+    let plans = agreements::plans_of(store, number, as_of, live.config.dunning.plan_grace_days)?;
+    let requests = access::pause_requests(store, Some(number), false)?;
+    let tasks = agreements::tasks_of(store, number)?;
+    let state_line = agreements::state_of(store, number)?;
+    let matched = why
+        .tried
+        .iter()
+        .find(|t| t.matched)
+        .and_then(|t| t.matched_alternative.and_then(|i| t.alternatives.get(i)))
+        .cloned()
+        .unwrap_or_default();
+    let user = &visit.user;
+    render(
+        state,
+        visit,
+        "customer.html",
+        &statement.name.clone(),
+        json!({
+            "c": statement,
+            "segment": if lang == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en },
+            "segment_id": why.segment,
+            "strategy": why.strategy,
+            "why": matched,
+            "facts": why.facts,
+            "risk": risk,
+            "verdict": verdict,
+            "timeline": timeline,
+            "timeline_total": timeline_total,
+            "disputes": disputes,
+            "promises": promises,
+            "plans": plans,
+            "requests": requests,
+            "tasks": tasks,
+            "state": state_line,
+            "may": {
+                "note": user.may(Action::Note, owner),
+                "agreement": user.may(Action::Agreement, owner),
+                "request_pause": user.role == Role::Sales && user.may(Action::RequestPause, owner),
+                "collect": user.may(Action::Collect, owner),
+                "decide": user.may(Action::DecidePause, owner),
+                "limit": user.may(Action::SetLimit, owner),
+            },
+            "own": owner.is_some() && owner == user.account_manager,
+            "today": as_of.to_string(),
+        }),
+    )
+}
+
+fn message(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Response, Fail> {
+    let number = field(path, "number")?;
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such message".into()))?;
+    let found = dunning::messages(state.store.as_ref(), Some(number), None)?
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| Fail::NotFound(format!("no message {id} for customer {number}")))?;
+    render(
+        state,
+        visit,
+        "message.html",
+        "Message",
+        json!({"m": found, "number": number}),
+    )
+}
+
+fn customer_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
+    let number = field(path, "number")?;
+    let action = field(path, "action")?;
+    let owner = customer_owner(state, number)?;
+    let user = &visit.user;
+    let store = state.store.as_ref();
+    let as_of = state.as_of();
+    let now = crate::now();
+    let (audit_action, detail): (&str, String) = match action {
+        "note" => {
+            require(user, Action::Note, owner)?;
+            let text = field(form, "text")?;
+            agreements::add_note(store, number, text, &user.email, as_of)?;
+            ("note.add", text.chars().take(200).collect())
+        }
+        "promise" => {
+            require(user, Action::Agreement, owner)?;
+            let amount = field(form, "amount")?;
+            let date = date_field(form, "date")?;
+            let invoices: Vec<String> = opt(form, "invoices")
+                .map(|t| {
+                    t.split([',', ' '])
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let line = agreements::add_promise(
+                store,
+                number,
+                amount,
+                date,
+                &invoices,
+                opt(form, "note"),
+                as_of,
+            )?;
+            (
+                "promise.add",
+                format!("{} by {date} (promise {})", line.amount.display(), line.id),
+            )
+        }
+        "pause-request" => {
+            require(user, Action::RequestPause, owner)?;
+            let until = date_field(form, "until")?;
+            let reason = field(form, "reason")?;
+            // request_pause writes its own audit line in the same transaction.
+            access::request_pause(store, number, until, reason, &user.email, as_of, now)?;
+            return Ok(format!("/customers/{}?ok=1", auth::encode(number)));
+        }
+        "pause" => {
+            require(user, Action::Collect, owner)?;
+            let until = date_field(form, "until")?;
+            let reason = field(form, "reason")?;
+            agreements::pause(store, number, until, reason, as_of)?;
+            ("pause.set", format!("until {until}: {reason}"))
+        }
+        "dispute" => {
+            require(user, Action::Collect, owner)?;
+            let invoice = field(form, "invoice")?;
+            invoice_of(state, invoice, number)?;
+            let reason = field(form, "reason")?;
+            agreements::open_dispute(store, invoice, reason, as_of)?;
+            ("dispute.open", format!("{invoice}: {reason}"))
+        }
+        "resolve" => {
+            require(user, Action::Collect, owner)?;
+            let invoice = field(form, "invoice")?;
+            invoice_of(state, invoice, number)?;
+            agreements::resolve_dispute(store, invoice, opt(form, "resolution"), as_of)?;
+            ("dispute.resolve", invoice.to_string())
+        }
+        "plan" => {
+            require(user, Action::Collect, owner)?;
+            let count: u32 = field(form, "instalments")?
+                .parse()
+                .map_err(|_| Fail::Invalid("instalments: a whole number".into()))?;
+            let first = date_field(form, "first")?;
+            let interval = opt(form, "interval").unwrap_or("1m");
+            let line = agreements::create_plan(
+                store,
+                number,
+                count,
+                first,
+                interval,
+                state.live().config.dunning.plan_grace_days,
+                as_of,
+            )?;
+            (
+                "plan.create",
+                format!("{count} instalments from {first} (plan {})", line.id),
+            )
+        }
+        "limit" => {
+            require(user, Action::SetLimit, owner)?;
+            let limit = match opt(form, "limit") {
+                Some(_) => Some(money_field(form, "limit")?),
+                None => None,
+            };
+            let before = agreements::set_credit_limit(store, number, limit, &user.email, as_of)?;
+            (
+                "limit.set",
+                format!(
+                    "{} (was {})",
+                    limit.map(|l| l.display()).unwrap_or_else(|| "none".into()),
+                    before.map(|b| b.display()).unwrap_or_else(|| "none".into())
+                ),
+            )
+        }
+        _ => return Err(Fail::NotFound(format!("no action '{action}'"))),
+    };
+    access::record(store, &user.email, audit_action, number, &detail, now)?;
+    Ok(format!("/customers/{}?ok=1", auth::encode(number)))
+}
+
+/// The invoice must belong to the customer of the page.
+fn invoice_of(state: &S, invoice: &str, number: &str) -> Result<(), Fail> {
+    let mut tx = state
+        .store
+        .read()
+        .map_err(|e| Fail::Internal(e.to_string()))?;
+    let found = tx
+        .invoice_by_number(invoice)
+        .map_err(|e| Fail::Internal(e.to_string()))?;
+    let customer = tx
+        .customer_by_number(number)
+        .map_err(|e| Fail::Internal(e.to_string()))?;
+    match (found, customer) {
+        (Some(i), Some(c)) if i.invoice.customer == c.id => Ok(()),
+        _ => Err(Fail::NotFound(format!(
+            "customer {number} has no invoice '{invoice}'"
+        ))),
+    }
+}
+
+fn task_done(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such task".into()))?;
+    let outcome = field(form, "outcome")?;
+    let line = agreements::complete_task(state.store.as_ref(), id, outcome, state.as_of())?;
+    access::record(
+        state.store.as_ref(),
+        &visit.user.email,
+        "task.done",
+        &line.customer,
+        outcome,
+        crate::now(),
+    )?;
+    Ok(back(
+        form,
+        &format!("/customers/{}?ok=1", auth::encode(&line.customer)),
+    ))
+}
+
+fn decide_pause(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
+    require(&visit.user, Action::DecidePause, None)?;
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such request".into()))?;
+    let approve = match field(path, "decision")? {
+        "approve" => true,
+        "reject" => false,
+        other => return Err(Fail::NotFound(format!("no decision '{other}'"))),
+    };
+    access::decide_pause(
+        state.store.as_ref(),
+        id,
+        approve,
+        &visit.user.email,
+        state.as_of(),
+        crate::now(),
+    )?;
+    Ok(back(form, "/today?ok=1"))
+}
+
+// --- pre-sale check ---------------------------------------------------------
+
+pub(crate) fn check_request(query: &Params, language: Language) -> Result<CheckRequest, Fail> {
+    let amount = money_field(query, "amount")?;
+    let terms_days = match opt(query, "terms") {
+        Some(t) => Some(
+            t.parse()
+                .map_err(|_| Fail::Invalid(format!("terms ({t}): a number of days")))?,
+        ),
+        None => None,
+    };
+    let subject = match opt(query, "customer") {
+        Some(number) if opt(query, "new").is_none() => Subject::Customer(number.to_string()),
+        _ => Subject::Prospect {
+            name: field(query, "name")?.to_string(),
+            kvk: opt(query, "kvk").map(str::to_string),
+            industry: match opt(query, "industry") {
+                Some(code) => Some(
+                    tegoed_core::party::SbiCode::parse(code)
+                        .map_err(|e| Fail::Invalid(format!("industry ({code}): {e}")))?,
+                ),
+                None => None,
+            },
+            kind: match opt(query, "kind") {
+                Some("b2c") => CustomerKind::B2c,
+                Some("b2b") | None => CustomerKind::B2b,
+                Some(other) => return Err(Fail::Invalid(format!("kind ({other}): b2b or b2c"))),
+            },
+        },
+    };
+    Ok(CheckRequest {
+        subject,
+        amount,
+        terms_days,
+        language,
+    })
+}
+
+fn check(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<Response, Fail> {
+    let asked = opt(query, "amount").is_some();
+    let (result, error) = if asked {
+        let live = state.live();
+        let run = || -> Result<_, Fail> {
+            let request = check_request(query, visit.user.language)?;
+            let mut tx = state
+                .store
+                .read()
+                .map_err(|e| Fail::Internal(e.to_string()))?;
+            let checker = Checker::new(tx.as_mut(), &live.config)?;
+            Ok(checker.check(tx.as_mut(), &request, state.as_of())?)
+        };
+        match run() {
+            Ok(r) => (Some(r), None),
+            Err(Fail::Internal(m)) => return Err(Fail::Internal(m)),
+            Err(f) => (None, Some(f.message())),
+        }
+    } else {
+        (None, None)
+    };
+    render(
+        state,
+        visit,
+        "check.html",
+        "Pre-sale check",
+        json!({"q": query, "r": result, "error": error}),
+    )
+}
+
+// --- dunning ----------------------------------------------------------------
+
+fn dunning_page(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<Response, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    for step in &preview.by_step {
+        let messages: Vec<_> = preview
+            .messages
+            .iter()
+            .filter(|m| m.segment == step.segment && m.step == step.step)
+            .take(50)
+            .collect();
+        groups.push(json!({"segment": step.segment, "step": step.step, "channel": step.channel, "count": step.messages, "messages": messages}));
+    }
+    render(
+        state,
+        visit,
+        "dunning.html",
+        "Dunning",
+        json!({"p": {"customers": preview.messages.len(), "skipped": preview.skipped, "agreements": preview.agreements.len(), "holds_released": preview.holds_released.len()},
+               "groups": groups, "ran": query.get("sent")}),
+    )
+}
+
+fn dunning_run(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<String, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let live = state.live();
+    let report = dunning::run(
+        state.store.as_ref(),
+        &live.config,
+        &live.templates,
+        state.as_of(),
+        &dunning::RunOptions::default(),
+        &tegoed_app::Silent,
+    )?;
+    let d = &report.delivered;
+    let sent = d.email + d.letter + d.call + d.handoff;
+    access::record(
+        state.store.as_ref(),
+        &visit.user.email,
+        "dunning.run",
+        &state.as_of().to_string(),
+        &format!("{sent} delivered, {} failed", report.failed.len()),
+        crate::now(),
+    )?;
+    Ok(format!("/dunning?ok=1&sent={sent}"))
+}
+
+// --- payments ---------------------------------------------------------------
+
+fn payments(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let queue = review::unmatched(state.store.as_ref())?;
+    let total = queue.len();
+    let rows: Vec<serde_json::Value> = queue
+        .into_iter()
+        .take(200)
+        .map(|line| {
+            let invoices: Vec<&str> = line
+                .suggestion
+                .as_ref()
+                .map(|s| {
+                    s.allocations
+                        .iter()
+                        .map(|a| a.invoice_number.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let joined = invoices.join(",");
+            json!({"p": line, "suggested_invoices": joined})
+        })
+        .collect();
+    render(
+        state,
+        visit,
+        "payments.html",
+        "Payments to match",
+        json!({"rows": rows, "total": total}),
+    )
+}
+
+fn payment_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let id = field(path, "id")?;
+    let store = state.store.as_ref();
+    let (what, detail) = match field(path, "action")? {
+        "match" => {
+            let invoices: Vec<String> = field(form, "invoices")?
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            review::match_payment(store, id, &invoices)?;
+            ("payment.match", invoices.join(","))
+        }
+        "assign" => {
+            let customer = field(form, "customer")?;
+            review::assign_payment(store, id, customer)?;
+            ("payment.assign", customer.to_string())
+        }
+        other => return Err(Fail::NotFound(format!("no action '{other}'"))),
+    };
+    access::record(store, &visit.user.email, what, id, &detail, crate::now())?;
+    Ok("/payments?ok=1".into())
+}
+
+// --- settings ---------------------------------------------------------------
+
+fn config_text(state: &S) -> String {
+    state
+        .config_path
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_else(|| tegoed_app::config::DEFAULT_CONFIG.to_string())
+}
+
+fn settings_context(state: &S, visit: &Visit, text: &str) -> Result<serde_json::Value, Fail> {
+    let lang = visit.user.language;
+    let live = state.live();
+    let book = portfolio(state, false)?;
+    let mut counts = vec![0usize; live.config.segments.len()];
+    for row in &book.rows {
+        if let Some(c) = counts.get_mut(row.segment) {
+            *c += 1;
+        }
+    }
+    let segments: Vec<_> = live
+        .config
+        .segments
+        .iter()
+        .zip(&counts)
+        .map(|(s, n)| json!({"id": s.id, "name": if lang == Language::Nl { &s.name_nl } else { &s.name_en }, "strategy": s.strategy, "customers": n}))
+        .collect();
+    let strategies: Vec<_> = live
+        .config
+        .strategies
+        .iter()
+        .map(|s| json!({"id": s.id, "tone": s.tone, "steps": s.steps.iter().map(|st| json!({
+            "id": st.id, "offset": st.offset_days, "channel": st.channel.as_str(), "template": st.template,
+            "min": st.min_overdue_minor, "effects": st.effects.iter().map(|e| e.as_str()).collect::<Vec<_>>()})).collect::<Vec<_>>()}))
+        .collect();
+    Ok(json!({
+        "segments": segments,
+        "strategies": strategies,
+        "policy": tegoed_app::policy::explain(&live.config, lang),
+        "toml": text,
+        "path": state.config_path.as_ref().map(|p| p.display().to_string()),
+        "may_edit": visit.user.role.may(Action::EditSettings),
+    }))
+}
+
+fn settings(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
+    let context = settings_context(state, visit, &config_text(state))?;
+    render(state, visit, "settings.html", "Settings", context)
+}
+
+fn parse_config(state: &S, text: &str) -> Result<tegoed_app::config::Config, Fail> {
+    let base = state
+        .config_path
+        .as_ref()
+        .and_then(|p| p.parent().map(|d| d.to_path_buf()))
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    tegoed_app::config::Config::parse(
+        text,
+        "tegoed.toml (edited)",
+        &base,
+        state.config_path.clone(),
+    )
+    .map_err(|e| Fail::Invalid(e.to_string()))
+}
+
+/// A live preview of edited settings on a real customer, before saving.
+fn settings_preview(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let text = form.get("toml").cloned().unwrap_or_default();
+    let number = field(form, "customer")?;
+    let mut context = settings_context(state, visit, &text)?;
+    let outcome = parse_config(state, &text).and_then(|config| {
+        let templates =
+            tegoed_app::dunning::templates::Templates::load(config.delivery.templates.as_deref())?;
+        let preview = dunning::plan(
+            state.store.as_ref(),
+            &config,
+            &templates,
+            state.as_of(),
+            &dunning::Options {
+                customer: Some(number.to_string()),
+            },
+            &tegoed_app::Silent,
+        )?;
+        let why = segments::explain(state.store.as_ref(), &config, number, state.as_of())?;
+        Ok((preview, why))
+    });
+    match outcome {
+        Ok((preview, why)) => {
+            context["preview"] =
+                json!({"customer": number, "segment": why.segment, "messages": preview.messages});
+        }
+        Err(f) => context["preview_error"] = json!(f.message()),
+    }
+    render(state, visit, "settings.html", "Settings", context)
+}
+
+fn settings_save(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let text = field(form, "toml")?;
+    let config = parse_config(state, text)?;
+    let templates =
+        tegoed_app::dunning::templates::Templates::load(config.delivery.templates.as_deref())?;
+    let path = state.config_path.clone().ok_or_else(|| {
+        Fail::Invalid(
+            "the server runs on the shipped settings; start it with --config FILE to edit them"
+                .into(),
+        )
+    })?;
+    let tmp = path.with_extension("toml.saving");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| Fail::Internal(format!("cannot save {}: {e}", path.display())))?;
+    state.replace_config(crate::Live { config, templates });
+    access::record(
+        state.store.as_ref(),
+        &visit.user.email,
+        "settings.save",
+        &path.display().to_string(),
+        &format!("{} bytes", text.len()),
+        crate::now(),
+    )?;
+    Ok("/settings?ok=1".into())
+}
+
+// --- users ------------------------------------------------------------------
+
+fn users_context(state: &S) -> Result<serde_json::Value, Fail> {
+    let managers: Vec<_> = managers(state)?.into_iter().map(|(_, n)| n).collect();
+    Ok(json!({
+        "users": access::users(state.store.as_ref())?,
+        "audit": access::audit_log(state.store.as_ref(), 100)?,
+        "managers": managers,
+        "roles": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+    }))
+}
+
+fn users(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
+    require(&visit.user, Action::ManageUsers, None)?;
+    render(state, visit, "users.html", "Users", users_context(state)?)
+}
+
+/// Adding a user or making an API token answers with the page (the token is
+/// shown once, so no redirect).
+fn user_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<Response, Fail> {
+    require(&visit.user, Action::ManageUsers, None)?;
+    let store = state.store.as_ref();
+    let now = crate::now();
+    let mut context;
+    match field(path, "action")? {
+        "add" => {
+            let role = Role::parse(field(form, "role")?).ok_or_else(|| {
+                Fail::Invalid("role: admin, credit_manager, collector or sales".into())
+            })?;
+            let language = opt(form, "language")
+                .and_then(Language::parse)
+                .unwrap_or(Language::Nl);
+            let line = access::add_user(
+                store,
+                &access::NewUser {
+                    email: field(form, "email")?,
+                    name: opt(form, "name"),
+                    role,
+                    language,
+                    password: form.get("password").map(String::as_str).unwrap_or(""),
+                    account_manager: opt(form, "account_manager"),
+                },
+                now,
+            )?;
+            access::record(
+                store,
+                &visit.user.email,
+                "user.add",
+                &line.email,
+                line.role.as_str(),
+                now,
+            )?;
+            context = users_context(state)?;
+            context["added"] = json!(line.email);
+        }
+        "token" => {
+            let email = field(form, "email")?;
+            let name = field(form, "name")?;
+            let token = access::create_api_token(store, &visit.user.email, email, name, now)?;
+            context = users_context(state)?;
+            context["token"] = json!({"email": email, "name": name, "value": token});
+        }
+        "update" => {
+            let email = field(form, "email")?;
+            let role = opt(form, "role").and_then(Role::parse);
+            let disabled = opt(form, "disabled").map(|d| d == "1");
+            access::update_user(store, &visit.user.email, email, role, None, disabled, now)?;
+            context = users_context(state)?;
+            context["updated"] = json!(email);
+        }
+        other => return Err(Fail::NotFound(format!("no action '{other}'"))),
+    }
+    render(state, visit, "users.html", "Users", context)
+}

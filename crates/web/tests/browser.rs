@@ -1,0 +1,93 @@
+//! The browser flow (tests/browser/flow.mjs) in Debian's Chromium driven
+//! by Playwright. Needs node, `npm install` in tests/browser and
+//! /usr/bin/chromium; `.ci/run` installs them. Without them the test says
+//! why it did not run, and fails under CI=true.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use tegoed_store::Store;
+
+fn missing() -> Option<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("node is not installed".into());
+    }
+    if !dir.join("node_modules/playwright-core").exists() {
+        return Some(format!(
+            "playwright-core is not installed (npm install --prefix {})",
+            dir.display()
+        ));
+    }
+    if !Path::new(&chromium).exists() {
+        return Some(format!("{chromium} is missing (apt-get install chromium)"));
+    }
+    None
+}
+
+#[test]
+fn sales_credit_and_collection_work_together_in_a_browser() {
+    if let Some(why) = missing() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("the browser test cannot run under CI: {why}");
+        }
+        eprintln!("SKIPPED: the browser test did not run: {why}");
+        return;
+    }
+    let server = common::start(120);
+    let (own, dunned) = {
+        let mut tx = server.store.read().unwrap();
+        let manager = tx
+            .account_managers()
+            .unwrap()
+            .into_iter()
+            .find(|(_, m)| {
+                m.email
+                    .as_ref()
+                    .is_some_and(|e| e.as_str() == server.sales_email)
+            })
+            .unwrap()
+            .0;
+        let own = tx
+            .customer_directory()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.account_manager == Some(manager))
+            .unwrap()
+            .number;
+        drop(tx);
+        let preview = server.state.cache.preview(&server.state, true).unwrap();
+        let dunned = preview
+            .messages
+            .iter()
+            .find(|m| m.customer != own && m.invoices.iter().all(|i| i.days_overdue > 0))
+            .expect("someone in the dunning preview")
+            .customer
+            .clone();
+        (own, dunned)
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let out = Command::new("node")
+        .current_dir(&dir)
+        .arg("flow.mjs")
+        .arg(format!("http://{}", server.addr))
+        .args([&server.sales_email, &own, &dunned, common::PASSWORD])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the browser flow failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("flow: ok"));
+    let state = tegoed_app::agreements::state_of(server.store.as_ref(), &own).unwrap();
+    assert_eq!(
+        state.pause_until.map(|d| d.to_string()).as_deref(),
+        Some("2026-12-20")
+    );
+}

@@ -1,0 +1,305 @@
+//! A Tegoed server on a free port with a fresh demo database, users of
+//! every role, and a small HTTP/1.1 client over a TCP socket.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+
+use tegoed_app::access::{self, NewUser, Role};
+use tegoed_app::config::Config;
+use tegoed_app::demo::{self, DemoConfig};
+use tegoed_core::{Date, Language};
+use tegoed_store::{SqliteStore, Store};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const AS_OF: &str = "2026-11-25";
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub store: Arc<SqliteStore>,
+    pub sales_email: String,
+    pub state: Arc<tegoed_web::AppState>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn as_of() -> Date {
+    Date::parse_iso(AS_OF).unwrap()
+}
+
+pub fn start(customers: u32) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path().join("t.db")).unwrap());
+    demo::fill(
+        store.as_ref(),
+        &DemoConfig {
+            customers,
+            seed: 7,
+            as_of: as_of(),
+        },
+        &tegoed_app::Silent,
+    )
+    .unwrap();
+    let config = Config::default_in(dir.path());
+    tegoed_app::risk::train(store.as_ref(), &config.risk, as_of(), None, None).unwrap();
+    let sales_email = {
+        let mut tx = store.read().unwrap();
+        tx.account_managers()
+            .unwrap()
+            .into_iter()
+            .find_map(|(_, m)| m.email.map(|e| e.as_str().to_string()))
+            .unwrap()
+    };
+    for (email, role) in [
+        ("admin@t.example", Role::Admin),
+        ("credit@t.example", Role::CreditManager),
+        ("collector@t.example", Role::Collector),
+        (sales_email.as_str(), Role::Sales),
+    ] {
+        access::add_user(
+            store.as_ref(),
+            &NewUser {
+                email,
+                name: None,
+                role,
+                language: Language::En,
+                password: PASSWORD,
+                account_manager: None,
+            },
+            0,
+        )
+        .unwrap();
+    }
+    let state = tegoed_web::AppState::new(tegoed_web::Settings {
+        store: store.clone(),
+        config,
+        config_path: None,
+        as_of: Some(as_of()),
+        secure_cookies: false,
+    })
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let serving = state.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(tegoed_web::serve(
+                serving,
+                "127.0.0.1:0".parse().unwrap(),
+                move |addr| {
+                    tx.send(addr).unwrap();
+                },
+            ))
+            .unwrap();
+    });
+    let addr = rx.recv().unwrap();
+    Server {
+        addr,
+        store,
+        sales_email,
+        state,
+        _dir: dir,
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| {
+                v.split(';')
+                    .next()?
+                    .split_once('=')
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+            })
+            .collect()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &str)>,
+) -> Resp {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut text = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        text.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if let Some((content_type, body)) = body {
+        text.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+    } else {
+        text.push_str("\r\n");
+    }
+    stream.write_all(text.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header end");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut rest = raw[split + 4..].to_vec();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect();
+    if headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+    {
+        let mut out = Vec::new();
+        let mut at = 0;
+        loop {
+            let end = at + rest[at..].windows(2).position(|w| w == b"\r\n").unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[at..end]).unwrap().trim(), 16)
+                    .unwrap();
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[end + 2..end + 2 + size]);
+            at = end + 2 + size + 2;
+        }
+        rest = out;
+    }
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&rest).to_string(),
+    }
+}
+
+/// Percent-encodes a form value.
+pub fn enc(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A logged-in browser: the session cookie and the CSRF token.
+pub struct Client {
+    pub addr: SocketAddr,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    Some(html[start..start + html[start..].find('"')?].to_string())
+}
+
+pub fn login(addr: SocketAddr, email: &str) -> Client {
+    let page = request(addr, "GET", "/login", &[], None);
+    let token = hidden(&page.body, "login_token").unwrap();
+    let cookie = format!("tegoed_login={token}");
+    let resp = request(
+        addr,
+        "POST",
+        "/login",
+        &[("Cookie", &cookie)],
+        Some((
+            "application/x-www-form-urlencoded",
+            &form(&[
+                ("login_token", &token),
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/customers"),
+            ]),
+        )),
+    );
+    assert_eq!(resp.status, 303, "login of {email}: {}", resp.body);
+    let session = resp
+        .cookies()
+        .into_iter()
+        .find(|(k, _)| k == "tegoed_session")
+        .expect("a session cookie");
+    let cookie = format!("tegoed_session={}", session.1);
+    let page = request(addr, "GET", "/customers", &[("Cookie", &cookie)], None);
+    let csrf = hidden(&page.body, "csrf").expect("a CSRF token on the page");
+    Client { addr, cookie, csrf }
+}
+
+impl Client {
+    pub fn get(&self, path: &str) -> Resp {
+        request(self.addr, "GET", path, &[("Cookie", &self.cookie)], None)
+    }
+
+    /// Posts a form with the CSRF token.
+    pub fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Resp {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(pairs);
+        request(
+            self.addr,
+            "POST",
+            path,
+            &[("Cookie", &self.cookie)],
+            Some(("application/x-www-form-urlencoded", &form(&all))),
+        )
+    }
+
+    /// Posts a form without the CSRF token.
+    pub fn post_bare(&self, path: &str, pairs: &[(&str, &str)]) -> Resp {
+        request(
+            self.addr,
+            "POST",
+            path,
+            &[("Cookie", &self.cookie)],
+            Some(("application/x-www-form-urlencoded", &form(pairs))),
+        )
+    }
+}

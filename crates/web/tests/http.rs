@@ -1,0 +1,511 @@
+//! The web app over real HTTP on a free port with a fresh database: every
+//! page and API route with each role, login, CSRF, permissions, escaping,
+//! the audit log, and the OpenAPI document against what the server does.
+
+mod common;
+
+use common::{Client, login, request, start};
+use tegoed_store::Store;
+
+const PAGES: &[&str] = &[
+    "/today",
+    "/my",
+    "/customers",
+    "/check",
+    "/dunning",
+    "/payments",
+    "/settings",
+    "/users",
+];
+
+/// (own customer, someone else's customer) of the sales user.
+fn customers_of(server: &common::Server) -> (String, String) {
+    let mut tx = server.store.read().unwrap();
+    let managers = tx.account_managers().unwrap();
+    let mine = managers
+        .iter()
+        .find(|(_, m)| {
+            m.email
+                .as_ref()
+                .is_some_and(|e| e.as_str() == server.sales_email)
+        })
+        .unwrap()
+        .0;
+    let directory = tx.customer_directory().unwrap();
+    let own = directory
+        .iter()
+        .find(|c| c.account_manager == Some(mine))
+        .unwrap()
+        .number
+        .clone();
+    let other = directory
+        .iter()
+        .find(|c| c.account_manager.is_some() && c.account_manager != Some(mine))
+        .unwrap()
+        .number
+        .clone();
+    (own, other)
+}
+
+fn timeline_len(server: &common::Server, number: &str) -> usize {
+    tegoed_app::agreements::timeline(server.store.as_ref(), number, common::as_of())
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn pages_and_api_by_role() {
+    let server = start(120);
+    let addr = server.addr;
+    let (own, other) = customers_of(&server);
+
+    // Without a session pages redirect to the login page, the API says 401.
+    for page in PAGES.iter().chain(&["/customers/C000001"]) {
+        let r = request(addr, "GET", page, &[], None);
+        assert_eq!(r.status, 303, "{page}");
+        assert!(
+            r.header("location").unwrap().starts_with("/login?next="),
+            "{page}"
+        );
+    }
+    for (method, path, _) in tegoed_web::api::ROUTES {
+        let path = path.replace("{number}", &own).replace("{id}", "1");
+        let r = request(addr, method, &path, &[], None);
+        assert_eq!(r.status, 401, "{method} {path}");
+        assert_eq!(r.json()["error"]["code"], "unauthorized");
+    }
+    let r = request(
+        addr,
+        "GET",
+        "/api/v1/customers",
+        &[("Authorization", "Bearer tgd_wrong")],
+        None,
+    );
+    assert_eq!(r.status, 401);
+
+    // Each role sees what it may.
+    let expect: &[(&str, &[u16])] = &[
+        ("admin@t.example", &[200, 200, 200, 200, 200, 200, 200, 200]),
+        (
+            "credit@t.example",
+            &[200, 200, 200, 200, 200, 200, 200, 403],
+        ),
+        (
+            "collector@t.example",
+            &[200, 200, 200, 200, 200, 200, 200, 403],
+        ),
+        (
+            &server.sales_email,
+            &[303, 200, 200, 200, 403, 403, 200, 403],
+        ),
+    ];
+    for (email, statuses) in expect {
+        let client = login(addr, email);
+        for (page, status) in PAGES.iter().zip(statuses.iter()) {
+            let r = client.get(page);
+            assert_eq!(
+                r.status,
+                *status,
+                "{email} {page}: {}",
+                &r.body[..r.body.len().min(300)]
+            );
+            if r.status == 200 {
+                assert!(r.body.contains("</html>"), "{email} {page}");
+            }
+        }
+        let r = client.get(&format!("/customers/{own}"));
+        assert_eq!(r.status, 200, "{email}: customer page");
+        assert!(r.body.contains("id=\"timeline\""));
+        let r = client.get(&format!("/check?customer={own}&amount=2500"));
+        assert!(r.body.contains("data-verdict="), "{email}: check result");
+        let r = client.get("/customers/NOPE");
+        assert_eq!(r.status, 404);
+    }
+
+    // Sales acts on their own customers only; a refused action changes nothing.
+    let sales = login(addr, &server.sales_email);
+    let before = timeline_len(&server, &other);
+    let r = sales.post(&format!("/customers/{other}/note"), &[("text", "not mine")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(timeline_len(&server, &other), before);
+    let r = sales.post(
+        &format!("/customers/{own}/note"),
+        &[("text", "Called about the new order")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        sales
+            .get(&format!("/customers/{own}"))
+            .body
+            .contains("Called about the new order")
+    );
+    // …and may not do collection work at all.
+    let before = timeline_len(&server, &own);
+    let r = sales.post(
+        &format!("/customers/{own}/pause"),
+        &[("until", "2026-12-31"), ("reason", "x")],
+    );
+    assert_eq!(r.status, 403);
+    let r = sales.post(&format!("/customers/{own}/limit"), &[("limit", "1")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(timeline_len(&server, &own), before);
+    let r = sales.post("/dunning/run", &[]);
+    assert_eq!(r.status, 403);
+
+    // A form without the CSRF token is refused and changes nothing.
+    let collector = login(addr, "collector@t.example");
+    let before = timeline_len(&server, &own);
+    let r = collector.post_bare(&format!("/customers/{own}/note"), &[("text", "no token")]);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("data-code=\"csrf\""));
+    let r = collector.post_bare(
+        &format!("/customers/{own}/note"),
+        &[("csrf", "forged"), ("text", "forged")],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(timeline_len(&server, &own), before);
+
+    // Every change is in the audit log.
+    let log = tegoed_app::access::audit_log(server.store.as_ref(), 50).unwrap();
+    assert!(
+        log.iter()
+            .any(|a| a.action == "note.add" && a.actor == server.sales_email && a.subject == own)
+    );
+    let admin = login(addr, "admin@t.example");
+    assert!(admin.get("/users").body.contains("note.add"));
+}
+
+#[test]
+fn hostile_names_and_notes_are_escaped() {
+    let server = start(30);
+    let hostile = "<script>alert('x')</script> \"Quote\" & Co";
+    {
+        let mut tx = server.store.write().unwrap();
+        let mut c = tx.customer_by_number("C000001").unwrap().unwrap();
+        c.customer.name = hostile.to_string();
+        tx.update_customer(c.id, &c.customer).unwrap();
+        tx.commit().unwrap();
+    }
+    let collector = login(server.addr, "collector@t.example");
+    let r = collector.post(
+        "/customers/C000001/note",
+        &[("text", "<img src=x onerror=alert(1)> \"hi\"")],
+    );
+    assert_eq!(r.status, 303);
+    server.state.cache.portfolio(&server.state, true).unwrap();
+    for page in ["/customers/C000001", "/customers?q=script", "/today"] {
+        let body = collector.get(page).body;
+        assert!(
+            !body.contains("<script>alert"),
+            "{page} has a raw script tag"
+        );
+        assert!(!body.contains("<img src=x"), "{page} has a raw img tag");
+        if page != "/today" {
+            assert!(
+                body.contains("&lt;script&gt;alert("),
+                "{page} shows the name escaped"
+            );
+        }
+    }
+    assert!(
+        collector
+            .get("/customers/C000001")
+            .body
+            .contains("&lt;img src=x onerror=alert(1)&gt;")
+    );
+}
+
+#[test]
+fn logins_are_rate_limited_and_sessions_end_at_logout() {
+    let server = start(20);
+    let addr = server.addr;
+    let page = request(addr, "GET", "/login", &[], None);
+    let token = common::hidden(&page.body, "login_token").unwrap();
+    let cookie = format!("tegoed_login={token}");
+    let attempt = |password: &str| {
+        request(
+            addr,
+            "POST",
+            "/login",
+            &[("Cookie", &cookie)],
+            Some((
+                "application/x-www-form-urlencoded",
+                &common::form(&[
+                    ("login_token", &token),
+                    ("email", "credit@t.example"),
+                    ("password", password),
+                ]),
+            )),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("wrong password").status, 401);
+    }
+    assert_eq!(
+        attempt(common::PASSWORD).status,
+        429,
+        "blocked even with the right password"
+    );
+    // Without the login form's token nobody logs in.
+    let r = request(
+        addr,
+        "POST",
+        "/login",
+        &[],
+        Some((
+            "application/x-www-form-urlencoded",
+            &common::form(&[("email", "admin@t.example"), ("password", common::PASSWORD)]),
+        )),
+    );
+    assert_eq!(r.status, 403);
+
+    let admin = login(addr, "admin@t.example");
+    let r = admin.post("/logout", &[]);
+    assert_eq!(r.status, 303);
+    assert_eq!(admin.get("/customers").status, 303, "the session is gone");
+    let set = r.cookies();
+    assert!(
+        set.iter()
+            .any(|(k, v)| k == "tegoed_session" && v.is_empty())
+    );
+    let raw = r.header("set-cookie").unwrap();
+    assert!(
+        raw.contains("HttpOnly") && raw.contains("SameSite=Lax"),
+        "{raw}"
+    );
+}
+
+#[test]
+fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
+    let server = start(120);
+    let (own, _) = customers_of(&server);
+    let sales = login(server.addr, &server.sales_email);
+    let r = sales.post(
+        &format!("/customers/{own}/pause-request"),
+        &[("until", "2026-12-20"), ("reason", "New contract signed")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let requests = tegoed_app::access::pause_requests(server.store.as_ref(), None, true).unwrap();
+    assert_eq!(requests.len(), 1);
+    let id = requests[0].id;
+    // Sales and collectors may not decide.
+    assert_eq!(
+        sales
+            .post(&format!("/pause-requests/{id}/approve"), &[])
+            .status,
+        403
+    );
+    let collector = login(server.addr, "collector@t.example");
+    assert_eq!(
+        collector
+            .post(&format!("/pause-requests/{id}/approve"), &[])
+            .status,
+        403
+    );
+    let credit = login(server.addr, "credit@t.example");
+    assert!(
+        credit
+            .get("/today")
+            .body
+            .contains(&format!("data-request=\"{id}\""))
+    );
+    assert_eq!(
+        credit
+            .post(&format!("/pause-requests/{id}/approve"), &[])
+            .status,
+        303
+    );
+    let state = tegoed_app::agreements::state_of(server.store.as_ref(), &own).unwrap();
+    assert_eq!(
+        state.pause_until.map(|d| d.to_string()).as_deref(),
+        Some("2026-12-20")
+    );
+    assert_eq!(
+        credit
+            .post(&format!("/pause-requests/{id}/approve"), &[])
+            .status,
+        422,
+        "decided once"
+    );
+}
+
+#[test]
+fn the_api_does_what_the_openapi_document_says() {
+    let server = start(120);
+    let (own, _) = customers_of(&server);
+    let token = tegoed_app::access::create_api_token(
+        server.store.as_ref(),
+        "test",
+        "credit@t.example",
+        "test",
+        0,
+    )
+    .unwrap();
+    let auth = format!("Bearer {token}");
+    let doc = request(server.addr, "GET", "/api/v1/openapi.json", &[], None).json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let invoice = tegoed_app::reports::statement(server.store.as_ref(), &own, common::as_of())
+        .unwrap()
+        .open_items
+        .first()
+        .map(|i| i.invoice_number.clone())
+        .unwrap_or_else(|| "2025-0000001".into());
+    let task = {
+        let mut tx = server.store.read().unwrap();
+        tx.tasks(true).unwrap().first().map(|t| t.id)
+    };
+    let payment = tegoed_app::review::unmatched(server.store.as_ref())
+        .unwrap()
+        .into_iter()
+        .find_map(|p| {
+            let invoices: Vec<String> = p
+                .suggestion?
+                .allocations
+                .into_iter()
+                .map(|a| a.invoice_number)
+                .collect();
+            (!invoices.is_empty()).then_some((p.payment_id, invoices))
+        });
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let mut url = path.replace(
+                "{number}",
+                if path.contains("invoices") {
+                    &invoice
+                } else {
+                    &own
+                },
+            );
+            let body: Option<String> = match (method.as_str(), path.as_str()) {
+                ("post", "/api/v1/customers/{number}/notes") => {
+                    Some(r#"{"text":"API note"}"#.into())
+                }
+                ("post", "/api/v1/check") => {
+                    Some(format!(r#"{{"customer":"{own}","amount":"2500.00"}}"#))
+                }
+                ("post", "/api/v1/tasks/{id}/done") => match task {
+                    Some(id) => {
+                        url = url.replace("{id}", &id.to_string());
+                        Some(r#"{"outcome":"Reached, pays Friday"}"#.into())
+                    }
+                    None => continue,
+                },
+                ("post", "/api/v1/payments/{id}/match") => match &payment {
+                    Some((id, invoices)) => {
+                        url = url.replace("{id}", id);
+                        Some(serde_json::json!({ "invoices": invoices }).to_string())
+                    }
+                    None => continue,
+                },
+                ("get", _) => None,
+                other => panic!("no example for {other:?}"),
+            };
+            if path == "/api/v1/customers" {
+                url.push_str("?overdue=1&limit=5");
+            }
+            let headers = [("Authorization", auth.as_str())];
+            let r = request(
+                server.addr,
+                &method.to_uppercase(),
+                &url,
+                &headers,
+                body.as_deref().map(|b| ("application/json", b)),
+            );
+            let documented: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+            assert!(
+                documented.contains(&&r.status.to_string()),
+                "{method} {url}: {} not documented ({})",
+                r.status,
+                r.body
+            );
+            assert!(r.status < 300, "{method} {url}: {} {}", r.status, r.body);
+            let schema =
+                &op["responses"][r.status.to_string()]["content"]["application/json"]["schema"];
+            let value = r.json();
+            for key in schema["required"].as_array().into_iter().flatten() {
+                assert!(
+                    value.get(key.as_str().unwrap()).is_some(),
+                    "{method} {url}: no '{key}' in {}",
+                    r.body
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "checked {checked} operations");
+
+    // Errors carry a stable code; roles apply to tokens too.
+    let r = request(
+        server.addr,
+        "GET",
+        "/api/v1/customers/NOPE",
+        &[("Authorization", auth.as_str())],
+        None,
+    );
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let r = request(
+        server.addr,
+        "POST",
+        "/api/v1/check",
+        &[("Authorization", auth.as_str())],
+        Some(("application/json", "{nope")),
+    );
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (422, Some("invalid"))
+    );
+    let sales_token = tegoed_app::access::create_api_token(
+        server.store.as_ref(),
+        "test",
+        &server.sales_email,
+        "crm",
+        0,
+    )
+    .unwrap();
+    let r = request(
+        server.addr,
+        "GET",
+        "/api/v1/dunning/preview",
+        &[("Authorization", &format!("Bearer {sales_token}"))],
+        None,
+    );
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+}
+
+#[test]
+fn a_promise_takes_the_customer_out_of_the_dunning_preview() {
+    let server = start(120);
+    let collector: Client = login(server.addr, "collector@t.example");
+    let page = collector.get("/dunning");
+    assert_eq!(page.status, 200);
+    let preview = server.state.cache.preview(&server.state, true).unwrap();
+    let target = preview
+        .messages
+        .iter()
+        .find(|m| m.invoices.iter().all(|i| i.days_overdue > 0))
+        .expect("someone overdue in the preview")
+        .clone();
+    assert!(
+        page.body
+            .contains(&format!("data-customer=\"{}\"", target.customer))
+    );
+    let r = collector.post(
+        &format!("/customers/{}/promise", target.customer),
+        &[("amount", &target.amounts.total), ("date", "2026-12-05")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = collector.get("/dunning");
+    assert!(
+        !page
+            .body
+            .contains(&format!("data-customer=\"{}\"", target.customer)),
+        "still in the preview"
+    );
+}
