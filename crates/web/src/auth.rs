@@ -185,12 +185,18 @@ pub fn check_csrf(form: &HashMap<String, String>, visit: &Visit) -> Result<(), F
 }
 
 pub fn redirect_to_login(next: &str) -> Response {
-    let target = if next.starts_with('/') && !next.starts_with("//") {
+    let target = if local_path(next) {
         format!("/login?next={}", encode(next))
     } else {
         "/login".into()
     };
     Redirect::to(&target).into_response()
+}
+
+/// A path on this site (not `//host` or `/\\host`, which browsers take
+/// for another site): safe to redirect to.
+pub fn local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
 }
 
 /// Percent-encodes a query value.
@@ -273,6 +279,14 @@ mod tests {
             limiter.blocked("a@x.nl", "1.2.3.4", 1000 + WINDOW + 5),
             None
         );
+    }
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert!(local_path("/customers/C1?ok=1"));
+        assert!(!local_path("//evil.example/"));
+        assert!(!local_path("/\\evil.example/"));
+        assert!(!local_path("https://evil.example/"));
     }
 
     #[test]

@@ -499,7 +499,7 @@ async fn login(
         let language = page_language(&form);
         let next = form
             .get("next")
-            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+            .filter(|n| auth::local_path(n))
             .cloned()
             .unwrap_or_else(|| "/".into());
         let token_ok = match (
@@ -603,7 +603,7 @@ fn set_language(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<S
 /// Where a form asked to go back to (a local path only).
 fn back(form: &Params, default: &str) -> String {
     form.get("back")
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .filter(|b| auth::local_path(b))
         .cloned()
         .unwrap_or_else(|| default.to_string())
 }
