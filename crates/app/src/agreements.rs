@@ -14,8 +14,8 @@ use tegoed_core::agreements::{
 };
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Money};
 use tegoed_store::{
-    CollectionState, Dispute, PaymentPlan, Promise, Store, StoredCustomer, StoredPlan,
-    StoredPromise, StoredTask, Task, TimelineEvent, Tx,
+    CollectionState, Dispute, DocumentState, PaymentPlan, Promise, Store, StoredCustomer,
+    StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent, Tx,
 };
 
 use crate::{AppError, Result};
@@ -958,7 +958,7 @@ fn task_line(
 /// Open tasks (all with `all`), by due date.
 pub fn tasks(store: &dyn Store, all: bool) -> Result<Vec<TaskLine>> {
     let mut tx = store.read()?;
-    let list = tx.tasks(!all)?;
+    let list = tx.tasks(None, !all)?;
     list.into_iter()
         .map(|t| task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome))
         .collect()
@@ -1018,10 +1018,20 @@ pub struct TimelineEntry {
 /// date order, up to `as_of`.
 pub fn timeline(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<TimelineEntry>> {
     let mut tx = store.read()?;
-    let stored = customer(tx.as_mut(), number)?;
+    let ledger = crate::facts::CustomerLedger::load(tx.as_mut(), number, as_of)?;
+    timeline_of(tx.as_mut(), &ledger, as_of)
+}
+
+/// The timeline of a customer whose ledger was read already.
+pub fn timeline_of(
+    tx: &mut dyn Tx,
+    ledger: &crate::facts::CustomerLedger,
+    as_of: Date,
+) -> Result<Vec<TimelineEntry>> {
+    let stored = &ledger.stored;
     let mut entries: Vec<(Date, u8, i64, TimelineEntry)> = Vec::new();
-    for doc in tx.customer_documents(stored.id, as_of)? {
-        let invoice = doc.invoice;
+    for doc in &ledger.documents {
+        let invoice = &doc.invoice;
         let credit = invoice.amount.minor < 0;
         entries.push((
             invoice.issue_date,
@@ -1044,13 +1054,13 @@ pub fn timeline(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<Time
                         invoice.due_date
                     )
                 },
-                invoice: Some(invoice.number),
+                invoice: Some(invoice.number.clone()),
                 ref_id: None,
                 author: None,
             },
         ));
     }
-    for payment in tx.customer_payments(stored.id, as_of)? {
+    for payment in &ledger.payments {
         let applied: Vec<String> = payment.applied_to.iter().map(|(n, _)| n.clone()).collect();
         entries.push((
             payment.payment.date,
@@ -1088,7 +1098,10 @@ pub fn timeline(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<Time
             continue;
         }
         let invoice = match event.invoice {
-            Some(id) => tx.invoice(id)?.map(|i| i.invoice.number),
+            Some(id) => match ledger.documents.iter().find(|d| d.id == id) {
+                Some(doc) => Some(doc.invoice.number.clone()),
+                None => tx.invoice(id)?.map(|i| i.invoice.number),
+            },
             None => None,
         };
         entries.push((
@@ -1115,7 +1128,7 @@ pub fn timeline(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<Time
 pub fn tasks_due(store: &dyn Store, as_of: Date, limit: usize) -> Result<(usize, Vec<TaskLine>)> {
     let mut tx = store.read()?;
     let due: Vec<StoredTask> = tx
-        .tasks(true)?
+        .tasks(None, true)?
         .into_iter()
         .filter(|t| t.task.due_on <= as_of)
         .collect();
@@ -1132,11 +1145,7 @@ pub fn tasks_due(store: &dyn Store, as_of: Date, limit: usize) -> Result<(usize,
 pub fn tasks_of(store: &dyn Store, number: &str) -> Result<Vec<TaskLine>> {
     let mut tx = store.read()?;
     let stored = customer(tx.as_mut(), number)?;
-    let mut list: Vec<StoredTask> = tx
-        .tasks(false)?
-        .into_iter()
-        .filter(|t| t.task.customer == stored.id)
-        .collect();
+    let mut list: Vec<StoredTask> = tx.tasks(Some(stored.id), false)?;
     list.sort_by_key(|t| (t.done_on.is_some(), t.task.due_on));
     list.into_iter()
         .take(50)
@@ -1197,16 +1206,20 @@ pub fn state_of(store: &dyn Store, number: &str) -> Result<StateLine> {
 /// for the policy verdict on the customer page); `None` without invoices.
 pub fn typical_invoice(tx: &mut dyn Tx, number: &str, as_of: Date) -> Result<Option<i64>> {
     let stored = customer(tx, number)?;
+    Ok(typical_of(&tx.customer_documents(stored.id, as_of)?, as_of))
+}
+
+/// The median invoice of the year up to `as_of` among `documents`.
+pub fn typical_of(documents: &[DocumentState], as_of: Date) -> Option<i64> {
     let year_ago = as_of.add_years(-1);
-    let mut amounts: Vec<i64> = tx
-        .customer_documents(stored.id, as_of)?
-        .into_iter()
+    let mut amounts: Vec<i64> = documents
+        .iter()
         .filter(|d| d.invoice.amount.minor > 0 && d.invoice.issue_date >= year_ago)
         .map(|d| d.invoice.amount.minor)
         .collect();
     if amounts.is_empty() {
-        return Ok(None);
+        return None;
     }
     amounts.sort_unstable();
-    Ok(Some(amounts[amounts.len() / 2]))
+    Some(amounts[amounts.len() / 2])
 }

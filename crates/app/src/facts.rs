@@ -12,9 +12,12 @@
 use rustc_hash::FxHashMap;
 use tegoed_core::segment::{CustomerFacts, LATE_GRACE_DAYS};
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId};
-use tegoed_store::{CollectionState, CustomerBrief, LedgerRow, Store, Tx};
+use tegoed_store::{
+    CollectionState, CustomerBrief, DocumentState, LedgerRow, PaymentState, Store, StoredCustomer,
+    Tx,
+};
 
-use crate::Result;
+use crate::{AppError, Result};
 
 /// A document with money open on it as of the snapshot date: an invoice
 /// (positive) or a credit note with credit left (negative).
@@ -217,21 +220,48 @@ pub fn snapshot(store: &dyn Store, as_of: Date) -> Result<Snapshot> {
     })
 }
 
+/// One customer's ledger on a date, read once: what a customer page shows
+/// several ways (statement, segment, risk, check, timeline) without reading
+/// the same rows again for each.
+pub struct CustomerLedger {
+    pub stored: StoredCustomer,
+    /// Documents issued on or before the date, oldest due date first.
+    pub documents: Vec<DocumentState>,
+    /// Payments received on or before the date, newest first.
+    pub payments: Vec<PaymentState>,
+    /// The documents as ledger rows (facts, risk).
+    pub rows: Vec<LedgerRow>,
+}
+
+impl CustomerLedger {
+    /// Reads customer `number`'s ledger as of `as_of` in `tx`.
+    pub fn load(tx: &mut dyn Tx, number: &str, as_of: Date) -> Result<CustomerLedger> {
+        let stored = tx
+            .customer_by_number(number)?
+            .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+        let documents = tx.customer_documents(stored.id, as_of)?;
+        let payments = tx.customer_payments(stored.id, as_of)?;
+        let rows = rows_of(stored.id, &documents);
+        Ok(CustomerLedger {
+            stored,
+            documents,
+            payments,
+            rows,
+        })
+    }
+}
+
 /// The documents of one customer on `as_of` as ledger rows (with the day the
 /// last money arrived on each invoice).
 pub fn customer_rows(tx: &mut dyn Tx, customer: CustomerId, as_of: Date) -> Result<Vec<LedgerRow>> {
-    let mut rows = Vec::new();
-    for doc in tx.customer_documents(customer, as_of)? {
-        let last_paid_on = if doc.invoice.amount.minor > 0 {
-            tx.allocations_to(doc.id)?
-                .iter()
-                .map(|a| a.allocation.date)
-                .filter(|d| *d <= as_of)
-                .max()
-        } else {
-            None
-        };
-        rows.push(LedgerRow {
+    Ok(rows_of(customer, &tx.customer_documents(customer, as_of)?))
+}
+
+/// Documents as ledger rows.
+fn rows_of(customer: CustomerId, documents: &[DocumentState]) -> Vec<LedgerRow> {
+    documents
+        .iter()
+        .map(|doc| LedgerRow {
             invoice: doc.id,
             customer,
             issue_date: doc.invoice.issue_date,
@@ -239,10 +269,13 @@ pub fn customer_rows(tx: &mut dyn Tx, customer: CustomerId, as_of: Date) -> Resu
             amount_minor: doc.invoice.amount.minor,
             open_minor: doc.open_minor,
             currency: doc.invoice.amount.currency,
-            last_paid_on,
-        });
-    }
-    Ok(rows)
+            last_paid_on: if doc.invoice.amount.minor > 0 {
+                doc.last_paid_on
+            } else {
+                None
+            },
+        })
+        .collect()
 }
 
 /// The facts of one customer on `as_of` from their rows (what [`snapshot`]

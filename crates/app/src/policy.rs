@@ -6,7 +6,7 @@ use tegoed_core::customer::CustomerKind;
 use tegoed_core::policy::{self, Deal, IndustryGroup, Rule};
 use tegoed_core::segment;
 use tegoed_core::{Date, Language, Money};
-use tegoed_store::{StoredCustomer, Tx};
+use tegoed_store::{LedgerRow, StoredCustomer, Tx};
 
 use crate::config::Config;
 use crate::risk::{self, LoadedModel, RatingView, RiskScore};
@@ -177,7 +177,10 @@ impl<'c> Checker<'c> {
             Subject::Prospect { .. } => None,
         };
         let mut result = match customer {
-            Some(c) => self.check_customer(tx, &c, request, as_of)?,
+            Some(c) => {
+                let rows = crate::facts::customer_rows(tx, c.id, as_of)?;
+                self.check_customer(tx, &c, &rows, request, as_of)?
+            }
             None => self.check_prospect(tx, request, as_of)?,
         };
         notes.append(&mut result.reasons);
@@ -185,18 +188,26 @@ impl<'c> Checker<'c> {
         Ok(result)
     }
 
-    fn check_customer(
+    /// Checks a deal with a customer whose ledger rows are read already (the
+    /// customer page's standard deal); `request.subject` is not consulted.
+    pub fn check_customer(
         &self,
         tx: &mut dyn Tx,
         stored: &StoredCustomer,
+        rows: &[LedgerRow],
         request: &CheckRequest,
         as_of: Date,
     ) -> Result<CheckResult> {
+        if request.amount.minor <= 0 {
+            return Err(AppError::Invalid(format!(
+                "--amount {}: a deal needs a positive amount",
+                request.amount.to_decimal_string()
+            )));
+        }
         let config = self.config;
         let c = &stored.customer;
         let brief = stored.brief();
-        let rows = crate::facts::customer_rows(tx, stored.id, as_of)?;
-        let (mut facts, _open) = crate::facts::facts_from_rows(tx, &brief, &rows, as_of)?;
+        let (mut facts, _open) = crate::facts::facts_from_rows(tx, &brief, rows, as_of)?;
         let risk::CustomerScore {
             score,
             rating,
@@ -206,7 +217,7 @@ impl<'c> Checker<'c> {
             config,
             self.model.as_deref(),
             stored,
-            &rows,
+            rows,
             as_of,
             Some(request.amount.minor),
             request.language,

@@ -23,9 +23,6 @@ pub struct PortfolioRow {
     pub id: CustomerId,
     pub number: String,
     pub name: String,
-    #[serde(skip)]
-    /// Number and name in lower case, for search.
-    pub search_key: String,
     pub kind: &'static str,
     #[serde(skip)]
     pub account_manager: Option<AccountManagerId>,
@@ -54,6 +51,8 @@ pub struct NewlyOverdue {
 
 pub struct Portfolio {
     pub as_of: Date,
+    /// Most overdue first, then most open, then by number: the order lists
+    /// show.
     pub rows: Vec<PortfolioRow>,
     /// Euro aging of open invoices.
     pub aging: BucketTotals,
@@ -66,6 +65,63 @@ pub struct Portfolio {
     pub model: Option<std::sync::Arc<crate::risk::LoadedModel>>,
     /// The worklists that read every agreement (built with the book).
     pub worklists: Worklists,
+    /// Every row's number and name, for search.
+    names: NameIndex,
+}
+
+/// Customer numbers and names in lower case, one line per row in one
+/// string, so a search is one SIMD substring scan instead of a string
+/// comparison per customer.
+#[derive(Default)]
+struct NameIndex {
+    text: String,
+    /// Where each row's line starts in `text`.
+    starts: Vec<usize>,
+}
+
+impl NameIndex {
+    fn new(rows: &[PortfolioRow]) -> NameIndex {
+        let mut index = NameIndex {
+            text: String::with_capacity(rows.len() * 40),
+            starts: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            index.starts.push(index.text.len());
+            for part in [&row.number, &row.name] {
+                // The same lower-casing as the query's.
+                let lower = part.to_lowercase();
+                index
+                    .text
+                    .extend(lower.chars().map(|c| if c.is_control() { ' ' } else { c }));
+                index.text.push(' ');
+            }
+            index.text.push('\n');
+        }
+        index
+    }
+
+    /// The rows whose number or name contains `query` (lower case, no line
+    /// breaks), in row order.
+    fn rows_containing(&self, query: &str) -> Vec<usize> {
+        let finder = memchr::memmem::Finder::new(query.as_bytes());
+        let text = self.text.as_bytes();
+        let mut found: Vec<usize> = Vec::new();
+        let (mut row, mut from) = (0, 0);
+        while let Some(hit) = finder.find(&text[from..]) {
+            let at = from + hit;
+            // Rows only move forward: walk to the one holding `at`.
+            while row + 1 < self.starts.len() && self.starts[row + 1] <= at {
+                row += 1;
+            }
+            found.push(row);
+            // The rest of this row cannot add it again.
+            match self.starts.get(row + 1) {
+                Some(next) => from = *next,
+                None => break,
+            }
+        }
+        found
+    }
 }
 
 /// Today's worklists that cost a pass over all agreements.
@@ -107,9 +163,8 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn keeps(&self, row: &PortfolioRow, query: Option<&str>) -> bool {
-        query.is_none_or(|q| row.search_key.contains(q))
-            && self.segment.is_none_or(|s| row.segment == s)
+    fn keeps(&self, row: &PortfolioRow) -> bool {
+        self.segment.is_none_or(|s| row.segment == s)
             && self.risk_class.is_none_or(|c| row.risk_class == Some(c))
             && self
                 .account_manager
@@ -133,32 +188,22 @@ impl Portfolio {
             .as_deref()
             .map(|q| q.trim().to_lowercase())
             .filter(|q| !q.is_empty());
-        let mut hits: Vec<&PortfolioRow> = self
-            .rows
-            .iter()
-            .filter(|r| filter.keeps(r, query.as_deref()))
-            .collect();
-        let total = hits.len();
-        let key = |r: &&PortfolioRow| {
-            (
-                std::cmp::Reverse(r.overdue_minor),
-                std::cmp::Reverse(r.open_minor),
-            )
+        // Rows are kept in list order, so the hits come out in it.
+        let hits: Vec<&PortfolioRow> = match query {
+            // A line break cannot be part of a number or name.
+            Some(q) if q.chars().any(char::is_control) => Vec::new(),
+            Some(q) => self
+                .names
+                .rows_containing(&q)
+                .into_iter()
+                .map(|i| &self.rows[i])
+                .filter(|r| filter.keeps(r))
+                .collect(),
+            None => self.rows.iter().filter(|r| filter.keeps(r)).collect(),
         };
-        let end = (offset + limit).min(total);
-        if offset < end {
-            // Only the page needs ordering: partial selection, then sort.
-            if end < total {
-                hits.select_nth_unstable_by(end, |a, b| {
-                    key(a).cmp(&key(b)).then_with(|| a.number.cmp(&b.number))
-                });
-                hits.truncate(end);
-            }
-            hits.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.number.cmp(&b.number)));
-            (total, hits.drain(offset..end).collect())
-        } else {
-            (total, Vec::new())
-        }
+        let total = hits.len();
+        let page = hits.into_iter().skip(offset).take(limit).collect();
+        (total, page)
     }
 
     pub fn row_of(&self, number: &str) -> Option<&PortfolioRow> {
@@ -221,11 +266,6 @@ pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfoli
         rows.push(PortfolioRow {
             id: brief.id,
             number: brief.number.clone(),
-            search_key: format!(
-                "{} {}",
-                brief.number.to_lowercase(),
-                brief.name.to_lowercase()
-            ),
             name: brief.name.clone(),
             kind: match brief.kind {
                 CustomerKind::B2b => "b2b",
@@ -243,8 +283,10 @@ pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfoli
             in_plan: in_plan.contains(&brief.id),
         });
     }
+    let rows = in_list_order(rows, &mut newly_overdue);
     let dso = reports::dso(store, as_of, Currency::EUR, 90)?;
     let worklists = worklists(store, as_of)?;
+    let names = NameIndex::new(&rows);
     Ok(Portfolio {
         as_of,
         rows,
@@ -255,7 +297,38 @@ pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfoli
         has_model,
         model,
         worklists,
+        names,
     })
+}
+
+/// Sorts the rows the way lists show them — most overdue first, then most
+/// open, then by number — once, so a search needs no sorting; `newly_overdue`
+/// follows its rows.
+fn in_list_order(rows: Vec<PortfolioRow>, newly_overdue: &mut [NewlyOverdue]) -> Vec<PortfolioRow> {
+    let key = |r: &PortfolioRow| {
+        (
+            std::cmp::Reverse(r.overdue_minor),
+            std::cmp::Reverse(r.open_minor),
+        )
+    };
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|a, b| {
+        let (a, b) = (&rows[*a], &rows[*b]);
+        key(a).cmp(&key(b)).then_with(|| a.number.cmp(&b.number))
+    });
+    let mut position = vec![0; rows.len()];
+    for (to, from) in order.iter().enumerate() {
+        position[*from] = to;
+    }
+    let mut slots: Vec<Option<PortfolioRow>> = rows.into_iter().map(Some).collect();
+    let sorted = order
+        .iter()
+        .map(|from| slots[*from].take().expect("each row is moved once"))
+        .collect();
+    for n in newly_overdue {
+        n.row = position[n.row];
+    }
+    sorted
 }
 
 /// The bucket labels, in order, with their euro amounts.
@@ -264,4 +337,81 @@ pub fn aging_lines(aging: &BucketTotals) -> Vec<(&'static str, i64, u64)> {
         .iter()
         .map(|b| (b.key(), aging.amounts[b.index()], aging.counts[b.index()]))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(number: &str, name: &str) -> PortfolioRow {
+        PortfolioRow {
+            id: CustomerId(0),
+            number: number.into(),
+            name: name.into(),
+            kind: "b2b",
+            account_manager: None,
+            segment: 0,
+            risk_class: None,
+            open_minor: 0,
+            overdue_minor: 0,
+            max_days_overdue: 0,
+            on_hold: false,
+            paused: false,
+            handed_off: false,
+            in_plan: false,
+        }
+    }
+
+    #[test]
+    fn lists_show_the_most_overdue_first_and_notices_follow_their_rows() {
+        let with = |number: &str, overdue: i64, open: i64| PortfolioRow {
+            overdue_minor: overdue,
+            open_minor: open,
+            ..row(number, "x")
+        };
+        let rows = vec![
+            with("C3", 0, 500),
+            with("C2", 100, 100),
+            with("C1", 100, 100),
+            with("C4", 100, 900),
+        ];
+        let mut notices = vec![NewlyOverdue {
+            row: 0,
+            invoice: InvoiceId(7),
+            due_date: Date::from_days_since_epoch(0),
+            open_minor: 500,
+        }];
+        let sorted = in_list_order(rows, &mut notices);
+        let numbers: Vec<&str> = sorted.iter().map(|r| r.number.as_str()).collect();
+        assert_eq!(numbers, ["C4", "C1", "C2", "C3"]);
+        assert_eq!(sorted[notices[0].row].number, "C3");
+    }
+
+    #[test]
+    fn the_name_index_finds_numbers_and_names_in_any_case() {
+        let rows = vec![
+            row("C000001", "Bakkerij De Vries"),
+            row("C000010", "Vries & Zonen\nB.V."),
+            row("C000100", "ÉCOLE Dupont"),
+        ];
+        let index = NameIndex::new(&rows);
+        assert_eq!(index.rows_containing("vries"), vec![0, 1]);
+        assert_eq!(index.rows_containing("0001"), vec![0, 1, 2]);
+        assert_eq!(
+            index.rows_containing("c000001 bak"),
+            vec![0],
+            "number and name"
+        );
+        assert_eq!(index.rows_containing("école"), vec![2]);
+        assert_eq!(
+            index.rows_containing("zonen b.v."),
+            vec![1],
+            "a line break in a name"
+        );
+        assert!(
+            index.rows_containing("vries c0").is_empty(),
+            "never across rows"
+        );
+        assert!(index.rows_containing("nobody").is_empty());
+    }
 }

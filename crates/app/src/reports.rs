@@ -14,6 +14,7 @@ use tegoed_core::{Currency, CustomerId, Date, Money};
 use tegoed_store::{CustomerBrief, LedgerRow, Store, Tx};
 
 use crate::error::{AppError, Result};
+use crate::facts::CustomerLedger;
 use crate::ser;
 
 /// One aging bucket's amount and number of open items.
@@ -405,14 +406,16 @@ pub struct Statement {
 /// currency most of the customer's documents use.
 pub fn statement(store: &dyn Store, number: &str, as_of: Date) -> Result<Statement> {
     let mut tx = store.read()?;
-    let stored = tx
-        .customer_by_number(number)?
-        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
-    let customer = stored.customer;
-    let documents = tx.customer_documents(stored.id, as_of)?;
-    let payments = tx.customer_payments(stored.id, as_of)?;
+    let ledger = CustomerLedger::load(tx.as_mut(), number, as_of)?;
+    statement_of(tx.as_mut(), &ledger, as_of)
+}
+
+/// The statement of a customer whose ledger was read already.
+pub fn statement_of(tx: &mut dyn Tx, ledger: &CustomerLedger, as_of: Date) -> Result<Statement> {
+    let customer = &ledger.stored.customer;
+    let (documents, payments) = (&ledger.documents, &ledger.payments);
     let mut currency_use: HashMap<Currency, usize> = HashMap::new();
-    for doc in &documents {
+    for doc in documents {
         *currency_use.entry(doc.invoice.amount.currency).or_default() += 1;
     }
     let currency = currency_use
@@ -432,7 +435,7 @@ pub fn statement(store: &dyn Store, number: &str, as_of: Date) -> Result<Stateme
     let mut credit_notes = Vec::new();
     let (mut total_open, mut overdue, mut credit) = (0i64, 0i64, 0i64);
     for doc in documents {
-        let invoice = doc.invoice;
+        let invoice = &doc.invoice;
         let cur = invoice.amount.currency;
         if invoice.amount.minor >= 0 && doc.open_minor > 0 {
             let days_overdue = invoice.due_date.days_until(as_of);
@@ -443,31 +446,34 @@ pub fn statement(store: &dyn Store, number: &str, as_of: Date) -> Result<Stateme
                 }
             }
             open_items.push(OpenItemLine {
-                invoice_number: invoice.number,
+                invoice_number: invoice.number.clone(),
                 issue_date: invoice.issue_date,
                 due_date: invoice.due_date,
                 amount: invoice.amount,
                 open_amount: Money::new(doc.open_minor, cur),
                 days_overdue,
                 currency: cur,
-                payment_reference: invoice.payment_reference.map(|r| r.as_str().to_string()),
-                description: invoice.description,
+                payment_reference: invoice
+                    .payment_reference
+                    .as_ref()
+                    .map(|r| r.as_str().to_string()),
+                description: invoice.description.clone(),
             });
         } else if invoice.amount.minor < 0 && doc.open_minor < 0 {
             if cur == currency {
                 credit += -doc.open_minor;
             }
             credit_notes.push(CreditNoteLine {
-                invoice_number: invoice.number,
+                invoice_number: invoice.number.clone(),
                 issue_date: invoice.issue_date,
                 amount: invoice.amount,
                 unused: Money::new(-doc.open_minor, cur),
-                applies_to: invoice.credits_invoice,
+                applies_to: invoice.credits_invoice.clone(),
             });
         }
     }
     let payment_lines: Vec<PaymentLine> = payments
-        .into_iter()
+        .iter()
         .map(|p| {
             let cur = p.payment.amount.currency;
             let left = p.payment.amount.minor - p.allocated_minor;
@@ -475,28 +481,28 @@ pub fn statement(store: &dyn Store, number: &str, as_of: Date) -> Result<Stateme
                 credit += left;
             }
             PaymentLine {
-                payment_id: p.payment.external_id,
+                payment_id: p.payment.external_id.clone(),
                 date: p.payment.date,
                 amount: p.payment.amount,
                 allocated: Money::new(p.allocated_minor, cur),
                 unallocated: Money::new(left, cur),
                 applied_to: p
                     .applied_to
-                    .into_iter()
+                    .iter()
                     .map(|(invoice_number, amount)| AppliedLine {
-                        invoice_number,
-                        amount: Money::new(amount, cur),
+                        invoice_number: invoice_number.clone(),
+                        amount: Money::new(*amount, cur),
                     })
                     .collect(),
-                reference: p.payment.reference,
+                reference: p.payment.reference.clone(),
             }
         })
         .collect();
     Ok(Statement {
-        customer_id: customer.number,
-        name: customer.name,
+        customer_id: customer.number.clone(),
+        name: customer.name.clone(),
         kind: customer.kind.as_str(),
-        email: customer.email.map(|e| e.as_str().to_string()),
+        email: customer.email.as_ref().map(|e| e.as_str().to_string()),
         account_manager,
         credit_limit: customer.credit_limit,
         payment_terms_days: customer.payment_terms_days,

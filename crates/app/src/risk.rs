@@ -776,16 +776,29 @@ pub fn show(
         .ok_or_else(|| AppError::NotFound(format!("no customer '{number}'")))?;
     let rows = crate::facts::customer_rows(tx.as_mut(), customer.id, as_of)?;
     let model = load_model(tx.as_mut())?;
-    let scored = score_customer(
+    show_in(
         tx.as_mut(),
         config,
         model.as_ref(),
         &customer,
         &rows,
         as_of,
-        None,
         language,
-    )?;
+    )
+}
+
+/// The risk of a customer whose ledger rows are read already, scored with
+/// `model` (loaded once by the caller).
+pub fn show_in(
+    tx: &mut dyn Tx,
+    config: &Config,
+    model: Option<&LoadedModel>,
+    customer: &tegoed_store::StoredCustomer,
+    rows: &[LedgerRow],
+    as_of: Date,
+    language: Language,
+) -> Result<RiskShow> {
+    let scored = score_customer(tx, config, model, customer, rows, as_of, None, language)?;
     let (score, rating) = (scored.score, scored.rating);
     Ok(RiskShow {
         customer: customer.customer.number.clone(),
@@ -793,7 +806,7 @@ pub fn show(
         as_of,
         score,
         rating,
-        model: model.as_ref().map(ModelInfo::of),
+        model: model.map(ModelInfo::of),
     })
 }
 

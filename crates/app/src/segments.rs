@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tegoed_core::segment::{CustomerFacts, assign, explain as explain_facts};
 use tegoed_core::{Date, Money};
-use tegoed_store::Store;
+use tegoed_store::{LedgerRow, Store, StoredCustomer, Tx};
 
 use crate::config::Config;
 use crate::facts::snapshot;
@@ -145,18 +145,36 @@ pub fn explain(
     let stored = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
-    let brief = stored.brief();
     let rows = crate::facts::customer_rows(tx.as_mut(), stored.id, as_of)?;
-    let (mut facts, _) = crate::facts::facts_from_rows(tx.as_mut(), &brief, &rows, as_of)?;
+    let risk_class = if crate::risk::segments_use_risk(config) {
+        crate::risk::customer_class(tx.as_mut(), config, &stored, &rows, as_of)?
+    } else {
+        None
+    };
+    explain_in(tx.as_mut(), config, &stored, &rows, risk_class, as_of)
+}
+
+/// Explains the segment of a customer whose ledger rows and risk class
+/// (used only when segments test it) are known already.
+pub fn explain_in(
+    tx: &mut dyn Tx,
+    config: &Config,
+    stored: &StoredCustomer,
+    rows: &[LedgerRow],
+    risk_class: Option<char>,
+    as_of: Date,
+) -> Result<Explanation> {
+    let brief = stored.brief();
+    let (mut facts, _) = crate::facts::facts_from_rows(tx, &brief, rows, as_of)?;
     if crate::risk::segments_use_risk(config) {
-        facts.risk_class = crate::risk::customer_class(tx.as_mut(), config, &stored, &rows, as_of)?;
+        facts.risk_class = risk_class;
     }
     let explanation =
         explain_facts(&config.segments, &facts).expect("the last segment takes everyone");
     let segment = &config.segments[explanation.segment];
     Ok(Explanation {
-        customer: stored.customer.number,
-        name: stored.customer.name,
+        customer: stored.customer.number.clone(),
+        name: stored.customer.name.clone(),
         as_of,
         segment: segment.id.clone(),
         segment_name_nl: segment.name_nl.clone(),

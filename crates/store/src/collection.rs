@@ -317,8 +317,9 @@ pub trait CollectionTx {
     // --- tasks ---
     fn insert_task(&mut self, task: &Task) -> Result<i64>;
     fn task(&mut self, id: i64) -> Result<Option<StoredTask>>;
-    /// Tasks, oldest first; open ones only when asked.
-    fn tasks(&mut self, open_only: bool) -> Result<Vec<StoredTask>>;
+    /// Tasks (of one customer, or everyone's), oldest due first; open ones
+    /// only when asked.
+    fn tasks(&mut self, customer: Option<CustomerId>, open_only: bool) -> Result<Vec<StoredTask>>;
     fn complete_task(&mut self, id: i64, on: Date, outcome: &str) -> Result<()>;
 
     // --- timeline ---

@@ -169,8 +169,17 @@ pub fn story(store: &dyn Store) {
     let documents = tx.customer_documents(customer_id, d("2026-01-31")).unwrap();
     assert_eq!(documents.len(), 1, "only F-1 was issued by 31 January");
     assert_eq!(documents[0].open_minor, 0);
+    assert_eq!(documents[0].last_paid_on, Some(d("2026-01-20")));
     let documents = tx.customer_documents(customer_id, d("2026-01-19")).unwrap();
     assert_eq!(documents[0].open_minor, 10_000, "paid only on the 20th");
+    assert_eq!(documents[0].last_paid_on, None, "nothing paid by the 19th");
+    let documents = tx.customer_documents(customer_id, d("2026-03-01")).unwrap();
+    let credited = documents.iter().find(|doc| doc.id == second_id).unwrap();
+    assert_eq!(
+        credited.last_paid_on,
+        Some(d("2026-02-10")),
+        "a credit note counts as money applied"
+    );
 
     let mut rows = Vec::new();
     tx.scan_ledger(d("2026-03-01"), &mut |row| rows.push(*row))
@@ -573,10 +582,18 @@ fn collection_story(store: &dyn Store) {
         amount: Money::eur(10_000),
     };
     let task_id = tx.insert_task(&task).unwrap();
-    assert_eq!(tx.tasks(true).unwrap()[0].task, task);
+    assert_eq!(tx.tasks(None, true).unwrap()[0].task, task);
+    assert_eq!(tx.tasks(Some(task.customer), true).unwrap()[0].task, task);
+    assert!(
+        tx.tasks(Some(tegoed_core::CustomerId(task.customer.0 + 1000)), false)
+            .unwrap()
+            .is_empty(),
+        "another customer's tasks are not theirs"
+    );
     tx.complete_task(task_id, d("2026-03-16"), "pays Friday")
         .unwrap();
-    assert!(tx.tasks(true).unwrap().is_empty());
+    assert!(tx.tasks(None, true).unwrap().is_empty());
+    assert_eq!(tx.tasks(Some(task.customer), false).unwrap().len(), 1);
     assert_eq!(
         tx.task(task_id).unwrap().unwrap().outcome.as_deref(),
         Some("pays Friday")

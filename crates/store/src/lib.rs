@@ -154,6 +154,9 @@ pub struct DocumentState {
     pub id: InvoiceId,
     pub invoice: Invoice,
     pub open_minor: i64,
+    /// For an invoice, the date of the latest payment or credit note applied
+    /// to it (as of the same date), as in [`LedgerRow::last_paid_on`].
+    pub last_paid_on: Option<Date>,
 }
 
 /// A payment with the part of it allocated as of a date.

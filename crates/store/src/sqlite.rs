@@ -59,6 +59,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
 ];
 
+/// Read connections kept for reuse: enough for the web app's concurrent
+/// requests, so a busy server does not open and close connections (and lose
+/// their prepared statements and page cache) per request.
+const READERS_KEPT: usize = 64;
+
 /// A SQLite database file.
 pub struct SqliteStore {
     path: PathBuf,
@@ -266,7 +271,7 @@ impl Drop for Handle<'_> {
             && let Some(conn) = conn.take()
         {
             let mut pool = pool.lock().unwrap_or_else(|e| e.into_inner());
-            if pool.len() < 16 {
+            if pool.len() < READERS_KEPT {
                 pool.push(conn);
             }
         }
@@ -339,7 +344,10 @@ fn sql_customer_documents() -> String {
     format!(
         "SELECT {INVOICE_COLUMNS}, \
            COALESCE((SELECT SUM(a.amount_minor) FROM allocation a WHERE a.invoice_id = invoice.id AND a.date <= ?2), 0), \
-           COALESCE((SELECT SUM(a.amount_minor) FROM allocation a WHERE a.credit_note_id = invoice.id AND a.date <= ?2), 0) \
+           CASE WHEN amount_minor < 0 THEN \
+             COALESCE((SELECT SUM(a.amount_minor) FROM allocation a WHERE a.credit_note_id = invoice.id AND a.date <= ?2), 0) \
+           ELSE 0 END, \
+           (SELECT MAX(a.date) FROM allocation a WHERE a.invoice_id = invoice.id AND a.date <= ?2) \
          FROM invoice WHERE customer_id = ?1 AND issue_date <= ?2"
     )
 }
@@ -1077,6 +1085,7 @@ impl Tx for SqliteTx<'_> {
             let raw = invoice_from_row(row)?;
             let paid: i64 = row.get(10)?;
             let used: i64 = row.get(11)?;
+            let last_paid_on: Option<i32> = row.get(12)?;
             let open = if raw.amount >= 0 {
                 raw.amount - paid
             } else {
@@ -1087,6 +1096,7 @@ impl Tx for SqliteTx<'_> {
                 id: stored.id,
                 invoice: stored.invoice,
                 open_minor: open,
+                last_paid_on: last_paid_on.map(date),
             });
         }
         out.sort_unstable_by_key(|d| (d.invoice.due_date, d.invoice.issue_date, d.id));
@@ -1205,20 +1215,27 @@ impl Tx for SqliteTx<'_> {
             )?
             .collect::<rusqlite::Result<_>>()?;
         raws.sort_unstable_by_key(|p| std::cmp::Reverse((p.date, p.id)));
+        // What every payment paid, in one query: (payment, allocation, number, amount).
+        let mut applied: Vec<(i64, i64, String, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT a.payment_id, a.id, i.number, a.amount_minor \
+                 FROM payment p JOIN allocation a ON a.payment_id = p.id JOIN invoice i ON i.id = a.invoice_id \
+                 WHERE p.customer_id = ?1 AND p.date <= ?2 AND a.date <= ?2",
+            )?
+            .query_map(params![customer.0, as_of.days_since_epoch()], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        applied.sort_unstable_by_key(|(payment, id, ..)| (*payment, *id));
         let mut out = Vec::with_capacity(raws.len());
-        let mut applied_stmt = self.conn.prepare_cached(
-            "SELECT a.id, i.number, a.amount_minor FROM allocation a JOIN invoice i ON i.id = a.invoice_id \
-             WHERE a.payment_id = ?1 AND a.date <= ?2",
-        )?;
         for raw in raws {
-            let mut applied: Vec<(i64, String, i64)> = applied_stmt
-                .query_map(params![raw.id, as_of.days_since_epoch()], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            applied.sort_unstable_by_key(|(id, ..)| *id);
-            let applied_to: Vec<(String, i64)> =
-                applied.into_iter().map(|(_, n, a)| (n, a)).collect();
+            let start = applied.partition_point(|(payment, ..)| *payment < raw.id);
+            let applied_to: Vec<(String, i64)> = applied[start..]
+                .iter()
+                .take_while(|(payment, ..)| *payment == raw.id)
+                .map(|(_, _, number, amount)| (number.clone(), *amount))
+                .collect();
             let stored = raw.into_stored()?;
             out.push(PaymentState {
                 id: stored.id,

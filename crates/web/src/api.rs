@@ -99,7 +99,7 @@ async fn dispatch(
     handler: Handler,
 ) -> Response {
     let path = path.map(|p| p.0).unwrap_or_default();
-    blocking(move || {
+    blocking(state.clone(), move || {
         let run = || -> Result<(StatusCode, Value), Fail> {
             let user = auth::api_user(&state, &headers)?;
             let body = if body.is_empty() {

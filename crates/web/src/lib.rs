@@ -51,6 +51,8 @@ pub struct AppState {
     pub cache: Cache,
     limiter: auth::Limiter,
     views: view::Views,
+    /// Requests doing work at once (see [`blocking`]).
+    work: tokio::sync::Semaphore,
 }
 
 /// The configuration in use with its message templates.
@@ -75,6 +77,7 @@ impl AppState {
             cache: Cache::default(),
             limiter: auth::Limiter::default(),
             views: view::Views::new(),
+            work: tokio::sync::Semaphore::new(work_slots()),
         }))
     }
 
@@ -110,11 +113,23 @@ pub fn router(state: Arc<AppState>) -> Router {
     pages::routes().merge(api::routes()).with_state(state)
 }
 
-/// Runs `work` on the blocking pool.
-pub(crate) async fn blocking<F>(work: F) -> Response
+/// How many requests do their work at once: a few per core. More would
+/// not finish sooner on the same cores; they would only take turns and
+/// each hold a database connection, so the rest wait in line (first come,
+/// first served), which keeps the slowest answers close to the typical one.
+fn work_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+/// Runs `work` on the blocking pool once a work slot is free.
+pub(crate) async fn blocking<F>(state: Arc<AppState>, work: F) -> Response
 where
     F: FnOnce() -> Response + Send + 'static,
 {
+    let Ok(_slot) = state.work.acquire().await else {
+        use axum::response::IntoResponse;
+        return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
     match tokio::task::spawn_blocking(work).await {
         Ok(response) => response,
         Err(e) => {

@@ -15,6 +15,7 @@ use minijinja::Value;
 use serde::Serialize;
 use serde_json::json;
 use tegoed_app::access::{self, Action, Role};
+use tegoed_app::facts::CustomerLedger;
 use tegoed_app::policy::{CheckRequest, Checker, Subject};
 use tegoed_app::portfolio::{Filter, Portfolio, PortfolioRow};
 use tegoed_app::{agreements, dunning, reports, review, risk, segments};
@@ -260,7 +261,7 @@ async fn show(
     handler: PageFn,
 ) -> Response {
     let path = path.map(|p| p.0).unwrap_or_default();
-    blocking(move || {
+    blocking(state.clone(), move || {
         let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let visit = match auth::visit(&state, &headers, target) {
             Ok(v) => v,
@@ -291,7 +292,7 @@ async fn show_post_params(
     Form(form): Form<Params>,
     handler: PageFn,
 ) -> Response {
-    blocking(move || {
+    blocking(state.clone(), move || {
         let visit = match auth::visit(&state, &headers, uri.path()) {
             Ok(v) => v,
             Err(f) => return error_page(&state, f, Language::Nl),
@@ -314,7 +315,7 @@ async fn act(
     handler: PostFn,
 ) -> Response {
     let path = path.map(|p| p.0).unwrap_or_default();
-    blocking(move || {
+    blocking(state.clone(), move || {
         let visit = match auth::visit(&state, &headers, uri.path()) {
             Ok(v) => v,
             Err(f) => return error_page(&state, f, Language::Nl),
@@ -429,10 +430,12 @@ fn managers(state: &S) -> Result<Vec<(AccountManagerId, String)>, Fail> {
 // --- login ------------------------------------------------------------------
 
 async fn home(State(state): State<S>, headers: HeaderMap) -> Response {
-    blocking(move || match auth::visit(&state, &headers, "/") {
-        Ok(v) if v.user.role == Role::Sales => Redirect::to("/my").into_response(),
-        Ok(_) => Redirect::to("/today").into_response(),
-        Err(f) => error_page(&state, f, Language::Nl),
+    blocking(state.clone(), move || {
+        match auth::visit(&state, &headers, "/") {
+            Ok(v) if v.user.role == Role::Sales => Redirect::to("/my").into_response(),
+            Ok(_) => Redirect::to("/today").into_response(),
+            Err(f) => error_page(&state, f, Language::Nl),
+        }
     })
     .await
 }
@@ -482,7 +485,7 @@ fn page_language(query: &Params) -> Language {
 }
 
 async fn login_form(State(state): State<S>, Query(query): Query<Params>) -> Response {
-    blocking(move || {
+    blocking(state.clone(), move || {
         let next = query.get("next").cloned().unwrap_or_else(|| "/".into());
         login_page(&state, page_language(&query), &next, None, StatusCode::OK)
     })
@@ -495,7 +498,7 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<Params>,
 ) -> Response {
-    blocking(move || {
+    blocking(state.clone(), move || {
         let language = page_language(&form);
         let next = form
             .get("next")
@@ -564,7 +567,7 @@ async fn login(
 }
 
 async fn logout(State(state): State<S>, headers: HeaderMap, Form(form): Form<Params>) -> Response {
-    blocking(move || {
+    blocking(state.clone(), move || {
         let visit = match auth::visit(&state, &headers, "/") {
             Ok(v) => v,
             Err(_) => return Redirect::to("/login").into_response(),
@@ -856,18 +859,37 @@ fn customer(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Respo
     let store = state.store.as_ref();
     let as_of = state.as_of();
     let live = state.live();
-    let statement = reports::statement(store, number, as_of)?;
-    let owner = customer_owner(state, number)?;
-    let why = segments::explain(store, &live.config, number, as_of)?;
-    let risk = risk::show(store, &live.config, number, as_of, lang)?;
-    let verdict = {
-        let book = portfolio(state, false)?;
-        let checker = Checker::with_model(&live.config, book.model.clone());
-        let mut tx = store.read().map_err(|e| Fail::Internal(e.to_string()))?;
-        let typical = agreements::typical_invoice(tx.as_mut(), number, as_of)?;
-        match typical {
-            Some(amount) if amount > 0 => Some(checker.check(
+    // The model comes with the cached book (loaded once, not per page).
+    let book = portfolio(state, false)?;
+    // One read of the customer's ledger for statement, segment, risk, the
+    // standard-deal check and the timeline.
+    let mut tx = store.read().map_err(|e| Fail::Internal(e.to_string()))?;
+    let ledger = CustomerLedger::load(tx.as_mut(), number, as_of)?;
+    let statement = reports::statement_of(tx.as_mut(), &ledger, as_of)?;
+    let owner = ledger.stored.customer.account_manager;
+    let risk = risk::show_in(
+        tx.as_mut(),
+        &live.config,
+        book.model.as_deref(),
+        &ledger.stored,
+        &ledger.rows,
+        as_of,
+        lang,
+    )?;
+    let why = segments::explain_in(
+        tx.as_mut(),
+        &live.config,
+        &ledger.stored,
+        &ledger.rows,
+        risk.score.class,
+        as_of,
+    )?;
+    let verdict = match agreements::typical_of(&ledger.documents, as_of) {
+        Some(amount) if amount > 0 => Some(
+            Checker::with_model(&live.config, book.model.clone()).check_customer(
                 tx.as_mut(),
+                &ledger.stored,
+                &ledger.rows,
                 &CheckRequest {
                     subject: Subject::Customer(number.to_string()),
                     amount: Money::new(amount, Currency::EUR),
@@ -875,11 +897,12 @@ fn customer(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Respo
                     language: lang,
                 },
                 as_of,
-            )?),
-            _ => None,
-        }
+            )?,
+        ),
+        _ => None,
     };
-    let mut timeline = agreements::timeline(store, number, as_of)?;
+    let mut timeline = agreements::timeline_of(tx.as_mut(), &ledger, as_of)?;
+    drop(tx);
     timeline.reverse();
     let all = path.contains_key("all");
     let timeline_total = timeline.len();

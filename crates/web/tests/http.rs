@@ -352,7 +352,7 @@ fn the_api_does_what_the_openapi_document_says() {
         .unwrap_or_else(|| "2025-0000001".into());
     let task = {
         let mut tx = server.store.read().unwrap();
-        tx.tasks(true).unwrap().first().map(|t| t.id)
+        tx.tasks(None, true).unwrap().first().map(|t| t.id)
     };
     let payment = tegoed_app::review::unmatched(server.store.as_ref())
         .unwrap()

@@ -870,16 +870,26 @@ impl CollectionTx for SqliteTx<'_> {
         Ok(Some(task))
     }
 
-    fn tasks(&mut self, open_only: bool) -> Result<Vec<StoredTask>> {
-        let sql = if open_only {
-            format!("SELECT {TASK_COLUMNS} FROM task WHERE status = 'open'")
+    fn tasks(&mut self, customer: Option<CustomerId>, open_only: bool) -> Result<Vec<StoredTask>> {
+        let open = if open_only {
+            " AND status = 'open'"
         } else {
-            format!("SELECT {TASK_COLUMNS} FROM task")
+            ""
         };
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let raw: Vec<(StoredTask, String)> = stmt
-            .query_map([], task_from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let raw: Vec<(StoredTask, String)> = match customer {
+            Some(customer) => {
+                let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE customer_id = ?1{open}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([customer.0], task_from_row)?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+            None => {
+                let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE 1 = 1{open}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([], task_from_row)?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+        };
         let mut tasks = Vec::with_capacity(raw.len());
         for (mut task, code) in raw {
             task.task.amount.currency = currency(&code)?;
