@@ -634,7 +634,14 @@ pub fn request_pause(
         as_of,
         "pause_requested",
         Some(id),
-        format!("Dunning pause until {until} requested: {}", request.reason),
+        (
+            format!("Dunning pause until {until} requested: {}", request.reason),
+            Some(format!(
+                "Aanmaningspauze tot en met {} gevraagd: {}",
+                crate::dunning::document::short_date(until, tegoed_core::Language::Nl),
+                request.reason
+            )),
+        ),
         Some(by),
     )?;
     audit(
@@ -681,7 +688,10 @@ pub fn decide_pause(
             as_of,
             "pause_rejected",
             Some(id),
-            format!("Pause request rejected: {}", r.reason),
+            (
+                format!("Pause request rejected: {}", r.reason),
+                Some(format!("Verzoek om pauze afgewezen: {}", r.reason)),
+            ),
             Some(by),
         )?;
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use tegoed_core::agreements::{
     Interval, PlanStatus, PromiseStatus, instalments, plan_status, promise_status,
 };
-use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Money};
+use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Language, Money};
 use tegoed_store::{
     CollectionState, Dispute, DocumentState, PaymentPlan, Promise, Store, StoredCustomer,
     StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent, Tx,
@@ -33,13 +33,14 @@ fn customer(tx: &mut dyn Tx, number: &str) -> Result<StoredCustomer> {
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))
 }
 
+/// A timeline entry written by Tegoed, in English and Dutch.
 fn event(
     customer: CustomerId,
     date: Date,
     kind: &str,
     invoice: Option<InvoiceId>,
     ref_id: Option<i64>,
-    text: String,
+    (en, nl): (String, String),
 ) -> TimelineEvent {
     TimelineEvent {
         customer,
@@ -47,13 +48,23 @@ fn event(
         kind: kind.into(),
         invoice,
         ref_id,
-        text,
+        text: en,
+        text_nl: Some(nl),
         author: None,
     }
 }
 
 fn eur(minor: i64, currency: Currency) -> String {
     Money::new(minor, currency).display()
+}
+
+/// Money and dates in Dutch, for the Dutch timeline texts.
+fn eur_nl(minor: i64, currency: Currency) -> String {
+    Money::new(minor, currency).display_in(Language::Nl)
+}
+
+fn date_nl(date: Date) -> String {
+    crate::dunning::document::short_date(date, Language::Nl)
 }
 
 /// The overdue invoices of a customer on `as_of` (open, due before it).
@@ -151,7 +162,10 @@ pub fn open_dispute(
         "dispute_opened",
         Some(invoice.id),
         Some(id),
-        format!("Invoice {invoice_number} disputed: {}", dispute.reason),
+        (
+            format!("Invoice {invoice_number} disputed: {}", dispute.reason),
+            format!("Factuur {invoice_number} betwist: {}", dispute.reason),
+        ),
     ))?;
     let line = dispute_line(tx.as_mut(), id, dispute)?;
     tx.commit()?;
@@ -181,8 +195,14 @@ pub fn resolve_dispute(
         Some(invoice.id),
         Some(open.id),
         match resolution {
-            Some(r) => format!("Dispute on invoice {invoice_number} resolved: {r}"),
-            None => format!("Dispute on invoice {invoice_number} resolved"),
+            Some(r) => (
+                format!("Dispute on invoice {invoice_number} resolved: {r}"),
+                format!("Geschil over factuur {invoice_number} opgelost: {r}"),
+            ),
+            None => (
+                format!("Dispute on invoice {invoice_number} resolved"),
+                format!("Geschil over factuur {invoice_number} opgelost"),
+            ),
         },
     ))?;
     let mut dispute = open.dispute;
@@ -351,22 +371,24 @@ pub fn add_promise(
         invoices: chosen.iter().map(|c| c.0).collect(),
     };
     let id = tx.insert_promise(&promise)?;
-    tx.add_event(&event(
-        stored.id,
-        as_of,
-        "promise_made",
-        None,
-        Some(id),
-        format!(
-            "Promised to pay {} by {date} (invoices {})",
-            eur(amount_minor, currency),
-            chosen
-                .iter()
-                .map(|c| c.1.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    ))?;
+    tx.add_event(&event(stored.id, as_of, "promise_made", None, Some(id), {
+        let numbers = chosen
+            .iter()
+            .map(|c| c.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        (
+            format!(
+                "Promised to pay {} by {date} (invoices {numbers})",
+                eur(amount_minor, currency),
+            ),
+            format!(
+                "Toegezegd: {} betalen uiterlijk {} (facturen {numbers})",
+                eur_nl(amount_minor, currency),
+                date_nl(date),
+            ),
+        )
+    }))?;
     let line = promise_line(tx.as_mut(), &StoredPromise { id, promise }, as_of)?;
     tx.commit()?;
     Ok(line)
@@ -528,13 +550,28 @@ pub fn create_plan(
         "plan_created",
         None,
         Some(id),
-        format!(
-            "Payment plan: {} in {count} instalment{} of about {} from {first} (every {interval}), invoices {}",
-            eur(total, currency),
-            if count == 1 { "" } else { "s" },
-            eur(schedule[0].amount_minor, currency),
-            invoices.iter().map(|o| o.1.as_str()).collect::<Vec<_>>().join(", ")
-        ),
+        {
+            let numbers = invoices
+                .iter()
+                .map(|o| o.1.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                format!(
+                    "Payment plan: {} in {count} instalment{} of about {} from {first} (every {interval}), invoices {numbers}",
+                    eur(total, currency),
+                    if count == 1 { "" } else { "s" },
+                    eur(schedule[0].amount_minor, currency),
+                ),
+                format!(
+                    "Betalingsregeling: {} in {count} termijn{} van ongeveer {} vanaf {} (elke {interval}), facturen {numbers}",
+                    eur_nl(total, currency),
+                    if count == 1 { "" } else { "en" },
+                    eur_nl(schedule[0].amount_minor, currency),
+                    date_nl(first),
+                ),
+            )
+        },
     ))?;
     let line = plan_line(tx.as_mut(), &StoredPlan { id, plan }, as_of, grace_days)?;
     tx.commit()?;
@@ -574,6 +611,9 @@ pub struct AgreementChange {
     #[serde(skip)]
     pub plan: Option<PlanStatus>,
     pub text: String,
+    /// The same in Dutch, for the timeline.
+    #[serde(skip)]
+    pub text_nl: String,
 }
 
 /// Disputes, promises and plans as they stand on `as_of`.
@@ -618,6 +658,20 @@ pub(crate) fn evaluate(tx: &mut dyn Tx, as_of: Date, grace_days: i32) -> Result<
                             eur(paid, promise.amount.currency)
                         )
                     },
+                    text_nl: if done == PromiseStatus::Kept {
+                        format!(
+                            "Toezegging nagekomen: {} betaald uiterlijk {}",
+                            promise.amount.display_in(Language::Nl),
+                            date_nl(promise.promised_on)
+                        )
+                    } else {
+                        format!(
+                            "Toezegging niet nagekomen: {} toegezegd voor {}, {} ontvangen",
+                            promise.amount.display_in(Language::Nl),
+                            date_nl(promise.promised_on),
+                            eur_nl(paid, promise.amount.currency)
+                        )
+                    },
                 });
             }
         }
@@ -632,7 +686,7 @@ pub(crate) fn evaluate(tx: &mut dyn Tx, as_of: Date, grace_days: i32) -> Result<
                     .customer(plan.customer)?
                     .map(|c| c.customer.number)
                     .unwrap_or_default();
-                let (kind, text) = match done {
+                let (kind, text, text_nl) = match done {
                     PlanStatus::Broken { missed } => (
                         "plan_broken",
                         format!(
@@ -640,12 +694,22 @@ pub(crate) fn evaluate(tx: &mut dyn Tx, as_of: Date, grace_days: i32) -> Result<
                             eur(paid, plan.total.currency),
                             plan.total.display()
                         ),
+                        format!(
+                            "Betalingsregeling niet nagekomen: de termijn van {} is niet betaald ({} van {} betaald)",
+                            date_nl(missed),
+                            eur_nl(paid, plan.total.currency),
+                            plan.total.display_in(Language::Nl)
+                        ),
                     ),
                     _ => (
                         "plan_completed",
                         format!(
                             "Payment plan completed: {} paid in full",
                             plan.total.display()
+                        ),
+                        format!(
+                            "Betalingsregeling afgerond: {} helemaal betaald",
+                            plan.total.display_in(Language::Nl)
                         ),
                     ),
                 };
@@ -657,6 +721,7 @@ pub(crate) fn evaluate(tx: &mut dyn Tx, as_of: Date, grace_days: i32) -> Result<
                     promise: None,
                     plan: Some(done),
                     text,
+                    text_nl,
                 });
             }
         }
@@ -683,7 +748,7 @@ pub(crate) fn record_changes(
             change.kind,
             None,
             Some(change.id),
-            change.text.clone(),
+            (change.text.clone(), change.text_nl.clone()),
         ))?;
     }
     Ok(())
@@ -751,27 +816,44 @@ pub(crate) fn pause_in(
         None,
         None,
         if until < as_of {
-            format!("Dunning pause ended: {}", reason.trim())
+            (
+                format!("Dunning pause ended: {}", reason.trim()),
+                format!("Aanmaningspauze beëindigd: {}", reason.trim()),
+            )
         } else {
-            format!("Dunning paused until {until}: {}", reason.trim())
+            (
+                format!("Dunning paused until {until}: {}", reason.trim()),
+                format!(
+                    "Aanmaningen gepauzeerd tot en met {}: {}",
+                    date_nl(until),
+                    reason.trim()
+                ),
+            )
         },
     ))?;
     Ok(state)
 }
 
-/// Adds a timeline entry with its author inside `tx`.
+/// Adds a timeline entry with its author inside `tx`: in English and
+/// Dutch, or (a note) as written, `nl` being `None`.
 pub(crate) fn add_event_in(
     tx: &mut dyn Tx,
     customer: CustomerId,
     date: Date,
     kind: &str,
     ref_id: Option<i64>,
-    text: String,
+    (text, nl): (String, Option<String>),
     author: Option<&str>,
 ) -> Result<i64> {
     Ok(tx.add_event(&TimelineEvent {
+        customer,
+        date,
+        kind: kind.into(),
+        invoice: None,
+        ref_id,
+        text,
+        text_nl: nl,
         author: author.map(str::to_string),
-        ..event(customer, date, kind, None, ref_id, text)
     })?)
 }
 
@@ -798,7 +880,7 @@ pub fn add_note(
         as_of,
         "note",
         None,
-        text.trim().to_string(),
+        (text.trim().to_string(), None),
         Some(author),
     )?;
     tx.commit()?;
@@ -839,14 +921,26 @@ pub fn set_credit_limit(
             "credit_limit",
             None,
             match (before, limit) {
-                (_, Some(l)) => format!(
-                    "Credit limit set to {} (was {})",
-                    l.display(),
-                    before
-                        .map(|b| b.display().to_string())
-                        .unwrap_or_else(|| "none".into())
+                (_, Some(l)) => (
+                    format!(
+                        "Credit limit set to {} (was {})",
+                        l.display(),
+                        before
+                            .map(|b| b.display().to_string())
+                            .unwrap_or_else(|| "none".into())
+                    ),
+                    Some(format!(
+                        "Kredietlimiet {} (was {})",
+                        l.display_in(Language::Nl),
+                        before
+                            .map(|b| b.display_in(Language::Nl))
+                            .unwrap_or_else(|| "geen".into())
+                    )),
                 ),
-                (_, None) => "Credit limit removed".to_string(),
+                (_, None) => (
+                    "Credit limit removed".to_string(),
+                    Some("Kredietlimiet verwijderd".to_string()),
+                ),
             },
             Some(author),
         )?;
@@ -889,9 +983,15 @@ pub fn tag(
                 None,
                 None,
                 if remove {
-                    format!("Tag removed: {tag}")
+                    (
+                        format!("Tag removed: {tag}"),
+                        format!("Label verwijderd: {tag}"),
+                    )
                 } else {
-                    format!("Tag added: {tag}")
+                    (
+                        format!("Tag added: {tag}"),
+                        format!("Label toegevoegd: {tag}"),
+                    )
                 },
             ))?;
         }
@@ -984,6 +1084,7 @@ pub fn complete_task(store: &dyn Store, id: i64, outcome: &str, as_of: Date) -> 
         invoice: None,
         ref_id: Some(id),
         text: format!("{}: {}", stored.task.title, outcome.trim()),
+        text_nl: None,
         author: stored.task.assignee.clone(),
     })?;
     let line = task_line(
@@ -1015,11 +1116,17 @@ pub struct TimelineEntry {
 }
 
 /// Invoices, payments and everything that happened with the customer, in
-/// date order, up to `as_of`.
-pub fn timeline(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<TimelineEntry>> {
+/// date order, up to `as_of`, in `language` (notes and call outcomes as
+/// written).
+pub fn timeline(
+    store: &dyn Store,
+    number: &str,
+    as_of: Date,
+    language: Language,
+) -> Result<Vec<TimelineEntry>> {
     let mut tx = store.read()?;
     let ledger = crate::facts::CustomerLedger::load(tx.as_mut(), number, as_of)?;
-    timeline_of(tx.as_mut(), &ledger, as_of)
+    timeline_of(tx.as_mut(), &ledger, as_of, language)
 }
 
 /// The timeline of a customer whose ledger was read already.
@@ -1027,7 +1134,9 @@ pub fn timeline_of(
     tx: &mut dyn Tx,
     ledger: &crate::facts::CustomerLedger,
     as_of: Date,
+    language: Language,
 ) -> Result<Vec<TimelineEntry>> {
+    let nl = language == Language::Nl;
     let stored = &ledger.stored;
     let mut entries: Vec<(Date, u8, i64, TimelineEntry)> = Vec::new();
     for doc in &ledger.documents {
@@ -1040,19 +1149,29 @@ pub fn timeline_of(
             TimelineEntry {
                 date: invoice.issue_date,
                 kind: if credit { "credit_note" } else { "invoice" }.into(),
-                text: if credit {
-                    format!(
+                text: match (credit, nl) {
+                    (true, false) => format!(
                         "Credit note {} of {}",
                         invoice.number,
                         invoice.amount.abs().display()
-                    )
-                } else {
-                    format!(
+                    ),
+                    (true, true) => format!(
+                        "Creditnota {} van {}",
+                        invoice.number,
+                        invoice.amount.abs().display_in(Language::Nl)
+                    ),
+                    (false, false) => format!(
                         "Invoice {} of {}, due {}",
                         invoice.number,
                         invoice.amount.display(),
                         invoice.due_date
-                    )
+                    ),
+                    (false, true) => format!(
+                        "Factuur {} van {}, vervalt {}",
+                        invoice.number,
+                        invoice.amount.display_in(Language::Nl),
+                        date_nl(invoice.due_date)
+                    ),
                 },
                 invoice: Some(invoice.number.clone()),
                 ref_id: None,
@@ -1074,17 +1193,25 @@ pub fn timeline_of(
                     "payment"
                 }
                 .into(),
-                text: if applied.is_empty() {
-                    format!(
+                text: match (applied.is_empty(), nl) {
+                    (true, false) => format!(
                         "Payment of {} (not applied)",
                         payment.payment.amount.display()
-                    )
-                } else {
-                    format!(
+                    ),
+                    (true, true) => format!(
+                        "Betaling van {} (nog niet verwerkt)",
+                        payment.payment.amount.display_in(Language::Nl)
+                    ),
+                    (false, false) => format!(
                         "Payment of {} for {}",
                         payment.payment.amount.display(),
                         applied.join(", ")
-                    )
+                    ),
+                    (false, true) => format!(
+                        "Betaling van {} voor {}",
+                        payment.payment.amount.display_in(Language::Nl),
+                        applied.join(", ")
+                    ),
                 },
                 invoice: None,
                 ref_id: None,
@@ -1110,8 +1237,8 @@ pub fn timeline_of(
             stored_event.id,
             TimelineEntry {
                 date: event.date,
+                text: event.text_in(language).to_string(),
                 kind: event.kind,
-                text: event.text,
                 invoice,
                 ref_id: event.ref_id,
                 author: event.author,

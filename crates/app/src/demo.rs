@@ -1193,15 +1193,18 @@ fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCo
     let mut rng = Rng::new(config.seed).fork(0xC011);
     let mut counts = AgreementCounts::default();
     let mut tx = store.write()?;
-    let event = |customer, kind: &str, ref_id, text: String| TimelineEvent {
+    let event = |customer, kind: &str, ref_id, (text, nl): (String, String)| TimelineEvent {
         customer,
         date: as_of,
         kind: kind.into(),
         invoice: None,
         ref_id,
         text,
+        text_nl: Some(nl),
         author: Some("demo".into()),
     };
+    let nl = |date: Date| crate::dunning::document::short_date(date, tegoed_core::Language::Nl);
+    let eur_nl = |minor: i64| Money::eur(minor).display_in(tegoed_core::Language::Nl);
     for (idx, brief) in snapshot.customers.iter().enumerate() {
         let overdue: Vec<&crate::facts::OpenDoc> = snapshot.open[idx]
             .iter()
@@ -1240,7 +1243,7 @@ fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCo
                     brief.id,
                     "dispute_opened",
                     Some(id),
-                    format!("Dispute: {reason}"),
+                    (format!("Dispute: {reason}"), format!("Betwist: {reason}")),
                 )
             })?;
             counts.disputes += 1;
@@ -1260,9 +1263,16 @@ fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCo
                 brief.id,
                 "promise_made",
                 Some(id),
-                format!(
-                    "Promised to pay {} by {promised_on}",
-                    Money::eur(total).display()
+                (
+                    format!(
+                        "Promised to pay {} by {promised_on}",
+                        Money::eur(total).display()
+                    ),
+                    format!(
+                        "Toegezegd: {} betalen uiterlijk {}",
+                        eur_nl(total),
+                        nl(promised_on)
+                    ),
                 ),
             ))?;
             counts.promises += 1;
@@ -1284,9 +1294,16 @@ fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCo
                 brief.id,
                 "plan_created",
                 Some(id),
-                format!(
-                    "Payment plan: {} in {instalments} monthly instalments from {first_due}",
-                    Money::eur(total).display()
+                (
+                    format!(
+                        "Payment plan: {} in {instalments} monthly instalments from {first_due}",
+                        Money::eur(total).display()
+                    ),
+                    format!(
+                        "Betalingsregeling: {} in {instalments} maandelijkse termijnen vanaf {}",
+                        eur_nl(total),
+                        nl(first_due)
+                    ),
                 ),
             ))?;
             counts.plans += 1;
@@ -1305,7 +1322,10 @@ fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCo
                 brief.id,
                 "pause",
                 None,
-                format!("Dunning paused until {until}: {reason}"),
+                (
+                    format!("Dunning paused until {until}: {reason}"),
+                    format!("Aanmaningen gepauzeerd tot en met {}: {reason}", nl(until)),
+                ),
             ))?;
             counts.pauses += 1;
         } else if roll < 0.040 {

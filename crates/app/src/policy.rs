@@ -393,13 +393,13 @@ impl<'c> Checker<'c> {
             if nl {
                 format!(
                     "Nu over de vervaldatum: {} (oudste {} dagen)",
-                    deal.overdue.display(),
+                    deal.overdue.display_in(Language::Nl),
                     deal.max_days_overdue
                 )
             } else {
                 format!(
                     "Overdue now: {} (oldest {} days)",
-                    deal.overdue.display(),
+                    deal.overdue.display_in(Language::En),
                     deal.max_days_overdue
                 )
             }
@@ -548,12 +548,12 @@ fn limit_reason(deal: &Deal, nl: bool) -> String {
             if nl {
                 format!(
                     "Geen kredietlimiet vastgelegd; na deze order staat {} open",
-                    deal.after_deal().display()
+                    deal.after_deal().display_in(Language::Nl)
                 )
             } else {
                 format!(
                     "No credit limit set; after this order {} is open",
-                    deal.after_deal().display()
+                    deal.after_deal().display_in(Language::En)
                 )
             }
         }
@@ -563,16 +563,16 @@ fn limit_reason(deal: &Deal, nl: bool) -> String {
             if nl {
                 format!(
                     "Kredietlimiet {}: ruimte {} voor en {} na deze order",
-                    limit.display(),
-                    room.display(),
-                    after.display()
+                    limit.display_in(Language::Nl),
+                    room.display_in(Language::Nl),
+                    after.display_in(Language::Nl)
                 )
             } else {
                 format!(
                     "Credit limit {}: room {} before and {} after this order",
-                    limit.display(),
-                    room.display(),
-                    after.display()
+                    limit.display_in(Language::En),
+                    room.display_in(Language::En),
+                    after.display_in(Language::En)
                 )
             }
         }

@@ -460,7 +460,12 @@ pub enum CustomerCommand {
         id: String,
     },
     /// Everything that happened with the customer, in date order.
-    Timeline { id: String },
+    Timeline {
+        id: String,
+        /// nl or en (default: the company's language); notes stay as written.
+        #[arg(long)]
+        lang: Option<String>,
+    },
     /// Add tags (or remove them with --remove); segments can use tags.
     Tag {
         id: String,

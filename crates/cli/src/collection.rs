@@ -558,9 +558,10 @@ pub fn tasks_cmd(ctx: &Ctx, command: Option<TasksCommand>, all: bool) -> Result<
     }
 }
 
-pub fn timeline_cmd(ctx: &Ctx, customer: &str) -> Result<()> {
+pub fn timeline_cmd(ctx: &Ctx, customer: &str, lang: Option<&str>) -> Result<()> {
+    let language = crate::credit::language(&ctx.config()?, lang)?;
     let store = ctx.open()?;
-    let entries = agreements::timeline(&store, customer, ctx.as_of)?;
+    let entries = agreements::timeline(&store, customer, ctx.as_of, language)?;
     ctx.print(&entries, |entries| {
         let mut table = Table::new(&[
             ("Date", Align::Left),

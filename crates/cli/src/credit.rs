@@ -17,7 +17,7 @@ use crate::Ctx;
 use crate::args::{CheckArgs, PolicyCommand, RiskCommand, RiskGroupBy};
 use crate::render::{Align, Table};
 
-fn language(config: &Config, lang: Option<&str>) -> Result<Language> {
+pub(crate) fn language(config: &Config, lang: Option<&str>) -> Result<Language> {
     match lang {
         None => Ok(config.company.language),
         Some(l) => Language::parse(l).ok_or_else(|| anyhow!("--lang {l}: choose nl or en")),

@@ -147,7 +147,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Import { what } => import_cmd(&ctx, what),
         Command::Customer { command } => match command {
             CustomerCommand::Show { id } => customer_show(&ctx, &id),
-            CustomerCommand::Timeline { id } => collection::timeline_cmd(&ctx, &id),
+            CustomerCommand::Timeline { id, lang } => {
+                collection::timeline_cmd(&ctx, &id, lang.as_deref())
+            }
             CustomerCommand::Tag { id, tags, remove } => {
                 collection::tag_cmd(&ctx, &id, &tags, remove)
             }

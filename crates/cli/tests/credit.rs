@@ -243,7 +243,7 @@ fn policy_edges_at_the_limit_with_stale_ratings_and_without_history() {
     assert_eq!(over["conditions"][0]["code"], "within_limit");
     assert_eq!(
         over["conditions"][0]["text"],
-        "€ 210.00 paid in advance (the part above the credit limit)"
+        "€\u{a0}210.00 paid in advance (the part above the credit limit)"
     );
     assert!(
         over["checklist"].as_array().unwrap().iter().any(|i| i
@@ -430,7 +430,7 @@ fn cost_calculator_and_policy_text() {
     );
     let text = sandbox.ok(&["--config", &config, "policy", "explain", "--lang", "en"]);
     assert!(
-        text.contains("When the order is € 1,000.00 or more: Big"),
+        text.contains("When the order is €\u{a0}1,000.00 or more: Big"),
         "{text}"
     );
     assert!(text.contains("payment by direct debit"), "{text}");

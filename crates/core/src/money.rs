@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::customer::Language;
+
 /// An ISO 4217 currency code, such as `EUR`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency([u8; 3]);
@@ -154,6 +156,39 @@ impl Money {
     /// what JSON output and CSV export use.
     pub fn to_decimal_string(self) -> String {
         format_minor(self.minor, self.currency.exponent())
+    }
+
+    /// Money for people in their language: `€ 1.234,56` in Dutch,
+    /// `€ 1,234.56` in English (`$1,234.56` for a one-character sign), with
+    /// a no-break space, so the symbol never ends a line without its
+    /// amount. What messages, the web app and reasons show.
+    pub fn display_in(self, language: Language) -> String {
+        let exponent = self.currency.exponent();
+        let plain = format_minor(self.minor.abs(), exponent);
+        let (int_part, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+        let (group, decimal) = match language {
+            Language::Nl => ('.', ','),
+            Language::En => (',', '.'),
+        };
+        let mut grouped = String::with_capacity(int_part.len() + int_part.len() / 3 + 4);
+        for (idx, ch) in int_part.chars().enumerate() {
+            if idx > 0 && (int_part.len() - idx) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(ch);
+        }
+        if !frac.is_empty() {
+            grouped.push(decimal);
+            grouped.push_str(frac);
+        }
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let symbol = self.currency.symbol();
+        match language {
+            Language::Nl => format!("{symbol}\u{a0}{sign}{grouped}"),
+            // `€` (three bytes) and codes (`CHF`) get the space, `$` and `£` not.
+            Language::En if symbol.len() > 2 => format!("{sign}{symbol}\u{a0}{grouped}"),
+            Language::En => format!("{sign}{symbol}{grouped}"),
+        }
     }
 
     /// A human form with grouping, `€ 1,234.56`.
@@ -368,6 +403,34 @@ mod tests {
         assert_eq!(format_grouped(123_456_789, 2), "1,234,567.89");
         assert_eq!(format_grouped(-99, 2), "-0.99");
         assert_eq!(Money::eur(150_000).display(), "€ 1,500.00");
+        assert_eq!(
+            Money::eur(123_456).display_in(Language::Nl),
+            "€\u{a0}1.234,56"
+        );
+        assert_eq!(Money::eur(-5).display_in(Language::Nl), "€\u{a0}-0,05");
+        assert_eq!(
+            Money::eur(123_456).display_in(Language::En),
+            "€\u{a0}1,234.56"
+        );
+        assert_eq!(
+            Money::eur(-123_456).display_in(Language::En),
+            "-€\u{a0}1,234.56"
+        );
+        let usd = Currency::parse("USD").unwrap();
+        assert_eq!(
+            Money::new(-123_456, usd).display_in(Language::En),
+            "-$1,234.56"
+        );
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(
+            Money::new(1_234_567, jpy).display_in(Language::Nl),
+            "JPY\u{a0}1.234.567"
+        );
+        let chf = Currency::parse("CHF").unwrap();
+        assert_eq!(
+            Money::new(99_900, chf).display_in(Language::En),
+            "CHF\u{a0}999.00"
+        );
         assert_eq!(Currency::parse("jpy").unwrap().exponent(), 0);
         assert!(Currency::parse("EURO").is_err());
     }

@@ -139,13 +139,13 @@ impl Requirement {
                 if nl {
                     format!(
                         "{} vooraf betalen ({}% van de order)",
-                        part.display(),
+                        part.display_in(language),
                         (s * 100.0).round()
                     )
                 } else {
                     format!(
                         "{} paid in advance ({}% of the order)",
-                        part.display(),
+                        part.display_in(language),
                         (s * 100.0).round()
                     )
                 }
@@ -155,12 +155,12 @@ impl Requirement {
                     if nl {
                         format!(
                             "{} vooraf betalen (het deel boven de kredietlimiet)",
-                            excess.display()
+                            excess.display_in(language)
                         )
                     } else {
                         format!(
                             "{} paid in advance (the part above the credit limit)",
-                            excess.display()
+                            excess.display_in(language)
                         )
                     }
                 }
@@ -170,12 +170,12 @@ impl Requirement {
                 if nl {
                     format!(
                         "eerst de vervallen facturen betalen ({})",
-                        deal.overdue.display()
+                        deal.overdue.display_in(language)
                     )
                 } else {
                     format!(
                         "the overdue invoices paid first ({})",
-                        deal.overdue.display()
+                        deal.overdue.display_in(language)
                     )
                 }
             }
@@ -390,7 +390,7 @@ impl When {
     /// The conditions in words, joined with "and".
     pub fn text(&self, language: Language) -> String {
         let nl = language == Language::Nl;
-        let eur = |minor: i64| Money::eur(minor).display();
+        let eur = |minor: i64| Money::eur(minor).display_in(language);
         let mut parts: Vec<String> = Vec::new();
         if let Some(p) = self.prospect {
             parts.push(match (p, nl) {
@@ -922,13 +922,13 @@ mod tests {
         let d = deal();
         assert_eq!(
             Requirement::Prepayment(0.3).text_for(&d, Language::En),
-            "€ 3,000.00 paid in advance (30% of the order)"
+            "€\u{a0}3,000.00 paid in advance (30% of the order)"
         );
         let mut over = deal();
         over.amount = Money::eur(1_200_000);
         assert_eq!(
             Requirement::WithinLimit.text_for(&over, Language::Nl),
-            "€ 2,000.00 vooraf betalen (het deel boven de kredietlimiet)"
+            "€\u{a0}2.000,00 vooraf betalen (het deel boven de kredietlimiet)"
         );
     }
 }

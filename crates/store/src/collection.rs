@@ -231,8 +231,21 @@ pub struct TimelineEvent {
     pub invoice: Option<InvoiceId>,
     /// The message, task, promise, plan or dispute it is about.
     pub ref_id: Option<i64>,
+    /// In English (a note: as written).
     pub text: String,
+    /// In Dutch, when Tegoed wrote it.
+    pub text_nl: Option<String>,
     pub author: Option<String>,
+}
+
+impl TimelineEvent {
+    /// The text in `language` (English when there is no Dutch).
+    pub fn text_in(&self, language: tegoed_core::Language) -> &str {
+        match (language, &self.text_nl) {
+            (tegoed_core::Language::Nl, Some(nl)) => nl,
+            _ => &self.text,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -599,8 +599,11 @@ fn collection_story(store: &dyn Store) {
         Some("pays Friday")
     );
 
-    // The timeline keeps events in date order.
-    for (date, kind) in [("2026-03-16", "call_done"), ("2026-03-15", "message_sent")] {
+    // The timeline keeps events in date order, in both languages.
+    for (date, kind, nl) in [
+        ("2026-03-16", "call_done", None),
+        ("2026-03-15", "message_sent", Some("bericht verstuurd")),
+    ] {
         tx.add_event(&TimelineEvent {
             customer,
             date: d(date),
@@ -608,17 +611,26 @@ fn collection_story(store: &dyn Store) {
             invoice: Some(invoice),
             ref_id: None,
             text: kind.into(),
+            text_nl: nl.map(str::to_string),
             author: None,
         })
         .unwrap();
     }
-    let kinds: Vec<String> = tx
+    let events: Vec<TimelineEvent> = tx
         .events(customer)
         .unwrap()
         .into_iter()
-        .map(|e| e.event.kind)
+        .map(|e| e.event)
         .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["message_sent", "call_done"]);
+    assert_eq!(events[0].text_in(Language::Nl), "bericht verstuurd");
+    assert_eq!(events[0].text_in(Language::En), "message_sent");
+    assert_eq!(
+        events[1].text_in(Language::Nl),
+        "call_done",
+        "English when there is no Dutch"
+    );
     tx.commit().unwrap();
 }
 

@@ -57,6 +57,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "access",
         include_str!("../migrations/sqlite/0005_access.sql"),
     ),
+    (
+        6,
+        "timeline_nl",
+        include_str!("../migrations/sqlite/0006_timeline_nl.sql"),
+    ),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent

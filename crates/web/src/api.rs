@@ -235,7 +235,8 @@ fn customer(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
 fn timeline(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
     require(call.user, Action::View, None)?;
     let number = param(call.path, "number")?;
-    let entries = agreements::timeline(state.store.as_ref(), number, state.as_of())?;
+    let entries =
+        agreements::timeline(state.store.as_ref(), number, state.as_of(), language(&call))?;
     ok(json!({"customer": number, "entries": entries}))
 }
 

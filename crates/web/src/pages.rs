@@ -901,7 +901,7 @@ fn customer(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Respo
         ),
         _ => None,
     };
-    let mut timeline = agreements::timeline_of(tx.as_mut(), &ledger, as_of)?;
+    let mut timeline = agreements::timeline_of(tx.as_mut(), &ledger, as_of, lang)?;
     drop(tx);
     timeline.reverse();
     let all = path.contains_key("all");

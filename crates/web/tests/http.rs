@@ -48,9 +48,14 @@ fn customers_of(server: &common::Server) -> (String, String) {
 }
 
 fn timeline_len(server: &common::Server, number: &str) -> usize {
-    tegoed_app::agreements::timeline(server.store.as_ref(), number, common::as_of())
-        .unwrap()
-        .len()
+    tegoed_app::agreements::timeline(
+        server.store.as_ref(),
+        number,
+        common::as_of(),
+        tegoed_core::Language::En,
+    )
+    .unwrap()
+    .len()
 }
 
 #[test]
@@ -327,6 +332,26 @@ fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
         422,
         "decided once"
     );
+    // The timeline speaks the reader's language; notes stay as written.
+    let english = credit.get(&format!("/customers/{own}")).body;
+    assert!(english.contains("Dunning paused until 2026-12-20: New contract signed"));
+    assert!(english.contains("Invoice "));
+    assert_eq!(
+        credit
+            .post("/account/language", &[("language", "nl")])
+            .status,
+        303
+    );
+    let dutch = credit.get(&format!("/customers/{own}")).body;
+    for text in [
+        "Aanmaningen gepauzeerd tot en met 20-12-2026: New contract signed",
+        "Aanmaningspauze tot en met 20-12-2026 gevraagd: New contract signed",
+        "Factuur ",
+        "Betaling van €",
+    ] {
+        assert!(dutch.contains(text), "no '{text}' on the Dutch page");
+    }
+    assert!(!dutch.contains("Dunning paused until"));
 }
 
 #[test]

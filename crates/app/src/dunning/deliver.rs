@@ -81,12 +81,13 @@ pub struct RunOptions {
     pub throttle: Option<Duration>,
 }
 
+/// A timeline entry in English and Dutch.
 fn event(
     customer: CustomerId,
     date: Date,
     kind: &str,
     ref_id: Option<i64>,
-    text: String,
+    (en, nl): (String, String),
 ) -> TimelineEvent {
     TimelineEvent {
         customer,
@@ -94,7 +95,8 @@ fn event(
         kind: kind.into(),
         invoice: None,
         ref_id,
-        text,
+        text: en,
+        text_nl: Some(nl),
         author: None,
     }
 }
@@ -430,38 +432,61 @@ fn apply_effects(tx: &mut dyn Tx, stored: &StoredMessage, as_of: Date) -> Result
             as_of,
             "credit_hold",
             Some(stored.id),
-            format!("Credit hold: {}", message.subject),
+            (
+                format!("Credit hold: {}", message.subject),
+                format!("Kredietstop: {}", message.subject),
+            ),
         ))?;
         changed = true;
     }
     let (kind, text) = match message.channel {
-        Channel::Email => (
-            "message_sent",
-            format!(
-                "E-mail to {}: {}",
-                message.recipient.as_deref().unwrap_or("?"),
-                message.subject
-            ),
-        ),
+        Channel::Email => {
+            let to = message.recipient.as_deref().unwrap_or("?");
+            (
+                "message_sent",
+                (
+                    format!("E-mail to {to}: {}", message.subject),
+                    format!("E-mail aan {to}: {}", message.subject),
+                ),
+            )
+        }
         Channel::Letter => {
-            let what = if message.fourteen_day.is_some() {
-                "14-day letter"
+            let (what, wat) = if message.fourteen_day.is_some() {
+                ("14-day letter", "Veertiendagenbrief")
             } else {
-                "Letter"
+                ("Letter", "Brief")
             };
-            ("message_sent", format!("{what} sent: {}", message.subject))
+            (
+                "message_sent",
+                (
+                    format!("{what} sent: {}", message.subject),
+                    format!("{wat} verstuurd: {}", message.subject),
+                ),
+            )
         }
         Channel::Call => (
             "call_planned",
-            format!(
-                "Call planned for {}: {}",
-                message.sender_name, message.subject
+            (
+                format!(
+                    "Call planned for {}: {}",
+                    message.sender_name, message.subject
+                ),
+                format!(
+                    "Belafspraak voor {}: {}",
+                    message.sender_name, message.subject
+                ),
             ),
         ),
         Channel::Handoff => {
             state.handed_off_on = Some(as_of);
             changed = true;
-            ("handed_off", message.body_text.clone())
+            (
+                "handed_off",
+                (
+                    message.body_text.clone(),
+                    format!("Overgedragen aan het incassobureau: {}", message.subject),
+                ),
+            )
         }
     };
     tx.add_event(&event(message.customer, as_of, kind, Some(stored.id), text))?;
@@ -536,7 +561,10 @@ pub fn run(
                 as_of,
                 "credit_hold_released",
                 None,
-                "Credit hold released: nothing is overdue any more".into(),
+                (
+                    "Credit hold released: nothing is overdue any more".into(),
+                    "Kredietstop opgeheven: er staat niets meer over de vervaldatum open".into(),
+                ),
             ))?;
         }
     }

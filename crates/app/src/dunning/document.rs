@@ -7,39 +7,15 @@
 //! as sent.
 
 use serde::{Deserialize, Serialize};
-use tegoed_core::money::format_minor;
-use tegoed_core::{Date, Language};
+
+use tegoed_core::{Currency, Date, Language, Money};
 use tegoed_formats::epc::QrMatrix;
 use tegoed_formats::pdf::{Font, PAGE_HEIGHT, PAGE_WIDTH, Pdf, text_width, wrap};
 
 /// Money for people: `€ 1.234,56` in Dutch, `€1,234.56` in English.
 pub fn money(minor: i64, currency: &str, language: Language) -> String {
-    let plain = format_minor(minor.abs(), 2);
-    let (int_part, frac) = plain.split_once('.').unwrap_or((&plain, "00"));
-    let (group, decimal) = match language {
-        Language::Nl => ('.', ','),
-        Language::En => (',', '.'),
-    };
-    let mut grouped = String::new();
-    for (idx, ch) in int_part.chars().enumerate() {
-        if idx > 0 && (int_part.len() - idx) % 3 == 0 {
-            grouped.push(group);
-        }
-        grouped.push(ch);
-    }
-    let sign = if minor < 0 { "-" } else { "" };
-    let symbol = match currency {
-        "EUR" => "€",
-        "USD" => "$",
-        "GBP" => "£",
-        other => other,
-    };
-    match language {
-        // A no-break space: the symbol never ends a line without its amount.
-        Language::Nl => format!("{symbol}\u{a0}{sign}{grouped}{decimal}{frac}"),
-        Language::En if symbol.len() > 2 => format!("{sign}{symbol}\u{a0}{grouped}{decimal}{frac}"),
-        Language::En => format!("{sign}{symbol}{grouped}{decimal}{frac}"),
-    }
+    let currency = Currency::parse(currency).unwrap_or(Currency::EUR);
+    Money::new(minor, currency).display_in(language)
 }
 
 const MONTHS_NL: [&str; 12] = [

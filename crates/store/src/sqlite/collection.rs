@@ -911,8 +911,8 @@ impl CollectionTx for SqliteTx<'_> {
     fn add_event(&mut self, event: &TimelineEvent) -> Result<i64> {
         self.conn
             .prepare_cached(
-                "INSERT INTO timeline_event (customer_id, date, kind, invoice_id, ref_id, text, author) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO timeline_event (customer_id, date, kind, invoice_id, ref_id, text, author, text_nl) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 event.customer.0,
@@ -922,13 +922,14 @@ impl CollectionTx for SqliteTx<'_> {
                 event.ref_id,
                 event.text,
                 event.author,
+                event.text_nl,
             ])?;
         Ok(self.conn.last_insert_rowid())
     }
 
     fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, customer_id, date, kind, invoice_id, ref_id, text, author \
+            "SELECT id, customer_id, date, kind, invoice_id, ref_id, text, author, text_nl \
              FROM timeline_event WHERE customer_id = ?1",
         )?;
         let rows = stmt.query_map([customer.0], |row| {
@@ -942,6 +943,7 @@ impl CollectionTx for SqliteTx<'_> {
                     ref_id: row.get(5)?,
                     text: row.get(6)?,
                     author: row.get(7)?,
+                    text_nl: row.get(8)?,
                 },
             })
         })?;
