@@ -56,6 +56,16 @@ pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
             }
         }
         logins = demo_users(&store)?;
+        // Settings and message templates are edited in the app and saved
+        // to a settings file: give the demo one (the shipped default).
+        let default = std::path::Path::new("tegoed.toml");
+        if ctx.config.is_none() && !default.exists() {
+            std::fs::write(default, tegoed_app::config::DEFAULT_CONFIG)
+                .context("cannot write tegoed.toml for the demo")?;
+            eprintln!(
+                "Settings written to tegoed.toml (the shipped default; edit them on the Settings page)."
+            );
+        }
     }
     let config_path = match &ctx.config {
         Some(path) => Some(path.clone()),

@@ -15,6 +15,7 @@ use minijinja::Value;
 use serde::Serialize;
 use serde_json::json;
 use tegoed_app::access::{self, Action, Role};
+use tegoed_app::dunning::templates;
 use tegoed_app::facts::CustomerLedger;
 use tegoed_app::policy::{CheckRequest, Checker, Subject};
 use tegoed_app::portfolio::{Filter, Portfolio, PortfolioRow};
@@ -144,6 +145,27 @@ pub fn routes() -> Router<S> {
             "/settings/config",
             post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
                 act(s, h, u, None, f, settings_save)
+            }),
+        )
+        .route(
+            "/settings/template",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, template_page)
+            })
+            .post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
+                act(s, h, u, None, f, template_save)
+            }),
+        )
+        .route(
+            "/settings/template/preview",
+            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
+                show_post(s, h, u, f, template_preview)
+            }),
+        )
+        .route(
+            "/settings/template/reset",
+            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
+                act(s, h, u, None, f, template_reset)
             }),
         )
         .route(
@@ -1361,9 +1383,22 @@ fn settings_context(state: &S, visit: &Visit, text: &str) -> Result<serde_json::
             "id": st.id, "offset": st.offset_days, "channel": st.channel.as_str(), "template": st.template,
             "min": st.min_overdue_minor, "effects": st.effects.iter().map(|e| e.as_str()).collect::<Vec<_>>()})).collect::<Vec<_>>()}))
         .collect();
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    for info in templates::catalogue(live.config.delivery.templates.as_deref())? {
+        let version = json!({"name": info.name, "language": info.language, "custom": info.custom});
+        match groups.last_mut() {
+            Some(last) if last["base"] == info.base.as_str() && last["kind"] == info.kind => {
+                if let Some(versions) = last["versions"].as_array_mut() {
+                    versions.push(version);
+                }
+            }
+            _ => groups.push(json!({"base": info.base, "kind": info.kind, "versions": [version]})),
+        }
+    }
     Ok(json!({
         "segments": segments,
         "strategies": strategies,
+        "templates": groups,
         "policy": tegoed_app::policy::explain(&live.config, lang),
         "toml": text,
         "path": state.config_path.as_ref().map(|p| p.display().to_string()),
@@ -1449,6 +1484,202 @@ fn settings_save(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<
         crate::now(),
     )?;
     Ok("/settings?ok=1".into())
+}
+
+// --- message templates -------------------------------------------------------
+
+/// The template page: the text (edited or as it stands), which steps use
+/// it, and customers who get it today.
+fn template_context(
+    state: &S,
+    visit: &Visit,
+    name: &str,
+    source: Option<&str>,
+) -> Result<serde_json::Value, Fail> {
+    let live = state.live();
+    let dir = live.config.delivery.templates.as_deref();
+    let info = templates::catalogue(dir)?
+        .into_iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| Fail::NotFound(format!("no template '{name}'")))?;
+    let source = match source {
+        Some(text) => text.to_string(),
+        None => templates::source_of(dir, name)?.0,
+    };
+    let used_by: Vec<(String, String, &'static str)> = live
+        .config
+        .strategies
+        .iter()
+        .flat_map(|s| {
+            s.steps
+                .iter()
+                .filter(|st| st.template == info.base)
+                .map(|st| (s.id.clone(), st.id.clone(), st.channel.as_str()))
+        })
+        .collect();
+    // Customers today's run sends this text to (when the preview is built).
+    let suggestions: Vec<String> = state
+        .cache
+        .preview_if_ready(state)
+        .map(|preview| {
+            preview
+                .messages
+                .iter()
+                .filter(|m| {
+                    m.language == info.language
+                        && used_by
+                            .iter()
+                            .any(|(s, st, _)| *s == m.strategy && *st == m.step)
+                })
+                .take(8)
+                .map(|m| m.customer.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let shipped = templates::SHIPPED.iter().any(|(n, _)| *n == name);
+    Ok(json!({
+        "tpl": {"name": info.name, "base": info.base, "language": info.language,
+                "kind": info.kind, "custom": info.custom, "shipped": shipped},
+        "source": source,
+        "used_by": used_by.iter().map(|(s, st, c)| json!({"strategy": s, "step": st, "channel": c})).collect::<Vec<_>>(),
+        "suggestions": suggestions,
+        "dir": dir.map(|d| d.display().to_string()),
+        "may_edit": visit.user.role.may(Action::EditSettings),
+    }))
+}
+
+/// The customer's messages of today with `templates` in place, marked
+/// whether they use template `name`.
+fn template_preview_of(
+    state: &S,
+    name: &str,
+    number: &str,
+    templates: &templates::Templates,
+) -> Result<serde_json::Value, Fail> {
+    let live = state.live();
+    let preview = dunning::plan(
+        state.store.as_ref(),
+        &live.config,
+        templates,
+        state.as_of(),
+        &dunning::Options {
+            customer: Some(number.to_string()),
+        },
+        &tegoed_app::Silent,
+    )?;
+    let messages: Vec<serde_json::Value> = preview
+        .messages
+        .iter()
+        .map(|m| {
+            let template = live
+                .config
+                .strategies
+                .iter()
+                .find(|s| s.id == m.strategy)
+                .and_then(|s| s.steps.iter().find(|st| st.id == m.step))
+                .map(|st| st.template.as_str())
+                .unwrap_or("");
+            let uses = name == format!("{template}.{}.txt", m.language);
+            json!({"strategy": m.strategy, "step": m.step, "language": m.language,
+                   "uses": uses, "subject": m.message.subject, "text": m.message.text})
+        })
+        .collect();
+    Ok(json!({"customer": number, "messages": messages}))
+}
+
+fn template_page(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<Response, Fail> {
+    let name = field(query, "name")?;
+    let mut context = template_context(state, visit, name, None)?;
+    context["saved"] = json!(query.contains_key("saved"));
+    if let Some(number) = opt(query, "customer") {
+        context["customer"] = json!(number);
+        let live = state.live();
+        match template_preview_of(state, name, number, &live.templates) {
+            Ok(preview) => context["preview"] = preview,
+            Err(f) => context["preview_error"] = json!(f.message()),
+        }
+    }
+    render(state, visit, "template.html", "Message template", context)
+}
+
+/// A live preview of an edited template on a real customer, before saving.
+fn template_preview(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let name = field(form, "name")?;
+    let source = form.get("source").map(String::as_str).unwrap_or_default();
+    let number = field(form, "customer")?;
+    let mut context = template_context(state, visit, name, Some(source))?;
+    context["customer"] = json!(number);
+    let dir = state.live().config.delivery.templates.clone();
+    let outcome = templates::check_source(dir.as_deref(), name, source)
+        .map_err(Fail::from)
+        .and_then(|edited| template_preview_of(state, name, number, &edited));
+    match outcome {
+        Ok(preview) => context["preview"] = preview,
+        Err(f) => context["preview_error"] = json!(f.message()),
+    }
+    render(state, visit, "template.html", "Message template", context)
+}
+
+fn templates_folder(state: &S) -> Result<std::path::PathBuf, Fail> {
+    state
+        .live()
+        .config
+        .delivery
+        .templates
+        .clone()
+        .ok_or_else(|| {
+            Fail::Invalid(
+                "no templates folder: set templates = \"FOLDER\" under [delivery] in the settings"
+                    .into(),
+            )
+        })
+}
+
+fn template_save(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let name = field(form, "name")?;
+    let source = field(form, "source")?;
+    let dir = templates_folder(state)?;
+    let loaded = templates::save_override(&dir, name, source)?;
+    let live = state.live();
+    state.replace_config(crate::Live {
+        config: live.config.clone(),
+        templates: loaded,
+    });
+    access::record(
+        state.store.as_ref(),
+        &visit.user.email,
+        "template.save",
+        name,
+        &format!("{} bytes in {}", source.len(), dir.display()),
+        crate::now(),
+    )?;
+    Ok(format!(
+        "/settings/template?name={}&saved=1",
+        auth::encode(name)
+    ))
+}
+
+fn template_reset(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let name = field(form, "name")?;
+    let dir = templates_folder(state)?;
+    let loaded = templates::remove_override(&dir, name)?;
+    let live = state.live();
+    state.replace_config(crate::Live {
+        config: live.config.clone(),
+        templates: loaded,
+    });
+    access::record(
+        state.store.as_ref(),
+        &visit.user.email,
+        "template.reset",
+        name,
+        "back to the shipped text",
+        crate::now(),
+    )?;
+    Ok(format!("/settings/template?name={}", auth::encode(name)))
 }
 
 // --- users ------------------------------------------------------------------

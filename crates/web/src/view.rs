@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dunning.html", include_str!("../templates/dunning.html")),
     ("payments.html", include_str!("../templates/payments.html")),
     ("settings.html", include_str!("../templates/settings.html")),
+    ("template.html", include_str!("../templates/template.html")),
     ("users.html", include_str!("../templates/users.html")),
 ];
 

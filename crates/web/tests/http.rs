@@ -16,6 +16,7 @@ const PAGES: &[&str] = &[
     "/payments",
     "/settings",
     "/users",
+    "/settings/template?name=standard/reminder.nl.txt",
 ];
 
 /// (own customer, someone else's customer) of the sales user.
@@ -90,18 +91,21 @@ fn pages_and_api_by_role() {
 
     // Each role sees what it may.
     let expect: &[(&str, &[u16])] = &[
-        ("admin@t.example", &[200, 200, 200, 200, 200, 200, 200, 200]),
+        (
+            "admin@t.example",
+            &[200, 200, 200, 200, 200, 200, 200, 200, 200],
+        ),
         (
             "credit@t.example",
-            &[200, 200, 200, 200, 200, 200, 200, 403],
+            &[200, 200, 200, 200, 200, 200, 200, 403, 200],
         ),
         (
             "collector@t.example",
-            &[200, 200, 200, 200, 200, 200, 200, 403],
+            &[200, 200, 200, 200, 200, 200, 200, 403, 200],
         ),
         (
             &server.sales_email,
-            &[303, 200, 200, 200, 403, 403, 200, 403],
+            &[303, 200, 200, 200, 403, 403, 200, 403, 200],
         ),
     ];
     for (email, statuses) in expect {
@@ -533,4 +537,119 @@ fn a_promise_takes_the_customer_out_of_the_dunning_preview() {
             .contains(&format!("data-customer=\"{}\"", target.customer)),
         "still in the preview"
     );
+}
+
+#[test]
+fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
+    let server = start(120);
+    let live = server.state.live();
+    let folder = live
+        .config
+        .delivery
+        .templates
+        .clone()
+        .expect("a templates folder");
+    // A customer today's run writes to, and the template of their step.
+    let preview = server.state.cache.preview(&server.state, true).unwrap();
+    let (customer, name) = preview
+        .messages
+        .iter()
+        .filter(|m| m.channel == "email" || m.channel == "letter")
+        .find_map(|m| {
+            let template = &live
+                .config
+                .strategies
+                .iter()
+                .find(|s| s.id == m.strategy)?
+                .steps
+                .iter()
+                .find(|st| st.id == m.step)?
+                .template;
+            Some((m.customer.clone(), format!("{template}.{}.txt", m.language)))
+        })
+        .expect("a message in today's run");
+    let file = folder.join(&name);
+    let page = format!("/settings/template?name={}", common::enc(&name));
+    let edited = "{% block subject %}Even bijpraten over {{ count }} factuur{% endblock %}\n\
+                  {% block opening %}Hallo {{ customer.name }},{% endblock %}\n\
+                  {% block closing %}Groet, {{ sender.name }}{% endblock %}";
+
+    let credit = login(server.addr, "credit@t.example");
+    let settings = credit.get("/settings").body;
+    let base = name.rsplitn(3, '.').last().unwrap();
+    assert!(
+        settings.contains(&format!("<td>{}</td>", base.replace('/', "&#x2f;")))
+            && settings.contains("/settings/template?name="),
+        "the template is listed"
+    );
+    let r = credit.get(&page);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("block subject"), "the text is shown");
+    assert!(
+        r.body.contains(&customer),
+        "a customer who gets it today is offered"
+    );
+
+    // Preview on a real customer, before saving: nothing is written.
+    let r = credit.post(
+        "/settings/template/preview",
+        &[("name", &name), ("source", edited), ("customer", &customer)],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("Even bijpraten over"),
+        "the edit is previewed"
+    );
+    assert!(!file.exists());
+    // A broken edit is explained in the preview and refused on save.
+    let broken = "{% block subject %}{{ oops( }}{% endblock %}";
+    let r = credit.post(
+        "/settings/template/preview",
+        &[("name", &name), ("source", broken), ("customer", &customer)],
+    );
+    assert!(r.body.contains("role=\"alert\""), "the error is shown");
+    let r = credit.post("/settings/template", &[("name", &name), ("source", broken)]);
+    assert_eq!(r.status, 422);
+    assert!(!file.exists());
+    // Collectors and sales may look but not save.
+    for email in ["collector@t.example", server.sales_email.as_str()] {
+        let r = login(server.addr, email)
+            .post("/settings/template", &[("name", &name), ("source", edited)]);
+        assert_eq!(r.status, 403, "{email}");
+    }
+    assert!(!file.exists());
+
+    // Saved: the file is in the folder and the next run uses it.
+    let r = credit.post("/settings/template", &[("name", &name), ("source", edited)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    let preview = server.state.cache.preview(&server.state, true).unwrap();
+    let message = preview
+        .messages
+        .iter()
+        .find(|m| m.customer == customer)
+        .unwrap();
+    assert!(
+        message.message.subject.starts_with("Even bijpraten over"),
+        "{}",
+        message.message.subject
+    );
+    assert!(credit.get("/settings").body.contains("tag\">your own text"));
+    let log = tegoed_app::access::audit_log(server.store.as_ref(), 10).unwrap();
+    assert!(
+        log.iter()
+            .any(|a| a.action == "template.save" && a.subject == name)
+    );
+
+    // And back to the shipped text.
+    let r = credit.post("/settings/template/reset", &[("name", &name)]);
+    assert_eq!(r.status, 303);
+    assert!(!file.exists());
+    let preview = server.state.cache.preview(&server.state, true).unwrap();
+    let message = preview
+        .messages
+        .iter()
+        .find(|m| m.customer == customer)
+        .unwrap();
+    assert!(!message.message.subject.starts_with("Even bijpraten over"));
 }

@@ -129,6 +129,12 @@ impl Templates {
     /// The shipped templates, with the files under `overrides` (if given)
     /// in place of shipped ones of the same name, or added.
     pub fn load(overrides: Option<&Path>) -> Result<Templates> {
+        Templates::load_with(overrides, None)
+    }
+
+    /// As [`Templates::load`], with `edited` (name, source) in place of the
+    /// template of that name: a preview of an edit before it is saved.
+    pub fn load_with(overrides: Option<&Path>, edited: Option<(&str, &str)>) -> Result<Templates> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
@@ -186,9 +192,20 @@ impl Templates {
                 }
             }
         }
+        if let Some((name, source)) = edited {
+            match sources.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = source.to_string(),
+                None => sources.push((name.to_string(), source.to_string())),
+            }
+        }
         for (name, source) in sources {
+            let dir = if edited.is_some_and(|(n, _)| n == name) {
+                None
+            } else {
+                overrides
+            };
             env.add_template_owned(name.clone(), source)
-                .map_err(|e| template_error(&name, overrides, &e))?;
+                .map_err(|e| template_error(&name, dir, &e))?;
         }
         Ok(Templates { env })
     }
@@ -350,6 +367,195 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Re
     Ok(())
 }
 
+/// One template as the settings show it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TemplateInfo {
+    /// `standard/reminder.nl.txt`.
+    pub name: String,
+    /// `standard/reminder`: what a strategy step names.
+    pub base: String,
+    pub language: String,
+    /// `message` (subject, opening, closing), `call` (title, talking
+    /// points) or `claim` (the hand-off summary, HTML).
+    pub kind: &'static str,
+    /// Replaced by a file in the templates folder.
+    pub custom: bool,
+}
+
+/// Splits `standard/reminder.nl.txt` into its base, language and extension.
+fn split_name(name: &str) -> Option<(&str, &str, &str)> {
+    let (rest, extension) = name.rsplit_once('.')?;
+    let (base, language) = rest.rsplit_once('.')?;
+    Language::parse(language)?;
+    Some((base, language, extension))
+}
+
+/// The blocks a template must define, judged by the shipped template of
+/// the same base (or by its extension).
+fn required_blocks(name: &str) -> &'static [&'static str] {
+    let shipped_source = split_name(name).and_then(|(base, _, extension)| {
+        SHIPPED
+            .iter()
+            .find(|(n, _)| split_name(n).is_some_and(|(b, _, e)| b == base && e == extension))
+            .map(|(_, s)| *s)
+    });
+    match (name.ends_with(".html"), shipped_source) {
+        (true, _) => &[],
+        (false, Some(source)) if block_names(source).contains(&"title") => {
+            &["title", "talking_points"]
+        }
+        _ => &["subject", "opening", "closing"],
+    }
+}
+
+/// The names in `{% block NAME %}` tags.
+fn block_names(source: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("{%") {
+        rest = &rest[at + 2..];
+        let tag = rest.trim_start_matches(['-', '+']).trim_start();
+        if let Some(after) = tag.strip_prefix("block")
+            && after.starts_with(char::is_whitespace)
+        {
+            let name = after.trim_start();
+            let end = name
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(name.len());
+            names.push(&name[..end]);
+        }
+    }
+    names
+}
+
+/// Every template: the shipped ones and those in `overrides`, by name.
+pub fn catalogue(overrides: Option<&Path>) -> Result<Vec<TemplateInfo>> {
+    let mut custom = Vec::new();
+    if let Some(dir) = overrides
+        && dir.exists()
+    {
+        collect_files(dir, dir, &mut custom)?;
+    }
+    let mut names: Vec<String> = SHIPPED.iter().map(|(n, _)| n.to_string()).collect();
+    for (name, _) in &custom {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names.sort();
+    Ok(names
+        .into_iter()
+        .filter_map(|name| {
+            let (base, language, extension) = split_name(&name)?;
+            let info = TemplateInfo {
+                base: base.to_string(),
+                language: language.to_string(),
+                kind: match (extension, required_blocks(&name)) {
+                    ("html", _) => "claim",
+                    (_, ["title", ..]) => "call",
+                    _ => "message",
+                },
+                custom: custom.iter().any(|(n, _)| *n == name),
+                name: name.clone(),
+            };
+            Some(info)
+        })
+        .collect())
+}
+
+/// The source of template `name`: the folder's version if there is one,
+/// else the shipped one, and whether it is the folder's.
+pub fn source_of(overrides: Option<&Path>, name: &str) -> Result<(String, bool)> {
+    let known = catalogue(overrides)?;
+    let info = known
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| AppError::NotFound(format!("no template '{name}'")))?;
+    if info.custom
+        && let Some(dir) = overrides
+    {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path).map_err(|e| AppError::Config {
+            file: path.display().to_string(),
+            message: format!("cannot read the template: {e}"),
+        })?;
+        return Ok((text, true));
+    }
+    let shipped = SHIPPED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| s.to_string())
+        .ok_or_else(|| AppError::NotFound(format!("no template '{name}'")))?;
+    Ok((shipped, false))
+}
+
+/// Checks an edited template: it must parse (with every other template in
+/// place) and define the blocks its kind needs.
+pub fn check_source(overrides: Option<&Path>, name: &str, source: &str) -> Result<Templates> {
+    let templates = Templates::load_with(overrides, Some((name, source)))?;
+    let found = block_names(source);
+    let missing: Vec<&str> = required_blocks(name)
+        .iter()
+        .copied()
+        .filter(|b| !found.contains(b))
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::Config {
+            file: format!("template {name}"),
+            message: format!(
+                "needs the block(s) {} ({{% block {} %}}…{{% endblock %}})",
+                missing.join(", "),
+                missing[0]
+            ),
+        });
+    }
+    Ok(templates)
+}
+
+/// Saves an edited template into the templates folder (replacing the
+/// shipped one of the same name) after [`check_source`]; written to a
+/// temporary file and renamed, so a crash leaves the old or the new text.
+/// Returns the templates with it.
+pub fn save_override(dir: &Path, name: &str, source: &str) -> Result<Templates> {
+    if !catalogue(Some(dir))?.iter().any(|t| t.name == name) {
+        return Err(AppError::NotFound(format!("no template '{name}'")));
+    }
+    let templates = check_source(Some(dir), name, source)?;
+    let path = dir.join(name);
+    let parent = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent)
+        .map_err(|e| AppError::Invalid(format!("cannot create {}: {e}", parent.display())))?;
+    let tmp = path.with_extension("saving");
+    std::fs::write(&tmp, source)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| AppError::Invalid(format!("cannot write {}: {e}", path.display())))?;
+    Ok(templates)
+}
+
+/// Removes the folder's version of `name`, so the shipped text applies
+/// again. Returns the templates without it.
+pub fn remove_override(dir: &Path, name: &str) -> Result<Templates> {
+    let info = catalogue(Some(dir))?
+        .into_iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| AppError::NotFound(format!("no template '{name}'")))?;
+    if !info.custom {
+        return Err(AppError::Invalid(format!(
+            "template '{name}' is the shipped text already"
+        )));
+    }
+    if !SHIPPED.iter().any(|(n, _)| *n == name) {
+        return Err(AppError::Invalid(format!(
+            "template '{name}' has no shipped text to go back to; remove the file {} instead",
+            dir.join(name).display()
+        )));
+    }
+    let path = dir.join(name);
+    std::fs::remove_file(&path)
+        .map_err(|e| AppError::Invalid(format!("cannot remove {}: {e}", path.display())))?;
+    Templates::load(Some(dir))
+}
+
 /// Writes the shipped templates to `dir` (to edit and use as overrides);
 /// existing files are left alone. Returns the files written.
 pub fn export(dir: &Path) -> Result<Vec<String>> {
@@ -437,5 +643,90 @@ mod tests {
         .unwrap();
         let error = Templates::load(Some(dir.path())).err().unwrap().to_string();
         assert!(error.contains("reminder.en.txt"), "{error}");
+    }
+
+    #[test]
+    fn the_catalogue_knows_every_template_and_its_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let all = catalogue(Some(dir.path())).unwrap();
+        assert_eq!(all.len(), SHIPPED.len());
+        let find = |name: &str| all.iter().find(|t| t.name == name).unwrap().clone();
+        let reminder = find("standard/reminder.nl.txt");
+        assert_eq!(
+            (
+                reminder.base.as_str(),
+                reminder.language.as_str(),
+                reminder.kind,
+                reminder.custom
+            ),
+            ("standard/reminder", "nl", "message", false)
+        );
+        assert_eq!(find("standard/call.en.txt").kind, "call");
+        assert_eq!(find("handoff.nl.html").kind, "claim");
+        assert_eq!(
+            block_names("{% block subject %}x{% endblock %}{%- block  opening -%}{% endblock %}"),
+            vec!["subject", "opening"]
+        );
+    }
+
+    #[test]
+    fn an_edit_is_checked_saved_and_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = "standard/reminder.nl.txt";
+        let edited = "{% block subject %}Even checken: {{ principal | money }}{% endblock %}\n\
+                      {% block opening %}Beste {{ customer.name }},{% endblock %}\n\
+                      {% block closing %}Groet, {{ sender.name }}{% endblock %}";
+        // Broken syntax, a missing block and an unknown name are refused.
+        let broken = check_source(
+            Some(dir.path()),
+            name,
+            "{% block subject %}{{ oops(}}{% endblock %}",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(broken.contains(name), "{broken}");
+        let missing = check_source(
+            Some(dir.path()),
+            name,
+            "{% block subject %}Hoi{% endblock %}",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(missing.contains("opening, closing"), "{missing}");
+        assert!(save_override(dir.path(), "../../etc/passwd.nl.txt", edited).is_err());
+        assert!(
+            !dir.path().join(name).exists(),
+            "nothing written on a refusal"
+        );
+
+        let templates = save_override(dir.path(), name, edited).unwrap();
+        let ctx = serde_json::json!({
+            "principal": 12345, "lang": "nl", "currency": "EUR",
+            "customer": {"name": "Bakkerij De Vries"}, "sender": {"name": "Eva"},
+        });
+        let rendered = templates
+            .message("standard/reminder", Language::Nl, &ctx)
+            .unwrap();
+        assert_eq!(rendered.subject, "Even checken: €\u{a0}123,45");
+        assert_eq!(
+            source_of(Some(dir.path()), name).unwrap(),
+            (edited.to_string(), true)
+        );
+        assert!(
+            catalogue(Some(dir.path()))
+                .unwrap()
+                .iter()
+                .any(|t| t.name == name && t.custom)
+        );
+
+        remove_override(dir.path(), name).unwrap();
+        assert!(!dir.path().join(name).exists());
+        assert!(!source_of(Some(dir.path()), name).unwrap().1);
+        assert!(
+            remove_override(dir.path(), name).is_err(),
+            "already the shipped text"
+        );
     }
 }
