@@ -23,7 +23,7 @@ if [ ! -f "$BASE" ]; then
 fi
 DB="$OUT/check-$CUSTOMERS.db"
 rm -f "$DB" "$DB-wal" "$DB-shm"
-cp "$BASE" "$DB"
+cp "$BASE" "$DB"; sync
 echo "== Tegoed pre-sale check benchmark: $CUSTOMERS customers, as of $AS_OF, $(nproc) cores"
 t0=$(date +%s.%N)
 "$BIN" --db "$DB" --as-of "$AS_OF" --json risk train > "$OUT/risk-train-$CUSTOMERS.json"

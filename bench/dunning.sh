@@ -41,11 +41,17 @@ fi
 invoices=$(sqlite3 "$BASE" "SELECT count(*) FROM invoice")
 echo "ledger: $CUSTOMERS customers, $invoices invoices and credit notes"
 
-work="$OUT/dunning-work"
-fresh() { rm -rf "$work"; mkdir -p "$work"; cp "$BASE" "$work/tegoed.db"; }
+# Each run works in a folder of its own, removed only when the benchmark is
+# done: deleting tens of thousands of files slows the file system's next
+# file creations for a while (ext4 skips recently freed inodes), which
+# would be timed as ours. Copies are flushed before timing, so their
+# write-back does not count either.
+rm -rf "$OUT"/dunning-work*
+trap 'rm -rf "$OUT"/dunning-work*' EXIT
+fresh() { work="$OUT/dunning-work-$1"; mkdir -p "$work"; cp "$BASE" "$work/tegoed.db"; sync; }
 
 # Preview (read-only: one copy serves all runs).
-fresh
+fresh preview
 summary=(); full=()
 for run in $(seq "$RUNS"); do
   t0=$(now); (cd "$work" && "$BIN" --as-of "$AS_OF" --json dunning preview --summary >summary.json); t1=$(now)
@@ -76,7 +82,7 @@ echo "ratio preview / baseline: $(awk -v a="$summary_med" -v b="$base_med" 'BEGI
 # Full runs, each on a fresh copy.
 runs=(); fsbase=()
 for run in $(seq "$RUNS"); do
-  fresh
+  fresh "run-$run"
   t0=$(now); (cd "$work" && "$BIN" --as-of "$AS_OF" --json dunning run >run.json); t1=$(now)
   runs+=("$(secs "$t0" "$t1")")
   files=$(find "$work/outbox" "$work/letters" -type f | wc -l)

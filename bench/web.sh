@@ -28,7 +28,7 @@ if [ ! -f "$SOURCE" ]; then
 fi
 DB="$OUT/web-$CUSTOMERS.db"
 rm -f "$DB" "$DB-wal" "$DB-shm"
-cp "$SOURCE" "$DB"
+cp "$SOURCE" "$DB"; sync
 "$BIN" --db "$DB" --as-of "$AS_OF" risk train >/dev/null 2>&1 || true
 echo "bench-password-1" | "$BIN" --db "$DB" user add bench@tegoed.example --role credit_manager >/dev/null
 TOKEN=$("$BIN" --db "$DB" --json user token bench@tegoed.example --name bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

@@ -40,12 +40,59 @@ pub struct Snapshot {
     /// Unallocated payments and unused credit notes, in euros.
     pub credit_minor: Vec<i64>,
     pub states: Vec<CollectionState>,
-    index: FxHashMap<CustomerId, usize>,
+    index: CustomerIndex,
 }
 
 impl Snapshot {
     pub fn position(&self, customer: CustomerId) -> Option<usize> {
-        self.index.get(&customer).copied()
+        self.index.get(customer)
+    }
+}
+
+/// Where each customer is in a list, looked up once per ledger row: a
+/// table by id when the ids are dense (as the store hands them out), a
+/// hash map otherwise.
+enum CustomerIndex {
+    Dense(Vec<u32>),
+    Sparse(FxHashMap<CustomerId, usize>),
+}
+
+impl CustomerIndex {
+    const NONE: u32 = u32::MAX;
+
+    fn new(customers: &[CustomerBrief]) -> CustomerIndex {
+        let max = customers.iter().map(|c| c.id.0).max().unwrap_or(0);
+        let dense = max >= 0
+            && (max as u64) < 4 * customers.len() as u64 + 1024
+            && customers.len() < Self::NONE as usize;
+        if dense {
+            let mut table = vec![Self::NONE; max as usize + 1];
+            for (i, c) in customers.iter().enumerate() {
+                if let Ok(id) = usize::try_from(c.id.0) {
+                    table[id] = i as u32;
+                }
+            }
+            CustomerIndex::Dense(table)
+        } else {
+            CustomerIndex::Sparse(
+                customers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.id, i))
+                    .collect(),
+            )
+        }
+    }
+
+    fn get(&self, customer: CustomerId) -> Option<usize> {
+        match self {
+            CustomerIndex::Dense(table) => usize::try_from(customer.0)
+                .ok()
+                .and_then(|id| table.get(id))
+                .filter(|i| **i != Self::NONE)
+                .map(|i| *i as usize),
+            CustomerIndex::Sparse(map) => map.get(&customer).copied(),
+        }
     }
 }
 
@@ -182,14 +229,10 @@ fn tag_map(tx: &mut dyn Tx) -> Result<FxHashMap<CustomerId, Vec<String>>> {
 pub fn snapshot(store: &dyn Store, as_of: Date) -> Result<Snapshot> {
     let mut tx = store.read()?;
     let customers = tx.customer_directory()?;
-    let index: FxHashMap<CustomerId, usize> = customers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id, i))
-        .collect();
+    let index = CustomerIndex::new(&customers);
     let mut builder = FactsBuilder::new(as_of, &customers);
     tx.scan_ledger(as_of, &mut |row| {
-        if let Some(&idx) = index.get(&row.customer) {
+        if let Some(idx) = index.get(row.customer) {
             builder.add(idx, row);
         }
     })?;
@@ -198,14 +241,14 @@ pub fn snapshot(store: &dyn Store, as_of: Date) -> Result<Snapshot> {
     let mut credit_minor = vec![0i64; customers.len()];
     for balance in tx.credit_balances(as_of)? {
         if balance.currency == Currency::EUR
-            && let Some(idx) = balance.customer.and_then(|c| index.get(&c))
+            && let Some(idx) = balance.customer.and_then(|c| index.get(c))
         {
-            credit_minor[*idx] += balance.minor;
+            credit_minor[idx] += balance.minor;
         }
     }
     let mut states = vec![CollectionState::default(); customers.len()];
     for (customer, state) in tx.collection_states()? {
-        if let Some(&idx) = index.get(&customer) {
+        if let Some(idx) = index.get(customer) {
             states[idx] = state;
         }
     }
@@ -306,4 +349,39 @@ pub fn customer_facts(
 ) -> Result<(CustomerFacts, Vec<OpenDoc>)> {
     let rows = customer_rows(tx, brief.id, as_of)?;
     facts_from_rows(tx, brief, &rows, as_of)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tegoed_core::customer::CustomerKind;
+
+    fn brief(id: i64) -> CustomerBrief {
+        CustomerBrief {
+            id: CustomerId(id),
+            number: format!("C{id}"),
+            name: String::new(),
+            kind: CustomerKind::B2b,
+            account_manager: None,
+            industry: None,
+            payment_terms_days: 30,
+        }
+    }
+
+    #[test]
+    fn the_customer_index_finds_dense_and_sparse_ids() {
+        let dense: Vec<CustomerBrief> = [3, 1, 2].into_iter().map(brief).collect();
+        let index = CustomerIndex::new(&dense);
+        assert!(matches!(index, CustomerIndex::Dense(_)));
+        assert_eq!(
+            [1, 2, 3, 4, 0, -5].map(|id| index.get(CustomerId(id))),
+            [Some(1), Some(2), Some(0), None, None, None]
+        );
+        let sparse: Vec<CustomerBrief> = [7, 1_000_000_000].into_iter().map(brief).collect();
+        let index = CustomerIndex::new(&sparse);
+        assert!(matches!(index, CustomerIndex::Sparse(_)));
+        assert_eq!(index.get(CustomerId(1_000_000_000)), Some(1));
+        assert_eq!(index.get(CustomerId(8)), None);
+        assert!(matches!(CustomerIndex::new(&[]), CustomerIndex::Dense(_)));
+    }
 }

@@ -483,6 +483,8 @@ fn describe(k: usize, x: &Features, language: Language) -> String {
         ("overdue_share", false) => format!("{pct}% of revenue is overdue"),
         ("no_history", true) => "nog geen betaalgeschiedenis".to_string(),
         ("no_history", false) => "no payment history yet".to_string(),
+        ("tenure_years", true) if v <= 0.0 => "nieuwe klant".to_string(),
+        ("tenure_years", false) if v <= 0.0 => "a new customer".to_string(),
         ("tenure_years", true) => format!("pas {} dagen klant", (v * 365.0).round()),
         ("tenure_years", false) => format!("a customer for only {} days", (v * 365.0).round()),
         ("log_amount", true) => format!("grote factuur (€ {:.0})", v.exp()),
@@ -501,6 +503,16 @@ fn describe(k: usize, x: &Features, language: Language) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tenure_reads_as_a_new_customer_before_the_first_day() {
+        let tenure = FEATURES.iter().position(|f| *f == "tenure_years").unwrap();
+        let mut x: Features = [0.0; N_FEATURES];
+        assert_eq!(describe(tenure, &x, Language::Nl), "nieuwe klant");
+        assert_eq!(describe(tenure, &x, Language::En), "a new customer");
+        x[tenure] = 40.0 / 365.0;
+        assert_eq!(describe(tenure, &x, Language::Nl), "pas 40 dagen klant");
+    }
 
     fn d(s: &str) -> Date {
         Date::parse_iso(s).unwrap()

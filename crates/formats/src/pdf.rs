@@ -277,7 +277,7 @@ impl Pdf {
                 .into_bytes(),
             );
             // Content streams are deflated: a letter shrinks about fourfold.
-            let deflated = miniz_oxide::deflate::compress_to_vec_zlib(page.content.as_bytes(), 6);
+            let deflated = miniz_oxide::deflate::compress_to_vec_zlib(page.content.as_bytes(), 3);
             let mut stream = format!(
                 "<< /Length {} /Filter /FlateDecode >>\nstream\n",
                 deflated.len()

@@ -35,7 +35,7 @@ fn encode(width: u32, height: u32, bit_depth: u8, raw: &[u8]) -> Vec<u8> {
     chunk(
         &mut out,
         b"IDAT",
-        &miniz_oxide::deflate::compress_to_vec_zlib(raw, 6),
+        &miniz_oxide::deflate::compress_to_vec_zlib(raw, 1),
     );
     chunk(&mut out, b"IEND", &[]);
     out

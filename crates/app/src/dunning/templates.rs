@@ -233,8 +233,9 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|e| template_error(name, None, &e))?;
+        // Evaluated once with its output thrown away; then each block.
         let mut captured = template
-            .render_captured(ctx)
+            .render_captured_to(ctx, std::io::sink())
             .map_err(|e| template_error(name, None, &e))?;
         captured.with_state_mut(|state| {
             blocks
