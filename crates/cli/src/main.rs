@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Parser;
 use serde::Serialize;
 use tegoed_app::demo::{self, DemoConfig, DemoOutcome};
@@ -790,19 +790,42 @@ fn import_statements(ctx: &Ctx, files: &[std::path::PathBuf]) -> Result<()> {
 }
 
 /// Files named, and the *.xml files in folders named.
+/// The files named, with the `.xml` files in each folder named (and in its
+/// subfolders, as inboxes are often sorted by month or sender; symbolic
+/// links to folders are not followed). A folder without any is an error.
 fn expand_paths(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the folder {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let is_link =
+                std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+            if path.is_dir() && !is_link {
+                walk(&path, out)?;
+            } else if path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
+            {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("cannot read the folder {}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"))
-                })
-                .collect();
-            found.sort();
-            files.extend(found);
+            let before = files.len();
+            walk(path, &mut files)?;
+            if files.len() == before {
+                bail!(
+                    "{}: no .xml files in this folder or its subfolders",
+                    path.display()
+                );
+            }
         } else {
             files.push(path.clone());
         }

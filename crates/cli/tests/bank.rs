@@ -240,9 +240,11 @@ fn ubl_invoices_find_or_create_their_customer() {
         ),
     )
     .unwrap();
-    // A credit note for UBL-1.
+    // A credit note for UBL-1, in a subfolder (inboxes sort by month).
+    let later = dir.join("z-march");
+    std::fs::create_dir(&later).unwrap();
     std::fs::write(
-        dir.join("c.xml"),
+        later.join("c.xml"),
         invoice(
             "UBL-CN-1",
             "12345678",
@@ -254,7 +256,7 @@ fn ubl_invoices_find_or_create_their_customer() {
     )
     .unwrap();
     std::fs::write(
-        dir.join("d.xml"),
+        later.join("d.xml"),
         "<Order xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Order-2\"/>",
     )
     .unwrap();
@@ -279,6 +281,13 @@ fn ubl_invoices_find_or_create_their_customer() {
         Some("200.00".into()),
         "credit note applied to UBL-1"
     );
+
+    // A folder without e-invoices is said, not silently skipped.
+    let empty = ledger.dir().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = ledger.tegoed(&["import", "ubl", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no .xml files"));
 
     let again = ledger.json(&[
         "import",
