@@ -35,7 +35,10 @@ pub struct Call<'a> {
     pub body: Option<Value>,
 }
 
-type Handler = fn(&S, Call<'_>) -> Result<(StatusCode, Value), Fail>;
+/// A status and the JSON body, serialized once.
+type Reply = (StatusCode, Vec<u8>);
+
+type Handler = fn(&S, Call<'_>) -> Result<Reply, Fail>;
 
 /// Every API route: method, path (axum syntax, as in the OpenAPI document),
 /// handler.
@@ -100,7 +103,7 @@ async fn dispatch(
 ) -> Response {
     let path = path.map(|p| p.0).unwrap_or_default();
     blocking(state.clone(), move || {
-        let run = || -> Result<(StatusCode, Value), Fail> {
+        let run = || -> Result<Reply, Fail> {
             let user = auth::api_user(&state, &headers)?;
             let body = if body.is_empty() {
                 None
@@ -121,7 +124,9 @@ async fn dispatch(
             )
         };
         match run() {
-            Ok((status, value)) => (status, axum::Json(value)).into_response(),
+            Ok((status, body)) => {
+                (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+            }
             Err(fail) => fail.api(),
         }
     })
@@ -132,10 +137,10 @@ fn internal(e: impl std::fmt::Display) -> Fail {
     Fail::Internal(e.to_string())
 }
 
-fn ok(value: impl serde::Serialize) -> Result<(StatusCode, Value), Fail> {
+fn ok(value: impl serde::Serialize) -> Result<Reply, Fail> {
     Ok((
         StatusCode::OK,
-        serde_json::to_value(value).map_err(internal)?,
+        serde_json::to_vec(&value).map_err(internal)?,
     ))
 }
 
@@ -165,7 +170,7 @@ fn owner(state: &S, number: &str) -> Result<Option<tegoed_core::AccountManagerId
         .account_manager)
 }
 
-fn customers(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn customers(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let book = state
         .cache
@@ -214,7 +219,7 @@ fn language(call: &Call<'_>) -> Language {
         .unwrap_or(call.user.language)
 }
 
-fn customer(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn customer(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let number = param(call.path, "number")?;
     let store = state.store.as_ref();
@@ -232,7 +237,7 @@ fn customer(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
     }))
 }
 
-fn timeline(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn timeline(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let number = param(call.path, "number")?;
     let entries =
@@ -240,7 +245,7 @@ fn timeline(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
     ok(json!({"customer": number, "entries": entries}))
 }
 
-fn add_note(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn add_note(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     let number = param(call.path, "number")?;
     require(call.user, Action::Note, owner(state, number)?)?;
     let text = body_str(&call.body, "text")?;
@@ -262,11 +267,11 @@ fn add_note(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
     state.cache.invalidate(state);
     Ok((
         StatusCode::CREATED,
-        serde_json::to_value(entry).map_err(internal)?,
+        serde_json::to_vec(&entry).map_err(internal)?,
     ))
 }
 
-fn invoice(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn invoice(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let number = param(call.path, "number")?;
     ok(reports::invoice(
@@ -276,13 +281,13 @@ fn invoice(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
     )?)
 }
 
-fn unmatched(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn unmatched(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
     let list = review::unmatched(state.store.as_ref())?;
     ok(json!({"total": list.len(), "payments": list}))
 }
 
-fn match_payment(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn match_payment(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
     let id = param(call.path, "id")?;
     let invoices: Vec<String> = call
@@ -310,7 +315,7 @@ fn match_payment(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail>
     ok(outcome)
 }
 
-fn check(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let body = call.body.as_ref().ok_or_else(|| {
         Fail::Invalid("the body needs 'amount' and 'customer' or 'prospect'".into())
@@ -351,13 +356,13 @@ fn check(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
     ok(checker.check(tx.as_mut(), &request, state.as_of())?)
 }
 
-fn dunning_preview(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn dunning_preview(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
     let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
     ok(&*preview)
 }
 
-fn tasks(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn tasks(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
     let all = call
         .query
@@ -366,7 +371,7 @@ fn tasks(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
     ok(json!({"tasks": agreements::tasks(state.store.as_ref(), all)?}))
 }
 
-fn task_done(state: &S, call: Call<'_>) -> Result<(StatusCode, Value), Fail> {
+fn task_done(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
     let id: i64 = param(call.path, "id")?
         .parse()
