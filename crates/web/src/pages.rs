@@ -1642,19 +1642,8 @@ fn template_save(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<
     let source = field(form, "source")?;
     let dir = templates_folder(state)?;
     let loaded = templates::save_override(&dir, name, source)?;
-    let live = state.live();
-    state.replace_config(crate::Live {
-        config: live.config.clone(),
-        templates: loaded,
-    });
-    access::record(
-        state.store.as_ref(),
-        &visit.user.email,
-        "template.save",
-        name,
-        &format!("{} bytes in {}", source.len(), dir.display()),
-        crate::now(),
-    )?;
+    let detail = format!("{} bytes in {}", source.len(), dir.display());
+    use_templates(state, visit, loaded, "template.save", name, &detail)?;
     Ok(format!(
         "/settings/template?name={}&saved=1",
         auth::encode(name)
@@ -1666,20 +1655,28 @@ fn template_reset(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result
     let name = field(form, "name")?;
     let dir = templates_folder(state)?;
     let loaded = templates::remove_override(&dir, name)?;
-    let live = state.live();
+    let detail = "back to the shipped text";
+    use_templates(state, visit, loaded, "template.reset", name, detail)?;
+    Ok(format!("/settings/template?name={}", auth::encode(name)))
+}
+
+/// Puts changed templates in use and writes the change to the audit log.
+fn use_templates(
+    state: &S,
+    visit: &Visit,
+    loaded: templates::Templates,
+    action: &str,
+    name: &str,
+    detail: &str,
+) -> Result<(), Fail> {
+    let config = state.live().config.clone();
     state.replace_config(crate::Live {
-        config: live.config.clone(),
+        config,
         templates: loaded,
     });
-    access::record(
-        state.store.as_ref(),
-        &visit.user.email,
-        "template.reset",
-        name,
-        "back to the shipped text",
-        crate::now(),
-    )?;
-    Ok(format!("/settings/template?name={}", auth::encode(name)))
+    let (actor, now) = (&visit.user.email, crate::now());
+    access::record(state.store.as_ref(), actor, action, name, detail, now)?;
+    Ok(())
 }
 
 // --- users ------------------------------------------------------------------

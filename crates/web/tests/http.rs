@@ -569,6 +569,11 @@ fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
         })
         .expect("a message in today's run");
     let file = folder.join(&name);
+    let subject_today = || {
+        let preview = server.state.cache.preview(&server.state, true).unwrap();
+        let message = preview.messages.iter().find(|m| m.customer == customer);
+        message.unwrap().message.subject.clone()
+    };
     let page = format!("/settings/template?name={}", common::enc(&name));
     let edited = "{% block subject %}Even bijpraten over {{ count }} factuur{% endblock %}\n\
                   {% block opening %}Hallo {{ customer.name }},{% endblock %}\n\
@@ -623,17 +628,8 @@ fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
     let r = credit.post("/settings/template", &[("name", &name), ("source", edited)]);
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
-    let preview = server.state.cache.preview(&server.state, true).unwrap();
-    let message = preview
-        .messages
-        .iter()
-        .find(|m| m.customer == customer)
-        .unwrap();
-    assert!(
-        message.message.subject.starts_with("Even bijpraten over"),
-        "{}",
-        message.message.subject
-    );
+    let subject = subject_today();
+    assert!(subject.starts_with("Even bijpraten over"), "{subject}");
     assert!(credit.get("/settings").body.contains("tag\">your own text"));
     let log = tegoed_app::access::audit_log(server.store.as_ref(), 10).unwrap();
     assert!(
@@ -645,11 +641,5 @@ fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
     let r = credit.post("/settings/template/reset", &[("name", &name)]);
     assert_eq!(r.status, 303);
     assert!(!file.exists());
-    let preview = server.state.cache.preview(&server.state, true).unwrap();
-    let message = preview
-        .messages
-        .iter()
-        .find(|m| m.customer == customer)
-        .unwrap();
-    assert!(!message.message.subject.starts_with("Even bijpraten over"));
+    assert!(!subject_today().starts_with("Even bijpraten over"));
 }
