@@ -616,7 +616,18 @@ fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
     let r = credit.post("/settings/template", &[("name", &name), ("source", broken)]);
     assert_eq!(r.status, 422);
     assert!(!file.exists());
-    // Collectors and sales may look but not save.
+    // Collectors and sales may look (and preview the saved text) but not save.
+    let sales = login(server.addr, &server.sales_email);
+    let r = sales.get(&format!("{page}&customer={}", common::enc(&customer)));
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("id=\"template-preview\""),
+        "sales previews the saved text"
+    );
+    assert!(
+        !r.body.contains("formaction=\"/settings/template\""),
+        "no save button"
+    );
     for email in ["collector@t.example", server.sales_email.as_str()] {
         let r = login(server.addr, email)
             .post("/settings/template", &[("name", &name), ("source", edited)]);
