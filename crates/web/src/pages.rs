@@ -1495,16 +1495,13 @@ fn template_context(
     visit: &Visit,
     name: &str,
     source: Option<&str>,
-) -> Result<serde_json::Value, Fail> {
+) -> Result<(serde_json::Value, templates::TemplateInfo), Fail> {
     let live = state.live();
     let dir = live.config.delivery.templates.as_deref();
-    let info = templates::catalogue(dir)?
-        .into_iter()
-        .find(|t| t.name == name)
-        .ok_or_else(|| Fail::NotFound(format!("no template '{name}'")))?;
+    let info = templates::find(dir, name)?;
     let source = match source {
         Some(text) => text.to_string(),
-        None => templates::source_of(dir, name)?.0,
+        None => templates::source_of(dir, &info)?,
     };
     let used_by: Vec<(String, String, &'static str)> = live
         .config
@@ -1525,34 +1522,44 @@ fn template_context(
             preview
                 .messages
                 .iter()
-                .filter(|m| {
-                    m.language == info.language
-                        && used_by
-                            .iter()
-                            .any(|(s, st, _)| *s == m.strategy && *st == m.step)
-                })
+                .filter(|m| written_with(&live.config, m, &info))
                 .take(8)
                 .map(|m| m.customer.clone())
                 .collect()
         })
         .unwrap_or_default();
-    let shipped = templates::SHIPPED.iter().any(|(n, _)| *n == name);
-    Ok(json!({
-        "tpl": {"name": info.name, "base": info.base, "language": info.language,
-                "kind": info.kind, "custom": info.custom, "shipped": shipped},
+    let context = json!({
+        "tpl": info,
         "source": source,
         "used_by": used_by.iter().map(|(s, st, c)| json!({"strategy": s, "step": st, "channel": c})).collect::<Vec<_>>(),
         "suggestions": suggestions,
         "dir": dir.map(|d| d.display().to_string()),
         "may_edit": visit.user.role.may(Action::EditSettings),
-    }))
+    });
+    Ok((context, info))
+}
+
+/// Whether planned message `m` is worded by template `info`: its step
+/// names the template's base and it is in the template's language.
+fn written_with(
+    config: &tegoed_app::config::Config,
+    m: &dunning::Planned,
+    info: &templates::TemplateInfo,
+) -> bool {
+    m.language == info.language
+        && config
+            .strategies
+            .iter()
+            .find(|s| s.id == m.strategy)
+            .and_then(|s| s.steps.iter().find(|st| st.id == m.step))
+            .is_some_and(|st| st.template == info.base)
 }
 
 /// The customer's messages of today with `templates` in place, marked
-/// whether they use template `name`.
+/// whether they are worded by template `info`.
 fn template_preview_of(
     state: &S,
-    name: &str,
+    info: &templates::TemplateInfo,
     number: &str,
     templates: &templates::Templates,
 ) -> Result<serde_json::Value, Fail> {
@@ -1571,17 +1578,9 @@ fn template_preview_of(
         .messages
         .iter()
         .map(|m| {
-            let template = live
-                .config
-                .strategies
-                .iter()
-                .find(|s| s.id == m.strategy)
-                .and_then(|s| s.steps.iter().find(|st| st.id == m.step))
-                .map(|st| st.template.as_str())
-                .unwrap_or("");
-            let uses = name == format!("{template}.{}.txt", m.language);
             json!({"strategy": m.strategy, "step": m.step, "language": m.language,
-                   "uses": uses, "subject": m.message.subject, "text": m.message.text})
+                   "uses": written_with(&live.config, m, info),
+                   "subject": m.message.subject, "text": m.message.text})
         })
         .collect();
     Ok(json!({"customer": number, "messages": messages}))
@@ -1589,12 +1588,12 @@ fn template_preview_of(
 
 fn template_page(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<Response, Fail> {
     let name = field(query, "name")?;
-    let mut context = template_context(state, visit, name, None)?;
+    let (mut context, info) = template_context(state, visit, name, None)?;
     context["saved"] = json!(query.contains_key("saved"));
     if let Some(number) = opt(query, "customer") {
         context["customer"] = json!(number);
         let live = state.live();
-        match template_preview_of(state, name, number, &live.templates) {
+        match template_preview_of(state, &info, number, &live.templates) {
             Ok(preview) => context["preview"] = preview,
             Err(f) => context["preview_error"] = json!(f.message()),
         }
@@ -1608,12 +1607,12 @@ fn template_preview(state: &S, visit: &Visit, _: &Params, form: &Params) -> Resu
     let name = field(form, "name")?;
     let source = form.get("source").map(String::as_str).unwrap_or_default();
     let number = field(form, "customer")?;
-    let mut context = template_context(state, visit, name, Some(source))?;
+    let (mut context, info) = template_context(state, visit, name, Some(source))?;
     context["customer"] = json!(number);
     let dir = state.live().config.delivery.templates.clone();
     let outcome = templates::check_source(dir.as_deref(), name, source)
         .map_err(Fail::from)
-        .and_then(|edited| template_preview_of(state, name, number, &edited));
+        .and_then(|edited| template_preview_of(state, &info, number, &edited));
     match outcome {
         Ok(preview) => context["preview"] = preview,
         Err(f) => context["preview_error"] = json!(f.message()),

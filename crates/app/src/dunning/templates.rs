@@ -381,6 +381,8 @@ pub struct TemplateInfo {
     pub kind: &'static str,
     /// Replaced by a file in the templates folder.
     pub custom: bool,
+    /// Shipped with Tegoed (so there is a text to go back to).
+    pub shipped: bool,
 }
 
 /// Splits `standard/reminder.nl.txt` into its base, language and extension.
@@ -391,20 +393,29 @@ fn split_name(name: &str) -> Option<(&str, &str, &str)> {
     Some((base, language, extension))
 }
 
-/// The blocks a template must define, judged by the shipped template of
-/// the same base (or by its extension).
-fn required_blocks(name: &str) -> &'static [&'static str] {
-    let shipped_source = split_name(name).and_then(|(base, _, extension)| {
-        SHIPPED
-            .iter()
-            .find(|(n, _)| split_name(n).is_some_and(|(b, _, e)| b == base && e == extension))
-            .map(|(_, s)| *s)
-    });
-    match (name.ends_with(".html"), shipped_source) {
-        (true, _) => &[],
-        (false, Some(source)) if block_names(source).contains(&"title") => {
-            &["title", "talking_points"]
-        }
+/// What kind of template `name` is: `claim` (HTML), `call` when the
+/// shipped template of its base defines a title, else `message`.
+fn kind_of(name: &str) -> &'static str {
+    let Some((base, _, extension)) = split_name(name) else {
+        return "message";
+    };
+    if extension == "html" {
+        return "claim";
+    }
+    let shipped = SHIPPED
+        .iter()
+        .find(|(n, _)| split_name(n).is_some_and(|(b, _, e)| b == base && e == extension));
+    match shipped {
+        Some((_, source)) if block_names(source).contains(&"title") => "call",
+        _ => "message",
+    }
+}
+
+/// The blocks a template of `kind` must define.
+fn required_blocks(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "claim" => &[],
+        "call" => &["title", "talking_points"],
         _ => &["subject", "opening", "closing"],
     }
 }
@@ -447,47 +458,44 @@ pub fn catalogue(overrides: Option<&Path>) -> Result<Vec<TemplateInfo>> {
     Ok(names
         .into_iter()
         .filter_map(|name| {
-            let (base, language, extension) = split_name(&name)?;
-            let info = TemplateInfo {
+            let (base, language, _) = split_name(&name)?;
+            Some(TemplateInfo {
                 base: base.to_string(),
                 language: language.to_string(),
-                kind: match (extension, required_blocks(&name)) {
-                    ("html", _) => "claim",
-                    (_, ["title", ..]) => "call",
-                    _ => "message",
-                },
+                kind: kind_of(&name),
                 custom: custom.iter().any(|(n, _)| *n == name),
+                shipped: SHIPPED.iter().any(|(n, _)| *n == name),
                 name: name.clone(),
-            };
-            Some(info)
+            })
         })
         .collect())
 }
 
-/// The source of template `name`: the folder's version if there is one,
-/// else the shipped one, and whether it is the folder's.
-pub fn source_of(overrides: Option<&Path>, name: &str) -> Result<(String, bool)> {
-    let known = catalogue(overrides)?;
-    let info = known
-        .iter()
+/// Template `name` from the [`catalogue`], or not found.
+pub fn find(overrides: Option<&Path>, name: &str) -> Result<TemplateInfo> {
+    catalogue(overrides)?
+        .into_iter()
         .find(|t| t.name == name)
-        .ok_or_else(|| AppError::NotFound(format!("no template '{name}'")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no template '{name}'")))
+}
+
+/// The text of a template: the folder's version if there is one, else the
+/// shipped one.
+pub fn source_of(overrides: Option<&Path>, info: &TemplateInfo) -> Result<String> {
     if info.custom
         && let Some(dir) = overrides
     {
-        let path = dir.join(name);
-        let text = std::fs::read_to_string(&path).map_err(|e| AppError::Config {
+        let path = dir.join(&info.name);
+        return std::fs::read_to_string(&path).map_err(|e| AppError::Config {
             file: path.display().to_string(),
             message: format!("cannot read the template: {e}"),
-        })?;
-        return Ok((text, true));
+        });
     }
-    let shipped = SHIPPED
+    SHIPPED
         .iter()
-        .find(|(n, _)| *n == name)
+        .find(|(n, _)| *n == info.name)
         .map(|(_, s)| s.to_string())
-        .ok_or_else(|| AppError::NotFound(format!("no template '{name}'")))?;
-    Ok((shipped, false))
+        .ok_or_else(|| AppError::NotFound(format!("no template '{}'", info.name)))
 }
 
 /// Checks an edited template: it must parse (with every other template in
@@ -495,7 +503,7 @@ pub fn source_of(overrides: Option<&Path>, name: &str) -> Result<(String, bool)>
 pub fn check_source(overrides: Option<&Path>, name: &str, source: &str) -> Result<Templates> {
     let templates = Templates::load_with(overrides, Some((name, source)))?;
     let found = block_names(source);
-    let missing: Vec<&str> = required_blocks(name)
+    let missing: Vec<&str> = required_blocks(kind_of(name))
         .iter()
         .copied()
         .filter(|b| !found.contains(b))
@@ -518,9 +526,7 @@ pub fn check_source(overrides: Option<&Path>, name: &str, source: &str) -> Resul
 /// temporary file and renamed, so a crash leaves the old or the new text.
 /// Returns the templates with it.
 pub fn save_override(dir: &Path, name: &str, source: &str) -> Result<Templates> {
-    if !catalogue(Some(dir))?.iter().any(|t| t.name == name) {
-        return Err(AppError::NotFound(format!("no template '{name}'")));
-    }
+    find(Some(dir), name)?;
     let templates = check_source(Some(dir), name, source)?;
     let path = dir.join(name);
     let parent = path.parent().unwrap_or(dir);
@@ -536,16 +542,13 @@ pub fn save_override(dir: &Path, name: &str, source: &str) -> Result<Templates> 
 /// Removes the folder's version of `name`, so the shipped text applies
 /// again. Returns the templates without it.
 pub fn remove_override(dir: &Path, name: &str) -> Result<Templates> {
-    let info = catalogue(Some(dir))?
-        .into_iter()
-        .find(|t| t.name == name)
-        .ok_or_else(|| AppError::NotFound(format!("no template '{name}'")))?;
+    let info = find(Some(dir), name)?;
     if !info.custom {
         return Err(AppError::Invalid(format!(
             "template '{name}' is the shipped text already"
         )));
     }
-    if !SHIPPED.iter().any(|(n, _)| *n == name) {
+    if !info.shipped {
         return Err(AppError::Invalid(format!(
             "template '{name}' has no shipped text to go back to; remove the file {} instead",
             dir.join(name).display()
@@ -658,9 +661,10 @@ mod tests {
                 reminder.base.as_str(),
                 reminder.language.as_str(),
                 reminder.kind,
-                reminder.custom
+                reminder.custom,
+                reminder.shipped
             ),
-            ("standard/reminder", "nl", "message", false)
+            ("standard/reminder", "nl", "message", false, true)
         );
         assert_eq!(find("standard/call.en.txt").kind, "call");
         assert_eq!(find("handoff.nl.html").kind, "claim");
@@ -711,20 +715,16 @@ mod tests {
             .message("standard/reminder", Language::Nl, &ctx)
             .unwrap();
         assert_eq!(rendered.subject, "Even checken: €\u{a0}123,45");
-        assert_eq!(
-            source_of(Some(dir.path()), name).unwrap(),
-            (edited.to_string(), true)
-        );
-        assert!(
-            catalogue(Some(dir.path()))
-                .unwrap()
-                .iter()
-                .any(|t| t.name == name && t.custom)
-        );
+        let saved = find(Some(dir.path()), name).unwrap();
+        assert!(saved.custom);
+        assert_eq!(source_of(Some(dir.path()), &saved).unwrap(), edited);
 
         remove_override(dir.path(), name).unwrap();
         assert!(!dir.path().join(name).exists());
-        assert!(!source_of(Some(dir.path()), name).unwrap().1);
+        let back = find(Some(dir.path()), name).unwrap();
+        assert!(!back.custom);
+        let shipped = SHIPPED.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert_eq!(source_of(Some(dir.path()), &back).unwrap(), shipped);
         assert!(
             remove_override(dir.path(), name).is_err(),
             "already the shipped text"
