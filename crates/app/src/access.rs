@@ -638,7 +638,7 @@ pub fn request_pause(
             format!("Dunning pause until {until} requested: {}", request.reason),
             Some(format!(
                 "Aanmaningspauze tot en met {} gevraagd: {}",
-                crate::dunning::document::short_date(until, tegoed_core::Language::Nl),
+                crate::agreements::date_nl(until),
                 request.reason
             )),
         ),

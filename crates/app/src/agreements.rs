@@ -34,7 +34,7 @@ fn customer(tx: &mut dyn Tx, number: &str) -> Result<StoredCustomer> {
 }
 
 /// A timeline entry written by Tegoed, in English and Dutch.
-fn event(
+pub(crate) fn event(
     customer: CustomerId,
     date: Date,
     kind: &str,
@@ -59,11 +59,11 @@ fn eur(minor: i64, currency: Currency) -> String {
 }
 
 /// Money and dates in Dutch, for the Dutch timeline texts.
-fn eur_nl(minor: i64, currency: Currency) -> String {
+pub(crate) fn eur_nl(minor: i64, currency: Currency) -> String {
     Money::new(minor, currency).display_in(Language::Nl)
 }
 
-fn date_nl(date: Date) -> String {
+pub(crate) fn date_nl(date: Date) -> String {
     crate::dunning::document::short_date(date, Language::Nl)
 }
 

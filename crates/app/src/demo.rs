@@ -1193,18 +1193,12 @@ fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCo
     let mut rng = Rng::new(config.seed).fork(0xC011);
     let mut counts = AgreementCounts::default();
     let mut tx = store.write()?;
-    let event = |customer, kind: &str, ref_id, (text, nl): (String, String)| TimelineEvent {
-        customer,
-        date: as_of,
-        kind: kind.into(),
-        invoice: None,
-        ref_id,
-        text,
-        text_nl: Some(nl),
+    let event = |customer, kind: &str, ref_id, texts: (String, String)| TimelineEvent {
         author: Some("demo".into()),
+        ..crate::agreements::event(customer, as_of, kind, None, ref_id, texts)
     };
-    let nl = |date: Date| crate::dunning::document::short_date(date, tegoed_core::Language::Nl);
-    let eur_nl = |minor: i64| Money::eur(minor).display_in(tegoed_core::Language::Nl);
+    let nl = crate::agreements::date_nl;
+    let eur_nl = |minor: i64| crate::agreements::eur_nl(minor, tegoed_core::Currency::EUR);
     for (idx, brief) in snapshot.customers.iter().enumerate() {
         let overdue: Vec<&crate::facts::OpenDoc> = snapshot.open[idx]
             .iter()

@@ -114,6 +114,17 @@ pub struct CheckResult {
     pub as_of: Date,
 }
 
+/// A deal needs a positive amount.
+fn positive_amount(request: &CheckRequest) -> Result<()> {
+    if request.amount.minor <= 0 {
+        return Err(AppError::Invalid(format!(
+            "--amount {}: a deal needs a positive amount",
+            request.amount.to_decimal_string()
+        )));
+    }
+    Ok(())
+}
+
 /// The model and settings a check needs, loaded once (a CRM button or a
 /// web request reuses it; the CLI loads it per call).
 pub struct Checker<'c> {
@@ -145,12 +156,7 @@ impl<'c> Checker<'c> {
         request: &CheckRequest,
         as_of: Date,
     ) -> Result<CheckResult> {
-        if request.amount.minor <= 0 {
-            return Err(AppError::Invalid(format!(
-                "--amount {}: a deal needs a positive amount",
-                request.amount.to_decimal_string()
-            )));
-        }
+        positive_amount(request)?;
         let mut notes = Vec::new();
         let customer = match &request.subject {
             Subject::Customer(number) => Some(tx.customer_by_number(number)?.ok_or_else(|| {
@@ -198,12 +204,7 @@ impl<'c> Checker<'c> {
         request: &CheckRequest,
         as_of: Date,
     ) -> Result<CheckResult> {
-        if request.amount.minor <= 0 {
-            return Err(AppError::Invalid(format!(
-                "--amount {}: a deal needs a positive amount",
-                request.amount.to_decimal_string()
-            )));
-        }
+        positive_amount(request)?;
         let config = self.config;
         let c = &stored.customer;
         let brief = stored.brief();

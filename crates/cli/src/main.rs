@@ -789,7 +789,6 @@ fn import_statements(ctx: &Ctx, files: &[std::path::PathBuf]) -> Result<()> {
     )
 }
 
-/// Files named, and the *.xml files in folders named.
 /// The files named, with the `.xml` files in each folder named (and in its
 /// subfolders, as inboxes are often sorted by month or sender; symbolic
 /// links to folders are not followed). A folder without any is an error.

@@ -19,11 +19,12 @@ use lettre::{SmtpTransport, Transport};
 use serde::Serialize;
 use tegoed_core::strategy::{Channel, Effect};
 use tegoed_core::{CustomerId, Date};
-use tegoed_store::{MessageFilter, MessageStatus, Store, StoredMessage, TimelineEvent, Tx};
+use tegoed_store::{MessageFilter, MessageStatus, Store, StoredMessage, Tx};
 
 use super::document::Document;
 use super::templates::Templates;
 use super::{Options, Preview, Skipped, StepCount, plan};
+use crate::agreements::event;
 use crate::config::{Config, Smtp, SmtpTls};
 use crate::legal::{Claim, build_claim};
 use crate::progress::Progress;
@@ -79,26 +80,6 @@ pub struct RunOptions {
     pub only: Options,
     /// Wait this long after each delivery (gentle on an SMTP server).
     pub throttle: Option<Duration>,
-}
-
-/// A timeline entry in English and Dutch.
-fn event(
-    customer: CustomerId,
-    date: Date,
-    kind: &str,
-    ref_id: Option<i64>,
-    (en, nl): (String, String),
-) -> TimelineEvent {
-    TimelineEvent {
-        customer,
-        date,
-        kind: kind.into(),
-        invoice: None,
-        ref_id,
-        text: en,
-        text_nl: Some(nl),
-        author: None,
-    }
 }
 
 /// A file name part from a customer number.
@@ -431,6 +412,7 @@ fn apply_effects(tx: &mut dyn Tx, stored: &StoredMessage, as_of: Date) -> Result
             message.customer,
             as_of,
             "credit_hold",
+            None,
             Some(stored.id),
             (
                 format!("Credit hold: {}", message.subject),
@@ -489,7 +471,14 @@ fn apply_effects(tx: &mut dyn Tx, stored: &StoredMessage, as_of: Date) -> Result
             )
         }
     };
-    tx.add_event(&event(message.customer, as_of, kind, Some(stored.id), text))?;
+    tx.add_event(&event(
+        message.customer,
+        as_of,
+        kind,
+        None,
+        Some(stored.id),
+        text,
+    ))?;
     if changed {
         tx.set_collection_state(message.customer, &state)?;
     }
@@ -560,6 +549,7 @@ pub fn run(
                 customer.id,
                 as_of,
                 "credit_hold_released",
+                None,
                 None,
                 (
                     "Credit hold released: nothing is overdue any more".into(),

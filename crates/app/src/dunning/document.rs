@@ -7,12 +7,12 @@
 //! as sent.
 
 use serde::{Deserialize, Serialize};
-
 use tegoed_core::{Currency, Date, Language, Money};
 use tegoed_formats::epc::QrMatrix;
 use tegoed_formats::pdf::{Font, PAGE_HEIGHT, PAGE_WIDTH, Pdf, text_width, wrap};
 
-/// Money for people: `€ 1.234,56` in Dutch, `€1,234.56` in English.
+/// Money for people in `language` from a currency code (what the template
+/// filters get): [`Money::display_in`].
 pub fn money(minor: i64, currency: &str, language: Language) -> String {
     let currency = Currency::parse(currency).unwrap_or(Currency::EUR);
     Money::new(minor, currency).display_in(language)
