@@ -67,6 +67,15 @@ pub(crate) fn date_nl(date: Date) -> String {
     crate::dunning::document::short_date(date, Language::Nl)
 }
 
+/// The invoice numbers of a list of invoices, for a text.
+fn numbers_of(invoices: &[(InvoiceId, String, i64, Currency)]) -> String {
+    invoices
+        .iter()
+        .map(|i| i.1.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The overdue invoices of a customer on `as_of` (open, due before it).
 fn overdue_invoices(
     tx: &mut dyn Tx,
@@ -372,11 +381,7 @@ pub fn add_promise(
     };
     let id = tx.insert_promise(&promise)?;
     tx.add_event(&event(stored.id, as_of, "promise_made", None, Some(id), {
-        let numbers = chosen
-            .iter()
-            .map(|c| c.1.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let numbers = numbers_of(&chosen);
         (
             format!(
                 "Promised to pay {} by {date} (invoices {numbers})",
@@ -551,11 +556,7 @@ pub fn create_plan(
         None,
         Some(id),
         {
-            let numbers = invoices
-                .iter()
-                .map(|o| o.1.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let numbers = numbers_of(&invoices);
             (
                 format!(
                     "Payment plan: {} in {count} instalment{} of about {} from {first} (every {interval}), invoices {numbers}",
