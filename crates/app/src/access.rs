@@ -182,6 +182,57 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
+/// The key that signs login-form tokens: one per database, so several
+/// servers on it accept each other's forms. Created on first use.
+pub fn login_form_key(store: &dyn Store) -> Result<String> {
+    const NAME: &str = "login_form_key";
+    if let Some(key) = store.read()?.secret(NAME)? {
+        return Ok(key);
+    }
+    let mut tx = store.write()?;
+    tx.put_secret_if_absent(NAME, &random_hex(32)?)?;
+    let key = tx
+        .secret(NAME)?
+        .ok_or_else(|| AppError::Invalid("the login form key was not stored".into()))?;
+    tx.commit()?;
+    Ok(key)
+}
+
+fn login_signature(key: &str, nonce: &str) -> String {
+    // BLAKE2 has no length extension, so a hash of key and message is a MAC.
+    let digest = Blake2b512::new()
+        .chain_update(key.as_bytes())
+        .chain_update(b"/login-form/")
+        .chain_update(nonce.as_bytes())
+        .finalize();
+    hex(&digest[..16])
+}
+
+/// A fresh login-form token: a random nonce and its signature. The form
+/// carries it in a hidden field and a cookie (double submit); the server
+/// accepts the pair only when both are equal and the signature is its own,
+/// so a cookie planted by another site cannot be paired with a forged field.
+pub fn new_login_token(key: &str) -> Result<String> {
+    let nonce = random_hex(16)?;
+    let signature = login_signature(key, &nonce);
+    Ok(format!("{nonce}.{signature}"))
+}
+
+/// Whether `token` was signed with `key` (see [`new_login_token`]).
+pub fn login_token_signed(key: &str, token: &str) -> bool {
+    let Some((nonce, signature)) = token.split_once('.') else {
+        return false;
+    };
+    let expected = login_signature(key, nonce);
+    nonce.len() == 32
+        && expected.len() == signature.len()
+        && expected
+            .bytes()
+            .zip(signature.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// The stored form of a session or API token.
 pub fn token_hash(token: &str) -> String {
     hex(&Blake2b512::digest(token.as_bytes())[..32])

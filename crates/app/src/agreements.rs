@@ -535,7 +535,7 @@ pub fn create_plan(
         )));
     };
     let invoices: Vec<_> = overdue.into_iter().filter(|o| o.3 == currency).collect();
-    let total: i64 = invoices.iter().map(|o| o.2).sum();
+    let total = tegoed_core::money::sum_minor(invoices.iter().map(|o| o.2))?;
     let plan = PaymentPlan {
         customer: stored.id,
         created_on: as_of,

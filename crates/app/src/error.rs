@@ -28,6 +28,12 @@ pub enum AppError {
     /// A request that cannot be carried out as asked.
     #[error("{0}")]
     Invalid(String),
+    /// Someone else is doing this right now (a dunning run in progress).
+    #[error("{0}")]
+    Busy(String),
+    /// A total of money too large to compute (checked arithmetic).
+    #[error(transparent)]
+    Money(#[from] tegoed_core::MoneyError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

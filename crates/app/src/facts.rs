@@ -111,6 +111,8 @@ pub struct FactsBuilder {
     facts: Vec<CustomerFacts>,
     open: Vec<Vec<OpenDoc>>,
     acc: Vec<Acc>,
+    /// Set when a total overflowed: [`FactsBuilder::finish`] then fails.
+    overflow: bool,
 }
 
 impl FactsBuilder {
@@ -128,6 +130,7 @@ impl FactsBuilder {
                 .collect(),
             open: vec![Vec::new(); customers.len()],
             acc: vec![Acc::default(); customers.len()],
+            overflow: false,
         }
     }
 
@@ -152,13 +155,18 @@ impl FactsBuilder {
             return;
         }
         let facts = &mut self.facts[idx];
+        // Checked: an overflow makes `finish` fail rather than wrap.
+        let mut add = |total: &mut i64, amount: i64| match total.checked_add(amount) {
+            Some(sum) => *total = sum,
+            None => self.overflow = true,
+        };
         if row.issue_date > self.year_ago {
-            facts.revenue_12m_minor += row.amount_minor;
+            add(&mut facts.revenue_12m_minor, row.amount_minor);
         }
         if row.amount_minor > 0 && row.open_minor > 0 {
-            facts.open_minor += row.open_minor;
+            add(&mut facts.open_minor, row.open_minor);
             if row.due_date < self.as_of {
-                facts.overdue_minor += row.open_minor;
+                add(&mut facts.overdue_minor, row.open_minor);
                 facts.max_days_overdue = facts
                     .max_days_overdue
                     .max(row.due_date.days_until(self.as_of));
@@ -179,7 +187,10 @@ impl FactsBuilder {
         mut self,
         tags: &FxHashMap<CustomerId, Vec<String>>,
         customers: &[CustomerBrief],
-    ) -> (Vec<CustomerFacts>, Vec<Vec<OpenDoc>>) {
+    ) -> Result<(Vec<CustomerFacts>, Vec<Vec<OpenDoc>>)> {
+        if self.overflow {
+            return Err(tegoed_core::MoneyError::Overflow.into());
+        }
         for (idx, acc) in self.acc.iter_mut().enumerate() {
             let facts = &mut self.facts[idx];
             facts.customer_age_days = acc
@@ -209,7 +220,7 @@ impl FactsBuilder {
         for docs in &mut self.open {
             docs.sort_unstable_by_key(|d| (d.due_date, d.invoice));
         }
-        (self.facts, self.open)
+        Ok((self.facts, self.open))
     }
 }
 
@@ -237,13 +248,13 @@ pub fn snapshot(store: &dyn Store, as_of: Date) -> Result<Snapshot> {
         }
     })?;
     let tags = tag_map(tx.as_mut())?;
-    let (facts, open) = builder.finish(&tags, &customers);
+    let (facts, open) = builder.finish(&tags, &customers)?;
     let mut credit_minor = vec![0i64; customers.len()];
     for balance in tx.credit_balances(as_of)? {
         if balance.currency == Currency::EUR
             && let Some(idx) = balance.customer.and_then(|c| index.get(c))
         {
-            credit_minor[idx] += balance.minor;
+            credit_minor[idx] = tegoed_core::money::add_minor(credit_minor[idx], balance.minor)?;
         }
     }
     let mut states = vec![CollectionState::default(); customers.len()];
@@ -336,7 +347,7 @@ pub fn facts_from_rows(
     }
     let mut tags = FxHashMap::default();
     tags.insert(brief.id, tx.tags_of(brief.id)?);
-    let (mut facts, mut open) = builder.finish(&tags, customers);
+    let (mut facts, mut open) = builder.finish(&tags, customers)?;
     Ok((facts.remove(0), open.remove(0)))
 }
 

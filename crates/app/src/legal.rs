@@ -11,6 +11,7 @@ use tegoed_core::legal::{
     InterestCalc, InterestKind, WikCalc, statutory_interest, statutory_interest_with_payments,
     wik_costs,
 };
+use tegoed_core::money::sum_minor;
 use tegoed_core::rate::Rate;
 use tegoed_core::strategy::Channel;
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Money};
@@ -258,7 +259,9 @@ pub fn decide_costs(
     as_of: Date,
 ) -> CostsDecision {
     let uplift = config.legal.uplift();
-    let principal: i64 = invoices.iter().map(|i| i.1).sum();
+    // The principals are bounded (`money::MAX_MINOR` each), so a customer's
+    // sum fits; saturating keeps even absurd data from wrapping.
+    let principal = invoices.iter().fold(0i64, |a, i| a.saturating_add(i.1));
     if principal <= 0 {
         return CostsDecision {
             calc: None,
@@ -282,11 +285,10 @@ pub fn decide_costs(
         .iter()
         .flat_map(|l| l.invoices.iter().copied())
         .collect();
-    let in_letter: i64 = invoices
+    let in_letter = invoices
         .iter()
         .filter(|(id, _)| covered.contains(id))
-        .map(|i| i.1)
-        .sum();
+        .fold(0i64, |a, i| a.saturating_add(i.1));
     if in_letter == 0 {
         let pending = letters
             .iter()
@@ -554,8 +556,8 @@ pub(crate) fn build_claim(
         as_of,
         true,
     )?;
-    let principal: i64 = lines.iter().map(|l| l.principal_minor).sum();
-    let interest: i64 = lines.iter().map(|l| l.interest_minor).sum();
+    let principal = sum_minor(lines.iter().map(|l| l.principal_minor))?;
+    let interest = sum_minor(lines.iter().map(|l| l.interest_minor))?;
     let costs_minor = costs.calc.as_ref().map_or(0, |c| c.total_minor);
     Ok(Claim {
         customer: stored.customer.number,

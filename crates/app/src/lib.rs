@@ -15,6 +15,7 @@ pub mod einvoice;
 pub mod error;
 pub mod facts;
 pub mod import;
+pub mod lease;
 pub mod legal;
 pub mod managers;
 pub mod policy;

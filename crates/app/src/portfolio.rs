@@ -253,7 +253,7 @@ pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfoli
                 continue;
             }
             let days = today - doc.due_date.days_since_epoch();
-            aging.add(days, doc.open_minor);
+            aging.add(days, doc.open_minor)?;
             if doc.open_minor > 0 && (1..=7).contains(&days) {
                 newly_overdue.push(NewlyOverdue {
                     row: i,

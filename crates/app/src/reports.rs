@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tegoed_core::aging::{Bucket, BucketTotals};
 use tegoed_core::dso::{self, RevenuePeriod};
+use tegoed_core::money::{Total, sum_minor};
 use tegoed_core::{Currency, CustomerId, Date, Money};
 use tegoed_store::{CustomerBrief, LedgerRow, Store, Tx};
 
@@ -109,6 +110,7 @@ pub fn aging(
     let mut other_currency_items = 0u64;
     let mut per_customer: HashMap<CustomerId, BucketTotals> = HashMap::new();
     let group = by.is_some();
+    let mut overflow = None;
     tx.scan_ledger(as_of, &mut |row: &LedgerRow| {
         if row.open_minor <= 0 || row.amount_minor <= 0 {
             return;
@@ -118,14 +120,23 @@ pub fn aging(
             return;
         }
         let days = row.due_date.days_until(as_of);
-        totals.add(days, row.open_minor);
-        if group {
-            per_customer
-                .entry(row.customer)
-                .or_default()
-                .add(days, row.open_minor);
+        let mut add = || -> Result<(), tegoed_core::MoneyError> {
+            totals.add(days, row.open_minor)?;
+            if group {
+                per_customer
+                    .entry(row.customer)
+                    .or_default()
+                    .add(days, row.open_minor)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = add() {
+            overflow = Some(e);
         }
     })?;
+    if let Some(e) = overflow {
+        return Err(e.into());
+    }
     let rows = match by {
         None => None,
         Some(group) => Some(group_rows(tx.as_mut(), group, per_customer, currency)?),
@@ -134,8 +145,8 @@ pub fn aging(
         as_of,
         currency,
         buckets: bucket_lines(&totals, currency),
-        overdue: Money::new(totals.overdue(), currency),
-        total: Money::new(totals.total(), currency),
+        overdue: Money::new(totals.overdue()?, currency),
+        total: Money::new(totals.total()?, currency),
         other_currency_items,
         by: by.map(AgingGroup::as_str),
         rows,
@@ -178,18 +189,20 @@ fn group_rows(
             .entry(key)
             .or_insert_with(|| (name, BucketTotals::default()))
             .1
-            .merge(&buckets);
+            .merge(&buckets)?;
     }
     let mut rows: Vec<AgingRow> = groups
         .into_iter()
-        .map(|(key, (name, totals))| AgingRow {
-            key,
-            name,
-            buckets: bucket_lines(&totals, currency),
-            overdue: Money::new(totals.overdue(), currency),
-            total: Money::new(totals.total(), currency),
+        .map(|(key, (name, totals))| {
+            Ok(AgingRow {
+                key,
+                name,
+                buckets: bucket_lines(&totals, currency),
+                overdue: Money::new(totals.overdue()?, currency),
+                total: Money::new(totals.total()?, currency),
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     rows.sort_by(|a, b| {
         b.total
             .minor
@@ -247,18 +260,18 @@ pub fn dso(store: &dyn Store, as_of: Date, currency: Currency, days: u32) -> Res
     let periods = dso::countback_periods(as_of, COUNTBACK_MONTHS);
     let oldest = periods.last().map(|p| p.0).unwrap_or(as_of);
     let simple_from = as_of.add_days(-(days as i32) + 1);
-    let mut revenue_by_month = vec![0i64; periods.len()];
-    let mut simple_revenue = 0i64;
-    let mut open_invoices = 0i64;
+    let mut revenue_by_month = vec![Total::default(); periods.len()];
+    let mut simple_revenue = Total::default();
+    let mut open_invoices = Total::default();
     tx.scan_ledger(as_of, &mut |row: &LedgerRow| {
         if row.currency != currency {
             return;
         }
         if row.amount_minor > 0 && row.open_minor > 0 {
-            open_invoices += row.open_minor;
+            open_invoices.add(row.open_minor);
         }
         if row.issue_date >= simple_from {
-            simple_revenue += row.amount_minor;
+            simple_revenue.add(row.amount_minor);
         }
         if row.issue_date >= oldest {
             // Months back from as_of's month.
@@ -266,17 +279,26 @@ pub fn dso(store: &dyn Store, as_of: Date, currency: Currency, days: u32) -> Res
             let (iy, im, _) = row.issue_date.ymd();
             let back = ((ay - iy) * 12 + am as i32 - im as i32) as usize;
             if back < revenue_by_month.len() {
-                revenue_by_month[back] += row.amount_minor;
+                revenue_by_month[back].add(row.amount_minor);
             }
         }
     })?;
-    let credit: i64 = tx
-        .credit_balances(as_of)?
-        .iter()
-        .filter(|b| b.currency == currency)
-        .map(|b| b.minor)
-        .sum();
-    let receivables = (open_invoices - credit).max(0);
+    let revenue_by_month: Vec<i64> = revenue_by_month
+        .into_iter()
+        .map(Total::get)
+        .collect::<Result<_, _>>()?;
+    let simple_revenue = simple_revenue.get()?;
+    let credit = sum_minor(
+        tx.credit_balances(as_of)?
+            .iter()
+            .filter(|b| b.currency == currency)
+            .map(|b| b.minor),
+    )?;
+    let receivables = open_invoices
+        .get()?
+        .checked_sub(credit)
+        .ok_or(tegoed_core::MoneyError::Overflow)?
+        .max(0);
     let revenue_periods: Vec<RevenuePeriod> = periods
         .iter()
         .zip(&revenue_by_month)
@@ -294,7 +316,7 @@ pub fn dso(store: &dyn Store, as_of: Date, currency: Currency, days: u32) -> Res
             break;
         }
         months_used += 1;
-        left -= period.revenue_minor.max(0);
+        left = left.saturating_sub(period.revenue_minor.max(0));
     }
     let any_revenue = revenue_by_month.iter().any(|r| *r > 0);
     Ok(DsoReport {
@@ -433,16 +455,17 @@ pub fn statement_of(tx: &mut dyn Tx, ledger: &CustomerLedger, as_of: Date) -> Re
     };
     let mut open_items = Vec::new();
     let mut credit_notes = Vec::new();
-    let (mut total_open, mut overdue, mut credit) = (0i64, 0i64, 0i64);
+    let (mut total_open, mut overdue, mut credit) =
+        (Total::default(), Total::default(), Total::default());
     for doc in documents {
         let invoice = &doc.invoice;
         let cur = invoice.amount.currency;
         if invoice.amount.minor >= 0 && doc.open_minor > 0 {
             let days_overdue = invoice.due_date.days_until(as_of);
             if cur == currency {
-                total_open += doc.open_minor;
+                total_open.add(doc.open_minor);
                 if days_overdue > 0 {
-                    overdue += doc.open_minor;
+                    overdue.add(doc.open_minor);
                 }
             }
             open_items.push(OpenItemLine {
@@ -461,7 +484,7 @@ pub fn statement_of(tx: &mut dyn Tx, ledger: &CustomerLedger, as_of: Date) -> Re
             });
         } else if invoice.amount.minor < 0 && doc.open_minor < 0 {
             if cur == currency {
-                credit += -doc.open_minor;
+                credit.add(-doc.open_minor);
             }
             credit_notes.push(CreditNoteLine {
                 invoice_number: invoice.number.clone(),
@@ -478,7 +501,7 @@ pub fn statement_of(tx: &mut dyn Tx, ledger: &CustomerLedger, as_of: Date) -> Re
             let cur = p.payment.amount.currency;
             let left = p.payment.amount.minor - p.allocated_minor;
             if cur == currency {
-                credit += left;
+                credit.add(left);
             }
             PaymentLine {
                 payment_id: p.payment.external_id.clone(),
@@ -511,10 +534,16 @@ pub fn statement_of(tx: &mut dyn Tx, ledger: &CustomerLedger, as_of: Date) -> Re
         open_items,
         credit_notes,
         payments: payment_lines,
-        total_open: Money::new(total_open, currency),
-        overdue: Money::new(overdue, currency),
-        unallocated_credit: Money::new(credit, currency),
-        balance: Money::new(total_open - credit, currency),
+        total_open: Money::new(total_open.get()?, currency),
+        overdue: Money::new(overdue.get()?, currency),
+        unallocated_credit: Money::new(credit.get()?, currency),
+        balance: Money::new(
+            total_open
+                .get()?
+                .checked_sub(credit.get()?)
+                .ok_or(tegoed_core::MoneyError::Overflow)?,
+            currency,
+        ),
     })
 }
 

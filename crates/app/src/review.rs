@@ -141,11 +141,11 @@ fn load_payment(tx: &mut dyn Tx, payment_id: &str) -> Result<StoredPayment> {
 }
 
 fn unallocated(tx: &mut dyn Tx, payment: &StoredPayment) -> Result<i64> {
-    let allocated: i64 = tx
-        .allocations_from(AllocationSource::Payment(payment.id))?
-        .iter()
-        .map(|a| a.allocation.amount_minor)
-        .sum();
+    let allocated = tegoed_core::money::sum_minor(
+        tx.allocations_from(AllocationSource::Payment(payment.id))?
+            .iter()
+            .map(|a| a.allocation.amount_minor),
+    )?;
     Ok(payment.payment.amount.minor - allocated)
 }
 

@@ -52,8 +52,8 @@ pub fn list(store: &dyn Store, config: &Config, as_of: Date) -> Result<Vec<Segme
         if facts.open_minor > 0 {
             line.customers_open += 1;
         }
-        line.open.minor += facts.open_minor;
-        line.overdue.minor += facts.overdue_minor;
+        line.open = line.open.checked_add(Money::eur(facts.open_minor))?;
+        line.overdue = line.overdue.checked_add(Money::eur(facts.overdue_minor))?;
     }
     Ok(lines)
 }

@@ -266,6 +266,7 @@ pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
                 &RunOptions {
                     only: Options { customer },
                     throttle: throttle_ms.map(Duration::from_millis),
+                    ..RunOptions::new(crate::acting_user(), crate::now)
                 },
                 &ctx.progress(),
             )?;

@@ -124,13 +124,25 @@ fn write_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Today in UTC; the only place Tegoed reads the clock.
+/// Today in UTC; with [`now`], the only place the CLI reads the clock.
 fn today() -> Date {
-    let secs = std::time::SystemTime::now()
+    Date::from_days_since_epoch((now() / 86_400) as i32)
+}
+
+/// The wall clock in Unix seconds (for run leases, not for business dates).
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Date::from_days_since_epoch((secs / 86_400) as i32)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Who acts from the command line: `TEGOED_USER`, else the OS user.
+pub(crate) fn acting_user() -> String {
+    ["TEGOED_USER", "USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "command line".into())
 }
 
 fn run(cli: Cli) -> Result<()> {

@@ -6,11 +6,10 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
+use common::{Sandbox, smtp};
 use serde_json::Value;
 
 const DAY: &str = "2026-11-25";
@@ -157,84 +156,13 @@ fn queued_messages_from_an_earlier_day_are_replanned_not_sent_stale() {
     assert!(next_day["planned"].as_u64().unwrap() >= next_day["cancelled"].as_u64().unwrap());
 }
 
-/// An SMTP server that stores what it receives in a Maildir.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: std::path::PathBuf,
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_smtp(dir: &std::path::Path) -> Option<SmtpServer> {
-    let available = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        let why =
-            "python3 with aiosmtpd is not installed (`pip install aiosmtpd`; .ci/run does this)";
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the SMTP test cannot run under CI=true: {why}"
-        );
-        eprintln!("skipped: the SMTP delivery test needs {why}");
-        return None;
-    }
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let maildir = dir.join("maildir");
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(&maildir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start aiosmtpd");
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "aiosmtpd did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(SmtpServer {
-        child,
-        port,
-        maildir,
-    })
-}
-
 #[test]
 fn email_goes_through_a_real_smtp_server_once() {
     let sandbox = demo("120");
-    let Some(server) = start_smtp(sandbox.dir()) else {
+    let Some(server) = smtp::start(sandbox.dir()) else {
         return;
     };
-    let config = sandbox.write(
-        "smtp.toml",
-        &format!(
-            "[delivery]\noutbox = \"outbox\"\nletters = \"letters\"\nclaims = \"claims\"\n\n\
-             [delivery.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"debiteuren@tegoed.example\"\n",
-            server.port
-        ),
-    );
+    let config = sandbox.write("smtp.toml", &server.config());
     let report: Value = sandbox.json(&["--config", &config, "--as-of", DAY, "dunning", "run"]);
     assert_eq!(report["email_via"], "smtp");
     let sent = report["delivered"]["email"].as_u64().unwrap();
@@ -243,11 +171,7 @@ fn email_goes_through_a_real_smtp_server_once() {
         sandbox.files("outbox").is_empty(),
         "no outbox files when SMTP is set"
     );
-    let new = server.maildir.join("new");
-    let mails: Vec<String> = std::fs::read_dir(&new)
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
+    let mails = server.mails();
     assert_eq!(mails.len() as u64, sent, "one mail per message");
     let ids: BTreeSet<String> = mails
         .iter()
@@ -267,5 +191,5 @@ fn email_goes_through_a_real_smtp_server_once() {
     // Running again sends nothing.
     let again: Value = sandbox.json(&["--config", &config, "--as-of", DAY, "dunning", "run"]);
     assert_eq!(again["delivered"]["email"], 0);
-    assert_eq!(std::fs::read_dir(&new).unwrap().count() as u64, sent);
+    assert_eq!(server.mails().len() as u64, sent);
 }

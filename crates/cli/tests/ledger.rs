@@ -578,3 +578,45 @@ fn account_managers_are_records_of_their_own() {
     ]);
     assert!(err.contains("Nina Smit already uses"), "{err}");
 }
+
+#[test]
+fn amounts_near_i64_max_are_refused_not_summed_into_a_wrong_total() {
+    // Regression: amounts up to i64::MAX cents were accepted per row and
+    // their sums wrapped (two such invoices put the aging total € 0,02 low;
+    // an unallocated credit showed € 92,233,720,368,546,338.05).
+    let run = Run::new();
+    small_ledger(&run);
+    let before = run.json(&["report", "aging", "--as-of", "2026-03-31"]);
+    let huge = run.write(
+        "huge.csv",
+        "invoice_number,customer_id,issue_date,amount\n\
+         H-1,K1,2026-02-01,92233720368547758.07\n\
+         H-2,K1,2026-02-01,92233720368547758.07\n",
+    );
+    let err = run.fails(&["import", "invoices", &huge]);
+    assert!(
+        err.contains("huge.csv: line 2, column 'amount', value '92233720368547758.07'"),
+        "{err}"
+    );
+    assert!(err.contains("up to one billion"), "{err}");
+    let payment = run.write(
+        "pay.csv",
+        "payment_id,date,amount,customer_id\nP-1,2026-02-01,1000000000.01,K1\n",
+    );
+    let err = run.fails(&["import", "payments", &payment]);
+    assert!(err.contains("line 2, column 'amount'"), "{err}");
+    assert_eq!(
+        run.json(&["report", "aging", "--as-of", "2026-03-31"]),
+        before
+    );
+    // The bound itself is accepted, and totals over it are exact.
+    let big = run.write(
+        "big.csv",
+        "invoice_number,customer_id,issue_date,amount\n\
+         B-1,K1,2026-02-01,1000000000.00\n\
+         B-2,K1,2026-02-01,\"1.000.000.000,00\"\n",
+    );
+    run.ok(&["import", "invoices", &big]);
+    let aging = run.json(&["report", "aging", "--as-of", "2026-03-31"]);
+    assert_eq!(aging["total"], "2000000230.00", "{aging}");
+}

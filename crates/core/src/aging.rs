@@ -1,5 +1,7 @@
 //! Aging (ouderdomsanalyse): open amounts per bucket of days overdue.
 
+use crate::money::{MoneyError, add_minor, sum_minor};
+
 /// How far past its due date an open item is.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
 pub enum Bucket {
@@ -65,25 +67,31 @@ pub struct BucketTotals {
 }
 
 impl BucketTotals {
-    pub fn add(&mut self, days_overdue: i32, open_minor: i64) {
+    /// Adds an open item; a bucket whose total would overflow is an error,
+    /// never a wrong number.
+    pub fn add(&mut self, days_overdue: i32, open_minor: i64) -> Result<(), MoneyError> {
         let idx = Bucket::of(days_overdue).index();
-        self.amounts[idx] += open_minor;
+        self.amounts[idx] = add_minor(self.amounts[idx], open_minor)?;
         self.counts[idx] += 1;
+        Ok(())
     }
 
-    pub fn merge(&mut self, other: &BucketTotals) {
+    pub fn merge(&mut self, other: &BucketTotals) -> Result<(), MoneyError> {
         for idx in 0..5 {
-            self.amounts[idx] += other.amounts[idx];
+            self.amounts[idx] = add_minor(self.amounts[idx], other.amounts[idx])?;
             self.counts[idx] += other.counts[idx];
         }
+        Ok(())
     }
 
-    pub fn total(&self) -> i64 {
-        self.amounts.iter().sum()
+    /// All buckets. Each bucket was checked as it grew; the total of five
+    /// is checked too.
+    pub fn total(&self) -> Result<i64, MoneyError> {
+        sum_minor(self.amounts)
     }
 
-    pub fn overdue(&self) -> i64 {
-        self.amounts[1..].iter().sum()
+    pub fn overdue(&self) -> Result<i64, MoneyError> {
+        sum_minor(self.amounts[1..].iter().copied())
     }
 
     pub fn count(&self) -> u64 {
@@ -116,11 +124,24 @@ mod tests {
     #[test]
     fn totals() {
         let mut totals = BucketTotals::default();
-        totals.add(0, 100);
-        totals.add(45, 250);
-        totals.add(200, 50);
-        assert_eq!(totals.total(), 400);
-        assert_eq!(totals.overdue(), 300);
+        totals.add(0, 100).unwrap();
+        totals.add(45, 250).unwrap();
+        totals.add(200, 50).unwrap();
+        assert_eq!(totals.total(), Ok(400));
+        assert_eq!(totals.overdue(), Ok(300));
         assert_eq!(totals.counts, [1, 0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn aging_totals_that_overflow_are_an_error_not_a_wrong_number() {
+        // Regression: two invoices of i64::MAX cents put a total € 0,02 low.
+        let mut totals = BucketTotals::default();
+        totals.add(45, i64::MAX).unwrap();
+        assert_eq!(totals.add(45, i64::MAX), Err(MoneyError::Overflow));
+        let mut spread = BucketTotals::default();
+        spread.add(10, i64::MAX).unwrap();
+        spread.add(40, i64::MAX).unwrap();
+        assert_eq!(spread.total(), Err(MoneyError::Overflow));
+        assert_eq!(spread.overdue(), Err(MoneyError::Overflow));
     }
 }

@@ -31,5 +31,5 @@ pub use date::Date;
 pub use iban::Iban;
 pub use ids::{AccountManagerId, CustomerId, InvoiceId, PaymentId};
 pub use ledger::{Allocation, AllocationSource, Invoice, MatchInfo, Payment, PaymentSource};
-pub use money::{Currency, Money};
+pub use money::{Currency, Money, MoneyError};
 pub use reference::PaymentReference;

@@ -87,12 +87,61 @@ impl fmt::Display for MoneyError {
             }
             MoneyError::Amount { input, reason } => write!(f, "invalid amount '{input}': {reason}"),
             MoneyError::CurrencyMismatch(a, b) => write!(f, "cannot combine {a} and {b} amounts"),
-            MoneyError::Overflow => f.write_str("amount too large"),
+            MoneyError::Overflow => f.write_str(
+                "a total is too large to compute (more than 92 million billion); check the amounts imported",
+            ),
         }
     }
 }
 
 impl std::error::Error for MoneyError {}
+
+/// The largest amount Tegoed accepts on any one document, payment or
+/// setting, in minor units: 10^11, which is 1,000,000,000.00 of a
+/// two-decimal currency (one billion euros).
+///
+/// Why this bound: no single invoice or payment of a Tegoed user comes near
+/// it, while the sum of 92 million such amounts still fits in an `i64`, so
+/// the totals of a real ledger cannot overflow. Totals are checked all the
+/// same ([`add_minor`], [`sum_minor`]): an overflow is an error, never a
+/// wrong number.
+pub const MAX_MINOR: i64 = 100_000_000_000;
+
+/// `a + b`, or [`MoneyError::Overflow`]: every total of money is checked.
+pub fn add_minor(a: i64, b: i64) -> Result<i64, MoneyError> {
+    a.checked_add(b).ok_or(MoneyError::Overflow)
+}
+
+/// The sum of `amounts`, or [`MoneyError::Overflow`].
+pub fn sum_minor(amounts: impl IntoIterator<Item = i64>) -> Result<i64, MoneyError> {
+    amounts.into_iter().try_fold(0i64, add_minor)
+}
+
+/// A running total of minor units that remembers an overflow instead of
+/// wrapping: for totals built inside visitors, read once with
+/// [`Total::get`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Total {
+    minor: i64,
+    overflowed: bool,
+}
+
+impl Total {
+    pub fn add(&mut self, minor: i64) {
+        match self.minor.checked_add(minor) {
+            Some(sum) => self.minor = sum,
+            None => self.overflowed = true,
+        }
+    }
+
+    pub fn get(self) -> Result<i64, MoneyError> {
+        if self.overflowed {
+            Err(MoneyError::Overflow)
+        } else {
+            Ok(self.minor)
+        }
+    }
+}
 
 /// An amount in minor units (cents) of a currency.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -262,6 +311,8 @@ pub fn format_grouped(minor: i64, exponent: u32) -> String {
 /// several times, it groups thousands. An amount with more decimals than the
 /// currency has is an error, not a rounding.
 pub fn parse_amount(text: &str, exponent: u32) -> Result<i64, MoneyError> {
+    const TOO_LARGE: &str =
+        "too large: Tegoed accepts amounts up to one billion (100,000,000,000 minor units)";
     let err = |reason| MoneyError::Amount {
         input: text.to_string(),
         reason,
@@ -338,10 +389,10 @@ pub fn parse_amount(text: &str, exponent: u32) -> Result<i64, MoneyError> {
         minor = minor
             .checked_mul(10)
             .and_then(|m| m.checked_add(i64::from(b - b'0')))
-            .ok_or_else(|| err("too large"))?;
+            .ok_or_else(|| err(TOO_LARGE))?;
     }
     for _ in 0..exponent {
-        minor = minor.checked_mul(10).ok_or_else(|| err("too large"))?;
+        minor = minor.checked_mul(10).ok_or_else(|| err(TOO_LARGE))?;
     }
     let mut frac_value: i64 = 0;
     for b in frac_text.bytes() {
@@ -352,7 +403,10 @@ pub fn parse_amount(text: &str, exponent: u32) -> Result<i64, MoneyError> {
     }
     minor = minor
         .checked_add(frac_value)
-        .ok_or_else(|| err("too large"))?;
+        .ok_or_else(|| err(TOO_LARGE))?;
+    if minor > MAX_MINOR {
+        return Err(err(TOO_LARGE));
+    }
     Ok(if negative { -minor } else { minor })
 }
 
@@ -393,6 +447,12 @@ mod tests {
         check("-", Err("expected a number"));
         check("1,234.567,89", Err("three digits"));
         check("99999999999999999999", Err("too large"));
+        // The bound (regression: amounts up to i64::MAX cents were accepted
+        // and their totals wrapped).
+        check("1000000000.00", Ok(MAX_MINOR));
+        check("-1.000.000.000,00", Ok(-MAX_MINOR));
+        check("1000000000.01", Err("up to one billion"));
+        check("92233720368547758.07", Err("up to one billion"));
     }
 
     #[test]
@@ -450,7 +510,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn decimal_round_trip(minor in -1_000_000_000_000i64..1_000_000_000_000) {
+        fn decimal_round_trip(minor in -MAX_MINOR..=MAX_MINOR) {
             prop_assert_eq!(parse_amount(&format_minor(minor, 2), 2), Ok(minor));
             prop_assert_eq!(parse_amount(&format_grouped(minor, 2), 2), Ok(minor));
             let dutch = format_grouped(minor, 2).replace(',', "_").replace('.', ",").replace('_', ".");

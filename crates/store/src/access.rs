@@ -110,4 +110,10 @@ pub trait AccessTx {
         pending_only: bool,
     ) -> Result<Vec<StoredPauseRequest>>;
     fn decide_pause_request(&mut self, id: i64, status: &str, by: &str, on: Date) -> Result<()>;
+
+    /// A secret shared by every server on this database, if created.
+    fn secret(&mut self, name: &str) -> Result<Option<String>>;
+    /// Stores `value` as the secret `name` unless one exists (the first
+    /// server to create it wins; read it back with [`Self::secret`]).
+    fn put_secret_if_absent(&mut self, name: &str, value: &str) -> Result<()>;
 }

@@ -254,6 +254,23 @@ pub struct StoredEvent {
     pub event: TimelineEvent,
 }
 
+/// Who holds a run lease (see [`CollectionTx::put_lease`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// What is leased, e.g. `dunning`.
+    pub name: String,
+    /// Random per holder: whoever has this token holds the lease.
+    pub token: String,
+    /// Who started the work, in words (user, host, process).
+    pub holder: String,
+    pub host: String,
+    pub pid: u32,
+    /// Unix seconds.
+    pub started_at: i64,
+    /// Unix seconds; the holder renews it while it works.
+    pub expires_at: i64,
+}
+
 /// Reads and writes of the collection side, inside one transaction.
 pub trait CollectionTx {
     // --- tags and state ---
@@ -319,6 +336,23 @@ pub trait CollectionTx {
         file_path: Option<&str>,
         error: Option<&str>,
     ) -> Result<()>;
+    /// Claims a queued (or failed) message for delivery by `token`: a
+    /// conditional update that succeeds for one claimant only. `false` when
+    /// the message is no longer waiting or someone else claimed it.
+    fn claim_message(&mut self, id: i64, token: &str) -> Result<bool>;
+    /// Frees the claims on undelivered messages held by anyone but `token`
+    /// (claims left by a run that is gone); returns how many.
+    fn release_claims(&mut self, except_token: &str) -> Result<u64>;
+    /// The lease `name`, when someone holds or held it.
+    fn lease(&mut self, name: &str) -> Result<Option<Lease>>;
+    /// Takes or renews a lease, atomically: inserts it when nobody holds
+    /// `lease.name`, or replaces the row whose token is `replacing` (the
+    /// holder's own token to renew, or a stale holder's to take over).
+    /// `false` when the row holds another token (someone else got there
+    /// first).
+    fn put_lease(&mut self, lease: &Lease, replacing: Option<&str>) -> Result<bool>;
+    /// Gives a lease up (only when `token` still holds it).
+    fn release_lease(&mut self, name: &str, token: &str) -> Result<()>;
     /// Per invoice, the largest step offset it has passed (messages not
     /// cancelled).
     fn last_step_offsets(&mut self) -> Result<Vec<(InvoiceId, i32)>>;

@@ -20,9 +20,9 @@ use tegoed_core::agreements::{PlanStatus, PromiseStatus};
 use tegoed_core::strategy::{Channel, Effect};
 
 use crate::{
-    BulkTable, CollectionState, CustomerKey, Dispute, FourteenDayRecord, Message, MessageFilter,
-    MessageItem, MessageStatus, PaymentPlan, Promise, StatementImportRecord, Store, Task,
-    TimelineEvent,
+    BulkTable, CollectionState, CustomerKey, Dispute, FourteenDayRecord, Lease, Message,
+    MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise, StatementImportRecord, Store,
+    Task, TimelineEvent,
 };
 
 fn d(text: &str) -> Date {
@@ -533,6 +533,24 @@ fn collection_story(store: &dyn Store) {
         tx.sent_messages_since(d("2026-01-01")).unwrap().is_empty(),
         "not sent yet"
     );
+    // Claims: one deliverer wins a queued message; the claim is freed for
+    // a new run only when released, and a delivered message is claimed by
+    // nobody.
+    assert!(
+        tx.claim_message(message_id, "run-a").unwrap(),
+        "first claim"
+    );
+    assert!(
+        tx.claim_message(message_id, "run-a").unwrap(),
+        "the claimant may claim again"
+    );
+    assert!(
+        !tx.claim_message(message_id, "run-b").unwrap(),
+        "one claimant only"
+    );
+    assert_eq!(tx.release_claims("run-a").unwrap(), 0, "own claims stay");
+    assert_eq!(tx.release_claims("run-b").unwrap(), 1, "others' are freed");
+    assert!(tx.claim_message(message_id, "run-b").unwrap());
     tx.set_message_status(
         message_id,
         MessageStatus::Sent,
@@ -556,6 +574,10 @@ fn collection_story(store: &dyn Store) {
         ..MessageFilter::default()
     };
     assert_eq!(tx.messages(filter).unwrap().len(), 1);
+    assert!(
+        !tx.claim_message(message_id, "run-c").unwrap(),
+        "a sent message cannot be claimed"
+    );
     tx.set_message_status(
         message_id,
         MessageStatus::Cancelled,
@@ -568,6 +590,41 @@ fn collection_story(store: &dyn Store) {
         tx.last_step_offsets().unwrap().is_empty(),
         "cancelled messages do not count"
     );
+
+    // Leases: taken by one holder; renewed or taken over only by naming
+    // the token that holds it; released by its holder only.
+    let lease = Lease {
+        name: "dunning".into(),
+        token: "t1".into(),
+        holder: "eva@example.nl (host, process 1)".into(),
+        host: "host".into(),
+        pid: 1,
+        started_at: 1_000,
+        expires_at: 1_120,
+    };
+    assert!(tx.lease("dunning").unwrap().is_none());
+    assert!(tx.put_lease(&lease, None).unwrap(), "taken");
+    let rival = Lease {
+        token: "t2".into(),
+        ..lease.clone()
+    };
+    assert!(
+        !tx.put_lease(&rival, None).unwrap(),
+        "held: not taken twice"
+    );
+    assert!(
+        !tx.put_lease(&rival, Some("t-old")).unwrap(),
+        "not by naming a token that does not hold it"
+    );
+    assert_eq!(tx.lease("dunning").unwrap(), Some(lease.clone()));
+    assert!(tx.put_lease(&rival, Some("t1")).unwrap(), "taken over");
+    tx.release_lease("dunning", "t1").unwrap();
+    assert_eq!(
+        tx.lease("dunning").unwrap().map(|l| l.token),
+        Some("t2".into())
+    );
+    tx.release_lease("dunning", "t2").unwrap();
+    assert!(tx.lease("dunning").unwrap().is_none(), "released");
 
     // Tasks: open, then done.
     let task = Task {
@@ -690,6 +747,14 @@ fn risk_story(store: &dyn Store) {
 fn access_story(store: &dyn Store) {
     use crate::{AuditEntry, PauseRequest, Session, User};
     let mut tx = store.write().unwrap();
+    // Shared secrets: the first value stored wins.
+    assert_eq!(tx.secret("login_form_key").unwrap(), None);
+    tx.put_secret_if_absent("login_form_key", "first").unwrap();
+    tx.put_secret_if_absent("login_form_key", "second").unwrap();
+    assert_eq!(
+        tx.secret("login_form_key").unwrap().as_deref(),
+        Some("first")
+    );
     let user = User {
         email: "Sara@Example.nl".into(),
         name: "Sara".into(),

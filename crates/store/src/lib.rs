@@ -28,9 +28,9 @@ pub use access::{
     AccessTx, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser, User,
 };
 pub use collection::{
-    CollectionState, CollectionTx, Dispute, FourteenDayRecord, Message, MessageFilter, MessageItem,
-    MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage, StoredPlan,
-    StoredPromise, StoredTask, Task, TimelineEvent,
+    CollectionState, CollectionTx, Dispute, FourteenDayRecord, Lease, Message, MessageFilter,
+    MessageItem, MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage,
+    StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent,
 };
 pub use risk::{Rating, RiskTx, Upsert};
 pub use sqlite::SqliteStore;
@@ -39,7 +39,11 @@ pub use sqlite::SqliteStore;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Another writer holds the database longer than a writer waits (a
+    /// large import, say): try again shortly.
+    #[error("the database is busy with other work (an import or a dunning run); try again shortly")]
+    Busy,
     #[error("cannot open the database {path}: {source}")]
     Open {
         path: String,
@@ -63,6 +67,17 @@ pub enum StoreError {
     TooNew { found: u32, known: u32 },
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

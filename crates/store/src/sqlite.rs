@@ -62,6 +62,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "timeline_nl",
         include_str!("../migrations/sqlite/0006_timeline_nl.sql"),
     ),
+    (
+        7,
+        "hardening",
+        include_str!("../migrations/sqlite/0007_hardening.sql"),
+    ),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent
@@ -74,7 +79,14 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// How long a writer waits for the write lock (held by another writer
+    /// in this process or another) before it gives up with
+    /// [`StoreError::Busy`].
+    busy_wait: Duration,
 }
+
+/// The default [`SqliteStore::with_busy_wait`].
+pub const BUSY_WAIT: Duration = Duration::from_secs(10);
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema
@@ -95,7 +107,18 @@ impl SqliteStore {
             path,
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
+            busy_wait: BUSY_WAIT,
         })
+    }
+
+    /// Sets how long a writer waits for the write lock before it fails with
+    /// [`StoreError::Busy`] (default [`BUSY_WAIT`]).
+    pub fn with_busy_wait(mut self, wait: Duration) -> SqliteStore {
+        self.busy_wait = wait;
+        if let Ok(conn) = self.writer.get_mut() {
+            let _ = conn.busy_timeout(wait);
+        }
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -228,7 +251,22 @@ impl Store for SqliteStore {
     }
 
     fn write(&self) -> Result<Box<dyn Tx + '_>> {
-        let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // Writers of this process wait their turn for the connection at most
+        // `busy_wait`, as SQLite's busy timeout bounds the wait for other
+        // processes: a long import makes others fail with `Busy`, not hang.
+        let deadline = std::time::Instant::now() + self.busy_wait;
+        let guard = loop {
+            match self.writer.try_lock() {
+                Ok(guard) => break guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => break e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(StoreError::Busy);
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        };
         guard.execute_batch("BEGIN IMMEDIATE")?;
         Ok(Box::new(SqliteTx {
             conn: Handle::Writer(guard),

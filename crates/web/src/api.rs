@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::on;
@@ -75,11 +75,12 @@ pub fn routes() -> Router<S> {
             on(
                 filter,
                 move |state: State<S>,
+                      ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
                       headers: HeaderMap,
                       path: Option<Path<Params>>,
                       query: Query<Params>,
                       body: Bytes| {
-                    dispatch(state, headers, path, query, body, handler)
+                    dispatch(state, client, headers, path, query, body, handler)
                 },
             ),
         );
@@ -95,6 +96,7 @@ pub fn routes() -> Router<S> {
 
 async fn dispatch(
     State(state): State<S>,
+    client: std::net::SocketAddr,
     headers: HeaderMap,
     path: Option<Path<Params>>,
     Query(query): Query<Params>,
@@ -104,7 +106,7 @@ async fn dispatch(
     let path = path.map(|p| p.0).unwrap_or_default();
     blocking(state.clone(), move || {
         let run = || -> Result<Reply, Fail> {
-            let user = auth::api_user(&state, &headers)?;
+            let user = auth::api_user(&state, &headers, &client.ip().to_string())?;
             let body = if body.is_empty() {
                 None
             } else {

@@ -26,15 +26,37 @@ pub enum Fail {
     Invalid(String),
     Csrf,
     TooMany(i64),
+    /// Someone else is doing this right now (a dunning run in progress).
+    Conflict(String),
+    /// The database is held by other work (a large import): try again.
+    Busy,
+    /// Something broke on the server: the cause is logged, the user sees a
+    /// generic message.
     Internal(String),
 }
+
+/// Seconds a client is asked to wait when the database is busy.
+pub const BUSY_RETRY_SECONDS: u64 = 10;
 
 impl From<AppError> for Fail {
     fn from(e: AppError) -> Fail {
         match e {
             AppError::NotFound(m) => Fail::NotFound(m),
-            AppError::Store(s) => Fail::Internal(s.to_string()),
+            AppError::Busy(m) => Fail::Conflict(m),
+            AppError::Store(s) => Fail::from(s),
             other => Fail::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<tegoed_store::StoreError> for Fail {
+    fn from(e: tegoed_store::StoreError) -> Fail {
+        match e {
+            tegoed_store::StoreError::Busy => {
+                eprintln!("tegoed: answered 503: {e}");
+                Fail::Busy
+            }
+            other => Fail::Internal(other.to_string()),
         }
     }
 }
@@ -48,6 +70,8 @@ impl Fail {
             Fail::NotFound(_) => StatusCode::NOT_FOUND,
             Fail::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Fail::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Fail::Conflict(_) => StatusCode::CONFLICT,
+            Fail::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Fail::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +85,8 @@ impl Fail {
             Fail::NotFound(_) => "not_found",
             Fail::Invalid(_) => "invalid",
             Fail::TooMany(_) => "rate_limited",
+            Fail::Conflict(_) => "conflict",
+            Fail::Busy => "busy",
             Fail::Internal(_) => "internal",
         }
     }
@@ -70,26 +96,46 @@ impl Fail {
             Fail::Login(_) | Fail::Unauthorized => {
                 "log in first (a session or an API token)".into()
             }
-            Fail::Forbidden(m) | Fail::NotFound(m) | Fail::Invalid(m) | Fail::Internal(m) => {
+            Fail::Forbidden(m) | Fail::NotFound(m) | Fail::Invalid(m) | Fail::Conflict(m) => {
                 m.clone()
+            }
+            Fail::Busy => format!(
+                "Tegoed is busy with other work (an import or a dunning run); nothing was changed. Try again in {BUSY_RETRY_SECONDS} seconds"
+            ),
+            Fail::Internal(_) => {
+                "something went wrong on the server; it has been logged. Try again, or ask your administrator".into()
             }
             Fail::Csrf => {
                 "the form is stale or did not come from this site; reload the page".into()
             }
-            Fail::TooMany(s) => format!("too many failed logins; try again in {s} seconds"),
+            Fail::TooMany(s) => format!("too many failed attempts; try again in {s} seconds"),
         }
     }
 
     /// The JSON error of the API: `{"error": {"code", "message"}}`.
     pub fn api(self) -> Response {
+        self.log();
         let body = serde_json::json!({"error": {"code": self.code(), "message": self.message()}});
         let mut response = (self.status(), axum::Json(body)).into_response();
-        if let Fail::TooMany(s) = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(s.max(1) as u64));
-        }
+        self.set_retry_after(response.headers_mut());
         response
+    }
+
+    /// Server-side causes go to the log, never to the user.
+    pub fn log(&self) {
+        if let Fail::Internal(cause) = self {
+            eprintln!("tegoed: internal error: {cause}");
+        }
+    }
+
+    /// `Retry-After` for answers that ask the client to wait.
+    pub fn set_retry_after(&self, headers: &mut HeaderMap) {
+        let seconds = match self {
+            Fail::TooMany(s) => (*s).max(1) as u64,
+            Fail::Busy => BUSY_RETRY_SECONDS,
+            _ => return,
+        };
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
 }
 
@@ -155,8 +201,14 @@ pub fn visit(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit,
     }
 }
 
-/// The user of an API request (`Authorization: Bearer TOKEN`).
-pub fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Principal, Fail> {
+/// The user of an API request (`Authorization: Bearer TOKEN`). Wrong tokens
+/// count against the client like failed logins: after twenty in fifteen
+/// minutes it must wait (HTTP 429), so tokens cannot be guessed at speed.
+pub fn api_user(state: &AppState, headers: &HeaderMap, client: &str) -> Result<Principal, Fail> {
+    let now = crate::now();
+    if let Some(wait) = state.limiter.token_blocked(client, now) {
+        return Err(Fail::TooMany(wait));
+    }
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -164,7 +216,13 @@ pub fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Principal, Fail
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(Fail::Unauthorized)?;
-    access::token_principal(state.store.as_ref(), token)?.ok_or(Fail::Unauthorized)
+    match access::token_principal(state.store.as_ref(), token)? {
+        Some(user) => Ok(user),
+        None => {
+            state.limiter.token_failed(client, now);
+            Err(Fail::Unauthorized)
+        }
+    }
 }
 
 /// Compares in time independent of where the strings differ.
@@ -193,10 +251,19 @@ pub fn redirect_to_login(next: &str) -> Response {
     Redirect::to(&target).into_response()
 }
 
-/// A path on this site (not `//host` or `/\\host`, which browsers take
-/// for another site): safe to redirect to.
+/// A path on this site, safe to redirect to: it starts with one `/` and
+/// holds only the characters a URL path and query may hold as they are.
+///
+/// Browsers normalise a `Location` before they follow it: they drop tabs and
+/// line breaks anywhere, trim spaces and control characters, and read `\\`
+/// as `/`. So `/\t/evil.example` becomes `//evil.example`, another site.
+/// Rather than predict every normalisation, anything outside the plain set
+/// (whitespace, control characters, backslashes, non-ASCII) is refused and
+/// the caller falls back to `/`; such a value also could not be sent as a
+/// header.
 pub fn local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%#".contains(&b);
+    path.starts_with('/') && !path.starts_with("//") && path.bytes().all(plain)
 }
 
 /// Percent-encodes a query value.
@@ -253,6 +320,24 @@ impl Limiter {
         }
     }
 
+    /// Seconds a client must wait before presenting another API token, after
+    /// [`PER_CLIENT`] wrong ones in the window.
+    pub fn token_blocked(&self, client: &str, now: i64) -> Option<i64> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let times = map.get_mut(&format!("t:{client}"))?;
+        times.retain(|t| now - t < WINDOW);
+        (times.len() >= PER_CLIENT).then(|| times[times.len() - PER_CLIENT] + WINDOW - now)
+    }
+
+    /// A wrong API token from `client`.
+    pub fn token_failed(&self, client: &str, now: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, times| times.iter().any(|t| now - t < WINDOW));
+        }
+        map.entry(format!("t:{client}")).or_default().push(now);
+    }
+
     pub fn succeeded(&self, email: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&format!("e:{}", email.to_lowercase()));
@@ -287,6 +372,17 @@ mod tests {
         assert!(!local_path("//evil.example/"));
         assert!(!local_path("/\\evil.example/"));
         assert!(!local_path("https://evil.example/"));
+        // Browsers drop tabs and line breaks: these become //evil.example.
+        for sneaky in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\x0b/evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+        ] {
+            assert!(!local_path(sneaky), "{sneaky:?}");
+        }
     }
 
     #[test]

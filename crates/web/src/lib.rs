@@ -50,6 +50,9 @@ pub struct AppState {
     secure_cookies: bool,
     pub cache: Cache,
     limiter: auth::Limiter,
+    /// Signs the login form's double-submit token (shared by every server
+    /// on the database).
+    login_key: String,
     views: view::Views,
     /// Requests doing work at once (see [`blocking`]).
     work: tokio::sync::Semaphore,
@@ -65,7 +68,10 @@ impl AppState {
     pub fn new(settings: Settings) -> Result<Arc<AppState>, String> {
         let templates = Templates::load(settings.config.delivery.templates.as_deref())
             .map_err(|e| e.to_string())?;
+        let login_key = tegoed_app::access::login_form_key(settings.store.as_ref())
+            .map_err(|e| e.to_string())?;
         Ok(Arc::new(AppState {
+            login_key,
             store: settings.store,
             config: RwLock::new(Arc::new(Live {
                 config: settings.config,

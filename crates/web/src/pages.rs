@@ -259,6 +259,7 @@ fn error_page(state: &S, fail: Fail, language: Language) -> Response {
     if let Fail::Login(next) = &fail {
         return auth::redirect_to_login(next);
     }
+    fail.log();
     let status = fail.status();
     let context = json!({
         "lang": language.as_str(),
@@ -271,7 +272,9 @@ fn error_page(state: &S, fail: Fail, language: Language) -> Response {
         .views
         .render("error.html", Value::from_serialize(&context))
         .unwrap_or_else(|e| view::escape(&e));
-    (status, html(body)).into_response()
+    let mut response = (status, html(body)).into_response();
+    fail.set_retry_after(response.headers_mut());
+    response
 }
 
 async fn show(
@@ -377,13 +380,10 @@ fn money_field(form: &Params, name: &str) -> Result<Money, Fail> {
 }
 
 fn customer_owner(state: &S, number: &str) -> Result<Option<AccountManagerId>, Fail> {
-    let mut tx = state
-        .store
-        .read()
-        .map_err(|e| Fail::Internal(e.to_string()))?;
+    let mut tx = state.store.read().map_err(Fail::from)?;
     let stored = tx
         .customer_by_number(number)
-        .map_err(|e| Fail::Internal(e.to_string()))?
+        .map_err(Fail::from)?
         .ok_or_else(|| Fail::NotFound(format!("no customer with number '{number}'")))?;
     Ok(stored.customer.account_manager)
 }
@@ -437,13 +437,10 @@ fn rows_out<'a>(
 }
 
 fn managers(state: &S) -> Result<Vec<(AccountManagerId, String)>, Fail> {
-    let mut tx = state
-        .store
-        .read()
-        .map_err(|e| Fail::Internal(e.to_string()))?;
+    let mut tx = state.store.read().map_err(Fail::from)?;
     Ok(tx
         .account_managers()
-        .map_err(|e| Fail::Internal(e.to_string()))?
+        .map_err(Fail::from)?
         .into_iter()
         .map(|(id, m)| (id, m.name))
         .collect())
@@ -462,10 +459,10 @@ async fn home(State(state): State<S>, headers: HeaderMap) -> Response {
     .await
 }
 
-fn random_token() -> String {
-    // The login form's double-submit token; a failure leaves it empty,
-    // which no post can match.
-    access::random_hex(16).unwrap_or_default()
+fn login_token(state: &S) -> String {
+    // The login form's signed double-submit token; a failure leaves it
+    // empty, which no post can match.
+    access::new_login_token(&state.login_key).unwrap_or_default()
 }
 
 fn login_page(
@@ -475,7 +472,7 @@ fn login_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let token = random_token();
+    let token = login_token(state);
     let context = json!({
         "lang": language.as_str(),
         "title": i18n::t(language, "Log in"),
@@ -531,7 +528,9 @@ async fn login(
             auth::cookie(&headers, auth::LOGIN_COOKIE),
             form.get("login_token"),
         ) {
-            (Some(cookie), Some(field)) => !cookie.is_empty() && auth::same(cookie, field),
+            (Some(cookie), Some(field)) => {
+                auth::same(cookie, field) && access::login_token_signed(&state.login_key, field)
+            }
             _ => false,
         };
         if !token_ok {
@@ -679,8 +678,8 @@ fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, F
         "today.html",
         "Today",
         json!({
-            "open": book.aging.total(),
-            "overdue": book.aging.overdue(),
+            "open": book.aging.total().map_err(|e| Fail::Internal(e.to_string()))?,
+            "overdue": book.aging.overdue().map_err(|e| Fail::Internal(e.to_string()))?,
             "dso_countback": book.dso.countback.days,
             "dso_simple": book.dso.simple.days,
             "customers": book.rows.len(),
@@ -749,11 +748,8 @@ fn notifications(
 ) -> Result<Vec<serde_json::Value>, Fail> {
     let as_of = book.as_of;
     let mut out = Vec::new();
-    let mut tx = state
-        .store
-        .read()
-        .map_err(|e| Fail::Internal(e.to_string()))?;
-    let internal = |e: tegoed_store::StoreError| Fail::Internal(e.to_string());
+    let mut tx = state.store.read().map_err(Fail::from)?;
+    let internal = Fail::from;
     for n in book
         .newly_overdue
         .iter()
@@ -885,7 +881,7 @@ fn customer(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Respo
     let book = portfolio(state, false)?;
     // One read of the customer's ledger for statement, segment, risk, the
     // standard-deal check and the timeline.
-    let mut tx = store.read().map_err(|e| Fail::Internal(e.to_string()))?;
+    let mut tx = store.read().map_err(Fail::from)?;
     let ledger = CustomerLedger::load(tx.as_mut(), number, as_of)?;
     let statement = reports::statement_of(tx.as_mut(), &ledger, as_of)?;
     let owner = ledger.stored.customer.account_manager;
@@ -1113,16 +1109,9 @@ fn customer_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Re
 
 /// The invoice must belong to the customer of the page.
 fn invoice_of(state: &S, invoice: &str, number: &str) -> Result<(), Fail> {
-    let mut tx = state
-        .store
-        .read()
-        .map_err(|e| Fail::Internal(e.to_string()))?;
-    let found = tx
-        .invoice_by_number(invoice)
-        .map_err(|e| Fail::Internal(e.to_string()))?;
-    let customer = tx
-        .customer_by_number(number)
-        .map_err(|e| Fail::Internal(e.to_string()))?;
+    let mut tx = state.store.read().map_err(Fail::from)?;
+    let found = tx.invoice_by_number(invoice).map_err(Fail::from)?;
+    let customer = tx.customer_by_number(number).map_err(Fail::from)?;
     match (found, customer) {
         (Some(i), Some(c)) if i.invoice.customer == c.id => Ok(()),
         _ => Err(Fail::NotFound(format!(
@@ -1217,10 +1206,7 @@ fn check(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<Respons
         let live = state.live();
         let run = || -> Result<_, Fail> {
             let request = check_request(query, visit.user.language)?;
-            let mut tx = state
-                .store
-                .read()
-                .map_err(|e| Fail::Internal(e.to_string()))?;
+            let mut tx = state.store.read().map_err(Fail::from)?;
             let checker = Checker::new(tx.as_mut(), &live.config)?;
             Ok(checker.check(tx.as_mut(), &request, state.as_of())?)
         };
@@ -1274,7 +1260,7 @@ fn dunning_run(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Strin
         &live.config,
         &live.templates,
         state.as_of(),
-        &dunning::RunOptions::default(),
+        &dunning::RunOptions::new(visit.user.email.clone(), crate::now),
         &tegoed_app::Silent,
     )?;
     let d = &report.delivered;

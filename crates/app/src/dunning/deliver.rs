@@ -75,11 +75,27 @@ pub struct RunReport {
 }
 
 /// How to run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     pub only: Options,
     /// Wait this long after each delivery (gentle on an SMTP server).
     pub throttle: Option<Duration>,
+    /// Who starts the run (a user's e-mail, or the OS user of the CLI), for
+    /// the lease: a second run is told who is running.
+    pub started_by: String,
+    /// The wall clock, for the lease (the edge owns the clock).
+    pub clock: crate::lease::Clock,
+}
+
+impl RunOptions {
+    pub fn new(started_by: impl Into<String>, clock: crate::lease::Clock) -> RunOptions {
+        RunOptions {
+            only: Options::default(),
+            throttle: None,
+            started_by: started_by.into(),
+            clock,
+        }
+    }
 }
 
 /// A file name part from a customer number.
@@ -105,6 +121,8 @@ fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
+    // One writer per message (it claimed the message), so the temporary
+    // name is fixed: a crashed writer's leftover is simply overwritten.
     let tmp = path.with_extension(format!(
         "{}.tmp",
         path.extension().and_then(|e| e.to_str()).unwrap_or("")
@@ -495,6 +513,10 @@ pub fn run(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<RunReport> {
+    // 0. One run at a time: a second one is told who is running. Given up
+    //    when `lease` is dropped, at the end of this function.
+    let mut lease = crate::lease::acquire(store, "dunning", &options.started_by, options.clock)?;
+
     // 1. What an earlier run left queued: from today, deliver it; from an
     //    earlier day, cancel it so its invoices are planned afresh.
     let leftovers: Vec<StoredMessage> = {
@@ -513,6 +535,9 @@ pub fn run(
     let mut resumed_ids = Vec::new();
     if !leftovers.is_empty() {
         let mut tx = store.write()?;
+        // Claims held by anyone else are from a run that is gone (we hold
+        // the lease): free them so this run can deliver those messages.
+        tx.release_claims(lease.token())?;
         for stored in &leftovers {
             if stored.message.as_of < as_of {
                 tx.set_message_status(
@@ -601,6 +626,20 @@ pub fn run(
         list.sort_by_key(|m| m.id);
         list
     };
+    // Claim each message before delivering it: a conditional update only
+    // one deliverer can win, so no message goes out twice even if two
+    // deliverers ever ran at once.
+    let queued: Vec<StoredMessage> = {
+        let mut tx = store.write()?;
+        let mut claimed = Vec::with_capacity(queued.len());
+        for stored in queued {
+            if tx.claim_message(stored.id, lease.token())? {
+                claimed.push(stored);
+            }
+        }
+        tx.commit()?;
+        claimed
+    };
     let numbers: rustc_hash::FxHashMap<CustomerId, String> = {
         let mut tx = store.read()?;
         tx.customer_directory()?
@@ -663,6 +702,8 @@ pub fn run(
             mark_sent(store, done, as_of)?;
             done.clear();
             last_flush = Instant::now();
+            // Still ours? A run that lost its lease stops here.
+            lease.renew()?;
         }
         Ok(())
     };

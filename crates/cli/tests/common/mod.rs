@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+pub mod web;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -186,6 +186,23 @@ impl AccessTx for SqliteTx<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
+    fn secret(&mut self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM server_secret WHERE name = ?1")?
+            .query_row([name], |row| row.get(0))
+            .optional()?)
+    }
+
+    fn put_secret_if_absent(&mut self, name: &str, value: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO server_secret (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            )?
+            .execute([name, value])?;
+        Ok(())
+    }
+
     fn api_token_user(&mut self, token_hash: &str) -> Result<Option<i64>> {
         Ok(self
             .conn

@@ -8,9 +8,9 @@ use tegoed_core::{CustomerId, Date, InvoiceId, Language, Money};
 use super::{SqliteTx, corrupt, currency, date};
 use crate::Result;
 use crate::collection::{
-    CollectionState, CollectionTx, Dispute, FourteenDayRecord, Message, MessageFilter, MessageItem,
-    MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage, StoredPlan,
-    StoredPromise, StoredTask, Task, TimelineEvent,
+    CollectionState, CollectionTx, Dispute, FourteenDayRecord, Lease, Message, MessageFilter,
+    MessageItem, MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage,
+    StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent,
 };
 
 fn day(value: Date) -> i32 {
@@ -786,7 +786,7 @@ impl CollectionTx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "UPDATE dunning_message SET status = ?2, delivered_on = ?3, \
-                 file_path = COALESCE(?4, file_path), error = ?5 WHERE id = ?1",
+                 file_path = COALESCE(?4, file_path), error = ?5, claimed_by = NULL WHERE id = ?1",
             )?
             .execute(params![
                 id,
@@ -795,6 +795,93 @@ impl CollectionTx for SqliteTx<'_> {
                 file_path,
                 error
             ])?;
+        Ok(())
+    }
+
+    fn claim_message(&mut self, id: i64, token: &str) -> Result<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE dunning_message SET claimed_by = ?2 WHERE id = ?1 \
+                 AND status IN ('queued', 'failed') AND (claimed_by IS NULL OR claimed_by = ?2)",
+            )?
+            .execute(params![id, token])?;
+        Ok(changed == 1)
+    }
+
+    fn release_claims(&mut self, except_token: &str) -> Result<u64> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE dunning_message SET claimed_by = NULL WHERE claimed_by IS NOT NULL \
+                 AND claimed_by <> ?1 AND status IN ('queued', 'failed')",
+            )?
+            .execute(params![except_token])?;
+        Ok(changed as u64)
+    }
+
+    fn lease(&mut self, name: &str) -> Result<Option<Lease>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT name, token, holder, host, pid, started_at, expires_at \
+                 FROM run_lease WHERE name = ?1",
+            )?
+            .query_row(params![name], |row| {
+                Ok(Lease {
+                    name: row.get(0)?,
+                    token: row.get(1)?,
+                    holder: row.get(2)?,
+                    host: row.get(3)?,
+                    pid: row.get(4)?,
+                    started_at: row.get(5)?,
+                    expires_at: row.get(6)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn put_lease(&mut self, lease: &Lease, replacing: Option<&str>) -> Result<bool> {
+        let changed = match replacing {
+            None => self
+                .conn
+                .prepare_cached(
+                    "INSERT INTO run_lease (name, token, holder, host, pid, started_at, expires_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO NOTHING",
+                )?
+                .execute(params![
+                    lease.name,
+                    lease.token,
+                    lease.holder,
+                    lease.host,
+                    lease.pid,
+                    lease.started_at,
+                    lease.expires_at
+                ])?,
+            Some(old) => self
+                .conn
+                .prepare_cached(
+                    "UPDATE run_lease SET token = ?2, holder = ?3, host = ?4, pid = ?5, \
+                     started_at = ?6, expires_at = ?7 WHERE name = ?1 AND token = ?8",
+                )?
+                .execute(params![
+                    lease.name,
+                    lease.token,
+                    lease.holder,
+                    lease.host,
+                    lease.pid,
+                    lease.started_at,
+                    lease.expires_at,
+                    old
+                ])?,
+        };
+        Ok(changed == 1)
+    }
+
+    fn release_lease(&mut self, name: &str, token: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM run_lease WHERE name = ?1 AND token = ?2")?
+            .execute(params![name, token])?;
         Ok(())
     }
 

@@ -30,7 +30,13 @@ pub fn as_of() -> Date {
 
 pub fn start(customers: u32) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path().join("t.db")).unwrap());
+    // Writers give up after half a second (ten in production), so the
+    // tests of a busy database need not wait long.
+    let store = Arc::new(
+        SqliteStore::open(dir.path().join("t.db"))
+            .unwrap()
+            .with_busy_wait(std::time::Duration::from_millis(500)),
+    );
     demo::fill(
         store.as_ref(),
         &DemoConfig {
