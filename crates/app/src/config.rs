@@ -492,13 +492,57 @@ fn read_when<R: serde::de::DeserializeOwned, T>(
     }
 }
 
-fn resolve(base: &Path, path: &str) -> PathBuf {
-    let path = Path::new(path);
-    if path.is_absolute() {
-        path.to_path_buf()
+/// A folder or file setting, kept inside `base` (the settings file's own
+/// folder): relative to it, or absolute but under it, and never leaving it
+/// through `..`. Settings can be edited in the web app by a credit manager,
+/// who must not be able to point Tegoed at `/etc` to write templates there
+/// or to learn whether some file exists. (An administrator who wants files
+/// elsewhere places a symbolic link in the folder.)
+fn inside(base: &Path, setting: &str, value: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let outside = || {
+        format!(
+            "{setting}: '{value}' is outside the folder of the settings file ({}); give a path inside it, such as 'message-templates'",
+            base.display()
+        )
+    };
+    let path = Path::new(value);
+    let relative = if path.is_absolute() {
+        let absolute = |p: &Path| std::path::absolute(p).map_err(|_| outside());
+        let (base_abs, path_abs) = (absolute(base)?, absolute(path)?);
+        normalized(&path_abs)
+            .strip_prefix(normalized(&base_abs))
+            .map_err(|_| outside())?
+            .to_path_buf()
     } else {
-        base.join(path)
+        path.to_path_buf()
+    };
+    let mut depth = 0i32;
+    for component in relative.components() {
+        match component {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir if depth > 0 => depth -= 1,
+            _ => return Err(outside()),
+        }
     }
+    Ok(base.join(relative))
+}
+
+/// `path` with `.` and `..` taken out, without asking the file system.
+fn normalized(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn read_rates(text: &str, name: &str) -> Result<(Vec<RateEntry>, Vec<RateEntry>), String> {
@@ -561,7 +605,7 @@ impl RawConfig {
         let legal = self.legal.ok_or("the [legal] section is missing")?;
         let (mut commercial, mut consumer) = read_rates(DEFAULT_RATES, "shipped rates")?;
         if let Some(file) = &legal.rates_file {
-            let path = resolve(base, file);
+            let path = inside(base, "legal.rates_file", file)?;
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("legal.rates_file: cannot read {}: {e}", path.display()))?;
             let (more_commercial, more_consumer) = read_rates(&text, &path.display().to_string())?;
@@ -617,10 +661,26 @@ impl RawConfig {
             })
             .transpose()?;
         let delivery = Delivery {
-            outbox: resolve(base, delivery.outbox.as_deref().unwrap_or("outbox")),
-            letters: resolve(base, delivery.letters.as_deref().unwrap_or("letters")),
-            claims: resolve(base, delivery.claims.as_deref().unwrap_or("claims")),
-            templates: delivery.templates.as_deref().map(|t| resolve(base, t)),
+            outbox: inside(
+                base,
+                "delivery.outbox",
+                delivery.outbox.as_deref().unwrap_or("outbox"),
+            )?,
+            letters: inside(
+                base,
+                "delivery.letters",
+                delivery.letters.as_deref().unwrap_or("letters"),
+            )?,
+            claims: inside(
+                base,
+                "delivery.claims",
+                delivery.claims.as_deref().unwrap_or("claims"),
+            )?,
+            templates: delivery
+                .templates
+                .as_deref()
+                .map(|t| inside(base, "delivery.templates", t))
+                .transpose()?,
             smtp,
         };
 
@@ -812,6 +872,53 @@ strategy = "only"
             "default company kept"
         );
         assert_eq!(config.segments.len(), 1);
+    }
+
+    #[test]
+    fn settings_keep_templates_rates_and_output_inside_their_folder() {
+        // Regression: a credit manager could point the templates folder at
+        // /etc (and write files there) and rates_file at any file (the error
+        // told whether it existed).
+        let message = |text: &str| parse(text).unwrap_err().to_string();
+        for (text, setting) in [
+            ("[delivery]\ntemplates = \"/etc\"\n", "delivery.templates"),
+            (
+                "[delivery]\ntemplates = \"../../etc\"\n",
+                "delivery.templates",
+            ),
+            (
+                "[delivery]\noutbox = \"mail/../../tmp\"\n",
+                "delivery.outbox",
+            ),
+            (
+                "[delivery]\nletters = \"/base/../etc\"\n",
+                "delivery.letters",
+            ),
+            ("[delivery]\nclaims = \"/tmp/claims\"\n", "delivery.claims"),
+        ] {
+            let error = message(text);
+            assert!(
+                error.contains(setting)
+                    && error.contains("outside the folder of the settings file"),
+                "{text}: {error}"
+            );
+        }
+        let exists = message("[legal]\nrates_file = \"/etc/passwd\"\n");
+        let missing = message("[legal]\nrates_file = \"/etc/no-such-file\"\n");
+        assert!(exists.contains("outside the folder"), "{exists}");
+        assert_eq!(
+            exists.replace("/etc/passwd", "X"),
+            missing.replace("/etc/no-such-file", "X"),
+            "the error does not tell whether the file exists"
+        );
+        // Inside the folder, relative or absolute, is fine.
+        let config =
+            parse("[delivery]\ntemplates = \"mine/../texts\"\nletters = \"/base/post\"\n").unwrap();
+        assert_eq!(
+            config.delivery.templates,
+            Some(PathBuf::from("/base/mine/../texts"))
+        );
+        assert_eq!(config.delivery.letters, PathBuf::from("/base/post"));
     }
 
     #[test]

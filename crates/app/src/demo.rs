@@ -41,6 +41,17 @@ impl DemoConfig {
     pub const DEFAULT_SEED: u64 = 2026;
     /// Months of history before the as-of date.
     const HISTORY_MONTHS: i32 = 24;
+
+    /// The default demo on `as_of`: what both `tegoed demo` and
+    /// `tegoed serve --demo` build, so a customer number means the same
+    /// company in both.
+    pub fn default_on(as_of: Date) -> DemoConfig {
+        DemoConfig {
+            customers: Self::DEFAULT_CUSTOMERS,
+            seed: Self::DEFAULT_SEED,
+            as_of,
+        }
+    }
 }
 
 /// How a customer pays. The mix is what the credit team sees in practice:

@@ -335,9 +335,10 @@ pub fn train(
             "--holdout-months {holdout}: choose 1 to 60"
         )));
     }
-    if !(1..=365).contains(&late_days) {
+    // 0 is the most common definition of late: paid after the due date.
+    if !(0..=365).contains(&late_days) {
         return Err(AppError::Invalid(format!(
-            "--late-days {late_days}: choose 1 to 365"
+            "--late-days {late_days}: choose 0 (paid after the due date at all) to 365"
         )));
     }
     let cutoff = as_of.add_months(-holdout);

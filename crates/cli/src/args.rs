@@ -210,7 +210,8 @@ pub enum RiskCommand {
         /// The cut-off is as-of minus this many months (default 6).
         #[arg(long)]
         holdout_months: Option<i32>,
-        /// "Late" is paid more than this many days after the due date (default 30).
+        /// "Late" is paid more than this many days after the due date
+        /// (default 30; 0 = paid after the due date at all).
         #[arg(long)]
         late_days: Option<i32>,
     },

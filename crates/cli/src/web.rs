@@ -25,15 +25,7 @@ pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
     let config = ctx.config()?;
     let mut logins = Vec::new();
     if args.demo {
-        let outcome = demo::fill(
-            &store,
-            &DemoConfig {
-                customers: 2000,
-                seed: 42,
-                as_of: ctx.as_of,
-            },
-            &ctx.progress(),
-        )?;
+        let outcome = demo::fill(&store, &DemoConfig::default_on(ctx.as_of), &ctx.progress())?;
         if let demo::DemoOutcome::Generated(c) = &outcome {
             eprintln!(
                 "Demo data written to {}: {} customers, {} invoices.",

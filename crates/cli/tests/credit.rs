@@ -440,3 +440,25 @@ fn cost_calculator_and_policy_text() {
         "margin from the file"
     );
 }
+
+#[test]
+fn risk_train_late_days_0_means_paid_after_the_due_date_at_all() {
+    // Regression: `--late-days 0` was refused ("choose 1 to 365"), although
+    // "paid after the due date" is the most common definition of late.
+    let sandbox = demo("300");
+    let train = |late_days: &str| {
+        sandbox.json(&["--as-of", AS_OF, "risk", "train", "--late-days", late_days])
+    };
+    let strict = train("0");
+    assert_eq!(strict["late_days"], 0);
+    let lenient = train("30");
+    let share = |r: &Value| r["late_share_train"].as_f64().unwrap();
+    assert!(
+        share(&strict) > share(&lenient),
+        "more invoices are late by the day than by a month: {} vs {}",
+        share(&strict),
+        share(&lenient)
+    );
+    let err = sandbox.fails(&["--as-of", AS_OF, "risk", "train", "--late-days", "366"]);
+    assert!(err.contains("choose 0"), "{err}");
+}

@@ -43,6 +43,16 @@ fn serve_demo_is_all_a_fresh_folder_needs() {
         settings.contains("tegoed.toml"),
         "settings are saved to the file"
     );
+    // One seed, one demo: `tegoed demo` builds the same companies under the
+    // same numbers (regression: C000974 was another company in each).
+    let cli_demo = Sandbox::new();
+    cli_demo.ok(&["--as-of", "2026-11-25", "demo"]);
+    for number in ["C000001", "C000974", "C002000"] {
+        let show = |sandbox: &Sandbox| {
+            sandbox.json(&["--as-of", "2026-11-25", "customer", "show", number])["name"].clone()
+        };
+        assert_eq!(show(&sandbox), show(&cli_demo), "{number}");
+    }
     let sales_email = ready["logins"][3][0].as_str().unwrap();
     let sales = login(&addr, sales_email, password);
     assert_eq!(get(&addr, "/my", &sales).0, 200);

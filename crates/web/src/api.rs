@@ -153,13 +153,91 @@ fn param<'a>(params: &'a Params, name: &str) -> Result<&'a str, Fail> {
         .ok_or_else(|| Fail::Invalid(format!("'{name}' is missing")))
 }
 
+// --- input, checked exactly as the OpenAPI document describes it ---------
+//
+// What the document allows the server accepts, and what it forbids the
+// server refuses with 422: the schema-based fuzzer test holds the two
+// together (`tests/schemathesis.rs`).
+
+/// The longest note or call outcome (`maxLength` in the document).
+const MAX_TEXT: usize = 4000;
+
+/// A text field of the body: a string with something besides spaces, at
+/// most [`MAX_TEXT`] characters (`minLength: 1`, `pattern: "\\S"`).
 fn body_str<'a>(body: &'a Option<Value>, name: &str) -> Result<&'a str, Fail> {
-    body.as_ref()
+    let text = body
+        .as_ref()
         .and_then(|b| b.get(name))
         .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| Fail::Invalid(format!("the body needs a string '{name}'")))
+        .ok_or_else(|| Fail::Invalid(format!("the body needs a string '{name}'")))?;
+    if text.trim().is_empty() {
+        return Err(Fail::Invalid(format!("'{name}' is empty")));
+    }
+    if text.chars().count() > MAX_TEXT {
+        return Err(Fail::Invalid(format!(
+            "'{name}' is longer than {MAX_TEXT} characters"
+        )));
+    }
+    Ok(text.trim())
+}
+
+/// An optional whole-number query parameter within `min..=max`.
+fn query_int(query: &Params, name: &str, min: i64, max: i64) -> Result<Option<i64>, Fail> {
+    let Some(text) = query.get(name) else {
+        return Ok(None);
+    };
+    match text.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(Fail::Invalid(format!(
+            "'{name}' ({text}): a whole number from {min} to {max}"
+        ))),
+    }
+}
+
+/// An optional query parameter that must be one of `choices`.
+fn query_choice<'a>(
+    query: &'a Params,
+    name: &str,
+    choices: &[&str],
+) -> Result<Option<&'a str>, Fail> {
+    match query.get(name).map(String::as_str) {
+        None => Ok(None),
+        Some(value) if choices.contains(&value) => Ok(Some(value)),
+        Some(value) => Err(Fail::Invalid(format!(
+            "'{name}' ({value}): one of {}",
+            choices.join(", ")
+        ))),
+    }
+}
+
+/// A deal amount: a decimal string `1234.56` or a JSON number, more than
+/// zero and below one billion, at most two decimals.
+fn deal_amount(value: &Value) -> Result<String, Fail> {
+    let bad = || {
+        Fail::Invalid(
+            "'amount': a positive amount in euros below 1000000000, such as \"5000\" or \"1234.56\""
+                .into(),
+        )
+    };
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return Err(bad()),
+    };
+    // As the document's pattern: 1–9 digits without a leading zero, then
+    // optionally a point and one or two digits (a number may end in ".0").
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let plain = !int.is_empty()
+        && int.len() <= 9
+        && !int.starts_with('0')
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.len() <= 2
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && (frac.is_empty() != text.contains('.'));
+    if !plain {
+        return Err(bad());
+    }
+    Ok(text)
 }
 
 fn owner(state: &S, number: &str) -> Result<Option<tegoed_core::AccountManagerId>, Fail> {
@@ -179,17 +257,10 @@ fn customers(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
         .portfolio(state, false)
         .map_err(Fail::Internal)?;
     let filter = crate::pages::parse_filter(state, call.query);
-    let limit = call
-        .query
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(50usize)
-        .clamp(1, 1000);
-    let offset = call
-        .query
-        .get("offset")
-        .and_then(|o| o.parse().ok())
-        .unwrap_or(0usize);
+    let limit = query_int(call.query, "limit", 1, 1000)?.unwrap_or(50) as usize;
+    let offset = query_int(call.query, "offset", 0, i64::from(u32::MAX))?.unwrap_or(0) as usize;
+    query_int(call.query, "account_manager", 0, i64::MAX)?;
+    query_choice(call.query, "risk", &["A", "B", "C", "D", "E"])?;
     let (total, rows) = book.search(&filter, offset, limit);
     let live = state.live();
     let list: Vec<Value> = rows
@@ -214,11 +285,10 @@ fn decimal(minor: i64) -> String {
     tegoed_core::Money::eur(minor).to_decimal_string()
 }
 
-fn language(call: &Call<'_>) -> Language {
-    call.query
-        .get("lang")
-        .and_then(|l| Language::parse(l))
-        .unwrap_or(call.user.language)
+fn language(call: &Call<'_>) -> Result<Language, Fail> {
+    Ok(query_choice(call.query, "lang", &["nl", "en"])?
+        .and_then(Language::parse)
+        .unwrap_or(call.user.language))
 }
 
 fn customer(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
@@ -229,7 +299,7 @@ fn customer(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     let live = state.live();
     let statement = reports::statement(store, number, as_of)?;
     let why = segments::explain(store, &live.config, number, as_of)?;
-    let risk = risk::show(store, &live.config, number, as_of, language(&call))?;
+    let risk = risk::show(store, &live.config, number, as_of, language(&call)?)?;
     let collection = agreements::state_of(store, number)?;
     ok(json!({
         "customer": statement,
@@ -242,8 +312,12 @@ fn customer(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
 fn timeline(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let number = param(call.path, "number")?;
-    let entries =
-        agreements::timeline(state.store.as_ref(), number, state.as_of(), language(&call))?;
+    let entries = agreements::timeline(
+        state.store.as_ref(),
+        number,
+        state.as_of(),
+        language(&call)?,
+    )?;
     ok(json!({"customer": number, "entries": entries}))
 }
 
@@ -297,13 +371,17 @@ fn match_payment(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
         .as_ref()
         .and_then(|b| b.get("invoices"))
         .and_then(Value::as_array)
-        .map(|a| {
+        .filter(|a| !a.is_empty())
+        .and_then(|a| {
             a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
+                .map(|v| {
+                    v.as_str()
+                        .filter(|s| !s.trim().is_empty())
+                        .map(str::to_string)
+                })
+                .collect::<Option<Vec<String>>>()
         })
-        .unwrap_or_default();
+        .ok_or_else(|| Fail::Invalid("'invoices': a list of one or more invoice numbers".into()))?;
     let outcome = review::match_payment(state.store.as_ref(), id, &invoices)?;
     access::record(
         state.store.as_ref(),
@@ -319,33 +397,89 @@ fn match_payment(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
 
 fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
-    let body = call.body.as_ref().ok_or_else(|| {
-        Fail::Invalid("the body needs 'amount' and 'customer' or 'prospect'".into())
-    })?;
+    let body = call
+        .body
+        .as_ref()
+        .filter(|b| b.is_object())
+        .ok_or_else(|| {
+            Fail::Invalid("the body needs 'amount' and 'customer' or 'prospect'".into())
+        })?;
     let mut form = Params::new();
-    let text = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
-    for key in ["customer", "amount", "terms"] {
-        if let Some(v) = body.get(key).and_then(text) {
-            form.insert(key.into(), v);
+    let amount = body
+        .get("amount")
+        .ok_or_else(|| Fail::Invalid("'amount' is missing".into()))?;
+    form.insert("amount".into(), deal_amount(amount)?);
+    match body.get("terms") {
+        None => {}
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|t| t <= 365) => {
+            form.insert("terms".into(), n.to_string());
+        }
+        Some(_) => {
+            return Err(Fail::Invalid(
+                "'terms': a whole number of days from 0 to 365".into(),
+            ));
         }
     }
-    if let Some(prospect) = body.get("prospect") {
-        form.insert("new".into(), "1".into());
-        for key in ["name", "kvk", "industry", "kind"] {
-            if let Some(v) = prospect.get(key).and_then(text) {
-                form.insert(key.into(), v);
+    let string = |value: &Value, name: &str| -> Result<String, Fail> {
+        value
+            .as_str()
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| Fail::Invalid(format!("'{name}': a text that is not empty")))
+    };
+    match (body.get("customer"), body.get("prospect")) {
+        (Some(customer), None) => {
+            form.insert("customer".into(), string(customer, "customer")?);
+        }
+        (None, Some(prospect)) if prospect.is_object() => {
+            form.insert("new".into(), "1".into());
+            let name = prospect
+                .get("name")
+                .ok_or_else(|| Fail::Invalid("'prospect.name' is missing".into()))?;
+            form.insert("name".into(), string(name, "prospect.name")?);
+            if let Some(kvk) = prospect.get("kvk") {
+                let kvk = kvk
+                    .as_str()
+                    .filter(|k| k.len() == 8 && k.bytes().all(|b| b.is_ascii_digit()));
+                let kvk = kvk.ok_or_else(|| {
+                    Fail::Invalid("'prospect.kvk': a KvK number of 8 digits".into())
+                })?;
+                form.insert("kvk".into(), kvk.to_string());
+            }
+            if let Some(industry) = prospect.get("industry") {
+                let code = industry.as_str().unwrap_or("");
+                tegoed_core::party::SbiCode::parse(code)
+                    .ok()
+                    .filter(|_| code.len() >= 2 && code.bytes().all(|b| b.is_ascii_digit()))
+                    .ok_or_else(|| {
+                        Fail::Invalid(format!(
+                            "'prospect.industry' ({industry}): an SBI code of 2 to 5 digits"
+                        ))
+                    })?;
+                form.insert("industry".into(), code.to_string());
+            }
+            match prospect.get("kind").map(|k| k.as_str()) {
+                None => {}
+                Some(Some(kind @ ("b2b" | "b2c"))) => {
+                    form.insert("kind".into(), kind.to_string());
+                }
+                Some(_) => return Err(Fail::Invalid("'prospect.kind': b2b or b2c".into())),
             }
         }
+        _ => {
+            return Err(Fail::Invalid(
+                "the body needs either 'customer' (a customer number) or 'prospect' (an object), not both"
+                    .into(),
+            ));
+        }
     }
-    let lang = body
-        .get("lang")
-        .and_then(Value::as_str)
-        .and_then(Language::parse)
-        .unwrap_or(call.user.language);
+    let lang = match body.get("lang") {
+        None => call.user.language,
+        Some(lang) => lang
+            .as_str()
+            .and_then(Language::parse)
+            .ok_or_else(|| Fail::Invalid("'lang': nl or en".into()))?,
+    };
     let request = crate::pages::check_request(&form, lang)?;
     let live = state.live();
     // The model comes with the cached book: loaded once, not per check.
@@ -366,10 +500,7 @@ fn dunning_preview(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
 
 fn tasks(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
-    let all = call
-        .query
-        .get("all")
-        .is_some_and(|a| a == "true" || a == "1");
+    let all = query_choice(call.query, "all", &["true", "false"])? == Some("true");
     ok(json!({"tasks": agreements::tasks(state.store.as_ref(), all)?}))
 }
 

@@ -145,8 +145,10 @@ pub(super) fn check_risk(raw: RawRisk) -> Result<RiskSettings, String> {
         }
     }
     let late_days = raw.late_days.unwrap_or(30);
-    if !(1..=365).contains(&late_days) {
-        return Err(format!("risk.late_days: {late_days} must be 1 to 365"));
+    if !(0..=365).contains(&late_days) {
+        return Err(format!(
+            "risk.late_days: {late_days} must be 0 (paid after the due date at all) to 365"
+        ));
     }
     let holdout_months = raw.holdout_months.unwrap_or(6);
     if !(1..=60).contains(&holdout_months) {

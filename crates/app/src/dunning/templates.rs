@@ -16,6 +16,40 @@
 use std::path::Path;
 
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
+
+/// Instructions one rendering may execute. A shipped message takes a few
+/// hundred and a claim summary about forty per invoice or history line;
+/// this leaves room for claims of tens of thousands of lines while stopping
+/// a loop in an edited template (ten thousand times ten thousand) within a
+/// fraction of a second.
+const FUEL: u64 = 2_000_000;
+
+/// The most text one rendering may produce: far above any real message or
+/// claim summary, far below what would hurt the server.
+const MAX_OUTPUT: usize = 4 << 20;
+
+/// A writer that refuses to grow beyond [`MAX_OUTPUT`], so a template that
+/// writes too much stops with an error instead of filling memory.
+struct Capped {
+    text: Vec<u8>,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > MAX_OUTPUT {
+            return Err(std::io::Error::other(format!(
+                "the text is longer than {} MB; a template must not repeat without end",
+                MAX_OUTPUT >> 20
+            )));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 use serde::Serialize;
 use tegoed_core::{Date, Language};
 
@@ -137,6 +171,7 @@ impl Templates {
     pub fn load_with(overrides: Option<&Path>, edited: Option<(&str, &str)>) -> Result<Templates> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
         env.set_trim_blocks(true);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") {
@@ -233,9 +268,10 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|e| template_error(name, None, &e))?;
-        // Evaluated once with its output thrown away; then each block.
+        // Evaluated once with its output kept only to bound its size; then
+        // each block.
         let mut captured = template
-            .render_captured_to(ctx, std::io::sink())
+            .render_captured_to(ctx, Capped { text: Vec::new() })
             .map_err(|e| template_error(name, None, &e))?;
         captured.with_state_mut(|state| {
             blocks
@@ -297,9 +333,11 @@ impl Templates {
             .env
             .get_template(&name)
             .map_err(|e| template_error(&name, None, &e))?;
+        let mut out = Capped { text: Vec::new() };
         template
-            .render(ctx)
-            .map_err(|e| template_error(&name, None, &e))
+            .render_captured_to(ctx, &mut out)
+            .map_err(|e| template_error(&name, None, &e))?;
+        String::from_utf8(out.text).map_err(|e| AppError::Invalid(format!("template {name}: {e}")))
     }
 }
 
@@ -729,5 +767,39 @@ mod tests {
             remove_override(dir.path(), name).is_err(),
             "already the shipped text"
         );
+    }
+
+    #[test]
+    fn a_template_loop_is_stopped_not_rendered_to_100_mb() {
+        // Regression: an edited template with a loop rendered a 100 MB
+        // preview in 9.5 s.
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = serde_json::json!({"lang": "nl", "currency": "EUR"});
+        let endless = "{% block subject %}Hoi{% endblock %}\n\
+             {% block opening %}{% for i in range(10000) %}{% for j in range(10000) %}\
+             xxxxxxxxxx{% endfor %}{% endfor %}{% endblock %}\n\
+             {% block closing %}Groet{% endblock %}";
+        let wide = "{% block subject %}Hoi{% endblock %}\n\
+             {% block opening %}{{ 'x' * 50000000 }}{% endblock %}\n\
+             {% block closing %}Groet{% endblock %}";
+        for source in [endless, wide] {
+            let started = std::time::Instant::now();
+            let templates =
+                Templates::load_with(Some(dir.path()), Some(("standard/reminder.nl.txt", source)))
+                    .unwrap();
+            let error = templates
+                .message("standard/reminder", Language::Nl, &ctx)
+                .expect_err("refused")
+                .to_string();
+            assert!(
+                error.contains("fuel") || error.contains("longer than"),
+                "{error}"
+            );
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(3),
+                "stopped fast: {:?}",
+                started.elapsed()
+            );
+        }
     }
 }
