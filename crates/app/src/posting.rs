@@ -75,6 +75,26 @@ pub fn post_to_items(
     date: Date,
     target: Target<'_>,
 ) -> Result<AllocationPlan> {
+    let (plan, dated) = plan_for_items(items, amount, date, target);
+    for (invoice, amount_minor, date) in dated {
+        tx.insert_allocation(&Allocation {
+            invoice,
+            source,
+            amount_minor,
+            date,
+        })?;
+    }
+    Ok(plan)
+}
+
+/// What [`post_to_items`] would write, without writing it: the plan and its
+/// parts as (invoice, amount, date). `items` are lowered by the plan.
+pub fn plan_for_items(
+    items: &mut Vec<OpenItem>,
+    amount: Money,
+    date: Date,
+    target: Target<'_>,
+) -> (AllocationPlan, Vec<(InvoiceId, i64, Date)>) {
     let plan = allocation::allocate(items, amount, target);
     let dated: Vec<(InvoiceId, i64, Date)> = plan
         .parts
@@ -92,15 +112,7 @@ pub fn post_to_items(
         })
         .collect();
     allocation::apply(items, &plan);
-    for (invoice, amount_minor, date) in dated {
-        tx.insert_allocation(&Allocation {
-            invoice,
-            source,
-            amount_minor,
-            date,
-        })?;
-    }
-    Ok(plan)
+    (plan, dated)
 }
 
 /// Removes every allocation made from `source` (a payment being re-booked),

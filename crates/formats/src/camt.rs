@@ -18,7 +18,7 @@ use crate::statement::{
 use crate::xml::{Element, XmlError, XmlReader};
 
 fn xml_error(e: XmlError) -> StatementError {
-    StatementError::new(e.line, None, e.message)
+    StatementError::new(e.line, e.element, e.message)
 }
 
 /// Reads every statement in the (decoded) file.
@@ -170,7 +170,13 @@ fn read_statement(
     let depth = reader.depth();
     let mut entry_index = 0usize;
     while let Some(child) = reader.next_child(depth).map_err(xml_error)? {
-        let element = reader.read_element(child).map_err(xml_error)?;
+        // Entries are named by their position in errors: `Ntry[3]`.
+        let label = if child.name == "Ntry" {
+            format!("Ntry[{}]", entry_index + 1)
+        } else {
+            child.name.clone()
+        };
+        let element = reader.read_element_as(child, &label).map_err(xml_error)?;
         match element.name.as_str() {
             "Id" => statement.id = clean(&element.text),
             "CreDtTm" => created = read_date(Some(&element)).or(created),
@@ -398,11 +404,12 @@ fn read_entry(
         details[0].amount = Some(amount);
     } else {
         let all_known = details.iter().all(|d| d.amount.is_some());
-        let sum: i64 = details
+        // In i128: amounts near the i64 limit must not overflow the sum.
+        let sum: i128 = details
             .iter()
-            .filter_map(|d| d.amount.map(|a| a.minor))
+            .filter_map(|d| d.amount.map(|a| i128::from(a.minor)))
             .sum();
-        if !all_known || sum != amount.minor {
+        if !all_known || sum != i128::from(amount.minor) {
             warnings.push(format!(
                 "line {line}: the {} transaction details of this entry do not add up to its amount {}; booked as one payment",
                 details.len(),

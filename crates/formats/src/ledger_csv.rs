@@ -59,6 +59,16 @@ struct Schema {
     optional: &'static [&'static str],
 }
 
+impl Schema {
+    /// "a" or "an" before [`Schema::what`] ("an invoices file").
+    fn article(&self) -> &'static str {
+        match self.what.as_bytes().first() {
+            Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
+            _ => "a",
+        }
+    }
+}
+
 pub const CUSTOMER_COLUMNS: (&[&str], &[&str]) = (
     &["customer_id", "name"],
     &[
@@ -224,7 +234,8 @@ fn open_table<'a>(text: &'a str, schema: &Schema) -> Result<Table<'a>, CsvError>
         .clone();
     if headers.iter().all(|h| h.trim().is_empty()) {
         return Err(header_error(format!(
-            "the file is empty; a {} file starts with a header row naming its columns ({})",
+            "the file is empty; {} {} file starts with a header row naming its columns ({})",
+            schema.article(),
             schema.what,
             schema.required.join(", ")
         )));
@@ -254,14 +265,22 @@ fn open_table<'a>(text: &'a str, schema: &Schema) -> Result<Table<'a>, CsvError>
                 columns.push((column, idx));
             }
             None if name.is_empty() => {}
-            None => unknown.push(format!("'{}'", raw.trim())),
+            None => unknown.push(format!("'{}'", text::shorten(raw.trim(), 40))),
         }
     }
     if !unknown.is_empty() {
+        // A few names say enough (a damaged header may have thousands).
+        const SHOWN: usize = 5;
+        if unknown.len() > SHOWN {
+            let more = unknown.len() - SHOWN;
+            unknown.truncate(SHOWN);
+            unknown.push(format!("and {more} more"));
+        }
         return Err(header_error(format!(
-            "unknown column{} {} in a {} file; known columns: {}",
+            "unknown column{} {} in {} {} file; known columns: {}",
             if unknown.len() > 1 { "s" } else { "" },
             unknown.join(", "),
+            schema.article(),
             schema.what,
             schema
                 .required
@@ -280,13 +299,14 @@ fn open_table<'a>(text: &'a str, schema: &Schema) -> Result<Table<'a>, CsvError>
         .collect();
     if !missing.is_empty() {
         return Err(header_error(format!(
-            "missing required column{} {} in a {} file",
+            "missing required column{} {} in {} {} file",
             if missing.len() > 1 { "s" } else { "" },
             missing
                 .iter()
                 .map(|m| format!("'{m}'"))
                 .collect::<Vec<_>>()
                 .join(", "),
+            schema.article(),
             schema.what
         )));
     }
@@ -305,12 +325,14 @@ struct Row<'r> {
 }
 
 impl Row<'_> {
+    /// An error in a cell; a huge value is shortened (see [`text::shorten`]).
     fn error(&self, column: &str, value: &str, reason: impl Into<String>) -> CsvError {
+        let reason = reason.into();
         CsvError {
             line: self.line,
             column: Some(column.to_string()),
-            value: Some(value.to_string()),
-            reason: reason.into(),
+            value: Some(text::shorten(value, text::MAX_VALUE).into_owned()),
+            reason: text::shorten(&reason, text::MAX_MESSAGE).into_owned(),
         }
     }
 
@@ -383,14 +405,15 @@ fn read_rows<T, E: From<CsvError>>(
         warnings.push("the file is not UTF-8; it was read as Windows-1252".to_string());
     }
     let mut table = open_table(&text, schema)?;
+    let mut lines = LineCounter::new(text.as_bytes());
     let mut record = csv::StringRecord::new();
     loop {
-        let line = table.reader.position().line();
+        let before = table.reader.position().byte();
         match table.reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                let line = lines.line_of(e.position().map_or(before, |p| p.byte()));
                 return Err(CsvError {
                     line,
                     column: None,
@@ -400,7 +423,7 @@ fn read_rows<T, E: From<CsvError>>(
                 .into());
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        let line = lines.line_of(record.position().map_or(before, |p| p.byte()));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -425,6 +448,55 @@ fn read_rows<T, E: From<CsvError>>(
         each(read(&row)?)?;
     }
     Ok(warnings)
+}
+
+/// Line numbers of byte offsets, counted onwards from the last one asked
+/// for (offsets only grow while a file is read, so this stays linear).
+///
+/// The CSV reader's own line count is one low on every row of a file with
+/// Windows line endings (it counts a `\n`, and stops a row at the `\r`
+/// before it) and does not count old Mac `\r` endings at all. Here `\r\n`,
+/// `\n` and a lone `\r` each end a line, as an editor shows them.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    /// Bytes before this are counted.
+    at: usize,
+    /// The line at `at`.
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            text,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the row whose reading started at byte `offset`: the
+    /// reader's position may still be on the line ending (or blank lines)
+    /// before the row, so those are skipped first.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let mut target = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        while target < self.text.len() && matches!(self.text[target], b'\r' | b'\n') {
+            target += 1;
+        }
+        if target < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        for idx in self.at..target {
+            match self.text[idx] {
+                b'\n' => self.line += 1,
+                b'\r' if self.text.get(idx + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+        }
+        self.at = target;
+        self.line
+    }
 }
 
 /// Collects what a `read_*` function streams.
@@ -513,13 +585,15 @@ pub fn read_customers<E: From<CsvError>>(
                 )?
                 .unwrap_or(DEFAULT_PAYMENT_TERMS_DAYS);
             if let Some(ibans) = row.get("iban") {
+                // A set for the duplicates: a cell may hold thousands.
+                let mut seen_ibans = rustc_hash::FxHashSet::default();
                 for part in ibans
                     .split(['|', ',', ';'])
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
                 {
                     let iban = Iban::parse(part).map_err(|e| row.error("iban", part, e.reason))?;
-                    if !customer.ibans.contains(&iban) {
+                    if seen_ibans.insert(iban.clone()) {
                         customer.ibans.push(iban);
                     }
                 }

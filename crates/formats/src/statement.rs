@@ -146,11 +146,18 @@ impl fmt::Display for StatementError {
 impl std::error::Error for StatementError {}
 
 impl StatementError {
+    /// An error; a long message (one quoting a huge value) is shortened
+    /// to [`text::MAX_MESSAGE`] characters, an element name to
+    /// [`text::MAX_VALUE`].
     pub fn new(line: u64, element: Option<String>, message: impl Into<String>) -> StatementError {
+        let message = message.into();
         StatementError {
             line,
-            element,
-            message: message.into(),
+            element: element.map(|e| match text::shorten(&e, text::MAX_VALUE) {
+                std::borrow::Cow::Borrowed(_) => e,
+                std::borrow::Cow::Owned(short) => short,
+            }),
+            message: text::shorten(&message, text::MAX_MESSAGE).into_owned(),
         }
     }
 }
@@ -207,9 +214,20 @@ pub fn parse(bytes: &[u8]) -> Result<StatementFile, StatementError> {
                 if name.ends_with('/') || content.is_empty() {
                     continue;
                 }
-                let inner = parse(&content).map_err(|e| StatementError {
-                    message: format!("in {name}: {}", e.message),
-                    ..e
+                // Archives inside archives are not opened: banks do not
+                // nest them, and each level would multiply what a ZIP bomb
+                // may inflate to.
+                if detect(&content) == Detected::Zip {
+                    return Err(StatementError::new(
+                        1,
+                        None,
+                        format!(
+                            "in {name}: a ZIP archive inside a ZIP archive is not read; unpack it and import the statements in it"
+                        ),
+                    ));
+                }
+                let inner = parse(&content).map_err(|e| {
+                    StatementError::new(e.line, e.element, format!("in {name}: {}", e.message))
                 })?;
                 file.statements.extend(inner.statements);
                 file.warnings

@@ -13,6 +13,29 @@ const CP1252_HIGH: [char; 32] = [
     '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
 ];
 
+/// The most characters an error message keeps (see [`shorten`]).
+pub const MAX_MESSAGE: usize = 400;
+
+/// The most characters of a quoted value an error keeps.
+pub const MAX_VALUE: usize = 120;
+
+/// `text` itself when it has at most `max` characters; else its start and
+/// its end with `…` between. Errors quote what they could not read, and a
+/// hostile file can make that a megabyte: shortened, the message stays
+/// readable and keeps its explanation at the end.
+pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= max {
+        return Cow::Borrowed(text);
+    }
+    let head = max * 2 / 3;
+    let tail = max.saturating_sub(head + 1);
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    Cow::Owned(out)
+}
+
 /// Decodes `bytes` as UTF-8 (dropping a byte-order mark), or, when that
 /// fails, as Windows-1252. The flag says whether the fallback was used.
 pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, bool) {
@@ -35,6 +58,18 @@ pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shorten_keeps_start_and_end() {
+        assert_eq!(shorten("short", 10), "short");
+        let long = format!("invalid '{}': expected a number", "9".repeat(10_000));
+        let short = shorten(&long, 60);
+        assert_eq!(short.chars().count(), 60);
+        assert!(short.starts_with("invalid '999"), "{short}");
+        assert!(short.ends_with(": expected a number"), "{short}");
+        assert!(short.contains('…'));
+        assert_eq!(shorten("ééééé", 3).chars().count(), 3);
+    }
 
     #[test]
     fn utf8_bom_and_cp1252() {

@@ -13,6 +13,7 @@ use std::fmt;
 use tegoed_core::{Currency, Date, Money};
 
 use crate::statement::clean;
+use crate::text::{MAX_MESSAGE, MAX_VALUE, shorten};
 use crate::xml::{Element, parse_document};
 
 /// Invoice or credit note.
@@ -108,13 +109,14 @@ pub fn parse(bytes: &[u8]) -> Result<EInvoice, UblError> {
     let (source, _) = crate::text::decode(bytes);
     let root = parse_document(&source).map_err(|e| UblError {
         line: e.line,
-        element: None,
+        element: e.element,
         message: format!("not readable as XML: {}", e.message),
     })?;
+    // Messages quoting a huge value are shortened.
     let at = |element: &Element, path: &str, message: String| UblError {
         line: line_of(&source, element.offset),
-        element: Some(path.to_string()),
-        message,
+        element: Some(shorten(path, MAX_VALUE).into_owned()),
+        message: shorten(&message, MAX_MESSAGE).into_owned(),
     };
     let namespace = root.attribute("xmlns").unwrap_or("");
     let kind = match root.name.as_str() {

@@ -5,10 +5,27 @@
 //! builds a tree of just that subtree, which is then read by local name,
 //! ignoring namespace prefixes. Positions are byte offsets, turned into line
 //! numbers for error messages.
+//!
+//! Nesting is limited to [`MAX_DEPTH`] levels: a hostile file of a few
+//! hundred kilobytes can nest elements a hundred thousand deep, and the
+//! derived `Clone`, `Debug` and `PartialEq` of [`Element`] recurse once per
+//! level (as the default `Drop` did; ours is iterative). Refusing such a file
+//! early, with the path where it happened, keeps every tree this module
+//! builds shallow, so no recursive walk over it can overflow the stack.
 
 use std::fmt;
 
 use quick_xml::events::{BytesStart, Event};
+
+/// How deep elements may nest, counting the document element as level 1.
+///
+/// Real files nest about a dozen levels: the deepest of the 400 XML files
+/// in the test corpus (CAMT, UBL, pain) has 13, e.g. camt.053
+/// `Document/BkToCstmrStmt/Stmt/Ntry/NtryDtls/TxDtls/RltdPties/Dbtr/Pty/PstlAdr/AdrLine`.
+/// 64 leaves room for extensions and wrappers several times over, while a
+/// recursive walk over a 64-deep tree (cloning, printing, comparing) needs
+/// a few kilobytes of stack even in a debug build on a small worker thread.
+pub const MAX_DEPTH: usize = 64;
 
 /// An element with its local name, attributes, text and children.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -54,13 +71,29 @@ impl Element {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Every descendant (depth first) with this name.
+    /// Every descendant (depth first, in document order) with this name.
+    /// Iterative, so that no tree can overflow the stack.
     pub fn descendants<'a>(&'a self, name: &'a str, out: &mut Vec<&'a Element>) {
-        for child in &self.children {
-            if child.name == name {
-                out.push(child);
+        let mut stack: Vec<&'a Element> = self.children.iter().rev().collect();
+        while let Some(node) = stack.pop() {
+            if node.name == name {
+                out.push(node);
             }
-            child.descendants(name, out);
+            stack.extend(node.children.iter().rev());
+        }
+    }
+}
+
+impl Drop for Element {
+    /// Frees the tree without recursing, so that even a tree built by hand
+    /// deeper than [`MAX_DEPTH`] cannot overflow the stack when dropped.
+    fn drop(&mut self) {
+        if self.children.iter().all(|c| c.children.is_empty()) {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.children);
+        while let Some(mut node) = pending.pop() {
+            pending.append(&mut node.children);
         }
     }
 }
@@ -69,12 +102,19 @@ impl Element {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct XmlError {
     pub line: u64,
+    /// The path of elements where reading stopped (local names joined by
+    /// `/`, shortened with `…` in the middle when long), when it matters.
+    pub element: Option<String>,
     pub message: String,
 }
 
 impl fmt::Display for XmlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
+        write!(f, "line {}", self.line)?;
+        if let Some(element) = &self.element {
+            write!(f, ", {element}")?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 
@@ -149,9 +189,22 @@ impl<'a> XmlReader<'a> {
     }
 
     pub fn error(&self, offset: u64, message: impl Into<String>) -> XmlError {
+        let message = message.into();
         XmlError {
             line: self.line_of(offset),
-            message: message.into(),
+            element: None,
+            message: crate::text::shorten(&message, crate::text::MAX_MESSAGE).into_owned(),
+        }
+    }
+
+    /// The error for an element at `offset` that would open level
+    /// [`MAX_DEPTH`] + 1; `path` is the open elements, outermost first,
+    /// ending with the one that is too deep.
+    fn too_deep<'n>(&self, offset: u64, path: impl IntoIterator<Item = &'n str>) -> XmlError {
+        XmlError {
+            line: self.line_of(offset),
+            element: Some(short_path(path)),
+            message: format!("XML nested deeper than {MAX_DEPTH} levels"),
         }
     }
 
@@ -175,8 +228,8 @@ impl<'a> XmlReader<'a> {
             match event {
                 Event::Start(start) => {
                     let name = local(start.name().as_ref());
+                    self.push(offset, &name)?;
                     let attributes = attributes(&start);
-                    self.stack.push(name.clone());
                     if self.stack.len() == depth + 1 {
                         return Ok(Some(Start {
                             name,
@@ -187,8 +240,10 @@ impl<'a> XmlReader<'a> {
                     }
                 }
                 Event::Empty(start) if self.stack.len() == depth => {
+                    let name = local(start.name().as_ref());
+                    self.check_room(offset, &name)?;
                     return Ok(Some(Start {
-                        name: local(start.name().as_ref()),
+                        name,
                         attributes: attributes(&start),
                         offset,
                         empty: true,
@@ -209,6 +264,43 @@ impl<'a> XmlReader<'a> {
         }
     }
 
+    /// Refuses an element that would open one level deeper than allowed
+    /// below the streaming path.
+    fn check_room(&self, offset: u64, name: &str) -> Result<(), XmlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            let path = self.stack.iter().map(String::as_str).chain([name]);
+            return Err(self.too_deep(offset, path));
+        }
+        Ok(())
+    }
+
+    /// The error for an element `name` at `offset` inside a subtree being
+    /// read: `above` streaming levels, then the open elements of the
+    /// subtree (its root shown as `label`).
+    fn subtree_too_deep(
+        &self,
+        offset: u64,
+        above: usize,
+        label: &str,
+        open: &[Element],
+        name: &str,
+    ) -> XmlError {
+        let path = self.stack[..above.min(self.stack.len())]
+            .iter()
+            .map(String::as_str)
+            .chain([label])
+            .chain(open.iter().skip(1).map(|e| e.name.as_str()))
+            .chain([name]);
+        self.too_deep(offset, path)
+    }
+
+    /// Opens an element of the streaming path, refusing one too deep.
+    fn push(&mut self, offset: u64, name: &str) -> Result<(), XmlError> {
+        self.check_room(offset, name)?;
+        self.stack.push(name.to_string());
+        Ok(())
+    }
+
     fn malformed(&self, e: quick_xml::Error) -> XmlError {
         let offset = self.reader.buffer_position();
         self.error(offset, format!("not well-formed XML: {e}"))
@@ -223,8 +315,8 @@ impl<'a> XmlReader<'a> {
             match event {
                 Event::Start(start) => {
                     let name = local(start.name().as_ref());
+                    self.push(offset, &name)?;
                     let attributes = attributes(&start);
-                    self.stack.push(name.clone());
                     return Ok(Some(Start {
                         name,
                         attributes,
@@ -233,8 +325,10 @@ impl<'a> XmlReader<'a> {
                     }));
                 }
                 Event::Empty(start) => {
+                    let name = local(start.name().as_ref());
+                    self.check_room(offset, &name)?;
                     return Ok(Some(Start {
-                        name: local(start.name().as_ref()),
+                        name,
                         attributes: attributes(&start),
                         offset,
                         empty: true,
@@ -268,6 +362,20 @@ impl<'a> XmlReader<'a> {
     /// Reads the content of `start` (just returned by [`Self::next_start`])
     /// up to its end tag, as a tree.
     pub fn read_element(&mut self, start: Start) -> Result<Element, XmlError> {
+        let label = start.name.clone();
+        self.read_element_as(start, &label)
+    }
+
+    /// [`Self::read_element`], naming the element `label` in error paths
+    /// (such as `Ntry[3]` for the third entry).
+    pub fn read_element_as(&mut self, start: Start, label: &str) -> Result<Element, XmlError> {
+        // Levels open above the element: the streaming path, which holds
+        // the element itself unless it is empty.
+        let above = if start.empty {
+            self.stack.len()
+        } else {
+            self.stack.len().saturating_sub(1)
+        };
         let root = Element {
             name: start.name,
             attributes: start.attributes,
@@ -284,16 +392,26 @@ impl<'a> XmlReader<'a> {
             let offset = self.reader.buffer_position();
             let event = self.reader.read_event().map_err(|e| self.malformed(e))?;
             match event {
-                Event::Start(s) => open.push(Element {
-                    name: local(s.name().as_ref()),
-                    attributes: attributes(&s),
-                    text: String::new(),
-                    children: Vec::new(),
-                    offset,
-                }),
+                Event::Start(s) => {
+                    let name = local(s.name().as_ref());
+                    if above + open.len() >= MAX_DEPTH {
+                        return Err(self.subtree_too_deep(offset, above, label, &open, &name));
+                    }
+                    open.push(Element {
+                        name,
+                        attributes: attributes(&s),
+                        text: String::new(),
+                        children: Vec::new(),
+                        offset,
+                    });
+                }
                 Event::Empty(s) => {
+                    let name = local(s.name().as_ref());
+                    if above + open.len() >= MAX_DEPTH {
+                        return Err(self.subtree_too_deep(offset, above, label, &open, &name));
+                    }
                     let child = Element {
-                        name: local(s.name().as_ref()),
+                        name,
                         attributes: attributes(&s),
                         text: String::new(),
                         children: Vec::new(),
@@ -364,6 +482,24 @@ impl<'a> XmlReader<'a> {
     }
 }
 
+/// An element path for a message: names joined by `/`; a long path keeps
+/// its first six and its last name, with `…` for the ones between (and a
+/// long name its start and end).
+fn short_path<'n>(path: impl IntoIterator<Item = &'n str>) -> String {
+    const HEAD: usize = 6;
+    let names: Vec<std::borrow::Cow<'n, str>> = path
+        .into_iter()
+        .map(|name| crate::text::shorten(name, 40))
+        .collect();
+    if names.len() <= HEAD + 2 {
+        return names.join("/");
+    }
+    let mut out = names[..HEAD].join("/");
+    out.push_str("/…/");
+    out.push_str(&names[names.len() - 1]);
+    out
+}
+
 /// Reads a whole document into a tree (for documents of modest size, such
 /// as one e-invoice). Comments, declarations and processing instructions are
 /// skipped.
@@ -373,6 +509,7 @@ pub fn parse_document(source: &str) -> Result<Element, XmlError> {
         Some(start) => reader.read_element(start),
         None => Err(XmlError {
             line: 1,
+            element: None,
             message: "no XML element in the file".into(),
         }),
     }
@@ -403,6 +540,78 @@ mod tests {
         let err = parse_document("<a><b></b>").unwrap_err();
         assert!(err.message.contains("ends inside <a>"), "{err}");
         assert!(parse_document("just text").is_err());
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_is_limited_with_the_path_in_the_error() {
+        let root = parse_document(&nested(MAX_DEPTH)).unwrap();
+        let mut found = Vec::new();
+        root.descendants("a", &mut found);
+        assert_eq!(found.len(), MAX_DEPTH - 1);
+        let err = parse_document(&format!("<r>\n{}", nested(MAX_DEPTH))).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert_eq!(err.message, "XML nested deeper than 64 levels");
+        assert_eq!(err.element.as_deref(), Some("r/a/a/a/a/a/…/a"));
+        assert!(
+            err.to_string()
+                .starts_with("line 2, r/a/a/a/a/a/…/a: XML nested")
+        );
+        // An empty element one level too deep is refused as well.
+        let doc = format!(
+            "{}<b/>{}",
+            "<a>".repeat(MAX_DEPTH),
+            "</a>".repeat(MAX_DEPTH)
+        );
+        assert!(
+            parse_document(&doc)
+                .unwrap_err()
+                .message
+                .contains("nested deeper")
+        );
+        // And so is a deep document read as a stream.
+        let doc = nested(100_000);
+        let mut reader = XmlReader::new(&doc);
+        let err = loop {
+            match reader.next_start() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("read to the end"),
+                Err(e) => break e,
+            }
+        };
+        assert!(err.message.contains("nested deeper"), "{err}");
+        assert_eq!(reader.depth(), MAX_DEPTH);
+    }
+
+    #[test]
+    fn a_deep_tree_built_by_hand_drops_and_searches_without_recursion() {
+        let mut tree = Element::default();
+        for _ in 0..200_000 {
+            tree = Element {
+                name: "a".into(),
+                attributes: Vec::new(),
+                text: String::new(),
+                children: vec![tree],
+                offset: 0,
+            };
+        }
+        let mut found = Vec::new();
+        tree.descendants("a", &mut found);
+        assert_eq!(found.len(), 199_999);
+        drop(found);
+        drop(tree);
+    }
+
+    #[test]
+    fn descendants_come_in_document_order() {
+        let root = parse_document("<r><a i='1'><a i='2'/></a><b><a i='3'/></b></r>").unwrap();
+        let mut found = Vec::new();
+        root.descendants("a", &mut found);
+        let order: Vec<_> = found.iter().filter_map(|e| e.attribute("i")).collect();
+        assert_eq!(order, ["1", "2", "3"]);
     }
 
     proptest! {
