@@ -85,6 +85,8 @@ for run in $(seq "$RUNS"); do
   fresh "run-$run"
   t0=$(now); (cd "$work" && "$BIN" --as-of "$AS_OF" --json dunning run >run.json); t1=$(now)
   runs+=("$(secs "$t0" "$t1")")
+  # The first run on a ledger without history may send no letters at all.
+  mkdir -p "$work/outbox" "$work/letters"
   files=$(find "$work/outbox" "$work/letters" -type f | wc -l)
   bytes=$(du -sb "$work/outbox" "$work/letters" | awk '{ s += $1 } END { print s }')
   t0=$(now)

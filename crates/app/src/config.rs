@@ -18,7 +18,7 @@ use tegoed_core::money::parse_amount;
 use tegoed_core::party::Email;
 use tegoed_core::rate::Rate;
 use tegoed_core::segment::{Conditions, Segment, Trend};
-use tegoed_core::strategy::{Channel, Effect, Sender, Step, Strategy};
+use tegoed_core::strategy::{Channel, Effect, Sender, Step, StepKind, Strategy};
 use tegoed_core::{Date, Iban, Language};
 
 use crate::{AppError, Result};
@@ -338,6 +338,10 @@ struct RawSegment {
 #[serde(deny_unknown_fields)]
 struct RawStep {
     id: String,
+    /// heads_up, reminder, second_reminder, call, demand,
+    /// fourteen_day_letter, final_notice or handoff; read from the id when
+    /// left out.
+    kind: Option<String>,
     offset: i32,
     channel: String,
     template: String,
@@ -627,7 +631,7 @@ impl RawConfig {
             pay_within_days: dunning.pay_within_days.unwrap_or(5).max(0),
             plan_grace_days: dunning.plan_grace_days.unwrap_or(5).max(0),
             min_amount_minor: opt_amount(&dunning.min_amount, "dunning.min_amount")?.unwrap_or(500),
-            call_due_working_days: dunning.call_due_working_days.unwrap_or(1),
+            call_due_working_days: dunning.call_due_working_days.unwrap_or(0),
         };
 
         let delivery = self.delivery.ok_or("the [delivery] section is missing")?;
@@ -727,6 +731,35 @@ impl RawConfig {
                         "{at}: a 14-day letter must be an email or a letter"
                     ));
                 }
+                let kind = match step.kind.as_deref() {
+                    Some(kind) => StepKind::parse(kind).ok_or_else(|| {
+                        format!(
+                            "{at}: kind '{kind}' is not heads_up, reminder, second_reminder, call, demand, fourteen_day_letter, final_notice or handoff"
+                        )
+                    })?,
+                    None if effects.contains(&Effect::FourteenDayLetter) => {
+                        StepKind::FourteenDayLetter
+                    }
+                    None => match channel {
+                        Channel::Call => StepKind::Call,
+                        Channel::Handoff => StepKind::Handoff,
+                        _ => StepKind::from_step_id(&step.id).ok_or_else(|| {
+                            format!(
+                                "{at}: say what kind of step this is (kind = \"reminder\", \"demand\", \"final_notice\", …): it orders the steps of every ladder"
+                            )
+                        })?,
+                    },
+                };
+                if (kind == StepKind::Handoff) != (channel == Channel::Handoff) {
+                    return Err(format!(
+                        "{at}: a hand-off step has channel \"handoff\", and only it"
+                    ));
+                }
+                if (kind == StepKind::Call) != (channel == Channel::Call) {
+                    return Err(format!(
+                        "{at}: a call step has channel \"call\", and only it"
+                    ));
+                }
                 if step.template.is_empty()
                     || step.template.contains("..")
                     || step.template.starts_with('/')
@@ -738,6 +771,7 @@ impl RawConfig {
                 }
                 steps.push(Step {
                     id: step.id,
+                    kind,
                     offset_days: step.offset,
                     channel,
                     template: step.template,
@@ -754,6 +788,18 @@ impl RawConfig {
                 return Err(format!("strategy '{}' has no steps", raw.id));
             }
             steps.sort_by_key(|s| s.offset_days);
+            // The agency gets only what had a final notice first.
+            if let Some(handoff) = steps.iter().position(|s| s.kind == StepKind::Handoff)
+                && (handoff == 0 || steps[handoff - 1].kind != StepKind::FinalNotice)
+            {
+                return Err(format!(
+                    "strategy '{}': the hand-off must come right after a final_notice step",
+                    raw.id
+                ));
+            }
+            if steps.iter().filter(|s| s.kind == StepKind::Handoff).count() > 1 {
+                return Err(format!("strategy '{}' has more than one hand-off", raw.id));
+            }
             strategies.push(Strategy {
                 id: raw.id,
                 tone: raw.tone.unwrap_or_else(|| "neutral".into()),
@@ -929,7 +975,7 @@ strategy = "only"
 [[strategy]]
 id = "s"
 [[strategy.step]]
-id = "r"
+id = "reminder"
 offset = 3
 channel = "email"
 template = "standard/reminder"
@@ -939,6 +985,32 @@ strategy = "s"
 when = { kind = "b2c" }
 "#,
         );
+        // Every step has a kind (read from its id when it says it), and the
+        // hand-off comes right after a final notice.
+        let ladder = |steps: &str| {
+            message(&format!(
+                "[[strategy]]\nid = \"s\"\n{steps}\n[[segment]]\nid = \"all\"\nstrategy = \"s\"\n"
+            ))
+        };
+        let nameless = ladder(
+            "[[strategy.step]]\nid = \"nudge\"\noffset = 3\nchannel = \"email\"\ntemplate = \"standard/reminder\"\n",
+        );
+        assert!(
+            nameless.contains("step 'nudge': say what kind of step this is"),
+            "{nameless}"
+        );
+        let early_handoff = ladder(
+            "[[strategy.step]]\nid = \"reminder\"\noffset = 3\nchannel = \"email\"\ntemplate = \"standard/reminder\"\n\
+             [[strategy.step]]\nid = \"handoff\"\noffset = 30\nchannel = \"handoff\"\ntemplate = \"handoff\"\n",
+        );
+        assert!(
+            early_handoff.contains("the hand-off must come right after a final_notice step"),
+            "{early_handoff}"
+        );
+        let kind = ladder(
+            "[[strategy.step]]\nid = \"r\"\nkind = \"nag\"\noffset = 3\nchannel = \"email\"\ntemplate = \"standard/reminder\"\n",
+        );
+        assert!(kind.contains("kind 'nag' is not heads_up"), "{kind}");
         assert!(
             last_not_catch_all.contains("the last segment ('b2c') must have no conditions"),
             "{last_not_catch_all}"

@@ -8,13 +8,13 @@ use std::collections::HashSet;
 use serde::Serialize;
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::legal::{
-    InterestCalc, InterestKind, WikCalc, statutory_interest, statutory_interest_with_payments,
-    wik_costs,
+    CostsBasis, InterestCalc, InterestKind, LetterTerm, WikCalc, collection_costs,
+    statutory_interest, statutory_interest_with_payments, wik_costs,
 };
 use tegoed_core::money::sum_minor;
 use tegoed_core::rate::Rate;
 use tegoed_core::strategy::Channel;
-use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Money};
+use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Language, Money};
 use tegoed_store::{MessageFilter, MessageStatus, Store, StoredMessage, Tx};
 
 use crate::config::Config;
@@ -225,9 +225,12 @@ pub fn fourteen_day_letters(
             pay_without_costs_until: record.pay_without_costs_until,
             stated_costs: decimal(record.stated_costs_minor),
             stated_costs_minor: record.stated_costs_minor,
+            // Only the invoices the letter was about (its rung), not those
+            // it listed as also open.
             invoices: tx
                 .message_items(message.id)?
                 .into_iter()
+                .filter(|i| i.step.is_some())
                 .map(|i| i.invoice)
                 .collect(),
         });
@@ -239,18 +242,30 @@ pub fn fourteen_day_letters(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CostsDecision {
     pub calc: Option<WikCalc>,
-    /// Why (no) costs: for people and the claim file.
-    pub basis: String,
+    /// Why (no) costs (say it with [`CostsBasis::text`]).
+    pub basis: CostsBasis,
     /// The 14-day letter the consumer costs rest on.
     pub letter: Option<FourteenDayLetter>,
 }
 
-/// Costs over `invoices` (id, principal) of a customer of `kind`.
-///
-/// A business owes WIK costs over the summed principal. A consumer owes
-/// them only for invoices a sent 14-day letter covered once its 14 days
-/// (from the day after receipt) have passed — and never more than the letter
-/// announced.
+impl CostsDecision {
+    /// No costs at this step (or not in euros).
+    fn none(currency: Currency) -> CostsDecision {
+        CostsDecision {
+            calc: None,
+            basis: if currency == Currency::EUR {
+                CostsBasis::NotAtThisStep
+            } else {
+                CostsBasis::NotInEuros
+            },
+            letter: None,
+        }
+    }
+}
+
+/// Costs over `invoices` (id, principal) of a customer of `kind`, by the
+/// core's rule ([`tegoed_core::legal::collection_costs`]) with the sent
+/// 14-day letters.
 pub fn decide_costs(
     config: &Config,
     kind: CustomerKind,
@@ -258,90 +273,26 @@ pub fn decide_costs(
     letters: &[FourteenDayLetter],
     as_of: Date,
 ) -> CostsDecision {
-    let uplift = config.legal.uplift();
-    // The principals are bounded (`money::MAX_MINOR` each), so a customer's
-    // sum fits; saturating keeps even absurd data from wrapping.
-    let principal = invoices.iter().fold(0i64, |a, i| a.saturating_add(i.1));
-    if principal <= 0 {
-        return CostsDecision {
-            calc: None,
-            basis: "nothing is overdue".into(),
-            letter: None,
-        };
-    }
-    if kind == CustomerKind::B2b {
-        return CostsDecision {
-            calc: Some(wik_costs(principal, uplift)),
-            basis: "WIK staffel over the summed principal of the invoices collected together"
-                .into(),
-            letter: None,
-        };
-    }
-    let valid: Vec<&FourteenDayLetter> = letters
+    let terms: Vec<LetterTerm> = letters
         .iter()
-        .filter(|l| as_of > l.pay_without_costs_until)
+        .map(|l| LetterTerm {
+            sent_on: l.sent_on,
+            pay_without_costs_until: l.pay_without_costs_until,
+            stated_costs_minor: l.stated_costs_minor,
+            invoices: l.invoices.clone(),
+        })
         .collect();
-    let covered: HashSet<InvoiceId> = valid
-        .iter()
-        .flat_map(|l| l.invoices.iter().copied())
-        .collect();
-    let in_letter = invoices
-        .iter()
-        .filter(|(id, _)| covered.contains(id))
-        .fold(0i64, |a, i| a.saturating_add(i.1));
-    if in_letter == 0 {
-        let pending = letters
-            .iter()
-            .filter(|l| as_of <= l.pay_without_costs_until)
-            .map(|l| l.pay_without_costs_until)
-            .max();
-        return CostsDecision {
-            calc: None,
-            basis: match pending {
-                Some(until) => format!(
-                    "consumer: no collection costs yet; the 14-day letter's term runs until {until}"
-                ),
-                None => {
-                    "consumer: no collection costs without a 14-day letter (art. 6:96 lid 6 BW)"
-                        .into()
-                }
-            },
-            letter: None,
-        };
-    }
-    let letter = valid.last().map(|l| (*l).clone());
-    let stated: i64 = valid
-        .iter()
-        .map(|l| l.stated_costs_minor)
-        .max()
-        .unwrap_or(0);
-    let mut calc = wik_costs(in_letter, uplift);
-    // Never more than the letter announced (the principal may have come
-    // down since; then the staffel on what is left is lower anyway).
-    if calc.total_minor > stated && stated > 0 {
-        calc.costs_minor = calc.costs_minor.min(stated);
-        calc.vat_uplift_minor = uplift.map_or(0, |r| r.apply(calc.costs_minor));
-        calc.total_minor = calc.costs_minor + calc.vat_uplift_minor;
-    }
-    let left_out = principal - in_letter;
-    let mut basis = format!(
-        "consumer: WIK staffel over the invoices of the 14-day letter sent on {}, whose term ended on {}",
-        letter.as_ref().map(|l| l.sent_on).expect("a valid letter"),
-        letter
-            .as_ref()
-            .map(|l| l.pay_without_costs_until)
-            .expect("a valid letter")
+    let (calc, basis, letter) = collection_costs(
+        kind == CustomerKind::B2c,
+        invoices,
+        &terms,
+        config.legal.uplift(),
+        as_of,
     );
-    if left_out > 0 {
-        basis.push_str(&format!(
-            "; € {} of invoices not in that letter carries no costs",
-            decimal(left_out)
-        ));
-    }
     CostsDecision {
-        calc: Some(calc),
+        calc,
         basis,
-        letter,
+        letter: letter.map(|i| letters[i].clone()),
     }
 }
 
@@ -398,6 +349,9 @@ pub struct Claim {
     /// `null` when no costs can be claimed (see `costs_basis`).
     pub costs: Option<ClaimCosts>,
     pub costs_basis: String,
+    /// The same in Dutch (for a Dutch claim file).
+    #[serde(skip)]
+    pub costs_basis_nl: String,
     pub fourteen_day_letter: Option<FourteenDayLetter>,
     pub total: String,
     /// Overdue invoices left out because they are disputed.
@@ -412,13 +366,24 @@ pub struct Claim {
     pub costs_minor: i64,
 }
 
+/// An overdue invoice to claim on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ClaimLine {
+    pub invoice: InvoiceId,
+    pub number: String,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub amount_minor: i64,
+    /// What is claimed of it (open, less credit not yet applied).
+    pub open_minor: i64,
+}
+
 /// What to claim on `invoices` (overdue, not disputed) of a customer.
 pub(crate) struct ClaimInput<'a> {
     pub customer: CustomerId,
     pub kind: CustomerKind,
     pub currency: Currency,
-    /// (invoice, number, issue date, due date, amount, open).
-    pub invoices: &'a [(InvoiceId, String, Date, Date, i64, i64)],
+    pub invoices: &'a [ClaimLine],
 }
 
 /// The claim computation shared by `tegoed claim`, the messages and the
@@ -433,9 +398,11 @@ pub(crate) fn compute_claim(
     let kind = interest_kind(input.kind);
     let mut lines = Vec::new();
     let mut verified = true;
-    for (invoice, number, issue_date, due_date, amount, open) in input.invoices {
-        let payments: Vec<(Date, i64)> = if open < amount {
-            tx.allocations_to(*invoice)?
+    for line in input.invoices {
+        // Interest runs on what is still open: the amount less what was
+        // paid on it, from the day it was paid.
+        let payments: Vec<(Date, i64)> = if line.open_minor < line.amount_minor {
+            tx.allocations_to(line.invoice)?
                 .into_iter()
                 .filter(|a| a.allocation.date <= as_of)
                 .map(|a| (a.allocation.date, a.allocation.amount_minor))
@@ -443,20 +410,27 @@ pub(crate) fn compute_claim(
         } else {
             Vec::new()
         };
-        let calc = invoice_interest(config, kind, *amount, *due_date, &payments, as_of)?;
+        let calc = invoice_interest(
+            config,
+            kind,
+            line.amount_minor,
+            line.due_date,
+            &payments,
+            as_of,
+        )?;
         verified &= !calc.uses_unverified_rate();
         lines.push(ClaimInvoice {
-            number: number.clone(),
-            issue_date: *issue_date,
-            due_date: *due_date,
-            amount: decimal(*amount),
-            paid: decimal(amount - open),
-            principal: decimal(*open),
-            days_overdue: due_date.days_until(as_of),
+            number: line.number.clone(),
+            issue_date: line.issue_date,
+            due_date: line.due_date,
+            amount: decimal(line.amount_minor),
+            paid: decimal(line.amount_minor - line.open_minor),
+            principal: decimal(line.open_minor),
+            days_overdue: line.due_date.days_until(as_of),
             interest: decimal(calc.interest_minor),
             interest_periods: period_lines(&calc),
-            invoice: *invoice,
-            principal_minor: *open,
+            invoice: line.invoice,
+            principal_minor: line.open_minor,
             interest_minor: calc.interest_minor,
         });
     }
@@ -472,18 +446,7 @@ pub(crate) fn compute_claim(
             .collect();
         decide_costs(config, input.kind, &principals, &letters, as_of)
     } else {
-        CostsDecision {
-            calc: None,
-            basis: if input.currency == Currency::EUR {
-                "no collection costs at this step".into()
-            } else {
-                format!(
-                    "no WIK costs on {} invoices (the staffel is in euros; Tegoed does not convert)",
-                    input.currency.code()
-                )
-            },
-            letter: None,
-        }
+        CostsDecision::none(input.currency)
     };
     Ok((lines, costs, verified))
 }
@@ -504,12 +467,63 @@ pub fn claim(
     build_claim(tx.as_mut(), config, stored.id, currency, as_of)
 }
 
+/// An open invoice a claim file names but does not claim: it stays in the
+/// creditor's own collection.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NotClaimed {
+    pub number: String,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub due_date: Date,
+    pub open: String,
+    pub days_overdue: i32,
+}
+
+/// The claim for the agency: only `claimed` (the invoices that had the
+/// final notice); every other open invoice of the customer is listed as
+/// not claimed.
+pub(crate) fn build_handoff_claim(
+    tx: &mut dyn Tx,
+    config: &Config,
+    customer: CustomerId,
+    currency: Currency,
+    as_of: Date,
+    claimed: &[InvoiceId],
+) -> Result<(Claim, Vec<NotClaimed>)> {
+    let mut not_claimed = Vec::new();
+    for doc in tx.customer_documents(customer, as_of)? {
+        let invoice = &doc.invoice;
+        if invoice.amount.minor > 0 && doc.open_minor > 0 && !claimed.contains(&doc.id) {
+            not_claimed.push(NotClaimed {
+                number: invoice.number.clone(),
+                due_date: invoice.due_date,
+                open: Money::new(doc.open_minor, invoice.amount.currency).to_decimal_string(),
+                days_overdue: invoice.due_date.days_until(as_of),
+            });
+        }
+    }
+    let claim = claim_on(tx, config, customer, currency, as_of, Some(claimed))?;
+    Ok((claim, not_claimed))
+}
+
 pub(crate) fn build_claim(
     tx: &mut dyn Tx,
     config: &Config,
     customer: CustomerId,
     currency: Currency,
     as_of: Date,
+) -> Result<Claim> {
+    claim_on(tx, config, customer, currency, as_of, None)
+}
+
+/// The claim on the customer's overdue, undisputed invoices in `currency`
+/// (only those in `only`, when given).
+fn claim_on(
+    tx: &mut dyn Tx,
+    config: &Config,
+    customer: CustomerId,
+    currency: Currency,
+    as_of: Date,
+    only: Option<&[InvoiceId]>,
 ) -> Result<Claim> {
     let stored = tx
         .customer(customer)?
@@ -527,6 +541,7 @@ pub(crate) fn build_claim(
             || doc.open_minor <= 0
             || invoice.due_date >= as_of
             || invoice.amount.currency != currency
+            || only.is_some_and(|only| !only.contains(&doc.id))
         {
             continue;
         }
@@ -534,14 +549,14 @@ pub(crate) fn build_claim(
             disputed_numbers.push(invoice.number.clone());
             continue;
         }
-        invoices.push((
-            doc.id,
-            invoice.number.clone(),
-            invoice.issue_date,
-            invoice.due_date,
-            invoice.amount.minor,
-            doc.open_minor,
-        ));
+        invoices.push(ClaimLine {
+            invoice: doc.id,
+            number: invoice.number.clone(),
+            issue_date: invoice.issue_date,
+            due_date: invoice.due_date,
+            amount_minor: invoice.amount.minor,
+            open_minor: doc.open_minor,
+        });
     }
     let kind = stored.customer.kind;
     let (lines, costs, verified) = compute_claim(
@@ -581,7 +596,8 @@ pub(crate) fn build_claim(
                 maximum_applied: report.maximum_applied,
             }
         }),
-        costs_basis: costs.basis,
+        costs_basis: costs.basis.text(Language::En),
+        costs_basis_nl: costs.basis.text(Language::Nl),
         fourteen_day_letter: costs.letter,
         total: decimal(principal + interest + costs_minor),
         disputed: disputed_numbers,

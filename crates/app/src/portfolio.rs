@@ -67,6 +67,8 @@ pub struct Portfolio {
     pub worklists: Worklists,
     /// Every row's number and name, for search.
     names: NameIndex,
+    /// Row index by customer id.
+    by_id: rustc_hash::FxHashMap<CustomerId, usize>,
 }
 
 /// Customer numbers and names in lower case, one line per row in one
@@ -206,6 +208,10 @@ impl Portfolio {
         (total, page)
     }
 
+    pub fn row_by_id(&self, id: CustomerId) -> Option<&PortfolioRow> {
+        self.by_id.get(&id).map(|&i| &self.rows[i])
+    }
+
     pub fn row_of(&self, number: &str) -> Option<&PortfolioRow> {
         self.rows.iter().find(|r| r.number == number)
     }
@@ -287,6 +293,7 @@ pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfoli
     let dso = reports::dso(store, as_of, Currency::EUR, 90)?;
     let worklists = worklists(store, as_of)?;
     let names = NameIndex::new(&rows);
+    let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     Ok(Portfolio {
         as_of,
         rows,
@@ -298,6 +305,7 @@ pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfoli
         model,
         worklists,
         names,
+        by_id,
     })
 }
 

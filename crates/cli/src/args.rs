@@ -451,6 +451,10 @@ pub enum ImportCommand {
     /// External credit ratings: customer_id or kvk, provider, score,
     /// recommended_limit, date.
     Ratings { file: PathBuf },
+    /// What an earlier system already sent (go-live): invoice_number, step,
+    /// date; optional channel, strategy. Invoices continue their ladder
+    /// from there.
+    DunningHistory { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

@@ -149,6 +149,19 @@ fn planned_text(p: &dunning::Planned) -> String {
         p.amounts.total,
         p.currency.code()
     ));
+    if let Some(pay_by) = p.pay_by {
+        text.push_str(&format!("   pay by {pay_by}\n"));
+    }
+    for item in &p.items {
+        text.push_str(&format!(
+            "   {} due {} ({} days) open {}: {}\n",
+            item.invoice_number,
+            item.due_date,
+            item.days_overdue,
+            item.open_amount,
+            item.step.as_deref().unwrap_or("also open")
+        ));
+    }
     if let Some(basis) = &p.costs_basis {
         text.push_str(&format!("   costs: {basis}\n"));
     }
@@ -182,8 +195,8 @@ fn summary_text(by_step: &[dunning::StepCount], skipped: &dunning::Skipped) -> S
     }
     let mut text = table.render();
     text.push_str(&format!(
-        "Skipped: {} handed off, {} paused, {} waiting for an earlier deadline, {} covered by credit, {} below the minimum; {} invoices on hold (dispute, promise, plan).\n",
-        skipped.handed_off, skipped.paused, skipped.waiting, skipped.credit_covers, skipped.below_minimum, skipped.invoices_on_hold
+        "Skipped: {} at the agency, {} paused, {} waiting for their next step, {} covered by credit, {} below the minimum, {} left out; {} invoices on hold (dispute, promise, plan).\n",
+        skipped.handed_off, skipped.paused, skipped.waiting, skipped.credit_covers, skipped.below_minimum, skipped.left_out, skipped.invoices_on_hold
     ));
     text
 }
@@ -200,7 +213,10 @@ pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
                 &config,
                 &templates,
                 ctx.as_of,
-                &Options { customer },
+                &Options {
+                    customer,
+                    ..Options::default()
+                },
                 &ctx.progress(),
             )?;
             let seconds = started.elapsed().as_secs_f64();
@@ -264,7 +280,10 @@ pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
                 &templates,
                 ctx.as_of,
                 &RunOptions {
-                    only: Options { customer },
+                    only: Options {
+                        customer,
+                        ..Options::default()
+                    },
                     throttle: throttle_ms.map(Duration::from_millis),
                     ..RunOptions::new(crate::acting_user(), crate::now)
                 },
@@ -934,4 +953,28 @@ pub fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> {
 
 pub fn load_templates(config: &Config) -> Result<Templates> {
     Ok(Templates::load(config.delivery.templates.as_deref())?)
+}
+
+/// `tegoed import dunning-history FILE.csv`.
+pub fn import_history(ctx: &Ctx, file: &std::path::Path) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let config = ctx.config()?;
+    let store = ctx.open()?;
+    let summary = dunning::history::import(
+        &store,
+        &config,
+        &file.display().to_string(),
+        &bytes,
+        ctx.as_of,
+    )?;
+    ctx.print(&summary, |s| {
+        let mut text = format!(
+            "Imported {} (dunning history): {} rows: {} inserted, {} updated, {} unchanged.\n",
+            s.file, s.rows, s.inserted, s.updated, s.unchanged
+        );
+        for w in &s.warnings {
+            text.push_str(&format!("warning: {w}\n"));
+        }
+        text
+    })
 }

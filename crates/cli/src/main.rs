@@ -384,6 +384,7 @@ fn import_cmd(ctx: &Ctx, what: ImportCommand) -> Result<()> {
         ImportCommand::Statement { files } => return import_statements(ctx, files),
         ImportCommand::Ubl { paths } => return import_ubl(ctx, paths),
         ImportCommand::Ratings { file } => return credit::import_ratings(ctx, file),
+        ImportCommand::DunningHistory { file } => return collection::import_history(ctx, file),
     };
     let bytes = read_file(path)?;
     let store = ctx.open()?;

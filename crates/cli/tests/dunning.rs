@@ -236,7 +236,7 @@ fn the_ladder_day_by_day_with_pauses_costs_and_handoff() {
         .find(|t| t["customer"] == "B001")
         .unwrap();
     assert_eq!(task["amount"], "1000.00");
-    assert_eq!(task["due_on"], "2026-11-23", "one working day later");
+    assert_eq!(task["due_on"], "2026-11-21", "due the day it is made");
     assert!(task["talking_points"].as_str().unwrap().contains("€"));
     let id = task["id"].as_i64().unwrap().to_string();
     let done = book.json(
@@ -265,7 +265,7 @@ fn the_ladder_day_by_day_with_pauses_costs_and_handoff() {
         heads_up["message"]["subject"]
             .as_str()
             .unwrap()
-            .contains("due soon")
+            .contains("is due on 5 December 2026")
     );
     book.run("2026-11-30");
 
@@ -364,16 +364,18 @@ fn the_ladder_day_by_day_with_pauses_costs_and_handoff() {
     )
     .unwrap();
     assert_eq!(file["debtor"]["kvk"], "12345678");
-    assert_eq!(file["claim"]["invoices"][0]["number"], "INV-1");
-    assert_eq!(file["claim"]["costs"]["total_costs"], "150.00");
+    assert_eq!(file["invoices"][0]["number"], "INV-1");
+    assert_eq!(file["costs"]["total_costs"], "150.00");
+    assert!(file["not_claimed"].as_array().unwrap().is_empty());
+    // The history in the file's language (Dutch), without internal codes.
     let history: Vec<&str> = file["history"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| h["kind"].as_str().unwrap())
+        .map(|h| h["what"].as_str().unwrap())
         .collect();
     assert!(
-        history.contains(&"call_done") && history.contains(&"message_sent"),
+        history.contains(&"gebeld") && history.contains(&"bericht verstuurd"),
         "{history:?}"
     );
     assert!(
@@ -445,14 +447,12 @@ fn legal_calculators_have_the_documented_json() {
     assert!(errors.contains("'abc'"), "{errors}");
 }
 
-#[test]
-fn shipped_templates_render_in_both_languages_on_the_demo() {
-    // The shipped default configuration on demo data: every segment's
-    // messages render, in Dutch and English, and none uses the stock
-    // phrases Tegoed exists to replace.
-    let sandbox = Sandbox::new();
-    sandbox.ok(&["--as-of", "2026-11-25", "demo", "--customers", "400"]);
-    let preview = sandbox.json(&["--as-of", "2026-11-25", "dunning", "preview"]);
+/// The first run on a ledger without dunning history (go-live), as the
+/// issue saw it: `demo --customers 300 --seed 3 --as-of 2026-06-30`, and
+/// the same ledger imported from CSV. Regression: 45 of 83 messages of
+/// that run were final notices.
+fn first_run_is_the_first_rung(sandbox: &Sandbox) {
+    let preview = sandbox.json(&["--as-of", "2026-06-30", "dunning", "preview"]);
     let messages = preview["messages"].as_array().unwrap();
     assert!(messages.len() > 50, "{}", messages.len());
     let langs: std::collections::BTreeSet<&str> = messages
@@ -461,22 +461,114 @@ fn shipped_templates_render_in_both_languages_on_the_demo() {
         .collect();
     assert_eq!(langs.into_iter().collect::<Vec<_>>(), vec!["en", "nl"]);
     for message in messages {
+        let kind = message["kind"].as_str().unwrap();
+        assert!(
+            kind == "heads_up" || kind == "reminder",
+            "a first contact is a {kind}: {}",
+            message["customer"]
+        );
+        for item in message["items"].as_array().unwrap() {
+            let step = item["step"].as_str();
+            assert!(
+                step.is_none_or(|s| s == message["step"]),
+                "an invoice gets its own first rung: {item}"
+            );
+        }
         let text = message["message"]["text"].as_str().unwrap();
         assert!(!text.contains("Uit onze administratie is gebleken"));
         assert!(!text.contains("Indien deze brief uw betaling heeft gekruist"));
     }
-    let steps: std::collections::BTreeSet<String> = messages
-        .iter()
-        .map(|m| {
-            format!(
-                "{}/{}",
-                m["strategy"].as_str().unwrap(),
-                m["step"].as_str().unwrap()
-            )
-        })
-        .collect();
-    assert!(steps.len() >= 10, "{steps:?}");
-    sandbox.ok(&["config", "check"]);
+    let run = sandbox.json(&["--as-of", "2026-06-30", "dunning", "run"]);
+    assert_eq!(run["delivered"]["handoff"], 0);
+    assert!(sandbox.files("claims").is_empty());
+}
+
+#[test]
+fn the_first_run_without_dunning_history_sends_no_demand_final_notice_or_handoff() {
+    let demo = Sandbox::new();
+    demo.ok(&[
+        "--as-of",
+        "2026-06-30",
+        "demo",
+        "--customers",
+        "300",
+        "--seed",
+        "3",
+    ]);
+    first_run_is_the_first_rung(&demo);
+
+    let csv = Sandbox::new();
+    let dir = csv.dir().join("csv");
+    csv.ok(&[
+        "--as-of",
+        "2026-06-30",
+        "demo",
+        "--customers",
+        "300",
+        "--seed",
+        "3",
+        "--csv-dir",
+        dir.to_str().unwrap(),
+    ]);
+    for kind in ["customers", "invoices", "payments"] {
+        let file = dir.join(format!("{kind}.csv"));
+        csv.ok(&["import", kind, file.to_str().unwrap()]);
+    }
+    first_run_is_the_first_rung(&csv);
+}
+
+#[test]
+fn imported_dunning_history_lets_invoices_continue_where_they_were() {
+    let book = Book::new();
+    // INV-1 (B001, due 31 October) had a reminder and a second reminder in
+    // the earlier system; INV-4 (B003) a reminder.
+    let file = book.sandbox.write(
+        "history.csv",
+        "invoice_number,step,date,channel\n\
+         INV-1,reminder,2026-11-03,email\n\
+         INV-1,second_reminder,2026-11-14,email\n\
+         INV-4,reminder,2026-11-03,\n",
+    );
+    let summary = book.json("2026-11-20", &["import", "dunning-history", &file]);
+    assert_eq!(summary["inserted"], 3, "{summary}");
+    let again = book.json("2026-11-20", &["import", "dunning-history", &file]);
+    assert_eq!(
+        (again["inserted"].clone(), again["unchanged"].clone()),
+        (0.into(), 3.into())
+    );
+    // 21 November: B001 continues with the call (its next rung), not with
+    // a first reminder.
+    let messages = book.preview("2026-11-21");
+    let b001 = for_customer(&messages, "B001").unwrap();
+    assert_eq!(b001["step"], "call", "{b001}");
+    assert!(timeline_kinds(&book, "2026-11-21", "B001").contains(&"history".to_string()));
+    // Errors name the file, line, column and value; nothing is imported.
+    let bad = book.sandbox.write(
+        "bad.csv",
+        "invoice_number,step,date\nINV-3,reminder,2026-11-03\nINV-404,reminder,2026-11-03\n",
+    );
+    let err = book
+        .sandbox
+        .fails(&book.args("2026-11-20", &["import", "dunning-history", &bad]));
+    assert!(
+        err.contains("bad.csv: line 3, column 'invoice_number', value 'INV-404'"),
+        "{err}"
+    );
+    let step = book.sandbox.write(
+        "step.csv",
+        "invoice_number,step,date\nINV-3,nudge,2026-11-03\n",
+    );
+    let err = book
+        .sandbox
+        .fails(&book.args("2026-11-20", &["import", "dunning-history", &step]));
+    assert!(err.contains("column 'step', value 'nudge'"), "{err}");
+    // The failed files left nothing: B002's INV-3 starts at the reminder.
+    let messages = book.preview("2026-11-21");
+    assert_eq!(for_customer(&messages, "B002").unwrap()["step"], "reminder");
+    assert_eq!(
+        for_customer(&messages, "B003").unwrap()["step"],
+        "second_reminder"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::date::Date;
+use crate::ids::InvoiceId;
 use crate::rate::{Rate, round_div};
 
 /// Which statutory interest applies.
@@ -358,6 +359,193 @@ impl FourteenDayTerm {
     pub fn costs_allowed_on(&self, date: Date) -> bool {
         date > self.pay_without_costs_until
     }
+}
+
+/// A 14-day letter, as the costs rule needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LetterTerm {
+    pub sent_on: Date,
+    /// The last day the consumer could pay without costs.
+    pub pay_without_costs_until: Date,
+    /// The costs the letter announced (never charge more).
+    pub stated_costs_minor: i64,
+    /// The invoices it was about.
+    pub invoices: Vec<InvoiceId>,
+}
+
+/// Why collection costs are (not) charged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CostsBasis {
+    NothingOverdue,
+    /// Not claimed at this step of the ladder.
+    NotAtThisStep,
+    /// The staffel is in euros; Tegoed does not convert.
+    NotInEuros,
+    /// A business: the WIK staffel over the summed principal.
+    Business,
+    /// A consumer whose 14-day letter's term has not passed yet.
+    ConsumerTermRuns {
+        until: Date,
+    },
+    /// A consumer without a 14-day letter: no costs (art. 6:96 lid 6 BW).
+    ConsumerNoLetter,
+    /// A consumer: the staffel over the invoices of the letter whose term
+    /// passed; `left_out_minor` of other invoices carries no costs.
+    Consumer {
+        sent_on: Date,
+        until: Date,
+        left_out_minor: i64,
+    },
+}
+
+impl CostsBasis {
+    /// In words, for people, the claim file and the agency.
+    pub fn text(&self, language: crate::Language) -> String {
+        use crate::Language::{En, Nl};
+        let money = |minor: i64| crate::Money::eur(minor).display_in(language);
+        let day = |date: Date| {
+            let (y, m, d) = date.ymd();
+            match language {
+                Nl => format!("{d:02}-{m:02}-{y}"),
+                En => date.to_string(),
+            }
+        };
+        match (self, language) {
+            (CostsBasis::NothingOverdue, Nl) => "er staat niets over de vervaldatum open".into(),
+            (CostsBasis::NothingOverdue, En) => "nothing is overdue".into(),
+            (CostsBasis::NotAtThisStep, Nl) => "geen incassokosten bij deze stap".into(),
+            (CostsBasis::NotAtThisStep, En) => "no collection costs at this step".into(),
+            (CostsBasis::NotInEuros, Nl) => {
+                "geen incassokosten op facturen in een andere munt dan de euro (de staffel is in euro's)".into()
+            }
+            (CostsBasis::NotInEuros, En) => {
+                "no WIK costs on invoices not in euros (the staffel is in euros; Tegoed does not convert)".into()
+            }
+            (CostsBasis::Business, Nl) => {
+                "wettelijke staffel (WIK) over de samen geïnde hoofdsom".into()
+            }
+            (CostsBasis::Business, En) => {
+                "WIK staffel over the summed principal of the invoices collected together".into()
+            }
+            (CostsBasis::ConsumerTermRuns { until }, Nl) => format!(
+                "consument: nog geen incassokosten; de termijn van de veertiendagenbrief loopt tot en met {}",
+                day(*until)
+            ),
+            (CostsBasis::ConsumerTermRuns { until }, En) => format!(
+                "consumer: no collection costs yet; the 14-day letter's term runs until {}",
+                day(*until)
+            ),
+            (CostsBasis::ConsumerNoLetter, Nl) => {
+                "consument: geen incassokosten zonder veertiendagenbrief (art. 6:96 lid 6 BW)".into()
+            }
+            (CostsBasis::ConsumerNoLetter, En) => {
+                "consumer: no collection costs without a 14-day letter (art. 6:96 lid 6 BW)".into()
+            }
+            (
+                CostsBasis::Consumer {
+                    sent_on,
+                    until,
+                    left_out_minor,
+                },
+                _,
+            ) => {
+                let mut text = match language {
+                    Nl => format!(
+                        "consument: wettelijke staffel over de facturen uit de veertiendagenbrief van {}, waarvan de termijn eindigde op {}",
+                        day(*sent_on),
+                        day(*until)
+                    ),
+                    En => format!(
+                        "consumer: WIK staffel over the invoices of the 14-day letter sent on {}, whose term ended on {}",
+                        day(*sent_on),
+                        day(*until)
+                    ),
+                };
+                if *left_out_minor > 0 {
+                    text.push_str(&match language {
+                        Nl => format!(
+                            "; over {} aan facturen buiten die brief gaan geen kosten",
+                            money(*left_out_minor)
+                        ),
+                        En => format!(
+                            "; {} of invoices not in that letter carries no costs",
+                            money(*left_out_minor)
+                        ),
+                    });
+                }
+                text
+            }
+        }
+    }
+}
+
+/// Collection costs over `invoices` (id, principal) of a customer: a
+/// business owes the WIK staffel over the summed principal; a consumer only
+/// over the invoices of a 14-day letter whose term has passed, and never
+/// more than that letter announced. Returns the costs (if any), why, and
+/// the index of the letter they rest on.
+pub fn collection_costs(
+    consumer: bool,
+    invoices: &[(InvoiceId, i64)],
+    letters: &[LetterTerm],
+    vat_uplift: Option<Rate>,
+    as_of: Date,
+) -> (Option<WikCalc>, CostsBasis, Option<usize>) {
+    // Principals are bounded (`money::MAX_MINOR` each): saturating keeps
+    // even absurd data from wrapping.
+    let principal = invoices.iter().fold(0i64, |a, i| a.saturating_add(i.1));
+    if principal <= 0 {
+        return (None, CostsBasis::NothingOverdue, None);
+    }
+    if !consumer {
+        return (
+            Some(wik_costs(principal, vat_uplift)),
+            CostsBasis::Business,
+            None,
+        );
+    }
+    let valid: Vec<usize> = (0..letters.len())
+        .filter(|&i| as_of > letters[i].pay_without_costs_until)
+        .collect();
+    let in_letter = invoices
+        .iter()
+        .filter(|(id, _)| valid.iter().any(|&l| letters[l].invoices.contains(id)))
+        .fold(0i64, |a, i| a.saturating_add(i.1));
+    if in_letter == 0 {
+        let pending = letters
+            .iter()
+            .filter(|l| as_of <= l.pay_without_costs_until)
+            .map(|l| l.pay_without_costs_until)
+            .max();
+        let basis = match pending {
+            Some(until) => CostsBasis::ConsumerTermRuns { until },
+            None => CostsBasis::ConsumerNoLetter,
+        };
+        return (None, basis, None);
+    }
+    let letter = *valid.last().expect("a valid letter covers an invoice");
+    let stated = valid
+        .iter()
+        .map(|&l| letters[l].stated_costs_minor)
+        .max()
+        .unwrap_or(0);
+    let mut calc = wik_costs(in_letter, vat_uplift);
+    // Never more than the letter announced (the principal may have come
+    // down since; then the staffel on what is left is lower anyway).
+    if calc.total_minor > stated && stated > 0 {
+        calc.costs_minor = calc.costs_minor.min(stated);
+        calc.vat_uplift_minor = vat_uplift.map_or(0, |r| r.apply(calc.costs_minor));
+        calc.total_minor = calc.costs_minor + calc.vat_uplift_minor;
+    }
+    (
+        Some(calc),
+        CostsBasis::Consumer {
+            sent_on: letters[letter].sent_on,
+            until: letters[letter].pay_without_costs_until,
+            left_out_minor: principal - in_letter,
+        },
+        Some(letter),
+    )
 }
 
 #[cfg(test)]

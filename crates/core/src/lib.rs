@@ -12,6 +12,7 @@ pub mod allocation;
 pub mod customer;
 pub mod date;
 pub mod dso;
+pub mod dunning;
 pub mod iban;
 pub mod ids;
 pub mod ledger;

@@ -1,15 +1,10 @@
-//! Collection strategies and the dunning decision.
+//! Collection strategies: ladders of steps.
 //!
 //! A strategy is a ladder of steps, each at an offset in days from the due
-//! date (negative: a friendly heads-up before it), with a channel, a message
-//! template, an optional minimum overdue amount and effects. Each run, every
-//! customer gets at most **one** message: at the step of their most advanced
-//! invoice, covering all their invoices that have reached a step. An invoice
-//! passes each step at most once, and an invoice that missed a run catches up
-//! to the step it has reached now without the steps in between.
-
-use crate::date::Date;
-use crate::ids::InvoiceId;
+//! date (negative: a friendly heads-up before it), with a kind (how severe
+//! it is), a channel, a message template, an optional minimum overdue
+//! amount and effects. Which step an invoice gets when is decided in
+//! [`crate::dunning`].
 
 /// How a step reaches the customer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -105,10 +100,104 @@ impl Sender {
     }
 }
 
+/// What a step is, which orders the steps of every ladder by severity:
+/// heads-up < reminder < second reminder < call < demand (the consumer's
+/// 14-day letter is one) < final notice < hand-off. When a customer moves to
+/// another segment, an invoice continues with the new strategy's first step
+/// more severe than the last one it had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    /// A friendly note before the due date.
+    HeadsUp,
+    Reminder,
+    SecondReminder,
+    /// A phone call (a task for a person).
+    Call,
+    /// A firm request to pay, possibly with interest and costs.
+    Demand,
+    /// The consumer's 14-day letter (art. 6:96 lid 6 BW): a demand that
+    /// announces the collection costs.
+    FourteenDayLetter,
+    /// The last request before the collection agency.
+    FinalNotice,
+    /// The claim goes to the collection agency.
+    Handoff,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 8] = [
+        StepKind::HeadsUp,
+        StepKind::Reminder,
+        StepKind::SecondReminder,
+        StepKind::Call,
+        StepKind::Demand,
+        StepKind::FourteenDayLetter,
+        StepKind::FinalNotice,
+        StepKind::Handoff,
+    ];
+
+    /// How severe: higher is further up the ladder.
+    pub fn severity(self) -> u8 {
+        match self {
+            StepKind::HeadsUp => 0,
+            StepKind::Reminder => 1,
+            StepKind::SecondReminder => 2,
+            StepKind::Call => 3,
+            StepKind::Demand | StepKind::FourteenDayLetter => 4,
+            StepKind::FinalNotice => 5,
+            StepKind::Handoff => 6,
+        }
+    }
+
+    /// A demand or more: such a message demands only money that is due.
+    pub fn is_formal(self) -> bool {
+        self.severity() >= StepKind::Demand.severity()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::HeadsUp => "heads_up",
+            StepKind::Reminder => "reminder",
+            StepKind::SecondReminder => "second_reminder",
+            StepKind::Call => "call",
+            StepKind::Demand => "demand",
+            StepKind::FourteenDayLetter => "fourteen_day_letter",
+            StepKind::FinalNotice => "final_notice",
+            StepKind::Handoff => "handoff",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<StepKind> {
+        StepKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The kind a step id suggests (`collector_call` is a call), for steps
+    /// configured without a kind.
+    pub fn from_step_id(id: &str) -> Option<StepKind> {
+        StepKind::parse(id).or_else(|| {
+            let id = id.to_ascii_lowercase();
+            [
+                ("heads_up", StepKind::HeadsUp),
+                ("second_reminder", StepKind::SecondReminder),
+                ("reminder", StepKind::Reminder),
+                ("call", StepKind::Call),
+                ("fourteen", StepKind::FourteenDayLetter),
+                ("final", StepKind::FinalNotice),
+                ("demand", StepKind::Demand),
+                ("handoff", StepKind::Handoff),
+            ]
+            .into_iter()
+            .find(|(part, _)| id.contains(part))
+            .map(|(_, kind)| kind)
+        })
+    }
+}
+
 /// One rung of the ladder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
     pub id: String,
+    pub kind: StepKind,
     /// Days relative to the due date (negative: before it).
     pub offset_days: i32,
     pub channel: Channel,
@@ -134,254 +223,47 @@ pub struct Strategy {
     pub steps: Vec<Step>,
 }
 
-/// An open invoice as the dunning decision sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DunnableInvoice {
-    pub invoice: InvoiceId,
-    pub due_date: Date,
-    pub open_minor: i64,
-    /// Disputed, under a promise that is not yet due, or in an active plan.
-    pub paused: bool,
-    /// The largest step offset this invoice has already passed.
-    pub last_offset_done: Option<i32>,
-}
-
-/// What the run does for one customer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CustomerStep {
-    /// Index into the strategy's steps.
-    pub step: usize,
-    /// Invoices the message covers (every invoice that has reached a step).
-    pub covered: Vec<InvoiceId>,
-    /// Of those, the ones for which this step is new.
-    pub advancing: Vec<InvoiceId>,
-}
-
-/// The step a customer's invoices call for today, if any.
-///
-/// A customer who has had no message about any of the invoices yet is never
-/// handed off straight away: the run goes to the last step before the
-/// hand-off instead. A 14-day letter step is never skipped: while a covered
-/// invoice has not had it, the run sends it rather than a later step.
-pub fn decide(
-    strategy: &Strategy,
-    invoices: &[DunnableInvoice],
-    as_of: Date,
-) -> Option<CustomerStep> {
-    let active: Vec<&DunnableInvoice> = invoices
-        .iter()
-        .filter(|i| !i.paused && i.open_minor > 0)
-        .collect();
-    let overdue: i64 = active
-        .iter()
-        .filter(|i| i.due_date < as_of)
-        .map(|i| i.open_minor)
-        .sum();
-    let open: i64 = active.iter().map(|i| i.open_minor).sum();
-    // Steps whose minimum amount this customer meets (a heads-up before the
-    // due date measures what is open, the others what is overdue).
-    let applicable: Vec<usize> = (0..strategy.steps.len())
-        .filter(|&s| {
-            let step = &strategy.steps[s];
-            let basis = if step.offset_days < 0 { open } else { overdue };
-            basis >= step.min_overdue_minor
-        })
-        .collect();
-    let reached = |invoice: &DunnableInvoice| -> Option<usize> {
-        let days = invoice.due_date.days_until(as_of);
-        applicable
-            .iter()
-            .copied()
-            .filter(|&s| strategy.steps[s].offset_days <= days)
-            .max_by_key(|&s| (strategy.steps[s].offset_days, s))
-    };
-    let mut best: Option<usize> = None;
-    let mut covered = Vec::new();
-    let mut advancing = Vec::new();
-    for invoice in &active {
-        let Some(step) = reached(invoice) else {
-            continue;
-        };
-        covered.push(invoice.invoice);
-        let offset = strategy.steps[step].offset_days;
-        if invoice.last_offset_done.is_none_or(|done| offset > done) {
-            advancing.push(invoice.invoice);
-            best = Some(match best {
-                Some(b) if (strategy.steps[b].offset_days, b) >= (offset, step) => b,
-                _ => step,
-            });
-        }
+impl Strategy {
+    /// The index of the step with this id.
+    pub fn position(&self, step_id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == step_id)
     }
-    let mut best = best?;
-    // A consumer's 14-day letter is never skipped: while a covered invoice
-    // has not had it, catching up stops there (costs depend on it).
-    if let Some(gate) = applicable
-        .iter()
-        .copied()
-        .filter(|&s| strategy.steps[s].has(Effect::FourteenDayLetter))
-        .max_by_key(|&s| strategy.steps[s].offset_days)
-    {
-        let gate_offset = strategy.steps[gate].offset_days;
-        let missing = active
-            .iter()
-            .filter(|i| covered.contains(&i.invoice))
-            .any(|i| i.last_offset_done.is_none_or(|done| done < gate_offset));
-        if strategy.steps[best].offset_days > gate_offset && missing {
-            best = gate;
-            for invoice in &active {
-                if covered.contains(&invoice.invoice)
-                    && invoice.due_date < as_of
-                    && invoice
-                        .last_offset_done
-                        .is_none_or(|done| done < gate_offset)
-                    && !advancing.contains(&invoice.invoice)
-                {
-                    advancing.push(invoice.invoice);
-                }
-            }
-        }
-    }
-    // Never hand a customer to the agency who has not heard from us about
-    // these invoices: catching up stops at the last step before the hand-off.
-    if strategy.steps[best].channel == Channel::Handoff
-        && active
-            .iter()
-            .filter(|i| covered.contains(&i.invoice))
-            .all(|i| i.last_offset_done.is_none())
-    {
-        let handoff_offset = strategy.steps[best].offset_days;
-        best = applicable
-            .iter()
-            .copied()
-            .filter(|&s| {
-                strategy.steps[s].channel != Channel::Handoff
-                    && strategy.steps[s].offset_days < handoff_offset
-            })
-            .max_by_key(|&s| (strategy.steps[s].offset_days, s))?;
-    }
-    Some(CustomerStep {
-        step: best,
-        covered,
-        advancing,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn step(id: &str, offset: i32, min: i64) -> Step {
-        Step {
-            id: id.into(),
-            offset_days: offset,
-            channel: Channel::Email,
-            template: id.into(),
-            min_overdue_minor: min,
-            effects: vec![],
-            sender: Sender::Collector,
+    #[test]
+    fn kinds_are_ordered_by_severity_and_read_from_step_ids() {
+        let order: Vec<u8> = [
+            StepKind::HeadsUp,
+            StepKind::Reminder,
+            StepKind::SecondReminder,
+            StepKind::Call,
+            StepKind::Demand,
+            StepKind::FinalNotice,
+            StepKind::Handoff,
+        ]
+        .iter()
+        .map(|k| k.severity())
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+        assert_eq!(
+            StepKind::FourteenDayLetter.severity(),
+            StepKind::Demand.severity()
+        );
+        for kind in StepKind::ALL {
+            assert_eq!(StepKind::parse(kind.as_str()), Some(kind));
         }
-    }
-
-    fn strategy() -> Strategy {
-        Strategy {
-            id: "standard".into(),
-            tone: "neutral".into(),
-            steps: vec![
-                step("heads_up", -3, 0),
-                step("reminder", 3, 0),
-                step("second", 14, 0),
-                step("call", 21, 50_000),
-                step("demand", 30, 0),
-            ],
-        }
-    }
-
-    fn d(days: i32) -> Date {
-        Date::from_days_since_epoch(20_000 + days)
-    }
-
-    fn invoice(id: i64, due: i32, open: i64, last: Option<i32>) -> DunnableInvoice {
-        DunnableInvoice {
-            invoice: InvoiceId(id),
-            due_date: d(due),
-            open_minor: open,
-            paused: false,
-            last_offset_done: last,
-        }
-    }
-
-    #[test]
-    fn one_message_at_the_most_advanced_step() {
-        let invoices = [invoice(1, 0, 10_000, Some(3)), invoice(2, 10, 5_000, None)];
-        // Day 15: invoice 1 reached "second" (14), invoice 2 "reminder" (3).
-        let plan = decide(&strategy(), &invoices, d(15)).unwrap();
-        assert_eq!(strategy().steps[plan.step].id, "second");
-        assert_eq!(plan.covered, vec![InvoiceId(1), InvoiceId(2)]);
-        assert_eq!(plan.advancing, vec![InvoiceId(1), InvoiceId(2)]);
-    }
-
-    #[test]
-    fn each_step_once_and_catching_up_skips() {
-        let s = strategy();
-        // Already had the reminder: nothing new on day 5.
-        assert_eq!(decide(&s, &[invoice(1, 0, 10_000, Some(3))], d(5)), None);
-        // Missed runs: on day 35 it goes straight to "demand"; the call is
-        // below its € 500 minimum anyway.
-        let plan = decide(&s, &[invoice(1, 0, 10_000, Some(3))], d(35)).unwrap();
-        assert_eq!(s.steps[plan.step].id, "demand");
-        // With € 600 overdue on day 25 the call applies.
-        let plan = decide(&s, &[invoice(1, 0, 60_000, Some(14))], d(25)).unwrap();
-        assert_eq!(s.steps[plan.step].id, "call");
-    }
-
-    #[test]
-    fn no_handoff_without_an_earlier_message() {
-        let mut s = strategy();
-        s.steps.push(Step {
-            channel: Channel::Handoff,
-            ..step("handoff", 60, 0)
-        });
-        let plan = decide(&s, &[invoice(1, 0, 10_000, None)], d(90)).unwrap();
         assert_eq!(
-            s.steps[plan.step].id, "demand",
-            "first contact is the last written step"
-        );
-        let plan = decide(&s, &[invoice(1, 0, 10_000, Some(30))], d(90)).unwrap();
-        assert_eq!(s.steps[plan.step].id, "handoff");
-    }
-
-    #[test]
-    fn the_fourteen_day_letter_is_never_skipped() {
-        let mut s = strategy();
-        s.steps[3].effects = vec![Effect::FourteenDayLetter]; // "call" at +21 as the gate
-        s.steps[3].min_overdue_minor = 0;
-        let plan = decide(&s, &[invoice(1, 0, 10_000, Some(14))], d(40)).unwrap();
-        assert_eq!(
-            s.steps[plan.step].id, "call",
-            "catch-up stops at the 14-day letter"
-        );
-        let plan = decide(&s, &[invoice(1, 0, 10_000, Some(21))], d(40)).unwrap();
-        assert_eq!(
-            s.steps[plan.step].id, "demand",
-            "after it, the ladder goes on"
-        );
-    }
-
-    #[test]
-    fn paused_invoices_and_heads_up() {
-        let s = strategy();
-        let mut disputed = invoice(1, 0, 10_000, None);
-        disputed.paused = true;
-        assert_eq!(decide(&s, &[disputed], d(20)), None);
-        let plan = decide(&s, &[invoice(2, 2, 10_000, None)], d(0)).unwrap();
-        assert_eq!(
-            s.steps[plan.step].id, "heads_up",
-            "three days before the due date"
+            StepKind::from_step_id("collector_call"),
+            Some(StepKind::Call)
         );
         assert_eq!(
-            decide(&s, &[invoice(2, 10, 10_000, None)], d(0)),
-            None,
-            "too early"
+            StepKind::from_step_id("second_reminder"),
+            Some(StepKind::SecondReminder)
         );
+        assert_eq!(StepKind::from_step_id("nudge"), None);
     }
 }

@@ -118,6 +118,17 @@ pub const RATING_COLUMNS: (&[&str], &[&str]) = (
     &["customer_id", "kvk", "recommended_limit"],
 );
 
+pub const DUNNING_HISTORY_COLUMNS: (&[&str], &[&str]) = (
+    &["invoice_number", "step", "date"],
+    &["channel", "strategy"],
+);
+
+const DUNNING_HISTORY: Schema = Schema {
+    what: "dunning history",
+    required: DUNNING_HISTORY_COLUMNS.0,
+    optional: DUNNING_HISTORY_COLUMNS.1,
+};
+
 const RATINGS: Schema = Schema {
     what: "ratings",
     required: RATING_COLUMNS.0,
@@ -803,6 +814,47 @@ pub fn parse_ratings(bytes: &[u8]) -> Result<Parsed<RatingRow>, CsvError> {
                     score,
                     recommended_limit: row.money("recommended_limit", Currency::EUR)?,
                     date,
+                })
+            },
+            each,
+        )
+    })
+}
+
+/// One row of a dunning history file: a step an earlier system sent about
+/// an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DunningHistoryRow {
+    pub line: u64,
+    pub invoice_number: String,
+    /// A step id of the strategy, or a kind (`reminder`, `final_notice`, …).
+    pub step: String,
+    pub date: Date,
+    /// `email`, `letter`, `call` or `handoff`, as written.
+    pub channel: Option<String>,
+    pub strategy: Option<String>,
+}
+
+/// Reads a dunning history file (`invoice_number`, `step`, `date`;
+/// optional `channel`, `strategy`). The step and channel are checked
+/// against the configuration by the caller.
+pub fn parse_dunning_history(bytes: &[u8]) -> Result<Parsed<DunningHistoryRow>, CsvError> {
+    collect(|each| {
+        read_rows(
+            bytes,
+            &DUNNING_HISTORY,
+            |row| {
+                let invoice_number = row.required("invoice_number")?.to_string();
+                let step = row.required("step")?.to_string();
+                row.required("date")?;
+                let date = row.date("date")?.unwrap_or(Date::from_days_since_epoch(0));
+                Ok(DunningHistoryRow {
+                    line: row.line,
+                    invoice_number,
+                    step,
+                    date,
+                    channel: row.text("channel"),
+                    strategy: row.text("strategy"),
                 })
             },
             each,

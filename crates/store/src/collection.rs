@@ -7,7 +7,7 @@
 //! collection vocabulary apart.
 
 use tegoed_core::agreements::{PlanStatus, PromiseStatus};
-use tegoed_core::strategy::{Channel, Effect};
+use tegoed_core::strategy::{Channel, Effect, StepKind};
 use tegoed_core::{CustomerId, Date, InvoiceId, Language, Money};
 
 use crate::Result;
@@ -125,14 +125,46 @@ impl MessageStatus {
 }
 
 /// An invoice covered by a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageItem {
     pub invoice: InvoiceId,
     pub open_minor: i64,
     pub interest_minor: i64,
     pub days_overdue: i32,
-    /// Set when this message moved the invoice to its step.
-    pub step_offset: Option<i32>,
+    /// The step this message gave the invoice (its rung) and that step's
+    /// kind; `None` when it was only listed as also open.
+    pub step: Option<(String, StepKind)>,
+}
+
+/// One rung of an invoice's ladder: a step a message gave it, or one an
+/// earlier system sent (imported history).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LadderRow {
+    pub invoice: InvoiceId,
+    /// `None` for imported history without a strategy.
+    pub strategy: Option<String>,
+    pub step: String,
+    /// `None` for items recorded before kinds were kept: the app reads it
+    /// from the configuration.
+    pub kind: Option<StepKind>,
+    pub on: Date,
+    pub pay_by: Option<Date>,
+    pub channel: Option<Channel>,
+    /// The message, or `None` for imported history.
+    pub message: Option<i64>,
+    /// For a 14-day letter: the last day to pay without costs.
+    pub fourteen_day_until: Option<Date>,
+}
+
+/// A step an earlier system sent, to import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub invoice: InvoiceId,
+    pub on: Date,
+    pub step: String,
+    pub kind: StepKind,
+    pub channel: Option<Channel>,
+    pub strategy: Option<String>,
 }
 
 /// What a 14-day letter announced.
@@ -353,13 +385,14 @@ pub trait CollectionTx {
     fn put_lease(&mut self, lease: &Lease, replacing: Option<&str>) -> Result<bool>;
     /// Gives a lease up (only when `token` still holds it).
     fn release_lease(&mut self, name: &str, token: &str) -> Result<()>;
-    /// Per invoice, the largest step offset it has passed (messages not
-    /// cancelled).
-    fn last_step_offsets(&mut self) -> Result<Vec<(InvoiceId, i32)>>;
-    /// (customer, date, channel) of every message sent on or after `since`.
-    fn sent_messages_since(&mut self, since: Date) -> Result<Vec<(CustomerId, Date, Channel)>>;
-    /// Per customer, the latest deadline a message (not cancelled) gave.
-    fn last_deadlines(&mut self) -> Result<Vec<(CustomerId, Date)>>;
+    /// Every rung of every invoice: the steps messages gave (not
+    /// cancelled) and the imported history; in no particular order.
+    fn ladder(&mut self) -> Result<Vec<LadderRow>>;
+    /// The rungs of one customer's invoices.
+    fn ladder_of(&mut self, customer: CustomerId) -> Result<Vec<LadderRow>>;
+    /// Records a step an earlier system sent (keyed by invoice, day and
+    /// step).
+    fn insert_history(&mut self, row: &HistoryRow) -> Result<crate::Upsert>;
 
     // --- tasks ---
     fn insert_task(&mut self, task: &Task) -> Result<i64>;

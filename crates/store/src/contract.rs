@@ -17,12 +17,12 @@ use tegoed_core::matching::MatchRule;
 
 use tegoed_core::Language;
 use tegoed_core::agreements::{PlanStatus, PromiseStatus};
-use tegoed_core::strategy::{Channel, Effect};
+use tegoed_core::strategy::{Channel, Effect, StepKind};
 
 use crate::{
-    BulkTable, CollectionState, CustomerKey, Dispute, FourteenDayRecord, Lease, Message,
-    MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise, StatementImportRecord, Store,
-    Task, TimelineEvent,
+    BulkTable, CollectionState, CustomerKey, Dispute, FourteenDayRecord, HistoryRow, LadderRow,
+    Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
+    StatementImportRecord, Store, Task, TimelineEvent, Upsert,
 };
 
 fn d(text: &str) -> Date {
@@ -512,7 +512,7 @@ fn collection_story(store: &dyn Store) {
         open_minor: 10_000,
         interest_minor: 120,
         days_overdue: 21,
-        step_offset: Some(21),
+        step: Some(("fourteen_day_letter".into(), StepKind::FourteenDayLetter)),
     }];
     let message_id = tx.insert_message(run, &message, &items).unwrap();
     tx.set_run_messages(run, 1).unwrap();
@@ -524,15 +524,21 @@ fn collection_story(store: &dyn Store) {
         "recorded before delivery"
     );
     assert_eq!(tx.message_items(message_id).unwrap(), items.to_vec());
-    assert_eq!(tx.last_step_offsets().unwrap(), vec![(invoice, 21)]);
-    assert_eq!(
-        tx.last_deadlines().unwrap(),
-        vec![(customer, d("2026-03-31"))]
-    );
-    assert!(
-        tx.sent_messages_since(d("2026-01-01")).unwrap().is_empty(),
-        "not sent yet"
-    );
+    // The ladder: the rung the message gave, with its deadline and the
+    // 14-day letter's term.
+    let rung = LadderRow {
+        invoice,
+        strategy: Some("standard".into()),
+        step: "fourteen_day_letter".into(),
+        kind: Some(StepKind::FourteenDayLetter),
+        on: d("2026-03-15"),
+        pay_by: Some(d("2026-03-31")),
+        channel: Some(Channel::Letter),
+        message: Some(message_id),
+        fourteen_day_until: Some(d("2026-03-31")),
+    };
+    assert_eq!(tx.ladder().unwrap(), vec![rung.clone()]);
+    assert_eq!(tx.ladder_of(customer).unwrap(), vec![rung]);
     // Claims: one deliverer wins a queued message; the claim is freed for
     // a new run only when released, and a delivered message is claimed by
     // nobody.
@@ -564,10 +570,6 @@ fn collection_story(store: &dyn Store) {
         (sent.status, sent.file_path.as_deref()),
         (MessageStatus::Sent, Some("letters/1.pdf"))
     );
-    assert_eq!(
-        tx.sent_messages_since(d("2026-01-01")).unwrap(),
-        vec![(customer, d("2026-03-15"), Channel::Letter)]
-    );
     let filter = MessageFilter {
         status: Some(MessageStatus::Sent),
         as_of: Some(d("2026-03-15")),
@@ -587,8 +589,39 @@ fn collection_story(store: &dyn Store) {
     )
     .unwrap();
     assert!(
-        tx.last_step_offsets().unwrap().is_empty(),
+        tx.ladder().unwrap().is_empty(),
         "cancelled messages do not count"
+    );
+    // History from an earlier system: keyed, so importing again changes
+    // nothing, and a changed row updates.
+    let earlier = HistoryRow {
+        invoice,
+        on: d("2026-02-10"),
+        step: "reminder".into(),
+        kind: StepKind::Reminder,
+        channel: Some(Channel::Email),
+        strategy: None,
+    };
+    assert_eq!(tx.insert_history(&earlier).unwrap(), Upsert::Inserted);
+    assert_eq!(tx.insert_history(&earlier).unwrap(), Upsert::Unchanged);
+    let changed = HistoryRow {
+        channel: Some(Channel::Letter),
+        ..earlier.clone()
+    };
+    assert_eq!(tx.insert_history(&changed).unwrap(), Upsert::Updated);
+    assert_eq!(
+        tx.ladder().unwrap(),
+        vec![LadderRow {
+            invoice,
+            strategy: None,
+            step: "reminder".into(),
+            kind: Some(StepKind::Reminder),
+            on: d("2026-02-10"),
+            pay_by: None,
+            channel: Some(Channel::Letter),
+            message: None,
+            fourteen_day_until: None,
+        }]
     );
 
     // Leases: taken by one holder; renewed or taken over only by naming

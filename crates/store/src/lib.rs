@@ -28,9 +28,9 @@ pub use access::{
     AccessTx, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser, User,
 };
 pub use collection::{
-    CollectionState, CollectionTx, Dispute, FourteenDayRecord, Lease, Message, MessageFilter,
-    MessageItem, MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage,
-    StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent,
+    CollectionState, CollectionTx, Dispute, FourteenDayRecord, HistoryRow, LadderRow, Lease,
+    Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise, StoredDispute,
+    StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent,
 };
 pub use risk::{Rating, RiskTx, Upsert};
 pub use sqlite::SqliteStore;

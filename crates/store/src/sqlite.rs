@@ -67,6 +67,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "hardening",
         include_str!("../migrations/sqlite/0007_hardening.sql"),
     ),
+    (
+        8,
+        "ladder",
+        include_str!("../migrations/sqlite/0008_ladder.sql"),
+    ),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent

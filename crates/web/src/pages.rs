@@ -94,6 +94,12 @@ pub fn routes() -> Router<S> {
             }),
         )
         .route(
+            "/dunning/confirm",
+            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
+                show(s, h, u, q, None, dunning_confirm)
+            }),
+        )
+        .route(
             "/dunning/run",
             post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
                 act(s, h, u, None, f, dunning_run)
@@ -654,7 +660,7 @@ fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, F
         .map(|((_, minor, _), label)| (label.to_string(), *minor))
         .collect();
     let store = state.store.as_ref();
-    let calls = agreements::tasks_due(store, as_of, 15)?;
+    let calls = agreements::call_list(store, &book, as_of, 15)?;
     // Broken promises, new disputes and the review queue come with the
     // book (a pass over all agreements); calls and requests are read live.
     let lists = &book.worklists;
@@ -722,6 +728,21 @@ fn my_customers(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Resp
     let (total, rows) = book.search(&filter, 0, 500);
     let rows = rows_out(state, &rows, lang)?;
     let notes = notifications(state, &book, manager)?;
+    // The calls this account manager is to make (the key accounts' calls).
+    let name = state
+        .store
+        .read()
+        .map_err(Fail::from)?
+        .account_managers()
+        .map_err(Fail::from)?
+        .into_iter()
+        .find(|(id, _)| *id == manager)
+        .map(|(_, m)| m.name);
+    let (_, calls) = agreements::call_list(state.store.as_ref(), &book, state.as_of(), 500)?;
+    let calls: Vec<_> = calls
+        .into_iter()
+        .filter(|c| c.task.assignee.is_some() && c.task.assignee == name)
+        .collect();
     render(
         state,
         visit,
@@ -729,6 +750,7 @@ fn my_customers(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Resp
         "My customers",
         json!({
             "mine": true,
+            "calls": calls,
             "rows": rows,
             "total": total,
             "overdue_count": rows.iter().filter(|r| r.row.overdue_minor > 0).count(),
@@ -783,8 +805,19 @@ fn notifications(
             let Some(row) = mine.get(&m.message.customer) else {
                 continue;
             };
-            let final_step =
-                m.message.step_id.contains("final") || m.message.channel.as_str() == "handoff";
+            let kind = state
+                .live()
+                .config
+                .strategy(&m.message.strategy)
+                .and_then(|s| s.steps.iter().find(|st| st.id == m.message.step_id))
+                .map(|st| st.kind);
+            let final_step = matches!(
+                kind,
+                Some(
+                    tegoed_core::strategy::StepKind::FinalNotice
+                        | tegoed_core::strategy::StepKind::Handoff
+                )
+            ) || m.message.channel.as_str() == "handoff";
             if final_step {
                 out.push(json!({"kind": if m.message.channel.as_str() == "handoff" { "handoff" } else { "final_notice" },
                                 "date": day.to_string(), "customer": row.number, "name": row.name,
@@ -1121,10 +1154,24 @@ fn invoice_of(state: &S, invoice: &str, number: &str) -> Result<(), Fail> {
 }
 
 fn task_done(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
-    require(&visit.user, Action::Collect, None)?;
     let id: i64 = field(path, "id")?
         .parse()
         .map_err(|_| Fail::NotFound("no such task".into()))?;
+    // Collectors complete any call; an account manager the calls about
+    // their own customers (the key accounts' calls are theirs).
+    if !visit.user.may(Action::Collect, None) {
+        let owner = {
+            let mut tx = state.store.read().map_err(Fail::from)?;
+            let task = tx
+                .task(id)
+                .map_err(Fail::from)?
+                .ok_or_else(|| Fail::NotFound("no such task".into()))?;
+            tx.customer(task.task.customer)
+                .map_err(Fail::from)?
+                .and_then(|c| c.customer.account_manager)
+        };
+        require(&visit.user, Action::Agreement, owner)?;
+    }
     let outcome = field(form, "outcome")?;
     let line = agreements::complete_task(state.store.as_ref(), id, outcome, state.as_of())?;
     access::record(
@@ -1252,15 +1299,91 @@ fn dunning_page(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<
     )
 }
 
-fn dunning_run(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<String, Fail> {
+/// Before anything is sent: per segment, step and channel the messages and
+/// their amounts, the costs that will be charged, and every customer who
+/// gets a final notice or goes to the agency, each of whom can be left out
+/// of this run (with a reason, on their timeline).
+fn dunning_confirm(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
+    let live = state.live();
+    let lang = visit.user.language;
+    let segment_name = |id: &str| {
+        live.config
+            .segments
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| match lang {
+                Language::Nl => s.name_nl.clone(),
+                Language::En => s.name_en.clone(),
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
+    let minor = |text: &str| tegoed_core::money::parse_amount(text, 2).unwrap_or(0);
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    let (mut all_total, mut all_costs) = (0i64, 0i64);
+    for step in &preview.by_step {
+        let of_group: Vec<&dunning::Planned> = preview
+            .messages
+            .iter()
+            .filter(|m| {
+                m.segment == step.segment && m.step == step.step && m.channel == step.channel
+            })
+            .collect();
+        let total: i64 = of_group.iter().map(|m| minor(&m.amounts.total)).sum();
+        let costs: i64 = of_group.iter().map(|m| minor(&m.amounts.costs)).sum();
+        all_total += total;
+        all_costs += costs;
+        let kind = of_group.first().map_or("reminder", |m| m.kind);
+        groups.push(json!({
+            "segment": segment_name(&step.segment), "kind": kind, "channel": step.channel,
+            "count": step.messages, "total": total, "costs": costs,
+        }));
+    }
+    let serious: Vec<serde_json::Value> = preview
+        .messages
+        .iter()
+        .filter(|m| matches!(m.kind, "final_notice" | "handoff"))
+        .map(|m| {
+            json!({"customer": m.customer, "name": m.name, "kind": m.kind,
+                   "total": minor(&m.amounts.total), "costs": minor(&m.amounts.costs),
+                   "segment": segment_name(&m.segment)})
+        })
+        .collect();
+    render(
+        state,
+        visit,
+        "dunning_confirm.html",
+        "Check before sending",
+        json!({"groups": groups, "serious": serious, "count": preview.messages.len(),
+               "total": all_total, "costs": all_costs}),
+    )
+}
+
+fn dunning_run(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<String, Fail> {
     require(&visit.user, Action::Collect, None)?;
     let live = state.live();
+    // Customers ticked on the confirmation page stay out of this run.
+    let mut leave_out: Vec<String> = form
+        .iter()
+        .filter(|(k, v)| k.starts_with("leave_out_") && !v.is_empty())
+        .map(|(k, _)| k["leave_out_".len()..].to_string())
+        .collect();
+    leave_out.sort();
+    let options = dunning::RunOptions {
+        only: dunning::Options {
+            leave_out,
+            leave_out_reason: opt(form, "reason").map(str::to_string),
+            ..dunning::Options::default()
+        },
+        ..dunning::RunOptions::new(visit.user.email.clone(), crate::now)
+    };
     let report = dunning::run(
         state.store.as_ref(),
         &live.config,
         &live.templates,
         state.as_of(),
-        &dunning::RunOptions::new(visit.user.email.clone(), crate::now),
+        &options,
         &tegoed_app::Silent,
     )?;
     let d = &report.delivered;
@@ -1428,6 +1551,7 @@ fn settings_preview(state: &S, visit: &Visit, _: &Params, form: &Params) -> Resu
             state.as_of(),
             &dunning::Options {
                 customer: Some(number.to_string()),
+                ..dunning::Options::default()
             },
             &tegoed_app::Silent,
         )?;
@@ -1557,6 +1681,7 @@ fn template_preview_of(
         state.as_of(),
         &dunning::Options {
             customer: Some(number.to_string()),
+            ..dunning::Options::default()
         },
         &tegoed_app::Silent,
     )?;

@@ -21,6 +21,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("message.html", include_str!("../templates/message.html")),
     ("check.html", include_str!("../templates/check.html")),
     ("dunning.html", include_str!("../templates/dunning.html")),
+    (
+        "dunning_confirm.html",
+        include_str!("../templates/dunning_confirm.html"),
+    ),
     ("payments.html", include_str!("../templates/payments.html")),
     ("settings.html", include_str!("../templates/settings.html")),
     ("template.html", include_str!("../templates/template.html")),

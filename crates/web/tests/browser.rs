@@ -63,7 +63,7 @@ fn sales_credit_and_collection_work_together_in_a_browser() {
         let dunned = preview
             .messages
             .iter()
-            .find(|m| m.customer != own && m.invoices.iter().all(|i| i.days_overdue > 0))
+            .find(|m| m.customer != own && m.items.iter().all(|i| i.days_overdue > 0))
             .expect("someone in the dunning preview")
             .customer
             .clone();

@@ -518,7 +518,7 @@ fn a_promise_takes_the_customer_out_of_the_dunning_preview() {
     let target = preview
         .messages
         .iter()
-        .find(|m| m.invoices.iter().all(|i| i.days_overdue > 0))
+        .find(|m| m.items.iter().all(|i| i.days_overdue > 0))
         .expect("someone overdue in the preview")
         .clone();
     assert!(

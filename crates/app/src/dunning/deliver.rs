@@ -26,7 +26,7 @@ use super::templates::Templates;
 use super::{Options, Preview, Skipped, StepCount, plan};
 use crate::agreements::event;
 use crate::config::{Config, Smtp, SmtpTls};
-use crate::legal::{Claim, build_claim};
+use crate::legal::{Claim, NotClaimed, build_handoff_claim};
 use crate::progress::Progress;
 use crate::{AppError, Result};
 
@@ -228,16 +228,21 @@ fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport> {
     Ok(builder.build())
 }
 
-/// The agency's claim file.
+/// The agency's claim file: the claimed invoices under `invoices` (with the
+/// claim's totals beside them), the customer's other open invoices under
+/// `not_claimed`.
 #[derive(Serialize)]
 struct ClaimFile<'a> {
     lang: &'static str,
-    currency: &'a str,
     #[serde(serialize_with = "crate::ser::date")]
     handed_off_on: Date,
     creditor: serde_json::Value,
     debtor: serde_json::Value,
+    #[serde(flatten)]
     claim: &'a Claim,
+    /// Open invoices that stay with the creditor (they did not have the
+    /// final notice).
+    not_claimed: Vec<NotClaimed>,
     history: Vec<serde_json::Value>,
 }
 
@@ -248,12 +253,20 @@ fn claim_files(
     stored: &StoredMessage,
 ) -> Result<(Vec<u8>, Vec<u8>)> {
     let message = &stored.message;
-    let claim = build_claim(
+    // Exactly the invoices the hand-off was for.
+    let claimed: Vec<tegoed_core::InvoiceId> = tx
+        .message_items(stored.id)?
+        .into_iter()
+        .filter(|i| i.step.is_some())
+        .map(|i| i.invoice)
+        .collect();
+    let (mut claim, not_claimed) = build_handoff_claim(
         tx,
         config,
         message.customer,
         message.currency,
         message.as_of,
+        &claimed,
     )?;
     let customer = tx
         .customer(message.customer)?
@@ -281,18 +294,22 @@ fn claim_files(
         .reduce(|a, b| format!("{a} {b}")),
     );
     address.push(customer.address.country.clone());
+    // The history and the costs' basis in the file's language, with no
+    // internal codes.
+    let language = company.language;
+    if language == tegoed_core::Language::Nl {
+        claim.costs_basis = claim.costs_basis_nl.clone();
+    }
     let mut history = Vec::new();
     for event in tx.events(message.customer)? {
         history.push(serde_json::json!({
             "date": event.event.date.to_string(),
-            "kind": event.event.kind,
-            "text": event.event.text,
+            "what": crate::agreements::event_label(&event.event.kind, language),
+            "text": event.event.text_in(language),
         }));
     }
-    let language = company.language;
     let file = ClaimFile {
         lang: language.as_str(),
-        currency: message.currency.code(),
         handed_off_on: message.as_of,
         creditor: serde_json::json!({
             "name": company.name,
@@ -313,6 +330,7 @@ fn claim_files(
             "address": address,
         }),
         claim: &claim,
+        not_claimed,
         history,
     };
     let json = serde_json::to_vec_pretty(&file).map_err(|e| AppError::Invalid(e.to_string()))?;
@@ -579,6 +597,35 @@ pub fn run(
                 (
                     "Credit hold released: nothing is overdue any more".into(),
                     "Kredietstop opgeheven: er staat niets meer over de vervaldatum open".into(),
+                ),
+            ))?;
+        }
+    }
+    // Customers a person left out of this run: why, on their timeline.
+    for number in &options.only.leave_out {
+        if let Some(customer) = tx.customer_by_number(number)? {
+            let reason = options
+                .only
+                .leave_out_reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty());
+            let by = &options.started_by;
+            tx.add_event(&event(
+                customer.id,
+                as_of,
+                "left_out",
+                None,
+                None,
+                (
+                    match reason {
+                        Some(r) => format!("Left out of the dunning run by {by}: {r}"),
+                        None => format!("Left out of the dunning run by {by}"),
+                    },
+                    match reason {
+                        Some(r) => format!("Overgeslagen bij het aanmanen door {by}: {r}"),
+                        None => format!("Overgeslagen bij het aanmanen door {by}"),
+                    },
                 ),
             ))?;
         }

@@ -2,15 +2,15 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 use tegoed_core::agreements::{PlanStatus, PromiseStatus};
-use tegoed_core::strategy::{Channel, Effect};
+use tegoed_core::strategy::{Channel, Effect, StepKind};
 use tegoed_core::{CustomerId, Date, InvoiceId, Language, Money};
 
 use super::{SqliteTx, corrupt, currency, date};
 use crate::Result;
 use crate::collection::{
-    CollectionState, CollectionTx, Dispute, FourteenDayRecord, Lease, Message, MessageFilter,
-    MessageItem, MessageStatus, PaymentPlan, Promise, StoredDispute, StoredEvent, StoredMessage,
-    StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent,
+    CollectionState, CollectionTx, Dispute, FourteenDayRecord, HistoryRow, LadderRow, Lease,
+    Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise, StoredDispute,
+    StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent,
 };
 
 fn day(value: Date) -> i32 {
@@ -210,7 +210,76 @@ fn promise_status(text: &str) -> Result<PromiseStatus> {
     }
 }
 
+/// The ladder rows of messages (not cancelled) and of imported history.
+const SQL_LADDER: &str = "SELECT i.invoice_id, m.strategy, i.step, i.kind, m.as_of, m.pay_by, m.channel, \
+     m.id, CASE WHEN m.fourteen_day = 1 THEN m.pay_without_costs_until END \
+     FROM dunning_item i JOIN dunning_message m ON m.id = i.message_id \
+     WHERE i.step IS NOT NULL AND m.status <> 'cancelled'";
+const SQL_HISTORY: &str = "SELECT h.invoice_id, h.strategy, h.step, h.kind, h.date, NULL, h.channel, \
+     NULL, NULL FROM dunning_history h";
+
 impl SqliteTx<'_> {
+    fn ladder_rows(&mut self, customer: Option<CustomerId>) -> Result<Vec<LadderRow>> {
+        let (sql_ladder, sql_history) = match customer {
+            None => (SQL_LADDER.to_string(), SQL_HISTORY.to_string()),
+            Some(_) => (
+                format!("{SQL_LADDER} AND m.customer_id = ?1"),
+                format!(
+                    "{SQL_HISTORY} WHERE h.invoice_id IN (SELECT id FROM invoice WHERE customer_id = ?1)"
+                ),
+            ),
+        };
+        let mut out = Vec::new();
+        for sql in [sql_ladder, sql_history] {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let map = |row: &Row<'_>| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, i32>(4)?,
+                    row.get::<_, Option<i32>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                    row.get::<_, Option<i64>>(7)?,
+                    row.get::<_, Option<i32>>(8)?,
+                ))
+            };
+            let rows = match customer {
+                None => stmt
+                    .query_map([], map)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+                Some(c) => stmt
+                    .query_map([c.0], map)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+            };
+            for (invoice, strategy, step, kind, on, pay_by, channel, message, fourteen) in rows {
+                let kind = match kind {
+                    Some(kind) => {
+                        Some(StepKind::parse(&kind).ok_or_else(|| corrupt("step kind", &kind))?)
+                    }
+                    None => None,
+                };
+                let channel = match channel {
+                    Some(c) => Some(Channel::parse(&c).ok_or_else(|| corrupt("channel", &c))?),
+                    None => None,
+                };
+                out.push(LadderRow {
+                    invoice: InvoiceId(invoice),
+                    strategy,
+                    step,
+                    kind,
+                    on: date(on),
+                    pay_by: pay_by.map(date),
+                    channel,
+                    message,
+                    fourteen_day_until: fourteen.map(date),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     fn invoice_list(&self, sql: &str, id: i64) -> Result<Vec<InvoiceId>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map([id], |row| Ok(InvoiceId(row.get(0)?)))?;
@@ -728,7 +797,7 @@ impl CollectionTx for SqliteTx<'_> {
         let id = self.conn.last_insert_rowid();
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO dunning_item (message_id, invoice_id, open_minor, interest_minor, \
-             days_overdue, step_offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             days_overdue, step_offset, step, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for item in items {
             stmt.execute(params![
@@ -737,7 +806,9 @@ impl CollectionTx for SqliteTx<'_> {
                 item.open_minor,
                 item.interest_minor,
                 item.days_overdue,
-                item.step_offset,
+                item.step.as_ref().map(|_| message.step_offset),
+                item.step.as_ref().map(|(step, _)| step.as_str()),
+                item.step.as_ref().map(|(_, kind)| kind.as_str()),
             ])?;
         }
         Ok(id)
@@ -758,19 +829,36 @@ impl CollectionTx for SqliteTx<'_> {
 
     fn message_items(&mut self, message: i64) -> Result<Vec<MessageItem>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT invoice_id, open_minor, interest_minor, days_overdue, step_offset \
-             FROM dunning_item WHERE message_id = ?1",
+            "SELECT i.invoice_id, i.open_minor, i.interest_minor, i.days_overdue, i.step, i.kind \
+             FROM dunning_item i WHERE i.message_id = ?1",
         )?;
         let rows = stmt.query_map([message], |row| {
-            Ok(MessageItem {
-                invoice: InvoiceId(row.get(0)?),
-                open_minor: row.get(1)?,
-                interest_minor: row.get(2)?,
-                days_overdue: row.get(3)?,
-                step_offset: row.get(4)?,
-            })
+            Ok((
+                MessageItem {
+                    invoice: InvoiceId(row.get(0)?),
+                    open_minor: row.get(1)?,
+                    interest_minor: row.get(2)?,
+                    days_overdue: row.get(3)?,
+                    step: None,
+                },
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
         })?;
-        let mut items: Vec<MessageItem> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (mut item, step, kind) = row?;
+            if let Some(step) = step {
+                let kind = match kind {
+                    Some(kind) => {
+                        StepKind::parse(&kind).ok_or_else(|| corrupt("step kind", &kind))?
+                    }
+                    None => StepKind::from_step_id(&step).unwrap_or(StepKind::Reminder),
+                };
+                item.step = Some((step, kind));
+            }
+            items.push(item);
+        }
         items.sort_unstable_by_key(|i| i.invoice);
         Ok(items)
     }
@@ -885,44 +973,50 @@ impl CollectionTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn last_step_offsets(&mut self) -> Result<Vec<(InvoiceId, i32)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT i.invoice_id, MAX(i.step_offset) FROM dunning_item i \
-             JOIN dunning_message m ON m.id = i.message_id \
-             WHERE i.step_offset IS NOT NULL AND m.status <> 'cancelled' GROUP BY i.invoice_id",
-        )?;
-        let rows = stmt.query_map([], |row| Ok((InvoiceId(row.get(0)?), row.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    fn ladder(&mut self) -> Result<Vec<LadderRow>> {
+        self.ladder_rows(None)
     }
 
-    fn sent_messages_since(&mut self, since: Date) -> Result<Vec<(CustomerId, Date, Channel)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT customer_id, as_of, channel FROM dunning_message \
-             WHERE status = 'sent' AND as_of >= ?1",
-        )?;
-        let rows = stmt.query_map([day(since)], |row| {
-            Ok((
-                CustomerId(row.get(0)?),
-                row.get::<_, i32>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (customer, on, channel) = row?;
-            let channel = Channel::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?;
-            out.push((customer, date(on), channel));
-        }
-        Ok(out)
+    fn ladder_of(&mut self, customer: CustomerId) -> Result<Vec<LadderRow>> {
+        self.ladder_rows(Some(customer))
     }
 
-    fn last_deadlines(&mut self) -> Result<Vec<(CustomerId, Date)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT customer_id, MAX(pay_by) FROM dunning_message \
-             WHERE status <> 'cancelled' AND pay_by IS NOT NULL GROUP BY customer_id",
-        )?;
-        let rows = stmt.query_map([], |row| Ok((CustomerId(row.get(0)?), date(row.get(1)?))))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    fn insert_history(&mut self, row: &HistoryRow) -> Result<crate::Upsert> {
+        let existing: Option<(String, Option<String>, Option<String>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, channel, strategy FROM dunning_history \
+                 WHERE invoice_id = ?1 AND date = ?2 AND step = ?3",
+            )?
+            .query_row(params![row.invoice.0, day(row.on), row.step], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        let wanted = (
+            row.kind.as_str().to_string(),
+            row.channel.map(|c| c.as_str().to_string()),
+            row.strategy.clone(),
+        );
+        let outcome = match existing {
+            Some(current) if current == wanted => return Ok(crate::Upsert::Unchanged),
+            Some(_) => crate::Upsert::Updated,
+            None => crate::Upsert::Inserted,
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO dunning_history (invoice_id, date, step, kind, channel, strategy) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (invoice_id, date, step) \
+                 DO UPDATE SET kind = excluded.kind, channel = excluded.channel, strategy = excluded.strategy",
+            )?
+            .execute(params![
+                row.invoice.0,
+                day(row.on),
+                row.step,
+                wanted.0,
+                wanted.1,
+                wanted.2
+            ])?;
+        Ok(outcome)
     }
 
     fn insert_task(&mut self, task: &Task) -> Result<i64> {

@@ -1,7 +1,8 @@
 // The shared customer view in a real browser (Debian's Chromium, driven by
 // Playwright): a salesperson runs a pre-sale check and asks for a dunning
 // pause; a credit manager approves it; a collector records a payment
-// agreement and sees the customer drop out of the dunning preview.
+// agreement, sees the customer drop out of the dunning preview, and sends
+// the run after checking what goes out.
 //
 // Usage: node flow.mjs BASE_URL SALES_EMAIL OWN_CUSTOMER DUNNED_CUSTOMER PASSWORD
 import { chromium } from 'playwright-core';
@@ -71,6 +72,15 @@ try {
   await page.goto(`${base}/dunning`);
   check(await page.locator(`[data-customer="${dunned}"]`).count() === 0, `${dunned} is still in the preview`);
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/dunning.png` });
+
+  // 4. Approve and send: first what will go out (and who can be left out),
+  //    then the run.
+  await Promise.all([page.waitForNavigation(), page.click('#approve')]);
+  check(page.url().includes('/dunning/confirm'), `no confirmation before sending: ${page.url()}`);
+  check(await page.locator('table.list tbody tr').count() > 0, 'the confirmation lists nothing');
+  if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/dunning-confirm.png` });
+  await Promise.all([page.waitForNavigation(), page.click('#run-form button[type=submit]')]);
+  check((await page.textContent('.notice')).includes('delivered'), 'no word that the run was done');
   console.log('flow: ok');
 } finally {
   await browser.close();

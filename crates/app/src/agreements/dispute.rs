@@ -1,0 +1,154 @@
+//! Disputes: a customer contests an invoice; dunning leaves it alone until
+//! the dispute is resolved.
+
+use serde::Serialize;
+use tegoed_core::Date;
+use tegoed_store::{Dispute, Store, Tx};
+
+use super::*;
+use crate::{AppError, Result};
+
+/// A dispute, as listed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DisputeLine {
+    pub id: i64,
+    pub customer: String,
+    pub invoice: String,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub opened_on: Date,
+    pub reason: String,
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub resolved_on: Option<Date>,
+    pub resolution: Option<String>,
+}
+
+fn dispute_line(tx: &mut dyn Tx, id: i64, dispute: Dispute) -> Result<DisputeLine> {
+    let invoice = tx
+        .invoice(dispute.invoice)?
+        .map(|i| i.invoice.number)
+        .unwrap_or_default();
+    let customer = tx
+        .customer(dispute.customer)?
+        .map(|c| c.customer.number)
+        .unwrap_or_default();
+    Ok(DisputeLine {
+        id,
+        customer,
+        invoice,
+        opened_on: dispute.opened_on,
+        reason: dispute.reason,
+        resolved_on: dispute.resolved_on,
+        resolution: dispute.resolution,
+    })
+}
+
+/// Opens a dispute on an invoice: dunning pauses on it.
+pub fn open_dispute(
+    store: &dyn Store,
+    invoice_number: &str,
+    reason: &str,
+    as_of: Date,
+) -> Result<DisputeLine> {
+    require_text(reason, "a dispute needs a reason (--reason)")?;
+    let mut tx = store.write()?;
+    let invoice = tx
+        .invoice_by_number(invoice_number)?
+        .ok_or_else(|| AppError::NotFound(format!("no invoice with number '{invoice_number}'")))?;
+    if invoice.invoice.is_credit_note() {
+        return Err(AppError::Invalid(format!(
+            "{invoice_number} is a credit note; only invoices can be disputed"
+        )));
+    }
+    if let Some(open) = tx.open_dispute_on(invoice.id)? {
+        return Err(AppError::Invalid(format!(
+            "invoice {invoice_number} is already disputed since {} ({})",
+            open.dispute.opened_on, open.dispute.reason
+        )));
+    }
+    let dispute = Dispute {
+        invoice: invoice.id,
+        customer: invoice.invoice.customer,
+        opened_on: as_of,
+        reason: reason.trim().to_string(),
+        resolved_on: None,
+        resolution: None,
+    };
+    let id = tx.insert_dispute(&dispute)?;
+    tx.add_event(&event(
+        dispute.customer,
+        as_of,
+        "dispute_opened",
+        Some(invoice.id),
+        Some(id),
+        (
+            format!("Invoice {invoice_number} disputed: {}", dispute.reason),
+            format!("Factuur {invoice_number} betwist: {}", dispute.reason),
+        ),
+    ))?;
+    let line = dispute_line(tx.as_mut(), id, dispute)?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// Resolves the open dispute on an invoice: dunning on it resumes.
+pub fn resolve_dispute(
+    store: &dyn Store,
+    invoice_number: &str,
+    resolution: Option<&str>,
+    as_of: Date,
+) -> Result<DisputeLine> {
+    let mut tx = store.write()?;
+    let invoice = tx
+        .invoice_by_number(invoice_number)?
+        .ok_or_else(|| AppError::NotFound(format!("no invoice with number '{invoice_number}'")))?;
+    let open = tx.open_dispute_on(invoice.id)?.ok_or_else(|| {
+        AppError::Invalid(format!("invoice {invoice_number} has no open dispute"))
+    })?;
+    let resolution = resolution.map(str::trim).filter(|r| !r.is_empty());
+    tx.resolve_dispute(open.id, as_of, resolution)?;
+    tx.add_event(&event(
+        open.dispute.customer,
+        as_of,
+        "dispute_resolved",
+        Some(invoice.id),
+        Some(open.id),
+        match resolution {
+            Some(r) => (
+                format!("Dispute on invoice {invoice_number} resolved: {r}"),
+                format!("Geschil over factuur {invoice_number} opgelost: {r}"),
+            ),
+            None => (
+                format!("Dispute on invoice {invoice_number} resolved"),
+                format!("Geschil over factuur {invoice_number} opgelost"),
+            ),
+        },
+    ))?;
+    let mut dispute = open.dispute;
+    dispute.resolved_on = Some(as_of);
+    dispute.resolution = resolution.map(str::to_string);
+    let line = dispute_line(tx.as_mut(), open.id, dispute)?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// Disputes (open ones unless `all`).
+pub fn disputes(store: &dyn Store, all: bool) -> Result<Vec<DisputeLine>> {
+    let mut tx = store.read()?;
+    let list = tx.disputes(None, !all)?;
+    list.into_iter()
+        .map(|d| dispute_line(tx.as_mut(), d.id, d.dispute))
+        .collect()
+}
+
+/// The customer's disputes, open ones first.
+pub fn disputes_of(store: &dyn Store, number: &str) -> Result<Vec<DisputeLine>> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let list = tx.disputes(Some(stored.id), false)?;
+    let mut lines = list
+        .into_iter()
+        .map(|d| dispute_line(tx.as_mut(), d.id, d.dispute))
+        .collect::<Result<Vec<_>>>()?;
+    lines.sort_by_key(|d| (d.resolved_on.is_some(), std::cmp::Reverse(d.opened_on)));
+    Ok(lines)
+}

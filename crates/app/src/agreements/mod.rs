@@ -1,0 +1,151 @@
+//! Agreements and pauses: disputes, promises to pay, payment plans, dunning
+//! pauses, tags, call tasks and the customer timeline — the use cases behind
+//! `tegoed dispute|promise|plan|pause|tasks|customer tag|customer timeline`.
+//!
+//! Whether a promise is kept or a plan on track is derived from the money
+//! that arrived on the invoices they cover; [`evaluate`] does it for a date,
+//! and the dunning run records the outcome (kept, broken, completed) on the
+//! customer's timeline once.
+
+//!
+//! One module per topic: `dispute`, `promise`, `plan`, `evaluate`, `state`
+//! (pauses, notes, limits, tags), `task` and `timeline`.
+
+mod dispute;
+mod evaluate;
+mod plan;
+mod promise;
+mod state;
+mod task;
+mod timeline;
+
+pub use dispute::*;
+pub use evaluate::*;
+pub use plan::*;
+pub use promise::*;
+pub use state::*;
+pub use task::*;
+pub use timeline::*;
+
+use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Language, Money};
+use tegoed_store::{DocumentState, StoredCustomer, TimelineEvent, Tx};
+
+use crate::{AppError, Result};
+
+/// A reason, outcome or note a person must give: not blank.
+fn require_text(text: &str, missing: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(AppError::Invalid(missing.to_string()));
+    }
+    Ok(())
+}
+
+fn customer(tx: &mut dyn Tx, number: &str) -> Result<StoredCustomer> {
+    tx.customer_by_number(number)?
+        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))
+}
+
+/// A timeline entry written by Tegoed, in English and Dutch.
+pub(crate) fn event(
+    customer: CustomerId,
+    date: Date,
+    kind: &str,
+    invoice: Option<InvoiceId>,
+    ref_id: Option<i64>,
+    (en, nl): (String, String),
+) -> TimelineEvent {
+    TimelineEvent {
+        customer,
+        date,
+        kind: kind.into(),
+        invoice,
+        ref_id,
+        text: en,
+        text_nl: Some(nl),
+        author: None,
+    }
+}
+
+fn eur(minor: i64, currency: Currency) -> String {
+    Money::new(minor, currency).display()
+}
+
+/// Money and dates in Dutch, for the Dutch timeline texts.
+pub(crate) fn eur_nl(minor: i64, currency: Currency) -> String {
+    Money::new(minor, currency).display_in(Language::Nl)
+}
+
+pub(crate) fn date_nl(date: Date) -> String {
+    crate::dunning::document::short_date(date, Language::Nl)
+}
+
+/// The invoice numbers of a list of invoices, for a text.
+fn numbers_of(invoices: &[(InvoiceId, String, i64, Currency)]) -> String {
+    invoices
+        .iter()
+        .map(|i| i.1.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The overdue invoices of a customer on `as_of` (open, due before it).
+fn overdue_invoices(
+    tx: &mut dyn Tx,
+    customer: CustomerId,
+    as_of: Date,
+) -> Result<Vec<(InvoiceId, String, i64, Currency)>> {
+    Ok(tx
+        .customer_documents(customer, as_of)?
+        .into_iter()
+        .filter(|d| d.invoice.amount.minor > 0 && d.open_minor > 0 && d.invoice.due_date < as_of)
+        .map(|d| {
+            (
+                d.id,
+                d.invoice.number,
+                d.open_minor,
+                d.invoice.amount.currency,
+            )
+        })
+        .collect())
+}
+
+/// The customer's median invoice over the last year (a "standard deal"
+/// for the policy verdict on the customer page); `None` without invoices.
+pub fn typical_invoice(tx: &mut dyn Tx, number: &str, as_of: Date) -> Result<Option<i64>> {
+    let stored = customer(tx, number)?;
+    Ok(typical_of(&tx.customer_documents(stored.id, as_of)?, as_of))
+}
+
+/// The median invoice of the year up to `as_of` among `documents`.
+pub fn typical_of(documents: &[DocumentState], as_of: Date) -> Option<i64> {
+    let year_ago = as_of.add_years(-1);
+    let mut amounts: Vec<i64> = documents
+        .iter()
+        .filter(|d| d.invoice.amount.minor > 0 && d.invoice.issue_date >= year_ago)
+        .map(|d| d.invoice.amount.minor)
+        .collect();
+    if amounts.is_empty() {
+        return None;
+    }
+    amounts.sort_unstable();
+    Some(amounts[amounts.len() / 2])
+}
+
+fn invoice_numbers(tx: &mut dyn Tx, ids: &[InvoiceId]) -> Result<Vec<String>> {
+    let mut numbers = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(invoice) = tx.invoice(*id)? {
+            numbers.push(invoice.invoice.number);
+        }
+    }
+    Ok(numbers)
+}
+
+/// A customer's number and name for a listing (empty when the customer is
+/// gone).
+fn customer_label(tx: &mut dyn Tx, id: CustomerId) -> Result<(String, String)> {
+    Ok(tx
+        .customer(id)?
+        .map(|c| (c.customer.number, c.customer.name))
+        .unwrap_or_default())
+}

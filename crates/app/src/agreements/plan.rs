@@ -1,0 +1,202 @@
+//! Payment plans (betalingsregelingen): the overdue invoices split into
+//! instalments; completed when paid up, broken when an instalment is more
+//! than the grace days late.
+
+use serde::Serialize;
+use tegoed_core::agreements::{Interval, PlanStatus, instalments, plan_status};
+use tegoed_core::{Date, Money};
+use tegoed_store::{PaymentPlan, Store, StoredPlan, Tx};
+
+use super::*;
+use crate::{AppError, Result};
+
+/// A payment plan, as listed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PlanLine {
+    pub id: i64,
+    pub customer: String,
+    pub name: String,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub created_on: Date,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub total: Money,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub paid: Money,
+    pub status: &'static str,
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub missed: Option<Date>,
+    pub instalments: Vec<InstalmentLine>,
+    pub invoices: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InstalmentLine {
+    pub number: u32,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub due_on: Date,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub amount: Money,
+}
+
+/// A plan's status on `as_of`, from what was paid on its invoices.
+pub(crate) fn plan_status_on(
+    tx: &mut dyn Tx,
+    plan: &PaymentPlan,
+    as_of: Date,
+    grace_days: i32,
+) -> Result<(PlanStatus, i64)> {
+    let paid = if as_of >= plan.created_on {
+        tx.allocated_between(&plan.invoices, plan.created_on, as_of)?
+    } else {
+        0
+    };
+    if plan.status != PlanStatus::Active {
+        return Ok((plan.status, paid));
+    }
+    let interval = Interval::parse(&plan.interval)
+        .ok_or_else(|| AppError::Invalid(format!("plan interval '{}'", plan.interval)))?;
+    let schedule = instalments(plan.total.minor, plan.instalments, plan.first_due, interval);
+    Ok((plan_status(&schedule, paid, as_of, grace_days), paid))
+}
+
+fn plan_line(
+    tx: &mut dyn Tx,
+    stored: &StoredPlan,
+    as_of: Date,
+    grace_days: i32,
+) -> Result<PlanLine> {
+    let plan = &stored.plan;
+    let (status, paid) = plan_status_on(tx, plan, as_of, grace_days)?;
+    let interval = Interval::parse(&plan.interval).unwrap_or(Interval::Months(1));
+    let (customer, name) = customer_label(tx, plan.customer)?;
+    Ok(PlanLine {
+        id: stored.id,
+        customer,
+        name,
+        created_on: plan.created_on,
+        total: plan.total,
+        paid: Money::new(paid, plan.total.currency),
+        status: status.as_str(),
+        missed: match status {
+            PlanStatus::Broken { missed } => Some(missed),
+            _ => None,
+        },
+        instalments: instalments(plan.total.minor, plan.instalments, plan.first_due, interval)
+            .into_iter()
+            .map(|i| InstalmentLine {
+                number: i.number,
+                due_on: i.due_on,
+                amount: Money::new(i.amount_minor, plan.total.currency),
+            })
+            .collect(),
+        invoices: invoice_numbers(tx, &plan.invoices)?,
+    })
+}
+
+/// Creates a payment plan over the customer's overdue invoices.
+pub fn create_plan(
+    store: &dyn Store,
+    number: &str,
+    count: u32,
+    first: Date,
+    interval: &str,
+    grace_days: i32,
+    as_of: Date,
+) -> Result<PlanLine> {
+    if !(1..=120).contains(&count) {
+        return Err(AppError::Invalid(format!(
+            "--instalments {count}: choose 1 to 120 instalments"
+        )));
+    }
+    let parsed = Interval::parse(interval).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "--interval '{interval}': write a number and m, w or d (1m, 2w, 14d)"
+        ))
+    })?;
+    if first < as_of {
+        return Err(AppError::Invalid(format!(
+            "--first {first} is before today ({as_of})"
+        )));
+    }
+    let mut tx = store.write()?;
+    let stored = customer(tx.as_mut(), number)?;
+    if !tx.plans(Some(stored.id), true)?.is_empty() {
+        return Err(AppError::Invalid(format!(
+            "customer {number} already has an active payment plan"
+        )));
+    }
+    let overdue = overdue_invoices(tx.as_mut(), stored.id, as_of)?;
+    let Some(currency) = overdue.first().map(|o| o.3) else {
+        return Err(AppError::Invalid(format!(
+            "customer {number} has nothing overdue on {as_of}"
+        )));
+    };
+    let invoices: Vec<_> = overdue.into_iter().filter(|o| o.3 == currency).collect();
+    let total = tegoed_core::money::sum_minor(invoices.iter().map(|o| o.2))?;
+    let plan = PaymentPlan {
+        customer: stored.id,
+        created_on: as_of,
+        total: Money::new(total, currency),
+        instalments: count,
+        first_due: first,
+        interval: interval.trim().to_string(),
+        status: PlanStatus::Active,
+        status_on: None,
+        invoices: invoices.iter().map(|o| o.0).collect(),
+    };
+    let id = tx.insert_plan(&plan)?;
+    let schedule = instalments(total, count, first, parsed);
+    tx.add_event(&event(
+        stored.id,
+        as_of,
+        "plan_created",
+        None,
+        Some(id),
+        {
+            let numbers = numbers_of(&invoices);
+            (
+                format!(
+                    "Payment plan: {} in {count} instalment{} of about {} from {first} (every {interval}), invoices {numbers}",
+                    eur(total, currency),
+                    if count == 1 { "" } else { "s" },
+                    eur(schedule[0].amount_minor, currency),
+                ),
+                format!(
+                    "Betalingsregeling: {} in {count} termijn{} van ongeveer {} vanaf {} (elke {interval}), facturen {numbers}",
+                    eur_nl(total, currency),
+                    if count == 1 { "" } else { "en" },
+                    eur_nl(schedule[0].amount_minor, currency),
+                    date_nl(first),
+                ),
+            )
+        },
+    ))?;
+    let line = plan_line(tx.as_mut(), &StoredPlan { id, plan }, as_of, grace_days)?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// Payment plans with their status on `as_of`.
+pub fn plans(store: &dyn Store, as_of: Date, grace_days: i32) -> Result<Vec<PlanLine>> {
+    let mut tx = store.read()?;
+    let list = tx.plans(None, false)?;
+    list.iter()
+        .map(|p| plan_line(tx.as_mut(), p, as_of, grace_days))
+        .collect()
+}
+
+/// What agreements mean for dunning on a date.
+/// The customer's payment plans.
+pub fn plans_of(
+    store: &dyn Store,
+    number: &str,
+    as_of: Date,
+    grace_days: i32,
+) -> Result<Vec<PlanLine>> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let list = tx.plans(Some(stored.id), false)?;
+    list.iter()
+        .map(|p| plan_line(tx.as_mut(), p, as_of, grace_days))
+        .collect()
+}

@@ -1,0 +1,184 @@
+//! Promises to pay: an amount by a date, covering invoices; kept when the
+//! money arrives by then, broken when it does not.
+
+use serde::Serialize;
+use tegoed_core::agreements::{PromiseStatus, promise_status};
+use tegoed_core::{Currency, Date, InvoiceId, Money};
+use tegoed_store::{Promise, Store, StoredPromise, Tx};
+
+use super::*;
+use crate::{AppError, Result};
+
+/// A promise, as listed, with its status on the date asked.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PromiseLine {
+    pub id: i64,
+    pub customer: String,
+    pub name: String,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub created_on: Date,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub amount: Money,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub promised_on: Date,
+    /// Paid on the covered invoices from the promise up to its date.
+    #[serde(serialize_with = "crate::ser::money")]
+    pub paid: Money,
+    pub status: &'static str,
+    pub invoices: Vec<String>,
+    pub note: Option<String>,
+}
+
+fn promise_paid(tx: &mut dyn Tx, promise: &Promise, as_of: Date) -> Result<i64> {
+    let until = promise.promised_on.min(as_of);
+    if until < promise.created_on {
+        return Ok(0);
+    }
+    Ok(tx.allocated_between(&promise.invoices, promise.created_on, until)?)
+}
+
+/// A promise's status on `as_of`, from the money that arrived.
+pub(crate) fn promise_status_on(
+    tx: &mut dyn Tx,
+    promise: &Promise,
+    as_of: Date,
+) -> Result<(PromiseStatus, i64)> {
+    if promise.status != PromiseStatus::Pending {
+        let paid = promise_paid(tx, promise, as_of)?;
+        return Ok((promise.status, paid));
+    }
+    let paid = promise_paid(tx, promise, as_of)?;
+    Ok((
+        promise_status(promise.amount.minor, promise.promised_on, paid, as_of),
+        paid,
+    ))
+}
+
+fn promise_line(tx: &mut dyn Tx, stored: &StoredPromise, as_of: Date) -> Result<PromiseLine> {
+    let promise = &stored.promise;
+    let (status, paid) = promise_status_on(tx, promise, as_of)?;
+    let (customer, name) = customer_label(tx, promise.customer)?;
+    Ok(PromiseLine {
+        id: stored.id,
+        customer,
+        name,
+        created_on: promise.created_on,
+        amount: promise.amount,
+        promised_on: promise.promised_on,
+        paid: Money::new(paid, promise.amount.currency),
+        status: status.as_str(),
+        invoices: invoice_numbers(tx, &promise.invoices)?,
+        note: promise.note.clone(),
+    })
+}
+
+/// Records a promise to pay `amount` by `date`, covering the customer's
+/// overdue invoices (or the ones named): dunning on them pauses until the
+/// date.
+pub fn add_promise(
+    store: &dyn Store,
+    number: &str,
+    amount: &str,
+    date: Date,
+    invoice_numbers_given: &[String],
+    note: Option<&str>,
+    as_of: Date,
+) -> Result<PromiseLine> {
+    if date < as_of {
+        return Err(AppError::Invalid(format!(
+            "the promised date {date} is before today ({as_of})"
+        )));
+    }
+    let mut tx = store.write()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let overdue = overdue_invoices(tx.as_mut(), stored.id, as_of)?;
+    let chosen: Vec<(InvoiceId, String, i64, Currency)> = if invoice_numbers_given.is_empty() {
+        overdue
+    } else {
+        let mut chosen = Vec::new();
+        for wanted in invoice_numbers_given {
+            let invoice = tx
+                .invoice_by_number(wanted)?
+                .filter(|i| i.invoice.customer == stored.id)
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("customer {number} has no invoice '{wanted}'"))
+                })?;
+            let open = tx.open_item(invoice.id)?.map_or(0, |o| o.open.minor);
+            chosen.push((
+                invoice.id,
+                invoice.invoice.number,
+                open,
+                invoice.invoice.amount.currency,
+            ));
+        }
+        chosen
+    };
+    if chosen.is_empty() {
+        return Err(AppError::Invalid(format!(
+            "customer {number} has no overdue invoices on {as_of}; name the invoices with --invoice"
+        )));
+    }
+    let currency = chosen[0].3;
+    let amount_minor = tegoed_core::money::parse_amount(amount, currency.exponent())
+        .map_err(|e| AppError::Invalid(format!("--amount '{amount}': {e}")))?;
+    if amount_minor <= 0 {
+        return Err(AppError::Invalid(format!(
+            "--amount '{amount}' must be more than zero"
+        )));
+    }
+    let promise = Promise {
+        customer: stored.id,
+        created_on: as_of,
+        amount: Money::new(amount_minor, currency),
+        promised_on: date,
+        status: PromiseStatus::Pending,
+        status_on: None,
+        note: note.map(str::to_string),
+        invoices: chosen.iter().map(|c| c.0).collect(),
+    };
+    let id = tx.insert_promise(&promise)?;
+    tx.add_event(&event(stored.id, as_of, "promise_made", None, Some(id), {
+        let numbers = numbers_of(&chosen);
+        (
+            format!(
+                "Promised to pay {} by {date} (invoices {numbers})",
+                eur(amount_minor, currency),
+            ),
+            format!(
+                "Toegezegd: {} betalen uiterlijk {} (facturen {numbers})",
+                eur_nl(amount_minor, currency),
+                date_nl(date),
+            ),
+        )
+    }))?;
+    let line = promise_line(tx.as_mut(), &StoredPromise { id, promise }, as_of)?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// Promises with their status on `as_of`; only broken ones with `broken`.
+pub fn promises(store: &dyn Store, broken_only: bool, as_of: Date) -> Result<Vec<PromiseLine>> {
+    let mut tx = store.read()?;
+    let list = tx.promises(None, false)?;
+    let mut lines = Vec::new();
+    for promise in &list {
+        let line = promise_line(tx.as_mut(), promise, as_of)?;
+        if !broken_only || line.status == "broken" {
+            lines.push(line);
+        }
+    }
+    Ok(lines)
+}
+
+/// The customer's promises to pay, newest first.
+pub fn promises_of(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<PromiseLine>> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let list = tx.promises(Some(stored.id), false)?;
+    let mut lines = list
+        .iter()
+        .map(|p| promise_line(tx.as_mut(), p, as_of))
+        .collect::<Result<Vec<_>>>()?;
+    lines.sort_by_key(|p| std::cmp::Reverse((p.created_on, p.id)));
+    Ok(lines)
+}

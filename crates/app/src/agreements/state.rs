@@ -1,0 +1,262 @@
+//! A customer's collection state and what changes it: dunning pauses,
+//! notes, the credit limit and tags.
+
+use serde::Serialize;
+use tegoed_core::{CustomerId, Date, Language};
+use tegoed_store::{CollectionState, Store, TimelineEvent, Tx};
+
+use super::*;
+use crate::{AppError, Result};
+
+/// The collection state of a customer, as shown.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StateLine {
+    pub customer: String,
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub pause_until: Option<Date>,
+    pub pause_reason: Option<String>,
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub credit_hold_since: Option<Date>,
+    pub credit_hold_reason: Option<String>,
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub handed_off_on: Option<Date>,
+}
+
+fn state_line(number: String, state: CollectionState) -> StateLine {
+    StateLine {
+        customer: number,
+        pause_until: state.pause_until,
+        pause_reason: state.pause_reason,
+        credit_hold_since: state.credit_hold_since,
+        credit_hold_reason: state.credit_hold_reason,
+        handed_off_on: state.handed_off_on,
+    }
+}
+
+/// Pauses dunning for a customer up to and including `until`.
+pub fn pause(
+    store: &dyn Store,
+    number: &str,
+    until: Date,
+    reason: &str,
+    as_of: Date,
+) -> Result<StateLine> {
+    require_text(reason, "a pause needs a reason (--reason)")?;
+    let mut tx = store.write()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let state = pause_in(tx.as_mut(), stored.id, until, reason, as_of)?;
+    tx.commit()?;
+    Ok(state_line(stored.customer.number, state))
+}
+
+/// Sets the pause inside `tx`, with its timeline entry.
+pub(crate) fn pause_in(
+    tx: &mut dyn Tx,
+    customer: CustomerId,
+    until: Date,
+    reason: &str,
+    as_of: Date,
+) -> Result<CollectionState> {
+    let mut state = tx.collection_state(customer)?;
+    state.pause_until = Some(until);
+    state.pause_reason = Some(reason.trim().to_string());
+    tx.set_collection_state(customer, &state)?;
+    tx.add_event(&event(
+        customer,
+        as_of,
+        "pause",
+        None,
+        None,
+        if until < as_of {
+            (
+                format!("Dunning pause ended: {}", reason.trim()),
+                format!("Aanmaningspauze beëindigd: {}", reason.trim()),
+            )
+        } else {
+            (
+                format!("Dunning paused until {until}: {}", reason.trim()),
+                format!(
+                    "Aanmaningen gepauzeerd tot en met {}: {}",
+                    date_nl(until),
+                    reason.trim()
+                ),
+            )
+        },
+    ))?;
+    Ok(state)
+}
+
+/// Adds a timeline entry with its author inside `tx`: in English and
+/// Dutch, or (a note) as written, `nl` being `None`.
+pub(crate) fn add_event_in(
+    tx: &mut dyn Tx,
+    customer: CustomerId,
+    date: Date,
+    kind: &str,
+    ref_id: Option<i64>,
+    (text, nl): (String, Option<String>),
+    author: Option<&str>,
+) -> Result<i64> {
+    Ok(tx.add_event(&TimelineEvent {
+        customer,
+        date,
+        kind: kind.into(),
+        invoice: None,
+        ref_id,
+        text,
+        text_nl: nl,
+        author: author.map(str::to_string),
+    })?)
+}
+
+/// A note on the customer's timeline, by `author`, for sales and credit
+/// staff alike.
+pub fn add_note(
+    store: &dyn Store,
+    number: &str,
+    text: &str,
+    author: &str,
+    as_of: Date,
+) -> Result<TimelineEntry> {
+    require_text(text, "a note cannot be empty")?;
+    if text.chars().count() > 4000 {
+        return Err(AppError::Invalid(
+            "a note can be at most 4,000 characters".into(),
+        ));
+    }
+    let mut tx = store.write()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let id = add_event_in(
+        tx.as_mut(),
+        stored.id,
+        as_of,
+        "note",
+        None,
+        (text.trim().to_string(), None),
+        Some(author),
+    )?;
+    tx.commit()?;
+    Ok(TimelineEntry {
+        date: as_of,
+        kind: "note".into(),
+        text: text.trim().to_string(),
+        invoice: None,
+        ref_id: Some(id),
+        author: Some(author.to_string()),
+    })
+}
+
+/// Sets (or with `None` removes) a customer's credit limit, on the
+/// timeline; returns the limit before.
+pub fn set_credit_limit(
+    store: &dyn Store,
+    number: &str,
+    limit: Option<tegoed_core::Money>,
+    author: &str,
+    as_of: Date,
+) -> Result<Option<tegoed_core::Money>> {
+    if limit.is_some_and(|l| l.minor < 0) {
+        return Err(AppError::Invalid(
+            "a credit limit cannot be negative".into(),
+        ));
+    }
+    let mut tx = store.write()?;
+    let mut stored = customer(tx.as_mut(), number)?;
+    let before = stored.customer.credit_limit;
+    if before != limit {
+        stored.customer.credit_limit = limit;
+        tx.update_customer(stored.id, &stored.customer)?;
+        add_event_in(
+            tx.as_mut(),
+            stored.id,
+            as_of,
+            "credit_limit",
+            None,
+            match (before, limit) {
+                (_, Some(l)) => (
+                    format!(
+                        "Credit limit set to {} (was {})",
+                        l.display(),
+                        before
+                            .map(|b| b.display().to_string())
+                            .unwrap_or_else(|| "none".into())
+                    ),
+                    Some(format!(
+                        "Kredietlimiet {} (was {})",
+                        l.display_in(Language::Nl),
+                        before
+                            .map(|b| b.display_in(Language::Nl))
+                            .unwrap_or_else(|| "geen".into())
+                    )),
+                ),
+                (_, None) => (
+                    "Credit limit removed".to_string(),
+                    Some("Kredietlimiet verwijderd".to_string()),
+                ),
+            },
+            Some(author),
+        )?;
+    }
+    tx.commit()?;
+    Ok(before)
+}
+
+/// Adds or removes tags; returns the customer's tags after.
+pub fn tag(
+    store: &dyn Store,
+    number: &str,
+    tags: &[String],
+    remove: bool,
+    as_of: Date,
+) -> Result<Vec<String>> {
+    let mut tx = store.write()?;
+    let stored = customer(tx.as_mut(), number)?;
+    for tag in tags {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty()
+            || !tag
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(AppError::Invalid(format!(
+                "tag '{tag}': use letters, digits, - and _"
+            )));
+        }
+        let changed = if remove {
+            tx.remove_tag(stored.id, &tag)?
+        } else {
+            tx.add_tag(stored.id, &tag)?
+        };
+        if changed {
+            tx.add_event(&event(
+                stored.id,
+                as_of,
+                "tag",
+                None,
+                None,
+                if remove {
+                    (
+                        format!("Tag removed: {tag}"),
+                        format!("Label verwijderd: {tag}"),
+                    )
+                } else {
+                    (
+                        format!("Tag added: {tag}"),
+                        format!("Label toegevoegd: {tag}"),
+                    )
+                },
+            ))?;
+        }
+    }
+    let tags = tx.tags_of(stored.id)?;
+    tx.commit()?;
+    Ok(tags)
+}
+
+/// The customer's collection state.
+pub fn state_of(store: &dyn Store, number: &str) -> Result<StateLine> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let state = tx.collection_state(stored.id)?;
+    Ok(state_line(stored.customer.number, state))
+}

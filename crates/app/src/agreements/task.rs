@@ -1,0 +1,181 @@
+//! Call tasks: who to call, why, with talking points; done with an outcome.
+//! The call list puts the most important first.
+
+use serde::Serialize;
+use tegoed_core::{Date, Money};
+use tegoed_store::{Store, StoredTask, Task, TimelineEvent, Tx};
+
+use super::*;
+use crate::{AppError, Result};
+
+/// A call task, as listed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TaskLine {
+    pub id: i64,
+    pub customer: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub kind: String,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub created_on: Date,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub due_on: Date,
+    pub assignee: Option<String>,
+    pub title: String,
+    pub talking_points: String,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub amount: Money,
+    pub status: &'static str,
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub done_on: Option<Date>,
+    pub outcome: Option<String>,
+}
+
+fn task_line(
+    tx: &mut dyn Tx,
+    id: i64,
+    task: Task,
+    done_on: Option<Date>,
+    outcome: Option<String>,
+) -> Result<TaskLine> {
+    let customer = tx.customer(task.customer)?;
+    Ok(TaskLine {
+        id,
+        customer: customer
+            .as_ref()
+            .map(|c| c.customer.number.clone())
+            .unwrap_or_default(),
+        phone: customer.as_ref().and_then(|c| c.customer.phone.clone()),
+        name: customer.map(|c| c.customer.name).unwrap_or_default(),
+        kind: task.kind,
+        created_on: task.created_on,
+        due_on: task.due_on,
+        assignee: task.assignee,
+        title: task.title,
+        talking_points: task.talking_points,
+        amount: task.amount,
+        status: if done_on.is_some() { "done" } else { "open" },
+        done_on,
+        outcome,
+    })
+}
+
+/// Open tasks (all with `all`), by due date.
+pub fn tasks(store: &dyn Store, all: bool) -> Result<Vec<TaskLine>> {
+    let mut tx = store.read()?;
+    let list = tx.tasks(None, !all)?;
+    list.into_iter()
+        .map(|t| task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome))
+        .collect()
+}
+
+/// Marks a task done with its outcome, on the customer's timeline.
+pub fn complete_task(store: &dyn Store, id: i64, outcome: &str, as_of: Date) -> Result<TaskLine> {
+    require_text(outcome, "say what came of it (--outcome)")?;
+    let mut tx = store.write()?;
+    let stored = tx
+        .task(id)?
+        .ok_or_else(|| AppError::NotFound(format!("no task {id}")))?;
+    if let Some(done) = stored.done_on {
+        return Err(AppError::Invalid(format!(
+            "task {id} was already done on {done}"
+        )));
+    }
+    tx.complete_task(id, as_of, outcome.trim())?;
+    tx.add_event(&TimelineEvent {
+        customer: stored.task.customer,
+        date: as_of,
+        kind: "call_done".into(),
+        invoice: None,
+        ref_id: Some(id),
+        text: format!("{}: {}", stored.task.title, outcome.trim()),
+        text_nl: None,
+        author: stored.task.assignee.clone(),
+    })?;
+    let line = task_line(
+        tx.as_mut(),
+        id,
+        stored.task,
+        Some(as_of),
+        Some(outcome.trim().to_string()),
+    )?;
+    tx.commit()?;
+    Ok(line)
+}
+
+/// A call to make, with what puts it high on the list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallLine {
+    #[serde(flatten)]
+    pub task: TaskLine,
+    /// The customer's overdue amount today.
+    #[serde(serialize_with = "crate::ser::money")]
+    pub overdue: Money,
+    /// Days the customer's oldest open invoice is overdue, today.
+    pub days_overdue: i32,
+    pub risk_class: Option<String>,
+    /// Days the call itself is late (0 when due today).
+    pub days_late: i32,
+}
+
+/// How much a risk class weighs in the call order (unknown: the middle).
+fn risk_weight(class: Option<char>) -> i64 {
+    match class {
+        Some('A') => 1,
+        Some('B') => 2,
+        Some('D') => 4,
+        Some('E') => 5,
+        _ => 3,
+    }
+}
+
+/// The calls to make on `as_of` — those due today and those still open from
+/// earlier days — most important first: the customer's overdue amount
+/// today times the weight of their risk class. Returns the number of calls
+/// and the first `limit`.
+pub fn call_list(
+    store: &dyn Store,
+    book: &crate::portfolio::Portfolio,
+    as_of: Date,
+    limit: usize,
+) -> Result<(usize, Vec<CallLine>)> {
+    let mut tx = store.read()?;
+    let mut due: Vec<(i64, StoredTask)> = tx
+        .tasks(None, true)?
+        .into_iter()
+        .filter(|t| t.task.due_on <= as_of)
+        .map(|t| {
+            let priority = book.row_by_id(t.task.customer).map_or(0, |r| {
+                r.overdue_minor.saturating_mul(risk_weight(r.risk_class))
+            });
+            (priority, t)
+        })
+        .collect();
+    due.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.task.due_on.cmp(&b.1.task.due_on)));
+    let total = due.len();
+    let mut lines = Vec::new();
+    for (_, t) in due.into_iter().take(limit) {
+        let row = book.row_by_id(t.task.customer);
+        let days_late = t.task.due_on.days_until(as_of).max(0);
+        lines.push(CallLine {
+            overdue: Money::eur(row.map_or(0, |r| r.overdue_minor)),
+            days_overdue: row.map_or(0, |r| r.max_days_overdue.max(0)),
+            risk_class: row.and_then(|r| r.risk_class).map(String::from),
+            days_late,
+            task: task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome)?,
+        });
+    }
+    Ok((total, lines))
+}
+
+/// The customer's tasks, open ones first.
+pub fn tasks_of(store: &dyn Store, number: &str) -> Result<Vec<TaskLine>> {
+    let mut tx = store.read()?;
+    let stored = customer(tx.as_mut(), number)?;
+    let mut list: Vec<StoredTask> = tx.tasks(Some(stored.id), false)?;
+    list.sort_by_key(|t| (t.done_on.is_some(), t.task.due_on));
+    list.into_iter()
+        .take(50)
+        .map(|t| task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome))
+        .collect()
+}
