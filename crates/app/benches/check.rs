@@ -11,7 +11,8 @@ use std::time::Instant;
 use tegoed_app::config::Config;
 use tegoed_app::policy::{CheckRequest, Checker, Subject};
 use tegoed_core::{Date, Language, Money};
-use tegoed_store::{SqliteStore, Store};
+use tegoed_store::Store;
+use tegoed_store_sqlite::SqliteStore;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]

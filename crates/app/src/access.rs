@@ -12,7 +12,7 @@ use blake2::{Blake2b512, Digest};
 use serde::Serialize;
 use tegoed_core::party::Email;
 use tegoed_core::{Date, Language};
-use tegoed_store::{AuditEntry, PauseRequest, Session, Store, StoredUser, Tx, User};
+use tegoed_store::{AuditEntry, PauseRequest, ReadTx, Session, Store, StoredUser, User, WriteTx};
 
 use crate::{AppError, Result};
 
@@ -261,7 +261,7 @@ fn verify_password(hash: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn user_line(tx: &mut dyn Tx, stored: &StoredUser) -> Result<UserLine> {
+fn user_line(tx: &mut dyn ReadTx, stored: &StoredUser) -> Result<UserLine> {
     let manager = match stored.user.account_manager {
         Some(id) => tx
             .account_managers()?
@@ -549,7 +549,7 @@ pub fn token_principal(store: &dyn Store, token: &str) -> Result<Option<Principa
 
 /// Writes one audit line inside `tx`.
 pub fn audit(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     actor: &str,
     action: &str,
     subject: &str,
@@ -627,7 +627,7 @@ pub struct PauseRequestLine {
     pub decided_on: Option<Date>,
 }
 
-fn request_line(tx: &mut dyn Tx, id: i64, r: PauseRequest) -> Result<PauseRequestLine> {
+fn request_line(tx: &mut dyn ReadTx, id: i64, r: PauseRequest) -> Result<PauseRequestLine> {
     let customer = tx.customer(r.customer)?;
     Ok(PauseRequestLine {
         id,

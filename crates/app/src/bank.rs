@@ -18,7 +18,7 @@ use tegoed_core::{
     PaymentId, PaymentSource,
 };
 use tegoed_formats::statement::{self, BankEntry, Direction, EntryStatus, StatementFile, TxDetail};
-use tegoed_store::{StatementImportRecord, Store, Tx};
+use tegoed_store::{StatementImportRecord, Store, WriteTx};
 
 use crate::error::{AppError, Result};
 use crate::posting;
@@ -56,7 +56,7 @@ pub struct StatementSummary {
 
 /// Loads what the matcher needs: every invoice with its number, reference
 /// and open amount, the customers' IBANs and names.
-pub fn load_index(tx: &mut dyn Tx) -> Result<MatchIndex> {
+pub fn load_index(tx: &mut dyn WriteTx) -> Result<MatchIndex> {
     let invoices = tx.invoice_count()? as usize;
     let customers = tx.customer_count()? as usize;
     let mut index = MatchIndex::with_capacity(invoices, customers);
@@ -159,7 +159,7 @@ fn external_ids(parsed: &StatementFile) -> Vec<String> {
 /// Books the statements of one file into `tx`, matching with `index` (kept
 /// current as payments are applied).
 pub fn book_statements(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     index: &mut MatchIndex,
     file: &str,
     bytes: &[u8],
@@ -328,7 +328,7 @@ impl Pending {
         self.payments.push((payment, info, parts));
     }
 
-    fn flush(&mut self, tx: &mut dyn Tx) -> Result<()> {
+    fn flush(&mut self, tx: &mut dyn WriteTx) -> Result<()> {
         self.payments
             .sort_unstable_by(|a, b| a.0.external_id.cmp(&b.0.external_id));
         let mut allocations = Vec::new();
@@ -354,7 +354,7 @@ impl Pending {
 }
 
 fn book_credit(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     index: &mut MatchIndex,
     pending: &mut Pending,
     booking: &Booking<'_>,
@@ -493,7 +493,7 @@ fn book_credit(
 }
 
 fn book_debit(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     index: &mut MatchIndex,
     booking: &Booking<'_>,
     summary: &mut StatementSummary,
@@ -529,7 +529,7 @@ fn book_debit(
 /// A returned payment (a direct debit the payer's bank sent back): undoes
 /// the payment it returned, so its invoices are open again.
 fn book_return(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     index: &mut MatchIndex,
     booking: &Booking<'_>,
     summary: &mut StatementSummary,

@@ -21,7 +21,7 @@ use tegoed_core::{
     Iban, Invoice, InvoiceId, Money, Payment, PaymentId, PaymentReference, PaymentSource,
 };
 use tegoed_formats::ledger_csv::{CUSTOMER_COLUMNS, CsvWriter, INVOICE_COLUMNS, PAYMENT_COLUMNS};
-use tegoed_store::{Store, Tx};
+use tegoed_store::{Store, WriteTx};
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -958,7 +958,7 @@ fn write_events(
 
 /// Writes straight into a store, inside one transaction.
 pub struct StoreSink<'a> {
-    tx: Box<dyn Tx + 'a>,
+    tx: Box<dyn WriteTx + 'a>,
 }
 
 impl<'a> StoreSink<'a> {

@@ -12,7 +12,7 @@ use tegoed_core::customer::{Address, CustomerKind, Language};
 use tegoed_core::party::{Email, KvkNumber, VatNumber};
 use tegoed_core::{Customer, Invoice, PaymentReference};
 use tegoed_formats::ubl::{self, DocumentKind, EInvoice};
-use tegoed_store::{CustomerKey, Store, StoredCustomer, Tx};
+use tegoed_store::{CustomerKey, Store, StoredCustomer, WriteTx};
 
 use crate::error::{AppError, Result};
 use crate::import::{InvoiceWriter, Outcome};
@@ -149,7 +149,7 @@ pub fn import_ubl(store: &dyn Store, file: &str, bytes: &[u8]) -> Result<EInvoic
 /// The buyer as a customer: by number, KvK, VAT number or Peppol endpoint;
 /// created when none matches.
 fn find_or_create_customer(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     document: &EInvoice,
     warnings: &mut Vec<String>,
 ) -> Result<(StoredCustomer, bool)> {

@@ -13,8 +13,8 @@ use rustc_hash::FxHashMap;
 use tegoed_core::segment::{CustomerFacts, LATE_GRACE_DAYS};
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId};
 use tegoed_store::{
-    CollectionState, CustomerBrief, DocumentState, LedgerRow, PaymentState, Store, StoredCustomer,
-    Tx,
+    CollectionState, CustomerBrief, DocumentState, LedgerRow, PaymentState, ReadTx, Store,
+    StoredCustomer,
 };
 
 use crate::{AppError, Result};
@@ -224,7 +224,7 @@ impl FactsBuilder {
     }
 }
 
-fn tag_map(tx: &mut dyn Tx) -> Result<FxHashMap<CustomerId, Vec<String>>> {
+fn tag_map(tx: &mut dyn ReadTx) -> Result<FxHashMap<CustomerId, Vec<String>>> {
     let mut tags: FxHashMap<CustomerId, Vec<String>> = FxHashMap::default();
     for (customer, tag) in tx.all_tags()? {
         tags.entry(customer).or_default().push(tag);
@@ -289,7 +289,7 @@ pub struct CustomerLedger {
 
 impl CustomerLedger {
     /// Reads customer `number`'s ledger as of `as_of` in `tx`.
-    pub fn load(tx: &mut dyn Tx, number: &str, as_of: Date) -> Result<CustomerLedger> {
+    pub fn load(tx: &mut dyn ReadTx, number: &str, as_of: Date) -> Result<CustomerLedger> {
         let stored = tx
             .customer_by_number(number)?
             .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
@@ -307,7 +307,11 @@ impl CustomerLedger {
 
 /// The documents of one customer on `as_of` as ledger rows (with the day the
 /// last money arrived on each invoice).
-pub fn customer_rows(tx: &mut dyn Tx, customer: CustomerId, as_of: Date) -> Result<Vec<LedgerRow>> {
+pub fn customer_rows(
+    tx: &mut dyn ReadTx,
+    customer: CustomerId,
+    as_of: Date,
+) -> Result<Vec<LedgerRow>> {
     Ok(rows_of(customer, &tx.customer_documents(customer, as_of)?))
 }
 
@@ -335,7 +339,7 @@ fn rows_of(customer: CustomerId, documents: &[DocumentState]) -> Vec<LedgerRow> 
 /// The facts of one customer on `as_of` from their rows (what [`snapshot`]
 /// computes for everyone).
 pub fn facts_from_rows(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     brief: &CustomerBrief,
     rows: &[LedgerRow],
     as_of: Date,
@@ -354,7 +358,7 @@ pub fn facts_from_rows(
 /// The facts of one customer on `as_of` (what [`snapshot`] computes for
 /// everyone, from that customer's documents only).
 pub fn customer_facts(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     brief: &CustomerBrief,
     as_of: Date,
 ) -> Result<(CustomerFacts, Vec<OpenDoc>)> {

@@ -17,7 +17,7 @@ use tegoed_core::{
     PaymentSource,
 };
 use tegoed_formats::ledger_csv::{self, CsvError, PaymentRow};
-use tegoed_store::{BulkTable, CustomerBrief, Store, Tx};
+use tegoed_store::{BulkTable, CustomerBrief, Store, WriteTx};
 
 use crate::error::{AppError, Result};
 use crate::posting::{self, OpenItems};
@@ -190,7 +190,7 @@ pub(crate) struct ManagerIndex {
 }
 
 impl ManagerIndex {
-    pub(crate) fn load(tx: &mut dyn Tx) -> Result<ManagerIndex> {
+    pub(crate) fn load(tx: &mut dyn WriteTx) -> Result<ManagerIndex> {
         let mut by_key = HashMap::default();
         for (id, manager) in tx.account_managers()? {
             by_key.insert(manager.name.to_lowercase(), id);
@@ -204,7 +204,7 @@ impl ManagerIndex {
     /// The account manager with this name or e-mail; created when new.
     pub(crate) fn resolve(
         &mut self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn WriteTx,
         text: &str,
     ) -> Result<(AccountManagerId, bool)> {
         let key = text.trim().to_lowercase();
@@ -354,7 +354,7 @@ impl InvoiceWriter {
     /// Inserts or updates `invoice`; `line` is where it came from.
     pub(crate) fn write(
         &mut self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn WriteTx,
         line: u64,
         invoice: Invoice,
     ) -> tegoed_store::Result<(InvoiceId, Outcome)> {
@@ -392,7 +392,7 @@ impl InvoiceWriter {
     /// a credit note that names an unknown invoice or another customer's.
     pub(crate) fn finish(
         mut self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn WriteTx,
         bad_target: &dyn Fn(u64, &str, &str) -> AppError,
     ) -> Result<WriteCounts> {
         let mut open = OpenItems::default();
@@ -460,7 +460,7 @@ fn unchanged_in_file(stored: &Payment, file: &Payment) -> bool {
 /// Before `old` becomes `new`: gives back allocations the new version can no
 /// longer carry. Returns how many allocations changed.
 fn release_for_update(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     old: &Invoice,
     id: InvoiceId,
     new: &Invoice,

@@ -15,7 +15,7 @@ use tegoed_core::money::sum_minor;
 use tegoed_core::rate::Rate;
 use tegoed_core::strategy::Channel;
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Language, Money};
-use tegoed_store::{MessageFilter, MessageStatus, Store, StoredMessage, Tx};
+use tegoed_store::{MessageFilter, MessageStatus, ReadTx, Store, StoredMessage};
 
 use crate::config::Config;
 use crate::{AppError, Result};
@@ -201,7 +201,7 @@ pub struct FourteenDayLetter {
 
 /// The customer's 14-day letters that were sent, oldest first.
 pub fn fourteen_day_letters(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     customer: CustomerId,
 ) -> Result<Vec<FourteenDayLetter>> {
     let messages: Vec<StoredMessage> = tx.messages(MessageFilter {
@@ -389,7 +389,7 @@ pub(crate) struct ClaimInput<'a> {
 /// The claim computation shared by `tegoed claim`, the messages and the
 /// agency's claim file.
 pub(crate) fn compute_claim(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     input: &ClaimInput<'_>,
     as_of: Date,
@@ -482,7 +482,7 @@ pub struct NotClaimed {
 /// final notice); every other open invoice of the customer is listed as
 /// not claimed.
 pub(crate) fn build_handoff_claim(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     customer: CustomerId,
     currency: Currency,
@@ -506,7 +506,7 @@ pub(crate) fn build_handoff_claim(
 }
 
 pub(crate) fn build_claim(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     customer: CustomerId,
     currency: Currency,
@@ -518,7 +518,7 @@ pub(crate) fn build_claim(
 /// The claim on the customer's overdue, undisputed invoices in `currency`
 /// (only those in `only`, when given).
 fn claim_on(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     customer: CustomerId,
     currency: Currency,

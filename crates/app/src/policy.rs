@@ -6,7 +6,7 @@ use tegoed_core::customer::CustomerKind;
 use tegoed_core::policy::{self, Deal, IndustryGroup, Rule};
 use tegoed_core::segment;
 use tegoed_core::{Date, Language, Money};
-use tegoed_store::{LedgerRow, StoredCustomer, Tx};
+use tegoed_store::{LedgerRow, ReadTx, StoredCustomer};
 
 use crate::config::Config;
 use crate::risk::{self, LoadedModel, RatingView, RiskScore};
@@ -134,7 +134,7 @@ pub struct Checker<'c> {
 }
 
 impl<'c> Checker<'c> {
-    pub fn new(tx: &mut dyn Tx, config: &'c Config) -> Result<Checker<'c>> {
+    pub fn new(tx: &mut dyn ReadTx, config: &'c Config) -> Result<Checker<'c>> {
         Ok(Checker {
             config,
             model: risk::load_model(tx)?.map(std::sync::Arc::new),
@@ -152,7 +152,7 @@ impl<'c> Checker<'c> {
     /// Runs the check in the read transaction `tx`.
     pub fn check(
         &self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn ReadTx,
         request: &CheckRequest,
         as_of: Date,
     ) -> Result<CheckResult> {
@@ -198,7 +198,7 @@ impl<'c> Checker<'c> {
     /// customer page's standard deal); `request.subject` is not consulted.
     pub fn check_customer(
         &self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn ReadTx,
         stored: &StoredCustomer,
         rows: &[LedgerRow],
         request: &CheckRequest,
@@ -284,7 +284,7 @@ impl<'c> Checker<'c> {
 
     fn check_prospect(
         &self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn ReadTx,
         request: &CheckRequest,
         as_of: Date,
     ) -> Result<CheckResult> {

@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use tegoed_core::allocation::{self, AllocationPlan, OpenItem, Target};
 use tegoed_core::{Allocation, AllocationSource, CustomerId, Date, InvoiceId, Money};
-use tegoed_store::{Result, StoredAllocation, Tx};
+use tegoed_store::{Result, StoredAllocation, WriteTx};
 
 /// Open items per customer, loaded once and kept current while a batch of
 /// payments is posted, so a file of many payments does not query the same
@@ -17,7 +17,11 @@ pub struct OpenItems {
 }
 
 impl OpenItems {
-    pub fn get(&mut self, tx: &mut dyn Tx, customer: CustomerId) -> Result<&mut Vec<OpenItem>> {
+    pub fn get(
+        &mut self,
+        tx: &mut dyn WriteTx,
+        customer: CustomerId,
+    ) -> Result<&mut Vec<OpenItem>> {
         Ok(match self.by_customer.entry(customer) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
             std::collections::hash_map::Entry::Vacant(entry) => {
@@ -36,7 +40,7 @@ impl OpenItems {
 /// the allocations, dated `date` (or the invoice date, if later: money counts
 /// against an invoice from the day both exist).
 pub fn post(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     open: &mut OpenItems,
     customer: CustomerId,
     source: AllocationSource,
@@ -68,7 +72,7 @@ pub fn post(
 /// Allocates `amount` from `source` over `items` (kept by the caller) and
 /// writes the allocations.
 pub fn post_to_items(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     items: &mut Vec<OpenItem>,
     source: AllocationSource,
     amount: Money,
@@ -117,7 +121,7 @@ pub fn plan_for_items(
 
 /// Removes every allocation made from `source` (a payment being re-booked),
 /// returning the money to the invoices it paid.
-pub fn unpost(tx: &mut dyn Tx, source: AllocationSource) -> Result<u64> {
+pub fn unpost(tx: &mut dyn WriteTx, source: AllocationSource) -> Result<u64> {
     let allocations = tx.allocations_from(source)?;
     for stored in &allocations {
         tx.delete_allocation(stored.row)?;
@@ -128,7 +132,11 @@ pub fn unpost(tx: &mut dyn Tx, source: AllocationSource) -> Result<u64> {
 /// After an invoice's amount changed to `new_amount_minor`: if more has been
 /// allocated to it than it now asks, the newest allocations give the excess
 /// back to their payments or credit notes.
-pub fn release_excess(tx: &mut dyn Tx, invoice: InvoiceId, new_amount_minor: i64) -> Result<u64> {
+pub fn release_excess(
+    tx: &mut dyn WriteTx,
+    invoice: InvoiceId,
+    new_amount_minor: i64,
+) -> Result<u64> {
     let allocations = tx.allocations_to(invoice)?;
     shrink(tx, &allocations, new_amount_minor)
 }
@@ -136,7 +144,7 @@ pub fn release_excess(tx: &mut dyn Tx, invoice: InvoiceId, new_amount_minor: i64
 /// After a credit note's amount changed: if it has paid more than it now
 /// holds, its newest allocations shrink.
 pub fn release_credit_excess(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     credit_note: InvoiceId,
     new_abs_minor: i64,
 ) -> Result<u64> {
@@ -145,7 +153,7 @@ pub fn release_credit_excess(
 }
 
 /// Shrinks the newest of `allocations` until they sum to at most `limit`.
-fn shrink(tx: &mut dyn Tx, allocations: &[StoredAllocation], limit: i64) -> Result<u64> {
+fn shrink(tx: &mut dyn WriteTx, allocations: &[StoredAllocation], limit: i64) -> Result<u64> {
     let pairs: Vec<(Date, i64)> = allocations
         .iter()
         .map(|a| (a.allocation.date, a.allocation.amount_minor))

@@ -12,7 +12,7 @@ use tegoed_core::aging::{Bucket, BucketTotals};
 use tegoed_core::dso::{self, RevenuePeriod};
 use tegoed_core::money::{Total, sum_minor};
 use tegoed_core::{Currency, CustomerId, Date, Money};
-use tegoed_store::{CustomerBrief, LedgerRow, Store, Tx};
+use tegoed_store::{CustomerBrief, LedgerRow, ReadTx, Store};
 
 use crate::error::{AppError, Result};
 use crate::facts::CustomerLedger;
@@ -154,7 +154,7 @@ pub fn aging(
 }
 
 fn group_rows(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     group: AgingGroup,
     per_customer: HashMap<CustomerId, BucketTotals>,
     currency: Currency,
@@ -433,7 +433,11 @@ pub fn statement(store: &dyn Store, number: &str, as_of: Date) -> Result<Stateme
 }
 
 /// The statement of a customer whose ledger was read already.
-pub fn statement_of(tx: &mut dyn Tx, ledger: &CustomerLedger, as_of: Date) -> Result<Statement> {
+pub fn statement_of(
+    tx: &mut dyn ReadTx,
+    ledger: &CustomerLedger,
+    as_of: Date,
+) -> Result<Statement> {
     let customer = &ledger.stored.customer;
     let (documents, payments) = (&ledger.documents, &ledger.payments);
     let mut currency_use: HashMap<Currency, usize> = HashMap::new();

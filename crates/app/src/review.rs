@@ -8,7 +8,7 @@ use serde::Serialize;
 use tegoed_core::allocation::Target;
 use tegoed_core::matching::MatchRule;
 use tegoed_core::{AllocationSource, CustomerId, Date, InvoiceId, MatchInfo, Money};
-use tegoed_store::{Store, StoredPayment, Tx};
+use tegoed_store::{Store, StoredPayment, WriteTx};
 
 use crate::error::{AppError, Result};
 use crate::posting::{self, OpenItems};
@@ -135,12 +135,12 @@ pub struct DecisionOutcome {
     pub learned_iban: Option<String>,
 }
 
-fn load_payment(tx: &mut dyn Tx, payment_id: &str) -> Result<StoredPayment> {
+fn load_payment(tx: &mut dyn WriteTx, payment_id: &str) -> Result<StoredPayment> {
     tx.payment_by_external_id(payment_id)?
         .ok_or_else(|| AppError::NotFound(format!("no payment with id '{payment_id}'")))
 }
 
-fn unallocated(tx: &mut dyn Tx, payment: &StoredPayment) -> Result<i64> {
+fn unallocated(tx: &mut dyn WriteTx, payment: &StoredPayment) -> Result<i64> {
     let allocated = tegoed_core::money::sum_minor(
         tx.allocations_from(AllocationSource::Payment(payment.id))?
             .iter()
@@ -225,7 +225,7 @@ pub fn assign_payment(
 }
 
 fn decide(
-    mut tx: Box<dyn Tx + '_>,
+    mut tx: Box<dyn WriteTx + '_>,
     stored: StoredPayment,
     customer: CustomerId,
     target: Target<'_>,

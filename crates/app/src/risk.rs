@@ -19,7 +19,7 @@ use tegoed_core::risk::{
 use tegoed_core::segment;
 use tegoed_core::{Currency, CustomerId, Date, Language, Money};
 use tegoed_formats::ledger_csv;
-use tegoed_store::{CustomerBrief, LedgerRow, Rating, Store, Tx, Upsert};
+use tegoed_store::{CustomerBrief, LedgerRow, Rating, ReadTx, Store, Upsert};
 
 use crate::config::{Config, RiskSettings};
 use crate::{AppError, Result};
@@ -106,7 +106,7 @@ fn to_array(values: &[f64]) -> Option<Features> {
 }
 
 /// The newest stored model, if any.
-pub fn load_model(tx: &mut dyn Tx) -> Result<Option<LoadedModel>> {
+pub fn load_model(tx: &mut dyn ReadTx) -> Result<Option<LoadedModel>> {
     let Some((id, trained_as_of, body)) = tx.latest_risk_model()? else {
         return Ok(None);
     };
@@ -212,7 +212,7 @@ pub struct Histories {
     pub histories: Vec<CustomerHistory>,
 }
 
-pub fn load_histories(tx: &mut dyn Tx, as_of: Date) -> Result<Histories> {
+pub fn load_histories(tx: &mut dyn ReadTx, as_of: Date) -> Result<Histories> {
     let customers = tx.customer_directory()?;
     let index: FxHashMap<CustomerId, usize> = customers
         .iter()
@@ -234,7 +234,7 @@ pub fn load_histories(tx: &mut dyn Tx, as_of: Date) -> Result<Histories> {
 
 /// Adds disputes and broken promises (dated) to histories.
 pub fn add_agreements(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     index: &FxHashMap<CustomerId, usize>,
     histories: &mut [CustomerHistory],
     as_of: Date,
@@ -262,7 +262,7 @@ pub fn add_agreements(
 
 /// One customer's history on `as_of` (for a single check or score).
 pub fn customer_history(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     customer: CustomerId,
     rows: &[LedgerRow],
     as_of: Date,
@@ -791,7 +791,7 @@ pub fn show(
 /// The risk of a customer whose ledger rows are read already, scored with
 /// `model` (loaded once by the caller).
 pub fn show_in(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     model: Option<&LoadedModel>,
     customer: &tegoed_store::StoredCustomer,
@@ -823,7 +823,7 @@ pub struct CustomerScore {
 /// typical invoice of theirs).
 #[allow(clippy::too_many_arguments)]
 pub fn score_customer(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     model: Option<&LoadedModel>,
     customer: &tegoed_store::StoredCustomer,
@@ -889,7 +889,7 @@ pub fn classes(
 
 /// The newest rating of every customer.
 pub fn rating_views(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     settings: &RiskSettings,
     as_of: Date,
 ) -> Result<FxHashMap<CustomerId, RatingView>> {
@@ -1284,7 +1284,7 @@ pub fn fill_classes(
 
 /// One customer's risk class on `as_of` (None without a model).
 pub fn customer_class(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     customer: &tegoed_store::StoredCustomer,
     rows: &[LedgerRow],

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tegoed_core::segment::{CustomerFacts, assign, explain as explain_facts};
 use tegoed_core::{Date, Money};
-use tegoed_store::{LedgerRow, Store, StoredCustomer, Tx};
+use tegoed_store::{LedgerRow, ReadTx, Store, StoredCustomer};
 
 use crate::config::Config;
 use crate::facts::snapshot;
@@ -157,7 +157,7 @@ pub fn explain(
 /// Explains the segment of a customer whose ledger rows and risk class
 /// (used only when segments test it) are known already.
 pub fn explain_in(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     stored: &StoredCustomer,
     rows: &[LedgerRow],

@@ -4,7 +4,8 @@
 
 use tegoed_app::{Silent, bank, einvoice};
 use tegoed_formats::corpus;
-use tegoed_store::{SqliteStore, Store};
+use tegoed_store::Store;
+use tegoed_store_sqlite::SqliteStore;
 
 #[test]
 fn statements_import_once_and_never_twice() {

@@ -27,7 +27,7 @@ use tegoed_app::{Silent, agreements, facts, import, reports};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::strategy::{Channel, StepKind};
 use tegoed_core::{Date, Language, Money};
-use tegoed_store::SqliteStore;
+use tegoed_store_sqlite::SqliteStore;
 
 const DAYS: i32 = 120;
 

@@ -19,7 +19,8 @@ use tegoed_app::dunning::templates::{SHIPPED, Templates};
 use tegoed_app::dunning::{self, Planned};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::{Currency, Date, Language};
-use tegoed_store::{SqliteStore, Store};
+use tegoed_store::Store;
+use tegoed_store_sqlite::SqliteStore;
 
 const AS_OF: &str = "2026-11-25";
 const MIN_SCORE: f64 = 60.0;

@@ -24,7 +24,7 @@ use tegoed_app::reports::{self, AgingGroup};
 use tegoed_app::{bank, einvoice, import, managers, review};
 use tegoed_core::aging::Bucket;
 use tegoed_core::{Currency, Date};
-use tegoed_store::SqliteStore;
+use tegoed_store_sqlite::SqliteStore;
 
 use crate::args::{
     AccountManagerCommand, Cli, Command, CustomerCommand, GroupBy, ImportCommand, PaymentsCommand,

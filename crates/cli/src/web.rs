@@ -114,7 +114,7 @@ fn print_ready(addr: std::net::SocketAddr, logins: &[(String, String)], json: bo
 
 /// Adds the demo users that are missing: an admin, a credit manager, a
 /// collector, and a salesperson for the first account manager.
-fn demo_users(store: &tegoed_store::SqliteStore) -> Result<Vec<(String, String)>> {
+fn demo_users(store: &tegoed_store_sqlite::SqliteStore) -> Result<Vec<(String, String)>> {
     let sales_email = {
         let mut tx = tegoed_store::Store::read(store)?;
         tx.account_managers()?

@@ -1,6 +1,6 @@
 //! The access side of the store: users and their roles, login sessions, API
 //! tokens, the audit log, and dunning pause requests waiting for a credit
-//! manager. [`AccessTx`] is a supertrait of [`crate::Tx`].
+//! manager. [`AccessRead`] and [`AccessWrite`] are supertraits of [`crate::ReadTx`] and [`crate::WriteTx`].
 //!
 //! Moments (`*_at`) are Unix seconds, handed in by the caller: the store
 //! never reads the clock.
@@ -73,16 +73,35 @@ pub struct StoredPauseRequest {
     pub request: PauseRequest,
 }
 
-pub trait AccessTx {
-    fn insert_user(&mut self, user: &User) -> Result<i64>;
-    fn update_user(&mut self, id: i64, user: &User) -> Result<()>;
+/// Reads of users, sessions, tokens, the audit log and pause requests.
+pub trait AccessRead {
     fn user(&mut self, id: i64) -> Result<Option<StoredUser>>;
     /// E-mail addresses compare without regard to case.
     fn user_by_email(&mut self, email: &str) -> Result<Option<StoredUser>>;
     fn users(&mut self) -> Result<Vec<StoredUser>>;
+    fn session(&mut self, token_hash: &str) -> Result<Option<Session>>;
+    /// The user an API token belongs to.
+    fn api_token_user(&mut self, token_hash: &str) -> Result<Option<i64>>;
+    /// The newest `limit` entries, newest first.
+    fn audit_log(&mut self, limit: u32) -> Result<Vec<AuditEntry>>;
+    fn pause_request(&mut self, id: i64) -> Result<Option<StoredPauseRequest>>;
+    /// Oldest first; only pending ones with `pending_only`.
+    fn pause_requests(
+        &mut self,
+        customer: Option<CustomerId>,
+        pending_only: bool,
+    ) -> Result<Vec<StoredPauseRequest>>;
+
+    /// A secret shared by every server on this database, if created.
+    fn secret(&mut self, name: &str) -> Result<Option<String>>;
+}
+
+/// Writes of users, sessions, tokens, the audit log and pause requests.
+pub trait AccessWrite: AccessRead {
+    fn insert_user(&mut self, user: &User) -> Result<i64>;
+    fn update_user(&mut self, id: i64, user: &User) -> Result<()>;
 
     fn insert_session(&mut self, token_hash: &str, session: &Session) -> Result<()>;
-    fn session(&mut self, token_hash: &str) -> Result<Option<Session>>;
     fn delete_session(&mut self, token_hash: &str) -> Result<()>;
     /// Removes sessions that expired before `now`; returns how many.
     fn delete_expired_sessions(&mut self, now: i64) -> Result<u64>;
@@ -94,25 +113,11 @@ pub trait AccessTx {
         name: &str,
         created_at: i64,
     ) -> Result<i64>;
-    /// The user an API token belongs to.
-    fn api_token_user(&mut self, token_hash: &str) -> Result<Option<i64>>;
 
     fn insert_audit(&mut self, entry: &AuditEntry) -> Result<i64>;
-    /// The newest `limit` entries, newest first.
-    fn audit_log(&mut self, limit: u32) -> Result<Vec<AuditEntry>>;
 
     fn insert_pause_request(&mut self, request: &PauseRequest) -> Result<i64>;
-    fn pause_request(&mut self, id: i64) -> Result<Option<StoredPauseRequest>>;
-    /// Oldest first; only pending ones with `pending_only`.
-    fn pause_requests(
-        &mut self,
-        customer: Option<CustomerId>,
-        pending_only: bool,
-    ) -> Result<Vec<StoredPauseRequest>>;
     fn decide_pause_request(&mut self, id: i64, status: &str, by: &str, on: Date) -> Result<()>;
-
-    /// A secret shared by every server on this database, if created.
-    fn secret(&mut self, name: &str) -> Result<Option<String>>;
     /// Stores `value` as the secret `name` unless one exists (the first
     /// server to create it wins; read it back with [`Self::secret`]).
     fn put_secret_if_absent(&mut self, name: &str, value: &str) -> Result<()>;

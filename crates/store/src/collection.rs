@@ -2,7 +2,8 @@
 //! customers, disputes, promises, payment plans, dunning runs and their
 //! messages, call tasks and the customer timeline.
 //!
-//! [`CollectionTx`] is a supertrait of [`crate::Tx`], so every transaction
+//! [`CollectionRead`] and [`CollectionWrite`] are supertraits of
+//! [`crate::ReadTx`] and [`crate::WriteTx`], so every transaction
 //! has these methods; it is a separate trait only to keep the ledger and the
 //! collection vocabulary apart.
 
@@ -286,7 +287,7 @@ pub struct StoredEvent {
     pub event: TimelineEvent,
 }
 
-/// Who holds a run lease (see [`CollectionTx::put_lease`]).
+/// Who holds a run lease (see [`CollectionWrite::put_lease`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
     /// What is leased, e.g. `dunning`.
@@ -303,24 +304,15 @@ pub struct Lease {
     pub expires_at: i64,
 }
 
-/// Reads and writes of the collection side, inside one transaction.
-pub trait CollectionTx {
+/// Reads of the collection side, inside one transaction.
+pub trait CollectionRead {
     // --- tags and state ---
     /// Every (customer, tag) pair.
     fn all_tags(&mut self) -> Result<Vec<(CustomerId, String)>>;
     fn tags_of(&mut self, customer: CustomerId) -> Result<Vec<String>>;
-    /// `false` when the customer had the tag already.
-    fn add_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool>;
-    /// `false` when the customer did not have the tag.
-    fn remove_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool>;
     /// Customers with any collection state set.
     fn collection_states(&mut self) -> Result<Vec<(CustomerId, CollectionState)>>;
     fn collection_state(&mut self, customer: CustomerId) -> Result<CollectionState>;
-    fn set_collection_state(&mut self, customer: CustomerId, state: &CollectionState)
-    -> Result<()>;
-
-    // --- disputes ---
-    fn insert_dispute(&mut self, dispute: &Dispute) -> Result<i64>;
     /// The open dispute on an invoice.
     fn open_dispute_on(&mut self, invoice: InvoiceId) -> Result<Option<StoredDispute>>;
     /// Disputes of one customer, or all; open ones only when asked.
@@ -329,25 +321,55 @@ pub trait CollectionTx {
         customer: Option<CustomerId>,
         open_only: bool,
     ) -> Result<Vec<StoredDispute>>;
-    fn resolve_dispute(&mut self, id: i64, on: Date, resolution: Option<&str>) -> Result<()>;
-
-    // --- promises and plans ---
-    fn insert_promise(&mut self, promise: &Promise) -> Result<i64>;
     /// Promises of one customer, or all; pending ones only when asked.
     fn promises(
         &mut self,
         customer: Option<CustomerId>,
         pending_only: bool,
     ) -> Result<Vec<StoredPromise>>;
-    fn set_promise_status(&mut self, id: i64, status: PromiseStatus, on: Date) -> Result<()>;
-    fn insert_plan(&mut self, plan: &PaymentPlan) -> Result<i64>;
     /// Plans of one customer, or all; active ones only when asked.
     fn plans(&mut self, customer: Option<CustomerId>, active_only: bool)
     -> Result<Vec<StoredPlan>>;
-    fn set_plan_status(&mut self, id: i64, status: PlanStatus, on: Date) -> Result<()>;
     /// Money applied to these invoices (payments and credit notes) with an
     /// allocation date from `from` to `to`, both included.
     fn allocated_between(&mut self, invoices: &[InvoiceId], from: Date, to: Date) -> Result<i64>;
+    fn message(&mut self, id: i64) -> Result<Option<StoredMessage>>;
+    /// Messages, oldest first.
+    fn messages(&mut self, filter: MessageFilter) -> Result<Vec<StoredMessage>>;
+    fn message_items(&mut self, message: i64) -> Result<Vec<MessageItem>>;
+    /// The lease `name`, when someone holds or held it.
+    fn lease(&mut self, name: &str) -> Result<Option<Lease>>;
+    /// Every rung of every invoice: the steps messages gave (not
+    /// cancelled) and the imported history; in no particular order.
+    fn ladder(&mut self) -> Result<Vec<LadderRow>>;
+    /// The rungs of one customer's invoices.
+    fn ladder_of(&mut self, customer: CustomerId) -> Result<Vec<LadderRow>>;
+    fn task(&mut self, id: i64) -> Result<Option<StoredTask>>;
+    /// Tasks (of one customer, or everyone's), oldest due first; open ones
+    /// only when asked.
+    fn tasks(&mut self, customer: Option<CustomerId>, open_only: bool) -> Result<Vec<StoredTask>>;
+    /// Events of a customer, in date and insertion order.
+    fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>>;
+}
+
+/// Writes of the collection side, inside one write transaction.
+pub trait CollectionWrite: CollectionRead {
+    /// `false` when the customer had the tag already.
+    fn add_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool>;
+    /// `false` when the customer did not have the tag.
+    fn remove_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool>;
+    fn set_collection_state(&mut self, customer: CustomerId, state: &CollectionState)
+    -> Result<()>;
+
+    // --- disputes ---
+    fn insert_dispute(&mut self, dispute: &Dispute) -> Result<i64>;
+    fn resolve_dispute(&mut self, id: i64, on: Date, resolution: Option<&str>) -> Result<()>;
+
+    // --- promises and plans ---
+    fn insert_promise(&mut self, promise: &Promise) -> Result<i64>;
+    fn set_promise_status(&mut self, id: i64, status: PromiseStatus, on: Date) -> Result<()>;
+    fn insert_plan(&mut self, plan: &PaymentPlan) -> Result<i64>;
+    fn set_plan_status(&mut self, id: i64, status: PlanStatus, on: Date) -> Result<()>;
 
     // --- dunning ---
     /// Starts a run; its messages are inserted with [`Self::insert_message`].
@@ -356,10 +378,6 @@ pub trait CollectionTx {
     /// Records a message (status queued) with the invoices it covers.
     fn insert_message(&mut self, run: i64, message: &Message, items: &[MessageItem])
     -> Result<i64>;
-    fn message(&mut self, id: i64) -> Result<Option<StoredMessage>>;
-    /// Messages, oldest first.
-    fn messages(&mut self, filter: MessageFilter) -> Result<Vec<StoredMessage>>;
-    fn message_items(&mut self, message: i64) -> Result<Vec<MessageItem>>;
     fn set_message_status(
         &mut self,
         id: i64,
@@ -375,8 +393,6 @@ pub trait CollectionTx {
     /// Frees the claims on undelivered messages held by anyone but `token`
     /// (claims left by a run that is gone); returns how many.
     fn release_claims(&mut self, except_token: &str) -> Result<u64>;
-    /// The lease `name`, when someone holds or held it.
-    fn lease(&mut self, name: &str) -> Result<Option<Lease>>;
     /// Takes or renews a lease, atomically: inserts it when nobody holds
     /// `lease.name`, or replaces the row whose token is `replacing` (the
     /// holder's own token to renew, or a stale holder's to take over).
@@ -385,25 +401,14 @@ pub trait CollectionTx {
     fn put_lease(&mut self, lease: &Lease, replacing: Option<&str>) -> Result<bool>;
     /// Gives a lease up (only when `token` still holds it).
     fn release_lease(&mut self, name: &str, token: &str) -> Result<()>;
-    /// Every rung of every invoice: the steps messages gave (not
-    /// cancelled) and the imported history; in no particular order.
-    fn ladder(&mut self) -> Result<Vec<LadderRow>>;
-    /// The rungs of one customer's invoices.
-    fn ladder_of(&mut self, customer: CustomerId) -> Result<Vec<LadderRow>>;
     /// Records a step an earlier system sent (keyed by invoice, day and
     /// step).
     fn insert_history(&mut self, row: &HistoryRow) -> Result<crate::Upsert>;
 
     // --- tasks ---
     fn insert_task(&mut self, task: &Task) -> Result<i64>;
-    fn task(&mut self, id: i64) -> Result<Option<StoredTask>>;
-    /// Tasks (of one customer, or everyone's), oldest due first; open ones
-    /// only when asked.
-    fn tasks(&mut self, customer: Option<CustomerId>, open_only: bool) -> Result<Vec<StoredTask>>;
     fn complete_task(&mut self, id: i64, on: Date, outcome: &str) -> Result<()>;
 
     // --- timeline ---
     fn add_event(&mut self, event: &TimelineEvent) -> Result<i64>;
-    /// Events of a customer, in date and insertion order.
-    fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>>;
 }

@@ -1,20 +1,20 @@
 //! Persistence for Tegoed behind one interface.
 //!
-//! [`Store`] hands out transactions ([`Tx`]); everything the application
-//! reads or writes goes through a transaction, so a use case is all-or-nothing:
-//! an import that fails on row 9,000 leaves the database as it was. The
-//! SQLite backend ([`SqliteStore`]) is embedded and runs in WAL mode; a
-//! PostgreSQL backend implements the same traits and must pass the same
-//! [`contract`] story test.
+//! [`Store`] hands out transactions: [`ReadTx`] (a consistent snapshot) and
+//! [`WriteTx`] (which also reads); everything the application reads or
+//! writes goes through one, so a use case is all-or-nothing: an import that
+//! fails on row 9,000 leaves the database as it was. Each backend is a crate
+//! of its own that implements these traits and passes the same [`contract`]
+//! story: `tegoed-store-sqlite` (embedded, the default) and
+//! `tegoed-store-postgres`.
 //!
-//! Row mapping stays in this crate: callers see `tegoed-core` types and the
-//! small record types below, never SQL rows.
+//! Callers see `tegoed-core` types and the small record types below, never
+//! SQL rows, and one neutral [`StoreError`].
 
 pub mod access;
 pub mod collection;
 pub mod contract;
 pub mod risk;
-mod sqlite;
 
 use tegoed_core::allocation::OpenItem;
 use tegoed_core::customer::CustomerKind;
@@ -25,37 +25,47 @@ use tegoed_core::{
 };
 
 pub use access::{
-    AccessTx, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser, User,
+    AccessRead, AccessWrite, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser,
+    User,
 };
 pub use collection::{
-    CollectionState, CollectionTx, Dispute, FourteenDayRecord, HistoryRow, LadderRow, Lease,
-    Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise, StoredDispute,
-    StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent,
+    CollectionRead, CollectionState, CollectionWrite, Dispute, FourteenDayRecord, HistoryRow,
+    LadderRow, Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
+    StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task,
+    TimelineEvent,
 };
-pub use risk::{Rating, RiskTx, Upsert};
-pub use sqlite::SqliteStore;
+pub use risk::{Rating, RiskRead, RiskWrite, Upsert};
 
-/// What can go wrong in the store.
+/// A backend's own error, boxed: callers never see a backend type.
+pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What can go wrong in the store, the same for every backend.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
-    Sqlite(rusqlite::Error),
+    /// A record that should be there is not.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A write that conflicts with the data (a unique key, a concurrent
+    /// change).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Another writer holds the database longer than a writer waits (a
     /// large import, say): try again shortly.
     #[error("the database is busy with other work (an import or a dunning run); try again shortly")]
     Busy,
-    #[error("cannot open the database {path}: {source}")]
+    /// The database cannot be reached or opened.
+    #[error("cannot open the database {location}: {source}")]
     Open {
-        path: String,
+        location: String,
         #[source]
-        source: rusqlite::Error,
+        source: BackendError,
     },
     #[error("database migration {version} ({name}) failed: {source}")]
     Migration {
         version: u32,
         name: &'static str,
         #[source]
-        source: rusqlite::Error,
+        source: BackendError,
     },
     #[error(
         "migration {version} ({name}) was changed after it was applied to this database; migrations must never be edited"
@@ -67,15 +77,45 @@ pub enum StoreError {
     TooNew { found: u32, known: u32 },
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
+    /// Anything else the backend reports (logged; not for users).
+    #[error("database error: {0}")]
+    Backend(BackendError),
 }
 
+#[cfg(feature = "rusqlite")]
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 StoreError::Busy
             }
-            _ => StoreError::Sqlite(e),
+            Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(e.to_string()),
+            _ => StoreError::Backend(Box::new(e)),
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        use postgres::error::SqlState;
+        match e.code() {
+            Some(code)
+                if *code == SqlState::UNIQUE_VIOLATION
+                    || *code == SqlState::FOREIGN_KEY_VIOLATION
+                    || *code == SqlState::CHECK_VIOLATION
+                    || *code == SqlState::T_R_SERIALIZATION_FAILURE =>
+            {
+                StoreError::Conflict(e.to_string())
+            }
+            Some(code)
+                if *code == SqlState::LOCK_NOT_AVAILABLE
+                    || *code == SqlState::QUERY_CANCELED
+                    || *code == SqlState::TOO_MANY_CONNECTIONS =>
+            {
+                StoreError::Busy
+            }
+            _ => StoreError::Backend(Box::new(e)),
         }
     }
 }
@@ -90,7 +130,7 @@ pub struct StoredCustomer {
 }
 
 impl StoredCustomer {
-    /// The customer's brief, as [`Tx::customer_directory`] lists it.
+    /// The customer's brief, as [`ReadTx::customer_directory`] lists it.
     pub fn brief(&self) -> CustomerBrief {
         let c = &self.customer;
         CustomerBrief {
@@ -232,7 +272,7 @@ pub struct StatementImportRecord {
     pub debits: u64,
 }
 
-/// Tables that can be bulk-loaded.
+/// Tables that can be bulk-loaded (see [`WriteTx::begin_bulk_load`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BulkTable {
     Invoice,
@@ -243,36 +283,20 @@ pub enum BulkTable {
 /// between threads.
 pub trait Store: Send + Sync {
     /// A read-only transaction: a consistent snapshot.
-    fn read(&self) -> Result<Box<dyn Tx + '_>>;
-    /// A read-write transaction; writers are serialized. Dropped without
-    /// [`Tx::commit`], it rolls back.
-    fn write(&self) -> Result<Box<dyn Tx + '_>>;
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>>;
+    /// A read-write transaction. Dropped without [`WriteTx::commit`], it
+    /// rolls back.
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>>;
+    /// What kind of database this is (`sqlite`, `postgres`), for messages.
+    fn backend(&self) -> &'static str;
 }
 
-/// Everything the application can read and write, inside one transaction
-/// (the collection side is in [`CollectionTx`], risk in [`RiskTx`], users
-/// and the audit log in [`AccessTx`]).
-pub trait Tx: CollectionTx + RiskTx + AccessTx {
-    /// Makes the transaction's writes durable.
-    fn commit(self: Box<Self>) -> Result<()>;
-
-    /// Announces many inserts into an empty `table`: its indexes are set
-    /// aside and rebuilt in one sorted pass by [`Tx::end_bulk_load`] (or at
-    /// commit), which is several times faster than growing them row by row.
-    /// Lookups on that table are not available until then. Does nothing when
-    /// the table is not empty.
-    fn begin_bulk_load(&mut self, table: BulkTable) -> Result<()>;
-    /// Rebuilds the indexes set aside by [`Tx::begin_bulk_load`].
-    fn end_bulk_load(&mut self) -> Result<()>;
-
+/// Everything the application can read, inside one transaction: a
+/// consistent snapshot (the collection side in [`CollectionRead`], risk in
+/// [`RiskRead`], users and the audit log in [`AccessRead`]).
+pub trait ReadTx: CollectionRead + RiskRead + AccessRead {
     // --- account managers ---
     fn account_managers(&mut self) -> Result<Vec<(AccountManagerId, AccountManager)>>;
-    fn insert_account_manager(&mut self, manager: &AccountManager) -> Result<AccountManagerId>;
-    fn update_account_manager(
-        &mut self,
-        id: AccountManagerId,
-        manager: &AccountManager,
-    ) -> Result<()>;
 
     // --- customers ---
     fn customer_count(&mut self) -> Result<u64>;
@@ -280,8 +304,6 @@ pub trait Tx: CollectionTx + RiskTx + AccessTx {
     fn customer(&mut self, id: CustomerId) -> Result<Option<StoredCustomer>>;
     /// Number, name and reporting facts of every customer, by id.
     fn customer_directory(&mut self) -> Result<Vec<CustomerBrief>>;
-    fn insert_customer(&mut self, customer: &Customer) -> Result<CustomerId>;
-    fn update_customer(&mut self, id: CustomerId, customer: &Customer) -> Result<()>;
     /// Customers who pay from this IBAN.
     fn customers_by_iban(&mut self, iban: &Iban) -> Result<Vec<CustomerId>>;
 
@@ -292,8 +314,6 @@ pub trait Tx: CollectionTx + RiskTx + AccessTx {
     /// Id, customer and currency of an invoice: what a payment naming it
     /// needs, without loading the whole record.
     fn invoice_ref(&mut self, number: &str) -> Result<Option<InvoiceRef>>;
-    fn insert_invoice(&mut self, invoice: &Invoice) -> Result<InvoiceId>;
-    fn update_invoice(&mut self, id: InvoiceId, invoice: &Invoice) -> Result<()>;
     /// The customer's invoices with money open on them (all allocations
     /// counted, whatever their date): what new money can be applied to.
     fn open_items(&mut self, customer: CustomerId) -> Result<Vec<OpenItem>>;
@@ -320,12 +340,8 @@ pub trait Tx: CollectionTx + RiskTx + AccessTx {
     fn payment_count(&mut self) -> Result<u64>;
     fn payment_by_external_id(&mut self, external_id: &str) -> Result<Option<StoredPayment>>;
     fn payment(&mut self, id: PaymentId) -> Result<Option<StoredPayment>>;
-    fn insert_payment(&mut self, payment: &Payment) -> Result<PaymentId>;
-    /// Inserts a payment together with what matching decided about it.
-    fn insert_matched_payment(&mut self, payment: &Payment, info: &MatchInfo) -> Result<PaymentId>;
     /// Whether a payment with this id exists (cheaper than loading it).
     fn payment_exists(&mut self, external_id: &str) -> Result<bool>;
-    fn update_payment(&mut self, id: PaymentId, payment: &Payment) -> Result<()>;
     /// The customer's payments dated on or before `as_of`, newest first.
     fn customer_payments(&mut self, customer: CustomerId, as_of: Date)
     -> Result<Vec<PaymentState>>;
@@ -342,25 +358,55 @@ pub trait Tx: CollectionTx + RiskTx + AccessTx {
     // --- bank matching and e-invoices ---
     /// Every (IBAN, customer) pair, from customer records and learned ones.
     fn all_customer_ibans(&mut self) -> Result<Vec<(String, CustomerId)>>;
-    /// Remembers that the customer pays from `iban` (a person confirmed it);
-    /// `false` when it was known already.
-    fn learn_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool>;
     fn find_customer(&mut self, key: CustomerKey<'_>) -> Result<Option<StoredCustomer>>;
-    fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()>;
     fn payment_match(&mut self, id: PaymentId) -> Result<MatchInfo>;
-    fn set_payment_match(&mut self, id: PaymentId, info: &MatchInfo) -> Result<()>;
     /// Payments with this end-to-end id (to find what a return undoes).
     fn payments_by_end_to_end(&mut self, end_to_end_id: &str) -> Result<Vec<StoredPayment>>;
     /// Payments waiting for a person, oldest first.
     fn review_queue(&mut self) -> Result<Vec<ReviewItem>>;
-    fn record_statement_import(&mut self, record: &StatementImportRecord) -> Result<()>;
-
-    // --- allocations ---
-    fn insert_allocation(&mut self, allocation: &Allocation) -> Result<()>;
     /// Allocations to an invoice.
     fn allocations_to(&mut self, invoice: InvoiceId) -> Result<Vec<StoredAllocation>>;
     /// Allocations made from a payment or a credit note.
     fn allocations_from(&mut self, source: AllocationSource) -> Result<Vec<StoredAllocation>>;
+}
+
+/// Everything the application can write, inside one transaction that also
+/// reads; dropped without [`WriteTx::commit`], it rolls back.
+pub trait WriteTx: ReadTx + CollectionWrite + RiskWrite + AccessWrite {
+    /// Makes the transaction's writes durable.
+    fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Announces many inserts into an empty `table`, so the backend can
+    /// write them its fastest way (SQLite builds the table's indexes once at
+    /// the end; PostgreSQL sends the rows with `COPY`). Ids come back as
+    /// usual. Until [`WriteTx::end_bulk_load`], the rows need not be visible
+    /// to lookups on that table. Does nothing when the table is not empty.
+    fn begin_bulk_load(&mut self, table: BulkTable) -> Result<()>;
+    /// Finishes what [`WriteTx::begin_bulk_load`] began (commit does it too).
+    fn end_bulk_load(&mut self) -> Result<()>;
+    fn insert_account_manager(&mut self, manager: &AccountManager) -> Result<AccountManagerId>;
+    fn update_account_manager(
+        &mut self,
+        id: AccountManagerId,
+        manager: &AccountManager,
+    ) -> Result<()>;
+    fn insert_customer(&mut self, customer: &Customer) -> Result<CustomerId>;
+    fn update_customer(&mut self, id: CustomerId, customer: &Customer) -> Result<()>;
+    fn insert_invoice(&mut self, invoice: &Invoice) -> Result<InvoiceId>;
+    fn update_invoice(&mut self, id: InvoiceId, invoice: &Invoice) -> Result<()>;
+    fn insert_payment(&mut self, payment: &Payment) -> Result<PaymentId>;
+    /// Inserts a payment together with what matching decided about it.
+    fn insert_matched_payment(&mut self, payment: &Payment, info: &MatchInfo) -> Result<PaymentId>;
+    fn update_payment(&mut self, id: PaymentId, payment: &Payment) -> Result<()>;
+    /// Remembers that the customer pays from `iban` (a person confirmed it);
+    /// `false` when it was known already.
+    fn learn_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool>;
+    fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()>;
+    fn set_payment_match(&mut self, id: PaymentId, info: &MatchInfo) -> Result<()>;
+    fn record_statement_import(&mut self, record: &StatementImportRecord) -> Result<()>;
+
+    // --- allocations ---
+    fn insert_allocation(&mut self, allocation: &Allocation) -> Result<()>;
     fn set_allocation_amount(&mut self, row: i64, amount_minor: i64) -> Result<()>;
     fn delete_allocation(&mut self, row: i64) -> Result<()>;
 }

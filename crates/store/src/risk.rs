@@ -1,5 +1,5 @@
 //! The risk side of the store: fitted risk models and external credit
-//! ratings. [`RiskTx`] is a supertrait of [`crate::Tx`].
+//! ratings. [`RiskRead`] and [`RiskWrite`] are supertraits of [`crate::ReadTx`] and [`crate::WriteTx`].
 
 use tegoed_core::{CustomerId, Date};
 
@@ -26,13 +26,10 @@ pub enum Upsert {
     Unchanged,
 }
 
-pub trait RiskTx {
-    /// Stores a fitted model (JSON); returns its id.
-    fn insert_risk_model(&mut self, trained_as_of: Date, body: &str) -> Result<i64>;
+/// Reads of risk models and ratings.
+pub trait RiskRead {
     /// The newest model: (id, trained as of, JSON).
     fn latest_risk_model(&mut self) -> Result<Option<(i64, Date, String)>>;
-    /// Keyed by subject, provider and date: a re-import changes nothing.
-    fn upsert_rating(&mut self, rating: &Rating) -> Result<Upsert>;
     /// Ratings of a customer, or of a KvK number, newest first.
     fn ratings_for(
         &mut self,
@@ -41,4 +38,12 @@ pub trait RiskTx {
     ) -> Result<Vec<Rating>>;
     /// Every customer's ratings (for reports over all customers).
     fn all_customer_ratings(&mut self) -> Result<Vec<Rating>>;
+}
+
+/// Writes of risk models and ratings.
+pub trait RiskWrite: RiskRead {
+    /// Stores a fitted model (JSON); returns its id.
+    fn insert_risk_model(&mut self, trained_as_of: Date, body: &str) -> Result<i64>;
+    /// Keyed by subject, provider and date: a re-import changes nothing.
+    fn upsert_rating(&mut self, rating: &Rating) -> Result<Upsert>;
 }

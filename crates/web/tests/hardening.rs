@@ -6,7 +6,8 @@
 mod common;
 
 use common::{PASSWORD, form, hidden, login, request, start};
-use tegoed_store::{SqliteStore, Store};
+use tegoed_store::Store;
+use tegoed_store_sqlite::SqliteStore;
 
 /// Logs in with `next`; returns the response.
 fn login_with_next(addr: std::net::SocketAddr, next: &str) -> common::Resp {

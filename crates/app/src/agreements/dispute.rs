@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use tegoed_core::Date;
-use tegoed_store::{Dispute, Store, Tx};
+use tegoed_store::{Dispute, ReadTx, Store};
 
 use super::*;
 use crate::{AppError, Result};
@@ -22,7 +22,7 @@ pub struct DisputeLine {
     pub resolution: Option<String>,
 }
 
-fn dispute_line(tx: &mut dyn Tx, id: i64, dispute: Dispute) -> Result<DisputeLine> {
+fn dispute_line(tx: &mut dyn ReadTx, id: i64, dispute: Dispute) -> Result<DisputeLine> {
     let invoice = tx
         .invoice(dispute.invoice)?
         .map(|i| i.invoice.number)

@@ -6,7 +6,7 @@ use rustc_hash::FxHashSet;
 use serde::Serialize;
 use tegoed_core::agreements::{PlanStatus, PromiseStatus};
 use tegoed_core::{CustomerId, Date, InvoiceId, Language};
-use tegoed_store::Tx;
+use tegoed_store::ReadTx;
 
 use super::*;
 use crate::Result;
@@ -40,7 +40,7 @@ pub struct AgreementChange {
 }
 
 /// Disputes, promises and plans as they stand on `as_of`.
-pub(crate) fn evaluate(tx: &mut dyn Tx, as_of: Date, grace_days: i32) -> Result<Evaluation> {
+pub(crate) fn evaluate(tx: &mut dyn ReadTx, as_of: Date, grace_days: i32) -> Result<Evaluation> {
     let mut evaluation = Evaluation::default();
     for dispute in tx.disputes(None, true)? {
         evaluation.paused.insert(dispute.dispute.invoice);
@@ -154,7 +154,7 @@ pub(crate) fn evaluate(tx: &mut dyn Tx, as_of: Date, grace_days: i32) -> Result<
 
 /// Records evaluated changes (once: the status moves off pending/active).
 pub(crate) fn record_changes(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     changes: &[AgreementChange],
     as_of: Date,
 ) -> Result<()> {

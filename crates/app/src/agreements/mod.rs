@@ -28,7 +28,7 @@ pub use task::*;
 pub use timeline::*;
 
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Language, Money};
-use tegoed_store::{DocumentState, StoredCustomer, TimelineEvent, Tx};
+use tegoed_store::{DocumentState, ReadTx, StoredCustomer, TimelineEvent, WriteTx};
 
 use crate::{AppError, Result};
 
@@ -40,7 +40,7 @@ fn require_text(text: &str, missing: &str) -> Result<()> {
     Ok(())
 }
 
-fn customer(tx: &mut dyn Tx, number: &str) -> Result<StoredCustomer> {
+fn customer(tx: &mut dyn ReadTx, number: &str) -> Result<StoredCustomer> {
     tx.customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))
 }
@@ -90,7 +90,7 @@ fn numbers_of(invoices: &[(InvoiceId, String, i64, Currency)]) -> String {
 
 /// The overdue invoices of a customer on `as_of` (open, due before it).
 fn overdue_invoices(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     customer: CustomerId,
     as_of: Date,
 ) -> Result<Vec<(InvoiceId, String, i64, Currency)>> {
@@ -111,7 +111,7 @@ fn overdue_invoices(
 
 /// The customer's median invoice over the last year (a "standard deal"
 /// for the policy verdict on the customer page); `None` without invoices.
-pub fn typical_invoice(tx: &mut dyn Tx, number: &str, as_of: Date) -> Result<Option<i64>> {
+pub fn typical_invoice(tx: &mut dyn ReadTx, number: &str, as_of: Date) -> Result<Option<i64>> {
     let stored = customer(tx, number)?;
     Ok(typical_of(&tx.customer_documents(stored.id, as_of)?, as_of))
 }
@@ -131,7 +131,7 @@ pub fn typical_of(documents: &[DocumentState], as_of: Date) -> Option<i64> {
     Some(amounts[amounts.len() / 2])
 }
 
-fn invoice_numbers(tx: &mut dyn Tx, ids: &[InvoiceId]) -> Result<Vec<String>> {
+fn invoice_numbers(tx: &mut dyn ReadTx, ids: &[InvoiceId]) -> Result<Vec<String>> {
     let mut numbers = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(invoice) = tx.invoice(*id)? {
@@ -143,7 +143,7 @@ fn invoice_numbers(tx: &mut dyn Tx, ids: &[InvoiceId]) -> Result<Vec<String>> {
 
 /// A customer's number and name for a listing (empty when the customer is
 /// gone).
-fn customer_label(tx: &mut dyn Tx, id: CustomerId) -> Result<(String, String)> {
+fn customer_label(tx: &mut dyn ReadTx, id: CustomerId) -> Result<(String, String)> {
     Ok(tx
         .customer(id)?
         .map(|c| (c.customer.number, c.customer.name))

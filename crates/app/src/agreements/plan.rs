@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tegoed_core::agreements::{Interval, PlanStatus, instalments, plan_status};
 use tegoed_core::{Date, Money};
-use tegoed_store::{PaymentPlan, Store, StoredPlan, Tx};
+use tegoed_store::{PaymentPlan, ReadTx, Store, StoredPlan};
 
 use super::*;
 use crate::{AppError, Result};
@@ -40,7 +40,7 @@ pub struct InstalmentLine {
 
 /// A plan's status on `as_of`, from what was paid on its invoices.
 pub(crate) fn plan_status_on(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     plan: &PaymentPlan,
     as_of: Date,
     grace_days: i32,
@@ -60,7 +60,7 @@ pub(crate) fn plan_status_on(
 }
 
 fn plan_line(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     stored: &StoredPlan,
     as_of: Date,
     grace_days: i32,

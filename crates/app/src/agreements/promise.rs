@@ -4,7 +4,7 @@
 use serde::Serialize;
 use tegoed_core::agreements::{PromiseStatus, promise_status};
 use tegoed_core::{Currency, Date, InvoiceId, Money};
-use tegoed_store::{Promise, Store, StoredPromise, Tx};
+use tegoed_store::{Promise, ReadTx, Store, StoredPromise};
 
 use super::*;
 use crate::{AppError, Result};
@@ -29,7 +29,7 @@ pub struct PromiseLine {
     pub note: Option<String>,
 }
 
-fn promise_paid(tx: &mut dyn Tx, promise: &Promise, as_of: Date) -> Result<i64> {
+fn promise_paid(tx: &mut dyn ReadTx, promise: &Promise, as_of: Date) -> Result<i64> {
     let until = promise.promised_on.min(as_of);
     if until < promise.created_on {
         return Ok(0);
@@ -39,7 +39,7 @@ fn promise_paid(tx: &mut dyn Tx, promise: &Promise, as_of: Date) -> Result<i64> 
 
 /// A promise's status on `as_of`, from the money that arrived.
 pub(crate) fn promise_status_on(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     promise: &Promise,
     as_of: Date,
 ) -> Result<(PromiseStatus, i64)> {
@@ -54,7 +54,7 @@ pub(crate) fn promise_status_on(
     ))
 }
 
-fn promise_line(tx: &mut dyn Tx, stored: &StoredPromise, as_of: Date) -> Result<PromiseLine> {
+fn promise_line(tx: &mut dyn ReadTx, stored: &StoredPromise, as_of: Date) -> Result<PromiseLine> {
     let promise = &stored.promise;
     let (status, paid) = promise_status_on(tx, promise, as_of)?;
     let (customer, name) = customer_label(tx, promise.customer)?;

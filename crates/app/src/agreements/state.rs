@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use tegoed_core::{CustomerId, Date, Language};
-use tegoed_store::{CollectionState, Store, TimelineEvent, Tx};
+use tegoed_store::{CollectionState, Store, TimelineEvent, WriteTx};
 
 use super::*;
 use crate::{AppError, Result};
@@ -51,7 +51,7 @@ pub fn pause(
 
 /// Sets the pause inside `tx`, with its timeline entry.
 pub(crate) fn pause_in(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     customer: CustomerId,
     until: Date,
     reason: &str,
@@ -89,7 +89,7 @@ pub(crate) fn pause_in(
 /// Adds a timeline entry with its author inside `tx`: in English and
 /// Dutch, or (a note) as written, `nl` being `None`.
 pub(crate) fn add_event_in(
-    tx: &mut dyn Tx,
+    tx: &mut dyn WriteTx,
     customer: CustomerId,
     date: Date,
     kind: &str,

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use tegoed_core::{Date, Money};
-use tegoed_store::{Store, StoredTask, Task, TimelineEvent, Tx};
+use tegoed_store::{ReadTx, Store, StoredTask, Task, TimelineEvent};
 
 use super::*;
 use crate::{AppError, Result};
@@ -32,7 +32,7 @@ pub struct TaskLine {
 }
 
 fn task_line(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     id: i64,
     task: Task,
     done_on: Option<Date>,

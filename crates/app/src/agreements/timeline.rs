@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use tegoed_core::{Date, Language};
-use tegoed_store::{Store, Tx};
+use tegoed_store::{ReadTx, Store};
 
 use super::*;
 use crate::Result;
@@ -80,7 +80,7 @@ pub fn timeline(
 
 /// The timeline of a customer whose ledger was read already.
 pub fn timeline_of(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     ledger: &crate::facts::CustomerLedger,
     as_of: Date,
     language: Language,

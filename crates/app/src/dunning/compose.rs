@@ -11,7 +11,7 @@ use tegoed_core::legal::{FourteenDayTerm, wik_costs};
 use tegoed_core::money::sum_minor;
 use tegoed_core::strategy::{Channel, Effect, Sender, StepKind, Strategy};
 use tegoed_core::{AccountManagerId, Currency, Date, InvoiceId, Language, Money};
-use tegoed_store::{FourteenDayRecord, Message, MessageItem, StoredCustomer, Task, Tx};
+use tegoed_store::{FourteenDayRecord, Message, MessageItem, ReadTx, StoredCustomer, Task};
 
 use super::document::{Document, Letterhead, PayInfo, Row, Signature, Total};
 use super::ladder::{Happened, InvoiceHistory};
@@ -307,7 +307,7 @@ impl Composer<'_> {
     /// Builds the message (or task, or hand-off) for one customer.
     pub fn build(
         &self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn ReadTx,
         decision: &Decision<'_>,
         stored: &StoredCustomer,
     ) -> Result<Planned> {

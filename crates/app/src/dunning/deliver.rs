@@ -19,7 +19,7 @@ use lettre::{SmtpTransport, Transport};
 use serde::Serialize;
 use tegoed_core::strategy::{Channel, Effect};
 use tegoed_core::{CustomerId, Date};
-use tegoed_store::{MessageFilter, MessageStatus, Store, StoredMessage, Tx};
+use tegoed_store::{MessageFilter, MessageStatus, ReadTx, Store, StoredMessage, WriteTx};
 
 use super::document::Document;
 use super::templates::Templates;
@@ -247,7 +247,7 @@ struct ClaimFile<'a> {
 }
 
 fn claim_files(
-    tx: &mut dyn Tx,
+    tx: &mut dyn ReadTx,
     config: &Config,
     templates: &Templates,
     stored: &StoredMessage,
@@ -434,7 +434,7 @@ fn mark_sent(
 }
 
 /// The message's effects and its line on the timeline.
-fn apply_effects(tx: &mut dyn Tx, stored: &StoredMessage, as_of: Date) -> Result<()> {
+fn apply_effects(tx: &mut dyn WriteTx, stored: &StoredMessage, as_of: Date) -> Result<()> {
     let message = &stored.message;
     let mut state = tx.collection_state(message.customer)?;
     let mut changed = false;

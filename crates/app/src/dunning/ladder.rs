@@ -9,7 +9,7 @@ use tegoed_core::agreements::PromiseStatus;
 use tegoed_core::dunning::Rung;
 use tegoed_core::strategy::{Channel, StepKind};
 use tegoed_core::{CustomerId, Date, InvoiceId};
-use tegoed_store::{LadderRow, Tx};
+use tegoed_store::{LadderRow, ReadTx};
 
 use crate::Result;
 use crate::config::Config;
@@ -109,7 +109,7 @@ pub struct Happened {
 
 impl Happened {
     /// Reads the done calls and the broken promises.
-    pub fn read(tx: &mut dyn Tx) -> Result<Happened> {
+    pub fn read(tx: &mut dyn ReadTx) -> Result<Happened> {
         let mut happened = Happened::default();
         for task in tx.tasks(None, false)? {
             if let (Some(message), Some(on), Some(outcome)) =

@@ -201,7 +201,7 @@ fn decimal(minor: i64) -> String {
 /// What composing needs besides the customer: the account managers, the
 /// ladder `rows` folded per invoice, and what happened (calls, promises).
 fn composer<'a>(
-    tx: &mut dyn tegoed_store::Tx,
+    tx: &mut dyn tegoed_store::ReadTx,
     config: &'a Config,
     templates: &'a Templates,
     rows: Vec<tegoed_store::LadderRow>,

@@ -11,7 +11,8 @@ use tegoed_app::access::{self, NewUser, Role};
 use tegoed_app::config::Config;
 use tegoed_app::demo::{self, DemoConfig};
 use tegoed_core::{Date, Language};
-use tegoed_store::{SqliteStore, Store};
+use tegoed_store::Store;
+use tegoed_store_sqlite::SqliteStore;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const AS_OF: &str = "2026-11-25";

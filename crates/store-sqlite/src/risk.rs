@@ -1,9 +1,9 @@
 use rusqlite::{OptionalExtension, Row, params};
 use tegoed_core::{CustomerId, Date};
 
-use super::{SqliteTx, date};
-use crate::Result;
-use crate::risk::{Rating, RiskTx, Upsert};
+use crate::{SqliteTx, date};
+use tegoed_store::Result;
+use tegoed_store::risk::{Rating, RiskRead, RiskWrite, Upsert};
 
 const RATING_COLUMNS: &str = "customer_id, kvk, provider, score, recommended_limit_minor, rated_on";
 
@@ -27,14 +27,7 @@ fn newest_first(mut ratings: Vec<Rating>) -> Vec<Rating> {
     ratings
 }
 
-impl RiskTx for SqliteTx<'_> {
-    fn insert_risk_model(&mut self, trained_as_of: Date, body: &str) -> Result<i64> {
-        self.conn
-            .prepare_cached("INSERT INTO risk_model (trained_as_of, body) VALUES (?1, ?2)")?
-            .execute(params![trained_as_of.days_since_epoch(), body])?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
+impl RiskRead for SqliteTx<'_> {
     fn latest_risk_model(&mut self) -> Result<Option<(i64, Date, String)>> {
         Ok(self
             .conn
@@ -44,6 +37,47 @@ impl RiskTx for SqliteTx<'_> {
             )?
             .query_row([], |row| Ok((row.get(0)?, date(row.get(1)?), row.get(2)?)))
             .optional()?)
+    }
+
+    fn ratings_for(
+        &mut self,
+        customer: Option<CustomerId>,
+        kvk: Option<&str>,
+    ) -> Result<Vec<Rating>> {
+        let mut out = Vec::new();
+        if let Some(customer) = customer {
+            let sql = format!("SELECT {RATING_COLUMNS} FROM rating WHERE customer_id = ?1");
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            for row in stmt.query_map([customer.0], rating_row)? {
+                out.push(row?);
+            }
+        }
+        if let Some(kvk) = kvk {
+            let sql = format!(
+                "SELECT {RATING_COLUMNS} FROM rating WHERE kvk = ?1 AND customer_id IS NULL"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            for row in stmt.query_map([kvk], rating_row)? {
+                out.push(row?);
+            }
+        }
+        Ok(newest_first(out))
+    }
+
+    fn all_customer_ratings(&mut self) -> Result<Vec<Rating>> {
+        let sql = format!("SELECT {RATING_COLUMNS} FROM rating WHERE customer_id IS NOT NULL");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], rating_row)?;
+        Ok(newest_first(rows.collect::<rusqlite::Result<Vec<_>>>()?))
+    }
+}
+
+impl RiskWrite for SqliteTx<'_> {
+    fn insert_risk_model(&mut self, trained_as_of: Date, body: &str) -> Result<i64> {
+        self.conn
+            .prepare_cached("INSERT INTO risk_model (trained_as_of, body) VALUES (?1, ?2)")?
+            .execute(params![trained_as_of.days_since_epoch(), body])?;
+        Ok(self.conn.last_insert_rowid())
     }
 
     fn upsert_rating(&mut self, rating: &Rating) -> Result<Upsert> {
@@ -103,37 +137,5 @@ impl RiskTx for SqliteTx<'_> {
                 Ok(Upsert::Inserted)
             }
         }
-    }
-
-    fn ratings_for(
-        &mut self,
-        customer: Option<CustomerId>,
-        kvk: Option<&str>,
-    ) -> Result<Vec<Rating>> {
-        let mut out = Vec::new();
-        if let Some(customer) = customer {
-            let sql = format!("SELECT {RATING_COLUMNS} FROM rating WHERE customer_id = ?1");
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            for row in stmt.query_map([customer.0], rating_row)? {
-                out.push(row?);
-            }
-        }
-        if let Some(kvk) = kvk {
-            let sql = format!(
-                "SELECT {RATING_COLUMNS} FROM rating WHERE kvk = ?1 AND customer_id IS NULL"
-            );
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            for row in stmt.query_map([kvk], rating_row)? {
-                out.push(row?);
-            }
-        }
-        Ok(newest_first(out))
-    }
-
-    fn all_customer_ratings(&mut self) -> Result<Vec<Rating>> {
-        let sql = format!("SELECT {RATING_COLUMNS} FROM rating WHERE customer_id IS NOT NULL");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([], rating_row)?;
-        Ok(newest_first(rows.collect::<rusqlite::Result<Vec<_>>>()?))
     }
 }

@@ -1,7 +1,8 @@
 //! The SQLite backend passes the store contract, and behaves as a file
 //! database should: WAL mode, migrations recorded, reopening is harmless.
 
-use tegoed_store::{SqliteStore, Store};
+use tegoed_store::Store;
+use tegoed_store_sqlite::SqliteStore;
 
 #[test]
 fn sqlite_passes_the_store_contract() {

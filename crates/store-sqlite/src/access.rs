@@ -1,10 +1,11 @@
 use rusqlite::{OptionalExtension, Row, params};
 use tegoed_core::{AccountManagerId, CustomerId, Date, Language};
 
-use super::{SqliteTx, corrupt, date};
-use crate::Result;
-use crate::access::{
-    AccessTx, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser, User,
+use crate::{SqliteTx, corrupt, date};
+use tegoed_store::Result;
+use tegoed_store::access::{
+    AccessRead, AccessWrite, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser,
+    User,
 };
 
 const USER_COLUMNS: &str =
@@ -53,7 +54,116 @@ fn request_row(row: &Row<'_>) -> rusqlite::Result<StoredPauseRequest> {
     })
 }
 
-impl AccessTx for SqliteTx<'_> {
+impl AccessRead for SqliteTx<'_> {
+    fn user(&mut self, id: i64) -> Result<Option<StoredUser>> {
+        let raw = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM app_user WHERE id = ?1"
+            ))?
+            .query_row([id], user_row)
+            .optional()?;
+        raw.map(stored_user).transpose()
+    }
+
+    fn user_by_email(&mut self, email: &str) -> Result<Option<StoredUser>> {
+        let raw = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM app_user WHERE lower(email) = lower(?1)"
+            ))?
+            .query_row([email.trim()], user_row)
+            .optional()?;
+        raw.map(stored_user).transpose()
+    }
+
+    fn users(&mut self) -> Result<Vec<StoredUser>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY id"))?;
+        let raw = stmt
+            .query_map([], user_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        raw.into_iter().map(stored_user).collect()
+    }
+
+    fn session(&mut self, token_hash: &str) -> Result<Option<Session>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT user_id, csrf, created_at, expires_at FROM session WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], |row| {
+                Ok(Session {
+                    user: row.get(0)?,
+                    csrf: row.get(1)?,
+                    created_at: row.get(2)?,
+                    expires_at: row.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn secret(&mut self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM server_secret WHERE name = ?1")?
+            .query_row([name], |row| row.get(0))
+            .optional()?)
+    }
+
+    fn api_token_user(&mut self, token_hash: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT user_id FROM api_token WHERE token_hash = ?1")?
+            .query_row([token_hash], |row| row.get(0))
+            .optional()?)
+    }
+
+    fn audit_log(&mut self, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |row| {
+            Ok(AuditEntry {
+                at: row.get(0)?,
+                actor: row.get(1)?,
+                action: row.get(2)?,
+                subject: row.get(3)?,
+                detail: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn pause_request(&mut self, id: i64) -> Result<Option<StoredPauseRequest>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM pause_request WHERE id = ?1"
+            ))?
+            .query_row([id], request_row)
+            .optional()?)
+    }
+
+    fn pause_requests(
+        &mut self,
+        customer: Option<CustomerId>,
+        pending_only: bool,
+    ) -> Result<Vec<StoredPauseRequest>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM pause_request \
+             WHERE (?1 IS NULL OR customer_id = ?1) AND (?2 = 0 OR status = 'pending') ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(
+            params![customer.map(|c| c.0), pending_only as i64],
+            request_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl AccessWrite for SqliteTx<'_> {
     fn insert_user(&mut self, user: &User) -> Result<i64> {
         self.conn
             .prepare_cached(
@@ -92,38 +202,6 @@ impl AccessTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn user(&mut self, id: i64) -> Result<Option<StoredUser>> {
-        let raw = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {USER_COLUMNS} FROM app_user WHERE id = ?1"
-            ))?
-            .query_row([id], user_row)
-            .optional()?;
-        raw.map(stored_user).transpose()
-    }
-
-    fn user_by_email(&mut self, email: &str) -> Result<Option<StoredUser>> {
-        let raw = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {USER_COLUMNS} FROM app_user WHERE lower(email) = lower(?1)"
-            ))?
-            .query_row([email.trim()], user_row)
-            .optional()?;
-        raw.map(stored_user).transpose()
-    }
-
-    fn users(&mut self) -> Result<Vec<StoredUser>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY id"))?;
-        let raw = stmt
-            .query_map([], user_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raw.into_iter().map(stored_user).collect()
-    }
-
     fn insert_session(&mut self, token_hash: &str, session: &Session) -> Result<()> {
         self.conn
             .prepare_cached(
@@ -138,23 +216,6 @@ impl AccessTx for SqliteTx<'_> {
                 session.expires_at
             ])?;
         Ok(())
-    }
-
-    fn session(&mut self, token_hash: &str) -> Result<Option<Session>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT user_id, csrf, created_at, expires_at FROM session WHERE token_hash = ?1",
-            )?
-            .query_row([token_hash], |row| {
-                Ok(Session {
-                    user: row.get(0)?,
-                    csrf: row.get(1)?,
-                    created_at: row.get(2)?,
-                    expires_at: row.get(3)?,
-                })
-            })
-            .optional()?)
     }
 
     fn delete_session(&mut self, token_hash: &str) -> Result<()> {
@@ -186,14 +247,6 @@ impl AccessTx for SqliteTx<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
-    fn secret(&mut self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT value FROM server_secret WHERE name = ?1")?
-            .query_row([name], |row| row.get(0))
-            .optional()?)
-    }
-
     fn put_secret_if_absent(&mut self, name: &str, value: &str) -> Result<()> {
         self.conn
             .prepare_cached(
@@ -201,14 +254,6 @@ impl AccessTx for SqliteTx<'_> {
             )?
             .execute([name, value])?;
         Ok(())
-    }
-
-    fn api_token_user(&mut self, token_hash: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT user_id FROM api_token WHERE token_hash = ?1")?
-            .query_row([token_hash], |row| row.get(0))
-            .optional()?)
     }
 
     fn insert_audit(&mut self, entry: &AuditEntry) -> Result<i64> {
@@ -224,22 +269,6 @@ impl AccessTx for SqliteTx<'_> {
                 entry.detail
             ])?;
         Ok(self.conn.last_insert_rowid())
-    }
-
-    fn audit_log(&mut self, limit: u32) -> Result<Vec<AuditEntry>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |row| {
-            Ok(AuditEntry {
-                at: row.get(0)?,
-                actor: row.get(1)?,
-                action: row.get(2)?,
-                subject: row.get(3)?,
-                detail: row.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn insert_pause_request(&mut self, request: &PauseRequest) -> Result<i64> {
@@ -259,32 +288,6 @@ impl AccessTx for SqliteTx<'_> {
                 request.decided_on.map(|d| d.days_since_epoch())
             ])?;
         Ok(self.conn.last_insert_rowid())
-    }
-
-    fn pause_request(&mut self, id: i64) -> Result<Option<StoredPauseRequest>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {REQUEST_COLUMNS} FROM pause_request WHERE id = ?1"
-            ))?
-            .query_row([id], request_row)
-            .optional()?)
-    }
-
-    fn pause_requests(
-        &mut self,
-        customer: Option<CustomerId>,
-        pending_only: bool,
-    ) -> Result<Vec<StoredPauseRequest>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {REQUEST_COLUMNS} FROM pause_request \
-             WHERE (?1 IS NULL OR customer_id = ?1) AND (?2 = 0 OR status = 'pending') ORDER BY id"
-        ))?;
-        let rows = stmt.query_map(
-            params![customer.map(|c| c.0), pending_only as i64],
-            request_row,
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn decide_pause_request(&mut self, id: i64, status: &str, by: &str, on: Date) -> Result<()> {

@@ -1,4 +1,5 @@
-//! The SQLite backend: one embedded database file in WAL mode.
+//! Tegoed's SQLite backend: one embedded database file in WAL mode, the
+//! default (nothing to install).
 //!
 //! One writer connection (writers are serialized by a mutex and take the
 //! write lock up front with `BEGIN IMMEDIATE`) and a small pool of read-only
@@ -24,54 +25,38 @@ use tegoed_core::{
     PaymentSource, matching::MatchRule,
 };
 
-use crate::{
+use tegoed_store::{
     BulkTable, CreditBalance, CustomerBrief, CustomerKey, DocumentState, InvoiceKeyRow, InvoiceRef,
-    LedgerRow, PaymentState, Result, ReviewItem, StatementImportRecord, Store, StoreError,
-    StoredAllocation, StoredCustomer, StoredInvoice, StoredPayment, Tx,
+    LedgerRow, PaymentState, ReadTx, Result, ReviewItem, StatementImportRecord, Store, StoreError,
+    StoredAllocation, StoredCustomer, StoredInvoice, StoredPayment, WriteTx,
 };
 
 /// Embedded migrations, applied in order; never edit one that has shipped.
 const MIGRATIONS: &[(u32, &str, &str)] = &[
-    (
-        1,
-        "ledger",
-        include_str!("../migrations/sqlite/0001_ledger.sql"),
-    ),
+    (1, "ledger", include_str!("../migrations/0001_ledger.sql")),
     (
         2,
         "bank_matching",
-        include_str!("../migrations/sqlite/0002_bank_matching.sql"),
+        include_str!("../migrations/0002_bank_matching.sql"),
     ),
     (
         3,
         "collection",
-        include_str!("../migrations/sqlite/0003_collection.sql"),
+        include_str!("../migrations/0003_collection.sql"),
     ),
-    (
-        4,
-        "risk",
-        include_str!("../migrations/sqlite/0004_risk.sql"),
-    ),
-    (
-        5,
-        "access",
-        include_str!("../migrations/sqlite/0005_access.sql"),
-    ),
+    (4, "risk", include_str!("../migrations/0004_risk.sql")),
+    (5, "access", include_str!("../migrations/0005_access.sql")),
     (
         6,
         "timeline_nl",
-        include_str!("../migrations/sqlite/0006_timeline_nl.sql"),
+        include_str!("../migrations/0006_timeline_nl.sql"),
     ),
     (
         7,
         "hardening",
-        include_str!("../migrations/sqlite/0007_hardening.sql"),
+        include_str!("../migrations/0007_hardening.sql"),
     ),
-    (
-        8,
-        "ladder",
-        include_str!("../migrations/sqlite/0008_ladder.sql"),
-    ),
+    (8, "ladder", include_str!("../migrations/0008_ladder.sql")),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent
@@ -99,12 +84,12 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
         let path = path.as_ref().to_path_buf();
         let conn = Connection::open(&path).map_err(|source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
+            location: path.display().to_string(),
+            source: Box::new(source),
         })?;
         configure(&conn).map_err(|source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
+            location: path.display().to_string(),
+            source: Box::new(source),
         })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&conn)?;
@@ -141,8 +126,8 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(|source| StoreError::Open {
-            path: self.path.display().to_string(),
-            source,
+            location: self.path.display().to_string(),
+            source: Box::new(source),
         })?;
         configure(&conn)?;
         Ok(conn)
@@ -218,7 +203,7 @@ fn migrate(conn: &Connection) -> Result<()> {
                     return Err(StoreError::Migration {
                         version: *version,
                         name,
-                        source,
+                        source: Box::new(source),
                     });
                 }
             }
@@ -242,7 +227,11 @@ impl Drop for SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn read(&self) -> Result<Box<dyn Tx + '_>> {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>> {
         let conn = self.reader()?;
         conn.execute_batch("BEGIN DEFERRED")?;
         Ok(Box::new(SqliteTx {
@@ -255,7 +244,7 @@ impl Store for SqliteStore {
         }))
     }
 
-    fn write(&self) -> Result<Box<dyn Tx + '_>> {
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>> {
         // Writers of this process wait their turn for the connection at most
         // `busy_wait`, as SQLite's busy timeout bounds the wait for other
         // processes: a long import makes others fail with `Busy`, not hang.
@@ -829,49 +818,7 @@ fn customer_params(customer: &Customer) -> [Box<dyn rusqlite::ToSql + '_>; 16] {
     ]
 }
 
-impl Tx for SqliteTx<'_> {
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        self.end_bulk_load()?;
-        self.conn.execute_batch("COMMIT")?;
-        self.open = false;
-        Ok(())
-    }
-
-    fn begin_bulk_load(&mut self, table: BulkTable) -> Result<()> {
-        let name = match table {
-            BulkTable::Invoice => "invoice",
-            BulkTable::Payment => "payment",
-        };
-        let empty: bool = self.conn.query_row(
-            &format!("SELECT NOT EXISTS (SELECT 1 FROM {name})"),
-            [],
-            |row| row.get(0),
-        )?;
-        if !empty {
-            return Ok(());
-        }
-        // The definitions come from the schema itself, so the rebuilt indexes
-        // are exactly the migrated ones.
-        let indexes: Vec<(String, String)> = self
-            .conn
-            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?
-            .query_map([name], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (index, sql) in indexes {
-            self.conn
-                .execute_batch(&format!("DROP INDEX \"{index}\""))?;
-            self.set_aside.push(sql);
-        }
-        Ok(())
-    }
-
-    fn end_bulk_load(&mut self) -> Result<()> {
-        for sql in std::mem::take(&mut self.set_aside) {
-            self.conn.execute_batch(&sql)?;
-        }
-        Ok(())
-    }
-
+impl ReadTx for SqliteTx<'_> {
     fn account_managers(&mut self) -> Result<Vec<(AccountManagerId, AccountManager)>> {
         let mut stmt = self
             .conn
@@ -895,31 +842,6 @@ impl Tx for SqliteTx<'_> {
             ));
         }
         Ok(out)
-    }
-
-    fn insert_account_manager(&mut self, manager: &AccountManager) -> Result<AccountManagerId> {
-        self.conn
-            .prepare_cached("INSERT INTO account_manager (name, email) VALUES (?1, ?2)")?
-            .execute(params![
-                manager.name,
-                manager.email.as_ref().map(|e| e.as_str())
-            ])?;
-        Ok(AccountManagerId(self.conn.last_insert_rowid()))
-    }
-
-    fn update_account_manager(
-        &mut self,
-        id: AccountManagerId,
-        manager: &AccountManager,
-    ) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE account_manager SET name = ?2, email = ?3 WHERE id = ?1")?
-            .execute(params![
-                id.0,
-                manager.name,
-                manager.email.as_ref().map(|e| e.as_str())
-            ])?;
-        Ok(())
     }
 
     fn customer_count(&mut self) -> Result<u64> {
@@ -960,38 +882,6 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn insert_customer(&mut self, customer: &Customer) -> Result<CustomerId> {
-        let values = customer_params(customer);
-        self.conn
-            .prepare_cached(
-                "INSERT INTO customer (number, name, kind, email, phone, language, industry, account_manager_id, \
-                 credit_limit_minor, payment_terms_days, kvk, vat_number, street, postal_code, city, country) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )?
-            .execute(rusqlite::params_from_iter(values.iter()))?;
-        let id = self.conn.last_insert_rowid();
-        self.write_ibans(id, &customer.ibans)?;
-        Ok(CustomerId(id))
-    }
-
-    fn update_customer(&mut self, id: CustomerId, customer: &Customer) -> Result<()> {
-        let values = customer_params(customer);
-        let mut all: Vec<&dyn rusqlite::ToSql> = values
-            .iter()
-            .map(|v| v.as_ref() as &dyn rusqlite::ToSql)
-            .collect();
-        all.push(&id.0);
-        self.conn
-            .prepare_cached(
-                "UPDATE customer SET number = ?1, name = ?2, kind = ?3, email = ?4, phone = ?5, language = ?6, \
-                 industry = ?7, account_manager_id = ?8, credit_limit_minor = ?9, payment_terms_days = ?10, \
-                 kvk = ?11, vat_number = ?12, street = ?13, postal_code = ?14, city = ?15, country = ?16 \
-                 WHERE id = ?17",
-            )?
-            .execute(rusqlite::params_from_iter(all))?;
-        self.write_ibans(id.0, &customer.ibans)
-    }
-
     fn customers_by_iban(&mut self, iban: &Iban) -> Result<Vec<CustomerId>> {
         let mut stmt = self.conn.prepare_cached(SQL_CUSTOMERS_BY_IBAN)?;
         let mut ids: Vec<CustomerId> = stmt
@@ -1030,47 +920,6 @@ impl Tx for SqliteTx<'_> {
             customer: CustomerId(row.get(1)?),
             currency: currency(code)?,
         }))
-    }
-
-    fn insert_invoice(&mut self, invoice: &Invoice) -> Result<InvoiceId> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO invoice (number, customer_id, issue_date, due_date, amount_minor, currency, \
-                 payment_reference, description, credits_invoice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                invoice.number,
-                invoice.customer.0,
-                invoice.issue_date.days_since_epoch(),
-                invoice.due_date.days_since_epoch(),
-                invoice.amount.minor,
-                invoice.amount.currency.code(),
-                invoice.payment_reference.as_ref().map(|r| r.as_str()),
-                invoice.description,
-                invoice.credits_invoice,
-            ])?;
-        Ok(InvoiceId(self.conn.last_insert_rowid()))
-    }
-
-    fn update_invoice(&mut self, id: InvoiceId, invoice: &Invoice) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE invoice SET number = ?2, customer_id = ?3, issue_date = ?4, due_date = ?5, amount_minor = ?6, \
-                 currency = ?7, payment_reference = ?8, description = ?9, credits_invoice = ?10 WHERE id = ?1",
-            )?
-            .execute(params![
-                id.0,
-                invoice.number,
-                invoice.customer.0,
-                invoice.issue_date.days_since_epoch(),
-                invoice.due_date.days_since_epoch(),
-                invoice.amount.minor,
-                invoice.amount.currency.code(),
-                invoice.payment_reference.as_ref().map(|r| r.as_str()),
-                invoice.description,
-                invoice.credits_invoice,
-            ])?;
-        Ok(())
     }
 
     fn open_items(&mut self, customer: CustomerId) -> Result<Vec<OpenItem>> {
@@ -1180,71 +1029,11 @@ impl Tx for SqliteTx<'_> {
         self.load_payment("id = ?1", &id.0)
     }
 
-    fn insert_payment(&mut self, payment: &Payment) -> Result<PaymentId> {
-        self.insert_matched_payment(payment, &MatchInfo::default())
-    }
-
-    fn insert_matched_payment(&mut self, payment: &Payment, info: &MatchInfo) -> Result<PaymentId> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO payment (external_id, date, amount_minor, currency, customer_id, invoice_id, reference, \
-                 counterparty_iban, counterparty_name, source, end_to_end_id, bank_account, match_rule, \
-                 match_confidence, needs_review, suggested_customer_id, note, reverses_payment_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            )?
-            .execute(params![
-                payment.external_id,
-                payment.date.days_since_epoch(),
-                payment.amount.minor,
-                payment.amount.currency.code(),
-                payment.customer.map(|c| c.0),
-                payment.invoice.map(|i| i.0),
-                payment.reference,
-                payment.counterparty_iban.as_ref().map(|i| i.as_str()),
-                payment.counterparty_name,
-                payment.source.as_str(),
-                payment.end_to_end_id,
-                payment.bank_account,
-                info.rule.map(MatchRule::as_str),
-                i64::from(info.confidence),
-                i64::from(info.needs_review),
-                info.suggested_customer.map(|c| c.0),
-                info.note,
-                info.reverses.map(|p| p.0),
-            ])?;
-        Ok(PaymentId(self.conn.last_insert_rowid()))
-    }
-
     fn payment_exists(&mut self, external_id: &str) -> Result<bool> {
         Ok(self
             .conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM payment WHERE external_id = ?1)")?
             .query_row([external_id], |row| row.get(0))?)
-    }
-
-    fn update_payment(&mut self, id: PaymentId, payment: &Payment) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE payment SET external_id = ?2, date = ?3, amount_minor = ?4, currency = ?5, customer_id = ?6, \
-                 invoice_id = ?7, reference = ?8, counterparty_iban = ?9, counterparty_name = ?10, source = ?11, \
-                 end_to_end_id = ?12, bank_account = ?13 WHERE id = ?1",
-            )?
-            .execute(params![
-                id.0,
-                payment.external_id,
-                payment.date.days_since_epoch(),
-                payment.amount.minor,
-                payment.amount.currency.code(),
-                payment.customer.map(|c| c.0),
-                payment.invoice.map(|i| i.0),
-                payment.reference,
-                payment.counterparty_iban.as_ref().map(|i| i.as_str()),
-                payment.counterparty_name,
-                payment.source.as_str(),
-                payment.end_to_end_id,
-                payment.bank_account,
-            ])?;
-        Ok(())
     }
 
     fn customer_payments(
@@ -1392,30 +1181,12 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn learn_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool> {
-        let added = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO customer_iban (iban, customer_id, source) VALUES (?1, ?2, 'learned') \
-                 ON CONFLICT (iban, customer_id) DO NOTHING",
-            )?
-            .execute(params![iban.as_str(), customer.0])?;
-        Ok(added > 0)
-    }
-
     fn find_customer(&mut self, key: CustomerKey<'_>) -> Result<Option<StoredCustomer>> {
         match key {
             CustomerKey::Kvk(kvk) => self.load_customer("kvk = ?1", &kvk),
             CustomerKey::Vat(vat) => self.load_customer("vat_number = ?1", &vat),
             CustomerKey::Peppol(id) => self.load_customer("peppol_id = ?1", &id),
         }
-    }
-
-    fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE customer SET peppol_id = ?2 WHERE id = ?1")?
-            .execute(params![customer.0, peppol_id])?;
-        Ok(())
     }
 
     fn payment_match(&mut self, id: PaymentId) -> Result<MatchInfo> {
@@ -1448,24 +1219,6 @@ impl Tx for SqliteTx<'_> {
             note,
             reverses: reverses.map(PaymentId),
         })
-    }
-
-    fn set_payment_match(&mut self, id: PaymentId, info: &MatchInfo) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE payment SET match_rule = ?2, match_confidence = ?3, needs_review = ?4, \
-                 suggested_customer_id = ?5, note = ?6, reverses_payment_id = ?7 WHERE id = ?1",
-            )?
-            .execute(params![
-                id.0,
-                info.rule.map(MatchRule::as_str),
-                i64::from(info.confidence),
-                i64::from(info.needs_review),
-                info.suggested_customer.map(|c| c.0),
-                info.note,
-                info.reverses.map(|p| p.0),
-            ])?;
-        Ok(())
     }
 
     fn payments_by_end_to_end(&mut self, end_to_end_id: &str) -> Result<Vec<StoredPayment>> {
@@ -1510,6 +1263,266 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
+    fn allocations_to(&mut self, invoice: InvoiceId) -> Result<Vec<StoredAllocation>> {
+        let mut stmt = self.conn.prepare_cached(SQL_ALLOCATIONS_TO)?;
+        let mut out: Vec<StoredAllocation> = stmt
+            .query_map([invoice.0], allocation_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        out.sort_unstable_by_key(|a| a.row);
+        Ok(out)
+    }
+
+    fn allocations_from(&mut self, source: AllocationSource) -> Result<Vec<StoredAllocation>> {
+        let (sql, id) = match source {
+            AllocationSource::Payment(p) => (SQL_ALLOCATIONS_FROM_PAYMENT, p.0),
+            AllocationSource::CreditNote(c) => (SQL_ALLOCATIONS_FROM_CREDIT_NOTE, c.0),
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut out: Vec<StoredAllocation> = stmt
+            .query_map([id], allocation_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        out.sort_unstable_by_key(|a| a.row);
+        Ok(out)
+    }
+}
+
+impl WriteTx for SqliteTx<'_> {
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        self.end_bulk_load()?;
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+
+    fn begin_bulk_load(&mut self, table: BulkTable) -> Result<()> {
+        let name = match table {
+            BulkTable::Invoice => "invoice",
+            BulkTable::Payment => "payment",
+        };
+        let empty: bool = self.conn.query_row(
+            &format!("SELECT NOT EXISTS (SELECT 1 FROM {name})"),
+            [],
+            |row| row.get(0),
+        )?;
+        if !empty {
+            return Ok(());
+        }
+        // The definitions come from the schema itself, so the rebuilt indexes
+        // are exactly the migrated ones.
+        let indexes: Vec<(String, String)> = self
+            .conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?
+            .query_map([name], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (index, sql) in indexes {
+            self.conn
+                .execute_batch(&format!("DROP INDEX \"{index}\""))?;
+            self.set_aside.push(sql);
+        }
+        Ok(())
+    }
+
+    fn end_bulk_load(&mut self) -> Result<()> {
+        for sql in std::mem::take(&mut self.set_aside) {
+            self.conn.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+
+    fn insert_account_manager(&mut self, manager: &AccountManager) -> Result<AccountManagerId> {
+        self.conn
+            .prepare_cached("INSERT INTO account_manager (name, email) VALUES (?1, ?2)")?
+            .execute(params![
+                manager.name,
+                manager.email.as_ref().map(|e| e.as_str())
+            ])?;
+        Ok(AccountManagerId(self.conn.last_insert_rowid()))
+    }
+
+    fn update_account_manager(
+        &mut self,
+        id: AccountManagerId,
+        manager: &AccountManager,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE account_manager SET name = ?2, email = ?3 WHERE id = ?1")?
+            .execute(params![
+                id.0,
+                manager.name,
+                manager.email.as_ref().map(|e| e.as_str())
+            ])?;
+        Ok(())
+    }
+
+    fn insert_customer(&mut self, customer: &Customer) -> Result<CustomerId> {
+        let values = customer_params(customer);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO customer (number, name, kind, email, phone, language, industry, account_manager_id, \
+                 credit_limit_minor, payment_terms_days, kvk, vat_number, street, postal_code, city, country) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?
+            .execute(rusqlite::params_from_iter(values.iter()))?;
+        let id = self.conn.last_insert_rowid();
+        self.write_ibans(id, &customer.ibans)?;
+        Ok(CustomerId(id))
+    }
+
+    fn update_customer(&mut self, id: CustomerId, customer: &Customer) -> Result<()> {
+        let values = customer_params(customer);
+        let mut all: Vec<&dyn rusqlite::ToSql> = values
+            .iter()
+            .map(|v| v.as_ref() as &dyn rusqlite::ToSql)
+            .collect();
+        all.push(&id.0);
+        self.conn
+            .prepare_cached(
+                "UPDATE customer SET number = ?1, name = ?2, kind = ?3, email = ?4, phone = ?5, language = ?6, \
+                 industry = ?7, account_manager_id = ?8, credit_limit_minor = ?9, payment_terms_days = ?10, \
+                 kvk = ?11, vat_number = ?12, street = ?13, postal_code = ?14, city = ?15, country = ?16 \
+                 WHERE id = ?17",
+            )?
+            .execute(rusqlite::params_from_iter(all))?;
+        self.write_ibans(id.0, &customer.ibans)
+    }
+
+    fn insert_invoice(&mut self, invoice: &Invoice) -> Result<InvoiceId> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO invoice (number, customer_id, issue_date, due_date, amount_minor, currency, \
+                 payment_reference, description, credits_invoice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                invoice.number,
+                invoice.customer.0,
+                invoice.issue_date.days_since_epoch(),
+                invoice.due_date.days_since_epoch(),
+                invoice.amount.minor,
+                invoice.amount.currency.code(),
+                invoice.payment_reference.as_ref().map(|r| r.as_str()),
+                invoice.description,
+                invoice.credits_invoice,
+            ])?;
+        Ok(InvoiceId(self.conn.last_insert_rowid()))
+    }
+
+    fn update_invoice(&mut self, id: InvoiceId, invoice: &Invoice) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE invoice SET number = ?2, customer_id = ?3, issue_date = ?4, due_date = ?5, amount_minor = ?6, \
+                 currency = ?7, payment_reference = ?8, description = ?9, credits_invoice = ?10 WHERE id = ?1",
+            )?
+            .execute(params![
+                id.0,
+                invoice.number,
+                invoice.customer.0,
+                invoice.issue_date.days_since_epoch(),
+                invoice.due_date.days_since_epoch(),
+                invoice.amount.minor,
+                invoice.amount.currency.code(),
+                invoice.payment_reference.as_ref().map(|r| r.as_str()),
+                invoice.description,
+                invoice.credits_invoice,
+            ])?;
+        Ok(())
+    }
+
+    fn insert_payment(&mut self, payment: &Payment) -> Result<PaymentId> {
+        self.insert_matched_payment(payment, &MatchInfo::default())
+    }
+
+    fn insert_matched_payment(&mut self, payment: &Payment, info: &MatchInfo) -> Result<PaymentId> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO payment (external_id, date, amount_minor, currency, customer_id, invoice_id, reference, \
+                 counterparty_iban, counterparty_name, source, end_to_end_id, bank_account, match_rule, \
+                 match_confidence, needs_review, suggested_customer_id, note, reverses_payment_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            )?
+            .execute(params![
+                payment.external_id,
+                payment.date.days_since_epoch(),
+                payment.amount.minor,
+                payment.amount.currency.code(),
+                payment.customer.map(|c| c.0),
+                payment.invoice.map(|i| i.0),
+                payment.reference,
+                payment.counterparty_iban.as_ref().map(|i| i.as_str()),
+                payment.counterparty_name,
+                payment.source.as_str(),
+                payment.end_to_end_id,
+                payment.bank_account,
+                info.rule.map(MatchRule::as_str),
+                i64::from(info.confidence),
+                i64::from(info.needs_review),
+                info.suggested_customer.map(|c| c.0),
+                info.note,
+                info.reverses.map(|p| p.0),
+            ])?;
+        Ok(PaymentId(self.conn.last_insert_rowid()))
+    }
+
+    fn update_payment(&mut self, id: PaymentId, payment: &Payment) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE payment SET external_id = ?2, date = ?3, amount_minor = ?4, currency = ?5, customer_id = ?6, \
+                 invoice_id = ?7, reference = ?8, counterparty_iban = ?9, counterparty_name = ?10, source = ?11, \
+                 end_to_end_id = ?12, bank_account = ?13 WHERE id = ?1",
+            )?
+            .execute(params![
+                id.0,
+                payment.external_id,
+                payment.date.days_since_epoch(),
+                payment.amount.minor,
+                payment.amount.currency.code(),
+                payment.customer.map(|c| c.0),
+                payment.invoice.map(|i| i.0),
+                payment.reference,
+                payment.counterparty_iban.as_ref().map(|i| i.as_str()),
+                payment.counterparty_name,
+                payment.source.as_str(),
+                payment.end_to_end_id,
+                payment.bank_account,
+            ])?;
+        Ok(())
+    }
+
+    fn learn_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool> {
+        let added = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO customer_iban (iban, customer_id, source) VALUES (?1, ?2, 'learned') \
+                 ON CONFLICT (iban, customer_id) DO NOTHING",
+            )?
+            .execute(params![iban.as_str(), customer.0])?;
+        Ok(added > 0)
+    }
+
+    fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE customer SET peppol_id = ?2 WHERE id = ?1")?
+            .execute(params![customer.0, peppol_id])?;
+        Ok(())
+    }
+
+    fn set_payment_match(&mut self, id: PaymentId, info: &MatchInfo) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE payment SET match_rule = ?2, match_confidence = ?3, needs_review = ?4, \
+                 suggested_customer_id = ?5, note = ?6, reverses_payment_id = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                id.0,
+                info.rule.map(MatchRule::as_str),
+                i64::from(info.confidence),
+                i64::from(info.needs_review),
+                info.suggested_customer.map(|c| c.0),
+                info.note,
+                info.reverses.map(|p| p.0),
+            ])?;
+        Ok(())
+    }
+
     fn record_statement_import(&mut self, record: &StatementImportRecord) -> Result<()> {
         self.conn
             .prepare_cached(
@@ -1548,28 +1561,6 @@ impl Tx for SqliteTx<'_> {
                 allocation.amount_minor
             ])?;
         Ok(())
-    }
-
-    fn allocations_to(&mut self, invoice: InvoiceId) -> Result<Vec<StoredAllocation>> {
-        let mut stmt = self.conn.prepare_cached(SQL_ALLOCATIONS_TO)?;
-        let mut out: Vec<StoredAllocation> = stmt
-            .query_map([invoice.0], allocation_from_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        out.sort_unstable_by_key(|a| a.row);
-        Ok(out)
-    }
-
-    fn allocations_from(&mut self, source: AllocationSource) -> Result<Vec<StoredAllocation>> {
-        let (sql, id) = match source {
-            AllocationSource::Payment(p) => (SQL_ALLOCATIONS_FROM_PAYMENT, p.0),
-            AllocationSource::CreditNote(c) => (SQL_ALLOCATIONS_FROM_CREDIT_NOTE, c.0),
-        };
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut out: Vec<StoredAllocation> = stmt
-            .query_map([id], allocation_from_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        out.sort_unstable_by_key(|a| a.row);
-        Ok(out)
     }
 
     fn set_allocation_amount(&mut self, row: i64, amount_minor: i64) -> Result<()> {

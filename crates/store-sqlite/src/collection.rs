@@ -5,12 +5,13 @@ use tegoed_core::agreements::{PlanStatus, PromiseStatus};
 use tegoed_core::strategy::{Channel, Effect, StepKind};
 use tegoed_core::{CustomerId, Date, InvoiceId, Language, Money};
 
-use super::{SqliteTx, corrupt, currency, date};
-use crate::Result;
-use crate::collection::{
-    CollectionState, CollectionTx, Dispute, FourteenDayRecord, HistoryRow, LadderRow, Lease,
-    Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise, StoredDispute,
-    StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task, TimelineEvent,
+use crate::{SqliteTx, corrupt, currency, date};
+use tegoed_store::Result;
+use tegoed_store::collection::{
+    CollectionRead, CollectionState, CollectionWrite, Dispute, FourteenDayRecord, HistoryRow,
+    LadderRow, Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
+    StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task,
+    TimelineEvent,
 };
 
 fn day(value: Date) -> i32 {
@@ -320,7 +321,7 @@ impl SqliteTx<'_> {
     }
 }
 
-impl CollectionTx for SqliteTx<'_> {
+impl CollectionRead for SqliteTx<'_> {
     fn all_tags(&mut self) -> Result<Vec<(CustomerId, String)>> {
         let mut stmt = self
             .conn
@@ -337,25 +338,6 @@ impl CollectionTx for SqliteTx<'_> {
         let mut tags: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
         tags.sort();
         Ok(tags)
-    }
-
-    fn add_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool> {
-        let added = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO customer_tag (customer_id, tag) VALUES (?1, ?2) \
-                 ON CONFLICT (customer_id, tag) DO NOTHING",
-            )?
-            .execute(params![customer.0, tag])?;
-        Ok(added > 0)
-    }
-
-    fn remove_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool> {
-        let removed = self
-            .conn
-            .prepare_cached("DELETE FROM customer_tag WHERE customer_id = ?1 AND tag = ?2")?
-            .execute(params![customer.0, tag])?;
-        Ok(removed > 0)
     }
 
     fn collection_states(&mut self) -> Result<Vec<(CustomerId, CollectionState)>> {
@@ -397,47 +379,6 @@ impl CollectionTx for SqliteTx<'_> {
         Ok(state.unwrap_or_default())
     }
 
-    fn set_collection_state(
-        &mut self,
-        customer: CustomerId,
-        state: &CollectionState,
-    ) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO collection_state (customer_id, credit_hold_since, credit_hold_reason, \
-                 pause_until, pause_reason, handed_off_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-                 ON CONFLICT (customer_id) DO UPDATE SET credit_hold_since = excluded.credit_hold_since, \
-                 credit_hold_reason = excluded.credit_hold_reason, pause_until = excluded.pause_until, \
-                 pause_reason = excluded.pause_reason, handed_off_on = excluded.handed_off_on",
-            )?
-            .execute(params![
-                customer.0,
-                opt_day(state.credit_hold_since),
-                state.credit_hold_reason,
-                opt_day(state.pause_until),
-                state.pause_reason,
-                opt_day(state.handed_off_on),
-            ])?;
-        Ok(())
-    }
-
-    fn insert_dispute(&mut self, dispute: &Dispute) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO dispute (invoice_id, customer_id, opened_on, reason, resolved_on, resolution) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                dispute.invoice.0,
-                dispute.customer.0,
-                day(dispute.opened_on),
-                dispute.reason,
-                opt_day(dispute.resolved_on),
-                dispute.resolution,
-            ])?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
     fn open_dispute_on(&mut self, invoice: InvoiceId) -> Result<Option<StoredDispute>> {
         let sql = format!(
             "SELECT {DISPUTE_COLUMNS} FROM dispute WHERE invoice_id = ?1 AND resolved_on IS NULL"
@@ -473,39 +414,6 @@ impl CollectionTx for SqliteTx<'_> {
         };
         rows.sort_unstable_by_key(|d| d.id);
         Ok(rows)
-    }
-
-    fn resolve_dispute(&mut self, id: i64, on: Date, resolution: Option<&str>) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE dispute SET resolved_on = ?2, resolution = ?3 WHERE id = ?1")?
-            .execute(params![id, day(on), resolution])?;
-        Ok(())
-    }
-
-    fn insert_promise(&mut self, promise: &Promise) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO promise (customer_id, created_on, amount_minor, currency, promised_on, \
-                 status, status_on, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                promise.customer.0,
-                day(promise.created_on),
-                promise.amount.minor,
-                promise.amount.currency.code(),
-                day(promise.promised_on),
-                promise.status.as_str(),
-                opt_day(promise.status_on),
-                promise.note,
-            ])?;
-        let id = self.conn.last_insert_rowid();
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO promise_invoice (promise_id, invoice_id) VALUES (?1, ?2)",
-        )?;
-        for invoice in &promise.invoices {
-            stmt.execute(params![id, invoice.0])?;
-        }
-        Ok(id)
     }
 
     fn promises(
@@ -577,46 +485,6 @@ impl CollectionTx for SqliteTx<'_> {
         }
         promises.sort_unstable_by_key(|p| p.id);
         Ok(promises)
-    }
-
-    fn set_promise_status(&mut self, id: i64, status: PromiseStatus, on: Date) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE promise SET status = ?2, status_on = ?3 WHERE id = ?1")?
-            .execute(params![id, status.as_str(), day(on)])?;
-        Ok(())
-    }
-
-    fn insert_plan(&mut self, plan: &PaymentPlan) -> Result<i64> {
-        let missed = match plan.status {
-            PlanStatus::Broken { missed } => Some(day(missed)),
-            _ => None,
-        };
-        self.conn
-            .prepare_cached(
-                "INSERT INTO payment_plan (customer_id, created_on, total_minor, currency, instalments, \
-                 first_due, interval, status, status_on, missed_due) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                plan.customer.0,
-                day(plan.created_on),
-                plan.total.minor,
-                plan.total.currency.code(),
-                plan.instalments,
-                day(plan.first_due),
-                plan.interval,
-                plan.status.as_str(),
-                opt_day(plan.status_on),
-                missed,
-            ])?;
-        let id = self.conn.last_insert_rowid();
-        let mut stmt = self
-            .conn
-            .prepare_cached("INSERT INTO plan_invoice (plan_id, invoice_id) VALUES (?1, ?2)")?;
-        for invoice in &plan.invoices {
-            stmt.execute(params![id, invoice.0])?;
-        }
-        Ok(id)
     }
 
     fn plans(
@@ -706,19 +574,6 @@ impl CollectionTx for SqliteTx<'_> {
         Ok(plans)
     }
 
-    fn set_plan_status(&mut self, id: i64, status: PlanStatus, on: Date) -> Result<()> {
-        let missed = match status {
-            PlanStatus::Broken { missed } => Some(day(missed)),
-            _ => None,
-        };
-        self.conn
-            .prepare_cached(
-                "UPDATE payment_plan SET status = ?2, status_on = ?3, missed_due = ?4 WHERE id = ?1",
-            )?
-            .execute(params![id, status.as_str(), day(on), missed])?;
-        Ok(())
-    }
-
     fn allocated_between(&mut self, invoices: &[InvoiceId], from: Date, to: Date) -> Result<i64> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT COALESCE(SUM(amount_minor), 0) FROM allocation \
@@ -731,6 +586,296 @@ impl CollectionTx for SqliteTx<'_> {
             })?;
         }
         Ok(total)
+    }
+
+    fn message(&mut self, id: i64) -> Result<Option<StoredMessage>> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM dunning_message WHERE id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        stmt.query_row([id], message_from_row)
+            .optional()?
+            .map(RawMessage::into_stored)
+            .transpose()
+    }
+
+    fn messages(&mut self, filter: MessageFilter) -> Result<Vec<StoredMessage>> {
+        self.query_messages(filter)
+    }
+
+    fn message_items(&mut self, message: i64) -> Result<Vec<MessageItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.invoice_id, i.open_minor, i.interest_minor, i.days_overdue, i.step, i.kind \
+             FROM dunning_item i WHERE i.message_id = ?1",
+        )?;
+        let rows = stmt.query_map([message], |row| {
+            Ok((
+                MessageItem {
+                    invoice: InvoiceId(row.get(0)?),
+                    open_minor: row.get(1)?,
+                    interest_minor: row.get(2)?,
+                    days_overdue: row.get(3)?,
+                    step: None,
+                },
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (mut item, step, kind) = row?;
+            if let Some(step) = step {
+                let kind = match kind {
+                    Some(kind) => {
+                        StepKind::parse(&kind).ok_or_else(|| corrupt("step kind", &kind))?
+                    }
+                    None => StepKind::from_step_id(&step).unwrap_or(StepKind::Reminder),
+                };
+                item.step = Some((step, kind));
+            }
+            items.push(item);
+        }
+        items.sort_unstable_by_key(|i| i.invoice);
+        Ok(items)
+    }
+
+    fn lease(&mut self, name: &str) -> Result<Option<Lease>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT name, token, holder, host, pid, started_at, expires_at \
+                 FROM run_lease WHERE name = ?1",
+            )?
+            .query_row(params![name], |row| {
+                Ok(Lease {
+                    name: row.get(0)?,
+                    token: row.get(1)?,
+                    holder: row.get(2)?,
+                    host: row.get(3)?,
+                    pid: row.get(4)?,
+                    started_at: row.get(5)?,
+                    expires_at: row.get(6)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn ladder(&mut self) -> Result<Vec<LadderRow>> {
+        self.ladder_rows(None)
+    }
+
+    fn ladder_of(&mut self, customer: CustomerId) -> Result<Vec<LadderRow>> {
+        self.ladder_rows(Some(customer))
+    }
+
+    fn task(&mut self, id: i64) -> Result<Option<StoredTask>> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let Some((mut task, code)) = stmt.query_row([id], task_from_row).optional()? else {
+            return Ok(None);
+        };
+        task.task.amount.currency = currency(&code)?;
+        Ok(Some(task))
+    }
+
+    fn tasks(&mut self, customer: Option<CustomerId>, open_only: bool) -> Result<Vec<StoredTask>> {
+        let open = if open_only {
+            " AND status = 'open'"
+        } else {
+            ""
+        };
+        let raw: Vec<(StoredTask, String)> = match customer {
+            Some(customer) => {
+                let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE customer_id = ?1{open}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([customer.0], task_from_row)?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+            None => {
+                let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE 1 = 1{open}");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                stmt.query_map([], task_from_row)?
+                    .collect::<rusqlite::Result<_>>()?
+            }
+        };
+        let mut tasks = Vec::with_capacity(raw.len());
+        for (mut task, code) in raw {
+            task.task.amount.currency = currency(&code)?;
+            tasks.push(task);
+        }
+        tasks.sort_unstable_by_key(|t| (t.task.due_on, t.id));
+        Ok(tasks)
+    }
+
+    fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, customer_id, date, kind, invoice_id, ref_id, text, author, text_nl \
+             FROM timeline_event WHERE customer_id = ?1",
+        )?;
+        let rows = stmt.query_map([customer.0], |row| {
+            Ok(StoredEvent {
+                id: row.get(0)?,
+                event: TimelineEvent {
+                    customer: CustomerId(row.get(1)?),
+                    date: date(row.get(2)?),
+                    kind: row.get(3)?,
+                    invoice: row.get::<_, Option<i64>>(4)?.map(InvoiceId),
+                    ref_id: row.get(5)?,
+                    text: row.get(6)?,
+                    author: row.get(7)?,
+                    text_nl: row.get(8)?,
+                },
+            })
+        })?;
+        let mut events: Vec<StoredEvent> = rows.collect::<rusqlite::Result<_>>()?;
+        events.sort_unstable_by_key(|e| (e.event.date, e.id));
+        Ok(events)
+    }
+}
+
+impl CollectionWrite for SqliteTx<'_> {
+    fn add_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool> {
+        let added = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO customer_tag (customer_id, tag) VALUES (?1, ?2) \
+                 ON CONFLICT (customer_id, tag) DO NOTHING",
+            )?
+            .execute(params![customer.0, tag])?;
+        Ok(added > 0)
+    }
+
+    fn remove_tag(&mut self, customer: CustomerId, tag: &str) -> Result<bool> {
+        let removed = self
+            .conn
+            .prepare_cached("DELETE FROM customer_tag WHERE customer_id = ?1 AND tag = ?2")?
+            .execute(params![customer.0, tag])?;
+        Ok(removed > 0)
+    }
+
+    fn set_collection_state(
+        &mut self,
+        customer: CustomerId,
+        state: &CollectionState,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO collection_state (customer_id, credit_hold_since, credit_hold_reason, \
+                 pause_until, pause_reason, handed_off_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (customer_id) DO UPDATE SET credit_hold_since = excluded.credit_hold_since, \
+                 credit_hold_reason = excluded.credit_hold_reason, pause_until = excluded.pause_until, \
+                 pause_reason = excluded.pause_reason, handed_off_on = excluded.handed_off_on",
+            )?
+            .execute(params![
+                customer.0,
+                opt_day(state.credit_hold_since),
+                state.credit_hold_reason,
+                opt_day(state.pause_until),
+                state.pause_reason,
+                opt_day(state.handed_off_on),
+            ])?;
+        Ok(())
+    }
+
+    fn insert_dispute(&mut self, dispute: &Dispute) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO dispute (invoice_id, customer_id, opened_on, reason, resolved_on, resolution) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                dispute.invoice.0,
+                dispute.customer.0,
+                day(dispute.opened_on),
+                dispute.reason,
+                opt_day(dispute.resolved_on),
+                dispute.resolution,
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn resolve_dispute(&mut self, id: i64, on: Date, resolution: Option<&str>) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE dispute SET resolved_on = ?2, resolution = ?3 WHERE id = ?1")?
+            .execute(params![id, day(on), resolution])?;
+        Ok(())
+    }
+
+    fn insert_promise(&mut self, promise: &Promise) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO promise (customer_id, created_on, amount_minor, currency, promised_on, \
+                 status, status_on, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                promise.customer.0,
+                day(promise.created_on),
+                promise.amount.minor,
+                promise.amount.currency.code(),
+                day(promise.promised_on),
+                promise.status.as_str(),
+                opt_day(promise.status_on),
+                promise.note,
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO promise_invoice (promise_id, invoice_id) VALUES (?1, ?2)",
+        )?;
+        for invoice in &promise.invoices {
+            stmt.execute(params![id, invoice.0])?;
+        }
+        Ok(id)
+    }
+
+    fn set_promise_status(&mut self, id: i64, status: PromiseStatus, on: Date) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE promise SET status = ?2, status_on = ?3 WHERE id = ?1")?
+            .execute(params![id, status.as_str(), day(on)])?;
+        Ok(())
+    }
+
+    fn insert_plan(&mut self, plan: &PaymentPlan) -> Result<i64> {
+        let missed = match plan.status {
+            PlanStatus::Broken { missed } => Some(day(missed)),
+            _ => None,
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO payment_plan (customer_id, created_on, total_minor, currency, instalments, \
+                 first_due, interval, status, status_on, missed_due) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                plan.customer.0,
+                day(plan.created_on),
+                plan.total.minor,
+                plan.total.currency.code(),
+                plan.instalments,
+                day(plan.first_due),
+                plan.interval,
+                plan.status.as_str(),
+                opt_day(plan.status_on),
+                missed,
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO plan_invoice (plan_id, invoice_id) VALUES (?1, ?2)")?;
+        for invoice in &plan.invoices {
+            stmt.execute(params![id, invoice.0])?;
+        }
+        Ok(id)
+    }
+
+    fn set_plan_status(&mut self, id: i64, status: PlanStatus, on: Date) -> Result<()> {
+        let missed = match status {
+            PlanStatus::Broken { missed } => Some(day(missed)),
+            _ => None,
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE payment_plan SET status = ?2, status_on = ?3, missed_due = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, status.as_str(), day(on), missed])?;
+        Ok(())
     }
 
     fn insert_run(&mut self, as_of: Date) -> Result<i64> {
@@ -814,55 +959,6 @@ impl CollectionTx for SqliteTx<'_> {
         Ok(id)
     }
 
-    fn message(&mut self, id: i64) -> Result<Option<StoredMessage>> {
-        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM dunning_message WHERE id = ?1");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        stmt.query_row([id], message_from_row)
-            .optional()?
-            .map(RawMessage::into_stored)
-            .transpose()
-    }
-
-    fn messages(&mut self, filter: MessageFilter) -> Result<Vec<StoredMessage>> {
-        self.query_messages(filter)
-    }
-
-    fn message_items(&mut self, message: i64) -> Result<Vec<MessageItem>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT i.invoice_id, i.open_minor, i.interest_minor, i.days_overdue, i.step, i.kind \
-             FROM dunning_item i WHERE i.message_id = ?1",
-        )?;
-        let rows = stmt.query_map([message], |row| {
-            Ok((
-                MessageItem {
-                    invoice: InvoiceId(row.get(0)?),
-                    open_minor: row.get(1)?,
-                    interest_minor: row.get(2)?,
-                    days_overdue: row.get(3)?,
-                    step: None,
-                },
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, Option<String>>(5)?,
-            ))
-        })?;
-        let mut items = Vec::new();
-        for row in rows {
-            let (mut item, step, kind) = row?;
-            if let Some(step) = step {
-                let kind = match kind {
-                    Some(kind) => {
-                        StepKind::parse(&kind).ok_or_else(|| corrupt("step kind", &kind))?
-                    }
-                    None => StepKind::from_step_id(&step).unwrap_or(StepKind::Reminder),
-                };
-                item.step = Some((step, kind));
-            }
-            items.push(item);
-        }
-        items.sort_unstable_by_key(|i| i.invoice);
-        Ok(items)
-    }
-
     fn set_message_status(
         &mut self,
         id: i64,
@@ -906,27 +1002,6 @@ impl CollectionTx for SqliteTx<'_> {
             )?
             .execute(params![except_token])?;
         Ok(changed as u64)
-    }
-
-    fn lease(&mut self, name: &str) -> Result<Option<Lease>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT name, token, holder, host, pid, started_at, expires_at \
-                 FROM run_lease WHERE name = ?1",
-            )?
-            .query_row(params![name], |row| {
-                Ok(Lease {
-                    name: row.get(0)?,
-                    token: row.get(1)?,
-                    holder: row.get(2)?,
-                    host: row.get(3)?,
-                    pid: row.get(4)?,
-                    started_at: row.get(5)?,
-                    expires_at: row.get(6)?,
-                })
-            })
-            .optional()?)
     }
 
     fn put_lease(&mut self, lease: &Lease, replacing: Option<&str>) -> Result<bool> {
@@ -973,15 +1048,7 @@ impl CollectionTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn ladder(&mut self) -> Result<Vec<LadderRow>> {
-        self.ladder_rows(None)
-    }
-
-    fn ladder_of(&mut self, customer: CustomerId) -> Result<Vec<LadderRow>> {
-        self.ladder_rows(Some(customer))
-    }
-
-    fn insert_history(&mut self, row: &HistoryRow) -> Result<crate::Upsert> {
+    fn insert_history(&mut self, row: &HistoryRow) -> Result<tegoed_store::Upsert> {
         let existing: Option<(String, Option<String>, Option<String>)> = self
             .conn
             .prepare_cached(
@@ -998,9 +1065,9 @@ impl CollectionTx for SqliteTx<'_> {
             row.strategy.clone(),
         );
         let outcome = match existing {
-            Some(current) if current == wanted => return Ok(crate::Upsert::Unchanged),
-            Some(_) => crate::Upsert::Updated,
-            None => crate::Upsert::Inserted,
+            Some(current) if current == wanted => return Ok(tegoed_store::Upsert::Unchanged),
+            Some(_) => tegoed_store::Upsert::Updated,
+            None => tegoed_store::Upsert::Inserted,
         };
         self.conn
             .prepare_cached(
@@ -1041,45 +1108,6 @@ impl CollectionTx for SqliteTx<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
-    fn task(&mut self, id: i64) -> Result<Option<StoredTask>> {
-        let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE id = ?1");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let Some((mut task, code)) = stmt.query_row([id], task_from_row).optional()? else {
-            return Ok(None);
-        };
-        task.task.amount.currency = currency(&code)?;
-        Ok(Some(task))
-    }
-
-    fn tasks(&mut self, customer: Option<CustomerId>, open_only: bool) -> Result<Vec<StoredTask>> {
-        let open = if open_only {
-            " AND status = 'open'"
-        } else {
-            ""
-        };
-        let raw: Vec<(StoredTask, String)> = match customer {
-            Some(customer) => {
-                let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE customer_id = ?1{open}");
-                let mut stmt = self.conn.prepare_cached(&sql)?;
-                stmt.query_map([customer.0], task_from_row)?
-                    .collect::<rusqlite::Result<_>>()?
-            }
-            None => {
-                let sql = format!("SELECT {TASK_COLUMNS} FROM task WHERE 1 = 1{open}");
-                let mut stmt = self.conn.prepare_cached(&sql)?;
-                stmt.query_map([], task_from_row)?
-                    .collect::<rusqlite::Result<_>>()?
-            }
-        };
-        let mut tasks = Vec::with_capacity(raw.len());
-        for (mut task, code) in raw {
-            task.task.amount.currency = currency(&code)?;
-            tasks.push(task);
-        }
-        tasks.sort_unstable_by_key(|t| (t.task.due_on, t.id));
-        Ok(tasks)
-    }
-
     fn complete_task(&mut self, id: i64, on: Date, outcome: &str) -> Result<()> {
         self.conn
             .prepare_cached(
@@ -1106,30 +1134,5 @@ impl CollectionTx for SqliteTx<'_> {
                 event.text_nl,
             ])?;
         Ok(self.conn.last_insert_rowid())
-    }
-
-    fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, customer_id, date, kind, invoice_id, ref_id, text, author, text_nl \
-             FROM timeline_event WHERE customer_id = ?1",
-        )?;
-        let rows = stmt.query_map([customer.0], |row| {
-            Ok(StoredEvent {
-                id: row.get(0)?,
-                event: TimelineEvent {
-                    customer: CustomerId(row.get(1)?),
-                    date: date(row.get(2)?),
-                    kind: row.get(3)?,
-                    invoice: row.get::<_, Option<i64>>(4)?.map(InvoiceId),
-                    ref_id: row.get(5)?,
-                    text: row.get(6)?,
-                    author: row.get(7)?,
-                    text_nl: row.get(8)?,
-                },
-            })
-        })?;
-        let mut events: Vec<StoredEvent> = rows.collect::<rusqlite::Result<_>>()?;
-        events.sort_unstable_by_key(|e| (e.event.date, e.id));
-        Ok(events)
     }
 }
