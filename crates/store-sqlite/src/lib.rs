@@ -8,6 +8,7 @@
 
 mod access;
 mod collection;
+mod copy;
 mod risk;
 
 use std::ops::{Deref, DerefMut};
@@ -57,6 +58,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../migrations/0007_hardening.sql"),
     ),
     (8, "ladder", include_str!("../migrations/0008_ladder.sql")),
+    (
+        9,
+        "revision",
+        include_str!("../migrations/0009_revision.sql"),
+    ),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent
@@ -859,6 +865,15 @@ impl ReadTx for SqliteTx<'_> {
         self.load_customer("id = ?1", &id.0)
     }
 
+    // In-process, a batch is the cached single-row statement in a loop.
+    fn customers(&mut self, ids: &[CustomerId]) -> Result<Vec<StoredCustomer>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.load_customer("id = ?1", &id.0)?);
+        }
+        Ok(out)
+    }
+
     fn customer_directory(&mut self) -> Result<Vec<CustomerBrief>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, number, name, kind, account_manager_id, industry, payment_terms_days \
@@ -900,6 +915,14 @@ impl ReadTx for SqliteTx<'_> {
 
     fn invoice_by_number(&mut self, number: &str) -> Result<Option<StoredInvoice>> {
         self.load_invoice("number = ?1", &number)
+    }
+
+    fn invoices(&mut self, ids: &[InvoiceId]) -> Result<Vec<StoredInvoice>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.load_invoice("id = ?1", &id.0)?);
+        }
+        Ok(out)
     }
 
     fn invoice(&mut self, id: InvoiceId) -> Result<Option<StoredInvoice>> {
@@ -1284,11 +1307,24 @@ impl ReadTx for SqliteTx<'_> {
         out.sort_unstable_by_key(|a| a.row);
         Ok(out)
     }
+
+    fn revision(&mut self) -> Result<i64> {
+        copy::revision(&self.conn)
+    }
+
+    fn copy_out(
+        &mut self,
+        table: &tegoed_store::schema::Table,
+        visit: &mut dyn FnMut(&[tegoed_store::schema::Cell]) -> Result<()>,
+    ) -> Result<u64> {
+        copy::copy_out(&self.conn, table, visit)
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
     fn commit(mut self: Box<Self>) -> Result<()> {
         self.end_bulk_load()?;
+        copy::bump_revision(&self.conn)?;
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
@@ -1568,6 +1604,14 @@ impl WriteTx for SqliteTx<'_> {
             .prepare_cached("UPDATE allocation SET amount_minor = ?2 WHERE id = ?1")?
             .execute(params![row, amount_minor])?;
         Ok(())
+    }
+
+    fn copy_in(
+        &mut self,
+        table: &tegoed_store::schema::Table,
+        rows: &[Vec<tegoed_store::schema::Cell>],
+    ) -> Result<()> {
+        copy::copy_in(&self.conn, table, rows)
     }
 
     fn delete_allocation(&mut self, row: i64) -> Result<()> {

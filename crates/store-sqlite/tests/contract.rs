@@ -55,3 +55,12 @@ fn a_reader_sees_a_snapshot_while_a_writer_works() {
     drop(reader);
     assert_eq!(store.read().unwrap().customer_count().unwrap(), 1);
 }
+
+#[test]
+fn sqlite_copies_every_table_into_a_fresh_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = SqliteStore::open(dir.path().join("from.db")).unwrap();
+    tegoed_store::contract::story(&from);
+    let to = SqliteStore::open(dir.path().join("to.db")).unwrap();
+    tegoed_store::contract::copy_story(&from, &to);
+}

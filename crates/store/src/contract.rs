@@ -19,6 +19,9 @@ use tegoed_core::Language;
 use tegoed_core::agreements::{PlanStatus, PromiseStatus};
 use tegoed_core::strategy::{Channel, Effect, StepKind};
 
+use tegoed_core::{CustomerId, InvoiceId};
+
+use crate::schema::{Cell, TABLES};
 use crate::{
     BulkTable, CollectionState, CustomerKey, Dispute, FourteenDayRecord, HistoryRow, LadderRow,
     Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
@@ -121,6 +124,21 @@ pub fn story(store: &dyn Store) {
     );
     assert_eq!(tx.invoice(credit_id).unwrap().unwrap().invoice, credit);
     assert_eq!(tx.invoice_count().unwrap(), 3);
+    let batch: Vec<_> = tx
+        .invoices(&[credit_id, InvoiceId(999_999), first_id])
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.id, i.invoice))
+        .collect();
+    assert_eq!(
+        batch,
+        vec![(credit_id, credit.clone()), (first_id, first.clone())],
+        "a batch read gives the invoices asked for, in that order, without the missing ones"
+    );
+    assert!(tx.invoices(&[]).unwrap().is_empty());
+    let customers = tx.customers(&[CustomerId(999_999), customer_id]).unwrap();
+    assert_eq!(customers.len(), 1);
+    assert_eq!(customers[0].customer, customer, "batch read of customers");
 
     let payment = Payment {
         external_id: "P-1".into(),
@@ -359,6 +377,7 @@ fn bank_matching_story(
     collection_story(store);
     risk_story(store);
     access_story(store);
+    revision_story(store);
 }
 
 /// The collection side: tags, state, disputes, promises, plans, messages
@@ -869,5 +888,137 @@ fn access_story(store: &dyn Store) {
     assert_eq!(decided.status, "approved");
     assert_eq!(decided.decided_on, Some(d("2026-03-02")));
     assert_eq!(tx.pause_requests(Some(customer), false).unwrap().len(), 1);
+    tx.commit().unwrap();
+}
+
+/// The revision moves with every committed write and only then; a reader
+/// keeps its snapshot while a writer commits.
+fn revision_story(store: &dyn Store) {
+    let before = store.read().unwrap().revision().unwrap();
+    {
+        let mut tx = store.write().unwrap();
+        tx.insert_customer(&Customer::new("REV-GHOST", "Rolled back"))
+            .unwrap();
+    }
+    assert_eq!(
+        store.read().unwrap().revision().unwrap(),
+        before,
+        "a rolled-back transaction leaves the revision alone"
+    );
+    let mut reader = store.read().unwrap();
+    let count = reader.customer_count().unwrap();
+    {
+        let mut tx = store.write().unwrap();
+        tx.insert_customer(&Customer::new("REV-1", "Revision"))
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    assert_eq!(
+        reader.customer_count().unwrap(),
+        count,
+        "a read transaction is a snapshot: it does not see a later commit"
+    );
+    drop(reader);
+    let mut tx = store.read().unwrap();
+    assert_ne!(
+        tx.revision().unwrap(),
+        before,
+        "a commit moves the revision"
+    );
+    assert!(tx.customer_by_number("REV-1").unwrap().is_some());
+}
+
+/// Copies every table of `from` (a store the [`story`] filled) into `to`
+/// (fresh and empty) and checks that `to` holds the same rows, and that new
+/// rows in `to` get ids after the copied ones.
+pub fn copy_story(from: &dyn Store, to: &dyn Store) {
+    let mut source = from.read().unwrap();
+    let mut target = to.write().unwrap();
+    let mut copied = 0;
+    let mut empty = Vec::new();
+    for table in TABLES {
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        let n = source
+            .copy_out(table, &mut |cells| {
+                assert_eq!(
+                    cells.len(),
+                    table.columns.len(),
+                    "{}: one cell a column",
+                    table.name
+                );
+                rows.push(cells.to_vec());
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("copy out of {}: {e}", table.name));
+        assert_eq!(
+            n as usize,
+            rows.len(),
+            "{}: copy_out counts its rows",
+            table.name
+        );
+        // In two parts, as `tegoed migrate` sends large tables.
+        let half = rows.len() / 2;
+        target
+            .copy_in(table, &rows[..half])
+            .unwrap_or_else(|e| panic!("copy into {}: {e}", table.name));
+        target.copy_in(table, &rows[half..]).unwrap();
+        copied += rows.len();
+        if rows.is_empty() {
+            empty.push(table.name);
+        }
+    }
+    target.commit().unwrap();
+    assert!(copied > 30, "the story leaves rows to copy ({copied})");
+    assert!(empty.len() <= 3, "tables the story leaves empty: {empty:?}");
+    let mut target = to.read().unwrap();
+    for table in TABLES {
+        let mut want = Vec::new();
+        source
+            .copy_out(table, &mut |cells| {
+                want.push(cells.to_vec());
+                Ok(())
+            })
+            .unwrap();
+        let mut got = Vec::new();
+        target
+            .copy_out(table, &mut |cells| {
+                got.push(cells.to_vec());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(got, want, "{}: the copy holds the same rows", table.name);
+    }
+    let customer = source.customer_by_number("C-001").unwrap().unwrap();
+    assert_eq!(
+        target.customer_by_number("C-001").unwrap().unwrap(),
+        customer,
+        "records read back the same after a copy"
+    );
+    drop(target);
+    let mut tx = to.write().unwrap();
+    let max = tx
+        .customer_directory()
+        .unwrap()
+        .iter()
+        .map(|c| c.id.0)
+        .max()
+        .unwrap();
+    let new = tx
+        .insert_customer(&Customer::new("AFTER-COPY", "Nieuw"))
+        .unwrap();
+    assert!(new.0 > max, "new ids come after the copied ones");
+    let event = tx
+        .add_event(&TimelineEvent {
+            customer: new,
+            date: d("2026-03-01"),
+            kind: "note".into(),
+            invoice: None,
+            ref_id: None,
+            text: "after the copy".into(),
+            text_nl: None,
+            author: Some("a@b.nl".into()),
+        })
+        .unwrap();
+    assert!(event > 0);
     tx.commit().unwrap();
 }

@@ -15,6 +15,7 @@ pub mod access;
 pub mod collection;
 pub mod contract;
 pub mod risk;
+pub mod schema;
 
 use tegoed_core::allocation::OpenItem;
 use tegoed_core::customer::CustomerKind;
@@ -302,6 +303,9 @@ pub trait ReadTx: CollectionRead + RiskRead + AccessRead {
     fn customer_count(&mut self) -> Result<u64>;
     fn customer_by_number(&mut self, number: &str) -> Result<Option<StoredCustomer>>;
     fn customer(&mut self, id: CustomerId) -> Result<Option<StoredCustomer>>;
+    /// The customers with these ids, in the order asked; ids that do not
+    /// exist are left out.
+    fn customers(&mut self, ids: &[CustomerId]) -> Result<Vec<StoredCustomer>>;
     /// Number, name and reporting facts of every customer, by id.
     fn customer_directory(&mut self) -> Result<Vec<CustomerBrief>>;
     /// Customers who pay from this IBAN.
@@ -311,6 +315,9 @@ pub trait ReadTx: CollectionRead + RiskRead + AccessRead {
     fn invoice_count(&mut self) -> Result<u64>;
     fn invoice_by_number(&mut self, number: &str) -> Result<Option<StoredInvoice>>;
     fn invoice(&mut self, id: InvoiceId) -> Result<Option<StoredInvoice>>;
+    /// The invoices with these ids, in the order asked; ids that do not
+    /// exist are left out. One round trip where a backend is remote.
+    fn invoices(&mut self, ids: &[InvoiceId]) -> Result<Vec<StoredInvoice>>;
     /// Id, customer and currency of an invoice: what a payment naming it
     /// needs, without loading the whole record.
     fn invoice_ref(&mut self, number: &str) -> Result<Option<InvoiceRef>>;
@@ -368,6 +375,21 @@ pub trait ReadTx: CollectionRead + RiskRead + AccessRead {
     fn allocations_to(&mut self, invoice: InvoiceId) -> Result<Vec<StoredAllocation>>;
     /// Allocations made from a payment or a credit note.
     fn allocations_from(&mut self, source: AllocationSource) -> Result<Vec<StoredAllocation>>;
+
+    // --- the store itself ---
+    /// A number that changes after every committed write transaction, in
+    /// this process or another one on the same database: what a cache
+    /// compares to notice that its data is old. A transaction begun after
+    /// reading revision R sees every write that moved the revision to R, so
+    /// a cache reads the revision first and builds from a new transaction.
+    fn revision(&mut self) -> Result<i64>;
+    /// Visits every row of `table` in key order, its cells in the order of
+    /// [`schema::Table::columns`]; returns how many rows.
+    fn copy_out(
+        &mut self,
+        table: &schema::Table,
+        visit: &mut dyn FnMut(&[schema::Cell]) -> Result<()>,
+    ) -> Result<u64>;
 }
 
 /// Everything the application can write, inside one transaction that also
@@ -409,4 +431,9 @@ pub trait WriteTx: ReadTx + CollectionWrite + RiskWrite + AccessWrite {
     fn insert_allocation(&mut self, allocation: &Allocation) -> Result<()>;
     fn set_allocation_amount(&mut self, row: i64, amount_minor: i64) -> Result<()>;
     fn delete_allocation(&mut self, row: i64) -> Result<()>;
+
+    /// Appends rows to `table` exactly as given, ids included (copying a
+    /// database into an empty one); called as often as needed, and by
+    /// commit the backend hands out new ids above the copied ones.
+    fn copy_in(&mut self, table: &schema::Table, rows: &[Vec<schema::Cell>]) -> Result<()>;
 }
