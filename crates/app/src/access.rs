@@ -46,6 +46,8 @@ pub enum Action {
     /// Collection work: calls, promises, disputes, plans, payments to
     /// match, dunning preview and run, direct pauses.
     Collect,
+    /// Import ledger files, bank statements, e-invoices and ratings.
+    Import,
     /// Approve or reject pause requests.
     DecidePause,
     /// Segments, strategies, templates, credit policy.
@@ -54,6 +56,24 @@ pub enum Action {
     SetLimit,
     /// Users and API tokens.
     ManageUsers,
+}
+
+impl Action {
+    /// What the action is, in words (for a refusal).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::View => "view this",
+            Action::Note => "add notes for this customer",
+            Action::Agreement => "record agreements for this customer",
+            Action::RequestPause => "ask for a pause for this customer",
+            Action::Collect => "do collection work",
+            Action::Import => "import files",
+            Action::DecidePause => "decide pause requests",
+            Action::EditSettings => "change the settings",
+            Action::SetLimit => "set credit limits",
+            Action::ManageUsers => "manage users",
+        }
+    }
 }
 
 impl Role {
@@ -87,7 +107,7 @@ impl Role {
     pub fn may(self, action: Action) -> bool {
         match action {
             Action::View | Action::Note | Action::Agreement | Action::RequestPause => true,
-            Action::Collect => self >= Role::Collector,
+            Action::Collect | Action::Import => self >= Role::Collector,
             Action::DecidePause | Action::EditSettings | Action::SetLimit => {
                 self >= Role::CreditManager
             }
@@ -158,9 +178,101 @@ impl Principal {
     /// Whether this user may do `action` for a customer whose account
     /// manager is `owner`.
     pub fn may(&self, action: Action, owner: Option<tegoed_core::AccountManagerId>) -> bool {
-        self.role.may(action)
-            && (!self.role.own_customers_only(action)
-                || (owner.is_some() && owner == self.account_manager))
+        allowed(self.role, self.account_manager, action, owner)
+    }
+}
+
+/// Whether `role` (with `own` customers) may do `action` for a customer
+/// whose account manager is `owner`.
+fn allowed(
+    role: Role,
+    own: Option<tegoed_core::AccountManagerId>,
+    action: Action,
+    owner: Option<tegoed_core::AccountManagerId>,
+) -> bool {
+    role.may(action) && (!role.own_customers_only(action) || (owner.is_some() && owner == own))
+}
+
+/// Who acts, and when: every use case that changes data takes one, checks
+/// that this actor may do it, and writes its audit line in the same
+/// transaction as the change. The web app acts for the logged-in user; the
+/// command line for a named system actor (`TEGOED_USER` or the OS user).
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// How the audit log and the timeline name them: a user's e-mail
+    /// address, or `cli:<name>` on the command line.
+    pub id: String,
+    pub role: Role,
+    /// The account manager whose customers are theirs (sales).
+    pub account_manager: Option<tegoed_core::AccountManagerId>,
+    pub language: Language,
+    /// When they act, in Unix seconds (the edge reads the clock).
+    pub at: i64,
+}
+
+impl Actor {
+    /// The command line (or another system job) acting for `name`, with
+    /// every right: whoever can run the binary on the database can change
+    /// anything in it, so the point is the record of who did.
+    pub fn system(name: &str, at: i64) -> Actor {
+        Actor {
+            id: format!("cli:{}", name.trim()),
+            role: Role::Admin,
+            account_manager: None,
+            language: Language::En,
+            at,
+        }
+    }
+
+    /// A logged-in user.
+    pub fn user(principal: &Principal, at: i64) -> Actor {
+        Actor {
+            id: principal.email.clone(),
+            role: principal.role,
+            account_manager: principal.account_manager,
+            language: principal.language,
+            at,
+        }
+    }
+
+    /// Whether this actor may do `action` for a customer whose account
+    /// manager is `owner`.
+    pub fn may(&self, action: Action, owner: Option<tegoed_core::AccountManagerId>) -> bool {
+        allowed(self.role, self.account_manager, action, owner)
+    }
+
+    /// [`Self::may`], or [`AppError::Forbidden`].
+    pub fn require(
+        &self,
+        action: Action,
+        owner: Option<tegoed_core::AccountManagerId>,
+    ) -> Result<()> {
+        if self.may(action, owner) {
+            Ok(())
+        } else if self.role.may(action) {
+            Err(AppError::Forbidden(format!(
+                "{} may {} only for their own customers (ask the account manager or a collector)",
+                self.id,
+                action.describe().trim_end_matches(" for this customer")
+            )))
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{} may not {}",
+                self.id,
+                action.describe()
+            )))
+        }
+    }
+
+    /// Writes this actor's audit line inside `tx`.
+    pub fn audit(
+        &self,
+        tx: &mut dyn WriteTx,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> Result<()> {
+        audit(tx, &self.id, action, subject, detail, self.at)
     }
 }
 
@@ -294,7 +406,8 @@ pub struct NewUser<'a> {
 }
 
 /// Creates a user; an existing e-mail address is an error.
-pub fn add_user(store: &dyn Store, new: &NewUser<'_>, now: i64) -> Result<UserLine> {
+pub fn add_user(tx: &mut dyn WriteTx, actor: &Actor, new: &NewUser<'_>) -> Result<UserLine> {
+    actor.require(Action::ManageUsers, None)?;
     let email = Email::parse(new.email)
         .map_err(|e| AppError::Invalid(format!("e-mail address '{}': {e}", new.email)))?;
     if new.password.chars().count() < MIN_PASSWORD_CHARS {
@@ -302,7 +415,6 @@ pub fn add_user(store: &dyn Store, new: &NewUser<'_>, now: i64) -> Result<UserLi
             "the password must be at least {MIN_PASSWORD_CHARS} characters"
         )));
     }
-    let mut tx = store.write()?;
     if tx.user_by_email(email.as_str())?.is_some() {
         return Err(AppError::Invalid(format!(
             "a user with e-mail address {} exists already",
@@ -347,40 +459,29 @@ pub fn add_user(store: &dyn Store, new: &NewUser<'_>, now: i64) -> Result<UserLi
         password_hash: hash_password(new.password)?,
         account_manager,
         disabled: false,
-        created_at: now,
+        created_at: actor.at,
     };
     let id = tx.insert_user(&user)?;
-    audit(
-        tx.as_mut(),
-        "cli",
-        "user.add",
-        &user.email,
-        &format!("role {}", user.role),
-        now,
-    )?;
-    let line = user_line(tx.as_mut(), &StoredUser { id, user })?;
-    tx.commit()?;
-    Ok(line)
+    actor.audit(tx, "user.add", &user.email, &format!("role {}", user.role))?;
+    user_line(tx, &StoredUser { id, user })
 }
 
 /// Every user.
-pub fn users(store: &dyn Store) -> Result<Vec<UserLine>> {
-    let mut tx = store.read()?;
+pub fn users(tx: &mut dyn ReadTx) -> Result<Vec<UserLine>> {
     let all = tx.users()?;
-    all.iter().map(|u| user_line(tx.as_mut(), u)).collect()
+    all.iter().map(|u| user_line(tx, u)).collect()
 }
 
 /// Changes a user's role, language or disabled flag (admin work).
 pub fn update_user(
-    store: &dyn Store,
-    actor: &str,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     email: &str,
     role: Option<Role>,
     language: Option<Language>,
     disabled: Option<bool>,
-    now: i64,
 ) -> Result<UserLine> {
-    let mut tx = store.write()?;
+    actor.require(Action::ManageUsers, None)?;
     let mut stored = tx
         .user_by_email(email)?
         .ok_or_else(|| AppError::NotFound(format!("no user {email}")))?;
@@ -396,9 +497,8 @@ pub fn update_user(
     }
     if stored.user != before {
         tx.update_user(stored.id, &stored.user)?;
-        audit(
-            tx.as_mut(),
-            actor,
+        actor.audit(
+            tx,
             "user.update",
             &stored.user.email,
             &format!(
@@ -411,12 +511,22 @@ pub fn update_user(
                     "active"
                 }
             ),
-            now,
         )?;
     }
-    let line = user_line(tx.as_mut(), &stored)?;
-    tx.commit()?;
-    Ok(line)
+    user_line(tx, &stored)
+}
+
+/// The acting user changes their own language (anyone may).
+pub fn set_language(tx: &mut dyn WriteTx, actor: &Actor, language: Language) -> Result<()> {
+    let mut stored = tx
+        .user_by_email(&actor.id)?
+        .ok_or_else(|| AppError::NotFound(format!("no user {}", actor.id)))?;
+    if stored.user.language != language {
+        stored.user.language = language;
+        tx.update_user(stored.id, &stored.user)?;
+        actor.audit(tx, "user.language", &actor.id, language.as_str())?;
+    }
+    Ok(())
 }
 
 /// A new login session: the cookie token and the user.
@@ -474,8 +584,7 @@ pub fn login(store: &dyn Store, email: &str, password: &str, now: i64) -> Result
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dGVnb2VkZHVtbXlzYWx0$3wD4q0m9lO1mYq3b8dD8c4xQm7Vj0l1rj3zvQY8h0kA";
 
 /// The user of a live session, with the session's CSRF token.
-pub fn session(store: &dyn Store, token: &str, now: i64) -> Result<Option<(Principal, String)>> {
-    let mut tx = store.read()?;
+pub fn session(tx: &mut dyn ReadTx, token: &str, now: i64) -> Result<Option<(Principal, String)>> {
     let Some(session) = tx.session(&token_hash(token))? else {
         return Ok(None);
     };
@@ -489,55 +598,36 @@ pub fn session(store: &dyn Store, token: &str, now: i64) -> Result<Option<(Princ
 }
 
 /// Ends a session.
-pub fn logout(store: &dyn Store, token: &str, now: i64) -> Result<()> {
-    let mut tx = store.write()?;
+pub fn logout(tx: &mut dyn WriteTx, token: &str, now: i64) -> Result<()> {
     let hash = token_hash(token);
     if let Some(session) = tx.session(&hash)? {
         tx.delete_session(&hash)?;
         if let Some(user) = tx.user(session.user)? {
-            audit(
-                tx.as_mut(),
-                &user.user.email,
-                "logout",
-                &user.user.email,
-                "",
-                now,
-            )?;
+            audit(tx, &user.user.email, "logout", &user.user.email, "", now)?;
         }
     }
-    tx.commit()?;
     Ok(())
 }
 
 /// Creates an API token for a user; the token is shown once.
 pub fn create_api_token(
-    store: &dyn Store,
-    actor: &str,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     email: &str,
     name: &str,
-    now: i64,
 ) -> Result<String> {
-    let mut tx = store.write()?;
+    actor.require(Action::ManageUsers, None)?;
     let user = tx
         .user_by_email(email)?
         .ok_or_else(|| AppError::NotFound(format!("no user {email}")))?;
     let token = format!("tgd_{}", random_hex(32)?);
-    tx.insert_api_token(&token_hash(&token), user.id, name.trim(), now)?;
-    audit(
-        tx.as_mut(),
-        actor,
-        "token.create",
-        &user.user.email,
-        name.trim(),
-        now,
-    )?;
-    tx.commit()?;
+    tx.insert_api_token(&token_hash(&token), user.id, name.trim(), actor.at)?;
+    actor.audit(tx, "token.create", &user.user.email, name.trim())?;
     Ok(token)
 }
 
 /// The user an API token acts for.
-pub fn token_principal(store: &dyn Store, token: &str) -> Result<Option<Principal>> {
-    let mut tx = store.read()?;
+pub fn token_principal(tx: &mut dyn ReadTx, token: &str) -> Result<Option<Principal>> {
     let Some(id) = tx.api_token_user(&token_hash(token))? else {
         return Ok(None);
     };
@@ -566,22 +656,6 @@ pub fn audit(
     Ok(())
 }
 
-/// Writes one audit line in its own transaction (after a use case that
-/// committed its own change).
-pub fn record(
-    store: &dyn Store,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-    now: i64,
-) -> Result<()> {
-    let mut tx = store.write()?;
-    audit(tx.as_mut(), actor, action, subject, detail, now)?;
-    tx.commit()?;
-    Ok(())
-}
-
 /// An audit line as shown.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct AuditLine {
@@ -592,8 +666,7 @@ pub struct AuditLine {
     pub detail: String,
 }
 
-pub fn audit_log(store: &dyn Store, limit: u32) -> Result<Vec<AuditLine>> {
-    let mut tx = store.read()?;
+pub fn audit_log(tx: &mut dyn ReadTx, limit: u32) -> Result<Vec<AuditLine>> {
     Ok(tx
         .audit_log(limit)?
         .into_iter()
@@ -648,13 +721,12 @@ fn request_line(tx: &mut dyn ReadTx, id: i64, r: PauseRequest) -> Result<PauseRe
 
 /// A salesperson asks to pause dunning for a customer until `until`.
 pub fn request_pause(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     number: &str,
     until: Date,
     reason: &str,
-    by: &str,
     as_of: Date,
-    now: i64,
 ) -> Result<PauseRequestLine> {
     if reason.trim().is_empty() {
         return Err(AppError::Invalid("a pause request needs a reason".into()));
@@ -664,13 +736,13 @@ pub fn request_pause(
             "the pause would end on {until}, before today ({as_of})"
         )));
     }
-    let mut tx = store.write()?;
     let customer = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    actor.require(Action::RequestPause, customer.customer.account_manager)?;
     let request = PauseRequest {
         customer: customer.id,
-        requested_by: by.to_string(),
+        requested_by: actor.id.clone(),
         requested_on: as_of,
         until,
         reason: reason.trim().to_string(),
@@ -680,7 +752,7 @@ pub fn request_pause(
     };
     let id = tx.insert_pause_request(&request)?;
     crate::agreements::add_event_in(
-        tx.as_mut(),
+        tx,
         customer.id,
         as_of,
         "pause_requested",
@@ -693,31 +765,27 @@ pub fn request_pause(
                 request.reason
             )),
         ),
-        Some(by),
+        Some(&actor.id),
     )?;
-    audit(
-        tx.as_mut(),
-        by,
+    actor.audit(
+        tx,
         "pause.request",
         number,
         &format!("until {until}: {}", request.reason),
-        now,
     )?;
-    let line = request_line(tx.as_mut(), id, request)?;
-    tx.commit()?;
-    Ok(line)
+    request_line(tx, id, request)
 }
 
 /// Approves (the pause starts) or rejects a pending request.
 pub fn decide_pause(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     id: i64,
     approve: bool,
-    by: &str,
     as_of: Date,
-    now: i64,
 ) -> Result<PauseRequestLine> {
-    let mut tx = store.write()?;
+    actor.require(Action::DecidePause, None)?;
+    let by = actor.id.as_str();
     let stored = tx
         .pause_request(id)?
         .ok_or_else(|| AppError::NotFound(format!("no pause request {id}")))?;
@@ -731,10 +799,10 @@ pub fn decide_pause(
     tx.decide_pause_request(id, status, by, as_of)?;
     let r = &stored.request;
     if approve {
-        crate::agreements::pause_in(tx.as_mut(), r.customer, r.until, &r.reason, as_of)?;
+        crate::agreements::pause_in(tx, r.customer, r.until, &r.reason, as_of)?;
     } else {
         crate::agreements::add_event_in(
-            tx.as_mut(),
+            tx,
             r.customer,
             as_of,
             "pause_rejected",
@@ -750,10 +818,9 @@ pub fn decide_pause(
     decided.status = status.into();
     decided.decided_by = Some(by.into());
     decided.decided_on = Some(as_of);
-    let line = request_line(tx.as_mut(), id, decided)?;
-    audit(
-        tx.as_mut(),
-        by,
+    let line = request_line(tx, id, decided)?;
+    actor.audit(
+        tx,
         if approve {
             "pause.approve"
         } else {
@@ -761,19 +828,16 @@ pub fn decide_pause(
         },
         &line.customer,
         &format!("request {id}"),
-        now,
     )?;
-    tx.commit()?;
     Ok(line)
 }
 
 /// Pause requests, oldest first.
 pub fn pause_requests(
-    store: &dyn Store,
+    tx: &mut dyn ReadTx,
     customer: Option<&str>,
     pending_only: bool,
 ) -> Result<Vec<PauseRequestLine>> {
-    let mut tx = store.read()?;
     let customer = match customer {
         Some(number) => Some(
             tx.customer_by_number(number)?
@@ -784,7 +848,7 @@ pub fn pause_requests(
     };
     let list = tx.pause_requests(customer, pending_only)?;
     list.into_iter()
-        .map(|s| request_line(tx.as_mut(), s.id, s.request))
+        .map(|s| request_line(tx, s.id, s.request))
         .collect()
 }
 

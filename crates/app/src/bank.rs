@@ -18,7 +18,7 @@ use tegoed_core::{
     PaymentId, PaymentSource,
 };
 use tegoed_formats::statement::{self, BankEntry, Direction, EntryStatus, StatementFile, TxDetail};
-use tegoed_store::{StatementImportRecord, Store, WriteTx};
+use tegoed_store::{StatementImportRecord, WriteTx};
 
 use crate::error::{AppError, Result};
 use crate::posting;
@@ -99,15 +99,16 @@ fn short_hash(text: &str) -> u64 {
 /// Imports one statement file in one transaction. The file is parsed on a
 /// second thread while the matcher's index is loaded.
 pub fn import_statement(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &crate::access::Actor,
     file: &str,
     bytes: &[u8],
     progress: &dyn Progress,
 ) -> Result<StatementSummary> {
+    actor.require(crate::access::Action::Import, None)?;
     std::thread::scope(|scope| {
         let parser = scope.spawn(|| statement::parse(bytes));
-        let mut tx = store.write()?;
-        let mut index = load_index(tx.as_mut())?;
+        let mut index = load_index(tx)?;
         let parsed = match parser.join() {
             Ok(parsed) => parsed,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -118,8 +119,16 @@ pub fn import_statement(
             element: e.element,
             message: e.message,
         })?;
-        let summary = book_statements(tx.as_mut(), &mut index, file, bytes, parsed, progress)?;
-        tx.commit()?;
+        let summary = book_statements(tx, &mut index, file, bytes, parsed, progress)?;
+        actor.audit(
+            tx,
+            "import.statement",
+            file,
+            &format!(
+                "{} transactions: {} payments booked, {} to review, {} seen before",
+                summary.transactions, summary.payments, summary.to_review, summary.duplicates
+            ),
+        )?;
         Ok(summary)
     })
 }

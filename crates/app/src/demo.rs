@@ -21,7 +21,7 @@ use tegoed_core::{
     Iban, Invoice, InvoiceId, Money, Payment, PaymentId, PaymentReference, PaymentSource,
 };
 use tegoed_formats::ledger_csv::{CUSTOMER_COLUMNS, CsvWriter, INVOICE_COLUMNS, PAYMENT_COLUMNS};
-use tegoed_store::{Store, WriteTx};
+use tegoed_store::WriteTx;
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -956,18 +956,14 @@ fn write_events(
     Ok(())
 }
 
-/// Writes straight into a store, inside one transaction.
+/// Writes straight into a store, inside the caller's transaction.
 pub struct StoreSink<'a> {
-    tx: Box<dyn WriteTx + 'a>,
+    tx: &'a mut dyn WriteTx,
 }
 
 impl<'a> StoreSink<'a> {
-    pub fn new(store: &'a dyn Store) -> Result<StoreSink<'a>> {
-        Ok(StoreSink { tx: store.write()? })
-    }
-
-    pub fn commit(self) -> Result<()> {
-        Ok(self.tx.commit()?)
+    pub fn new(tx: &'a mut dyn WriteTx) -> StoreSink<'a> {
+        StoreSink { tx }
     }
 }
 
@@ -1151,21 +1147,33 @@ pub enum DemoOutcome {
 
 /// Fills an empty store with demo data in one transaction: a crash halfway
 /// leaves the store empty, not half-filled.
+///
+/// All in `tx`: the ledger, the agreements and the audit line, so a demo is
+/// there completely or not at all.
 pub fn fill(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &crate::access::Actor,
     config: &DemoConfig,
     progress: &dyn Progress,
 ) -> Result<DemoOutcome> {
-    let mut sink = StoreSink::new(store)?;
-    let existing = sink.tx.customer_count()?;
+    actor.require(crate::access::Action::Import, None)?;
+    let existing = tx.customer_count()?;
     if existing > 0 {
         return Ok(DemoOutcome::AlreadyFilled {
             customers: existing,
         });
     }
-    let mut counts = generate(config, &mut sink, progress)?;
-    sink.commit()?;
-    counts.agreements = seed_collection(store, config)?;
+    let mut counts = generate(config, &mut StoreSink::new(tx), progress)?;
+    counts.agreements = seed_collection(tx, config)?;
+    actor.audit(
+        tx,
+        "demo.fill",
+        &config.as_of.to_string(),
+        &format!(
+            "{} customers, {} invoices, {} payments",
+            counts.customers, counts.invoices, counts.payments
+        ),
+    )?;
     Ok(DemoOutcome::Generated(counts))
 }
 
@@ -1195,15 +1203,14 @@ const PAUSE_REASONS: &[&str] = &[
 /// What a credit team has going at any moment: a few disputes, promises to
 /// pay, payment plans and pauses, and tags on some customers — so the demo
 /// shows every part of collection. Deterministic for the seed.
-fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCounts> {
+fn seed_collection(tx: &mut dyn WriteTx, config: &DemoConfig) -> Result<AgreementCounts> {
     use tegoed_core::agreements::{PlanStatus, PromiseStatus};
     use tegoed_store::{CollectionState, Dispute, PaymentPlan, Promise, TimelineEvent};
 
     let as_of = config.as_of;
-    let snapshot = crate::facts::snapshot(store, as_of)?;
+    let snapshot = crate::facts::snapshot(tx, as_of)?;
     let mut rng = Rng::new(config.seed).fork(0xC011);
     let mut counts = AgreementCounts::default();
-    let mut tx = store.write()?;
     let event = |customer, kind: &str, ref_id, texts: (String, String)| TimelineEvent {
         author: Some("demo".into()),
         ..crate::agreements::event(customer, as_of, kind, None, ref_id, texts)
@@ -1338,7 +1345,6 @@ fn seed_collection(store: &dyn Store, config: &DemoConfig) -> Result<AgreementCo
             counts.tags += 1;
         }
     }
-    tx.commit()?;
     Ok(counts)
 }
 
@@ -1357,7 +1363,12 @@ enum PaymentStyle {
 /// the description (with prefixes and without leading zeros), a known IBAN
 /// with the exact amount, a customer's name from an unknown account, and
 /// payments nobody can place. Deterministic for a seed.
-pub fn statement(store: &dyn Store, as_of: Date, entries: u32, seed: u64) -> Result<String> {
+pub fn statement(
+    tx: &mut dyn tegoed_store::ReadTx,
+    as_of: Date,
+    entries: u32,
+    seed: u64,
+) -> Result<String> {
     use tegoed_formats::statement::{
         BankEntry, Direction, EntryStatus, Statement, StatementFormat, TxDetail,
     };
@@ -1367,7 +1378,7 @@ pub fn statement(store: &dyn Store, as_of: Date, entries: u32, seed: u64) -> Res
         reference: Option<String>,
         open: Money,
     }
-    let mut tx = store.read()?;
+
     let mut open: Vec<Open> = Vec::new();
     tx.scan_invoice_keys(&mut |row| {
         if row.ledger.amount_minor > 0

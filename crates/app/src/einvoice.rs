@@ -12,7 +12,9 @@ use tegoed_core::customer::{Address, CustomerKind, Language};
 use tegoed_core::party::{Email, KvkNumber, VatNumber};
 use tegoed_core::{Customer, Invoice, PaymentReference};
 use tegoed_formats::ubl::{self, DocumentKind, EInvoice};
-use tegoed_store::{CustomerKey, Store, StoredCustomer, WriteTx};
+use tegoed_store::{CustomerKey, StoredCustomer, WriteTx};
+
+use crate::access::{Action, Actor};
 
 use crate::error::{AppError, Result};
 use crate::import::{InvoiceWriter, Outcome};
@@ -34,8 +36,14 @@ pub struct EInvoiceSummary {
     pub warnings: Vec<String>,
 }
 
-/// Imports one UBL document.
-pub fn import_ubl(store: &dyn Store, file: &str, bytes: &[u8]) -> Result<EInvoiceSummary> {
+/// Imports one UBL document (one file: all or nothing, in `tx`).
+pub fn import_ubl(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    file: &str,
+    bytes: &[u8],
+) -> Result<EInvoiceSummary> {
+    actor.require(Action::Import, None)?;
     let document = ubl::parse(bytes).map_err(|e| AppError::File {
         file: file.to_string(),
         line: e.line,
@@ -43,8 +51,7 @@ pub fn import_ubl(store: &dyn Store, file: &str, bytes: &[u8]) -> Result<EInvoic
         message: e.message,
     })?;
     let mut warnings = Vec::new();
-    let mut tx = store.write()?;
-    let (customer, created) = find_or_create_customer(tx.as_mut(), &document, &mut warnings)?;
+    let (customer, created) = find_or_create_customer(tx, &document, &mut warnings)?;
     let payment_reference = match &document.payment_id {
         Some(id) => match PaymentReference::parse(id) {
             Ok(reference) => Some(reference),
@@ -119,14 +126,19 @@ pub fn import_ubl(store: &dyn Store, file: &str, bytes: &[u8]) -> Result<EInvoic
         invoice.credits_invoice = None;
     }
     let mut writer = InvoiceWriter::new(false);
-    let (_, outcome) = writer.write(tx.as_mut(), 1, invoice)?;
-    writer.finish(tx.as_mut(), &|_, number, reason| AppError::File {
+    let (_, outcome) = writer.write(tx, 1, invoice)?;
+    writer.finish(tx, &|_, number, reason| AppError::File {
         file: file.to_string(),
         line: 1,
         element: Some("BillingReference".into()),
         message: format!("{number}: {reason}"),
     })?;
-    tx.commit()?;
+    actor.audit(
+        tx,
+        "einvoice.import",
+        file,
+        &format!("{} {}", document.number, customer.customer.number),
+    )?;
     Ok(EInvoiceSummary {
         file: file.to_string(),
         kind: match document.kind {

@@ -28,6 +28,9 @@ pub enum AppError {
     /// A request that cannot be carried out as asked.
     #[error("{0}")]
     Invalid(String),
+    /// The acting user may not do this (their role, or not their customer).
+    #[error("{0}")]
+    Forbidden(String),
     /// Someone else is doing this right now (a dunning run in progress).
     #[error("{0}")]
     Busy(String),

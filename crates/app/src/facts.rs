@@ -13,8 +13,7 @@ use rustc_hash::FxHashMap;
 use tegoed_core::segment::{CustomerFacts, LATE_GRACE_DAYS};
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId};
 use tegoed_store::{
-    CollectionState, CustomerBrief, DocumentState, LedgerRow, PaymentState, ReadTx, Store,
-    StoredCustomer,
+    CollectionState, CustomerBrief, DocumentState, LedgerRow, PaymentState, ReadTx, StoredCustomer,
 };
 
 use crate::{AppError, Result};
@@ -237,8 +236,7 @@ fn tag_map(tx: &mut dyn ReadTx) -> Result<FxHashMap<CustomerId, Vec<String>>> {
 
 /// Facts and open documents of every customer on `as_of`, in one read
 /// transaction (a consistent picture).
-pub fn snapshot(store: &dyn Store, as_of: Date) -> Result<Snapshot> {
-    let mut tx = store.read()?;
+pub fn snapshot(tx: &mut dyn ReadTx, as_of: Date) -> Result<Snapshot> {
     let customers = tx.customer_directory()?;
     let index = CustomerIndex::new(&customers);
     let mut builder = FactsBuilder::new(as_of, &customers);
@@ -247,7 +245,7 @@ pub fn snapshot(store: &dyn Store, as_of: Date) -> Result<Snapshot> {
             builder.add(idx, row);
         }
     })?;
-    let tags = tag_map(tx.as_mut())?;
+    let tags = tag_map(tx)?;
     let (facts, open) = builder.finish(&tags, &customers)?;
     let mut credit_minor = vec![0i64; customers.len()];
     for balance in tx.credit_balances(as_of)? {

@@ -17,8 +17,9 @@ use tegoed_core::{
     PaymentSource,
 };
 use tegoed_formats::ledger_csv::{self, CsvError, PaymentRow};
-use tegoed_store::{BulkTable, CustomerBrief, Store, WriteTx};
+use tegoed_store::{BulkTable, CustomerBrief, WriteTx};
 
+use crate::access::{Action, Actor};
 use crate::error::{AppError, Result};
 use crate::posting::{self, OpenItems};
 use crate::progress::Progress;
@@ -136,6 +137,19 @@ fn customer_numbers(directory: &[CustomerBrief]) -> HashMap<&str, &CustomerBrief
     directory.iter().map(|c| (c.number.as_str(), c)).collect()
 }
 
+/// The audit line of an import, in its transaction.
+fn audit_import(tx: &mut dyn WriteTx, actor: &Actor, summary: &ImportSummary) -> Result<()> {
+    actor.audit(
+        tx,
+        &format!("import.{}", summary.kind),
+        &summary.file,
+        &format!(
+            "{} rows: {} new, {} changed, {} unchanged",
+            summary.rows, summary.inserted, summary.updated, summary.unchanged
+        ),
+    )
+}
+
 fn summary(file: &str, kind: &'static str) -> ImportSummary {
     ImportSummary {
         file: file.to_string(),
@@ -146,20 +160,21 @@ fn summary(file: &str, kind: &'static str) -> ImportSummary {
 
 /// Imports a customers file.
 pub fn import_customers(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     file: &str,
     bytes: &[u8],
     progress: &dyn Progress,
 ) -> Result<ImportSummary> {
+    actor.require(Action::Import, None)?;
     let mut summary = summary(file, "customers");
-    let mut tx = store.write()?;
-    let mut managers = ManagerIndex::load(tx.as_mut())?;
+    let mut managers = ManagerIndex::load(&mut *tx)?;
     progress.start("customers", ledger_csv::estimate_rows(bytes));
     let warnings = ledger_csv::read_customers(bytes, |row| -> Result<(), Stop> {
         summary.rows += 1;
         let mut customer = row.customer;
         if let Some(name) = &row.account_manager {
-            let (id, created) = managers.resolve(tx.as_mut(), name)?;
+            let (id, created) = managers.resolve(&mut *tx, name)?;
             customer.account_manager = Some(id);
             summary.account_managers_created += u64::from(created);
         }
@@ -179,7 +194,7 @@ pub fn import_customers(
     })
     .map_err(|stop| stop.into_app(file))?;
     summary.warnings = warnings;
-    tx.commit()?;
+    audit_import(tx, actor, &summary)?;
     progress.finish();
     Ok(summary)
 }
@@ -250,13 +265,14 @@ fn name_from_email(email: &str) -> String {
 
 /// Imports an invoices file (credit notes included: negative amounts).
 pub fn import_invoices(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     file: &str,
     bytes: &[u8],
     progress: &dyn Progress,
 ) -> Result<ImportSummary> {
+    actor.require(Action::Import, None)?;
     let mut summary = summary(file, "invoices");
-    let mut tx = store.write()?;
     let directory = tx.customer_directory()?;
     let customers = customer_numbers(&directory);
     // On an empty ledger there is nothing to compare with: skip the lookups.
@@ -294,21 +310,21 @@ pub fn import_invoices(
     let mut writer = InvoiceWriter::new(ledger_was_empty);
     let warnings = pipeline(produce, |(line, invoice)| -> Result<(), Stop> {
         summary.rows += 1;
-        writer.write(tx.as_mut(), line, invoice)?;
+        writer.write(&mut *tx, line, invoice)?;
         progress.advance(1);
         Ok(())
     })
     .map_err(|stop| stop.into_app(file))?;
     summary.warnings = warnings;
     tx.end_bulk_load()?;
-    let counts = writer.finish(tx.as_mut(), &|line, number, reason| {
+    let counts = writer.finish(&mut *tx, &|line, number, reason| {
         AppError::row(file, line, "applies_to", number, reason)
     })?;
     summary.inserted = counts.inserted;
     summary.updated = counts.updated;
     summary.unchanged = counts.unchanged;
     summary.allocations = counts.allocations;
-    tx.commit()?;
+    audit_import(tx, actor, &summary)?;
     progress.finish();
     Ok(summary)
 }
@@ -485,13 +501,14 @@ fn release_for_update(
 /// items; what is left is the customer's credit. A payment with neither stays
 /// unallocated until someone assigns it.
 pub fn import_payments(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     file: &str,
     bytes: &[u8],
     progress: &dyn Progress,
 ) -> Result<ImportSummary> {
+    actor.require(Action::Import, None)?;
     let mut summary = summary(file, "payments");
-    let mut tx = store.write()?;
     let directory = tx.customer_directory()?;
     let customers = customer_numbers(&directory);
     let no_payments_yet = tx.payment_count()? == 0;
@@ -584,7 +601,7 @@ pub fn import_payments(
                 return Ok(());
             }
             Some(stored) => {
-                posting::unpost(tx.as_mut(), AllocationSource::Payment(stored.id))?;
+                posting::unpost(&mut *tx, AllocationSource::Payment(stored.id))?;
                 for c in [stored.payment.customer, payment.customer]
                     .into_iter()
                     .flatten()
@@ -608,7 +625,7 @@ pub fn import_payments(
                 Target::Invoices(&named)
             };
             let plan = posting::post(
-                tx.as_mut(),
+                &mut *tx,
                 &mut open,
                 customer,
                 AllocationSource::Payment(id),
@@ -623,7 +640,7 @@ pub fn import_payments(
     })
     .map_err(|stop| stop.into_app(file))?;
     summary.warnings = warnings;
-    tx.commit()?;
+    audit_import(tx, actor, &summary)?;
     progress.finish();
     Ok(summary)
 }

@@ -15,7 +15,7 @@ use tegoed_core::money::sum_minor;
 use tegoed_core::rate::Rate;
 use tegoed_core::strategy::Channel;
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Language, Money};
-use tegoed_store::{MessageFilter, MessageStatus, ReadTx, Store, StoredMessage};
+use tegoed_store::{MessageFilter, MessageStatus, ReadTx, StoredMessage};
 
 use crate::config::Config;
 use crate::{AppError, Result};
@@ -454,17 +454,16 @@ pub(crate) fn compute_claim(
 /// `tegoed claim CUSTOMER`: every overdue, undisputed invoice in `currency`
 /// with principal, interest to date and collection costs.
 pub fn claim(
-    store: &dyn Store,
+    tx: &mut dyn ReadTx,
     config: &Config,
     number: &str,
     currency: Currency,
     as_of: Date,
 ) -> Result<Claim> {
-    let mut tx = store.read()?;
     let stored = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
-    build_claim(tx.as_mut(), config, stored.id, currency, as_of)
+    build_claim(tx, config, stored.id, currency, as_of)
 }
 
 /// An open invoice a claim file names but does not claim: it stays in the

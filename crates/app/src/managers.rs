@@ -4,7 +4,9 @@
 use serde::Serialize;
 use tegoed_core::AccountManager;
 use tegoed_core::party::Email;
-use tegoed_store::Store;
+use tegoed_store::{ReadTx, WriteTx};
+
+use crate::access::{Action, Actor};
 
 use crate::error::{AppError, Result};
 
@@ -17,8 +19,7 @@ pub struct ManagerLine {
     pub customers: u64,
 }
 
-pub fn list(store: &dyn Store) -> Result<Vec<ManagerLine>> {
-    let mut tx = store.read()?;
+pub fn list(tx: &mut dyn ReadTx) -> Result<Vec<ManagerLine>> {
     let directory = tx.customer_directory()?;
     Ok(tx
         .account_managers()?
@@ -37,7 +38,8 @@ pub fn list(store: &dyn Store) -> Result<Vec<ManagerLine>> {
 
 /// Adds an account manager, or sets the e-mail of the one with this name.
 /// Returns whether one was created.
-pub fn add(store: &dyn Store, name: &str, email: Option<&str>) -> Result<bool> {
+pub fn add(tx: &mut dyn WriteTx, actor: &Actor, name: &str, email: Option<&str>) -> Result<bool> {
+    actor.require(Action::ManageUsers, None)?;
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::Invalid("an account manager needs a name".into()));
@@ -46,7 +48,6 @@ pub fn add(store: &dyn Store, name: &str, email: Option<&str>) -> Result<bool> {
         .map(Email::parse)
         .transpose()
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let mut tx = store.write()?;
     let managers = tx.account_managers()?;
     if let Some(email) = &email
         && let Some((_, other)) = managers
@@ -75,6 +76,15 @@ pub fn add(store: &dyn Store, name: &str, email: Option<&str>) -> Result<bool> {
             true
         }
     };
-    tx.commit()?;
+    actor.audit(
+        tx,
+        if created {
+            "manager.add"
+        } else {
+            "manager.update"
+        },
+        name,
+        manager.email.as_ref().map_or("", |e| e.as_str()),
+    )?;
     Ok(created)
 }

@@ -9,7 +9,7 @@ use tegoed_core::aging::{Bucket, BucketTotals};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::segment::assign;
 use tegoed_core::{AccountManagerId, Currency, CustomerId, Date, InvoiceId};
-use tegoed_store::Store;
+use tegoed_store::ReadTx;
 
 use crate::Result;
 use crate::config::Config;
@@ -138,17 +138,17 @@ pub struct Worklists {
 }
 
 /// Builds the worklists of `as_of`.
-pub fn worklists(store: &dyn Store, as_of: Date) -> Result<Worklists> {
-    let mut broken = crate::agreements::promises(store, true, as_of)?;
+pub fn worklists(tx: &mut dyn ReadTx, as_of: Date) -> Result<Worklists> {
+    let mut broken = crate::agreements::promises(tx, true, as_of)?;
     broken.sort_by_key(|p| std::cmp::Reverse(p.promised_on));
-    let new_disputes = crate::agreements::disputes(store, false)?
+    let new_disputes = crate::agreements::disputes(tx, false)?
         .into_iter()
         .filter(|d| d.opened_on.add_days(14) >= as_of)
         .collect();
     Ok(Worklists {
         broken,
         new_disputes,
-        to_match: crate::review::queue_size(store)?,
+        to_match: crate::review::queue_size(tx)?,
     })
 }
 
@@ -218,14 +218,13 @@ impl Portfolio {
 }
 
 /// Builds the portfolio of `as_of`.
-pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfolio> {
-    let mut snapshot = crate::facts::snapshot(store, as_of)?;
-    let mut tx = store.read()?;
-    let model = load_model(tx.as_mut())?.map(std::sync::Arc::new);
+pub fn build(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Portfolio> {
+    let mut snapshot = crate::facts::snapshot(tx, as_of)?;
+    let model = load_model(tx)?.map(std::sync::Arc::new);
     let has_model = model.is_some();
     if let Some(model) = &model {
-        let all = load_histories(tx.as_mut(), as_of)?;
-        let ratings = rating_views(tx.as_mut(), &config.risk, as_of)?;
+        let all = load_histories(tx, as_of)?;
+        let ratings = rating_views(tx, &config.risk, as_of)?;
         let found = classes(
             Some(model),
             &config.risk,
@@ -246,7 +245,6 @@ pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfoli
         .map(|p| p.plan.customer)
         .collect();
     let invoices = tx.invoice_count()?;
-    drop(tx);
     let mut aging = BucketTotals::default();
     let mut newly_overdue = Vec::new();
     let today = as_of.days_since_epoch();
@@ -290,8 +288,8 @@ pub fn build(store: &dyn Store, config: &Config, as_of: Date) -> Result<Portfoli
         });
     }
     let rows = in_list_order(rows, &mut newly_overdue);
-    let dso = reports::dso(store, as_of, Currency::EUR, 90)?;
-    let worklists = worklists(store, as_of)?;
+    let dso = reports::dso(tx, as_of, Currency::EUR, 90)?;
+    let worklists = worklists(tx, as_of)?;
     let names = NameIndex::new(&rows);
     let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     Ok(Portfolio {

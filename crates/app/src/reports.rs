@@ -12,7 +12,7 @@ use tegoed_core::aging::{Bucket, BucketTotals};
 use tegoed_core::dso::{self, RevenuePeriod};
 use tegoed_core::money::{Total, sum_minor};
 use tegoed_core::{Currency, CustomerId, Date, Money};
-use tegoed_store::{CustomerBrief, LedgerRow, ReadTx, Store};
+use tegoed_store::{CustomerBrief, LedgerRow, ReadTx};
 
 use crate::error::{AppError, Result};
 use crate::facts::CustomerLedger;
@@ -100,12 +100,11 @@ fn brief(directory: &[CustomerBrief], id: CustomerId) -> Option<&CustomerBrief> 
 /// The aging report as of `as_of` for invoices in `currency`, optionally with
 /// a row per customer, account manager or industry (most owed first).
 pub fn aging(
-    store: &dyn Store,
+    tx: &mut dyn ReadTx,
     as_of: Date,
     currency: Currency,
     by: Option<AgingGroup>,
 ) -> Result<AgingReport> {
-    let mut tx = store.read()?;
     let mut totals = BucketTotals::default();
     let mut other_currency_items = 0u64;
     let mut per_customer: HashMap<CustomerId, BucketTotals> = HashMap::new();
@@ -139,7 +138,7 @@ pub fn aging(
     }
     let rows = match by {
         None => None,
-        Some(group) => Some(group_rows(tx.as_mut(), group, per_customer, currency)?),
+        Some(group) => Some(group_rows(tx, group, per_customer, currency)?),
     };
     Ok(AgingReport {
         as_of,
@@ -252,11 +251,10 @@ pub struct DsoReport {
 const COUNTBACK_MONTHS: u32 = 24;
 
 /// DSO as of `as_of` in `currency`; the simple method looks back `days` days.
-pub fn dso(store: &dyn Store, as_of: Date, currency: Currency, days: u32) -> Result<DsoReport> {
+pub fn dso(tx: &mut dyn ReadTx, as_of: Date, currency: Currency, days: u32) -> Result<DsoReport> {
     if days == 0 {
         return Err(AppError::Invalid("--days must be at least 1".into()));
     }
-    let mut tx = store.read()?;
     let periods = dso::countback_periods(as_of, COUNTBACK_MONTHS);
     let oldest = periods.last().map(|p| p.0).unwrap_or(as_of);
     let simple_from = as_of.add_days(-(days as i32) + 1);
@@ -424,20 +422,10 @@ pub struct Statement {
     pub balance: Money,
 }
 
-/// The statement of customer `number` as of `as_of`. Totals are in the
-/// currency most of the customer's documents use.
-pub fn statement(store: &dyn Store, number: &str, as_of: Date) -> Result<Statement> {
-    let mut tx = store.read()?;
-    let ledger = CustomerLedger::load(tx.as_mut(), number, as_of)?;
-    statement_of(tx.as_mut(), &ledger, as_of)
-}
-
-/// The statement of a customer whose ledger was read already.
-pub fn statement_of(
-    tx: &mut dyn ReadTx,
-    ledger: &CustomerLedger,
-    as_of: Date,
-) -> Result<Statement> {
+/// The statement of a customer as of `as_of`, from their ledger (read with
+/// [`CustomerLedger::load`]). Totals are in the currency most of the
+/// customer's documents use.
+pub fn statement(tx: &mut dyn ReadTx, ledger: &CustomerLedger, as_of: Date) -> Result<Statement> {
     let customer = &ledger.stored.customer;
     let (documents, payments) = (&ledger.documents, &ledger.payments);
     let mut currency_use: HashMap<Currency, usize> = HashMap::new();
@@ -570,8 +558,7 @@ pub struct UnallocatedLine {
 
 /// Payments (as of a date) with money not applied to any invoice: overpaid
 /// or not yet assigned to a customer.
-pub fn unallocated_payments(store: &dyn Store, as_of: Date) -> Result<Vec<UnallocatedLine>> {
-    let mut tx = store.read()?;
+pub fn unallocated_payments(tx: &mut dyn ReadTx, as_of: Date) -> Result<Vec<UnallocatedLine>> {
     let directory = tx.customer_directory()?;
     Ok(tx
         .unallocated_payments(as_of)?
@@ -613,13 +600,10 @@ pub struct Overview {
     pub dso_simple_90: Option<f64>,
 }
 
-pub fn overview(store: &dyn Store, as_of: Date) -> Result<Overview> {
-    let (customers, invoices) = {
-        let mut tx = store.read()?;
-        (tx.customer_count()?, tx.invoice_count()?)
-    };
-    let aging = aging(store, as_of, Currency::EUR, None)?;
-    let dso = dso(store, as_of, Currency::EUR, 90)?;
+pub fn overview(tx: &mut dyn ReadTx, as_of: Date) -> Result<Overview> {
+    let (customers, invoices) = (tx.customer_count()?, tx.invoice_count()?);
+    let aging = aging(tx, as_of, Currency::EUR, None)?;
+    let dso = dso(tx, as_of, Currency::EUR, 90)?;
     Ok(Overview {
         as_of,
         customers,
@@ -658,8 +642,7 @@ pub struct InvoiceView {
     pub as_of: Date,
 }
 
-pub fn invoice(store: &dyn Store, number: &str, as_of: Date) -> Result<InvoiceView> {
-    let mut tx = store.read()?;
+pub fn invoice(tx: &mut dyn ReadTx, number: &str, as_of: Date) -> Result<InvoiceView> {
     let stored = tx
         .invoice_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no invoice with number '{number}'")))?;

@@ -8,7 +8,9 @@ use serde::Serialize;
 use tegoed_core::allocation::Target;
 use tegoed_core::matching::MatchRule;
 use tegoed_core::{AllocationSource, CustomerId, Date, InvoiceId, MatchInfo, Money};
-use tegoed_store::{Store, StoredPayment, WriteTx};
+use tegoed_store::{ReadTx, StoredPayment, WriteTx};
+
+use crate::access::{Action, Actor};
 
 use crate::error::{AppError, Result};
 use crate::posting::{self, OpenItems};
@@ -53,8 +55,7 @@ pub struct UnmatchedLine {
 }
 
 /// The review queue with a fresh suggestion per payment.
-pub fn unmatched(store: &dyn Store) -> Result<Vec<UnmatchedLine>> {
-    let mut tx = store.read()?;
+pub fn unmatched(tx: &mut dyn ReadTx) -> Result<Vec<UnmatchedLine>> {
     let directory = tx.customer_directory()?;
     let number_of = |id: CustomerId| {
         directory
@@ -74,7 +75,7 @@ pub fn unmatched(store: &dyn Store) -> Result<Vec<UnmatchedLine>> {
             None => None,
             Some((customer, (number, name))) => {
                 let mut left = item.unallocated_minor;
-                let mut allocations = Vec::new();
+                let mut parts = Vec::new();
                 for open in tx.open_items(customer)? {
                     if left <= 0 {
                         break;
@@ -83,16 +84,10 @@ pub fn unmatched(store: &dyn Store) -> Result<Vec<UnmatchedLine>> {
                         continue;
                     }
                     let take = left.min(open.open.minor);
-                    let invoice_number = tx
-                        .invoice(open.invoice)?
-                        .map(|i| i.invoice.number)
-                        .unwrap_or_default();
-                    allocations.push(SuggestedAllocation {
-                        invoice_number,
-                        amount: Money::new(take, currency),
-                    });
+                    parts.push((open.invoice, take));
                     left -= take;
                 }
+                let allocations = suggested(tx, &parts, currency)?;
                 Some(SuggestionLine {
                     customer_id: number,
                     name,
@@ -135,6 +130,27 @@ pub struct DecisionOutcome {
     pub learned_iban: Option<String>,
 }
 
+/// The invoices' numbers beside their amounts, read in one go.
+fn suggested(
+    tx: &mut dyn ReadTx,
+    parts: &[(InvoiceId, i64)],
+    currency: tegoed_core::Currency,
+) -> Result<Vec<SuggestedAllocation>> {
+    let ids: Vec<InvoiceId> = parts.iter().map(|p| p.0).collect();
+    let numbers: rustc_hash::FxHashMap<InvoiceId, String> = tx
+        .invoices(&ids)?
+        .into_iter()
+        .map(|i| (i.id, i.invoice.number))
+        .collect();
+    Ok(parts
+        .iter()
+        .map(|(invoice, amount)| SuggestedAllocation {
+            invoice_number: numbers.get(invoice).cloned().unwrap_or_default(),
+            amount: Money::new(*amount, currency),
+        })
+        .collect())
+}
+
 fn load_payment(tx: &mut dyn WriteTx, payment_id: &str) -> Result<StoredPayment> {
     tx.payment_by_external_id(payment_id)?
         .ok_or_else(|| AppError::NotFound(format!("no payment with id '{payment_id}'")))
@@ -152,15 +168,16 @@ fn unallocated(tx: &mut dyn WriteTx, payment: &StoredPayment) -> Result<i64> {
 /// Applies what is left of payment `payment_id` to the named invoices, in
 /// order; the rest is the customer's credit.
 pub fn match_payment(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     payment_id: &str,
     invoice_numbers: &[String],
 ) -> Result<DecisionOutcome> {
+    actor.require(Action::Collect, None)?;
     if invoice_numbers.is_empty() {
         return Err(AppError::Invalid("name at least one invoice number".into()));
     }
-    let mut tx = store.write()?;
-    let stored = load_payment(tx.as_mut(), payment_id)?;
+    let stored = load_payment(tx, payment_id)?;
     let mut invoices: Vec<InvoiceId> = Vec::new();
     let mut customer: Option<CustomerId> = None;
     for number in invoice_numbers {
@@ -196,18 +213,21 @@ pub fn match_payment(
             "payment {payment_id} belongs to another customer; it cannot pay these invoices"
         )));
     }
-    decide(tx, stored, customer, Target::Invoices(&invoices))
+    let outcome = decide(tx, stored, customer, Target::Invoices(&invoices))?;
+    actor.audit(tx, "payment.match", payment_id, &invoice_numbers.join(","))?;
+    Ok(outcome)
 }
 
 /// Assigns payment `payment_id` to customer `customer_number` and applies it
 /// to their oldest open items.
 pub fn assign_payment(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     payment_id: &str,
     customer_number: &str,
 ) -> Result<DecisionOutcome> {
-    let mut tx = store.write()?;
-    let stored = load_payment(tx.as_mut(), payment_id)?;
+    actor.require(Action::Collect, None)?;
+    let stored = load_payment(tx, payment_id)?;
     let customer = tx.customer_by_number(customer_number)?.ok_or_else(|| {
         AppError::NotFound(format!("no customer with number '{customer_number}'"))
     })?;
@@ -221,16 +241,18 @@ pub fn assign_payment(
             "payment {payment_id} is already applied to another customer's invoices"
         )));
     }
-    decide(tx, stored, customer.id, Target::OldestFirst)
+    let outcome = decide(tx, stored, customer.id, Target::OldestFirst)?;
+    actor.audit(tx, "payment.assign", payment_id, customer_number)?;
+    Ok(outcome)
 }
 
 fn decide(
-    mut tx: Box<dyn WriteTx + '_>,
+    tx: &mut dyn WriteTx,
     stored: StoredPayment,
     customer: CustomerId,
     target: Target<'_>,
 ) -> Result<DecisionOutcome> {
-    let left = unallocated(tx.as_mut(), &stored)?;
+    let left = unallocated(tx, &stored)?;
     let currency = stored.payment.amount.currency;
     if left < 0 && matches!(target, Target::Invoices(_)) {
         return Err(AppError::Invalid(
@@ -246,7 +268,7 @@ fn decide(
     tx.update_payment(stored.id, &payment)?;
     let mut open = OpenItems::default();
     let plan = posting::post(
-        tx.as_mut(),
+        tx,
         &mut open,
         customer,
         AllocationSource::Payment(stored.id),
@@ -268,22 +290,11 @@ fn decide(
         Some(iban) if tx.learn_iban(customer, iban)? => Some(iban.as_str().to_string()),
         _ => None,
     };
-    let mut applied = Vec::new();
-    for (invoice, amount) in &plan.parts {
-        let number = tx
-            .invoice(*invoice)?
-            .map(|i| i.invoice.number)
-            .unwrap_or_default();
-        applied.push(SuggestedAllocation {
-            invoice_number: number,
-            amount: Money::new(*amount, currency),
-        });
-    }
+    let applied = suggested(tx, &plan.parts, currency)?;
     let customer_number = tx
         .customer(customer)?
         .map(|c| c.customer.number)
         .unwrap_or_default();
-    tx.commit()?;
     Ok(DecisionOutcome {
         payment_id: payment.external_id,
         customer_id: customer_number,
@@ -294,7 +305,6 @@ fn decide(
 }
 
 /// How many payments wait for a person.
-pub fn queue_size(store: &dyn Store) -> Result<usize> {
-    let mut tx = store.read()?;
+pub fn queue_size(tx: &mut dyn ReadTx) -> Result<usize> {
     Ok(tx.review_queue()?.len())
 }

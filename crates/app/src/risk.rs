@@ -19,7 +19,7 @@ use tegoed_core::risk::{
 use tegoed_core::segment;
 use tegoed_core::{Currency, CustomerId, Date, Language, Money};
 use tegoed_formats::ledger_csv;
-use tegoed_store::{CustomerBrief, LedgerRow, Rating, ReadTx, Store, Upsert};
+use tegoed_store::{CustomerBrief, LedgerRow, Rating, ReadTx, Store, Upsert, WriteTx};
 
 use crate::config::{Config, RiskSettings};
 use crate::{AppError, Result};
@@ -321,8 +321,13 @@ fn round(v: f64, decimals: i32) -> f64 {
 }
 
 /// Fits the model on the store's history as of `as_of` and stores it.
+///
+/// A job, not a single transaction: the history is read in one read
+/// transaction, the fitting runs outside any, and the model is stored with
+/// its audit line in a short write transaction.
 pub fn train(
     store: &dyn Store,
+    actor: &crate::access::Actor,
     settings: &RiskSettings,
     as_of: Date,
     holdout_months: Option<i32>,
@@ -341,6 +346,7 @@ pub fn train(
             "--late-days {late_days}: choose 0 (paid after the due date at all) to 365"
         )));
     }
+    actor.require(crate::access::Action::EditSettings, None)?;
     let cutoff = as_of.add_months(-holdout);
     let all = {
         let mut tx = store.read()?;
@@ -529,6 +535,19 @@ pub fn train(
     let body = serde_json::to_string(&file).expect("a model serializes");
     let mut tx = store.write()?;
     let model_id = tx.insert_risk_model(as_of, &body)?;
+    actor.audit(
+        tx.as_mut(),
+        "risk.train",
+        &format!("model {model_id}"),
+        &format!(
+            "as of {as_of}, AUC {}, {} invoices to train, {} to test",
+            metrics
+                .auc
+                .map_or_else(|| "unknown".to_string(), |auc| format!("{auc:.3}")),
+            metrics.n_train,
+            metrics.n_test
+        ),
+    )?;
     tx.commit()?;
     Ok(TrainReport {
         auc: metrics.auc,
@@ -764,33 +783,10 @@ impl ModelInfo {
     }
 }
 
+/// The risk of a customer, from their ledger rows (see
+/// [`crate::facts::CustomerLedger`]), scored with `model` ([`load_model`];
+/// the web app keeps it loaded).
 pub fn show(
-    store: &dyn Store,
-    config: &Config,
-    number: &str,
-    as_of: Date,
-    language: Language,
-) -> Result<RiskShow> {
-    let mut tx = store.read()?;
-    let customer = tx
-        .customer_by_number(number)?
-        .ok_or_else(|| AppError::NotFound(format!("no customer '{number}'")))?;
-    let rows = crate::facts::customer_rows(tx.as_mut(), customer.id, as_of)?;
-    let model = load_model(tx.as_mut())?;
-    show_in(
-        tx.as_mut(),
-        config,
-        model.as_ref(),
-        &customer,
-        &rows,
-        as_of,
-        language,
-    )
-}
-
-/// The risk of a customer whose ledger rows are read already, scored with
-/// `model` (loaded once by the caller).
-pub fn show_in(
     tx: &mut dyn ReadTx,
     config: &Config,
     model: Option<&LoadedModel>,
@@ -921,12 +917,17 @@ pub struct RatingsSummary {
 }
 
 /// Imports a ratings CSV in one transaction (all or nothing).
-pub fn import_ratings(store: &dyn Store, file: &str, bytes: &[u8]) -> Result<RatingsSummary> {
+pub fn import_ratings(
+    tx: &mut dyn WriteTx,
+    actor: &crate::access::Actor,
+    file: &str,
+    bytes: &[u8],
+) -> Result<RatingsSummary> {
+    actor.require(crate::access::Action::Import, None)?;
     let parsed = ledger_csv::parse_ratings(bytes).map_err(|error| AppError::Input {
         file: file.to_string(),
         error,
     })?;
-    let mut tx = store.write()?;
     let mut summary = RatingsSummary {
         file: file.to_string(),
         kind: "ratings",
@@ -981,7 +982,15 @@ pub fn import_ratings(store: &dyn Store, file: &str, bytes: &[u8]) -> Result<Rat
             Upsert::Unchanged => summary.unchanged += 1,
         }
     }
-    tx.commit()?;
+    actor.audit(
+        tx,
+        "ratings.import",
+        file,
+        &format!(
+            "{} rows: {} new, {} changed, {} unchanged",
+            summary.rows, summary.inserted, summary.updated, summary.unchanged
+        ),
+    )?;
     Ok(summary)
 }
 
@@ -1090,23 +1099,22 @@ pub struct RiskGroupsReport {
 /// `report risk-groups`: per industry (SBI section), segment or account
 /// manager, how customers pay and how risky they are.
 pub fn risk_groups(
-    store: &dyn Store,
+    tx: &mut dyn ReadTx,
     config: &Config,
     as_of: Date,
     by: GroupBy,
     language: Language,
 ) -> Result<RiskGroupsReport> {
     let (all, model, ratings, states, managers) = {
-        let mut tx = store.read()?;
-        let all = load_histories(tx.as_mut(), as_of)?;
+        let all = load_histories(tx, as_of)?;
         let index: FxHashMap<CustomerId, usize> = all
             .customers
             .iter()
             .enumerate()
             .map(|(i, c)| (c.id, i))
             .collect();
-        let model = load_model(tx.as_mut())?;
-        let ratings = rating_views(tx.as_mut(), &config.risk, as_of)?;
+        let model = load_model(tx)?;
+        let ratings = rating_views(tx, &config.risk, as_of)?;
         let mut states = vec![false; all.customers.len()];
         for (c, state) in tx.collection_states()? {
             if let Some(&i) = index.get(&c) {
@@ -1129,7 +1137,7 @@ pub fn risk_groups(
         as_of,
     );
     let segment_of: Vec<Option<usize>> = if by == GroupBy::Segment {
-        let snapshot = crate::facts::snapshot(store, as_of)?;
+        let snapshot = crate::facts::snapshot(tx, as_of)?;
         (0..all.customers.len())
             .map(|i| {
                 let p = snapshot.position(all.customers[i].id)?;
@@ -1252,7 +1260,7 @@ pub fn segments_use_risk(config: &Config) -> bool {
 /// Puts every customer's risk class into a snapshot's facts, when a
 /// segment looks at it and a model has been trained (one more scan).
 pub fn fill_classes(
-    store: &dyn Store,
+    tx: &mut dyn ReadTx,
     config: &Config,
     snapshot: &mut crate::facts::Snapshot,
 ) -> Result<()> {
@@ -1260,12 +1268,11 @@ pub fn fill_classes(
         return Ok(());
     }
     let as_of = snapshot.as_of;
-    let mut tx = store.read()?;
-    let Some(model) = load_model(tx.as_mut())? else {
+    let Some(model) = load_model(tx)? else {
         return Ok(());
     };
-    let all = load_histories(tx.as_mut(), as_of)?;
-    let ratings = rating_views(tx.as_mut(), &config.risk, as_of)?;
+    let all = load_histories(tx, as_of)?;
+    let ratings = rating_views(tx, &config.risk, as_of)?;
     let classes = classes(
         Some(&model),
         &config.risk,

@@ -5,11 +5,11 @@
 use serde::Serialize;
 use tegoed_core::segment::{CustomerFacts, assign, explain as explain_facts};
 use tegoed_core::{Date, Money};
-use tegoed_store::{LedgerRow, ReadTx, Store, StoredCustomer};
+use tegoed_store::{LedgerRow, ReadTx, StoredCustomer};
 
+use crate::Result;
 use crate::config::Config;
 use crate::facts::snapshot;
-use crate::{AppError, Result};
 
 /// One segment with its customers.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -28,9 +28,9 @@ pub struct SegmentLine {
 }
 
 /// Every segment with customer count, open and overdue amounts (euros).
-pub fn list(store: &dyn Store, config: &Config, as_of: Date) -> Result<Vec<SegmentLine>> {
-    let mut snapshot = snapshot(store, as_of)?;
-    crate::risk::fill_classes(store, config, &mut snapshot)?;
+pub fn list(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Vec<SegmentLine>> {
+    let mut snapshot = snapshot(tx, as_of)?;
+    crate::risk::fill_classes(tx, config, &mut snapshot)?;
     let mut lines: Vec<SegmentLine> = config
         .segments
         .iter()
@@ -134,39 +134,27 @@ pub struct Explanation {
     pub tried: Vec<TriedLine>,
 }
 
-/// Explains the segment of customer `number` on `as_of`.
+/// Explains the segment of a customer on `as_of` from their ledger rows
+/// (see [`crate::facts::CustomerLedger`]). `risk_class` is the customer's
+/// class when the caller scored them already (the customer page); with
+/// `None` it is worked out here, when a segment looks at it.
 pub fn explain(
-    store: &dyn Store,
-    config: &Config,
-    number: &str,
-    as_of: Date,
-) -> Result<Explanation> {
-    let mut tx = store.read()?;
-    let stored = tx
-        .customer_by_number(number)?
-        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
-    let rows = crate::facts::customer_rows(tx.as_mut(), stored.id, as_of)?;
-    let risk_class = if crate::risk::segments_use_risk(config) {
-        crate::risk::customer_class(tx.as_mut(), config, &stored, &rows, as_of)?
-    } else {
-        None
-    };
-    explain_in(tx.as_mut(), config, &stored, &rows, risk_class, as_of)
-}
-
-/// Explains the segment of a customer whose ledger rows and risk class
-/// (used only when segments test it) are known already.
-pub fn explain_in(
     tx: &mut dyn ReadTx,
     config: &Config,
     stored: &StoredCustomer,
     rows: &[LedgerRow],
-    risk_class: Option<char>,
+    risk_class: Option<Option<char>>,
     as_of: Date,
 ) -> Result<Explanation> {
+    let uses_risk = crate::risk::segments_use_risk(config);
+    let risk_class = match risk_class {
+        Some(class) => class,
+        None if uses_risk => crate::risk::customer_class(tx, config, stored, rows, as_of)?,
+        None => None,
+    };
     let brief = stored.brief();
     let (mut facts, _) = crate::facts::facts_from_rows(tx, &brief, rows, as_of)?;
-    if crate::risk::segments_use_risk(config) {
+    if uses_risk {
         facts.risk_class = risk_class;
     }
     let explanation =

@@ -2,10 +2,15 @@
 //! statement and e-invoice is imported into a fresh ledger (or rejected with
 //! a reason), and importing everything a second time books nothing new.
 
-use tegoed_app::{Silent, bank, einvoice};
+use tegoed_app::access::Actor;
+use tegoed_app::{Silent, bank, einvoice, write_tx};
 use tegoed_formats::corpus;
 use tegoed_store::Store;
 use tegoed_store_sqlite::SqliteStore;
+
+fn actor() -> Actor {
+    Actor::system("test", 0)
+}
 
 #[test]
 fn statements_import_once_and_never_twice() {
@@ -20,7 +25,12 @@ fn statements_import_once_and_never_twice() {
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
         let name = file.display().to_string();
-        first.push(bank::import_statement(&store, &name, &bytes, &Silent).ok());
+        first.push(
+            write_tx(&store, |tx| {
+                bank::import_statement(tx, &actor(), &name, &bytes, &Silent)
+            })
+            .ok(),
+        );
     }
     let imported = first.iter().filter(|r| r.is_some()).count();
     assert!(imported >= 100, "only {imported} statement files imported");
@@ -43,7 +53,10 @@ fn statements_import_once_and_never_twice() {
     let payments_before = store.read().unwrap().payment_count().unwrap();
     for (file, before) in files.iter().zip(&first) {
         let bytes = std::fs::read(file).unwrap();
-        let again = bank::import_statement(&store, &file.display().to_string(), &bytes, &Silent);
+        let name = file.display().to_string();
+        let again = write_tx(&store, |tx| {
+            bank::import_statement(tx, &actor(), &name, &bytes, &Silent)
+        });
         match (before, again) {
             (Some(_), Ok(summary)) => {
                 assert_eq!(
@@ -82,7 +95,9 @@ fn e_invoices_import_once_and_then_are_unchanged() {
     let mut rejected = 0;
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
-        match einvoice::import_ubl(&store, &file.display().to_string(), &bytes) {
+        match write_tx(&store, |tx| {
+            einvoice::import_ubl(tx, &actor(), &file.display().to_string(), &bytes)
+        }) {
             Ok(_) => imported += 1,
             Err(error) => {
                 rejected += 1;
@@ -98,7 +113,9 @@ fn e_invoices_import_once_and_then_are_unchanged() {
     let customers_before = store.read().unwrap().customer_count().unwrap();
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
-        if let Ok(summary) = einvoice::import_ubl(&store, &file.display().to_string(), &bytes) {
+        if let Ok(summary) = write_tx(&store, |tx| {
+            einvoice::import_ubl(tx, &actor(), &file.display().to_string(), &bytes)
+        }) {
             assert!(
                 !summary.customer_created,
                 "{}: buyer created twice",

@@ -20,6 +20,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use tegoed_app::access::Actor;
 use tegoed_app::config::Config;
 use tegoed_app::demo::{self, DemoConfig};
 use tegoed_app::dunning::{self, Options, RunOptions, templates::Templates};
@@ -27,6 +28,7 @@ use tegoed_app::{Silent, agreements, facts, import, reports};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::strategy::{Channel, StepKind};
 use tegoed_core::{Date, Language, Money};
+use tegoed_store::{ReadTx, WriteTx};
 use tegoed_store_sqlite::SqliteStore;
 
 const DAYS: i32 = 120;
@@ -52,6 +54,27 @@ struct Seen {
     pay_by: Option<Date>,
 }
 
+/// A use case in a read transaction.
+fn read<T>(store: &SqliteStore, work: impl FnOnce(&mut dyn ReadTx) -> tegoed_app::Result<T>) -> T {
+    tegoed_app::read_tx(store, work).unwrap()
+}
+
+/// A use case in a write transaction, as the simulation's actor.
+fn write<T>(
+    store: &SqliteStore,
+    work: impl FnOnce(&mut dyn WriteTx, &Actor) -> tegoed_app::Result<T>,
+) -> T {
+    let actor = Actor::system("simulation", 0);
+    tegoed_app::write_tx(store, |tx| work(tx, &actor)).unwrap()
+}
+
+fn statement(store: &SqliteStore, number: &str, as_of: Date) -> reports::Statement {
+    read(store, |tx| {
+        let ledger = facts::CustomerLedger::load(tx, number, as_of)?;
+        reports::statement(tx, &ledger, as_of)
+    })
+}
+
 fn d(text: &str) -> Date {
     Date::parse_iso(text).unwrap()
 }
@@ -65,23 +88,25 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("sim.db")).unwrap();
     let start = d("2026-06-30");
-    demo::fill(
-        &store,
-        &DemoConfig {
-            customers: 300,
-            seed: 3,
-            as_of: start,
-        },
-        &Silent,
-    )
-    .unwrap();
+    write(&store, |tx, actor| {
+        demo::fill(
+            tx,
+            actor,
+            &DemoConfig {
+                customers: 300,
+                seed: 3,
+                as_of: start,
+            },
+            &Silent,
+        )
+    });
     let config = Config::default_in(dir.path());
     let templates = Templates::load(None).unwrap();
     let pay_within = config.dunning.pay_within_days;
 
     // How each customer pays, from how they paid so far (the demo's payment
     // behaviours show in their history).
-    let snapshot = facts::snapshot(&store, start).unwrap();
+    let snapshot = read(&store, |tx| facts::snapshot(tx, start));
     let mut pays: HashMap<String, Pays> = HashMap::new();
     let mut consumers: HashSet<String> = HashSet::new();
     for (i, c) in snapshot.customers.iter().enumerate() {
@@ -122,7 +147,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
         // Along the way: a dispute, promises and a payment plan on customers
         // with something overdue.
         if [5, 10, 15].contains(&day) {
-            let snapshot = facts::snapshot(&store, as_of).unwrap();
+            let snapshot = read(&store, |tx| facts::snapshot(tx, as_of));
             let overdue: Vec<String> = snapshot
                 .customers
                 .iter()
@@ -130,41 +155,46 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                 .filter(|(i, _)| snapshot.facts[*i].overdue_minor > 50_000)
                 .map(|(_, c)| c.number.clone())
                 .collect();
-            let statement = |number: &str| reports::statement(&store, number, as_of).unwrap();
+            let statement = |number: &str| statement(&store, number, as_of);
             match day {
                 5 => {
                     let number = &overdue[0];
                     let invoice = statement(number).open_items[0].invoice_number.clone();
-                    agreements::open_dispute(&store, &invoice, "Levering onvolledig", as_of)
-                        .unwrap();
+                    write(&store, |tx, actor| {
+                        agreements::open_dispute(tx, actor, &invoice, "Levering onvolledig", as_of)
+                    });
                 }
                 10 => {
                     for number in overdue.iter().skip(1).take(3) {
                         let s = statement(number);
-                        agreements::add_promise(
-                            &store,
-                            number,
-                            &s.overdue.to_decimal_string(),
-                            as_of.add_days(14),
-                            &[],
-                            None,
-                            as_of,
-                        )
-                        .unwrap();
+                        write(&store, |tx, actor| {
+                            agreements::add_promise(
+                                tx,
+                                actor,
+                                number,
+                                &s.overdue.to_decimal_string(),
+                                as_of.add_days(14),
+                                &[],
+                                None,
+                                as_of,
+                            )
+                        });
                     }
                 }
                 15 => {
                     let number = &overdue[4];
-                    agreements::create_plan(
-                        &store,
-                        number,
-                        3,
-                        as_of.add_days(7),
-                        "1m",
-                        config.dunning.plan_grace_days,
-                        as_of,
-                    )
-                    .unwrap();
+                    write(&store, |tx, actor| {
+                        agreements::create_plan(
+                            tx,
+                            actor,
+                            number,
+                            3,
+                            as_of.add_days(7),
+                            "1m",
+                            config.dunning.plan_grace_days,
+                            as_of,
+                        )
+                    });
                 }
                 _ => {}
             }
@@ -173,15 +203,16 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
         // plans still running (a broken promise or plan lets dunning
         // resume).
         held.clear();
-        for dispute in agreements::disputes(&store, false).unwrap() {
+        for dispute in read(&store, |tx| agreements::disputes(tx, false)) {
             held.insert(dispute.invoice.clone());
         }
-        for promise in agreements::promises(&store, false, as_of).unwrap() {
+        for promise in read(&store, |tx| agreements::promises(tx, false, as_of)) {
             if promise.status == "pending" {
                 held.extend(promise.invoices.iter().cloned());
             }
         }
-        for plan in agreements::plans(&store, as_of, config.dunning.plan_grace_days).unwrap() {
+        let grace = config.dunning.plan_grace_days;
+        for plan in read(&store, |tx| agreements::plans(tx, as_of, grace)) {
             if plan.status == "active" {
                 held.extend(plan.invoices.iter().cloned());
             }
@@ -204,7 +235,9 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                     as_of.add_days(30)
                 ));
             }
-            import::import_invoices(&store, "sim-invoices.csv", csv.as_bytes(), &Silent).unwrap();
+            write(&store, |tx, actor| {
+                import::import_invoices(tx, actor, "sim-invoices.csv", csv.as_bytes(), &Silent)
+            });
         }
 
         // Payments that were due to arrive today.
@@ -212,7 +245,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
             let mut csv = String::from("payment_id,date,amount,customer_id,invoice_number\n");
             let mut any = false;
             for (number, invoices, after) in list {
-                let statement = reports::statement(&store, &number, as_of).unwrap();
+                let statement = statement(&store, &number, as_of);
                 let mut paid = false;
                 for item in statement
                     .open_items
@@ -233,8 +266,9 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                 }
             }
             if any {
-                import::import_payments(&store, "sim-payments.csv", csv.as_bytes(), &Silent)
-                    .unwrap();
+                write(&store, |tx, actor| {
+                    import::import_payments(tx, actor, "sim-payments.csv", csv.as_bytes(), &Silent)
+                });
             }
         }
 
@@ -317,16 +351,17 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
         // The run, then each message of the day against the ladder.
         let report = dunning::run(
             &store,
+            &Actor::system("simulation", 0),
             &config,
             &templates,
             as_of,
-            &RunOptions::new("simulation", || 0),
+            &RunOptions::new(|| 0),
             &Silent,
         )
         .unwrap();
         assert!(report.failed.is_empty(), "{as_of}: {:?}", report.failed);
         assert_eq!(report.planned as usize, preview.messages.len());
-        for m in dunning::messages(&store, None, Some(as_of)).unwrap() {
+        for m in read(&store, |tx| dunning::messages(tx, None, Some(as_of))) {
             let strategy = config.strategy(&m.strategy).unwrap();
             let kind_of = |step: &str| strategy.steps[strategy.position(step).unwrap()].kind;
             let message_kind = kind_of(&m.step);
@@ -442,15 +477,17 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                 // A promise made on the phone: the call is done, with what
                 // came of it.
                 if m.channel == Channel::Call.as_str() {
-                    for task in agreements::tasks(&store, false).unwrap() {
+                    for task in read(&store, |tx| agreements::tasks(tx, false)) {
                         if task.customer == m.customer && task.created_on == as_of {
-                            agreements::complete_task(
-                                &store,
-                                task.id,
-                                "Betaalt binnen een week",
-                                as_of,
-                            )
-                            .unwrap();
+                            write(&store, |tx, actor| {
+                                agreements::complete_task(
+                                    tx,
+                                    actor,
+                                    task.id,
+                                    "Betaalt binnen een week",
+                                    as_of,
+                                )
+                            });
                         }
                     }
                 }

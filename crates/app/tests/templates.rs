@@ -508,15 +508,18 @@ struct Picked {
 fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
-    demo::fill(
-        &store,
-        &DemoConfig {
-            customers: 300,
-            seed: 7,
-            as_of: as_of(),
-        },
-        &tegoed_app::Silent,
-    )
+    tegoed_app::write_tx(&store, |tx| {
+        demo::fill(
+            tx,
+            &tegoed_app::access::Actor::system("test", 0),
+            &DemoConfig {
+                customers: 300,
+                seed: 7,
+                as_of: as_of(),
+            },
+            &tegoed_app::Silent,
+        )
+    })
     .unwrap();
     let config = Config::default_in(dir.path());
     let templates = Templates::load(None).unwrap();
@@ -529,7 +532,8 @@ fn demo() -> Demo {
 }
 
 fn pick(store: &dyn Store) -> Picked {
-    let snapshot = tegoed_app::facts::snapshot(store, as_of()).unwrap();
+    let snapshot =
+        tegoed_app::read_tx(store, |tx| tegoed_app::facts::snapshot(tx, as_of())).unwrap();
     let mut found: BTreeMap<&'static str, (String, bool)> = BTreeMap::new();
     for (idx, customer) in snapshot.customers.iter().enumerate() {
         let open: Vec<_> = snapshot.open[idx]
@@ -841,7 +845,7 @@ fn every_shipped_template_reads_well() {
                         continue;
                     }
                     let planned = dunning::sample(
-                        store,
+                        store.read().unwrap().as_mut(),
                         config,
                         templates,
                         number,
@@ -1117,8 +1121,10 @@ fn the_claim_summaries_render_every_part() {
         if !overdue {
             continue;
         }
-        let claim =
-            tegoed_app::legal::claim(store, &demo.config, number, Currency::EUR, as_of()).unwrap();
+        let claim = tegoed_app::read_tx(store, |tx| {
+            tegoed_app::legal::claim(tx, &demo.config, number, Currency::EUR, as_of())
+        })
+        .unwrap();
         let kind = if what.starts_with("consumer") {
             "b2c"
         } else {

@@ -588,6 +588,13 @@ pub enum UserCommand {
     },
     /// List the users.
     List,
+    /// The audit log, newest first: who changed what, from the web app and
+    /// the command line.
+    Audit {
+        /// How many lines (newest first).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        limit: u32,
+    },
     /// Create an API token for a user (shown once).
     Token {
         email: String,

@@ -27,10 +27,9 @@ fn yes_no(value: bool) -> &'static str {
 
 pub fn segments_cmd(ctx: &Ctx, command: SegmentsCommand) -> Result<()> {
     let config = ctx.config()?;
-    let store = ctx.open()?;
     match command {
         SegmentsCommand::List => {
-            let lines = segments::list(&store, &config, ctx.as_of)?;
+            let lines = ctx.read(|tx| segments::list(tx, &config, ctx.as_of))?;
             ctx.print(&lines, |lines| {
                 let mut table = Table::new(&[
                     ("Segment", Align::Left),
@@ -56,7 +55,10 @@ pub fn segments_cmd(ctx: &Ctx, command: SegmentsCommand) -> Result<()> {
             })
         }
         SegmentsCommand::Explain { customer } => {
-            let explanation = segments::explain(&store, &config, &customer, ctx.as_of)?;
+            let explanation = ctx.read(|tx| {
+                let ledger = tegoed_app::facts::CustomerLedger::load(tx, &customer, ctx.as_of)?;
+                segments::explain(tx, &config, &ledger.stored, &ledger.rows, None, ctx.as_of)
+            })?;
             ctx.print(&explanation, |e| {
                 let f = &e.facts;
                 let mut text = format!(
@@ -209,7 +211,7 @@ pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
         DunningCommand::Preview { customer, summary } => {
             let started = Instant::now();
             let preview = dunning::plan(
-                &store,
+                store.as_ref(),
                 &config,
                 &templates,
                 ctx.as_of,
@@ -275,7 +277,8 @@ pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
         } => {
             let started = Instant::now();
             let report = dunning::run(
-                &store,
+                store.as_ref(),
+                &ctx.actor(),
                 &config,
                 &templates,
                 ctx.as_of,
@@ -285,7 +288,7 @@ pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
                         ..Options::default()
                     },
                     throttle: throttle_ms.map(Duration::from_millis),
-                    ..RunOptions::new(crate::acting_user(), crate::now)
+                    ..RunOptions::new(crate::now)
                 },
                 &ctx.progress(),
             )?;
@@ -330,7 +333,9 @@ pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
             } else {
                 None
             };
-            let lines = dunning::messages(&store, customer.as_deref(), day)?;
+            let lines = tegoed_app::read_tx(store.as_ref(), |tx| {
+                dunning::messages(tx, customer.as_deref(), day)
+            })?;
             ctx.print(&lines, |lines| {
                 let mut text = String::new();
                 for l in lines {
@@ -366,7 +371,6 @@ pub fn dunning_cmd(ctx: &Ctx, command: DunningCommand) -> Result<()> {
 }
 
 pub fn dispute_cmd(ctx: &Ctx, command: DisputeCommand) -> Result<()> {
-    let store = ctx.open()?;
     let text = |d: &agreements::DisputeLine| {
         format!(
             "Dispute {} on invoice {} ({}), opened {}: {}{}\n",
@@ -384,19 +388,22 @@ pub fn dispute_cmd(ctx: &Ctx, command: DisputeCommand) -> Result<()> {
     };
     match command {
         DisputeCommand::Open { invoice, reason } => {
-            let line = agreements::open_dispute(&store, &invoice, &reason, ctx.as_of)?;
+            let line = ctx.write(|tx, actor| {
+                agreements::open_dispute(tx, actor, &invoice, &reason, ctx.as_of)
+            })?;
             ctx.print(&line, text)
         }
         DisputeCommand::Resolve {
             invoice,
             resolution,
         } => {
-            let line =
-                agreements::resolve_dispute(&store, &invoice, resolution.as_deref(), ctx.as_of)?;
+            let line = ctx.write(|tx, actor| {
+                agreements::resolve_dispute(tx, actor, &invoice, resolution.as_deref(), ctx.as_of)
+            })?;
             ctx.print(&line, text)
         }
         DisputeCommand::List { all } => {
-            let lines = agreements::disputes(&store, all)?;
+            let lines = ctx.read(|tx| agreements::disputes(tx, all))?;
             ctx.print(&lines, |lines| {
                 if lines.is_empty() {
                     "No disputes.\n".into()
@@ -423,7 +430,6 @@ fn promise_text(p: &agreements::PromiseLine) -> String {
 }
 
 pub fn promise_cmd(ctx: &Ctx, command: PromiseCommand) -> Result<()> {
-    let store = ctx.open()?;
     match command {
         PromiseCommand::Add {
             customer,
@@ -432,19 +438,22 @@ pub fn promise_cmd(ctx: &Ctx, command: PromiseCommand) -> Result<()> {
             invoices,
             note,
         } => {
-            let line = agreements::add_promise(
-                &store,
-                &customer,
-                &amount,
-                date,
-                &invoices,
-                note.as_deref(),
-                ctx.as_of,
-            )?;
+            let line = ctx.write(|tx, actor| {
+                agreements::add_promise(
+                    tx,
+                    actor,
+                    &customer,
+                    &amount,
+                    date,
+                    &invoices,
+                    note.as_deref(),
+                    ctx.as_of,
+                )
+            })?;
             ctx.print(&line, promise_text)
         }
         PromiseCommand::List { broken } => {
-            let lines = agreements::promises(&store, broken, ctx.as_of)?;
+            let lines = ctx.read(|tx| agreements::promises(tx, broken, ctx.as_of))?;
             ctx.print(&lines, |lines| {
                 if lines.is_empty() {
                     if broken {
@@ -487,7 +496,6 @@ fn plan_text(p: &agreements::PlanLine) -> String {
 
 pub fn plan_cmd(ctx: &Ctx, command: PlanCommand) -> Result<()> {
     let config = ctx.config()?;
-    let store = ctx.open()?;
     let grace = config.dunning.plan_grace_days;
     match command {
         PlanCommand::Create {
@@ -496,19 +504,22 @@ pub fn plan_cmd(ctx: &Ctx, command: PlanCommand) -> Result<()> {
             first,
             interval,
         } => {
-            let line = agreements::create_plan(
-                &store,
-                &customer,
-                instalments,
-                first,
-                &interval,
-                grace,
-                ctx.as_of,
-            )?;
+            let line = ctx.write(|tx, actor| {
+                agreements::create_plan(
+                    tx,
+                    actor,
+                    &customer,
+                    instalments,
+                    first,
+                    &interval,
+                    grace,
+                    ctx.as_of,
+                )
+            })?;
             ctx.print(&line, plan_text)
         }
         PlanCommand::List => {
-            let lines = agreements::plans(&store, ctx.as_of, grace)?;
+            let lines = ctx.read(|tx| agreements::plans(tx, ctx.as_of, grace))?;
             ctx.print(&lines, |lines| {
                 if lines.is_empty() {
                     "No payment plans.\n".into()
@@ -521,8 +532,8 @@ pub fn plan_cmd(ctx: &Ctx, command: PlanCommand) -> Result<()> {
 }
 
 pub fn pause_cmd(ctx: &Ctx, customer: &str, until: tegoed_core::Date, reason: &str) -> Result<()> {
-    let store = ctx.open()?;
-    let line = agreements::pause(&store, customer, until, reason, ctx.as_of)?;
+    let line =
+        ctx.write(|tx, actor| agreements::pause(tx, actor, customer, until, reason, ctx.as_of))?;
     ctx.print(&line, |l| {
         format!(
             "Dunning for {} is paused up to and including {}: {}\n",
@@ -559,10 +570,9 @@ fn task_text(t: &agreements::TaskLine) -> String {
 }
 
 pub fn tasks_cmd(ctx: &Ctx, command: Option<TasksCommand>, all: bool) -> Result<()> {
-    let store = ctx.open()?;
     match command {
         None => {
-            let lines = agreements::tasks(&store, all)?;
+            let lines = ctx.read(|tx| agreements::tasks(tx, all))?;
             ctx.print(&lines, |lines| {
                 if lines.is_empty() {
                     "No open tasks.\n".into()
@@ -572,7 +582,8 @@ pub fn tasks_cmd(ctx: &Ctx, command: Option<TasksCommand>, all: bool) -> Result<
             })
         }
         Some(TasksCommand::Done { id, outcome }) => {
-            let line = agreements::complete_task(&store, id, &outcome, ctx.as_of)?;
+            let line = ctx
+                .write(|tx, actor| agreements::complete_task(tx, actor, id, &outcome, ctx.as_of))?;
             ctx.print(&line, task_text)
         }
     }
@@ -580,8 +591,10 @@ pub fn tasks_cmd(ctx: &Ctx, command: Option<TasksCommand>, all: bool) -> Result<
 
 pub fn timeline_cmd(ctx: &Ctx, customer: &str, lang: Option<&str>) -> Result<()> {
     let language = crate::credit::language(&ctx.config()?, lang)?;
-    let store = ctx.open()?;
-    let entries = agreements::timeline(&store, customer, ctx.as_of, language)?;
+    let entries = ctx.read(|tx| {
+        let ledger = tegoed_app::facts::CustomerLedger::load(tx, customer, ctx.as_of)?;
+        agreements::timeline(tx, &ledger, ctx.as_of, language)
+    })?;
     ctx.print(&entries, |entries| {
         let mut table = Table::new(&[
             ("Date", Align::Left),
@@ -596,8 +609,8 @@ pub fn timeline_cmd(ctx: &Ctx, customer: &str, lang: Option<&str>) -> Result<()>
 }
 
 pub fn tag_cmd(ctx: &Ctx, customer: &str, tags: &[String], remove: bool) -> Result<()> {
-    let store = ctx.open()?;
-    let tags = agreements::tag(&store, customer, tags, remove, ctx.as_of)?;
+    let tags =
+        ctx.write(|tx, actor| agreements::tag(tx, actor, customer, tags, remove, ctx.as_of))?;
     ctx.print(&tags, |tags| {
         format!(
             "Tags of {customer}: {}\n",
@@ -775,9 +788,8 @@ pub fn legal_cmd(ctx: &Ctx, command: LegalCommand) -> Result<()> {
 
 pub fn claim_cmd(ctx: &Ctx, customer: &str, currency: &str) -> Result<()> {
     let config = ctx.config()?;
-    let store = ctx.open()?;
     let currency = Currency::parse(currency).map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
-    let claim = legal::claim(&store, &config, customer, currency, ctx.as_of)?;
+    let claim = ctx.read(|tx| legal::claim(tx, &config, customer, currency, ctx.as_of))?;
     ctx.print(&claim, |c| {
         let mut table = Table::new(&[
             ("Invoice", Align::Left),
@@ -959,14 +971,10 @@ pub fn load_templates(config: &Config) -> Result<Templates> {
 pub fn import_history(ctx: &Ctx, file: &std::path::Path) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let config = ctx.config()?;
-    let store = ctx.open()?;
-    let summary = dunning::history::import(
-        &store,
-        &config,
-        &file.display().to_string(),
-        &bytes,
-        ctx.as_of,
-    )?;
+    let name = file.display().to_string();
+    let summary = ctx.write(|tx, actor| {
+        dunning::history::import(tx, actor, &config, &name, &bytes, ctx.as_of)
+    })?;
     ctx.print(&summary, |s| {
         let mut text = format!(
             "Imported {} (dunning history): {} rows: {} inserted, {} updated, {} unchanged.\n",

@@ -11,7 +11,6 @@ use tegoed_app::risk::{self, GroupBy};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::party::SbiCode;
 use tegoed_core::{Language, Money};
-use tegoed_store::Store;
 
 use crate::Ctx;
 use crate::args::{CheckArgs, PolicyCommand, RiskCommand, RiskGroupBy};
@@ -45,14 +44,21 @@ fn pct(p: f64) -> String {
 
 pub fn risk_cmd(ctx: &Ctx, command: RiskCommand) -> Result<()> {
     let config = ctx.config()?;
-    let store = ctx.open()?;
     match command {
         RiskCommand::Train {
             holdout_months,
             late_days,
         } => {
             let started = Instant::now();
-            let report = risk::train(&store, &config.risk, ctx.as_of, holdout_months, late_days)?;
+            let store = ctx.open()?;
+            let report = risk::train(
+                store.as_ref(),
+                &ctx.actor(),
+                &config.risk,
+                ctx.as_of,
+                holdout_months,
+                late_days,
+            )?;
             let seconds = started.elapsed().as_secs_f64();
             ctx.print(&report, |r| {
                 let mut text = format!(
@@ -95,7 +101,19 @@ pub fn risk_cmd(ctx: &Ctx, command: RiskCommand) -> Result<()> {
         }
         RiskCommand::Show { customer, lang } => {
             let lang = language(&config, lang.as_deref())?;
-            let show = risk::show(&store, &config, &customer, ctx.as_of, lang)?;
+            let show = ctx.read(|tx| {
+                let ledger = tegoed_app::facts::CustomerLedger::load(tx, &customer, ctx.as_of)?;
+                let model = risk::load_model(tx)?;
+                risk::show(
+                    tx,
+                    &config,
+                    model.as_ref(),
+                    &ledger.stored,
+                    &ledger.rows,
+                    ctx.as_of,
+                    lang,
+                )
+            })?;
             ctx.print(&show, |s| {
                 let mut text = format!("{} — {} (as of {})\n", s.customer, s.name, s.as_of);
                 match (s.score.class, s.score.probability) {
@@ -137,8 +155,8 @@ pub fn risk_cmd(ctx: &Ctx, command: RiskCommand) -> Result<()> {
 
 pub fn import_ratings(ctx: &Ctx, file: &Path) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let store = ctx.open()?;
-    let summary = risk::import_ratings(&store, &file.display().to_string(), &bytes)?;
+    let name = file.display().to_string();
+    let summary = ctx.write(|tx, actor| risk::import_ratings(tx, actor, &name, &bytes))?;
     ctx.print(&summary, |s| {
         let mut text = format!(
             "Imported {} (ratings): {} rows: {} inserted, {} updated, {} unchanged",
@@ -157,13 +175,12 @@ pub fn import_ratings(ctx: &Ctx, file: &Path) -> Result<()> {
 
 pub fn risk_groups(ctx: &Ctx, by: RiskGroupBy) -> Result<()> {
     let config = ctx.config()?;
-    let store = ctx.open()?;
     let by = match by {
         RiskGroupBy::Industry => GroupBy::Industry,
         RiskGroupBy::Segment => GroupBy::Segment,
         RiskGroupBy::AccountManager => GroupBy::AccountManager,
     };
-    let report = risk::risk_groups(&store, &config, ctx.as_of, by, Language::En)?;
+    let report = ctx.read(|tx| risk::risk_groups(tx, &config, ctx.as_of, by, Language::En))?;
     ctx.print(&report, |r| {
         let mut table = Table::new(&[
             ("Group", Align::Left),
@@ -256,16 +273,13 @@ pub fn check_cmd(ctx: &Ctx, args: CheckArgs) -> Result<()> {
             ));
         }
     };
-    let store = ctx.open()?;
-    let mut tx = store.read()?;
-    let checker = Checker::new(tx.as_mut(), &config)?;
     let request = CheckRequest {
         subject,
         amount,
         terms_days: args.terms,
         language: lang,
     };
-    let result = checker.check(tx.as_mut(), &request, ctx.as_of)?;
+    let result = ctx.read(|tx| Checker::new(tx, &config)?.check(tx, &request, ctx.as_of))?;
     let nl = lang == Language::Nl;
     ctx.print(&result, |r| {
         let verdict = match (r.verdict, nl) {

@@ -19,11 +19,13 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use serde::Serialize;
+use tegoed_app::access::Actor;
 use tegoed_app::demo::{self, DemoConfig, DemoOutcome};
 use tegoed_app::reports::{self, AgingGroup};
 use tegoed_app::{bank, einvoice, import, managers, review};
 use tegoed_core::aging::Bucket;
 use tegoed_core::{Currency, Date};
+use tegoed_store::{ReadTx, Store, WriteTx};
 use tegoed_store_sqlite::SqliteStore;
 
 use crate::args::{
@@ -85,9 +87,32 @@ impl Ctx {
         collection::load_templates(config)
     }
 
-    fn open(&self) -> Result<SqliteStore> {
-        SqliteStore::open(&self.db)
-            .with_context(|| format!("cannot use the database {}", self.db.display()))
+    fn open(&self) -> Result<std::sync::Arc<dyn Store>> {
+        let store = SqliteStore::open(&self.db)
+            .with_context(|| format!("cannot use the database {}", self.db.display()))?;
+        Ok(std::sync::Arc::new(store))
+    }
+
+    /// Who acts from the command line, now (see [`acting_user`]).
+    fn actor(&self) -> Actor {
+        Actor::system(&acting_user(), now())
+    }
+
+    /// Runs a use case in a read transaction.
+    fn read<T>(&self, work: impl FnOnce(&mut dyn ReadTx) -> tegoed_app::Result<T>) -> Result<T> {
+        let store = self.open()?;
+        Ok(tegoed_app::read_tx(store.as_ref(), work)?)
+    }
+
+    /// Runs a use case in a write transaction as the command line's actor,
+    /// committed when it succeeds.
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&mut dyn WriteTx, &Actor) -> tegoed_app::Result<T>,
+    ) -> Result<T> {
+        let store = self.open()?;
+        let actor = self.actor();
+        Ok(tegoed_app::write_tx(store.as_ref(), |tx| work(tx, &actor))?)
     }
 
     /// Prints `value` as JSON, or the text from `text`.
@@ -178,16 +203,18 @@ fn run(cli: Cli) -> Result<()> {
                 payment_id,
                 invoice_numbers,
             } => {
-                let store = ctx.open()?;
-                let outcome = review::match_payment(&store, &payment_id, &invoice_numbers)?;
+                let outcome = ctx.write(|tx, actor| {
+                    review::match_payment(tx, actor, &payment_id, &invoice_numbers)
+                })?;
                 print_decision(&ctx, &outcome)
             }
             PaymentsCommand::Assign {
                 payment_id,
                 customer_id,
             } => {
-                let store = ctx.open()?;
-                let outcome = review::assign_payment(&store, &payment_id, &customer_id)?;
+                let outcome = ctx.write(|tx, actor| {
+                    review::assign_payment(tx, actor, &payment_id, &customer_id)
+                })?;
                 print_decision(&ctx, &outcome)
             }
         },
@@ -260,8 +287,7 @@ fn demo_cmd(ctx: &Ctx, args: args::DemoArgs) -> Result<()> {
     };
     let started = Instant::now();
     if let Some(path) = args.statement {
-        let store = ctx.open()?;
-        let xml = demo::statement(&store, ctx.as_of, args.entries, args.seed)?;
+        let xml = ctx.read(|tx| demo::statement(tx, ctx.as_of, args.entries, args.seed))?;
         std::fs::write(&path, xml).with_context(|| format!("cannot write {}", path.display()))?;
         let out =
             serde_json::json!({ "file": path.display().to_string(), "entries": args.entries });
@@ -309,8 +335,11 @@ fn demo_cmd(ctx: &Ctx, args: args::DemoArgs) -> Result<()> {
         });
     }
     let store = ctx.open()?;
-    let outcome = demo::fill(&store, &config, &ctx.progress())?;
-    let overview = reports::overview(&store, ctx.as_of)?;
+    let actor = ctx.actor();
+    let outcome = tegoed_app::write_tx(store.as_ref(), |tx| {
+        demo::fill(tx, &actor, &config, &ctx.progress())
+    })?;
+    let overview = tegoed_app::read_tx(store.as_ref(), |tx| reports::overview(tx, ctx.as_of))?;
     #[derive(Serialize)]
     struct Demo {
         db: String,
@@ -362,9 +391,10 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// An import use case: store, file name, bytes, progress.
+/// An import use case: transaction, actor, file name, bytes, progress.
 type ImportFn = fn(
-    &SqliteStore,
+    &mut dyn WriteTx,
+    &Actor,
     &str,
     &[u8],
     &dyn tegoed_app::Progress,
@@ -372,24 +402,18 @@ type ImportFn = fn(
 
 fn import_cmd(ctx: &Ctx, what: ImportCommand) -> Result<()> {
     let (path, run): (&Path, ImportFn) = match &what {
-        ImportCommand::Customers { file } => {
-            (file, |s, f, b, p| import::import_customers(s, f, b, p))
-        }
-        ImportCommand::Invoices { file } => {
-            (file, |s, f, b, p| import::import_invoices(s, f, b, p))
-        }
-        ImportCommand::Payments { file } => {
-            (file, |s, f, b, p| import::import_payments(s, f, b, p))
-        }
+        ImportCommand::Customers { file } => (file, import::import_customers),
+        ImportCommand::Invoices { file } => (file, import::import_invoices),
+        ImportCommand::Payments { file } => (file, import::import_payments),
         ImportCommand::Statement { files } => return import_statements(ctx, files),
         ImportCommand::Ubl { paths } => return import_ubl(ctx, paths),
         ImportCommand::Ratings { file } => return credit::import_ratings(ctx, file),
         ImportCommand::DunningHistory { file } => return collection::import_history(ctx, file),
     };
     let bytes = read_file(path)?;
-    let store = ctx.open()?;
     let started = Instant::now();
-    let summary = run(&store, &path.display().to_string(), &bytes, &ctx.progress())?;
+    let name = path.display().to_string();
+    let summary = ctx.write(|tx, actor| run(tx, actor, &name, &bytes, &ctx.progress()))?;
     let seconds = started.elapsed().as_secs_f64();
     ctx.print(&summary, |s| {
         let mut text = format!(
@@ -414,8 +438,10 @@ fn import_cmd(ctx: &Ctx, what: ImportCommand) -> Result<()> {
 }
 
 fn customer_show(ctx: &Ctx, id: &str) -> Result<()> {
-    let store = ctx.open()?;
-    let statement = reports::statement(&store, id, ctx.as_of)?;
+    let statement = ctx.read(|tx| {
+        let ledger = tegoed_app::facts::CustomerLedger::load(tx, id, ctx.as_of)?;
+        reports::statement(tx, &ledger, ctx.as_of)
+    })?;
     ctx.print(&statement, |s| {
         let mut text = format!("{} — {} ({})\n", s.customer_id, s.name, s.kind);
         if let Some(manager) = &s.account_manager {
@@ -518,13 +544,12 @@ fn customer_show(ctx: &Ctx, id: &str) -> Result<()> {
 
 fn aging(ctx: &Ctx, by: Option<GroupBy>, currency: &str) -> Result<()> {
     let currency = parse_currency(currency)?;
-    let store = ctx.open()?;
     let group = by.map(|g| match g {
         GroupBy::Customer => AgingGroup::Customer,
         GroupBy::AccountManager => AgingGroup::AccountManager,
         GroupBy::Industry => AgingGroup::Industry,
     });
-    let report = reports::aging(&store, ctx.as_of, currency, group)?;
+    let report = ctx.read(|tx| reports::aging(tx, ctx.as_of, currency, group))?;
     ctx.print(&report, |r| {
         let mut headers = vec![("", Align::Left)];
         if r.rows.is_some() {
@@ -584,8 +609,7 @@ fn aging(ctx: &Ctx, by: Option<GroupBy>, currency: &str) -> Result<()> {
 
 fn dso(ctx: &Ctx, period: u32, currency: &str) -> Result<()> {
     let currency = parse_currency(currency)?;
-    let store = ctx.open()?;
-    let report = reports::dso(&store, ctx.as_of, currency, period)?;
+    let report = ctx.read(|tx| reports::dso(tx, ctx.as_of, currency, period))?;
     ctx.print(&report, |r| {
         format!(
             "DSO as of {} ({})\n\nReceivables (open invoices minus unused credit): {}\n\n\
@@ -607,8 +631,7 @@ fn dso(ctx: &Ctx, period: u32, currency: &str) -> Result<()> {
 }
 
 fn unallocated(ctx: &Ctx) -> Result<()> {
-    let store = ctx.open()?;
-    let lines = reports::unallocated_payments(&store, ctx.as_of)?;
+    let lines = ctx.read(|tx| reports::unallocated_payments(tx, ctx.as_of))?;
     ctx.print(&lines, |lines| {
         if lines.is_empty() {
             return format!("No unallocated payments as of {}.\n", ctx.as_of);
@@ -642,10 +665,9 @@ fn unallocated(ctx: &Ctx) -> Result<()> {
 }
 
 fn account_managers(ctx: &Ctx, command: AccountManagerCommand) -> Result<()> {
-    let store = ctx.open()?;
     match command {
         AccountManagerCommand::List => {
-            let lines = managers::list(&store)?;
+            let lines = ctx.read(managers::list)?;
             ctx.print(&lines, |lines| {
                 let mut table = Table::new(&[
                     ("id", Align::Right),
@@ -665,7 +687,8 @@ fn account_managers(ctx: &Ctx, command: AccountManagerCommand) -> Result<()> {
             })
         }
         AccountManagerCommand::Add { name, email } => {
-            let created = managers::add(&store, &name, email.as_deref())?;
+            let created =
+                ctx.write(|tx, actor| managers::add(tx, actor, &name, email.as_deref()))?;
             ctx.print(
                 &serde_json::json!({ "name": name, "created": created }),
                 |_| {
@@ -765,11 +788,16 @@ fn run_files<T: Serialize>(
 
 fn import_statements(ctx: &Ctx, files: &[std::path::PathBuf]) -> Result<()> {
     let store = ctx.open()?;
+    let actor = ctx.actor();
     let progress = ctx.progress();
     run_files(
         ctx,
         files,
-        |name, bytes| bank::import_statement(&store, name, bytes, &progress),
+        |name, bytes| {
+            tegoed_app::write_tx(store.as_ref(), |tx| {
+                bank::import_statement(tx, &actor, name, bytes, &progress)
+            })
+        },
         |s| {
             let mut text = format!(
                 "{} {}, {} transactions: {} payments booked ({} by reference, {} by invoice number, {} by IBAN and amount, {} already paid, {} to review), {} duplicates, {} debits left out",
@@ -847,11 +875,16 @@ fn expand_paths(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>>
 
 fn import_ubl(ctx: &Ctx, paths: &[std::path::PathBuf]) -> Result<()> {
     let store = ctx.open()?;
+    let actor = ctx.actor();
     let files = expand_paths(paths)?;
     run_files(
         ctx,
         &files,
-        |name, bytes| einvoice::import_ubl(&store, name, bytes),
+        |name, bytes| {
+            tegoed_app::write_tx(store.as_ref(), |tx| {
+                einvoice::import_ubl(tx, &actor, name, bytes)
+            })
+        },
         |s| {
             let mut text = format!(
                 "{} {} for {}{} ({}, {})",
@@ -875,8 +908,7 @@ fn import_ubl(ctx: &Ctx, paths: &[std::path::PathBuf]) -> Result<()> {
 }
 
 fn unmatched(ctx: &Ctx) -> Result<()> {
-    let store = ctx.open()?;
-    let lines = review::unmatched(&store)?;
+    let lines = ctx.read(review::unmatched)?;
     ctx.print(&lines, |lines| {
         if lines.is_empty() {
             return "Nothing to review: every bank payment is matched.\n".to_string();

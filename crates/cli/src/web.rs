@@ -1,7 +1,6 @@
 //! `tegoed serve` and `tegoed user`: the web app and its users.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -16,16 +15,20 @@ use crate::args::{ServeArgs, UserCommand};
 /// The demo password of every demo user (printed by `serve --demo`).
 pub const DEMO_PASSWORD: &str = "tegoed-demo";
 
-fn now() -> i64 {
-    tegoed_web::now()
-}
-
 pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
     let store = ctx.open()?;
     let config = ctx.config()?;
+    let actor = ctx.actor();
     let mut logins = Vec::new();
     if args.demo {
-        let outcome = demo::fill(&store, &DemoConfig::default_on(ctx.as_of), &ctx.progress())?;
+        let outcome = tegoed_app::write_tx(store.as_ref(), |tx| {
+            demo::fill(
+                tx,
+                &actor,
+                &DemoConfig::default_on(ctx.as_of),
+                &ctx.progress(),
+            )
+        })?;
         if let demo::DemoOutcome::Generated(c) = &outcome {
             eprintln!(
                 "Demo data written to {}: {} customers, {} invoices.",
@@ -34,12 +37,10 @@ pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
                 c.invoices
             );
         }
-        let has_model = {
-            let mut tx = tegoed_store::Store::read(&store)?;
-            risk::load_model(tx.as_mut())?.is_some()
-        };
+        let has_model =
+            tegoed_app::read_tx(store.as_ref(), |tx| Ok(risk::load_model(tx)?.is_some()))?;
         if !has_model {
-            match risk::train(&store, &config.risk, ctx.as_of, None, None) {
+            match risk::train(store.as_ref(), &actor, &config.risk, ctx.as_of, None, None) {
                 Ok(report) => eprintln!(
                     "Risk model trained (AUC {:.3}).",
                     report.auc.unwrap_or(f64::NAN)
@@ -47,7 +48,7 @@ pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
                 Err(e) => eprintln!("No risk model: {e}"),
             }
         }
-        logins = demo_users(&store)?;
+        logins = tegoed_app::write_tx(store.as_ref(), |tx| demo_users(tx, &actor))?;
         // Settings and message templates are edited in the app and saved
         // to a settings file: give the demo one (the shipped default).
         let default = std::path::Path::new("tegoed.toml");
@@ -65,7 +66,7 @@ pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
         None => None,
     };
     let state = tegoed_web::AppState::new(tegoed_web::Settings {
-        store: Arc::new(store),
+        store,
         config,
         config_path,
         as_of: ctx.fixed_as_of,
@@ -114,13 +115,14 @@ fn print_ready(addr: std::net::SocketAddr, logins: &[(String, String)], json: bo
 
 /// Adds the demo users that are missing: an admin, a credit manager, a
 /// collector, and a salesperson for the first account manager.
-fn demo_users(store: &tegoed_store_sqlite::SqliteStore) -> Result<Vec<(String, String)>> {
-    let sales_email = {
-        let mut tx = tegoed_store::Store::read(store)?;
-        tx.account_managers()?
-            .into_iter()
-            .find_map(|(_, m)| m.email.map(|e| e.as_str().to_string()))
-    };
+fn demo_users(
+    tx: &mut dyn tegoed_store::WriteTx,
+    actor: &access::Actor,
+) -> tegoed_app::Result<Vec<(String, String)>> {
+    let sales_email = tx
+        .account_managers()?
+        .into_iter()
+        .find_map(|(_, m)| m.email.map(|e| e.as_str().to_string()));
     let mut wanted = vec![
         (
             "admin@tegoed.example".to_string(),
@@ -144,12 +146,13 @@ fn demo_users(store: &tegoed_store_sqlite::SqliteStore) -> Result<Vec<(String, S
     if let Some(email) = sales_email {
         wanted.push((email, Role::Sales, "", Language::Nl));
     }
-    let existing: Vec<String> = access::users(store)?.into_iter().map(|u| u.email).collect();
+    let existing: Vec<String> = access::users(tx)?.into_iter().map(|u| u.email).collect();
     let mut logins = Vec::new();
     for (email, role, name, language) in wanted {
         if !existing.iter().any(|e| e.eq_ignore_ascii_case(&email)) {
             access::add_user(
-                store,
+                tx,
+                actor,
                 &NewUser {
                     email: &email,
                     name: (!name.is_empty()).then_some(name),
@@ -158,7 +161,6 @@ fn demo_users(store: &tegoed_store_sqlite::SqliteStore) -> Result<Vec<(String, S
                     password: DEMO_PASSWORD,
                     account_manager: None,
                 },
-                now(),
             )?;
         }
         logins.push((email, role.as_str().to_string()));
@@ -204,7 +206,6 @@ fn read_password() -> Result<String> {
 }
 
 pub fn user_cmd(ctx: &Ctx, command: UserCommand) -> Result<()> {
-    let store = ctx.open()?;
     match command {
         UserCommand::Add {
             email,
@@ -219,18 +220,15 @@ pub fn user_cmd(ctx: &Ctx, command: UserCommand) -> Result<()> {
             let language = Language::parse(&language)
                 .with_context(|| format!("--language '{language}': nl or en"))?;
             let password = read_password()?;
-            let line = access::add_user(
-                &store,
-                &NewUser {
-                    email: &email,
-                    name: name.as_deref(),
-                    role,
-                    language,
-                    password: &password,
-                    account_manager: account_manager.as_deref(),
-                },
-                now(),
-            )?;
+            let new = NewUser {
+                email: &email,
+                name: name.as_deref(),
+                role,
+                language,
+                password: &password,
+                account_manager: account_manager.as_deref(),
+            };
+            let line = ctx.write(|tx, actor| access::add_user(tx, actor, &new))?;
             ctx.print(&line, |u| {
                 format!(
                     "Added {} ({}) as {}{}.\n",
@@ -245,7 +243,7 @@ pub fn user_cmd(ctx: &Ctx, command: UserCommand) -> Result<()> {
             })
         }
         UserCommand::List => {
-            let users = access::users(&store)?;
+            let users = ctx.read(access::users)?;
             ctx.print(&users, |list| {
                 let mut text = String::new();
                 for u in list {
@@ -264,8 +262,35 @@ pub fn user_cmd(ctx: &Ctx, command: UserCommand) -> Result<()> {
                 text
             })
         }
+        UserCommand::Audit { limit } => {
+            let lines = ctx.read(|tx| access::audit_log(tx, limit))?;
+            ctx.print(&lines, |lines| {
+                let mut table = crate::render::Table::new(&[
+                    ("When (UTC)", crate::render::Align::Left),
+                    ("Who", crate::render::Align::Left),
+                    ("What", crate::render::Align::Left),
+                    ("Subject", crate::render::Align::Left),
+                    ("Detail", crate::render::Align::Left),
+                ]);
+                for l in lines {
+                    table.row(vec![
+                        utc(l.at),
+                        l.actor.clone(),
+                        l.action.clone(),
+                        l.subject.clone(),
+                        l.detail.clone(),
+                    ]);
+                }
+                if lines.is_empty() {
+                    "The audit log is empty.\n".into()
+                } else {
+                    table.render()
+                }
+            })
+        }
         UserCommand::Token { email, name } => {
-            let token = access::create_api_token(&store, "cli", &email, &name, now())?;
+            let token =
+                ctx.write(|tx, actor| access::create_api_token(tx, actor, &email, &name))?;
             #[derive(Serialize)]
             struct Token {
                 email: String,
@@ -280,4 +305,11 @@ pub fn user_cmd(ctx: &Ctx, command: UserCommand) -> Result<()> {
             })
         }
     }
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM` (UTC).
+fn utc(at: i64) -> String {
+    let day = tegoed_core::Date::from_days_since_epoch(at.div_euclid(86_400) as i32);
+    let seconds = at.rem_euclid(86_400);
+    format!("{day} {:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
 }

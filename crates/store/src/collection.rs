@@ -337,6 +337,15 @@ pub trait CollectionRead {
     /// Messages, oldest first.
     fn messages(&mut self, filter: MessageFilter) -> Result<Vec<StoredMessage>>;
     fn message_items(&mut self, message: i64) -> Result<Vec<MessageItem>>;
+    /// The items of several messages, each with its message's id. The
+    /// default asks per message; a remote backend does it in one round trip.
+    fn message_items_of(&mut self, messages: &[i64]) -> Result<Vec<(i64, MessageItem)>> {
+        let mut out = Vec::new();
+        for &id in messages {
+            out.extend(self.message_items(id)?.into_iter().map(|item| (id, item)));
+        }
+        Ok(out)
+    }
     /// The lease `name`, when someone holds or held it.
     fn lease(&mut self, name: &str) -> Result<Option<Lease>>;
     /// Every rung of every invoice: the steps messages gave (not

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::on;
 use serde_json::{Value, json};
 use tegoed_app::access::{self, Action, Principal};
+use tegoed_app::facts::CustomerLedger;
 use tegoed_app::policy::Checker;
 use tegoed_app::{agreements, reports, review, risk, segments};
 use tegoed_core::Language;
@@ -240,16 +241,6 @@ fn deal_amount(value: &Value) -> Result<String, Fail> {
     Ok(text)
 }
 
-fn owner(state: &S, number: &str) -> Result<Option<tegoed_core::AccountManagerId>, Fail> {
-    let mut tx = state.store.read().map_err(internal)?;
-    Ok(tx
-        .customer_by_number(number)
-        .map_err(internal)?
-        .ok_or_else(|| Fail::NotFound(format!("no customer with number '{number}'")))?
-        .customer
-        .account_manager)
-}
-
 fn customers(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let book = state
@@ -294,13 +285,32 @@ fn language(call: &Call<'_>) -> Result<Language, Fail> {
 fn customer(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let number = param(call.path, "number")?;
-    let store = state.store.as_ref();
     let as_of = state.as_of();
     let live = state.live();
-    let statement = reports::statement(store, number, as_of)?;
-    let why = segments::explain(store, &live.config, number, as_of)?;
-    let risk = risk::show(store, &live.config, number, as_of, language(&call)?)?;
-    let collection = agreements::state_of(store, number)?;
+    let language = language(&call)?;
+    let (statement, why, risk, collection) = state.read(|tx| {
+        let ledger = CustomerLedger::load(tx, number, as_of)?;
+        let statement = reports::statement(tx, &ledger, as_of)?;
+        let model = risk::load_model(tx)?;
+        let risk = risk::show(
+            tx,
+            &live.config,
+            model.as_ref(),
+            &ledger.stored,
+            &ledger.rows,
+            as_of,
+            language,
+        )?;
+        let why = segments::explain(
+            tx,
+            &live.config,
+            &ledger.stored,
+            &ledger.rows,
+            Some(risk.score.class),
+            as_of,
+        )?;
+        Ok((statement, why, risk, agreements::state_of(tx, number)?))
+    })?;
     ok(json!({
         "customer": statement,
         "segment": {"id": why.segment, "name_nl": why.segment_name_nl, "name_en": why.segment_name_en, "strategy": why.strategy},
@@ -312,35 +322,19 @@ fn customer(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
 fn timeline(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let number = param(call.path, "number")?;
-    let entries = agreements::timeline(
-        state.store.as_ref(),
-        number,
-        state.as_of(),
-        language(&call)?,
-    )?;
+    let (as_of, language) = (state.as_of(), language(&call)?);
+    let entries = state.read(|tx| {
+        let ledger = CustomerLedger::load(tx, number, as_of)?;
+        agreements::timeline(tx, &ledger, as_of, language)
+    })?;
     ok(json!({"customer": number, "entries": entries}))
 }
 
 fn add_note(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     let number = param(call.path, "number")?;
-    require(call.user, Action::Note, owner(state, number)?)?;
     let text = body_str(&call.body, "text")?;
-    let entry = agreements::add_note(
-        state.store.as_ref(),
-        number,
-        text,
-        &call.user.email,
-        state.as_of(),
-    )?;
-    access::record(
-        state.store.as_ref(),
-        &call.user.email,
-        "note.add",
-        number,
-        text,
-        crate::now(),
-    )?;
-    state.cache.invalidate(state);
+    let as_of = state.as_of();
+    let entry = state.write(|tx| agreements::add_note(tx, &actor(&call), number, text, as_of))?;
     Ok((
         StatusCode::CREATED,
         serde_json::to_vec(&entry).map_err(internal)?,
@@ -350,16 +344,13 @@ fn add_note(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
 fn invoice(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::View, None)?;
     let number = param(call.path, "number")?;
-    ok(reports::invoice(
-        state.store.as_ref(),
-        number,
-        state.as_of(),
-    )?)
+    let as_of = state.as_of();
+    ok(state.read(|tx| reports::invoice(tx, number, as_of))?)
 }
 
 fn unmatched(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
-    let list = review::unmatched(state.store.as_ref())?;
+    let list = state.read(review::unmatched)?;
     ok(json!({"total": list.len(), "payments": list}))
 }
 
@@ -382,16 +373,7 @@ fn match_payment(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
                 .collect::<Option<Vec<String>>>()
         })
         .ok_or_else(|| Fail::Invalid("'invoices': a list of one or more invoice numbers".into()))?;
-    let outcome = review::match_payment(state.store.as_ref(), id, &invoices)?;
-    access::record(
-        state.store.as_ref(),
-        &call.user.email,
-        "payment.match",
-        id,
-        &invoices.join(","),
-        crate::now(),
-    )?;
-    state.cache.invalidate(state);
+    let outcome = state.write(|tx| review::match_payment(tx, &actor(&call), id, &invoices))?;
     ok(outcome)
 }
 
@@ -488,8 +470,8 @@ fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
         .portfolio(state, false)
         .map_err(Fail::Internal)?;
     let checker = Checker::with_model(&live.config, book.model.clone());
-    let mut tx = state.store.read().map_err(internal)?;
-    ok(checker.check(tx.as_mut(), &request, state.as_of())?)
+    let as_of = state.as_of();
+    ok(state.read(|tx| checker.check(tx, &request, as_of))?)
 }
 
 fn dunning_preview(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
@@ -501,26 +483,23 @@ fn dunning_preview(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
 fn tasks(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
     let all = query_choice(call.query, "all", &["true", "false"])? == Some("true");
-    ok(json!({"tasks": agreements::tasks(state.store.as_ref(), all)?}))
+    ok(json!({"tasks": state.read(|tx| agreements::tasks(tx, all))?}))
 }
 
+/// Collectors complete any call, account managers their own customers'
+/// (the use case decides).
 fn task_done(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
-    require(call.user, Action::Collect, None)?;
     let id: i64 = param(call.path, "id")?
         .parse()
         .map_err(|_| Fail::NotFound("no such task".into()))?;
     let outcome = body_str(&call.body, "outcome")?;
-    let line = agreements::complete_task(state.store.as_ref(), id, outcome, state.as_of())?;
-    access::record(
-        state.store.as_ref(),
-        &call.user.email,
-        "task.done",
-        &line.customer,
-        outcome,
-        crate::now(),
-    )?;
-    state.cache.invalidate(state);
-    ok(line)
+    let as_of = state.as_of();
+    ok(state.write(|tx| agreements::complete_task(tx, &actor(&call), id, outcome, as_of))?)
+}
+
+/// The caller as the actor of a change made now.
+fn actor(call: &Call<'_>) -> access::Actor {
+    access::Actor::user(call.user, crate::now())
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ impl From<AppError> for Fail {
     fn from(e: AppError) -> Fail {
         match e {
             AppError::NotFound(m) => Fail::NotFound(m),
+            AppError::Forbidden(m) => Fail::Forbidden(m),
             AppError::Busy(m) => Fail::Conflict(m),
             AppError::Store(s) => Fail::from(s),
             other => Fail::Invalid(other.to_string()),
@@ -186,12 +187,19 @@ pub struct Visit {
     pub token: String,
 }
 
+impl Visit {
+    /// The user as the actor of a change made now.
+    pub fn actor(&self) -> access::Actor {
+        access::Actor::user(&self.user, crate::now())
+    }
+}
+
 /// The session of a page request, or a redirect to the login page.
 pub fn visit(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit, Fail> {
     let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
         return Err(Fail::Login(path.to_string()));
     };
-    match access::session(state.store.as_ref(), token, crate::now())? {
+    match state.read(|tx| access::session(tx, token, crate::now()))? {
         Some((user, csrf)) => Ok(Visit {
             user,
             csrf,
@@ -216,7 +224,7 @@ pub fn api_user(state: &AppState, headers: &HeaderMap, client: &str) -> Result<P
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(Fail::Unauthorized)?;
-    match access::token_principal(state.store.as_ref(), token)? {
+    match state.read(|tx| access::token_principal(tx, token))? {
         Some(user) => Ok(user),
         None => {
             state.limiter.token_failed(client, now);

@@ -1,9 +1,12 @@
 //! The debtor book in memory: the [`Portfolio`] and the dunning
 //! [`Preview`] of the current day, rebuilt in the background after every
-//! change made through the app (and when older than [`MAX_AGE`], to pick up
-//! imports from the command line). Readers get the newest finished build at
-//! once; pages that must show the effect of a change just made ask for a
-//! fresh one and wait for it.
+//! change. Changes made through this server invalidate it at once; changes
+//! made by anyone else on the same database (a CLI import, another `tegoed
+//! serve` on PostgreSQL) are noticed through the store's revision
+//! ([`tegoed_store::ReadTx::revision`]), which every request compares with
+//! the one the book was built from — at most [`REVISION_CHECK`] apart, one
+//! indexed read. Readers get the newest finished build at once; pages that
+//! must show the effect of a change ask for a fresh one and wait for it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,8 +17,13 @@ use tegoed_core::Date;
 
 use crate::AppState;
 
-/// Rebuild in the background when the build is older than this.
+/// Rebuild in the background when the build is older than this (a
+/// safety net: changes are noticed through the revision).
 pub const MAX_AGE: Duration = Duration::from_secs(300);
+
+/// How often a request looks at the store's revision (reading it is
+/// cheap, but not free on a remote database).
+pub const REVISION_CHECK: Duration = Duration::from_millis(500);
 
 #[derive(Default)]
 pub struct Cache {
@@ -29,6 +37,9 @@ struct Inner {
     /// Bumped by every change.
     generation: u64,
     building: bool,
+    /// The store's revision last seen, and when it was read.
+    revision: Option<i64>,
+    revision_read: Option<Instant>,
 }
 
 struct Built<T> {
@@ -57,6 +68,7 @@ impl Cache {
 
     /// Starts a background build now (at server start).
     pub fn warm(&self, state: &Arc<AppState>) {
+        self.notice_outside_changes(state);
         self.rebuild(state);
     }
 
@@ -67,19 +79,45 @@ impl Cache {
         self.rebuild(state);
     }
 
+    /// Compares the store's revision with the last one seen (at most every
+    /// [`REVISION_CHECK`]); a change made elsewhere counts as a change made
+    /// here. Read before a build's snapshot, so the build includes it.
+    fn notice_outside_changes(&self, state: &Arc<AppState>) {
+        {
+            let inner = self.lock();
+            if inner
+                .revision_read
+                .is_some_and(|at| at.elapsed() < REVISION_CHECK)
+            {
+                return;
+            }
+        }
+        let revision = match state.store.read().and_then(|mut tx| tx.revision()) {
+            Ok(revision) => revision,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the store's revision");
+                return;
+            }
+        };
+        let changed = {
+            let mut inner = self.lock();
+            inner.revision_read = Some(Instant::now());
+            let changed = inner.revision.is_some_and(|seen| seen != revision);
+            inner.revision = Some(revision);
+            if changed {
+                inner.generation += 1;
+            }
+            changed
+        };
+        if changed {
+            self.rebuild(state);
+        }
+    }
+
     /// The portfolio of today; `fresh` waits for one that includes every
     /// change made so far.
     pub fn portfolio(&self, state: &Arc<AppState>, fresh: bool) -> Result<Arc<Portfolio>, String> {
-        self.get(
-            state,
-            fresh,
-            |i| &mut i.portfolio,
-            |state, as_of| {
-                let live = state.live();
-                portfolio::build(state.store.as_ref(), &live.config, as_of)
-                    .map_err(|e| e.to_string())
-            },
-        )
+        self.get(state, fresh, |i| &mut i.portfolio, build_portfolio)
     }
 
     /// The dunning preview of today.
@@ -106,6 +144,7 @@ impl Cache {
         build: fn(&Arc<AppState>, Date) -> Result<T, String>,
     ) -> Result<Arc<T>, String> {
         let as_of = state.as_of();
+        self.notice_outside_changes(state);
         let generation = {
             let mut inner = self.lock();
             let generation = inner.generation;
@@ -154,14 +193,13 @@ impl Cache {
             .spawn(move || {
                 loop {
                     let (generation, as_of) = (state.cache.lock().generation, state.as_of());
-                    let live = state.live();
-                    match portfolio::build(state.store.as_ref(), &live.config, as_of) {
+                    match build_portfolio(&state, as_of) {
                         Ok(p) => state.cache.put(|i| &mut i.portfolio, p, as_of, generation),
-                        Err(e) => eprintln!("tegoed: cannot build the portfolio: {e}"),
+                        Err(e) => tracing::error!(error = %e, "cannot build the portfolio"),
                     }
                     match build_preview(&state, as_of) {
                         Ok(p) => state.cache.put(|i| &mut i.preview, p, as_of, generation),
-                        Err(e) => eprintln!("tegoed: cannot build the dunning preview: {e}"),
+                        Err(e) => tracing::error!(error = %e, "cannot build the dunning preview"),
                     }
                     let mut inner = state.cache.lock();
                     if inner.generation == generation {
@@ -189,6 +227,14 @@ impl Cache {
             });
         }
     }
+}
+
+fn build_portfolio(state: &Arc<AppState>, as_of: Date) -> Result<Portfolio, String> {
+    let live = state.live();
+    tegoed_app::read_tx(state.store.as_ref(), |tx| {
+        portfolio::build(tx, &live.config, as_of)
+    })
+    .map_err(|e| e.to_string())
 }
 
 fn build_preview(state: &Arc<AppState>, as_of: Date) -> Result<Preview, String> {

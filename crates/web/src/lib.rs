@@ -99,6 +99,25 @@ impl AppState {
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
     }
 
+    /// Runs a use case in a read transaction (one consistent snapshot).
+    pub(crate) fn read<T>(
+        &self,
+        work: impl FnOnce(&mut dyn tegoed_store::ReadTx) -> tegoed_app::Result<T>,
+    ) -> Result<T, auth::Fail> {
+        Ok(tegoed_app::read_tx(self.store.as_ref(), work)?)
+    }
+
+    /// Runs a use case in a write transaction, committed when it succeeds;
+    /// the in-memory book is rebuilt afterwards.
+    pub(crate) fn write<T>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut dyn tegoed_store::WriteTx) -> tegoed_app::Result<T>,
+    ) -> Result<T, auth::Fail> {
+        let value = tegoed_app::write_tx(self.store.as_ref(), work)?;
+        self.cache.invalidate(self);
+        Ok(value)
+    }
+
     /// The business day: fixed, or today (UTC).
     pub fn as_of(&self) -> Date {
         self.as_of

@@ -15,11 +15,12 @@ use minijinja::Value;
 use serde::Serialize;
 use serde_json::json;
 use tegoed_app::access::{self, Action, Role};
+use tegoed_app::customer::{self, CustomerView};
 use tegoed_app::dunning::templates;
 use tegoed_app::facts::CustomerLedger;
 use tegoed_app::policy::{CheckRequest, Checker, Subject};
 use tegoed_app::portfolio::{Filter, Portfolio, PortfolioRow};
-use tegoed_app::{agreements, dunning, reports, review, risk, segments};
+use tegoed_app::{AppError, agreements, dunning, review, segments};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::{AccountManagerId, Currency, Date, Language, Money};
 use tegoed_store::MessageFilter;
@@ -385,15 +386,6 @@ fn money_field(form: &Params, name: &str) -> Result<Money, Fail> {
         .map_err(|e| Fail::Invalid(format!("'{name}' ({text}): {e}")))
 }
 
-fn customer_owner(state: &S, number: &str) -> Result<Option<AccountManagerId>, Fail> {
-    let mut tx = state.store.read().map_err(Fail::from)?;
-    let stored = tx
-        .customer_by_number(number)
-        .map_err(Fail::from)?
-        .ok_or_else(|| Fail::NotFound(format!("no customer with number '{number}'")))?;
-    Ok(stored.customer.account_manager)
-}
-
 fn portfolio(state: &S, fresh: bool) -> Result<Arc<Portfolio>, Fail> {
     state.cache.portfolio(state, fresh).map_err(Fail::Internal)
 }
@@ -602,8 +594,8 @@ async fn logout(State(state): State<S>, headers: HeaderMap, Form(form): Form<Par
         if let Err(f) = check_csrf(&form, &visit) {
             return error_page(&state, f, visit.user.language);
         }
-        if let Err(e) = access::logout(state.store.as_ref(), &visit.token, crate::now()) {
-            return error_page(&state, Fail::from(e), visit.user.language);
+        if let Err(f) = state.write(|tx| access::logout(tx, &visit.token, crate::now())) {
+            return error_page(&state, f, visit.user.language);
         }
         let mut response = Redirect::to("/login").into_response();
         response.headers_mut().append(
@@ -618,15 +610,7 @@ async fn logout(State(state): State<S>, headers: HeaderMap, Form(form): Form<Par
 fn set_language(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<String, Fail> {
     let language = Language::parse(field(form, "language")?)
         .ok_or_else(|| Fail::Invalid("language: nl or en".into()))?;
-    access::update_user(
-        state.store.as_ref(),
-        &visit.user.email,
-        &visit.user.email,
-        None,
-        Some(language),
-        None,
-        crate::now(),
-    )?;
+    state.write(|tx| access::set_language(tx, &visit.actor(), language))?;
     Ok(back(form, "/"))
 }
 
@@ -659,13 +643,16 @@ fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, F
         .zip(labels)
         .map(|((_, minor, _), label)| (label.to_string(), *minor))
         .collect();
-    let store = state.store.as_ref();
-    let calls = agreements::call_list(store, &book, as_of, 15)?;
     // Broken promises, new disputes and the review queue come with the
     // book (a pass over all agreements); calls and requests are read live.
+    let (calls, requests) = state.read(|tx| {
+        Ok((
+            agreements::call_list(tx, &book, as_of, 15)?,
+            access::pause_requests(tx, None, true)?,
+        ))
+    })?;
     let lists = &book.worklists;
     let (broken, disputes, to_match) = (&lists.broken, &lists.new_disputes, lists.to_match);
-    let requests = access::pause_requests(store, None, true)?;
     let handoffs: Vec<serde_json::Value> = state
         .cache
         .preview_if_ready(state)
@@ -729,16 +716,15 @@ fn my_customers(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Resp
     let rows = rows_out(state, &rows, lang)?;
     let notes = notifications(state, &book, manager)?;
     // The calls this account manager is to make (the key accounts' calls).
-    let name = state
-        .store
-        .read()
-        .map_err(Fail::from)?
-        .account_managers()
-        .map_err(Fail::from)?
-        .into_iter()
-        .find(|(id, _)| *id == manager)
-        .map(|(_, m)| m.name);
-    let (_, calls) = agreements::call_list(state.store.as_ref(), &book, state.as_of(), 500)?;
+    let as_of = state.as_of();
+    let (name, (_, calls)) = state.read(|tx| {
+        let name = tx
+            .account_managers()?
+            .into_iter()
+            .find(|(id, _)| *id == manager)
+            .map(|(_, m)| m.name);
+        Ok((name, agreements::call_list(tx, &book, as_of, 500)?))
+    })?;
     let calls: Vec<_> = calls
         .into_iter()
         .filter(|c| c.task.assignee.is_some() && c.task.assignee == name)
@@ -907,63 +893,30 @@ fn customers(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<Res
 fn customer(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Response, Fail> {
     let number = field(path, "number")?;
     let lang = visit.user.language;
-    let store = state.store.as_ref();
     let as_of = state.as_of();
     let live = state.live();
-    // The model comes with the cached book (loaded once, not per page).
+    // The model comes with the cached book (loaded once, not per page);
+    // the rest is one read of the customer.
     let book = portfolio(state, false)?;
-    // One read of the customer's ledger for statement, segment, risk, the
-    // standard-deal check and the timeline.
-    let mut tx = store.read().map_err(Fail::from)?;
-    let ledger = CustomerLedger::load(tx.as_mut(), number, as_of)?;
-    let statement = reports::statement_of(tx.as_mut(), &ledger, as_of)?;
-    let owner = ledger.stored.customer.account_manager;
-    let risk = risk::show_in(
-        tx.as_mut(),
-        &live.config,
-        book.model.as_deref(),
-        &ledger.stored,
-        &ledger.rows,
-        as_of,
-        lang,
-    )?;
-    let why = segments::explain_in(
-        tx.as_mut(),
-        &live.config,
-        &ledger.stored,
-        &ledger.rows,
-        risk.score.class,
-        as_of,
-    )?;
-    let verdict = match agreements::typical_of(&ledger.documents, as_of) {
-        Some(amount) if amount > 0 => Some(
-            Checker::with_model(&live.config, book.model.clone()).check_customer(
-                tx.as_mut(),
-                &ledger.stored,
-                &ledger.rows,
-                &CheckRequest {
-                    subject: Subject::Customer(number.to_string()),
-                    amount: Money::new(amount, Currency::EUR),
-                    terms_days: None,
-                    language: lang,
-                },
-                as_of,
-            )?,
-        ),
-        _ => None,
-    };
-    let mut timeline = agreements::timeline_of(tx.as_mut(), &ledger, as_of, lang)?;
-    drop(tx);
+    let CustomerView {
+        statement,
+        owner,
+        risk,
+        segment: why,
+        verdict,
+        mut timeline,
+        disputes,
+        promises,
+        plans,
+        requests,
+        tasks,
+        state: state_line,
+    } = state
+        .read(|tx| customer::view(tx, &live.config, book.model.clone(), number, as_of, lang))?;
     timeline.reverse();
     let all = path.contains_key("all");
     let timeline_total = timeline.len();
     timeline.truncate(if all { usize::MAX } else { 100 });
-    let disputes = agreements::disputes_of(store, number)?;
-    let promises = agreements::promises_of(store, number, as_of)?;
-    let plans = agreements::plans_of(store, number, as_of, live.config.dunning.plan_grace_days)?;
-    let requests = access::pause_requests(store, Some(number), false)?;
-    let tasks = agreements::tasks_of(store, number)?;
-    let state_line = agreements::state_of(store, number)?;
     let matched = why
         .tried
         .iter()
@@ -1013,7 +966,8 @@ fn message(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Respon
     let id: i64 = field(path, "id")?
         .parse()
         .map_err(|_| Fail::NotFound("no such message".into()))?;
-    let found = dunning::messages(state.store.as_ref(), Some(number), None)?
+    let found = state
+        .read(|tx| dunning::messages(tx, Some(number), None))?
         .into_iter()
         .find(|m| m.id == id)
         .ok_or_else(|| Fail::NotFound(format!("no message {id} for customer {number}")))?;
@@ -1026,23 +980,20 @@ fn message(state: &S, visit: &Visit, path: &Params, _: &Params) -> Result<Respon
     )
 }
 
+/// The customer page's forms. Each use case checks what the user may do
+/// and writes its audit line in the same transaction as the change.
 fn customer_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
     let number = field(path, "number")?;
     let action = field(path, "action")?;
-    let owner = customer_owner(state, number)?;
-    let user = &visit.user;
-    let store = state.store.as_ref();
+    let actor = visit.actor();
     let as_of = state.as_of();
-    let now = crate::now();
-    let (audit_action, detail): (&str, String) = match action {
+    let grace_days = state.live().config.dunning.plan_grace_days;
+    match action {
         "note" => {
-            require(user, Action::Note, owner)?;
             let text = field(form, "text")?;
-            agreements::add_note(store, number, text, &user.email, as_of)?;
-            ("note.add", text.chars().take(200).collect())
+            state.write(|tx| agreements::add_note(tx, &actor, number, text, as_of).map(drop))?;
         }
         "promise" => {
-            require(user, Action::Agreement, owner)?;
             let amount = field(form, "amount")?;
             let date = date_field(form, "date")?;
             let invoices: Vec<String> = opt(form, "invoices")
@@ -1053,135 +1004,93 @@ fn customer_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Re
                         .collect()
                 })
                 .unwrap_or_default();
-            let line = agreements::add_promise(
-                store,
-                number,
-                amount,
-                date,
-                &invoices,
-                opt(form, "note"),
-                as_of,
-            )?;
-            (
-                "promise.add",
-                format!("{} by {date} (promise {})", line.amount.display(), line.id),
-            )
+            let note = opt(form, "note");
+            state.write(|tx| {
+                agreements::add_promise(tx, &actor, number, amount, date, &invoices, note, as_of)
+                    .map(drop)
+            })?;
         }
         "pause-request" => {
-            require(user, Action::RequestPause, owner)?;
             let until = date_field(form, "until")?;
             let reason = field(form, "reason")?;
-            // request_pause writes its own audit line in the same transaction.
-            access::request_pause(store, number, until, reason, &user.email, as_of, now)?;
-            return Ok(format!("/customers/{}?ok=1", auth::encode(number)));
+            state.write(|tx| {
+                access::request_pause(tx, &actor, number, until, reason, as_of).map(drop)
+            })?;
         }
         "pause" => {
-            require(user, Action::Collect, owner)?;
             let until = date_field(form, "until")?;
             let reason = field(form, "reason")?;
-            agreements::pause(store, number, until, reason, as_of)?;
-            ("pause.set", format!("until {until}: {reason}"))
+            state.write(|tx| {
+                agreements::pause(tx, &actor, number, until, reason, as_of).map(drop)
+            })?;
         }
         "dispute" => {
-            require(user, Action::Collect, owner)?;
             let invoice = field(form, "invoice")?;
-            invoice_of(state, invoice, number)?;
             let reason = field(form, "reason")?;
-            agreements::open_dispute(store, invoice, reason, as_of)?;
-            ("dispute.open", format!("{invoice}: {reason}"))
+            state.write(|tx| {
+                invoice_of(tx, invoice, number)?;
+                agreements::open_dispute(tx, &actor, invoice, reason, as_of).map(drop)
+            })?;
         }
         "resolve" => {
-            require(user, Action::Collect, owner)?;
             let invoice = field(form, "invoice")?;
-            invoice_of(state, invoice, number)?;
-            agreements::resolve_dispute(store, invoice, opt(form, "resolution"), as_of)?;
-            ("dispute.resolve", invoice.to_string())
+            let resolution = opt(form, "resolution");
+            state.write(|tx| {
+                invoice_of(tx, invoice, number)?;
+                agreements::resolve_dispute(tx, &actor, invoice, resolution, as_of).map(drop)
+            })?;
         }
         "plan" => {
-            require(user, Action::Collect, owner)?;
             let count: u32 = field(form, "instalments")?
                 .parse()
                 .map_err(|_| Fail::Invalid("instalments: a whole number".into()))?;
             let first = date_field(form, "first")?;
             let interval = opt(form, "interval").unwrap_or("1m");
-            let line = agreements::create_plan(
-                store,
-                number,
-                count,
-                first,
-                interval,
-                state.live().config.dunning.plan_grace_days,
-                as_of,
-            )?;
-            (
-                "plan.create",
-                format!("{count} instalments from {first} (plan {})", line.id),
-            )
+            state.write(|tx| {
+                agreements::create_plan(
+                    tx, &actor, number, count, first, interval, grace_days, as_of,
+                )
+                .map(drop)
+            })?;
         }
         "limit" => {
-            require(user, Action::SetLimit, owner)?;
             let limit = match opt(form, "limit") {
                 Some(_) => Some(money_field(form, "limit")?),
                 None => None,
             };
-            let before = agreements::set_credit_limit(store, number, limit, &user.email, as_of)?;
-            (
-                "limit.set",
-                format!(
-                    "{} (was {})",
-                    limit.map(|l| l.display()).unwrap_or_else(|| "none".into()),
-                    before.map(|b| b.display()).unwrap_or_else(|| "none".into())
-                ),
-            )
+            state.write(|tx| agreements::set_credit_limit(tx, &actor, number, limit, as_of))?;
         }
         _ => return Err(Fail::NotFound(format!("no action '{action}'"))),
-    };
-    access::record(store, &user.email, audit_action, number, &detail, now)?;
+    }
     Ok(format!("/customers/{}?ok=1", auth::encode(number)))
 }
 
 /// The invoice must belong to the customer of the page.
-fn invoice_of(state: &S, invoice: &str, number: &str) -> Result<(), Fail> {
-    let mut tx = state.store.read().map_err(Fail::from)?;
-    let found = tx.invoice_by_number(invoice).map_err(Fail::from)?;
-    let customer = tx.customer_by_number(number).map_err(Fail::from)?;
+fn invoice_of(
+    tx: &mut dyn tegoed_store::ReadTx,
+    invoice: &str,
+    number: &str,
+) -> tegoed_app::Result<()> {
+    let found = tx.invoice_by_number(invoice)?;
+    let customer = tx.customer_by_number(number)?;
     match (found, customer) {
         (Some(i), Some(c)) if i.invoice.customer == c.id => Ok(()),
-        _ => Err(Fail::NotFound(format!(
+        _ => Err(AppError::NotFound(format!(
             "customer {number} has no invoice '{invoice}'"
         ))),
     }
 }
 
+/// Collectors complete any call, account managers the calls about their
+/// own customers (the use case decides).
 fn task_done(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
     let id: i64 = field(path, "id")?
         .parse()
         .map_err(|_| Fail::NotFound("no such task".into()))?;
-    // Collectors complete any call; an account manager the calls about
-    // their own customers (the key accounts' calls are theirs).
-    if !visit.user.may(Action::Collect, None) {
-        let owner = {
-            let mut tx = state.store.read().map_err(Fail::from)?;
-            let task = tx
-                .task(id)
-                .map_err(Fail::from)?
-                .ok_or_else(|| Fail::NotFound("no such task".into()))?;
-            tx.customer(task.task.customer)
-                .map_err(Fail::from)?
-                .and_then(|c| c.customer.account_manager)
-        };
-        require(&visit.user, Action::Agreement, owner)?;
-    }
     let outcome = field(form, "outcome")?;
-    let line = agreements::complete_task(state.store.as_ref(), id, outcome, state.as_of())?;
-    access::record(
-        state.store.as_ref(),
-        &visit.user.email,
-        "task.done",
-        &line.customer,
-        outcome,
-        crate::now(),
-    )?;
+    let as_of = state.as_of();
+    let line =
+        state.write(|tx| agreements::complete_task(tx, &visit.actor(), id, outcome, as_of))?;
     Ok(back(
         form,
         &format!("/customers/{}?ok=1", auth::encode(&line.customer)),
@@ -1189,7 +1098,6 @@ fn task_done(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<S
 }
 
 fn decide_pause(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
-    require(&visit.user, Action::DecidePause, None)?;
     let id: i64 = field(path, "id")?
         .parse()
         .map_err(|_| Fail::NotFound("no such request".into()))?;
@@ -1198,14 +1106,8 @@ fn decide_pause(state: &S, visit: &Visit, path: &Params, form: &Params) -> Resul
         "reject" => false,
         other => return Err(Fail::NotFound(format!("no decision '{other}'"))),
     };
-    access::decide_pause(
-        state.store.as_ref(),
-        id,
-        approve,
-        &visit.user.email,
-        state.as_of(),
-        crate::now(),
-    )?;
+    let as_of = state.as_of();
+    state.write(|tx| access::decide_pause(tx, &visit.actor(), id, approve, as_of).map(drop))?;
     Ok(back(form, "/today?ok=1"))
 }
 
@@ -1253,9 +1155,8 @@ fn check(state: &S, visit: &Visit, _: &Params, query: &Params) -> Result<Respons
         let live = state.live();
         let run = || -> Result<_, Fail> {
             let request = check_request(query, visit.user.language)?;
-            let mut tx = state.store.read().map_err(Fail::from)?;
-            let checker = Checker::new(tx.as_mut(), &live.config)?;
-            Ok(checker.check(tx.as_mut(), &request, state.as_of())?)
+            let as_of = state.as_of();
+            state.read(|tx| Checker::new(tx, &live.config)?.check(tx, &request, as_of))
         };
         match run() {
             Ok(r) => (Some(r), None),
@@ -1361,7 +1262,6 @@ fn dunning_confirm(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<R
 }
 
 fn dunning_run(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<String, Fail> {
-    require(&visit.user, Action::Collect, None)?;
     let live = state.live();
     // Customers ticked on the confirmation page stay out of this run.
     let mut leave_out: Vec<String> = form
@@ -1376,10 +1276,11 @@ fn dunning_run(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<St
             leave_out_reason: opt(form, "reason").map(str::to_string),
             ..dunning::Options::default()
         },
-        ..dunning::RunOptions::new(visit.user.email.clone(), crate::now)
+        ..dunning::RunOptions::new(crate::now)
     };
     let report = dunning::run(
         state.store.as_ref(),
+        &visit.actor(),
         &live.config,
         &live.templates,
         state.as_of(),
@@ -1388,14 +1289,6 @@ fn dunning_run(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<St
     )?;
     let d = &report.delivered;
     let sent = d.email + d.letter + d.call + d.handoff;
-    access::record(
-        state.store.as_ref(),
-        &visit.user.email,
-        "dunning.run",
-        &state.as_of().to_string(),
-        &format!("{sent} delivered, {} failed", report.failed.len()),
-        crate::now(),
-    )?;
     Ok(format!("/dunning?ok=1&sent={sent}"))
 }
 
@@ -1403,7 +1296,7 @@ fn dunning_run(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<St
 
 fn payments(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
     require(&visit.user, Action::Collect, None)?;
-    let queue = review::unmatched(state.store.as_ref())?;
+    let queue = state.read(review::unmatched)?;
     let total = queue.len();
     let rows: Vec<serde_json::Value> = queue
         .into_iter()
@@ -1433,27 +1326,23 @@ fn payments(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response
 }
 
 fn payment_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<String, Fail> {
-    require(&visit.user, Action::Collect, None)?;
     let id = field(path, "id")?;
-    let store = state.store.as_ref();
-    let (what, detail) = match field(path, "action")? {
+    let actor = visit.actor();
+    match field(path, "action")? {
         "match" => {
             let invoices: Vec<String> = field(form, "invoices")?
                 .split([',', ' '])
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect();
-            review::match_payment(store, id, &invoices)?;
-            ("payment.match", invoices.join(","))
+            state.write(|tx| review::match_payment(tx, &actor, id, &invoices).map(drop))?;
         }
         "assign" => {
             let customer = field(form, "customer")?;
-            review::assign_payment(store, id, customer)?;
-            ("payment.assign", customer.to_string())
+            state.write(|tx| review::assign_payment(tx, &actor, id, customer).map(drop))?;
         }
         other => return Err(Fail::NotFound(format!("no action '{other}'"))),
-    };
-    access::record(store, &visit.user.email, what, id, &detail, crate::now())?;
+    }
     Ok("/payments?ok=1".into())
 }
 
@@ -1555,7 +1444,11 @@ fn settings_preview(state: &S, visit: &Visit, _: &Params, form: &Params) -> Resu
             },
             &tegoed_app::Silent,
         )?;
-        let why = segments::explain(state.store.as_ref(), &config, number, state.as_of())?;
+        let as_of = state.as_of();
+        let why = tegoed_app::read_tx(state.store.as_ref(), |tx| {
+            let ledger = CustomerLedger::load(tx, number, as_of)?;
+            segments::explain(tx, &config, &ledger.stored, &ledger.rows, None, as_of)
+        })?;
         Ok((preview, why))
     });
     match outcome {
@@ -1585,14 +1478,9 @@ fn settings_save(state: &S, visit: &Visit, _: &Params, form: &Params) -> Result<
         .and_then(|()| std::fs::rename(&tmp, &path))
         .map_err(|e| Fail::Internal(format!("cannot save {}: {e}", path.display())))?;
     state.replace_config(crate::Live { config, templates });
-    access::record(
-        state.store.as_ref(),
-        &visit.user.email,
-        "settings.save",
-        &path.display().to_string(),
-        &format!("{} bytes", text.len()),
-        crate::now(),
-    )?;
+    let target = path.display().to_string();
+    let detail = format!("{} bytes", text.len());
+    state.write(|tx| visit.actor().audit(tx, "settings.save", &target, &detail))?;
     Ok("/settings?ok=1".into())
 }
 
@@ -1784,9 +1672,7 @@ fn use_templates(
         config,
         templates: loaded,
     });
-    let (actor, now) = (&visit.user.email, crate::now());
-    access::record(state.store.as_ref(), actor, action, name, detail, now)?;
-    Ok(())
+    state.write(|tx| visit.actor().audit(tx, action, name, detail))
 }
 
 // --- users ------------------------------------------------------------------
@@ -1794,8 +1680,8 @@ fn use_templates(
 fn users_context(state: &S) -> Result<serde_json::Value, Fail> {
     let managers: Vec<_> = managers(state)?.into_iter().map(|(_, n)| n).collect();
     Ok(json!({
-        "users": access::users(state.store.as_ref())?,
-        "audit": access::audit_log(state.store.as_ref(), 100)?,
+        "users": state.read(access::users)?,
+        "audit": state.read(|tx| access::audit_log(tx, 100))?,
         "managers": managers,
         "roles": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
     }))
@@ -1809,9 +1695,7 @@ fn users(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, F
 /// Adding a user or making an API token answers with the page (the token is
 /// shown once, so no redirect).
 fn user_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result<Response, Fail> {
-    require(&visit.user, Action::ManageUsers, None)?;
-    let store = state.store.as_ref();
-    let now = crate::now();
+    let actor = visit.actor();
     let mut context;
     match field(path, "action")? {
         "add" => {
@@ -1821,33 +1705,22 @@ fn user_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result
             let language = opt(form, "language")
                 .and_then(Language::parse)
                 .unwrap_or(Language::Nl);
-            let line = access::add_user(
-                store,
-                &access::NewUser {
-                    email: field(form, "email")?,
-                    name: opt(form, "name"),
-                    role,
-                    language,
-                    password: form.get("password").map(String::as_str).unwrap_or(""),
-                    account_manager: opt(form, "account_manager"),
-                },
-                now,
-            )?;
-            access::record(
-                store,
-                &visit.user.email,
-                "user.add",
-                &line.email,
-                line.role.as_str(),
-                now,
-            )?;
+            let new = access::NewUser {
+                email: field(form, "email")?,
+                name: opt(form, "name"),
+                role,
+                language,
+                password: form.get("password").map(String::as_str).unwrap_or(""),
+                account_manager: opt(form, "account_manager"),
+            };
+            let line = state.write(|tx| access::add_user(tx, &actor, &new))?;
             context = users_context(state)?;
             context["added"] = json!(line.email);
         }
         "token" => {
             let email = field(form, "email")?;
             let name = field(form, "name")?;
-            let token = access::create_api_token(store, &visit.user.email, email, name, now)?;
+            let token = state.write(|tx| access::create_api_token(tx, &actor, email, name))?;
             context = users_context(state)?;
             context["token"] = json!({"email": email, "name": name, "value": token});
         }
@@ -1855,7 +1728,7 @@ fn user_action(state: &S, visit: &Visit, path: &Params, form: &Params) -> Result
             let email = field(form, "email")?;
             let role = opt(form, "role").and_then(Role::parse);
             let disabled = opt(form, "disabled").map(|d| d == "1");
-            access::update_user(store, &visit.user.email, email, role, None, disabled, now)?;
+            state.write(|tx| access::update_user(tx, &actor, email, role, None, disabled))?;
             context = users_context(state)?;
             context["updated"] = json!(email);
         }

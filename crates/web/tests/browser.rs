@@ -85,7 +85,10 @@ fn sales_credit_and_collection_work_together_in_a_browser() {
         "the browser flow failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("flow: ok"));
-    let state = tegoed_app::agreements::state_of(server.store.as_ref(), &own).unwrap();
+    let state = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::agreements::state_of(tx, &own)
+    })
+    .unwrap();
     assert_eq!(
         state.pause_until.map(|d| d.to_string()).as_deref(),
         Some("2026-12-20")

@@ -49,12 +49,10 @@ fn customers_of(server: &common::Server) -> (String, String) {
 }
 
 fn timeline_len(server: &common::Server, number: &str) -> usize {
-    tegoed_app::agreements::timeline(
-        server.store.as_ref(),
-        number,
-        common::as_of(),
-        tegoed_core::Language::En,
-    )
+    tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        let ledger = tegoed_app::facts::CustomerLedger::load(tx, number, common::as_of())?;
+        tegoed_app::agreements::timeline(tx, &ledger, common::as_of(), tegoed_core::Language::En)
+    })
     .unwrap()
     .len()
 }
@@ -175,7 +173,10 @@ fn pages_and_api_by_role() {
     assert_eq!(timeline_len(&server, &own), before);
 
     // Every change is in the audit log.
-    let log = tegoed_app::access::audit_log(server.store.as_ref(), 50).unwrap();
+    let log = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::access::audit_log(tx, 50)
+    })
+    .unwrap();
     assert!(
         log.iter()
             .any(|a| a.action == "note.add" && a.actor == server.sales_email && a.subject == own)
@@ -294,7 +295,10 @@ fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
         &[("until", "2026-12-20"), ("reason", "New contract signed")],
     );
     assert_eq!(r.status, 303, "{}", r.body);
-    let requests = tegoed_app::access::pause_requests(server.store.as_ref(), None, true).unwrap();
+    let requests = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::access::pause_requests(tx, None, true)
+    })
+    .unwrap();
     assert_eq!(requests.len(), 1);
     let id = requests[0].id;
     // Sales and collectors may not decide.
@@ -324,7 +328,10 @@ fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
             .status,
         303
     );
-    let state = tegoed_app::agreements::state_of(server.store.as_ref(), &own).unwrap();
+    let state = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::agreements::state_of(tx, &own)
+    })
+    .unwrap();
     assert_eq!(
         state.pause_until.map(|d| d.to_string()).as_deref(),
         Some("2026-12-20")
@@ -362,28 +369,27 @@ fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
 fn the_api_does_what_the_openapi_document_says() {
     let server = start(120);
     let (own, _) = customers_of(&server);
-    let token = tegoed_app::access::create_api_token(
-        server.store.as_ref(),
-        "test",
-        "credit@t.example",
-        "test",
-        0,
-    )
+    let token = tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::access::create_api_token(tx, &common::system(), "credit@t.example", "test")
+    })
     .unwrap();
     let auth = format!("Bearer {token}");
     let doc = request(server.addr, "GET", "/api/v1/openapi.json", &[], None).json();
     assert_eq!(doc["openapi"], "3.1.0");
-    let invoice = tegoed_app::reports::statement(server.store.as_ref(), &own, common::as_of())
-        .unwrap()
-        .open_items
-        .first()
-        .map(|i| i.invoice_number.clone())
-        .unwrap_or_else(|| "2025-0000001".into());
+    let invoice = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        let ledger = tegoed_app::facts::CustomerLedger::load(tx, &own, common::as_of())?;
+        tegoed_app::reports::statement(tx, &ledger, common::as_of())
+    })
+    .unwrap()
+    .open_items
+    .first()
+    .map(|i| i.invoice_number.clone())
+    .unwrap_or_else(|| "2025-0000001".into());
     let task = {
         let mut tx = server.store.read().unwrap();
         tx.tasks(None, true).unwrap().first().map(|t| t.id)
     };
-    let payment = tegoed_app::review::unmatched(server.store.as_ref())
+    let payment = tegoed_app::read_tx(server.store.as_ref(), tegoed_app::review::unmatched)
         .unwrap()
         .into_iter()
         .find_map(|p| {
@@ -487,13 +493,9 @@ fn the_api_does_what_the_openapi_document_says() {
         (r.status, r.json()["error"]["code"].as_str()),
         (422, Some("invalid"))
     );
-    let sales_token = tegoed_app::access::create_api_token(
-        server.store.as_ref(),
-        "test",
-        &server.sales_email,
-        "crm",
-        0,
-    )
+    let sales_token = tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::access::create_api_token(tx, &common::system(), &server.sales_email, "crm")
+    })
     .unwrap();
     let r = request(
         server.addr,
@@ -642,7 +644,10 @@ fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
     let subject = subject_today();
     assert!(subject.starts_with("Even bijpraten over"), "{subject}");
     assert!(credit.get("/settings").body.contains("tag\">your own text"));
-    let log = tegoed_app::access::audit_log(server.store.as_ref(), 10).unwrap();
+    let log = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::access::audit_log(tx, 10)
+    })
+    .unwrap();
     assert!(
         log.iter()
             .any(|a| a.action == "template.save" && a.subject == name)

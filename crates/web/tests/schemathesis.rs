@@ -53,9 +53,10 @@ fn the_api_accepts_what_its_document_allows_and_refuses_the_rest() {
         ("admin@t.example", "admin"),
         (server.sales_email.as_str(), "sales"),
     ] {
-        let token =
-            tegoed_app::access::create_api_token(server.store.as_ref(), "test", email, "fuzz", 0)
-                .unwrap();
+        let token = tegoed_app::write_tx(server.store.as_ref(), |tx| {
+            tegoed_app::access::create_api_token(tx, &common::system(), email, "fuzz")
+        })
+        .unwrap();
         let out = schemathesis()
             .unwrap()
             .current_dir(work.path())

@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 use tegoed_core::Date;
-use tegoed_store::{Dispute, ReadTx, Store};
+use tegoed_store::{Dispute, ReadTx, StoredDispute, WriteTx};
 
 use super::*;
+use crate::access::{Action, Actor};
 use crate::{AppError, Result};
 
 /// A dispute, as listed.
@@ -22,38 +23,56 @@ pub struct DisputeLine {
     pub resolution: Option<String>,
 }
 
+/// The lines of `list`, with invoice and customer numbers read in one go.
+fn dispute_lines(tx: &mut dyn ReadTx, list: Vec<StoredDispute>) -> Result<Vec<DisputeLine>> {
+    let invoices: Vec<_> = list.iter().map(|d| d.dispute.invoice).collect();
+    let numbers: rustc_hash::FxHashMap<_, _> = tx
+        .invoices(&invoices)?
+        .into_iter()
+        .map(|i| (i.id, i.invoice.number))
+        .collect();
+    let customers = customer_labels(tx, list.iter().map(|d| d.dispute.customer))?;
+    Ok(list
+        .into_iter()
+        .map(|d| {
+            let dispute = d.dispute;
+            DisputeLine {
+                id: d.id,
+                customer: customers
+                    .get(&dispute.customer)
+                    .map(|c| c.number.clone())
+                    .unwrap_or_default(),
+                invoice: numbers.get(&dispute.invoice).cloned().unwrap_or_default(),
+                opened_on: dispute.opened_on,
+                reason: dispute.reason,
+                resolved_on: dispute.resolved_on,
+                resolution: dispute.resolution,
+            }
+        })
+        .collect())
+}
+
 fn dispute_line(tx: &mut dyn ReadTx, id: i64, dispute: Dispute) -> Result<DisputeLine> {
-    let invoice = tx
-        .invoice(dispute.invoice)?
-        .map(|i| i.invoice.number)
-        .unwrap_or_default();
-    let customer = tx
-        .customer(dispute.customer)?
-        .map(|c| c.customer.number)
-        .unwrap_or_default();
-    Ok(DisputeLine {
-        id,
-        customer,
-        invoice,
-        opened_on: dispute.opened_on,
-        reason: dispute.reason,
-        resolved_on: dispute.resolved_on,
-        resolution: dispute.resolution,
-    })
+    let mut lines = dispute_lines(tx, vec![StoredDispute { id, dispute }])?;
+    lines
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("dispute {id}")))
 }
 
 /// Opens a dispute on an invoice: dunning pauses on it.
 pub fn open_dispute(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     invoice_number: &str,
     reason: &str,
     as_of: Date,
 ) -> Result<DisputeLine> {
     require_text(reason, "a dispute needs a reason (--reason)")?;
-    let mut tx = store.write()?;
     let invoice = tx
         .invoice_by_number(invoice_number)?
         .ok_or_else(|| AppError::NotFound(format!("no invoice with number '{invoice_number}'")))?;
+    let owner = owner_of(tx, invoice.invoice.customer)?;
+    actor.require(Action::Collect, owner)?;
     if invoice.invoice.is_credit_note() {
         return Err(AppError::Invalid(format!(
             "{invoice_number} is a credit note; only invoices can be disputed"
@@ -85,22 +104,29 @@ pub fn open_dispute(
             format!("Factuur {invoice_number} betwist: {}", dispute.reason),
         ),
     ))?;
-    let line = dispute_line(tx.as_mut(), id, dispute)?;
-    tx.commit()?;
+    let line = dispute_line(tx, id, dispute)?;
+    actor.audit(
+        tx,
+        "dispute.open",
+        &line.customer,
+        &format!("{invoice_number}: {}", line.reason),
+    )?;
     Ok(line)
 }
 
 /// Resolves the open dispute on an invoice: dunning on it resumes.
 pub fn resolve_dispute(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     invoice_number: &str,
     resolution: Option<&str>,
     as_of: Date,
 ) -> Result<DisputeLine> {
-    let mut tx = store.write()?;
     let invoice = tx
         .invoice_by_number(invoice_number)?
         .ok_or_else(|| AppError::NotFound(format!("no invoice with number '{invoice_number}'")))?;
+    let owner = owner_of(tx, invoice.invoice.customer)?;
+    actor.require(Action::Collect, owner)?;
     let open = tx.open_dispute_on(invoice.id)?.ok_or_else(|| {
         AppError::Invalid(format!("invoice {invoice_number} has no open dispute"))
     })?;
@@ -126,29 +152,30 @@ pub fn resolve_dispute(
     let mut dispute = open.dispute;
     dispute.resolved_on = Some(as_of);
     dispute.resolution = resolution.map(str::to_string);
-    let line = dispute_line(tx.as_mut(), open.id, dispute)?;
-    tx.commit()?;
+    let line = dispute_line(tx, open.id, dispute)?;
+    actor.audit(
+        tx,
+        "dispute.resolve",
+        &line.customer,
+        &match resolution {
+            Some(r) => format!("{invoice_number}: {r}"),
+            None => invoice_number.to_string(),
+        },
+    )?;
     Ok(line)
 }
 
 /// Disputes (open ones unless `all`).
-pub fn disputes(store: &dyn Store, all: bool) -> Result<Vec<DisputeLine>> {
-    let mut tx = store.read()?;
+pub fn disputes(tx: &mut dyn ReadTx, all: bool) -> Result<Vec<DisputeLine>> {
     let list = tx.disputes(None, !all)?;
-    list.into_iter()
-        .map(|d| dispute_line(tx.as_mut(), d.id, d.dispute))
-        .collect()
+    dispute_lines(tx, list)
 }
 
 /// The customer's disputes, open ones first.
-pub fn disputes_of(store: &dyn Store, number: &str) -> Result<Vec<DisputeLine>> {
-    let mut tx = store.read()?;
-    let stored = customer(tx.as_mut(), number)?;
+pub fn disputes_of(tx: &mut dyn ReadTx, number: &str) -> Result<Vec<DisputeLine>> {
+    let stored = customer(tx, number)?;
     let list = tx.disputes(Some(stored.id), false)?;
-    let mut lines = list
-        .into_iter()
-        .map(|d| dispute_line(tx.as_mut(), d.id, d.dispute))
-        .collect::<Result<Vec<_>>>()?;
+    let mut lines = dispute_lines(tx, list)?;
     lines.sort_by_key(|d| (d.resolved_on.is_some(), std::cmp::Reverse(d.opened_on)));
     Ok(lines)
 }

@@ -131,21 +131,61 @@ pub fn typical_of(documents: &[DocumentState], as_of: Date) -> Option<i64> {
     Some(amounts[amounts.len() / 2])
 }
 
+/// The numbers of these invoices, in one read.
 fn invoice_numbers(tx: &mut dyn ReadTx, ids: &[InvoiceId]) -> Result<Vec<String>> {
-    let mut numbers = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(invoice) = tx.invoice(*id)? {
-            numbers.push(invoice.invoice.number);
-        }
-    }
-    Ok(numbers)
+    Ok(tx
+        .invoices(ids)?
+        .into_iter()
+        .map(|i| i.invoice.number)
+        .collect())
+}
+
+/// What a listing shows of a customer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CustomerLabel {
+    pub number: String,
+    pub name: String,
+    pub phone: Option<String>,
+}
+
+/// Number, name and phone of these customers, in one read.
+pub(crate) fn customer_labels(
+    tx: &mut dyn ReadTx,
+    ids: impl IntoIterator<Item = CustomerId>,
+) -> Result<rustc_hash::FxHashMap<CustomerId, CustomerLabel>> {
+    let mut ids: Vec<CustomerId> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(tx
+        .customers(&ids)?
+        .into_iter()
+        .map(|c| {
+            (
+                c.id,
+                CustomerLabel {
+                    number: c.customer.number,
+                    name: c.customer.name,
+                    phone: c.customer.phone,
+                },
+            )
+        })
+        .collect())
 }
 
 /// A customer's number and name for a listing (empty when the customer is
 /// gone).
 fn customer_label(tx: &mut dyn ReadTx, id: CustomerId) -> Result<(String, String)> {
+    let label = customer_labels(tx, [id])?.remove(&id).unwrap_or_default();
+    Ok((label.number, label.name))
+}
+
+/// The account manager of a customer (whose customer it is, for what sales
+/// may do).
+pub(crate) fn owner_of(
+    tx: &mut dyn ReadTx,
+    customer: CustomerId,
+) -> Result<Option<tegoed_core::AccountManagerId>> {
     Ok(tx
-        .customer(id)?
-        .map(|c| (c.customer.number, c.customer.name))
-        .unwrap_or_default())
+        .customer(customer)?
+        .and_then(|c| c.customer.account_manager))
 }

@@ -5,9 +5,10 @@
 use serde::Serialize;
 use tegoed_core::agreements::{Interval, PlanStatus, instalments, plan_status};
 use tegoed_core::{Date, Money};
-use tegoed_store::{PaymentPlan, ReadTx, Store, StoredPlan};
+use tegoed_store::{PaymentPlan, ReadTx, StoredPlan, WriteTx};
 
 use super::*;
+use crate::access::{Action, Actor};
 use crate::{AppError, Result};
 
 /// A payment plan, as listed.
@@ -94,8 +95,10 @@ fn plan_line(
 }
 
 /// Creates a payment plan over the customer's overdue invoices.
+#[allow(clippy::too_many_arguments)]
 pub fn create_plan(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     number: &str,
     count: u32,
     first: Date,
@@ -118,14 +121,14 @@ pub fn create_plan(
             "--first {first} is before today ({as_of})"
         )));
     }
-    let mut tx = store.write()?;
-    let stored = customer(tx.as_mut(), number)?;
+    let stored = customer(tx, number)?;
+    actor.require(Action::Collect, stored.customer.account_manager)?;
     if !tx.plans(Some(stored.id), true)?.is_empty() {
         return Err(AppError::Invalid(format!(
             "customer {number} already has an active payment plan"
         )));
     }
-    let overdue = overdue_invoices(tx.as_mut(), stored.id, as_of)?;
+    let overdue = overdue_invoices(tx, stored.id, as_of)?;
     let Some(currency) = overdue.first().map(|o| o.3) else {
         return Err(AppError::Invalid(format!(
             "customer {number} has nothing overdue on {as_of}"
@@ -171,32 +174,34 @@ pub fn create_plan(
             )
         },
     ))?;
-    let line = plan_line(tx.as_mut(), &StoredPlan { id, plan }, as_of, grace_days)?;
-    tx.commit()?;
+    let line = plan_line(tx, &StoredPlan { id, plan }, as_of, grace_days)?;
+    actor.audit(
+        tx,
+        "plan.create",
+        number,
+        &format!("{count} instalments from {first} (plan {id})"),
+    )?;
     Ok(line)
 }
 
 /// Payment plans with their status on `as_of`.
-pub fn plans(store: &dyn Store, as_of: Date, grace_days: i32) -> Result<Vec<PlanLine>> {
-    let mut tx = store.read()?;
+pub fn plans(tx: &mut dyn ReadTx, as_of: Date, grace_days: i32) -> Result<Vec<PlanLine>> {
     let list = tx.plans(None, false)?;
     list.iter()
-        .map(|p| plan_line(tx.as_mut(), p, as_of, grace_days))
+        .map(|p| plan_line(tx, p, as_of, grace_days))
         .collect()
 }
 
-/// What agreements mean for dunning on a date.
 /// The customer's payment plans.
 pub fn plans_of(
-    store: &dyn Store,
+    tx: &mut dyn ReadTx,
     number: &str,
     as_of: Date,
     grace_days: i32,
 ) -> Result<Vec<PlanLine>> {
-    let mut tx = store.read()?;
-    let stored = customer(tx.as_mut(), number)?;
+    let stored = customer(tx, number)?;
     let list = tx.plans(Some(stored.id), false)?;
     list.iter()
-        .map(|p| plan_line(tx.as_mut(), p, as_of, grace_days))
+        .map(|p| plan_line(tx, p, as_of, grace_days))
         .collect()
 }

@@ -4,9 +4,10 @@
 use serde::Serialize;
 use tegoed_core::agreements::{PromiseStatus, promise_status};
 use tegoed_core::{Currency, Date, InvoiceId, Money};
-use tegoed_store::{Promise, ReadTx, Store, StoredPromise};
+use tegoed_store::{Promise, ReadTx, StoredPromise, WriteTx};
 
 use super::*;
+use crate::access::{Action, Actor};
 use crate::{AppError, Result};
 
 /// A promise, as listed, with its status on the date asked.
@@ -75,8 +76,10 @@ fn promise_line(tx: &mut dyn ReadTx, stored: &StoredPromise, as_of: Date) -> Res
 /// Records a promise to pay `amount` by `date`, covering the customer's
 /// overdue invoices (or the ones named): dunning on them pauses until the
 /// date.
+#[allow(clippy::too_many_arguments)]
 pub fn add_promise(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     number: &str,
     amount: &str,
     date: Date,
@@ -89,9 +92,9 @@ pub fn add_promise(
             "the promised date {date} is before today ({as_of})"
         )));
     }
-    let mut tx = store.write()?;
-    let stored = customer(tx.as_mut(), number)?;
-    let overdue = overdue_invoices(tx.as_mut(), stored.id, as_of)?;
+    let stored = customer(tx, number)?;
+    actor.require(Action::Agreement, stored.customer.account_manager)?;
+    let overdue = overdue_invoices(tx, stored.id, as_of)?;
     let chosen: Vec<(InvoiceId, String, i64, Currency)> = if invoice_numbers_given.is_empty() {
         overdue
     } else {
@@ -151,18 +154,22 @@ pub fn add_promise(
             ),
         )
     }))?;
-    let line = promise_line(tx.as_mut(), &StoredPromise { id, promise }, as_of)?;
-    tx.commit()?;
+    let line = promise_line(tx, &StoredPromise { id, promise }, as_of)?;
+    actor.audit(
+        tx,
+        "promise.add",
+        number,
+        &format!("{} by {date} (promise {id})", line.amount.display()),
+    )?;
     Ok(line)
 }
 
 /// Promises with their status on `as_of`; only broken ones with `broken`.
-pub fn promises(store: &dyn Store, broken_only: bool, as_of: Date) -> Result<Vec<PromiseLine>> {
-    let mut tx = store.read()?;
+pub fn promises(tx: &mut dyn ReadTx, broken_only: bool, as_of: Date) -> Result<Vec<PromiseLine>> {
     let list = tx.promises(None, false)?;
     let mut lines = Vec::new();
     for promise in &list {
-        let line = promise_line(tx.as_mut(), promise, as_of)?;
+        let line = promise_line(tx, promise, as_of)?;
         if !broken_only || line.status == "broken" {
             lines.push(line);
         }
@@ -171,13 +178,12 @@ pub fn promises(store: &dyn Store, broken_only: bool, as_of: Date) -> Result<Vec
 }
 
 /// The customer's promises to pay, newest first.
-pub fn promises_of(store: &dyn Store, number: &str, as_of: Date) -> Result<Vec<PromiseLine>> {
-    let mut tx = store.read()?;
-    let stored = customer(tx.as_mut(), number)?;
+pub fn promises_of(tx: &mut dyn ReadTx, number: &str, as_of: Date) -> Result<Vec<PromiseLine>> {
+    let stored = customer(tx, number)?;
     let list = tx.promises(Some(stored.id), false)?;
     let mut lines = list
         .iter()
-        .map(|p| promise_line(tx.as_mut(), p, as_of))
+        .map(|p| promise_line(tx, p, as_of))
         .collect::<Result<Vec<_>>>()?;
     lines.sort_by_key(|p| std::cmp::Reverse((p.created_on, p.id)));
     Ok(lines)

@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 use tegoed_core::{CustomerId, Date, Language};
-use tegoed_store::{CollectionState, Store, TimelineEvent, WriteTx};
+use tegoed_store::{CollectionState, ReadTx, TimelineEvent, WriteTx};
 
 use super::*;
+use crate::access::{Action, Actor};
 use crate::{AppError, Result};
 
 /// The collection state of a customer, as shown.
@@ -35,21 +36,28 @@ fn state_line(number: String, state: CollectionState) -> StateLine {
 
 /// Pauses dunning for a customer up to and including `until`.
 pub fn pause(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     number: &str,
     until: Date,
     reason: &str,
     as_of: Date,
 ) -> Result<StateLine> {
     require_text(reason, "a pause needs a reason (--reason)")?;
-    let mut tx = store.write()?;
-    let stored = customer(tx.as_mut(), number)?;
-    let state = pause_in(tx.as_mut(), stored.id, until, reason, as_of)?;
-    tx.commit()?;
+    let stored = customer(tx, number)?;
+    actor.require(Action::Collect, stored.customer.account_manager)?;
+    let state = pause_in(tx, stored.id, until, reason, as_of)?;
+    actor.audit(
+        tx,
+        "pause.set",
+        number,
+        &format!("until {until}: {}", reason.trim()),
+    )?;
     Ok(state_line(stored.customer.number, state))
 }
 
-/// Sets the pause inside `tx`, with its timeline entry.
+/// Sets the pause, with its timeline entry (a direct pause, or an approved
+/// request).
 pub(crate) fn pause_in(
     tx: &mut dyn WriteTx,
     customer: CustomerId,
@@ -109,25 +117,26 @@ pub(crate) fn add_event_in(
     })?)
 }
 
-/// A note on the customer's timeline, by `author`, for sales and credit
+/// A note on the customer's timeline, by the actor, for sales and credit
 /// staff alike.
 pub fn add_note(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     number: &str,
     text: &str,
-    author: &str,
     as_of: Date,
 ) -> Result<TimelineEntry> {
+    let author = actor.id.as_str();
     require_text(text, "a note cannot be empty")?;
     if text.chars().count() > 4000 {
         return Err(AppError::Invalid(
             "a note can be at most 4,000 characters".into(),
         ));
     }
-    let mut tx = store.write()?;
-    let stored = customer(tx.as_mut(), number)?;
+    let stored = customer(tx, number)?;
+    actor.require(Action::Note, stored.customer.account_manager)?;
     let id = add_event_in(
-        tx.as_mut(),
+        tx,
         stored.id,
         as_of,
         "note",
@@ -135,7 +144,12 @@ pub fn add_note(
         (text.trim().to_string(), None),
         Some(author),
     )?;
-    tx.commit()?;
+    actor.audit(
+        tx,
+        "note.add",
+        number,
+        &text.trim().chars().take(200).collect::<String>(),
+    )?;
     Ok(TimelineEntry {
         date: as_of,
         kind: "note".into(),
@@ -149,10 +163,10 @@ pub fn add_note(
 /// Sets (or with `None` removes) a customer's credit limit, on the
 /// timeline; returns the limit before.
 pub fn set_credit_limit(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     number: &str,
     limit: Option<tegoed_core::Money>,
-    author: &str,
     as_of: Date,
 ) -> Result<Option<tegoed_core::Money>> {
     if limit.is_some_and(|l| l.minor < 0) {
@@ -160,14 +174,14 @@ pub fn set_credit_limit(
             "a credit limit cannot be negative".into(),
         ));
     }
-    let mut tx = store.write()?;
-    let mut stored = customer(tx.as_mut(), number)?;
+    let mut stored = customer(tx, number)?;
+    actor.require(Action::SetLimit, stored.customer.account_manager)?;
     let before = stored.customer.credit_limit;
     if before != limit {
         stored.customer.credit_limit = limit;
         tx.update_customer(stored.id, &stored.customer)?;
         add_event_in(
-            tx.as_mut(),
+            tx,
             stored.id,
             as_of,
             "credit_limit",
@@ -194,23 +208,33 @@ pub fn set_credit_limit(
                     Some("Kredietlimiet verwijderd".to_string()),
                 ),
             },
-            Some(author),
+            Some(&actor.id),
+        )?;
+        actor.audit(
+            tx,
+            "limit.set",
+            number,
+            &format!(
+                "{} (was {})",
+                limit.map(|l| l.display()).unwrap_or_else(|| "none".into()),
+                before.map(|b| b.display()).unwrap_or_else(|| "none".into())
+            ),
         )?;
     }
-    tx.commit()?;
     Ok(before)
 }
 
 /// Adds or removes tags; returns the customer's tags after.
 pub fn tag(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     number: &str,
     tags: &[String],
     remove: bool,
     as_of: Date,
 ) -> Result<Vec<String>> {
-    let mut tx = store.write()?;
-    let stored = customer(tx.as_mut(), number)?;
+    let stored = customer(tx, number)?;
+    actor.require(Action::Collect, stored.customer.account_manager)?;
     for tag in tags {
         let tag = tag.trim().to_lowercase();
         if tag.is_empty()
@@ -246,17 +270,20 @@ pub fn tag(
                     )
                 },
             ))?;
+            actor.audit(
+                tx,
+                if remove { "tag.remove" } else { "tag.add" },
+                number,
+                &tag,
+            )?;
         }
     }
-    let tags = tx.tags_of(stored.id)?;
-    tx.commit()?;
-    Ok(tags)
+    Ok(tx.tags_of(stored.id)?)
 }
 
 /// The customer's collection state.
-pub fn state_of(store: &dyn Store, number: &str) -> Result<StateLine> {
-    let mut tx = store.read()?;
-    let stored = customer(tx.as_mut(), number)?;
+pub fn state_of(tx: &mut dyn ReadTx, number: &str) -> Result<StateLine> {
+    let stored = customer(tx, number)?;
     let state = tx.collection_state(stored.id)?;
     Ok(state_line(stored.customer.number, state))
 }

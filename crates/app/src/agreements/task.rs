@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 use tegoed_core::{Date, Money};
-use tegoed_store::{ReadTx, Store, StoredTask, Task, TimelineEvent};
+use tegoed_store::{ReadTx, StoredTask, TimelineEvent, WriteTx};
 
 use super::*;
+use crate::access::{Action, Actor};
 use crate::{AppError, Result};
 
 /// A call task, as listed.
@@ -31,51 +32,59 @@ pub struct TaskLine {
     pub outcome: Option<String>,
 }
 
-fn task_line(
-    tx: &mut dyn ReadTx,
-    id: i64,
-    task: Task,
-    done_on: Option<Date>,
-    outcome: Option<String>,
-) -> Result<TaskLine> {
-    let customer = tx.customer(task.customer)?;
-    Ok(TaskLine {
-        id,
-        customer: customer
-            .as_ref()
-            .map(|c| c.customer.number.clone())
-            .unwrap_or_default(),
-        phone: customer.as_ref().and_then(|c| c.customer.phone.clone()),
-        name: customer.map(|c| c.customer.name).unwrap_or_default(),
-        kind: task.kind,
-        created_on: task.created_on,
-        due_on: task.due_on,
-        assignee: task.assignee,
-        title: task.title,
-        talking_points: task.talking_points,
-        amount: task.amount,
-        status: if done_on.is_some() { "done" } else { "open" },
-        done_on,
-        outcome,
-    })
+/// The lines of `list`, with the customers read in one go.
+fn task_lines(tx: &mut dyn ReadTx, list: Vec<StoredTask>) -> Result<Vec<TaskLine>> {
+    let customers = customer_labels(tx, list.iter().map(|t| t.task.customer))?;
+    Ok(list
+        .into_iter()
+        .map(|t| {
+            let customer = customers.get(&t.task.customer).cloned().unwrap_or_default();
+            let task = t.task;
+            TaskLine {
+                id: t.id,
+                customer: customer.number,
+                phone: customer.phone,
+                name: customer.name,
+                kind: task.kind,
+                created_on: task.created_on,
+                due_on: task.due_on,
+                assignee: task.assignee,
+                title: task.title,
+                talking_points: task.talking_points,
+                amount: task.amount,
+                status: if t.done_on.is_some() { "done" } else { "open" },
+                done_on: t.done_on,
+                outcome: t.outcome,
+            }
+        })
+        .collect())
 }
 
 /// Open tasks (all with `all`), by due date.
-pub fn tasks(store: &dyn Store, all: bool) -> Result<Vec<TaskLine>> {
-    let mut tx = store.read()?;
+pub fn tasks(tx: &mut dyn ReadTx, all: bool) -> Result<Vec<TaskLine>> {
     let list = tx.tasks(None, !all)?;
-    list.into_iter()
-        .map(|t| task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome))
-        .collect()
+    task_lines(tx, list)
 }
 
 /// Marks a task done with its outcome, on the customer's timeline.
-pub fn complete_task(store: &dyn Store, id: i64, outcome: &str, as_of: Date) -> Result<TaskLine> {
+///
+/// Collectors complete any call; an account manager completes the calls
+/// about their own customers (the key accounts' calls are theirs).
+pub fn complete_task(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    id: i64,
+    outcome: &str,
+    as_of: Date,
+) -> Result<TaskLine> {
     require_text(outcome, "say what came of it (--outcome)")?;
-    let mut tx = store.write()?;
     let stored = tx
         .task(id)?
         .ok_or_else(|| AppError::NotFound(format!("no task {id}")))?;
+    if !actor.may(Action::Collect, None) {
+        let owner = owner_of(tx, stored.task.customer)?;
+        actor.require(Action::Agreement, owner)?;
+    }
     if let Some(done) = stored.done_on {
         return Err(AppError::Invalid(format!(
             "task {id} was already done on {done}"
@@ -90,16 +99,20 @@ pub fn complete_task(store: &dyn Store, id: i64, outcome: &str, as_of: Date) -> 
         ref_id: Some(id),
         text: format!("{}: {}", stored.task.title, outcome.trim()),
         text_nl: None,
-        author: stored.task.assignee.clone(),
+        author: Some(actor.id.clone()),
     })?;
-    let line = task_line(
-        tx.as_mut(),
-        id,
-        stored.task,
-        Some(as_of),
-        Some(outcome.trim().to_string()),
-    )?;
-    tx.commit()?;
+    let line = task_lines(
+        tx,
+        vec![StoredTask {
+            id,
+            task: stored.task,
+            done_on: Some(as_of),
+            outcome: Some(outcome.trim().to_string()),
+        }],
+    )?
+    .pop()
+    .ok_or_else(|| AppError::NotFound(format!("no task {id}")))?;
+    actor.audit(tx, "task.done", &line.customer, outcome.trim())?;
     Ok(line)
 }
 
@@ -134,12 +147,11 @@ fn risk_weight(class: Option<char>) -> i64 {
 /// today times the weight of their risk class. Returns the number of calls
 /// and the first `limit`.
 pub fn call_list(
-    store: &dyn Store,
+    tx: &mut dyn ReadTx,
     book: &crate::portfolio::Portfolio,
     as_of: Date,
     limit: usize,
 ) -> Result<(usize, Vec<CallLine>)> {
-    let mut tx = store.read()?;
     let mut due: Vec<(i64, StoredTask)> = tx
         .tasks(None, true)?
         .into_iter()
@@ -153,29 +165,28 @@ pub fn call_list(
         .collect();
     due.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.task.due_on.cmp(&b.1.task.due_on)));
     let total = due.len();
-    let mut lines = Vec::new();
-    for (_, t) in due.into_iter().take(limit) {
-        let row = book.row_by_id(t.task.customer);
-        let days_late = t.task.due_on.days_until(as_of).max(0);
-        lines.push(CallLine {
-            overdue: Money::eur(row.map_or(0, |r| r.overdue_minor)),
-            days_overdue: row.map_or(0, |r| r.max_days_overdue.max(0)),
-            risk_class: row.and_then(|r| r.risk_class).map(String::from),
-            days_late,
-            task: task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome)?,
-        });
-    }
+    let first: Vec<StoredTask> = due.into_iter().take(limit).map(|(_, t)| t).collect();
+    let lines = task_lines(tx, first)?
+        .into_iter()
+        .map(|task| {
+            let row = book.row_of(&task.customer);
+            CallLine {
+                overdue: Money::eur(row.map_or(0, |r| r.overdue_minor)),
+                days_overdue: row.map_or(0, |r| r.max_days_overdue.max(0)),
+                risk_class: row.and_then(|r| r.risk_class).map(String::from),
+                days_late: task.due_on.days_until(as_of).max(0),
+                task,
+            }
+        })
+        .collect();
     Ok((total, lines))
 }
 
 /// The customer's tasks, open ones first.
-pub fn tasks_of(store: &dyn Store, number: &str) -> Result<Vec<TaskLine>> {
-    let mut tx = store.read()?;
-    let stored = customer(tx.as_mut(), number)?;
+pub fn tasks_of(tx: &mut dyn ReadTx, number: &str) -> Result<Vec<TaskLine>> {
+    let stored = customer(tx, number)?;
     let mut list: Vec<StoredTask> = tx.tasks(Some(stored.id), false)?;
     list.sort_by_key(|t| (t.done_on.is_some(), t.task.due_on));
-    list.into_iter()
-        .take(50)
-        .map(|t| task_line(tx.as_mut(), t.id, t.task, t.done_on, t.outcome))
-        .collect()
+    list.truncate(50);
+    task_lines(tx, list)
 }

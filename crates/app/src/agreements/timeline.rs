@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use tegoed_core::{Date, Language};
-use tegoed_store::{ReadTx, Store};
+use tegoed_store::ReadTx;
 
 use super::*;
 use crate::Result;
@@ -67,19 +67,9 @@ pub struct TimelineEntry {
 /// Invoices, payments and everything that happened with the customer, in
 /// date order, up to `as_of`, in `language` (notes and call outcomes as
 /// written).
+/// The customer's ledger comes from [`crate::facts::CustomerLedger::load`]
+/// (a page that shows it too reads it once).
 pub fn timeline(
-    store: &dyn Store,
-    number: &str,
-    as_of: Date,
-    language: Language,
-) -> Result<Vec<TimelineEntry>> {
-    let mut tx = store.read()?;
-    let ledger = crate::facts::CustomerLedger::load(tx.as_mut(), number, as_of)?;
-    timeline_of(tx.as_mut(), &ledger, as_of, language)
-}
-
-/// The timeline of a customer whose ledger was read already.
-pub fn timeline_of(
     tx: &mut dyn ReadTx,
     ledger: &crate::facts::CustomerLedger,
     as_of: Date,
@@ -168,18 +158,29 @@ pub fn timeline_of(
             },
         ));
     }
-    for stored_event in tx.events(stored.id)? {
+    let events: Vec<_> = tx
+        .events(stored.id)?
+        .into_iter()
+        .filter(|e| e.event.date <= as_of)
+        .collect();
+    let mut numbers: rustc_hash::FxHashMap<InvoiceId, String> = ledger
+        .documents
+        .iter()
+        .map(|d| (d.id, d.invoice.number.clone()))
+        .collect();
+    let unknown: Vec<InvoiceId> = events
+        .iter()
+        .filter_map(|e| e.event.invoice)
+        .filter(|id| !numbers.contains_key(id))
+        .collect();
+    numbers.extend(
+        tx.invoices(&unknown)?
+            .into_iter()
+            .map(|i| (i.id, i.invoice.number)),
+    );
+    for stored_event in events {
         let event = stored_event.event;
-        if event.date > as_of {
-            continue;
-        }
-        let invoice = match event.invoice {
-            Some(id) => match ledger.documents.iter().find(|d| d.id == id) {
-                Some(doc) => Some(doc.invoice.number.clone()),
-                None => tx.invoice(id)?.map(|i| i.invoice.number),
-            },
-            None => None,
-        };
+        let invoice = event.invoice.and_then(|id| numbers.get(&id).cloned());
         entries.push((
             event.date,
             2,

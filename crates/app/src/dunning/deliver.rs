@@ -80,19 +80,15 @@ pub struct RunOptions {
     pub only: Options,
     /// Wait this long after each delivery (gentle on an SMTP server).
     pub throttle: Option<Duration>,
-    /// Who starts the run (a user's e-mail, or the OS user of the CLI), for
-    /// the lease: a second run is told who is running.
-    pub started_by: String,
     /// The wall clock, for the lease (the edge owns the clock).
     pub clock: crate::lease::Clock,
 }
 
 impl RunOptions {
-    pub fn new(started_by: impl Into<String>, clock: crate::lease::Clock) -> RunOptions {
+    pub fn new(clock: crate::lease::Clock) -> RunOptions {
         RunOptions {
             only: Options::default(),
             throttle: None,
-            started_by: started_by.into(),
             clock,
         }
     }
@@ -523,8 +519,13 @@ fn apply_effects(tx: &mut dyn WriteTx, stored: &StoredMessage, as_of: Date) -> R
 
 /// Runs dunning for `as_of`: resume or cancel what an interrupted run left,
 /// plan, record, deliver.
+///
+/// A job, not one transaction: the run is recorded (with the actor's audit
+/// line) in one transaction, then each message is claimed, delivered and
+/// marked sent on its own, so a crash loses nothing and sends nothing twice.
 pub fn run(
     store: &dyn Store,
+    actor: &crate::access::Actor,
     config: &Config,
     templates: &Templates,
     as_of: Date,
@@ -533,7 +534,8 @@ pub fn run(
 ) -> Result<RunReport> {
     // 0. One run at a time: a second one is told who is running. Given up
     //    when `lease` is dropped, at the end of this function.
-    let mut lease = crate::lease::acquire(store, "dunning", &options.started_by, options.clock)?;
+    actor.require(crate::access::Action::Collect, None)?;
+    let mut lease = crate::lease::acquire(store, "dunning", &actor.id, options.clock)?;
 
     // 1. What an earlier run left queued: from today, deliver it; from an
     //    earlier day, cancel it so its invoices are planned afresh.
@@ -610,7 +612,7 @@ pub fn run(
                 .as_deref()
                 .map(str::trim)
                 .filter(|r| !r.is_empty());
-            let by = &options.started_by;
+            let by = &actor.id;
             tx.add_event(&event(
                 customer.id,
                 as_of,
@@ -655,6 +657,22 @@ pub fn run(
         progress.advance(1);
     }
     tx.set_run_messages(run_id, preview.messages.len() as u64)?;
+    actor.audit(
+        tx.as_mut(),
+        "dunning.run",
+        &as_of.to_string(),
+        &format!(
+            "run {run_id}: {} messages, {} customers left out{}",
+            preview.messages.len(),
+            options.only.leave_out.len(),
+            options
+                .only
+                .leave_out_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
+    )?;
     tx.commit()?;
     progress.finish();
 
@@ -807,6 +825,20 @@ pub fn run(
     }
     mark_sent(store, &done, as_of)?;
     progress.finish();
+    {
+        let mut tx = store.write()?;
+        actor.audit(
+            tx.as_mut(),
+            "dunning.delivered",
+            &as_of.to_string(),
+            &format!(
+                "run {run_id}: {} delivered, {} failed",
+                delivered.email + delivered.letter + delivered.call + delivered.handoff,
+                failed.len()
+            ),
+        )?;
+        tx.commit()?;
+    }
 
     let path = |p: &PathBuf| p.display().to_string();
     Ok(RunReport {

@@ -14,8 +14,9 @@ use serde::Serialize;
 use tegoed_core::Date;
 use tegoed_core::strategy::{Channel, StepKind};
 use tegoed_formats::ledger_csv::{self, DunningHistoryRow};
-use tegoed_store::{HistoryRow, Store, Upsert};
+use tegoed_store::{HistoryRow, Upsert, WriteTx};
 
+use crate::access::{Action, Actor};
 use crate::agreements::{date_nl, event};
 use crate::config::Config;
 use crate::{AppError, Result};
@@ -98,7 +99,8 @@ fn step_of(
 
 /// Imports a dunning history file in one transaction.
 pub fn import(
-    store: &dyn Store,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
     config: &Config,
     file: &str,
     bytes: &[u8],
@@ -108,7 +110,7 @@ pub fn import(
         file: file.to_string(),
         error,
     })?;
-    let mut tx = store.write()?;
+    actor.require(Action::Import, None)?;
     let mut summary = HistorySummary {
         file: file.to_string(),
         kind: "dunning_history",
@@ -186,7 +188,15 @@ pub fn import(
             Upsert::Unchanged => summary.unchanged += 1,
         }
     }
-    tx.commit()?;
+    actor.audit(
+        tx,
+        "import.dunning_history",
+        file,
+        &format!(
+            "{} rows: {} new, {} changed, {} unchanged",
+            summary.rows, summary.inserted, summary.updated, summary.unchanged
+        ),
+    )?;
     Ok(summary)
 }
 

@@ -231,9 +231,9 @@ pub fn plan(
     progress: &dyn Progress,
 ) -> Result<Preview> {
     progress.start("Reading the ledger", 0);
-    let mut snapshot = snapshot(store, as_of)?;
-    crate::risk::fill_classes(store, config, &mut snapshot)?;
     let mut tx = store.read()?;
+    let mut snapshot = snapshot(tx.as_mut(), as_of)?;
+    crate::risk::fill_classes(tx.as_mut(), config, &mut snapshot)?;
     let only = match &options.customer {
         Some(number) => Some(
             tx.customer_by_number(number)?
@@ -540,11 +540,10 @@ pub struct MessageLine {
 /// The messages recorded for customer `number` (all of them), or for
 /// every customer on `day`; oldest first.
 pub fn messages(
-    store: &dyn Store,
+    tx: &mut dyn tegoed_store::ReadTx,
     number: Option<&str>,
     day: Option<Date>,
 ) -> Result<Vec<MessageLine>> {
-    let mut tx = store.read()?;
     let customer = match number {
         Some(number) => Some(
             tx.customer_by_number(number)?
@@ -563,20 +562,25 @@ pub fn messages(
         .into_iter()
         .map(|c| (c.id, c.number))
         .collect();
-    let mut invoices: FxHashMap<InvoiceId, (String, Date)> = FxHashMap::default();
+    // Items and their invoices in two reads, not two per message.
+    let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
+    let mut items_of: FxHashMap<i64, Vec<tegoed_store::MessageItem>> = FxHashMap::default();
+    for (id, item) in tx.message_items_of(&ids)? {
+        items_of.entry(id).or_default().push(item);
+    }
+    let mut wanted: Vec<InvoiceId> = items_of.values().flatten().map(|i| i.invoice).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let invoices: FxHashMap<InvoiceId, (String, Date)> = tx
+        .invoices(&wanted)?
+        .into_iter()
+        .map(|i| (i.id, (i.invoice.number, i.invoice.due_date)))
+        .collect();
     let mut out = Vec::with_capacity(list.len());
     for m in list {
         let message = m.message;
         let mut items = Vec::new();
-        for item in tx.message_items(m.id)? {
-            if !invoices.contains_key(&item.invoice)
-                && let Some(stored) = tx.invoice(item.invoice)?
-            {
-                invoices.insert(
-                    item.invoice,
-                    (stored.invoice.number, stored.invoice.due_date),
-                );
-            }
+        for item in items_of.remove(&m.id).unwrap_or_default() {
             let (number, due_date) = invoices
                 .get(&item.invoice)
                 .cloned()
@@ -624,7 +628,7 @@ pub fn messages(
 /// heads-up: those not yet due): to see and check a template's words on a
 /// real customer. Changes nothing.
 pub fn sample(
-    store: &dyn Store,
+    tx: &mut dyn tegoed_store::ReadTx,
     config: &Config,
     templates: &Templates,
     number: &str,
@@ -638,9 +642,8 @@ pub fn sample(
     let step = strategy
         .position(step_id)
         .ok_or_else(|| AppError::NotFound(format!("no step '{step_id}' in '{strategy_id}'")))?;
-    let mut snapshot = snapshot(store, as_of)?;
-    crate::risk::fill_classes(store, config, &mut snapshot)?;
-    let mut tx = store.read()?;
+    let mut snapshot = snapshot(tx, as_of)?;
+    crate::risk::fill_classes(tx, config, &mut snapshot)?;
     let stored = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
@@ -661,7 +664,7 @@ pub fn sample(
         )));
     }
     let rows = tx.ladder_of(stored.id)?;
-    let composer = composer(tx.as_mut(), config, templates, rows, as_of)?;
+    let composer = composer(tx, config, templates, rows, as_of)?;
     let decision = Decision {
         segment,
         strategy,
@@ -680,5 +683,5 @@ pub fn sample(
         credit_minor: snapshot.credit_minor[idx].max(0),
         applies: vec![true; strategy.steps.len()],
     };
-    composer.build(tx.as_mut(), &decision, &stored)
+    composer.build(tx, &decision, &stored)
 }

@@ -25,6 +25,11 @@ pub struct Server {
     _dir: tempfile::TempDir,
 }
 
+/// The test harness acting as the command line would.
+pub fn system() -> access::Actor {
+    access::Actor::system("test", 0)
+}
+
 pub fn as_of() -> Date {
     Date::parse_iso(AS_OF).unwrap()
 }
@@ -38,18 +43,22 @@ pub fn start(customers: u32) -> Server {
             .unwrap()
             .with_busy_wait(std::time::Duration::from_millis(500)),
     );
-    demo::fill(
-        store.as_ref(),
-        &DemoConfig {
-            customers,
-            seed: 7,
-            as_of: as_of(),
-        },
-        &tegoed_app::Silent,
-    )
+    let actor = system();
+    tegoed_app::write_tx(store.as_ref(), |tx| {
+        demo::fill(
+            tx,
+            &actor,
+            &DemoConfig {
+                customers,
+                seed: 7,
+                as_of: as_of(),
+            },
+            &tegoed_app::Silent,
+        )
+    })
     .unwrap();
     let config = Config::default_in(dir.path());
-    tegoed_app::risk::train(store.as_ref(), &config.risk, as_of(), None, None).unwrap();
+    tegoed_app::risk::train(store.as_ref(), &actor, &config.risk, as_of(), None, None).unwrap();
     let sales_email = {
         let mut tx = store.read().unwrap();
         tx.account_managers()
@@ -64,18 +73,20 @@ pub fn start(customers: u32) -> Server {
         ("collector@t.example", Role::Collector),
         (sales_email.as_str(), Role::Sales),
     ] {
-        access::add_user(
-            store.as_ref(),
-            &NewUser {
-                email,
-                name: None,
-                role,
-                language: Language::En,
-                password: PASSWORD,
-                account_manager: None,
-            },
-            0,
-        )
+        tegoed_app::write_tx(store.as_ref(), |tx| {
+            access::add_user(
+                tx,
+                &actor,
+                &NewUser {
+                    email,
+                    name: None,
+                    role,
+                    language: Language::En,
+                    password: PASSWORD,
+                    account_manager: None,
+                },
+            )
+        })
         .unwrap();
     }
     let state = tegoed_web::AppState::new(tegoed_web::Settings {

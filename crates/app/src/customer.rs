@@ -1,0 +1,112 @@
+//! One customer, everything the shared customer view shows, in one read
+//! transaction: the statement, the risk and the segment with their reasons,
+//! the verdict on a standard deal, the timeline, agreements, pause requests,
+//! calls and the collection state. The customer's ledger is read once and
+//! used for all of them (a remote database sees a handful of round trips,
+//! not one per section).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tegoed_core::{AccountManagerId, Currency, Date, Language, Money};
+use tegoed_store::ReadTx;
+
+use crate::Result;
+use crate::access::{self, PauseRequestLine};
+use crate::agreements::{
+    self, DisputeLine, PlanLine, PromiseLine, StateLine, TaskLine, TimelineEntry,
+};
+use crate::config::Config;
+use crate::facts::CustomerLedger;
+use crate::policy::{CheckRequest, CheckResult, Checker, Subject};
+use crate::reports::{self, Statement};
+use crate::risk::{self, LoadedModel, RiskShow};
+use crate::segments::{self, Explanation};
+
+/// The shared view of one customer on a date.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerView {
+    pub statement: Statement,
+    /// Whose customer it is (what sales may do depends on it).
+    #[serde(skip)]
+    pub owner: Option<AccountManagerId>,
+    pub risk: RiskShow,
+    pub segment: Explanation,
+    /// The credit policy on a deal of the customer's usual size (their
+    /// median invoice of the last year); none without invoices.
+    pub verdict: Option<CheckResult>,
+    /// Oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    pub disputes: Vec<DisputeLine>,
+    pub promises: Vec<PromiseLine>,
+    pub plans: Vec<PlanLine>,
+    pub requests: Vec<PauseRequestLine>,
+    pub tasks: Vec<TaskLine>,
+    pub state: StateLine,
+}
+
+/// The view of customer `number` on `as_of`, for a reader of `language`.
+/// `model` is the risk model when the caller keeps one loaded (the web
+/// app); `None` reads it.
+pub fn view(
+    tx: &mut dyn ReadTx,
+    config: &Config,
+    model: Option<Arc<LoadedModel>>,
+    number: &str,
+    as_of: Date,
+    language: Language,
+) -> Result<CustomerView> {
+    let ledger = CustomerLedger::load(tx, number, as_of)?;
+    let model = match model {
+        Some(model) => Some(model),
+        None => risk::load_model(tx)?.map(Arc::new),
+    };
+    let statement = reports::statement(tx, &ledger, as_of)?;
+    let risk = risk::show(
+        tx,
+        config,
+        model.as_deref(),
+        &ledger.stored,
+        &ledger.rows,
+        as_of,
+        language,
+    )?;
+    let segment = segments::explain(
+        tx,
+        config,
+        &ledger.stored,
+        &ledger.rows,
+        Some(risk.score.class),
+        as_of,
+    )?;
+    let verdict = match agreements::typical_of(&ledger.documents, as_of) {
+        Some(amount) if amount > 0 => Some(Checker::with_model(config, model).check_customer(
+            tx,
+            &ledger.stored,
+            &ledger.rows,
+            &CheckRequest {
+                subject: Subject::Customer(number.to_string()),
+                amount: Money::new(amount, Currency::EUR),
+                terms_days: None,
+                language,
+            },
+            as_of,
+        )?),
+        _ => None,
+    };
+    let timeline = agreements::timeline(tx, &ledger, as_of, language)?;
+    Ok(CustomerView {
+        owner: ledger.stored.customer.account_manager,
+        statement,
+        risk,
+        segment,
+        verdict,
+        timeline,
+        disputes: agreements::disputes_of(tx, number)?,
+        promises: agreements::promises_of(tx, number, as_of)?,
+        plans: agreements::plans_of(tx, number, as_of, config.dunning.plan_grace_days)?,
+        requests: access::pause_requests(tx, Some(number), false)?,
+        tasks: agreements::tasks_of(tx, number)?,
+        state: agreements::state_of(tx, number)?,
+    })
+}

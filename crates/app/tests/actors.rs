@@ -1,0 +1,126 @@
+//! The use cases themselves check what the acting user may do (not only
+//! the web pages): whatever edge calls them, a salesperson cannot pause
+//! dunning or note on another account manager's customers, a collector
+//! cannot manage users, and a refusal writes nothing.
+
+use tegoed_app::access::{Actor, NewUser, Principal, Role};
+use tegoed_app::demo::{self, DemoConfig};
+use tegoed_app::{AppError, Silent, access, agreements, read_tx, write_tx};
+use tegoed_core::{AccountManagerId, Date, Language};
+use tegoed_store::Store;
+use tegoed_store_sqlite::SqliteStore;
+
+fn as_of() -> Date {
+    Date::parse_iso("2026-11-25").unwrap()
+}
+
+fn actor(role: Role, account_manager: Option<AccountManagerId>) -> Actor {
+    Actor::user(
+        &Principal {
+            id: 1,
+            email: format!("{}@t.example", role.as_str()),
+            name: String::new(),
+            role,
+            language: Language::En,
+            account_manager,
+        },
+        1_700_000_000,
+    )
+}
+
+#[test]
+fn use_cases_refuse_what_the_actor_may_not_do_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("a.db")).unwrap();
+    let system = Actor::system("test", 0);
+    write_tx(&store, |tx| {
+        demo::fill(
+            tx,
+            &system,
+            &DemoConfig {
+                customers: 40,
+                seed: 5,
+                as_of: as_of(),
+            },
+            &Silent,
+        )
+    })
+    .unwrap();
+    // A customer of one account manager, and a salesperson who is another.
+    let (number, owner, other) = {
+        let mut tx = store.read().unwrap();
+        let directory = tx.customer_directory().unwrap();
+        let mine = directory
+            .iter()
+            .find(|c| c.account_manager.is_some())
+            .unwrap();
+        let owner = mine.account_manager.unwrap();
+        let other = directory
+            .iter()
+            .filter_map(|c| c.account_manager)
+            .find(|m| *m != owner)
+            .unwrap();
+        (mine.number.clone(), owner, other)
+    };
+    let audit_lines = || {
+        read_tx(&store, |tx| access::audit_log(tx, 1000))
+            .unwrap()
+            .len()
+    };
+    let before = audit_lines();
+
+    let sales_other = actor(Role::Sales, Some(other));
+    let refused = write_tx(&store, |tx| {
+        agreements::add_note(tx, &sales_other, &number, "not my customer", as_of())
+    });
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let refused = write_tx(&store, |tx| {
+        agreements::pause(tx, &sales_other, &number, as_of().add_days(7), "x", as_of())
+    });
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let collector = actor(Role::Collector, None);
+    let refused = write_tx(&store, |tx| {
+        access::add_user(
+            tx,
+            &collector,
+            &NewUser {
+                email: "new@t.example",
+                name: None,
+                role: Role::Admin,
+                language: Language::En,
+                password: "long enough password",
+                account_manager: None,
+            },
+        )
+    });
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    assert_eq!(audit_lines(), before, "a refusal writes no audit line");
+    let state = read_tx(&store, |tx| agreements::state_of(tx, &number)).unwrap();
+    assert_eq!(state.pause_until, None);
+
+    // Their own account manager may note, and the line names them.
+    let sales_own = actor(Role::Sales, Some(owner));
+    write_tx(&store, |tx| {
+        agreements::add_note(tx, &sales_own, &number, "spoke to them", as_of())
+    })
+    .unwrap();
+    let log = read_tx(&store, |tx| access::audit_log(tx, 1)).unwrap();
+    assert_eq!(
+        (
+            log[0].actor.as_str(),
+            log[0].action.as_str(),
+            log[0].subject.as_str()
+        ),
+        ("sales@t.example", "note.add", number.as_str())
+    );
+    assert_eq!(log[0].at, 1_700_000_000);
+}
