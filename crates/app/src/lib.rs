@@ -28,6 +28,7 @@ pub mod import;
 pub mod lease;
 pub mod legal;
 pub mod managers;
+pub mod migrate;
 pub mod policy;
 pub mod portfolio;
 pub mod posting;

@@ -17,9 +17,10 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct Global {
-    /// The database file (SQLite); created when missing.
+    /// The database: a file (SQLite, created when missing; also
+    /// sqlite://PATH) or a PostgreSQL URL (postgres://USER@HOST/DATABASE).
     #[arg(long, global = true, env = "TEGOED_DB", default_value = "tegoed.db")]
-    pub db: PathBuf,
+    pub db: String,
     /// The day to reason about (YYYY-MM-DD); default: today (UTC).
     #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<tegoed_core::Date>,
@@ -148,6 +149,17 @@ pub enum Command {
     /// Serve the web app and the JSON API (`--demo`: on demo data, with demo
     /// users).
     Serve(ServeArgs),
+    /// Copy everything in one database into a new, empty one (e.g. from the
+    /// SQLite file to PostgreSQL) and verify the copy: rows, money totals
+    /// and every value, per table.
+    Migrate {
+        /// The database to copy (a file or a URL, as --db).
+        #[arg(long)]
+        from: String,
+        /// The empty database to copy into (a file or a URL, as --db).
+        #[arg(long)]
+        to: String,
+    },
     /// Users of the web app, and API tokens.
     User {
         #[command(subcommand)]

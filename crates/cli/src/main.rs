@@ -8,6 +8,7 @@ mod args;
 mod bar;
 mod collection;
 mod credit;
+mod db;
 mod render;
 mod web;
 
@@ -26,7 +27,6 @@ use tegoed_app::{bank, einvoice, import, managers, review};
 use tegoed_core::aging::Bucket;
 use tegoed_core::{Currency, Date};
 use tegoed_store::{ReadTx, Store, WriteTx};
-use tegoed_store_sqlite::SqliteStore;
 
 use crate::args::{
     AccountManagerCommand, Cli, Command, CustomerCommand, GroupBy, ImportCommand, PaymentsCommand,
@@ -36,6 +36,7 @@ use crate::render::{Align, Table, days, money};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_log();
     let json = cli.global.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,6 +49,28 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Log lines (internal errors of the web app, with their cause) go to
+/// standard error; `TEGOED_LOG` sets how much: error, warn (default), info,
+/// debug or trace.
+fn init_log() {
+    let level = match std::env::var("TEGOED_LOG")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "error" => tracing_subscriber::filter::LevelFilter::ERROR,
+        "info" => tracing_subscriber::filter::LevelFilter::INFO,
+        "debug" => tracing_subscriber::filter::LevelFilter::DEBUG,
+        "trace" => tracing_subscriber::filter::LevelFilter::TRACE,
+        _ => tracing_subscriber::filter::LevelFilter::WARN,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
 }
 
 /// A failure whose details were already printed (in the JSON result of a
@@ -65,7 +88,7 @@ impl std::error::Error for Reported {}
 
 /// What every command needs: the database, the date, the output mode.
 pub(crate) struct Ctx {
-    pub(crate) db: std::path::PathBuf,
+    pub(crate) db: db::Location,
     pub(crate) as_of: Date,
     pub(crate) json: bool,
     pub(crate) config: Option<std::path::PathBuf>,
@@ -88,9 +111,7 @@ impl Ctx {
     }
 
     fn open(&self) -> Result<std::sync::Arc<dyn Store>> {
-        let store = SqliteStore::open(&self.db)
-            .with_context(|| format!("cannot use the database {}", self.db.display()))?;
-        Ok(std::sync::Arc::new(store))
+        self.db.open()
     }
 
     /// Who acts from the command line, now (see [`acting_user`]).
@@ -172,7 +193,7 @@ pub(crate) fn acting_user() -> String {
 
 fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx {
-        db: cli.global.db.clone(),
+        db: db::Location::parse(&cli.global.db),
         as_of: cli.global.as_of.unwrap_or_else(today),
         json: cli.global.json,
         config: cli.global.config.clone(),
@@ -239,6 +260,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Check(args) => credit::check_cmd(&ctx, args),
         Command::Serve(args) => web::serve_cmd(&ctx, args),
         Command::User { command } => web::user_cmd(&ctx, command),
+        Command::Migrate { from, to } => migrate_cmd(&ctx, &from, &to),
         Command::Cost {
             amount,
             days_late,
@@ -254,6 +276,66 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// `tegoed migrate --from A --to B`.
+fn migrate_cmd(ctx: &Ctx, from: &str, to: &str) -> Result<()> {
+    let (from, to) = (db::Location::parse(from), db::Location::parse(to));
+    if from == to {
+        bail!("--from and --to are the same database");
+    }
+    if let db::Location::Sqlite(path) = &from
+        && !path.exists()
+    {
+        bail!("{}: no such database file", path.display());
+    }
+    let started = Instant::now();
+    let (source, target) = (from.open()?, to.open()?);
+    let report = tegoed_app::migrate::migrate(
+        source.as_ref(),
+        target.as_ref(),
+        &ctx.actor(),
+        (&from.shown(), &to.shown()),
+        &ctx.progress(),
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    ctx.print(&report, |r| {
+        let mut table = Table::new(&[
+            ("Table", Align::Left),
+            ("Rows", Align::Right),
+            ("Money totals (minor units)", Align::Left),
+            ("Same", Align::Left),
+        ]);
+        for t in &r.tables {
+            table.row(vec![
+                t.table.to_string(),
+                t.rows.to_string(),
+                t.totals
+                    .iter()
+                    .filter(|(_, total)| *total != 0)
+                    .map(|(column, total)| format!("{column} {total}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if t.identical { "yes" } else { "NO" }.to_string(),
+            ]);
+        }
+        format!(
+            "Copied {} rows from {} to {} ({seconds:.1} s).\n{}{}\n",
+            r.rows,
+            r.from,
+            r.to,
+            table.render(),
+            if r.verified {
+                "Verified: every table holds the same rows, totals and values."
+            } else {
+                "NOT VERIFIED: the tables marked NO differ; do not use the copy."
+            }
+        )
+    })?;
+    if !report.verified {
+        return Err(Reported("the copy differs from the source".into()).into());
+    }
+    Ok(())
+}
+
 fn parse_currency(code: &str) -> Result<Currency> {
     Currency::parse(code).map_err(|e| anyhow::anyhow!("--currency: {e}"))
 }
@@ -267,7 +349,7 @@ fn init(ctx: &Ctx) -> Result<()> {
         created: bool,
     }
     let out = Init {
-        db: ctx.db.display().to_string(),
+        db: ctx.db.shown(),
         created: !existed,
     };
     ctx.print(&out, |o| {
@@ -348,7 +430,7 @@ fn demo_cmd(ctx: &Ctx, args: args::DemoArgs) -> Result<()> {
         overview: reports::Overview,
     }
     let out = Demo {
-        db: ctx.db.display().to_string(),
+        db: ctx.db.shown(),
         outcome,
         overview,
     };

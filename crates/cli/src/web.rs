@@ -32,7 +32,7 @@ pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
         if let demo::DemoOutcome::Generated(c) = &outcome {
             eprintln!(
                 "Demo data written to {}: {} customers, {} invoices.",
-                ctx.db.display(),
+                ctx.db.shown(),
                 c.customers,
                 c.invoices
             );

@@ -98,25 +98,46 @@ impl From<rusqlite::Error> for StoreError {
 
 #[cfg(feature = "postgres")]
 impl From<postgres::Error> for StoreError {
+    /// Constraint violations (unique, foreign key, check, not null,
+    /// exclusion) are conflicts with the data, as SQLite's constraint errors
+    /// are. Waiting too long for a lock, a serialization failure, a deadlock
+    /// (the server aborts one of the two), a cancelled statement and a
+    /// server out of connection slots mean "busy: try again". The message
+    /// carries the server's text (with its detail), not just "db error".
     fn from(e: postgres::Error) -> StoreError {
         use postgres::error::SqlState;
-        match e.code() {
-            Some(code)
-                if *code == SqlState::UNIQUE_VIOLATION
-                    || *code == SqlState::FOREIGN_KEY_VIOLATION
-                    || *code == SqlState::CHECK_VIOLATION
-                    || *code == SqlState::T_R_SERIALIZATION_FAILURE =>
-            {
-                StoreError::Conflict(e.to_string())
+        let Some(code) = e.code() else {
+            return StoreError::Backend(Box::new(e));
+        };
+        let conflict = [
+            SqlState::UNIQUE_VIOLATION,
+            SqlState::FOREIGN_KEY_VIOLATION,
+            SqlState::CHECK_VIOLATION,
+            SqlState::NOT_NULL_VIOLATION,
+            SqlState::EXCLUSION_VIOLATION,
+        ];
+        let busy = [
+            SqlState::LOCK_NOT_AVAILABLE,
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::QUERY_CANCELED,
+            SqlState::TOO_MANY_CONNECTIONS,
+            SqlState::CANNOT_CONNECT_NOW,
+        ];
+        if conflict.contains(code) {
+            let text = match e.as_db_error() {
+                Some(db) => db.to_string(),
+                None => e.to_string(),
+            };
+            StoreError::Conflict(text)
+        } else if busy.contains(code) {
+            StoreError::Busy
+        } else {
+            match e.as_db_error() {
+                // The server's own error reads better than "db error".
+                Some(db) => StoreError::Backend(Box::new(db.clone())),
+                None => StoreError::Backend(Box::new(e)),
             }
-            Some(code)
-                if *code == SqlState::LOCK_NOT_AVAILABLE
-                    || *code == SqlState::QUERY_CANCELED
-                    || *code == SqlState::TOO_MANY_CONNECTIONS =>
-            {
-                StoreError::Busy
-            }
-            _ => StoreError::Backend(Box::new(e)),
         }
     }
 }

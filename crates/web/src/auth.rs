@@ -54,8 +54,16 @@ impl From<tegoed_store::StoreError> for Fail {
     fn from(e: tegoed_store::StoreError) -> Fail {
         match e {
             tegoed_store::StoreError::Busy => {
-                eprintln!("tegoed: answered 503: {e}");
+                tracing::info!("answered 503: the database is busy");
                 Fail::Busy
+            }
+            // Two changes to the same thing at once (a unique key taken in
+            // between): the database's words stay in the log.
+            tegoed_store::StoreError::Conflict(cause) => {
+                tracing::warn!(%cause, "answered 409: a concurrent change");
+                Fail::Conflict(
+                    "someone else changed this at the same moment; nothing of yours was saved. Reload the page and try again".into(),
+                )
             }
             other => Fail::Internal(other.to_string()),
         }
@@ -103,9 +111,10 @@ impl Fail {
             Fail::Busy => format!(
                 "Tegoed is busy with other work (an import or a dunning run); nothing was changed. Try again in {BUSY_RETRY_SECONDS} seconds"
             ),
-            Fail::Internal(_) => {
-                "something went wrong on the server; it has been logged. Try again, or ask your administrator".into()
-            }
+            Fail::Internal(cause) => format!(
+                "something went wrong on the server; it has been logged (reference {}). Try again, or ask your administrator",
+                reference(cause)
+            ),
             Fail::Csrf => {
                 "the form is stale or did not come from this site; reload the page".into()
             }
@@ -122,10 +131,11 @@ impl Fail {
         response
     }
 
-    /// Server-side causes go to the log, never to the user.
+    /// Server-side causes go to the log, never to the user (who sees the
+    /// reference to quote).
     pub fn log(&self) {
         if let Fail::Internal(cause) = self {
-            eprintln!("tegoed: internal error: {cause}");
+            tracing::error!(reference = %reference(cause), %cause, "internal error");
         }
     }
 
@@ -138,6 +148,17 @@ impl Fail {
         };
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
+}
+
+/// A short reference for an internal error: the same cause gives the same
+/// reference, so a user's report finds the log line.
+fn reference(cause: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in cause.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", h >> 32)
 }
 
 pub fn forbidden() -> Fail {

@@ -157,14 +157,8 @@ where
     };
     match tokio::task::spawn_blocking(work).await {
         Ok(response) => response,
-        Err(e) => {
-            use axum::response::IntoResponse;
-            (
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                format!("internal error: {e}"),
-            )
-                .into_response()
-        }
+        // A request that panicked: logged, answered like any internal error.
+        Err(e) => auth::Fail::Internal(format!("a request stopped: {e}")).api(),
     }
 }
 

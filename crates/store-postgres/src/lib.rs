@@ -1,0 +1,561 @@
+//! Tegoed's PostgreSQL backend: the store traits of `tegoed-store` over the
+//! synchronous `postgres` client, for installations where several servers,
+//! a CLI import and the web app write at the same time.
+//!
+//! # Connections
+//!
+//! [`PostgresStore`] keeps a small pool of its own (a `Mutex<Vec<_>>` of idle
+//! connections, up to 32 kept): a transaction takes a connection, and gives
+//! it back when it ends, unless the connection failed (a broken socket, an
+//! error the server did not report as an SQL error), in which case it is
+//! closed. Each pooled connection keeps its prepared statements, keyed by
+//! their text, so a hot statement is parsed and planned once per connection
+//! rather than once per call; that is why the pool is ours and not a
+//! generic one. The backend's interface is synchronous like the traits: no
+//! async runtime shows through (the `postgres` crate drives its own).
+//!
+//! # Transactions
+//!
+//! * A read transaction is `BEGIN ISOLATION LEVEL REPEATABLE READ READ
+//!   ONLY`: one snapshot for the whole transaction, as SQLite's WAL readers
+//!   have, so a report adds up even while writers commit.
+//! * A write transaction is `BEGIN` (READ COMMITTED) with `SET LOCAL
+//!   lock_timeout`: writers run concurrently, which is the point of
+//!   PostgreSQL here: a web write does not wait for a long CLI import into
+//!   other rows. A write that does wait for a row another transaction holds
+//!   gives up after the lock wait ([`PostgresStore::with_lock_wait`]) with
+//!   [`StoreError::Busy`] instead of hanging.
+//!
+//!   Under READ COMMITTED two writers can read the same state, so the reads
+//!   that money is allocated from lock what they read first: in a write
+//!   transaction `open_items`, `open_item`, `credit_note_remaining`,
+//!   `allocations_from`, `allocations_to` and `customer_credit` first lock
+//!   the invoice, payment or credit-note rows concerned (`SELECT ... FOR NO KEY UPDATE`,
+//!   in id order) and only then compute, in a second statement that sees
+//!   everything committed before the lock was granted. Two transactions
+//!   posting money to one invoice are thereby serialized: the second sees
+//!   what the first allocated. (`FOR NO KEY UPDATE` rather than `FOR
+//!   UPDATE`: it excludes other allocators and updates of the invoice, but
+//!   not inserts elsewhere that merely refer to the invoice, such as a
+//!   dunning item or a timeline event.) A read transaction locks nothing.
+//! * PostgreSQL aborts a transaction at its first failed statement (SQLite
+//!   fails only the statement). The transaction remembers it, and `commit`
+//!   then reports an error rather than letting the server turn the COMMIT
+//!   into a silent ROLLBACK. Dropping a transaction without commit rolls
+//!   back.
+//!
+//! # Bulk loads
+//!
+//! Between `begin_bulk_load` and `end_bulk_load` (on an empty `invoice` or
+//! `payment` table) inserts are buffered and sent with binary `COPY`, many
+//! thousand rows per statement. The ids are taken from the table's identity
+//! sequence in blocks beforehand (`nextval` over `generate_series`, which
+//! is safe against concurrent inserts), so `insert_invoice` still returns
+//! the row's id at once. The buffer is flushed before any other statement of
+//! the transaction (so every read sees the rows), when it is full, at
+//! `end_bulk_load` and at commit. Indexes stay in place: dropping them
+//! would lock the table against every reader for the whole import.
+//!
+//! # Revision
+//!
+//! SQLite moves a counter row inside each write transaction; here that row
+//! would serialize all writers. Instead `commit` calls `nextval` on the
+//! sequence `store_revision` right after the COMMIT succeeded, outside the
+//! transaction, and [`tegoed_store::ReadTx::revision`] reads the sequence's
+//! value. Whoever reads revision R therefore finds the commit that moved it
+//! to R already visible to a transaction begun afterwards.
+//!
+//! # Migrations
+//!
+//! Embedded (`migrations/*.sql`), recorded in `schema_migration` with a
+//! checksum, checked at every open, and applied under a session advisory
+//! lock so that two servers starting at once do not both migrate.
+
+mod access;
+mod collection;
+mod copy;
+mod ledger;
+mod risk;
+pub mod testing;
+mod types;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use postgres::types::ToSql;
+use postgres::{Client, Config, NoTls, Row, Statement};
+use tegoed_store::{ReadTx, Result, Store, StoreError, WriteTx};
+
+/// Embedded migrations, applied in order; never edit one that has shipped.
+const MIGRATIONS: &[(u32, &str, &str)] =
+    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+
+/// Idle connections kept for reuse (each with its prepared statements).
+const IDLE_KEPT: usize = 32;
+
+/// The default [`PostgresStore::with_lock_wait`].
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// The advisory lock migrations run under ("tegoed" and a 1).
+const MIGRATION_LOCK: i64 = 0x7465_676f_6564_0001;
+
+/// A PostgreSQL database.
+pub struct PostgresStore {
+    config: Config,
+    /// The URL without its password, for messages.
+    location: String,
+    idle: Mutex<Vec<Conn>>,
+    /// How long a write waits for a lock before [`StoreError::Busy`].
+    lock_wait: Duration,
+}
+
+/// A connection with its prepared statements.
+pub(crate) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/db`
+    /// or a `key=value` string), without TLS, and brings its schema up to
+    /// date.
+    pub fn open(url: &str) -> Result<PostgresStore> {
+        let location = redact(url);
+        let mut config: Config = url.parse().map_err(|source| StoreError::Open {
+            location: location.clone(),
+            source: Box::new(source),
+        })?;
+        if config.get_application_name().is_none() {
+            config.application_name("tegoed");
+        }
+        let store = PostgresStore {
+            config,
+            location,
+            idle: Mutex::new(Vec::new()),
+            lock_wait: LOCK_WAIT,
+        };
+        let mut conn = store.connect().map_err(|e| match e {
+            StoreError::Busy => StoreError::Open {
+                location: store.location.clone(),
+                source: "the server has no connection slot free".into(),
+            },
+            other => other,
+        })?;
+        migrate(&mut conn.client)?;
+        store.put_back(conn);
+        Ok(store)
+    }
+
+    /// Sets how long a write transaction waits for a lock (a row another
+    /// transaction is changing) before it fails with [`StoreError::Busy`]
+    /// (default [`LOCK_WAIT`]).
+    pub fn with_lock_wait(mut self, wait: Duration) -> PostgresStore {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// Where the database is, without the password.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    fn connect(&self) -> Result<Conn> {
+        match self.config.connect(NoTls) {
+            Ok(client) => Ok(Conn {
+                client,
+                statements: HashMap::new(),
+            }),
+            Err(e) if e.code() == Some(&postgres::error::SqlState::TOO_MANY_CONNECTIONS) => {
+                Err(StoreError::Busy)
+            }
+            Err(source) => Err(StoreError::Open {
+                location: self.location.clone(),
+                source: Box::new(source),
+            }),
+        }
+    }
+
+    fn put_back(&self, conn: Conn) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_KEPT {
+            idle.push(conn);
+        }
+    }
+
+    fn pooled(&self) -> Option<Conn> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
+    /// Takes a connection and begins a transaction on it. A pooled
+    /// connection that turns out to be dead (the server restarted, say) is
+    /// dropped and the next one tried, then a fresh one.
+    fn begin(&self, write: bool) -> Result<PgTx<'_>> {
+        let begin = if write {
+            // 0 would mean "wait forever" to PostgreSQL.
+            let ms = self.lock_wait.as_millis().clamp(1, i32::MAX as u128);
+            format!("BEGIN; SET LOCAL lock_timeout = {ms}")
+        } else {
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_string()
+        };
+        loop {
+            let (mut conn, fresh) = match self.pooled() {
+                Some(conn) => (conn, false),
+                None => (self.connect()?, true),
+            };
+            match conn.client.batch_execute(&begin) {
+                Ok(()) => {
+                    return Ok(PgTx {
+                        store: self,
+                        conn: Some(conn),
+                        write,
+                        open: true,
+                        failed: false,
+                        poisoned: false,
+                        bulk: None,
+                    });
+                }
+                Err(e) if !fresh && e.as_db_error().is_none() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn read(&self) -> Result<Box<dyn ReadTx + '_>> {
+        Ok(Box::new(self.begin(false)?))
+    }
+
+    fn write(&self) -> Result<Box<dyn WriteTx + '_>> {
+        Ok(Box::new(self.begin(true)?))
+    }
+}
+
+/// The URL or connection string without its password.
+fn redact(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = scheme_end + 3;
+        let authority_end = out[rest..].find(['/', '?']).map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..authority_end].rfind('@') {
+            let userinfo = &out[rest..rest + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest + colon..rest + at, "");
+            }
+        }
+    }
+    // `password=...` as a query parameter or in a key=value string.
+    let lower = out.to_ascii_lowercase();
+    if let Some(start) = lower.find("password=") {
+        let value_start = start + "password=".len();
+        let end = out[value_start..]
+            .find(['&', ' '])
+            .map_or(out.len(), |i| value_start + i);
+        out.replace_range(value_start..end, "***");
+    }
+    out
+}
+
+/// FNV-1a, to notice a migration that was edited after it was applied (the
+/// same function as the SQLite backend's).
+fn checksum(sql: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in sql.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// Applies what is missing under the advisory lock; the lock goes with the
+/// session, so an error that drops the connection releases it too.
+fn migrate(client: &mut Client) -> Result<()> {
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let outcome = migrate_locked(client);
+    let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    outcome?;
+    unlocked?;
+    Ok(())
+}
+
+fn migrate_locked(client: &mut Client) -> Result<()> {
+    client.batch_execute(
+        "SET client_min_messages = warning;
+         CREATE TABLE IF NOT EXISTS schema_migration (
+            version    bigint PRIMARY KEY,
+            name       text NOT NULL,
+            checksum   text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+         );
+         RESET client_min_messages",
+    )?;
+    let mut applied: Vec<(u32, String)> = Vec::new();
+    for row in client.query(
+        "SELECT version, checksum FROM schema_migration ORDER BY version",
+        &[],
+    )? {
+        let version: i64 = row.try_get(0)?;
+        let version = u32::try_from(version)
+            .map_err(|_| StoreError::Corrupt(format!("schema_migration version {version}")))?;
+        applied.push((version, row.try_get(1)?));
+    }
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if let Some((found, _)) = applied.iter().find(|(v, _)| *v > known) {
+        return Err(StoreError::TooNew {
+            found: *found,
+            known,
+        });
+    }
+    for (version, name, sql) in MIGRATIONS {
+        let sum = checksum(sql);
+        match applied.iter().find(|(v, _)| v == version) {
+            Some((_, applied_sum)) if *applied_sum != sum => {
+                return Err(StoreError::MigrationChanged {
+                    version: *version,
+                    name: name.to_string(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                let run = |client: &mut Client| -> Result<(), postgres::Error> {
+                    let mut tx = client.transaction()?;
+                    tx.batch_execute(sql)?;
+                    tx.execute(
+                        "INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
+                        &[&i64::from(*version), name, &sum],
+                    )?;
+                    tx.commit()
+                };
+                run(client).map_err(|source| StoreError::Migration {
+                    version: *version,
+                    name,
+                    source: Box::new(source),
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parameters of a statement.
+pub(crate) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// One transaction on one connection (read or write).
+pub(crate) struct PgTx<'s> {
+    store: &'s PostgresStore,
+    /// Present until the transaction is dropped.
+    conn: Option<Conn>,
+    write: bool,
+    /// BEGIN done, COMMIT or ROLLBACK not yet.
+    open: bool,
+    /// A statement failed, so the server aborted the transaction.
+    failed: bool,
+    /// The connection is not fit to be pooled again.
+    poisoned: bool,
+    /// Rows waiting to be sent with COPY (see the crate documentation).
+    bulk: Option<copy::Bulk>,
+}
+
+impl Drop for PgTx<'_> {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        if self.open && conn.client.batch_execute("ROLLBACK").is_err() {
+            self.poisoned = true;
+        }
+        if !self.poisoned && !conn.client.is_closed() {
+            self.store.put_back(conn);
+        }
+    }
+}
+
+fn finished() -> StoreError {
+    StoreError::Backend("the transaction has ended".into())
+}
+
+impl PgTx<'_> {
+    /// Notes what an error means for the transaction and the connection.
+    pub(crate) fn fail(&mut self, e: postgres::Error) -> StoreError {
+        self.failed = true;
+        if e.as_db_error().is_none() {
+            self.poisoned = true;
+        }
+        e.into()
+    }
+
+    pub(crate) fn client(&mut self) -> Result<&mut Client> {
+        self.conn
+            .as_mut()
+            .map(|c| &mut c.client)
+            .ok_or_else(finished)
+    }
+
+    /// The prepared statement for `sql`, from this connection's cache.
+    pub(crate) fn prepared(&mut self, sql: &str) -> Result<Statement> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(finished());
+        };
+        if let Some(statement) = conn.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        match conn.client.prepare(sql) {
+            Ok(statement) => {
+                conn.statements.insert(sql.to_string(), statement.clone());
+                Ok(statement)
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Sends what a bulk load buffered; every statement but the bulk
+    /// inserts themselves goes through here first.
+    pub(crate) fn ready(&mut self) -> Result<()> {
+        if self.bulk.as_ref().is_some_and(|b| b.pending()) {
+            self.flush_bulk()?;
+        }
+        Ok(())
+    }
+
+    /// Runs a prepared statement without flushing a bulk load first.
+    pub(crate) fn query_unflushed(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+        let statement = self.prepared(sql)?;
+        let result = self.client()?.query(&statement, params);
+        result.map_err(|e| self.fail(e))
+    }
+
+    pub(crate) fn execute_unflushed(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
+        let statement = self.prepared(sql)?;
+        let result = self.client()?.execute(&statement, params);
+        result.map_err(|e| self.fail(e))
+    }
+
+    pub(crate) fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+        self.ready()?;
+        self.query_unflushed(sql, params)
+    }
+
+    pub(crate) fn query_opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    pub(crate) fn query_one(&mut self, sql: &str, params: Params<'_>) -> Result<Row> {
+        self.query_opt(sql, params)?
+            .ok_or_else(|| StoreError::Backend(format!("no row from: {sql}").into()))
+    }
+
+    pub(crate) fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
+        self.ready()?;
+        self.execute_unflushed(sql, params)
+    }
+
+    /// Runs a statement and hands each row to `visit` as it arrives, so a
+    /// million rows never sit in memory at once; returns how many.
+    pub(crate) fn stream(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+        visit: &mut dyn FnMut(&Row) -> Result<()>,
+    ) -> Result<u64> {
+        use postgres::fallible_iterator::FallibleIterator;
+        enum Stop {
+            Pg(postgres::Error),
+            Visit(StoreError),
+        }
+        self.ready()?;
+        let statement = self.prepared(sql)?;
+        let client = self.client()?;
+        let outcome = (|| {
+            let mut rows = client
+                .query_raw(&statement, params.iter().copied())
+                .map_err(Stop::Pg)?;
+            let mut n = 0u64;
+            while let Some(row) = rows.next().map_err(Stop::Pg)? {
+                visit(&row).map_err(Stop::Visit)?;
+                n += 1;
+            }
+            Ok(n)
+        })();
+        match outcome {
+            Ok(n) => Ok(n),
+            Err(Stop::Pg(e)) => Err(self.fail(e)),
+            Err(Stop::Visit(e)) => {
+                // Rows of the abandoned statement may still be on the wire.
+                self.poisoned = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether reads must lock what they read (inside a write transaction).
+    pub(crate) fn locking(&self) -> bool {
+        self.write
+    }
+
+    /// Ends a write transaction: flush, COMMIT, then move the revision.
+    fn finish_commit(&mut self) -> Result<()> {
+        self.ready()?;
+        self.bulk = None;
+        if self.failed {
+            return Err(StoreError::Backend(
+                "a statement of this transaction failed, so PostgreSQL rolled all of it back"
+                    .into(),
+            ));
+        }
+        let result = self.client()?.batch_execute("COMMIT");
+        // Whatever the outcome, the transaction is over (a failed COMMIT
+        // rolls back; a lost connection is poisoned and closed).
+        self.open = false;
+        result.map_err(|e| self.fail(e))?;
+        // Outside the transaction, after it became visible: readers that see
+        // the new revision see this commit. The data is committed whatever
+        // happens here, so a failure only retires the connection.
+        let moved = self
+            .client()?
+            .batch_execute("SELECT nextval('store_revision')");
+        if moved.is_err() {
+            self.poisoned = true;
+        }
+        Ok(())
+    }
+}
+
+/// Reads column `idx` of `row`.
+pub(crate) fn get<'a, T: postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> Result<T> {
+    row.try_get(idx)
+        .map_err(|e| StoreError::Corrupt(format!("column {idx}: {e}")))
+}
+
+pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what} '{value}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_location_has_no_password() {
+        assert_eq!(
+            redact("postgres://eva:s3cret@db.example:5432/tegoed"),
+            "postgres://eva@db.example:5432/tegoed"
+        );
+        assert_eq!(
+            redact("postgresql://eva@db/tegoed?password=s3cret&sslmode=disable"),
+            "postgresql://eva@db/tegoed?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            redact("host=db user=eva password=s3cret dbname=tegoed"),
+            "host=db user=eva password=*** dbname=tegoed"
+        );
+        assert_eq!(
+            redact("postgres://eva@127.0.0.1/db"),
+            "postgres://eva@127.0.0.1/db"
+        );
+    }
+}

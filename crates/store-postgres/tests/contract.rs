@@ -1,0 +1,423 @@
+//! The PostgreSQL backend passes the store contract, copies to and from
+//! SQLite, lets writers work concurrently, gives a claimed message to one
+//! claimant, and guards its migrations. Every test runs on a scratch
+//! database (`TEGOED_TEST_POSTGRES`) and skips without one.
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use tegoed_core::{Customer, CustomerId, Date, Invoice, Money};
+use tegoed_store::{Store, StoreError, TimelineEvent};
+use tegoed_store_postgres::PostgresStore;
+use tegoed_store_postgres::testing::scratch;
+use tegoed_store_sqlite::SqliteStore;
+
+fn d(text: &str) -> Date {
+    Date::parse_iso(text).unwrap()
+}
+
+fn invoice(number: String, customer: CustomerId) -> Invoice {
+    Invoice {
+        number,
+        customer,
+        issue_date: d("2026-01-01"),
+        due_date: d("2026-01-31"),
+        amount: Money::eur(12_100),
+        payment_reference: None,
+        description: None,
+        credits_invoice: None,
+    }
+}
+
+#[test]
+fn postgres_passes_the_store_contract() {
+    let Some(db) = scratch() else { return };
+    let store = PostgresStore::open(&db.url).unwrap();
+    let started = Instant::now();
+    tegoed_store::contract::story(&store);
+    eprintln!("contract story on PostgreSQL: {:?}", started.elapsed());
+}
+
+#[test]
+fn sqlite_copies_into_postgres() {
+    let Some(db) = scratch() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let from = SqliteStore::open(dir.path().join("from.db")).unwrap();
+    tegoed_store::contract::story(&from);
+    let to = PostgresStore::open(&db.url).unwrap();
+    tegoed_store::contract::copy_story(&from, &to);
+}
+
+#[test]
+fn postgres_copies_into_sqlite() {
+    let Some(db) = scratch() else { return };
+    let from = PostgresStore::open(&db.url).unwrap();
+    tegoed_store::contract::story(&from);
+    let dir = tempfile::tempdir().unwrap();
+    let to = SqliteStore::open(dir.path().join("to.db")).unwrap();
+    tegoed_store::contract::copy_story(&from, &to);
+}
+
+/// The web app's write during a long CLI import: the import's transaction
+/// holds 10,000 new invoices and stays open; another writer adds a timeline
+/// event for one of the same customers and commits at once.
+#[test]
+fn a_writer_is_not_blocked_by_a_long_import() {
+    let Some(db) = scratch() else { return };
+    let store = Arc::new(
+        PostgresStore::open(&db.url)
+            .unwrap()
+            .with_lock_wait(Duration::from_secs(5)),
+    );
+    let customer = {
+        let mut tx = store.write().unwrap();
+        let id = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
+        tx.commit().unwrap();
+        id
+    };
+    let mut import = store.write().unwrap();
+    import
+        .begin_bulk_load(tegoed_store::BulkTable::Invoice)
+        .unwrap();
+    for n in 0..10_000 {
+        import
+            .insert_invoice(&invoice(format!("F-{n}"), customer))
+            .unwrap();
+    }
+    assert_eq!(
+        import.invoice_count().unwrap(),
+        10_000,
+        "the import sees its rows"
+    );
+    let web = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut tx = store.write().unwrap();
+            tx.add_event(&TimelineEvent {
+                customer,
+                date: d("2026-03-01"),
+                kind: "note".into(),
+                invoice: None,
+                ref_id: None,
+                text: "called, pays Friday".into(),
+                text_nl: None,
+                author: Some("eva@example.nl".into()),
+            })
+            .unwrap();
+            tx.commit().unwrap();
+            started.elapsed()
+        })
+    };
+    let took = web.join().unwrap();
+    assert!(
+        took < Duration::from_secs(1),
+        "the web write waited {took:?} for the import"
+    );
+    assert_eq!(
+        store.read().unwrap().invoice_count().unwrap(),
+        0,
+        "the import is not visible before it commits"
+    );
+    import.commit().unwrap();
+    let mut tx = store.read().unwrap();
+    assert_eq!(tx.invoice_count().unwrap(), 10_000);
+    assert_eq!(tx.events(customer).unwrap().len(), 1);
+}
+
+/// Two deliverers claim the same queued message at the same moment, each in
+/// its own transaction: exactly one gets it.
+#[test]
+fn one_of_two_concurrent_claims_wins() {
+    let Some(db) = scratch() else { return };
+    let store = Arc::new(PostgresStore::open(&db.url).unwrap());
+    let message = queued_message(&*store);
+    let barrier = Arc::new(Barrier::new(2));
+    let claimants: Vec<_> = ["run-a", "run-b"]
+        .into_iter()
+        .map(|token| {
+            let store = Arc::clone(&store);
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                let mut tx = store.write().unwrap();
+                barrier.wait();
+                let won = tx.claim_message(message, token).unwrap();
+                // Hold the row a moment so the other claim has to wait.
+                std::thread::sleep(Duration::from_millis(100));
+                tx.commit().unwrap();
+                won
+            })
+        })
+        .collect();
+    let wins: Vec<bool> = claimants.into_iter().map(|c| c.join().unwrap()).collect();
+    assert_eq!(wins.iter().filter(|w| **w).count(), 1, "{wins:?}");
+}
+
+/// Two transactions post money to the same invoice at once: the second
+/// sees what the first allocated, so the invoice is never overpaid.
+#[test]
+fn concurrent_postings_to_one_invoice_are_serialized() {
+    let Some(db) = scratch() else { return };
+    let store = Arc::new(PostgresStore::open(&db.url).unwrap());
+    let (customer, invoice_id) = {
+        let mut tx = store.write().unwrap();
+        let customer = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
+        let id = tx.insert_invoice(&invoice("F-1".into(), customer)).unwrap();
+        tx.commit().unwrap();
+        (customer, id)
+    };
+    let barrier = Arc::new(Barrier::new(2));
+    let posters: Vec<_> = (0..2)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                let mut tx = store.write().unwrap();
+                let payment = tx
+                    .insert_payment(&tegoed_core::Payment {
+                        external_id: format!("P-{n}"),
+                        date: d("2026-02-01"),
+                        amount: Money::eur(12_100),
+                        customer: Some(customer),
+                        invoice: None,
+                        reference: None,
+                        counterparty_iban: None,
+                        counterparty_name: None,
+                        source: tegoed_core::PaymentSource::Csv,
+                        end_to_end_id: None,
+                        bank_account: None,
+                    })
+                    .unwrap();
+                barrier.wait();
+                let open = tx.open_items(customer).unwrap();
+                if let Some(item) = open.first() {
+                    tx.insert_allocation(&tegoed_core::Allocation {
+                        invoice: item.invoice,
+                        source: tegoed_core::AllocationSource::Payment(payment),
+                        amount_minor: item.open.minor,
+                        date: d("2026-02-01"),
+                    })
+                    .unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                tx.commit().unwrap();
+            })
+        })
+        .collect();
+    for poster in posters {
+        poster.join().unwrap();
+    }
+    let mut tx = store.read().unwrap();
+    let allocated: i64 = tx
+        .allocations_to(invoice_id)
+        .unwrap()
+        .iter()
+        .map(|a| a.allocation.amount_minor)
+        .sum();
+    assert_eq!(allocated, 12_100, "paid once, not twice");
+    assert_eq!(
+        tx.customer_credit(customer, tegoed_core::Currency::EUR)
+            .unwrap(),
+        12_100
+    );
+}
+
+/// A write waiting longer than the lock wait for a row another transaction
+/// holds fails with Busy instead of hanging.
+#[test]
+fn a_write_waiting_too_long_is_busy() {
+    let Some(db) = scratch() else { return };
+    let store = PostgresStore::open(&db.url)
+        .unwrap()
+        .with_lock_wait(Duration::from_millis(200));
+    let message = queued_message(&store);
+    let mut first = store.write().unwrap();
+    assert!(first.claim_message(message, "run-a").unwrap());
+    let mut second = store.write().unwrap();
+    let started = Instant::now();
+    let outcome = second.claim_message(message, "run-b");
+    assert!(matches!(outcome, Err(StoreError::Busy)), "{outcome:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        second.commit().is_err(),
+        "a transaction whose statement failed does not commit"
+    );
+    first.commit().unwrap();
+}
+
+#[test]
+fn reopening_runs_no_migration_twice() {
+    let Some(db) = scratch() else { return };
+    {
+        let store = PostgresStore::open(&db.url).unwrap();
+        let mut tx = store.write().unwrap();
+        tx.insert_customer(&Customer::new("C1", "Een")).unwrap();
+        tx.commit().unwrap();
+    }
+    // Two servers starting at once: the advisory lock lets one migrate.
+    let openers: Vec<_> = (0..2)
+        .map(|_| {
+            let url = db.url.clone();
+            std::thread::spawn(move || PostgresStore::open(&url).map(|_| ()))
+        })
+        .collect();
+    for opener in openers {
+        opener.join().unwrap().unwrap();
+    }
+    let store = PostgresStore::open(&db.url).unwrap();
+    assert_eq!(store.read().unwrap().customer_count().unwrap(), 1);
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let rows = admin
+        .query(
+            "SELECT version, count(*) FROM schema_migration GROUP BY version",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<_, i64>(1), 1, "migration 1 recorded once");
+}
+
+#[test]
+fn a_changed_migration_is_refused() {
+    let Some(db) = scratch() else { return };
+    drop(PostgresStore::open(&db.url).unwrap());
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "UPDATE schema_migration SET checksum = 'edited' WHERE version = 1",
+            &[],
+        )
+        .unwrap();
+    match PostgresStore::open(&db.url) {
+        Err(StoreError::MigrationChanged { version: 1, .. }) => {}
+        other => panic!("expected MigrationChanged, got {:?}", other.err()),
+    }
+    admin
+        .execute("UPDATE schema_migration SET checksum = (SELECT checksum FROM schema_migration WHERE version = 1) WHERE version = 1", &[])
+        .unwrap();
+    admin
+        .execute(
+            "INSERT INTO schema_migration (version, name, checksum) VALUES (99, 'future', 'x')",
+            &[],
+        )
+        .unwrap();
+    match PostgresStore::open(&db.url) {
+        Err(StoreError::TooNew {
+            found: 99,
+            known: 1,
+        }) => {}
+        other => panic!("expected TooNew, got {:?}", other.err()),
+    }
+}
+
+#[test]
+fn a_bad_server_is_an_open_error_without_the_password() {
+    // A port nothing listens on (the discard port on loopback).
+    let url = "postgres://eva:s3cret@127.0.0.1:9/tegoed?connect_timeout=2";
+    match PostgresStore::open(url) {
+        Err(StoreError::Open { location, .. }) => {
+            assert!(!location.contains("s3cret"), "{location}");
+            assert!(location.contains("127.0.0.1:9"), "{location}");
+        }
+        other => panic!("expected Open, got {:?}", other.err()),
+    }
+}
+
+/// The tables PostgreSQL has are the logical schema's, column for column
+/// (plus the IBAN order column that stands in for SQLite's rowid).
+#[test]
+fn the_tables_are_the_logical_schema() {
+    let Some(db) = scratch() else { return };
+    drop(PostgresStore::open(&db.url).unwrap());
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    for table in tegoed_store::schema::TABLES {
+        let columns: Vec<String> = admin
+            .query(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+                &[&table.name],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .filter(|c: &String| !(table.name == "customer_iban" && c == "row_order"))
+            .collect();
+        let logical: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+        assert_eq!(columns, logical, "{}", table.name);
+    }
+}
+
+/// Ids handed out during a bulk load are the rows' ids, and reads inside the
+/// transaction see the rows.
+#[test]
+fn a_bulk_load_returns_ids_and_reads_see_the_rows() {
+    let Some(db) = scratch() else { return };
+    let store = PostgresStore::open(&db.url).unwrap();
+    let mut tx = store.write().unwrap();
+    let customer = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
+    tx.begin_bulk_load(tegoed_store::BulkTable::Invoice)
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 0..25_000 {
+        ids.push(
+            tx.insert_invoice(&invoice(format!("F-{n:05}"), customer))
+                .unwrap(),
+        );
+    }
+    let found = tx.invoice_by_number("F-24999").unwrap().unwrap();
+    assert_eq!(found.id, ids[24_999]);
+    // A few more, each followed by a read (flushed one by one).
+    for n in 25_000..25_003 {
+        let id = tx
+            .insert_invoice(&invoice(format!("F-{n:05}"), customer))
+            .unwrap();
+        assert_eq!(
+            tx.invoice(id).unwrap().unwrap().invoice.number,
+            format!("F-{n:05}")
+        );
+    }
+    tx.end_bulk_load().unwrap();
+    tx.commit().unwrap();
+    let mut tx = store.write().unwrap();
+    assert_eq!(tx.invoice_count().unwrap(), 25_003);
+    let next = tx
+        .insert_invoice(&invoice("AFTER".into(), customer))
+        .unwrap();
+    assert!(next.0 > ids[24_999].0, "new ids after the bulk ones");
+    tx.commit().unwrap();
+}
+
+/// Creates a customer, a run and one queued message.
+fn queued_message(store: &dyn Store) -> i64 {
+    let mut tx = store.write().unwrap();
+    let customer = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
+    let run = tx.insert_run(d("2026-03-15")).unwrap();
+    let message = tegoed_store::Message {
+        customer,
+        as_of: d("2026-03-15"),
+        segment: "standard".into(),
+        strategy: "standard".into(),
+        step_id: "reminder".into(),
+        step_offset: 7,
+        channel: tegoed_core::strategy::Channel::Email,
+        language: tegoed_core::Language::Nl,
+        recipient: None,
+        sender_name: "Eva".into(),
+        sender_email: None,
+        subject: "Herinnering".into(),
+        body_text: "Beste klant,".into(),
+        document: "{}".into(),
+        currency: tegoed_core::Currency::EUR,
+        principal_minor: 100,
+        interest_minor: 0,
+        costs_minor: 0,
+        vat_uplift_minor: 0,
+        credit_minor: 0,
+        pay_by: None,
+        effects: vec![],
+        fourteen_day: None,
+    };
+    let id = tx.insert_message(run, &message, &[]).unwrap();
+    tx.commit().unwrap();
+    id
+}
