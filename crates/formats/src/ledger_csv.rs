@@ -451,6 +451,24 @@ fn read_rows<T, E: From<CsvError>>(
             }
             .into());
         }
+        // No text Tegoed keeps may hold a NUL character (PostgreSQL cannot
+        // store one, and it is a sign of a binary file).
+        if let Some(idx) = record.iter().position(|f| f.contains('\0')) {
+            let column = table
+                .reader
+                .headers()
+                .ok()
+                .and_then(|h| h.get(idx))
+                .map(|h| h.trim().to_string());
+            let value = record.get(idx).unwrap_or_default().replace('\0', "\\0");
+            return Err(CsvError {
+                line,
+                column,
+                value: Some(text::shorten(&value, text::MAX_VALUE).into_owned()),
+                reason: "contains a NUL character (is this a text file?)".into(),
+            }
+            .into());
+        }
         let row = Row {
             record: &record,
             line,

@@ -527,3 +527,25 @@ fn absurd_amounts_are_refused_in_every_format_with_the_reason() {
     let err = ledger_csv::parse_invoices(csv.as_bytes()).unwrap_err();
     assert!(err.reason.contains("too large"), "{err}");
 }
+
+// ---------------------------------------------------------------------------
+// A NUL character in a CSV field
+// ---------------------------------------------------------------------------
+
+/// A customer number with a NUL in it was imported into SQLite (and broke
+/// the PostgreSQL import with a database error): it is refused with the
+/// line, the column and the value, NUL shown as `\0`.
+#[test]
+fn a_nul_character_in_a_csv_field_is_refused_with_line_and_column() {
+    let text = "customer_id,name\nC1,Een\nC\u{0}2,Twee\n";
+    let err = ledger_csv::parse_customers(text.as_bytes()).unwrap_err();
+    assert_eq!(err.line, 3, "{err:?}");
+    assert_eq!(err.column.as_deref(), Some("customer_id"));
+    assert_eq!(err.value.as_deref(), Some("C\\02"));
+    assert!(err.reason.contains("NUL"), "{err:?}");
+    let invoices = "invoice_number,customer_id,issue_date,amount,description\n\
+                    F1,C1,2026-01-01,10.00,ok\n\
+                    F2,C1,2026-01-01,10.00,bad\u{0}\n";
+    let err = ledger_csv::parse_invoices(invoices.as_bytes()).unwrap_err();
+    assert_eq!((err.line, err.column.as_deref()), (3, Some("description")));
+}
