@@ -18,7 +18,7 @@ use tegoed_core::{
     PaymentId, PaymentSource,
 };
 use tegoed_formats::statement::{self, BankEntry, Direction, EntryStatus, StatementFile, TxDetail};
-use tegoed_store::{StatementImportRecord, WriteTx};
+use tegoed_store::{BulkTable, StatementImportRecord, WriteTx};
 
 use crate::error::{AppError, Result};
 use crate::posting;
@@ -338,8 +338,16 @@ impl Pending {
     }
 
     fn flush(&mut self, tx: &mut dyn WriteTx) -> Result<()> {
+        if self.payments.is_empty() {
+            return Ok(());
+        }
         self.payments
             .sort_unstable_by(|a, b| a.0.external_id.cmp(&b.0.external_id));
+        // Nothing is read until the batch is written: the backend may send
+        // it its fastest way (COPY on PostgreSQL). The external ids are new
+        // (checked against the ledger and unique within the file) and the
+        // invoices exist, so no row can fail on a key.
+        tx.begin_bulk_load(&[BulkTable::Payment, BulkTable::Allocation])?;
         let mut allocations = Vec::new();
         for (payment, info, parts) in self.payments.drain(..) {
             let id = tx.insert_matched_payment(&payment, &info)?;
@@ -358,6 +366,7 @@ impl Pending {
         for allocation in &allocations {
             tx.insert_allocation(allocation)?;
         }
+        tx.end_bulk_load()?;
         Ok(())
     }
 }

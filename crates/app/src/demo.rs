@@ -21,7 +21,7 @@ use tegoed_core::{
     Iban, Invoice, InvoiceId, Money, Payment, PaymentId, PaymentReference, PaymentSource,
 };
 use tegoed_formats::ledger_csv::{CUSTOMER_COLUMNS, CsvWriter, INVOICE_COLUMNS, PAYMENT_COLUMNS};
-use tegoed_store::WriteTx;
+use tegoed_store::{BulkTable, WriteTx};
 
 use crate::error::Result;
 use crate::progress::Progress;
@@ -1163,7 +1163,12 @@ pub fn fill(
             customers: existing,
         });
     }
+    // Nothing is read back while the ledger is generated: every row goes
+    // in as one bulk load (COPY on PostgreSQL, indexes built once at the
+    // end on SQLite).
+    tx.begin_bulk_load(&BulkTable::ALL)?;
     let mut counts = generate(config, &mut StoreSink::new(tx), progress)?;
+    tx.end_bulk_load()?;
     counts.agreements = seed_collection(tx, config)?;
     actor.audit(
         tx,

@@ -10,14 +10,14 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
-use tegoed_core::allocation::Target;
+use tegoed_core::allocation::{OpenItem, Target};
 use tegoed_core::party::Email;
 use tegoed_core::{
-    AccountManager, AccountManagerId, AllocationSource, CustomerId, Invoice, InvoiceId, Payment,
-    PaymentSource,
+    AccountManager, AccountManagerId, AllocationSource, CustomerId, Invoice, InvoiceId, Money,
+    Payment, PaymentSource,
 };
 use tegoed_formats::ledger_csv::{self, CsvError, PaymentRow};
-use tegoed_store::{BulkTable, CustomerBrief, WriteTx};
+use tegoed_store::{BulkTable, CustomerBrief, InvoiceRef, WriteTx};
 
 use crate::access::{Action, Actor};
 use crate::error::{AppError, Result};
@@ -169,6 +169,13 @@ pub fn import_customers(
     actor.require(Action::Import, None)?;
     let mut summary = summary(file, "customers");
     let mut managers = ManagerIndex::load(&mut *tx)?;
+    // No customers yet: nothing to compare with, so no lookups, and the
+    // customers go in as a bulk load (numbers are unique within the file:
+    // the reader refuses a second row with the same number).
+    let first_import = tx.customer_count()? == 0;
+    if first_import {
+        tx.begin_bulk_load(&[BulkTable::Customer])?;
+    }
     progress.start("customers", ledger_csv::estimate_rows(bytes));
     let warnings = ledger_csv::read_customers(bytes, |row| -> Result<(), Stop> {
         summary.rows += 1;
@@ -178,7 +185,12 @@ pub fn import_customers(
             customer.account_manager = Some(id);
             summary.account_managers_created += u64::from(created);
         }
-        match tx.customer_by_number(&customer.number)? {
+        let existing = if first_import {
+            None
+        } else {
+            tx.customer_by_number(&customer.number)?
+        };
+        match existing {
             None => {
                 tx.insert_customer(&customer)?;
                 summary.inserted += 1;
@@ -194,6 +206,7 @@ pub fn import_customers(
     })
     .map_err(|stop| stop.into_app(file))?;
     summary.warnings = warnings;
+    tx.end_bulk_load()?;
     audit_import(tx, actor, &summary)?;
     progress.finish();
     Ok(summary)
@@ -271,6 +284,17 @@ pub fn import_invoices(
     bytes: &[u8],
     progress: &dyn Progress,
 ) -> Result<ImportSummary> {
+    invoices(tx, actor, file, bytes, progress, Lookup::BySize)
+}
+
+fn invoices(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    file: &str,
+    bytes: &[u8],
+    progress: &dyn Progress,
+    lookup: Lookup,
+) -> Result<ImportSummary> {
     actor.require(Action::Import, None)?;
     let mut summary = summary(file, "invoices");
     let directory = tx.customer_directory()?;
@@ -278,7 +302,7 @@ pub fn import_invoices(
     // On an empty ledger there is nothing to compare with: skip the lookups.
     let ledger_was_empty = tx.invoice_count()? == 0;
     if ledger_was_empty {
-        tx.begin_bulk_load(BulkTable::Invoice)?;
+        tx.begin_bulk_load(&[BulkTable::Invoice])?;
     }
     progress.start("invoices", ledger_csv::estimate_rows(bytes));
     let produce = |each: &mut dyn FnMut((u64, Invoice)) -> Result<(), Stop>| {
@@ -308,6 +332,7 @@ pub fn import_invoices(
         })
     };
     let mut writer = InvoiceWriter::new(ledger_was_empty);
+    writer.lookup = lookup;
     let warnings = pipeline(produce, |(line, invoice)| -> Result<(), Stop> {
         summary.rows += 1;
         writer.write(&mut *tx, line, invoice)?;
@@ -356,6 +381,8 @@ pub(crate) struct InvoiceWriter {
     /// (line, id, credit note, whether it is new and so has nothing allocated)
     credit_notes: Vec<(u64, InvoiceId, Invoice, bool)>,
     counts: WriteCounts,
+    /// How the credit notes find their invoices.
+    lookup: Lookup,
 }
 
 impl InvoiceWriter {
@@ -364,6 +391,7 @@ impl InvoiceWriter {
             ledger_was_empty,
             credit_notes: Vec::new(),
             counts: WriteCounts::default(),
+            lookup: Lookup::BySize,
         }
     }
 
@@ -406,17 +434,32 @@ impl InvoiceWriter {
     /// Applies the credit notes written: to the invoice each names, else
     /// oldest-first. `bad_target(line, number, reason)` makes the error for
     /// a credit note that names an unknown invoice or another customer's.
+    /// Called with no bulk load going on (it may run one of its own).
     pub(crate) fn finish(
         mut self,
         tx: &mut dyn WriteTx,
         bad_target: &dyn Fn(u64, &str, &str) -> AppError,
     ) -> Result<WriteCounts> {
+        let credit_notes = std::mem::take(&mut self.credit_notes);
+        if credit_notes.is_empty() {
+            return Ok(self.counts);
+        }
         let mut open = OpenItems::default();
-        for (line, id, credit_note, fresh) in std::mem::take(&mut self.credit_notes) {
-            let remaining = if fresh {
-                -credit_note.amount.minor
-            } else {
-                tx.credit_note_remaining(id)?
+        // Many credit notes: read the ledger once instead of each one's
+        // invoice, and, with nothing read in between, write the allocations
+        // as a bulk load.
+        let keys = if self.lookup.scan(&mut *tx, credit_notes.len() as u64)? {
+            let keys = LedgerKeys::load(&mut *tx, &mut open)?;
+            tx.begin_bulk_load(&[BulkTable::Allocation])?;
+            Some(keys)
+        } else {
+            None
+        };
+        for (line, id, credit_note, fresh) in credit_notes {
+            let remaining = match &keys {
+                Some(keys) => keys.credit_left(id),
+                None if fresh => -credit_note.amount.minor,
+                None => tx.credit_note_remaining(id)?,
             };
             if remaining <= 0 {
                 continue;
@@ -424,10 +467,12 @@ impl InvoiceWriter {
             let target_id = match &credit_note.credits_invoice {
                 None => None,
                 Some(number) => {
-                    let target = tx
-                        .invoice_by_number(number)?
-                        .ok_or_else(|| bad_target(line, number, "unknown invoice"))?;
-                    if target.invoice.customer != credit_note.customer {
+                    let target = match &keys {
+                        Some(keys) => keys.get(number),
+                        None => tx.invoice_ref(number)?,
+                    }
+                    .ok_or_else(|| bad_target(line, number, "unknown invoice"))?;
+                    if target.customer != credit_note.customer {
                         return Err(bad_target(
                             line,
                             number,
@@ -453,6 +498,9 @@ impl InvoiceWriter {
                 target,
             )?;
             self.counts.allocations += plan.parts.len() as u64;
+        }
+        if keys.is_some() {
+            tx.end_bulk_load()?;
         }
         Ok(self.counts)
     }
@@ -507,16 +555,41 @@ pub fn import_payments(
     bytes: &[u8],
     progress: &dyn Progress,
 ) -> Result<ImportSummary> {
+    payments(tx, actor, file, bytes, progress, Lookup::BySize)
+}
+
+fn payments(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    file: &str,
+    bytes: &[u8],
+    progress: &dyn Progress,
+    lookup: Lookup,
+) -> Result<ImportSummary> {
     actor.require(Action::Import, None)?;
     let mut summary = summary(file, "payments");
     let directory = tx.customer_directory()?;
     let customers = customer_numbers(&directory);
     let no_payments_yet = tx.payment_count()? == 0;
-    if no_payments_yet {
-        tx.begin_bulk_load(BulkTable::Payment)?;
-    }
     let mut open = OpenItems::default();
-    progress.start("payments", ledger_csv::estimate_rows(bytes));
+    let rows = ledger_csv::estimate_rows(bytes);
+    // A file that is large next to the ledger reads every invoice once (one
+    // scan) instead of looking up each row's invoice and open items; then
+    // nothing is read between the inserts, and the payments and their
+    // allocations go in as one bulk load.
+    let ledger = if lookup.scan(&mut *tx, rows)? {
+        Some(LedgerKeys::load(&mut *tx, &mut open)?)
+    } else {
+        None
+    };
+    if no_payments_yet {
+        if ledger.is_some() {
+            tx.begin_bulk_load(&[BulkTable::Payment, BulkTable::Allocation])?;
+        } else {
+            tx.begin_bulk_load(&[BulkTable::Payment])?;
+        }
+    }
+    progress.start("payments", rows);
     let produce = |each: &mut dyn FnMut((PaymentRow, Option<CustomerId>)) -> Result<(), Stop>| {
         ledger_csv::read_payments(bytes, |row| -> Result<(), Stop> {
             let customer = match &row.customer_number {
@@ -544,7 +617,11 @@ pub fn import_payments(
         let invoice = match &row.invoice_number {
             None => None,
             Some(number) => {
-                let found = tx.invoice_ref(number)?.ok_or_else(|| {
+                let found = match &ledger {
+                    Some(keys) => keys.get(number),
+                    None => tx.invoice_ref(number)?,
+                };
+                let found = found.ok_or_else(|| {
                     AppError::row(file, row.line, "invoice_number", number, "unknown invoice")
                 })?;
                 if let Some(c) = customer
@@ -640,7 +717,363 @@ pub fn import_payments(
     })
     .map_err(|stop| stop.into_app(file))?;
     summary.warnings = warnings;
+    tx.end_bulk_load()?;
     audit_import(tx, actor, &summary)?;
     progress.finish();
     Ok(summary)
+}
+
+/// A file with at least one row per this many invoices in the ledger reads
+/// the whole ledger once ([`LedgerKeys`]) rather than looking up what each
+/// row needs: a scan of the ledger costs about as much as this many
+/// lookups (on PostgreSQL, where each lookup is a round trip).
+const PRELOAD_RATIO: u64 = 64;
+
+/// How an import finds the documents its rows name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lookup {
+    /// Read the whole ledger first when the rows are many next to it.
+    BySize,
+    /// Always read the whole ledger first ([`LedgerKeys`]); the tests
+    /// compare both ways on small files.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Scan,
+    /// Always look up row by row.
+    #[cfg_attr(not(test), allow(dead_code))]
+    PerRow,
+}
+
+impl Lookup {
+    /// Whether `rows` rows read the whole ledger first.
+    fn scan(self, tx: &mut dyn WriteTx, rows: u64) -> tegoed_store::Result<bool> {
+        Ok(match self {
+            Lookup::BySize => rows.saturating_mul(PRELOAD_RATIO) >= tx.invoice_count()?,
+            Lookup::Scan => true,
+            Lookup::PerRow => false,
+        })
+    }
+}
+
+/// Every document's id, customer and currency by number, and the credit
+/// left on each credit note, from one scan of the ledger; the scan also
+/// gives every customer's open items, so posting reads nothing either.
+///
+/// The reads are those of the transaction's snapshot and lock nothing (as
+/// the statement import's matcher index): on PostgreSQL a writer posting to
+/// the same invoices at the same time is not waited for.
+struct LedgerKeys {
+    by_number: HashMap<Box<str>, InvoiceRef>,
+    credit_left: HashMap<InvoiceId, i64>,
+}
+
+impl LedgerKeys {
+    fn load(tx: &mut dyn WriteTx, open: &mut OpenItems) -> tegoed_store::Result<LedgerKeys> {
+        let capacity = usize::try_from(tx.invoice_count()?).unwrap_or(0);
+        let mut by_number: HashMap<Box<str>, InvoiceRef> =
+            HashMap::with_capacity_and_hasher(capacity, Default::default());
+        let mut credit_left = HashMap::default();
+        let mut items: HashMap<CustomerId, Vec<OpenItem>> = HashMap::default();
+        tx.scan_invoice_keys(&mut |row| {
+            let ledger = &row.ledger;
+            by_number.insert(
+                row.number.into(),
+                InvoiceRef {
+                    id: ledger.invoice,
+                    customer: ledger.customer,
+                    currency: ledger.currency,
+                },
+            );
+            if ledger.amount_minor < 0 {
+                // Open on a credit note is what it has left, negative.
+                credit_left.insert(ledger.invoice, -ledger.open_minor);
+            } else if ledger.amount_minor > 0 && ledger.open_minor > 0 {
+                // What `open_items` gives: invoices with money open.
+                items.entry(ledger.customer).or_default().push(OpenItem {
+                    invoice: ledger.invoice,
+                    issue_date: ledger.issue_date,
+                    due_date: ledger.due_date,
+                    open: Money::new(ledger.open_minor, ledger.currency),
+                });
+            }
+        })?;
+        for list in items.values_mut() {
+            list.sort_unstable_by_key(|item| (item.due_date, item.issue_date, item.invoice));
+        }
+        open.preload_all(items);
+        Ok(LedgerKeys {
+            by_number,
+            credit_left,
+        })
+    }
+
+    fn get(&self, number: &str) -> Option<InvoiceRef> {
+        self.by_number.get(number).copied()
+    }
+
+    /// What [`tegoed_store::ReadTx::credit_note_remaining`] gives.
+    fn credit_left(&self, credit_note: InvoiceId) -> i64 {
+        self.credit_left.get(&credit_note).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{self, CsvSink, DemoConfig};
+    use crate::{Silent, write_tx};
+    use tegoed_core::Date;
+    use tegoed_store::Store;
+    use tegoed_store::schema::{self, Cell};
+    use tegoed_store_sqlite::SqliteStore;
+
+    /// The demo's customers, invoices and payments files.
+    struct CsvSet {
+        customers: Vec<u8>,
+        invoices: Vec<u8>,
+        payments: Vec<u8>,
+    }
+
+    fn csv_set(customers: u32) -> CsvSet {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| std::fs::File::create(dir.path().join(name)).unwrap();
+        let mut sink = CsvSink::new(
+            file("customers.csv"),
+            file("invoices.csv"),
+            file("payments.csv"),
+        )
+        .unwrap();
+        let config = DemoConfig {
+            customers,
+            ..DemoConfig::default_on(Date::parse_iso("2026-11-25").unwrap())
+        };
+        demo::generate(&config, &mut sink, &Silent).unwrap();
+        sink.finish().unwrap();
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        CsvSet {
+            customers: read("customers.csv"),
+            invoices: read("invoices.csv"),
+            payments: read("payments.csv"),
+        }
+    }
+
+    fn actor() -> Actor {
+        Actor::system("test", 0)
+    }
+
+    /// Imports the customers and invoices; gives the invoices' summary.
+    fn import_ledger(store: &dyn Store, set: &CsvSet, lookup: Lookup) -> ImportSummary {
+        write_tx(store, |tx| {
+            import_customers(tx, &actor(), "customers.csv", &set.customers, &Silent)
+        })
+        .unwrap();
+        write_tx(store, |tx| {
+            invoices(tx, &actor(), "invoices.csv", &set.invoices, &Silent, lookup)
+        })
+        .unwrap()
+    }
+
+    fn import_payments_with(store: &dyn Store, bytes: &[u8], lookup: Lookup) -> ImportSummary {
+        write_tx(store, |tx| {
+            payments(tx, &actor(), "payments.csv", bytes, &Silent, lookup)
+        })
+        .unwrap()
+    }
+
+    /// Every row of the ledger's tables, with the ids of customers,
+    /// invoices and payments replaced by their keys (numbers, external
+    /// ids): the ids a backend hands out after a bulk load may differ
+    /// (PostgreSQL takes them from its sequences in blocks), the rows may
+    /// not. Sorted, so the order rows were written in does not matter.
+    fn ledger(store: &dyn Store) -> Vec<(&'static str, Vec<String>)> {
+        let mut tx = store.read().unwrap();
+        let mut raw = Vec::new();
+        for name in [
+            "account_manager",
+            "customer",
+            "customer_iban",
+            "invoice",
+            "payment",
+            "allocation",
+        ] {
+            let table = schema::table(name).unwrap();
+            let mut rows = Vec::new();
+            tx.copy_out(table, &mut |cells| {
+                rows.push(cells.to_vec());
+                Ok(())
+            })
+            .unwrap();
+            raw.push((table, rows));
+        }
+        let mut keys: HashMap<(&str, i64), Cell> = HashMap::default();
+        for (table, key) in [("customer", 1), ("invoice", 1), ("payment", 1)] {
+            let (_, rows) = raw.iter().find(|(t, _)| t.name == table).unwrap();
+            for row in rows {
+                if let Cell::Int(id) = row[0] {
+                    keys.insert((table, id), row[key].clone());
+                }
+            }
+        }
+        raw.iter()
+            .map(|(table, rows)| {
+                let mut out: Vec<String> = rows
+                    .iter()
+                    .map(|row| {
+                        let cells: Vec<Cell> = row
+                            .iter()
+                            .zip(table.columns)
+                            .map(|(cell, (column, _))| {
+                                let refers = match *column {
+                                    "id" if table.name != "account_manager" => {
+                                        return Cell::Null;
+                                    }
+                                    "customer_id" | "suggested_customer_id" => "customer",
+                                    "invoice_id" | "credit_note_id" => "invoice",
+                                    "payment_id" | "reverses_payment_id" => "payment",
+                                    _ => return cell.clone(),
+                                };
+                                match cell {
+                                    Cell::Int(id) => keys[&(refers, *id)].clone(),
+                                    other => other.clone(),
+                                }
+                            })
+                            .collect();
+                        format!("{cells:?}")
+                    })
+                    .collect();
+                out.sort_unstable();
+                (table.name, out)
+            })
+            .collect()
+    }
+
+    /// The first `keep` payment rows, and every fifth row of the whole file
+    /// paid with another amount: a second import that adds and changes.
+    fn payment_files(payments: &[u8], keep: usize) -> (Vec<u8>, Vec<u8>) {
+        let text = std::str::from_utf8(payments).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        let rows: Vec<&str> = lines.collect();
+        let mut first = format!("{header}\n");
+        for row in &rows[..keep] {
+            first.push_str(row);
+            first.push('\n');
+        }
+        let mut second = format!("{header}\n");
+        for (n, row) in rows.iter().enumerate() {
+            if n % 5 == 0 && !row.contains('"') {
+                let mut cells: Vec<&str> = row.split(',').collect();
+                cells[2] = "7.50";
+                second.push_str(&cells.join(","));
+            } else {
+                second.push_str(row);
+            }
+            second.push('\n');
+        }
+        (first.into_bytes(), second.into_bytes())
+    }
+
+    fn sqlite(dir: &std::path::Path, name: &str) -> SqliteStore {
+        SqliteStore::open(dir.join(format!("{name}.db"))).unwrap()
+    }
+
+    /// Reading the ledger once (and bulk-loading the rows) writes exactly
+    /// what looking up row by row writes: the same rows with the same ids,
+    /// on a first import, on one that adds and changes payments, and on
+    /// PostgreSQL (when a test server is configured) as on SQLite.
+    #[test]
+    fn reading_the_ledger_once_writes_what_row_by_row_lookups_write() {
+        let set = csv_set(60);
+        let rows = ledger_csv::estimate_rows(&set.payments) as usize;
+        let (first, second) = payment_files(&set.payments, rows * 3 / 5);
+        let dir = tempfile::tempdir().unwrap();
+        let run = |store: &dyn Store, lookup: Lookup| {
+            let invoices = import_ledger(store, &set, lookup);
+            assert!(invoices.allocations > 0, "credit notes applied");
+            let one = import_payments_with(store, &first, lookup);
+            let two = import_payments_with(store, &second, lookup);
+            assert!(two.updated > 0 && two.inserted > 0 && two.unchanged > 0);
+            let three = import_payments_with(store, &second, lookup);
+            assert_eq!(three.unchanged, three.rows, "a second run changes nothing");
+            (one, two, ledger(store))
+        };
+        let per_row = sqlite(dir.path(), "per-row");
+        let scan = sqlite(dir.path(), "scan");
+        let expected = run(&per_row, Lookup::PerRow);
+        assert!(expected.2[5].1.len() > 100, "allocations written");
+        assert_eq!(run(&scan, Lookup::Scan), expected, "SQLite, one scan");
+        if let Some(db) = tegoed_store_postgres::testing::scratch() {
+            let postgres = tegoed_store_postgres::PostgresStore::open(&db.url).unwrap();
+            assert_eq!(
+                run(&postgres, Lookup::Scan),
+                expected,
+                "PostgreSQL, one scan"
+            );
+        }
+        if let Some(db) = tegoed_store_postgres::testing::scratch() {
+            let postgres = tegoed_store_postgres::PostgresStore::open(&db.url).unwrap();
+            assert_eq!(
+                run(&postgres, Lookup::PerRow),
+                expected,
+                "PostgreSQL, row by row"
+            );
+        }
+    }
+
+    /// However the ledger is read, a bad row is named by file, line, column
+    /// and value, and nothing of the file is saved.
+    #[test]
+    fn a_bad_row_is_named_whichever_way_the_ledger_is_read() {
+        let set = csv_set(5);
+        let text = std::str::from_utf8(&set.payments).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        let good = lines.next().unwrap();
+        let bad_payments =
+            format!("{header}\n{good}\nPAY-BAD,2026-01-05,10.00,EUR,C000001,2099-0000001,,,\n");
+        let invoices = format!(
+            "{}CN-BAD,C000001,2026-01-05,-5.00,,EUR,,,2099-0000404\n",
+            std::str::from_utf8(&set.invoices).unwrap()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        for (n, lookup) in [Lookup::PerRow, Lookup::Scan].into_iter().enumerate() {
+            let store = sqlite(dir.path(), &format!("bad-{n}"));
+            write_tx(&store, |tx| {
+                import_customers(tx, &actor(), "customers.csv", &set.customers, &Silent)
+            })
+            .unwrap();
+            let error = write_tx(&store, |tx| invoices_with(tx, invoices.as_bytes(), lookup))
+                .unwrap_err()
+                .to_string();
+            let line = invoices.lines().count();
+            assert!(
+                error.contains(&format!(
+                    "invoices.csv: line {line}, column 'applies_to', value '2099-0000404'"
+                )),
+                "{lookup:?}: {error}"
+            );
+            assert_eq!(store.read().unwrap().invoice_count().unwrap(), 0);
+            import_ledger(&store, &set, lookup);
+            let error = write_tx(&store, |tx| {
+                payments(
+                    tx,
+                    &actor(),
+                    "payments.csv",
+                    bad_payments.as_bytes(),
+                    &Silent,
+                    lookup,
+                )
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(
+                error.contains("payments.csv: line 3, column 'invoice_number', value '2099-0000001': unknown invoice"),
+                "{lookup:?}: {error}"
+            );
+            assert_eq!(store.read().unwrap().payment_count().unwrap(), 0);
+        }
+    }
+
+    fn invoices_with(tx: &mut dyn WriteTx, bytes: &[u8], lookup: Lookup) -> Result<ImportSummary> {
+        invoices(tx, &actor(), "invoices.csv", bytes, &Silent, lookup)
+    }
 }

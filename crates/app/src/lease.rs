@@ -84,6 +84,13 @@ pub fn acquire<'s>(store: &'s dyn Store, name: &str, who: &str, clock: Clock) ->
         started_at: now,
         expires_at: now + TTL_SECONDS,
     };
+    let in_progress = |current: &Lease| {
+        AppError::Busy(format!(
+            "a {name} run is in progress, started by {} at {}; try again when it has finished",
+            current.holder,
+            format_unix(current.started_at)
+        ))
+    };
     let mut tx = store.write()?;
     let taken = match tx.lease(name)? {
         None => tx.put_lease(&lease, None)?,
@@ -91,19 +98,20 @@ pub fn acquire<'s>(store: &'s dyn Store, name: &str, who: &str, clock: Clock) ->
             let gone = current.expires_at <= now
                 || (current.host == host && current.pid != pid && !process_runs(current.pid));
             if !gone {
-                return Err(AppError::Busy(format!(
-                    "a {name} run is in progress, started by {} at {}; try again when it has finished",
-                    current.holder,
-                    format_unix(current.started_at)
-                )));
+                return Err(in_progress(&current));
             }
             tx.put_lease(&lease, Some(&current.token))?
         }
     };
     if !taken {
-        return Err(AppError::Busy(format!(
-            "another {name} run started at the same moment; try again when it has finished"
-        )));
+        // Someone else took it between our look and our write (writers run
+        // side by side on PostgreSQL): say who, as for a run in progress.
+        return Err(match tx.lease(name)? {
+            Some(current) => in_progress(&current),
+            None => AppError::Busy(format!(
+                "another {name} run started at the same moment; try again when it has finished"
+            )),
+        });
     }
     tx.commit()?;
     Ok(Held {

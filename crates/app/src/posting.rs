@@ -2,7 +2,7 @@
 //! notes are split over open items by the core's allocation rules, and
 //! allocations are given back when an invoice shrinks or money is re-booked.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use tegoed_core::allocation::{self, AllocationPlan, OpenItem, Target};
 use tegoed_core::{Allocation, AllocationSource, CustomerId, Date, InvoiceId, Money};
@@ -14,6 +14,10 @@ use tegoed_store::{Result, StoredAllocation, WriteTx};
 #[derive(Default)]
 pub struct OpenItems {
     by_customer: HashMap<CustomerId, Vec<OpenItem>>,
+    /// Every customer's items were loaded at once ([`OpenItems::preload_all`]):
+    /// a customer not in `by_customer` has none, unless invalidated since.
+    complete: bool,
+    invalidated: HashSet<CustomerId>,
 }
 
 impl OpenItems {
@@ -22,17 +26,40 @@ impl OpenItems {
         tx: &mut dyn WriteTx,
         customer: CustomerId,
     ) -> Result<&mut Vec<OpenItem>> {
+        let known_empty = self.complete && !self.invalidated.contains(&customer);
         Ok(match self.by_customer.entry(customer) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) if known_empty => {
+                entry.insert(Vec::new())
+            }
             std::collections::hash_map::Entry::Vacant(entry) => {
                 entry.insert(tx.open_items(customer)?)
             }
         })
     }
 
+    /// Whether the customer's items are at hand (no read needed).
+    fn loaded(&self, customer: CustomerId) -> bool {
+        self.by_customer.contains_key(&customer)
+            || (self.complete && !self.invalidated.contains(&customer))
+    }
+
+    /// Takes every customer's open items, read by the caller in one go (as
+    /// [`tegoed_store::ReadTx::open_items`] gives them: invoices with money
+    /// open, sorted by due date, issue date and id); a customer left out has
+    /// none.
+    pub fn preload_all(&mut self, items: HashMap<CustomerId, Vec<OpenItem>>) {
+        self.by_customer = items;
+        self.complete = true;
+        self.invalidated.clear();
+    }
+
     /// Forget a customer whose allocations changed behind the cache's back.
     pub fn invalidate(&mut self, customer: CustomerId) {
         self.by_customer.remove(&customer);
+        if self.complete {
+            self.invalidated.insert(customer);
+        }
     }
 }
 
@@ -49,7 +76,7 @@ pub fn post(
     target: Target<'_>,
 ) -> Result<AllocationPlan> {
     match target {
-        Target::Invoices(named) if !open.by_customer.contains_key(&customer) => {
+        Target::Invoices(named) if !open.loaded(customer) => {
             // Only the named invoices matter: fetch those, not the whole
             // ledger of the customer.
             let mut items = Vec::with_capacity(named.len());

@@ -7,8 +7,8 @@ use tegoed_app::access::{Actor, NewUser, Principal, Role};
 use tegoed_app::demo::{self, DemoConfig};
 use tegoed_app::{AppError, Silent, access, agreements, read_tx, write_tx};
 use tegoed_core::{AccountManagerId, Date, Language};
-use tegoed_store::Store;
-use tegoed_store_sqlite::SqliteStore;
+
+mod common;
 
 fn as_of() -> Date {
     Date::parse_iso("2026-11-25").unwrap()
@@ -31,9 +31,9 @@ fn actor(role: Role, account_manager: Option<AccountManagerId>) -> Actor {
 #[test]
 fn use_cases_refuse_what_the_actor_may_not_do_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("a.db")).unwrap();
+    let store = common::database(dir.path(), "a");
     let system = Actor::system("test", 0);
-    write_tx(&store, |tx| {
+    write_tx(&*store, |tx| {
         demo::fill(
             tx,
             &system,
@@ -63,21 +63,21 @@ fn use_cases_refuse_what_the_actor_may_not_do_and_write_nothing() {
         (mine.number.clone(), owner, other)
     };
     let audit_lines = || {
-        read_tx(&store, |tx| access::audit_log(tx, 1000))
+        read_tx(&*store, |tx| access::audit_log(tx, 1000))
             .unwrap()
             .len()
     };
     let before = audit_lines();
 
     let sales_other = actor(Role::Sales, Some(other));
-    let refused = write_tx(&store, |tx| {
+    let refused = write_tx(&*store, |tx| {
         agreements::add_note(tx, &sales_other, &number, "not my customer", as_of())
     });
     assert!(
         matches!(refused, Err(AppError::Forbidden(_))),
         "{refused:?}"
     );
-    let refused = write_tx(&store, |tx| {
+    let refused = write_tx(&*store, |tx| {
         agreements::pause(tx, &sales_other, &number, as_of().add_days(7), "x", as_of())
     });
     assert!(
@@ -85,7 +85,7 @@ fn use_cases_refuse_what_the_actor_may_not_do_and_write_nothing() {
         "{refused:?}"
     );
     let collector = actor(Role::Collector, None);
-    let refused = write_tx(&store, |tx| {
+    let refused = write_tx(&*store, |tx| {
         access::add_user(
             tx,
             &collector,
@@ -104,16 +104,16 @@ fn use_cases_refuse_what_the_actor_may_not_do_and_write_nothing() {
         "{refused:?}"
     );
     assert_eq!(audit_lines(), before, "a refusal writes no audit line");
-    let state = read_tx(&store, |tx| agreements::state_of(tx, &number)).unwrap();
+    let state = read_tx(&*store, |tx| agreements::state_of(tx, &number)).unwrap();
     assert_eq!(state.pause_until, None);
 
     // Their own account manager may note, and the line names them.
     let sales_own = actor(Role::Sales, Some(owner));
-    write_tx(&store, |tx| {
+    write_tx(&*store, |tx| {
         agreements::add_note(tx, &sales_own, &number, "spoke to them", as_of())
     })
     .unwrap();
-    let log = read_tx(&store, |tx| access::audit_log(tx, 1)).unwrap();
+    let log = read_tx(&*store, |tx| access::audit_log(tx, 1)).unwrap();
     assert_eq!(
         (
             log[0].actor.as_str(),

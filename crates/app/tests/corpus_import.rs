@@ -5,8 +5,8 @@
 use tegoed_app::access::Actor;
 use tegoed_app::{Silent, bank, einvoice, write_tx};
 use tegoed_formats::corpus;
-use tegoed_store::Store;
-use tegoed_store_sqlite::SqliteStore;
+
+mod common;
 
 fn actor() -> Actor {
     Actor::system("test", 0)
@@ -16,7 +16,7 @@ fn actor() -> Actor {
 fn statements_import_once_and_never_twice() {
     let Some(root) = corpus::dir() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("corpus.db")).unwrap();
+    let store = common::database(dir.path(), "corpus");
     let files: Vec<_> = ["camt053", "mt940"]
         .iter()
         .flat_map(|f| corpus::files(&root.join(f)))
@@ -26,7 +26,7 @@ fn statements_import_once_and_never_twice() {
         let bytes = std::fs::read(file).unwrap();
         let name = file.display().to_string();
         first.push(
-            write_tx(&store, |tx| {
+            write_tx(&*store, |tx| {
                 bank::import_statement(tx, &actor(), &name, &bytes, &Silent)
             })
             .ok(),
@@ -54,7 +54,7 @@ fn statements_import_once_and_never_twice() {
     for (file, before) in files.iter().zip(&first) {
         let bytes = std::fs::read(file).unwrap();
         let name = file.display().to_string();
-        let again = write_tx(&store, |tx| {
+        let again = write_tx(&*store, |tx| {
             bank::import_statement(tx, &actor(), &name, &bytes, &Silent)
         });
         match (before, again) {
@@ -86,7 +86,7 @@ fn statements_import_once_and_never_twice() {
 fn e_invoices_import_once_and_then_are_unchanged() {
     let Some(root) = corpus::dir() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("ubl.db")).unwrap();
+    let store = common::database(dir.path(), "ubl");
     let files: Vec<_> = corpus::files(&root.join("ubl"))
         .into_iter()
         .filter(|f| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")))
@@ -95,7 +95,7 @@ fn e_invoices_import_once_and_then_are_unchanged() {
     let mut rejected = 0;
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
-        match write_tx(&store, |tx| {
+        match write_tx(&*store, |tx| {
             einvoice::import_ubl(tx, &actor(), &file.display().to_string(), &bytes)
         }) {
             Ok(_) => imported += 1,
@@ -113,7 +113,7 @@ fn e_invoices_import_once_and_then_are_unchanged() {
     let customers_before = store.read().unwrap().customer_count().unwrap();
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
-        if let Ok(summary) = write_tx(&store, |tx| {
+        if let Ok(summary) = write_tx(&*store, |tx| {
             einvoice::import_ubl(tx, &actor(), &file.display().to_string(), &bytes)
         }) {
             assert!(

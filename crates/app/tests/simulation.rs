@@ -28,8 +28,10 @@ use tegoed_app::{Silent, agreements, facts, import, reports};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::strategy::{Channel, StepKind};
 use tegoed_core::{Date, Language, Money};
+use tegoed_store::Store;
 use tegoed_store::{ReadTx, WriteTx};
-use tegoed_store_sqlite::SqliteStore;
+
+mod common;
 
 const DAYS: i32 = 120;
 
@@ -55,20 +57,20 @@ struct Seen {
 }
 
 /// A use case in a read transaction.
-fn read<T>(store: &SqliteStore, work: impl FnOnce(&mut dyn ReadTx) -> tegoed_app::Result<T>) -> T {
+fn read<T>(store: &dyn Store, work: impl FnOnce(&mut dyn ReadTx) -> tegoed_app::Result<T>) -> T {
     tegoed_app::read_tx(store, work).unwrap()
 }
 
 /// A use case in a write transaction, as the simulation's actor.
 fn write<T>(
-    store: &SqliteStore,
+    store: &dyn Store,
     work: impl FnOnce(&mut dyn WriteTx, &Actor) -> tegoed_app::Result<T>,
 ) -> T {
     let actor = Actor::system("simulation", 0);
     tegoed_app::write_tx(store, |tx| work(tx, &actor)).unwrap()
 }
 
-fn statement(store: &SqliteStore, number: &str, as_of: Date) -> reports::Statement {
+fn statement(store: &dyn Store, number: &str, as_of: Date) -> reports::Statement {
     read(store, |tx| {
         let ledger = facts::CustomerLedger::load(tx, number, as_of)?;
         reports::statement(tx, &ledger, as_of)
@@ -86,9 +88,10 @@ fn minor(text: &str) -> i64 {
 #[test]
 fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("sim.db")).unwrap();
+    let db = common::database(dir.path(), "sim");
+    let store: &dyn Store = &*db;
     let start = d("2026-06-30");
-    write(&store, |tx, actor| {
+    write(store, |tx, actor| {
         demo::fill(
             tx,
             actor,
@@ -106,7 +109,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
 
     // How each customer pays, from how they paid so far (the demo's payment
     // behaviours show in their history).
-    let snapshot = read(&store, |tx| facts::snapshot(tx, start));
+    let snapshot = read(store, |tx| facts::snapshot(tx, start));
     let mut pays: HashMap<String, Pays> = HashMap::new();
     let mut consumers: HashSet<String> = HashSet::new();
     for (i, c) in snapshot.customers.iter().enumerate() {
@@ -147,7 +150,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
         // Along the way: a dispute, promises and a payment plan on customers
         // with something overdue.
         if [5, 10, 15].contains(&day) {
-            let snapshot = read(&store, |tx| facts::snapshot(tx, as_of));
+            let snapshot = read(store, |tx| facts::snapshot(tx, as_of));
             let overdue: Vec<String> = snapshot
                 .customers
                 .iter()
@@ -155,19 +158,19 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                 .filter(|(i, _)| snapshot.facts[*i].overdue_minor > 50_000)
                 .map(|(_, c)| c.number.clone())
                 .collect();
-            let statement = |number: &str| statement(&store, number, as_of);
+            let statement = |number: &str| statement(store, number, as_of);
             match day {
                 5 => {
                     let number = &overdue[0];
                     let invoice = statement(number).open_items[0].invoice_number.clone();
-                    write(&store, |tx, actor| {
+                    write(store, |tx, actor| {
                         agreements::open_dispute(tx, actor, &invoice, "Levering onvolledig", as_of)
                     });
                 }
                 10 => {
                     for number in overdue.iter().skip(1).take(3) {
                         let s = statement(number);
-                        write(&store, |tx, actor| {
+                        write(store, |tx, actor| {
                             agreements::add_promise(
                                 tx,
                                 actor,
@@ -183,7 +186,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                 }
                 15 => {
                     let number = &overdue[4];
-                    write(&store, |tx, actor| {
+                    write(store, |tx, actor| {
                         agreements::create_plan(
                             tx,
                             actor,
@@ -203,16 +206,16 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
         // plans still running (a broken promise or plan lets dunning
         // resume).
         held.clear();
-        for dispute in read(&store, |tx| agreements::disputes(tx, false)) {
+        for dispute in read(store, |tx| agreements::disputes(tx, false)) {
             held.insert(dispute.invoice.clone());
         }
-        for promise in read(&store, |tx| agreements::promises(tx, false, as_of)) {
+        for promise in read(store, |tx| agreements::promises(tx, false, as_of)) {
             if promise.status == "pending" {
                 held.extend(promise.invoices.iter().cloned());
             }
         }
         let grace = config.dunning.plan_grace_days;
-        for plan in read(&store, |tx| agreements::plans(tx, as_of, grace)) {
+        for plan in read(store, |tx| agreements::plans(tx, as_of, grace)) {
             if plan.status == "active" {
                 held.extend(plan.invoices.iter().cloned());
             }
@@ -235,7 +238,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                     as_of.add_days(30)
                 ));
             }
-            write(&store, |tx, actor| {
+            write(store, |tx, actor| {
                 import::import_invoices(tx, actor, "sim-invoices.csv", csv.as_bytes(), &Silent)
             });
         }
@@ -245,7 +248,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
             let mut csv = String::from("payment_id,date,amount,customer_id,invoice_number\n");
             let mut any = false;
             for (number, invoices, after) in list {
-                let statement = statement(&store, &number, as_of);
+                let statement = statement(store, &number, as_of);
                 let mut paid = false;
                 for item in statement
                     .open_items
@@ -266,7 +269,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                 }
             }
             if any {
-                write(&store, |tx, actor| {
+                write(store, |tx, actor| {
                     import::import_payments(tx, actor, "sim-payments.csv", csv.as_bytes(), &Silent)
                 });
             }
@@ -275,7 +278,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
         // The preview: one message per customer, its amounts add up, and
         // its text says them.
         let preview = dunning::plan(
-            &store,
+            store,
             &config,
             &templates,
             as_of,
@@ -350,7 +353,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
 
         // The run, then each message of the day against the ladder.
         let report = dunning::run(
-            &store,
+            store,
             &Actor::system("simulation", 0),
             &config,
             &templates,
@@ -361,7 +364,7 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
         .unwrap();
         assert!(report.failed.is_empty(), "{as_of}: {:?}", report.failed);
         assert_eq!(report.planned as usize, preview.messages.len());
-        for m in read(&store, |tx| dunning::messages(tx, None, Some(as_of))) {
+        for m in read(store, |tx| dunning::messages(tx, None, Some(as_of))) {
             let strategy = config.strategy(&m.strategy).unwrap();
             let kind_of = |step: &str| strategy.steps[strategy.position(step).unwrap()].kind;
             let message_kind = kind_of(&m.step);
@@ -477,9 +480,9 @@ fn a_hundred_and_twenty_days_of_dunning_keep_every_rule() {
                 // A promise made on the phone: the call is done, with what
                 // came of it.
                 if m.channel == Channel::Call.as_str() {
-                    for task in read(&store, |tx| agreements::tasks(tx, false)) {
+                    for task in read(store, |tx| agreements::tasks(tx, false)) {
                         if task.customer == m.customer && task.created_on == as_of {
-                            write(&store, |tx, actor| {
+                            write(store, |tx, actor| {
                                 agreements::complete_task(
                                     tx,
                                     actor,

@@ -20,7 +20,8 @@ use tegoed_app::dunning::{self, Planned};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::{Currency, Date, Language};
 use tegoed_store::Store;
-use tegoed_store_sqlite::SqliteStore;
+
+mod common;
 
 const AS_OF: &str = "2026-11-25";
 const MIN_SCORE: f64 = 60.0;
@@ -492,7 +493,7 @@ fn split_message(planned: &Planned, language: Language) -> String {
 }
 
 struct Demo {
-    store: SqliteStore,
+    store: common::TestDb,
     config: Config,
     templates: Templates,
     _dir: tempfile::TempDir,
@@ -507,8 +508,8 @@ struct Picked {
 
 fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
-    tegoed_app::write_tx(&store, |tx| {
+    let store = common::database(dir.path(), "t");
+    tegoed_app::write_tx(&*store, |tx| {
         demo::fill(
             tx,
             &tegoed_app::access::Actor::system("test", 0),
@@ -820,7 +821,7 @@ fn message_templates() -> Vec<(String, String, String)> {
 #[test]
 fn every_shipped_template_reads_well() {
     let demo = demo();
-    let store: &dyn Store = &demo.store;
+    let store: &dyn Store = &*demo.store;
     let picked = pick(store);
     let config = &demo.config;
     let templates = &demo.templates;
@@ -1114,7 +1115,7 @@ fn claim_file(claim: Value, language: Language, debtor_kind: &str) -> Value {
 #[test]
 fn the_claim_summaries_render_every_part() {
     let demo = demo();
-    let store: &dyn Store = &demo.store;
+    let store: &dyn Store = &*demo.store;
     let picked = pick(store);
     let mut files = Vec::new();
     for (what, number, overdue) in &picked.customers {

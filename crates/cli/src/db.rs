@@ -32,15 +32,26 @@ impl Location {
     /// Opens the database, creating (SQLite) or bringing up to date (both)
     /// its schema.
     pub fn open(&self) -> Result<Arc<dyn Store>> {
+        Ok(self.open_telling()?.0)
+    }
+
+    /// [`Self::open`], and whether that created Tegoed's tables (a new
+    /// SQLite file, or a PostgreSQL database without them).
+    pub fn open_telling(&self) -> Result<(Arc<dyn Store>, bool)> {
+        let context = || format!("cannot use the database {}", self.shown());
         Ok(match self {
-            Location::Sqlite(path) => Arc::new(
-                SqliteStore::open(path)
-                    .with_context(|| format!("cannot use the database {}", self.shown()))?,
-            ),
-            Location::Postgres(url) => Arc::new(
-                PostgresStore::open(url)
-                    .with_context(|| format!("cannot use the database {}", self.shown()))?,
-            ),
+            Location::Sqlite(path) => {
+                let created = !path.exists();
+                (
+                    Arc::new(SqliteStore::open(path).with_context(context)?),
+                    created,
+                )
+            }
+            Location::Postgres(url) => {
+                let store = PostgresStore::open(url).with_context(context)?;
+                let created = store.created();
+                (Arc::new(store), created)
+            }
         })
     }
 
@@ -49,15 +60,6 @@ impl Location {
         match self {
             Location::Sqlite(path) => path.display().to_string(),
             Location::Postgres(url) => without_password(url),
-        }
-    }
-
-    /// Whether there is a database there already (for `init`'s message): a
-    /// SQLite file exists; a PostgreSQL database always exists beforehand.
-    pub fn exists(&self) -> bool {
-        match self {
-            Location::Sqlite(path) => path.exists(),
-            Location::Postgres(_) => true,
         }
     }
 }

@@ -341,8 +341,7 @@ fn parse_currency(code: &str) -> Result<Currency> {
 }
 
 fn init(ctx: &Ctx) -> Result<()> {
-    let existed = ctx.db.exists();
-    ctx.open()?;
+    let (_, created) = ctx.db.open_telling()?;
     #[derive(Serialize)]
     struct Init {
         db: String,
@@ -350,7 +349,7 @@ fn init(ctx: &Ctx) -> Result<()> {
     }
     let out = Init {
         db: ctx.db.shown(),
-        created: !existed,
+        created,
     };
     ctx.print(&out, |o| {
         if o.created {

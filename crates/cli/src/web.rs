@@ -65,6 +65,9 @@ pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
         None if std::path::Path::new("tegoed.toml").exists() => Some("tegoed.toml".into()),
         None => None,
     };
+    // The store outlives the runtime: the PostgreSQL client blocks on its
+    // own runtime when it closes, which must not happen on the server's.
+    let keep = store.clone();
     let state = tegoed_web::AppState::new(tegoed_web::Settings {
         store,
         config,
@@ -78,9 +81,12 @@ pub fn serve_cmd(ctx: &Ctx, args: ServeArgs) -> Result<()> {
         .build()
         .context("cannot start the web server's runtime")?;
     let json = ctx.json;
-    runtime.block_on(tegoed_web::serve(state, args.addr, move |addr| {
+    let served = runtime.block_on(tegoed_web::serve(state, args.addr, move |addr| {
         print_ready(addr, &logins, json);
-    }))?;
+    }));
+    drop(runtime);
+    drop(keep);
+    served?;
     Ok(())
 }
 

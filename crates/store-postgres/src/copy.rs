@@ -1,35 +1,51 @@
-//! `COPY`: the bulk load of invoices and payments (ids handed out at once,
-//! rows sent in batches), whole tables in and out as neutral cells
-//! (`tegoed migrate`), and the revision.
+//! `COPY`: bulk loads of customers, invoices, payments and allocations
+//! (ids handed out at once, rows sent in batches), whole tables in and out
+//! as neutral cells (`tegoed migrate`), and the revision.
 
 use std::collections::VecDeque;
 use std::io::Write;
 
-use tegoed_core::{Invoice, MatchInfo, Payment, matching::MatchRule};
+use tegoed_core::matching::MatchRule;
+use tegoed_core::{Allocation, AllocationSource, Customer, Invoice, MatchInfo, Payment};
 use tegoed_store::schema::{Cell, Kind, Table};
 use tegoed_store::{BulkTable, Result, StoreError};
 
 use crate::types::{CopyEncoder, Day};
 use crate::{PgTx, get};
 
-/// Rows buffered before they are sent in one COPY.
+/// Rows a table buffers before everything buffered is sent.
 const BATCH_ROWS: usize = 20_000;
-/// Ids taken from the sequence per round trip.
+/// Ids taken from a sequence in the first round trip of a bulk load; each
+/// next block is twice as large, up to [`ID_BLOCK`], so a load of a few
+/// rows does not leave a gap of thousands of ids behind.
+const FIRST_ID_BLOCK: i64 = 16;
+/// The most ids taken from a sequence per round trip.
 const ID_BLOCK: i64 = 10_000;
-/// Below this many buffered rows a flush inserts them one by one (a COPY
-/// costs an extra round trip; an import that reads between inserts flushes
-/// every row).
+/// Below this many buffered rows a table's flush inserts them one by one (a
+/// COPY costs an extra round trip; a caller that reads between inserts
+/// flushes every few rows).
 const SMALL_FLUSH: usize = 8;
 /// The chunk size written to the server.
 const CHUNK: usize = 256 * 1024;
 
+pub(crate) const CUSTOMER_INSERT_COLUMNS: &str = "id, number, name, kind, email, phone, language, \
+     industry, account_manager_id, credit_limit_minor, payment_terms_days, kvk, vat_number, street, \
+     postal_code, city, country";
+pub(crate) const CUSTOMER_IBAN_INSERT_COLUMNS: &str = "iban, customer_id, source";
 pub(crate) const INVOICE_INSERT_COLUMNS: &str = "id, number, customer_id, issue_date, due_date, \
      amount_minor, currency, payment_reference, description, credits_invoice";
 pub(crate) const PAYMENT_INSERT_COLUMNS: &str = "id, external_id, date, amount_minor, currency, \
      customer_id, invoice_id, reference, counterparty_iban, counterparty_name, source, \
      end_to_end_id, bank_account, match_rule, match_confidence, needs_review, \
      suggested_customer_id, note, reverses_payment_id";
+/// Allocations take their ids from the column default, in the order sent.
+pub(crate) const ALLOCATION_INSERT_COLUMNS: &str =
+    "invoice_id, payment_id, credit_note_id, date, amount_minor";
 
+pub(crate) const SQL_INSERT_CUSTOMER_WITH_ID: &str = "INSERT INTO customer (id, number, name, \
+     kind, email, phone, language, industry, account_manager_id, credit_limit_minor, \
+     payment_terms_days, kvk, vat_number, street, postal_code, city, country) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 pub(crate) const SQL_INSERT_INVOICE_WITH_ID: &str = "INSERT INTO invoice (id, number, customer_id, \
      issue_date, due_date, amount_minor, currency, payment_reference, description, credits_invoice) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -38,47 +54,95 @@ pub(crate) const SQL_INSERT_PAYMENT_WITH_ID: &str = "INSERT INTO payment (id, ex
      source, end_to_end_id, bank_account, match_rule, match_confidence, needs_review, \
      suggested_customer_id, note, reverses_payment_id) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+pub(crate) const SQL_INSERT_ALLOCATION: &str = "INSERT INTO allocation (invoice_id, payment_id, \
+     credit_note_id, date, amount_minor) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const SQL_INSERT_CUSTOMER_IBAN: &str = "INSERT INTO customer_iban (iban, customer_id, \
+     source) VALUES ($1, $2, 'customer') ON CONFLICT (iban, customer_id) DO UPDATE SET source = 'customer'";
 
-/// A row waiting to be sent.
-enum Pending {
-    Invoice(i64, Invoice),
-    Payment(i64, Payment, MatchInfo),
+/// The rows one table has waiting.
+enum Rows {
+    Customer(Vec<(i64, Customer)>),
+    Invoice(Vec<(i64, Invoice)>),
+    Payment(Vec<(i64, Payment, MatchInfo)>),
+    Allocation(Vec<Allocation>),
 }
 
-/// A bulk load in progress.
-pub(crate) struct Bulk {
-    table: BulkTable,
-    /// Ids taken from the sequence, not yet handed out.
+impl Rows {
+    fn empty(table: BulkTable) -> Rows {
+        match table {
+            BulkTable::Customer => Rows::Customer(Vec::new()),
+            BulkTable::Invoice => Rows::Invoice(Vec::new()),
+            BulkTable::Payment => Rows::Payment(Vec::new()),
+            BulkTable::Allocation => Rows::Allocation(Vec::new()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Rows::Customer(rows) => rows.len(),
+            Rows::Invoice(rows) => rows.len(),
+            Rows::Payment(rows) => rows.len(),
+            Rows::Allocation(rows) => rows.len(),
+        }
+    }
+}
+
+/// One announced table: its ids taken from the sequence and not yet handed
+/// out, and its rows not yet sent.
+struct Buffer {
     ids: VecDeque<i64>,
-    rows: Vec<Pending>,
+    /// The size of the next block of ids.
+    block: i64,
+    rows: Rows,
+}
+
+/// A bulk load in progress: a buffer per announced table, kept in
+/// foreign-key order (customer, invoice, payment, allocation), which is the
+/// order they are sent in, so a row never arrives before a row it refers
+/// to.
+#[derive(Default)]
+pub(crate) struct Bulk {
+    buffers: [Option<Buffer>; 4],
+}
+
+fn slot(table: BulkTable) -> usize {
+    match table {
+        BulkTable::Customer => 0,
+        BulkTable::Invoice => 1,
+        BulkTable::Payment => 2,
+        BulkTable::Allocation => 3,
+    }
 }
 
 impl Bulk {
     pub(crate) fn pending(&self) -> bool {
-        !self.rows.is_empty()
+        self.buffers.iter().flatten().any(|b| b.rows.len() > 0)
+    }
+
+    fn buffer(&mut self, table: BulkTable) -> Option<&mut Buffer> {
+        self.buffers[slot(table)].as_mut()
     }
 }
 
 fn table_name(table: BulkTable) -> &'static str {
     match table {
+        BulkTable::Customer => "customer",
         BulkTable::Invoice => "invoice",
         BulkTable::Payment => "payment",
+        BulkTable::Allocation => "allocation",
     }
 }
 
 impl PgTx<'_> {
-    pub(crate) fn begin_bulk(&mut self, table: BulkTable) -> Result<()> {
-        self.end_bulk()?;
-        let sql = match table {
-            BulkTable::Invoice => "SELECT NOT EXISTS (SELECT 1 FROM invoice)",
-            BulkTable::Payment => "SELECT NOT EXISTS (SELECT 1 FROM payment)",
-        };
-        let empty: bool = get(&self.query_one(sql, &[])?, 0)?;
-        if empty {
-            self.bulk = Some(Bulk {
-                table,
+    /// Announces `tables` (in addition to any announced before). Nothing is
+    /// asked of the server: a table may be empty or not.
+    pub(crate) fn begin_bulk(&mut self, tables: &[BulkTable]) -> Result<()> {
+        let bulk = self.bulk.get_or_insert_with(Bulk::default);
+        for table in tables {
+            bulk.buffers[slot(*table)].get_or_insert_with(|| Buffer {
                 ids: VecDeque::new(),
-                rows: Vec::new(),
+                block: FIRST_ID_BLOCK,
+                rows: Rows::empty(*table),
             });
         }
         Ok(())
@@ -90,15 +154,29 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    /// The next id of the bulk table, from the block taken beforehand.
+    fn bulk_on(&self, table: BulkTable) -> bool {
+        self.bulk
+            .as_ref()
+            .is_some_and(|b| b.buffers[slot(table)].is_some())
+    }
+
+    /// The next id of an announced table, from the block taken beforehand
+    /// (`nextval` over `generate_series`: safe against concurrent inserts,
+    /// which simply get other ids).
     fn bulk_id(&mut self, table: BulkTable) -> Result<i64> {
-        if let Some(id) = self.bulk.as_mut().and_then(|b| b.ids.pop_front()) {
-            return Ok(id);
-        }
+        let block = match self.bulk.as_mut().and_then(|b| b.buffer(table)) {
+            Some(buffer) => {
+                if let Some(id) = buffer.ids.pop_front() {
+                    return Ok(id);
+                }
+                buffer.block
+            }
+            None => return Err(StoreError::Backend("no bulk load of this table".into())),
+        };
         let rows = self.query_unflushed(
             "SELECT nextval(pg_get_serial_sequence($1, 'id')::regclass) \
              FROM generate_series(1::bigint, $2::bigint)",
-            &[&table_name(table), &ID_BLOCK],
+            &[&table_name(table), &block],
         )?;
         let mut ids = VecDeque::with_capacity(rows.len());
         for row in &rows {
@@ -107,20 +185,38 @@ impl PgTx<'_> {
         let first = ids
             .pop_front()
             .ok_or_else(|| StoreError::Backend("the id sequence gave no ids".into()))?;
-        if let Some(bulk) = self.bulk.as_mut() {
-            bulk.ids = ids;
+        if let Some(buffer) = self.bulk.as_mut().and_then(|b| b.buffer(table)) {
+            buffer.ids = ids;
+            buffer.block = block.saturating_mul(2).min(ID_BLOCK);
         }
         Ok(first)
     }
 
-    /// Buffers an invoice when a bulk load of invoices is on; `None` when
-    /// it is not (insert it the usual way).
+    /// Buffers a customer (with its IBANs) when customers are announced;
+    /// `None` when they are not (insert it the usual way).
+    pub(crate) fn bulk_customer(&mut self, customer: &Customer) -> Result<Option<i64>> {
+        if !self.bulk_on(BulkTable::Customer) {
+            return Ok(None);
+        }
+        let id = self.bulk_id(BulkTable::Customer)?;
+        self.push_row(BulkTable::Customer, |rows| {
+            if let Rows::Customer(rows) = rows {
+                rows.push((id, customer.clone()));
+            }
+        })?;
+        Ok(Some(id))
+    }
+
     pub(crate) fn bulk_invoice(&mut self, invoice: &Invoice) -> Result<Option<i64>> {
-        if self.bulk.as_ref().map(|b| b.table) != Some(BulkTable::Invoice) {
+        if !self.bulk_on(BulkTable::Invoice) {
             return Ok(None);
         }
         let id = self.bulk_id(BulkTable::Invoice)?;
-        self.push_pending(Pending::Invoice(id, invoice.clone()))?;
+        self.push_row(BulkTable::Invoice, |rows| {
+            if let Rows::Invoice(rows) = rows {
+                rows.push((id, invoice.clone()));
+            }
+        })?;
         Ok(Some(id))
     }
 
@@ -129,53 +225,113 @@ impl PgTx<'_> {
         payment: &Payment,
         info: &MatchInfo,
     ) -> Result<Option<i64>> {
-        if self.bulk.as_ref().map(|b| b.table) != Some(BulkTable::Payment) {
+        if !self.bulk_on(BulkTable::Payment) {
             return Ok(None);
         }
         let id = self.bulk_id(BulkTable::Payment)?;
-        self.push_pending(Pending::Payment(id, payment.clone(), info.clone()))?;
+        self.push_row(BulkTable::Payment, |rows| {
+            if let Rows::Payment(rows) = rows {
+                rows.push((id, payment.clone(), info.clone()));
+            }
+        })?;
         Ok(Some(id))
     }
 
-    fn push_pending(&mut self, row: Pending) -> Result<()> {
-        let full = match self.bulk.as_mut() {
-            Some(bulk) => {
-                bulk.rows.push(row);
-                bulk.rows.len() >= BATCH_ROWS
+    /// Buffers an allocation when allocations are announced; `false` when
+    /// they are not.
+    pub(crate) fn bulk_allocation(&mut self, allocation: &Allocation) -> Result<bool> {
+        if !self.bulk_on(BulkTable::Allocation) {
+            return Ok(false);
+        }
+        self.push_row(BulkTable::Allocation, |rows| {
+            if let Rows::Allocation(rows) = rows {
+                rows.push(*allocation);
+            }
+        })?;
+        Ok(true)
+    }
+
+    /// Adds a row to `table`'s buffer; a full buffer sends everything.
+    fn push_row(&mut self, table: BulkTable, push: impl FnOnce(&mut Rows)) -> Result<()> {
+        let full = match self.bulk.as_mut().and_then(|b| b.buffer(table)) {
+            Some(buffer) => {
+                push(&mut buffer.rows);
+                buffer.rows.len() >= BATCH_ROWS
             }
             None => false,
         };
         if full { self.flush_bulk() } else { Ok(()) }
     }
 
-    /// Sends the buffered rows: a COPY, or single inserts for a few.
+    /// Sends every buffered row, table by table in foreign-key order: a
+    /// COPY per table, or single inserts for a few rows.
     pub(crate) fn flush_bulk(&mut self) -> Result<()> {
-        let Some(bulk) = self.bulk.as_mut() else {
-            return Ok(());
-        };
-        let table = bulk.table;
-        let rows = std::mem::take(&mut bulk.rows);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        if rows.len() < SMALL_FLUSH {
-            for row in &rows {
-                self.insert_pending(row)?;
+        for table in BulkTable::ALL {
+            let Some(buffer) = self.bulk.as_mut().and_then(|b| b.buffer(table)) else {
+                continue;
+            };
+            let rows = std::mem::replace(&mut buffer.rows, Rows::empty(table));
+            let outcome = if rows.len() == 0 {
+                Ok(())
+            } else if rows.len() < SMALL_FLUSH {
+                self.insert_rows(&rows)
+            } else {
+                self.copy_rows(&rows)
+            };
+            if let Err(e) = outcome {
+                // The transaction is lost: what is left will never be sent.
+                self.bulk = None;
+                return Err(e);
             }
-            return Ok(());
         }
+        Ok(())
+    }
+
+    fn copy_rows(&mut self, rows: &Rows) -> Result<()> {
         let mut encoder = CopyEncoder::new();
-        for row in &rows {
-            encode_pending(&mut encoder, row)?;
+        match rows {
+            Rows::Customer(rows) => {
+                let mut ibans = CopyEncoder::new();
+                let mut any_iban = false;
+                for (id, customer) in rows {
+                    encode_customer(&mut encoder, *id, customer)?;
+                    for iban in customer_ibans(customer) {
+                        ibans.row(3)?;
+                        ibans.text(iban)?;
+                        ibans.int8(*id);
+                        ibans.text("customer")?;
+                        any_iban = true;
+                    }
+                }
+                self.send_copy(&copy_sql("customer", CUSTOMER_INSERT_COLUMNS), encoder)?;
+                if any_iban {
+                    let sql = copy_sql("customer_iban", CUSTOMER_IBAN_INSERT_COLUMNS);
+                    self.send_copy(&sql, ibans)?;
+                }
+                return Ok(());
+            }
+            Rows::Invoice(rows) => {
+                for (id, invoice) in rows {
+                    encode_invoice(&mut encoder, *id, invoice)?;
+                }
+            }
+            Rows::Payment(rows) => {
+                for (id, payment, info) in rows {
+                    encode_payment(&mut encoder, *id, payment, info)?;
+                }
+            }
+            Rows::Allocation(rows) => {
+                for allocation in rows {
+                    encode_allocation(&mut encoder, allocation)?;
+                }
+            }
         }
-        let columns = match table {
-            BulkTable::Invoice => INVOICE_INSERT_COLUMNS,
-            BulkTable::Payment => PAYMENT_INSERT_COLUMNS,
+        let sql = match rows {
+            Rows::Customer(_) => copy_sql("customer", CUSTOMER_INSERT_COLUMNS),
+            Rows::Invoice(_) => copy_sql("invoice", INVOICE_INSERT_COLUMNS),
+            Rows::Payment(_) => copy_sql("payment", PAYMENT_INSERT_COLUMNS),
+            Rows::Allocation(_) => copy_sql("allocation", ALLOCATION_INSERT_COLUMNS),
         };
-        let sql = format!(
-            "COPY {} ({columns}) FROM STDIN (FORMAT binary)",
-            table_name(table)
-        );
         self.send_copy(&sql, encoder)
     }
 
@@ -206,52 +362,112 @@ impl PgTx<'_> {
         }
     }
 
-    fn insert_pending(&mut self, row: &Pending) -> Result<()> {
-        match row {
-            Pending::Invoice(id, invoice) => {
-                self.execute_unflushed(
-                    SQL_INSERT_INVOICE_WITH_ID,
-                    &[
-                        id,
-                        &invoice.number,
-                        &invoice.customer.0,
-                        &Day(invoice.issue_date),
-                        &Day(invoice.due_date),
-                        &invoice.amount.minor,
-                        &invoice.amount.currency.code(),
-                        &invoice.payment_reference.as_ref().map(|r| r.as_str()),
-                        &invoice.description,
-                        &invoice.credits_invoice,
-                    ],
-                )?;
+    /// A few rows, one statement each.
+    fn insert_rows(&mut self, rows: &Rows) -> Result<()> {
+        match rows {
+            Rows::Customer(rows) => {
+                for (id, customer) in rows {
+                    self.insert_customer_with_id(*id, customer)?;
+                }
             }
-            Pending::Payment(id, payment, info) => {
-                self.execute_unflushed(
-                    SQL_INSERT_PAYMENT_WITH_ID,
-                    &[
-                        id,
-                        &payment.external_id,
-                        &Day(payment.date),
-                        &payment.amount.minor,
-                        &payment.amount.currency.code(),
-                        &payment.customer.map(|c| c.0),
-                        &payment.invoice.map(|i| i.0),
-                        &payment.reference,
-                        &payment.counterparty_iban.as_ref().map(|i| i.as_str()),
-                        &payment.counterparty_name,
-                        &payment.source.as_str(),
-                        &payment.end_to_end_id,
-                        &payment.bank_account,
-                        &info.rule.map(MatchRule::as_str),
-                        &i64::from(info.confidence),
-                        &info.needs_review,
-                        &info.suggested_customer.map(|c| c.0),
-                        &info.note,
-                        &info.reverses.map(|p| p.0),
-                    ],
-                )?;
+            Rows::Invoice(rows) => {
+                for (id, invoice) in rows {
+                    self.execute_unflushed(
+                        SQL_INSERT_INVOICE_WITH_ID,
+                        &[
+                            id,
+                            &invoice.number,
+                            &invoice.customer.0,
+                            &Day(invoice.issue_date),
+                            &Day(invoice.due_date),
+                            &invoice.amount.minor,
+                            &invoice.amount.currency.code(),
+                            &invoice.payment_reference.as_ref().map(|r| r.as_str()),
+                            &invoice.description,
+                            &invoice.credits_invoice,
+                        ],
+                    )?;
+                }
+            }
+            Rows::Payment(rows) => {
+                for (id, payment, info) in rows {
+                    self.execute_unflushed(
+                        SQL_INSERT_PAYMENT_WITH_ID,
+                        &[
+                            id,
+                            &payment.external_id,
+                            &Day(payment.date),
+                            &payment.amount.minor,
+                            &payment.amount.currency.code(),
+                            &payment.customer.map(|c| c.0),
+                            &payment.invoice.map(|i| i.0),
+                            &payment.reference,
+                            &payment.counterparty_iban.as_ref().map(|i| i.as_str()),
+                            &payment.counterparty_name,
+                            &payment.source.as_str(),
+                            &payment.end_to_end_id,
+                            &payment.bank_account,
+                            &info.rule.map(MatchRule::as_str),
+                            &i64::from(info.confidence),
+                            &info.needs_review,
+                            &info.suggested_customer.map(|c| c.0),
+                            &info.note,
+                            &info.reverses.map(|p| p.0),
+                        ],
+                    )?;
+                }
+            }
+            Rows::Allocation(rows) => {
+                for allocation in rows {
+                    self.insert_allocation_unflushed(allocation)?;
+                }
             }
         }
+        Ok(())
+    }
+
+    fn insert_customer_with_id(&mut self, id: i64, customer: &Customer) -> Result<()> {
+        self.execute_unflushed(
+            SQL_INSERT_CUSTOMER_WITH_ID,
+            &[
+                &id,
+                &customer.number,
+                &customer.name,
+                &customer.kind.as_str(),
+                &customer.email.as_ref().map(|e| e.as_str()),
+                &customer.phone,
+                &customer.language.as_str(),
+                &customer.industry.as_ref().map(|s| s.as_str()),
+                &customer.account_manager.map(|a| a.0),
+                &customer.credit_limit.map(|m| m.minor),
+                &i64::from(customer.payment_terms_days),
+                &customer.kvk.as_ref().map(|k| k.as_str()),
+                &customer.vat_number.as_ref().map(|v| v.as_str()),
+                &customer.address.street,
+                &customer.address.postal_code,
+                &customer.address.city,
+                &customer.address.country,
+            ],
+        )?;
+        for iban in &customer.ibans {
+            self.execute_unflushed(SQL_INSERT_CUSTOMER_IBAN, &[&iban.as_str(), &id])?;
+        }
+        Ok(())
+    }
+
+    /// Inserts one allocation now (the caller has flushed what it must).
+    pub(crate) fn insert_allocation_unflushed(&mut self, allocation: &Allocation) -> Result<()> {
+        let (payment, credit_note) = allocation_sources(allocation);
+        self.execute_unflushed(
+            SQL_INSERT_ALLOCATION,
+            &[
+                &allocation.invoice.0,
+                &payment,
+                &credit_note,
+                &Day(allocation.date),
+                &allocation.amount_minor,
+            ],
+        )?;
         Ok(())
     }
 
@@ -340,44 +556,103 @@ impl PgTx<'_> {
     }
 }
 
-fn encode_pending(encoder: &mut CopyEncoder, row: &Pending) -> Result<()> {
-    match row {
-        Pending::Invoice(id, invoice) => {
-            encoder.row(10)?;
-            encoder.int8(*id);
-            encoder.text(&invoice.number)?;
-            encoder.int8(invoice.customer.0);
-            encoder.date(invoice.issue_date)?;
-            encoder.date(invoice.due_date)?;
-            encoder.int8(invoice.amount.minor);
-            encoder.text(invoice.amount.currency.code())?;
-            encoder.opt_text(invoice.payment_reference.as_ref().map(|r| r.as_str()))?;
-            encoder.opt_text(invoice.description.as_deref())?;
-            encoder.opt_text(invoice.credits_invoice.as_deref())?;
-        }
-        Pending::Payment(id, payment, info) => {
-            encoder.row(19)?;
-            encoder.int8(*id);
-            encoder.text(&payment.external_id)?;
-            encoder.date(payment.date)?;
-            encoder.int8(payment.amount.minor);
-            encoder.text(payment.amount.currency.code())?;
-            encoder.opt_int8(payment.customer.map(|c| c.0));
-            encoder.opt_int8(payment.invoice.map(|i| i.0));
-            encoder.opt_text(payment.reference.as_deref())?;
-            encoder.opt_text(payment.counterparty_iban.as_ref().map(|i| i.as_str()))?;
-            encoder.opt_text(payment.counterparty_name.as_deref())?;
-            encoder.text(payment.source.as_str())?;
-            encoder.opt_text(payment.end_to_end_id.as_deref())?;
-            encoder.opt_text(payment.bank_account.as_deref())?;
-            encoder.opt_text(info.rule.map(MatchRule::as_str))?;
-            encoder.int8(i64::from(info.confidence));
-            encoder.boolean(info.needs_review);
-            encoder.opt_int8(info.suggested_customer.map(|c| c.0));
-            encoder.opt_text(info.note.as_deref())?;
-            encoder.opt_int8(info.reverses.map(|p| p.0));
+fn copy_sql(table: &str, columns: &str) -> String {
+    format!("COPY {table} ({columns}) FROM STDIN (FORMAT binary)")
+}
+
+/// A new customer's IBANs as the upsert would leave them: each once, in
+/// the order first given.
+fn customer_ibans(customer: &Customer) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::with_capacity(customer.ibans.len());
+    for iban in &customer.ibans {
+        if !out.contains(&iban.as_str()) {
+            out.push(iban.as_str());
         }
     }
+    out
+}
+
+fn allocation_sources(allocation: &Allocation) -> (Option<i64>, Option<i64>) {
+    match allocation.source {
+        AllocationSource::Payment(p) => (Some(p.0), None),
+        AllocationSource::CreditNote(c) => (None, Some(c.0)),
+    }
+}
+
+fn encode_customer(encoder: &mut CopyEncoder, id: i64, customer: &Customer) -> Result<()> {
+    encoder.row(17)?;
+    encoder.int8(id);
+    encoder.text(&customer.number)?;
+    encoder.text(&customer.name)?;
+    encoder.text(customer.kind.as_str())?;
+    encoder.opt_text(customer.email.as_ref().map(|e| e.as_str()))?;
+    encoder.opt_text(customer.phone.as_deref())?;
+    encoder.text(customer.language.as_str())?;
+    encoder.opt_text(customer.industry.as_ref().map(|s| s.as_str()))?;
+    encoder.opt_int8(customer.account_manager.map(|a| a.0));
+    encoder.opt_int8(customer.credit_limit.map(|m| m.minor));
+    encoder.int8(i64::from(customer.payment_terms_days));
+    encoder.opt_text(customer.kvk.as_ref().map(|k| k.as_str()))?;
+    encoder.opt_text(customer.vat_number.as_ref().map(|v| v.as_str()))?;
+    encoder.opt_text(customer.address.street.as_deref())?;
+    encoder.opt_text(customer.address.postal_code.as_deref())?;
+    encoder.opt_text(customer.address.city.as_deref())?;
+    encoder.text(&customer.address.country)?;
+    Ok(())
+}
+
+fn encode_invoice(encoder: &mut CopyEncoder, id: i64, invoice: &Invoice) -> Result<()> {
+    encoder.row(10)?;
+    encoder.int8(id);
+    encoder.text(&invoice.number)?;
+    encoder.int8(invoice.customer.0);
+    encoder.date(invoice.issue_date)?;
+    encoder.date(invoice.due_date)?;
+    encoder.int8(invoice.amount.minor);
+    encoder.text(invoice.amount.currency.code())?;
+    encoder.opt_text(invoice.payment_reference.as_ref().map(|r| r.as_str()))?;
+    encoder.opt_text(invoice.description.as_deref())?;
+    encoder.opt_text(invoice.credits_invoice.as_deref())?;
+    Ok(())
+}
+
+fn encode_payment(
+    encoder: &mut CopyEncoder,
+    id: i64,
+    payment: &Payment,
+    info: &MatchInfo,
+) -> Result<()> {
+    encoder.row(19)?;
+    encoder.int8(id);
+    encoder.text(&payment.external_id)?;
+    encoder.date(payment.date)?;
+    encoder.int8(payment.amount.minor);
+    encoder.text(payment.amount.currency.code())?;
+    encoder.opt_int8(payment.customer.map(|c| c.0));
+    encoder.opt_int8(payment.invoice.map(|i| i.0));
+    encoder.opt_text(payment.reference.as_deref())?;
+    encoder.opt_text(payment.counterparty_iban.as_ref().map(|i| i.as_str()))?;
+    encoder.opt_text(payment.counterparty_name.as_deref())?;
+    encoder.text(payment.source.as_str())?;
+    encoder.opt_text(payment.end_to_end_id.as_deref())?;
+    encoder.opt_text(payment.bank_account.as_deref())?;
+    encoder.opt_text(info.rule.map(MatchRule::as_str))?;
+    encoder.int8(i64::from(info.confidence));
+    encoder.boolean(info.needs_review);
+    encoder.opt_int8(info.suggested_customer.map(|c| c.0));
+    encoder.opt_text(info.note.as_deref())?;
+    encoder.opt_int8(info.reverses.map(|p| p.0));
+    Ok(())
+}
+
+fn encode_allocation(encoder: &mut CopyEncoder, allocation: &Allocation) -> Result<()> {
+    let (payment, credit_note) = allocation_sources(allocation);
+    encoder.row(5)?;
+    encoder.int8(allocation.invoice.0);
+    encoder.opt_int8(payment);
+    encoder.opt_int8(credit_note);
+    encoder.date(allocation.date)?;
+    encoder.int8(allocation.amount_minor);
     Ok(())
 }
 
@@ -422,15 +697,20 @@ mod tests {
 
     #[test]
     fn the_insert_columns_match_the_logical_schema() {
-        for (table, columns) in [
-            ("invoice", INVOICE_INSERT_COLUMNS),
-            ("payment", PAYMENT_INSERT_COLUMNS),
+        // (table, our columns, logical columns left to their default)
+        for (table, columns, defaulted) in [
+            ("customer", CUSTOMER_INSERT_COLUMNS, &["peppol_id"][..]),
+            ("customer_iban", CUSTOMER_IBAN_INSERT_COLUMNS, &[][..]),
+            ("invoice", INVOICE_INSERT_COLUMNS, &[][..]),
+            ("payment", PAYMENT_INSERT_COLUMNS, &[][..]),
+            ("allocation", ALLOCATION_INSERT_COLUMNS, &["id"][..]),
         ] {
             let logical: Vec<&str> = tegoed_store::schema::table(table)
                 .unwrap()
                 .columns
                 .iter()
                 .map(|(name, _)| *name)
+                .filter(|name| !defaulted.contains(name))
                 .collect();
             let ours: Vec<&str> = columns.split(", ").collect();
             assert_eq!(ours, logical, "{table}");

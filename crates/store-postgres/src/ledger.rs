@@ -345,11 +345,15 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    fn write_ibans(&mut self, customer: i64, ibans: &[Iban]) -> Result<()> {
-        self.execute(
-            "DELETE FROM customer_iban WHERE customer_id = $1 AND source = 'customer'",
-            &[&customer],
-        )?;
+    /// Writes the customer's own IBANs; `replace` drops the ones written
+    /// before (a new customer has none: a foreign key guards the table).
+    fn write_ibans(&mut self, customer: i64, ibans: &[Iban], replace: bool) -> Result<()> {
+        if replace {
+            self.execute(
+                "DELETE FROM customer_iban WHERE customer_id = $1 AND source = 'customer'",
+                &[&customer],
+            )?;
+        }
         for iban in ibans {
             self.execute(
                 "INSERT INTO customer_iban (iban, customer_id, source) VALUES ($1, $2, 'customer') \
@@ -823,8 +827,8 @@ impl WriteTx for PgTx<'_> {
         self.finish_commit()
     }
 
-    fn begin_bulk_load(&mut self, table: BulkTable) -> Result<()> {
-        self.begin_bulk(table)
+    fn begin_bulk_load(&mut self, tables: &[BulkTable]) -> Result<()> {
+        self.begin_bulk(tables)
     }
 
     fn end_bulk_load(&mut self) -> Result<()> {
@@ -856,6 +860,9 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn insert_customer(&mut self, customer: &Customer) -> Result<CustomerId> {
+        if let Some(id) = self.bulk_customer(customer)? {
+            return Ok(CustomerId(id));
+        }
         let values = customer_values(customer);
         let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
             values.iter().map(|v| v.as_ref()).collect();
@@ -867,7 +874,7 @@ impl WriteTx for PgTx<'_> {
             &params,
         )?;
         let id: i64 = get(&row, 0)?;
-        self.write_ibans(id, &customer.ibans)?;
+        self.write_ibans(id, &customer.ibans, false)?;
         Ok(CustomerId(id))
     }
 
@@ -883,7 +890,7 @@ impl WriteTx for PgTx<'_> {
              postal_code = $14, city = $15, country = $16 WHERE id = $17",
             &params,
         )?;
-        self.write_ibans(id.0, &customer.ibans)
+        self.write_ibans(id.0, &customer.ibans, true)
     }
 
     fn insert_invoice(&mut self, invoice: &Invoice) -> Result<InvoiceId> {
@@ -1056,22 +1063,11 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn insert_allocation(&mut self, allocation: &Allocation) -> Result<()> {
-        let (payment, credit_note) = match allocation.source {
-            AllocationSource::Payment(p) => (Some(p.0), None),
-            AllocationSource::CreditNote(c) => (None, Some(c.0)),
-        };
-        self.execute(
-            "INSERT INTO allocation (invoice_id, payment_id, credit_note_id, date, amount_minor) \
-             VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &allocation.invoice.0,
-                &payment,
-                &credit_note,
-                &day(allocation.date),
-                &allocation.amount_minor,
-            ],
-        )?;
-        Ok(())
+        if self.bulk_allocation(allocation)? {
+            return Ok(());
+        }
+        self.ready()?;
+        self.insert_allocation_unflushed(allocation)
     }
 
     fn set_allocation_amount(&mut self, row: i64, amount_minor: i64) -> Result<()> {

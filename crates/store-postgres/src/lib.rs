@@ -46,15 +46,24 @@
 //!
 //! # Bulk loads
 //!
-//! Between `begin_bulk_load` and `end_bulk_load` (on an empty `invoice` or
-//! `payment` table) inserts are buffered and sent with binary `COPY`, many
-//! thousand rows per statement. The ids are taken from the table's identity
-//! sequence in blocks beforehand (`nextval` over `generate_series`, which
-//! is safe against concurrent inserts), so `insert_invoice` still returns
-//! the row's id at once. The buffer is flushed before any other statement of
-//! the transaction (so every read sees the rows), when it is full, at
-//! `end_bulk_load` and at commit. Indexes stay in place: dropping them
-//! would lock the table against every reader for the whole import.
+//! Between `begin_bulk_load` and `end_bulk_load`, inserts into the
+//! announced tables (customers with their IBANs, invoices, payments,
+//! allocations; empty or not) are buffered, one buffer per table, and sent
+//! with binary `COPY`, many thousand rows per statement. The ids are taken
+//! from each table's identity sequence in blocks beforehand (`nextval` over
+//! `generate_series`, safe against concurrent inserts; the blocks grow from
+//! 16 to 10,000 ids, so a small load leaves no large gap), so
+//! `insert_invoice` still returns the row's id at once, and a payment's
+//! allocations can name it right away. Allocations take their ids from the
+//! column default, in the order written. The buffers are sent in
+//! foreign-key order (customer, invoice, payment, allocation), so a row
+//! never arrives before one it refers to, whenever any other statement of
+//! the transaction runs (so every read and write sees the rows), when a
+//! buffer is full, at `end_bulk_load` and at commit; a few rows go as
+//! single inserts. A row the server refuses (a duplicate key) fails the
+//! statement that sent it, which may be a later read or the commit, as
+//! `StoreError::Conflict`. Indexes stay in place: dropping them would lock
+//! the table against every reader for the whole import.
 //!
 //! # Revision
 //!
@@ -108,6 +117,8 @@ pub struct PostgresStore {
     idle: Mutex<Vec<Conn>>,
     /// How long a write waits for a lock before [`StoreError::Busy`].
     lock_wait: Duration,
+    /// This open created Tegoed's tables (the database had none).
+    created: bool,
 }
 
 /// A connection with its prepared statements.
@@ -134,6 +145,7 @@ impl PostgresStore {
             location,
             idle: Mutex::new(Vec::new()),
             lock_wait: LOCK_WAIT,
+            created: false,
         };
         let mut conn = store.connect().map_err(|e| match e {
             StoreError::Busy => StoreError::Open {
@@ -142,9 +154,9 @@ impl PostgresStore {
             },
             other => other,
         })?;
-        migrate(&mut conn.client)?;
+        let created = migrate(&mut conn.client)?;
         store.put_back(conn);
-        Ok(store)
+        Ok(PostgresStore { created, ..store })
     }
 
     /// Sets how long a write transaction waits for a lock (a row another
@@ -153,6 +165,11 @@ impl PostgresStore {
     pub fn with_lock_wait(mut self, wait: Duration) -> PostgresStore {
         self.lock_wait = wait;
         self
+    }
+
+    /// Whether opening created Tegoed's tables (the database had none yet).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// Where the database is, without the password.
@@ -274,16 +291,18 @@ fn checksum(sql: &str) -> String {
 
 /// Applies what is missing under the advisory lock; the lock goes with the
 /// session, so an error that drops the connection releases it too.
-fn migrate(client: &mut Client) -> Result<()> {
+/// Applies the migrations not yet applied; `true` when none had been (a
+/// database without Tegoed's tables).
+fn migrate(client: &mut Client) -> Result<bool> {
     client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
     let outcome = migrate_locked(client);
     let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
-    outcome?;
+    let created = outcome?;
     unlocked?;
-    Ok(())
+    Ok(created)
 }
 
-fn migrate_locked(client: &mut Client) -> Result<()> {
+fn migrate_locked(client: &mut Client) -> Result<bool> {
     client.batch_execute(
         "SET client_min_messages = warning;
          CREATE TABLE IF NOT EXISTS schema_migration (
@@ -339,7 +358,7 @@ fn migrate_locked(client: &mut Client) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(applied.is_empty())
 }
 
 /// Parameters of a statement.

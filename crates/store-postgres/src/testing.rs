@@ -78,6 +78,26 @@ pub fn scratch() -> Option<Scratch> {
     })
 }
 
+/// The variable that runs the CLI, web app and use-case suites on
+/// PostgreSQL instead of SQLite: `TEGOED_TEST_BACKEND=postgres`.
+pub const BACKEND_ENV: &str = "TEGOED_TEST_BACKEND";
+
+/// Whether the suites run on PostgreSQL ([`BACKEND_ENV`] is `postgres`).
+pub fn suites_on_postgres() -> bool {
+    std::env::var(BACKEND_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("postgres"))
+}
+
+/// A scratch database for a suite asked to run on PostgreSQL: a missing
+/// server is a failure here, never a skip (the run asked for it).
+pub fn required() -> Scratch {
+    if std::env::var(ENV).map_or(true, |url| url.trim().is_empty()) {
+        panic!(
+            "{BACKEND_ENV}=postgres needs {ENV}, a server to create test databases on (see .ci/postgres.sh)"
+        );
+    }
+    scratch().expect("a scratch database (the server is configured)")
+}
+
 fn admin(url: &str) -> Client {
     Client::connect(url, NoTls)
         .unwrap_or_else(|e| panic!("cannot connect to {ENV} ({e:?}); is the server running?"))

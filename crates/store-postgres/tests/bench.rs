@@ -55,7 +55,7 @@ fn a_million_invoices() {
     let invoices: Vec<Invoice> = (0..INVOICES).map(|n| invoice(n, &customers)).collect();
     let started = Instant::now();
     let mut tx = store.write().unwrap();
-    tx.begin_bulk_load(BulkTable::Invoice).unwrap();
+    tx.begin_bulk_load(&[BulkTable::Invoice]).unwrap();
     for invoice in &invoices {
         tx.insert_invoice(invoice).unwrap();
     }

@@ -6,8 +6,11 @@
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use tegoed_core::{Customer, CustomerId, Date, Invoice, Money};
-use tegoed_store::{Store, StoreError, TimelineEvent};
+use tegoed_core::{
+    Allocation, AllocationSource, Customer, CustomerId, Date, Iban, Invoice, Money, Payment,
+    PaymentSource,
+};
+use tegoed_store::{BulkTable, Store, StoreError, TimelineEvent};
 use tegoed_store_postgres::PostgresStore;
 use tegoed_store_postgres::testing::scratch;
 use tegoed_store_sqlite::SqliteStore;
@@ -77,7 +80,7 @@ fn a_writer_is_not_blocked_by_a_long_import() {
     };
     let mut import = store.write().unwrap();
     import
-        .begin_bulk_load(tegoed_store::BulkTable::Invoice)
+        .begin_bulk_load(&[tegoed_store::BulkTable::Invoice])
         .unwrap();
     for n in 0..10_000 {
         import
@@ -355,7 +358,7 @@ fn a_bulk_load_returns_ids_and_reads_see_the_rows() {
     let store = PostgresStore::open(&db.url).unwrap();
     let mut tx = store.write().unwrap();
     let customer = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
-    tx.begin_bulk_load(tegoed_store::BulkTable::Invoice)
+    tx.begin_bulk_load(&[tegoed_store::BulkTable::Invoice])
         .unwrap();
     let mut ids = Vec::new();
     for n in 0..25_000 {
@@ -385,6 +388,143 @@ fn a_bulk_load_returns_ids_and_reads_see_the_rows() {
         .unwrap();
     assert!(next.0 > ids[24_999].0, "new ids after the bulk ones");
     tx.commit().unwrap();
+}
+
+/// Customers, invoices, payments and allocations bulk-loaded together into
+/// tables that already hold rows, more than a batch of each: the buffers go
+/// in foreign-key order (an allocation never arrives before its payment),
+/// and everything reads back.
+#[test]
+fn a_bulk_load_of_several_tables_into_tables_with_rows() {
+    let Some(db) = scratch() else { return };
+    let store = PostgresStore::open(&db.url).unwrap();
+    {
+        let mut tx = store.write().unwrap();
+        let customer = tx.insert_customer(&Customer::new("C-0", "Eerst")).unwrap();
+        tx.insert_invoice(&invoice("F-0".into(), customer)).unwrap();
+        tx.commit().unwrap();
+    }
+    let iban = Iban::parse("NL91ABNA0417164300").unwrap();
+    let mut tx = store.write().unwrap();
+    tx.begin_bulk_load(&BulkTable::ALL).unwrap();
+    let mut written = Vec::new();
+    for n in 1..=25_000u32 {
+        let mut customer = Customer::new(format!("C-{n}"), "Klant");
+        customer.ibans = vec![iban.clone()];
+        let customer = tx.insert_customer(&customer).unwrap();
+        let invoice_id = tx
+            .insert_invoice(&invoice(format!("F-{n}"), customer))
+            .unwrap();
+        let payment = tx
+            .insert_payment(&Payment {
+                external_id: format!("P-{n}"),
+                date: d("2026-01-20"),
+                amount: Money::eur(100),
+                customer: Some(customer),
+                invoice: Some(invoice_id),
+                reference: None,
+                counterparty_iban: Some(iban.clone()),
+                counterparty_name: None,
+                source: PaymentSource::Csv,
+                end_to_end_id: None,
+                bank_account: None,
+            })
+            .unwrap();
+        tx.insert_allocation(&Allocation {
+            invoice: invoice_id,
+            source: AllocationSource::Payment(payment),
+            amount_minor: 100,
+            date: d("2026-01-20"),
+        })
+        .unwrap();
+        written.push((customer, invoice_id, payment));
+    }
+    tx.end_bulk_load().unwrap();
+    tx.commit().unwrap();
+
+    let mut tx = store.read().unwrap();
+    assert_eq!(tx.customer_count().unwrap(), 25_001);
+    assert_eq!(tx.invoice_count().unwrap(), 25_001);
+    assert_eq!(tx.payment_count().unwrap(), 25_000);
+    assert_eq!(tx.customers_by_iban(&iban).unwrap().len(), 25_000);
+    for &(customer, invoice_id, payment) in [written[0], written[19_999], written[24_999]].iter() {
+        let open = tx.open_item(invoice_id).unwrap().unwrap();
+        assert_eq!(open.open, Money::eur(12_000));
+        assert_eq!(
+            tx.invoice(invoice_id).unwrap().unwrap().invoice.customer,
+            customer
+        );
+        let allocations = tx
+            .allocations_from(AllocationSource::Payment(payment))
+            .unwrap();
+        assert_eq!(allocations.len(), 1);
+        assert_eq!(allocations[0].allocation.invoice, invoice_id);
+    }
+}
+
+/// A duplicate key in a bulk load is the backend's to report, at the
+/// statement that sends the rows (a later read, or the commit): a conflict,
+/// and the transaction is lost. Callers check their rows first.
+#[test]
+fn a_duplicate_in_a_bulk_load_is_a_conflict_later() {
+    let Some(db) = scratch() else { return };
+    let store = PostgresStore::open(&db.url).unwrap();
+    let customer = {
+        let mut tx = store.write().unwrap();
+        let id = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
+        tx.insert_invoice(&invoice("F-DUP".into(), id)).unwrap();
+        tx.commit().unwrap();
+        id
+    };
+    // Many rows (a COPY) and a few (single inserts).
+    for rows in [100, 2] {
+        let mut tx = store.write().unwrap();
+        tx.begin_bulk_load(&[BulkTable::Invoice]).unwrap();
+        for n in 1..rows {
+            tx.insert_invoice(&invoice(format!("F-{n}"), customer))
+                .unwrap();
+        }
+        tx.insert_invoice(&invoice("F-DUP".into(), customer))
+            .expect("buffered: no error yet");
+        let read = tx.invoice_count();
+        assert!(
+            matches!(read, Err(StoreError::Conflict(_))),
+            "{rows} rows: {read:?}"
+        );
+        assert!(tx.commit().is_err(), "the transaction is lost");
+    }
+    let mut tx = store.write().unwrap();
+    tx.begin_bulk_load(&[BulkTable::Invoice]).unwrap();
+    tx.insert_invoice(&invoice("F-DUP".into(), customer))
+        .unwrap();
+    assert!(
+        matches!(tx.commit(), Err(StoreError::Conflict(_))),
+        "at commit"
+    );
+    assert_eq!(store.read().unwrap().invoice_count().unwrap(), 1);
+}
+
+/// A small bulk load takes few ids from the sequence: the next ordinary
+/// insert does not jump thousands of ids ahead.
+#[test]
+fn a_small_bulk_load_leaves_no_large_gap_in_the_ids() {
+    let Some(db) = scratch() else { return };
+    let store = PostgresStore::open(&db.url).unwrap();
+    let mut tx = store.write().unwrap();
+    tx.begin_bulk_load(&[BulkTable::Customer]).unwrap();
+    let bulk: Vec<CustomerId> = (0..3)
+        .map(|n| {
+            tx.insert_customer(&Customer::new(format!("C-{n}"), "Klant"))
+                .unwrap()
+        })
+        .collect();
+    tx.end_bulk_load().unwrap();
+    let next = tx.insert_customer(&Customer::new("C-9", "Daarna")).unwrap();
+    tx.commit().unwrap();
+    assert!(
+        next.0 > bulk[2].0 && next.0 <= bulk[0].0 + 16,
+        "{bulk:?} then {next:?}"
+    );
 }
 
 /// Creates a customer, a run and one queued message.

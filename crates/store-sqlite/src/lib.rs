@@ -735,12 +735,44 @@ impl SqliteTx<'_> {
             .collect()
     }
 
-    fn write_ibans(&self, customer: i64, ibans: &[Iban]) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "DELETE FROM customer_iban WHERE customer_id = ?1 AND source = 'customer'",
-            )?
-            .execute([customer])?;
+    /// Bulk loads into an empty table: drops its indexes (keeping their
+    /// definitions, to build them again at the end in one sorted pass). A
+    /// table with rows, or one set aside already, keeps what it has.
+    fn set_indexes_aside(&mut self, table: &str) -> Result<()> {
+        let empty: bool = self.conn.query_row(
+            &format!("SELECT NOT EXISTS (SELECT 1 FROM \"{table}\")"),
+            [],
+            |row| row.get(0),
+        )?;
+        if !empty {
+            return Ok(());
+        }
+        // The definitions come from the schema itself, so the rebuilt indexes
+        // are exactly the migrated ones. Unique column constraints have no
+        // definition here and stay (the IBAN upsert needs its key).
+        let indexes: Vec<(String, String)> = self
+            .conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?
+            .query_map([table], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (index, sql) in indexes {
+            self.conn
+                .execute_batch(&format!("DROP INDEX \"{index}\""))?;
+            self.set_aside.push(sql);
+        }
+        Ok(())
+    }
+
+    /// Writes the customer's own IBANs; `replace` drops the ones written
+    /// before (a new customer has none: a foreign key guards the table).
+    fn write_ibans(&self, customer: i64, ibans: &[Iban], replace: bool) -> Result<()> {
+        if replace {
+            self.conn
+                .prepare_cached(
+                    "DELETE FROM customer_iban WHERE customer_id = ?1 AND source = 'customer'",
+                )?
+                .execute([customer])?;
+        }
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO customer_iban (iban, customer_id, source) VALUES (?1, ?2, 'customer') \
              ON CONFLICT (iban, customer_id) DO UPDATE SET source = 'customer'",
@@ -1330,30 +1362,18 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn begin_bulk_load(&mut self, table: BulkTable) -> Result<()> {
-        let name = match table {
-            BulkTable::Invoice => "invoice",
-            BulkTable::Payment => "payment",
-        };
-        let empty: bool = self.conn.query_row(
-            &format!("SELECT NOT EXISTS (SELECT 1 FROM {name})"),
-            [],
-            |row| row.get(0),
-        )?;
-        if !empty {
-            return Ok(());
-        }
-        // The definitions come from the schema itself, so the rebuilt indexes
-        // are exactly the migrated ones.
-        let indexes: Vec<(String, String)> = self
-            .conn
-            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?
-            .query_map([name], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (index, sql) in indexes {
-            self.conn
-                .execute_batch(&format!("DROP INDEX \"{index}\""))?;
-            self.set_aside.push(sql);
+    fn begin_bulk_load(&mut self, tables: &[BulkTable]) -> Result<()> {
+        for table in tables {
+            // A customer's IBANs are written with it.
+            let names: &[&str] = match table {
+                BulkTable::Customer => &["customer", "customer_iban"],
+                BulkTable::Invoice => &["invoice"],
+                BulkTable::Payment => &["payment"],
+                BulkTable::Allocation => &["allocation"],
+            };
+            for name in names {
+                self.set_indexes_aside(name)?;
+            }
         }
         Ok(())
     }
@@ -1400,7 +1420,7 @@ impl WriteTx for SqliteTx<'_> {
             )?
             .execute(rusqlite::params_from_iter(values.iter()))?;
         let id = self.conn.last_insert_rowid();
-        self.write_ibans(id, &customer.ibans)?;
+        self.write_ibans(id, &customer.ibans, false)?;
         Ok(CustomerId(id))
     }
 
@@ -1419,7 +1439,7 @@ impl WriteTx for SqliteTx<'_> {
                  WHERE id = ?17",
             )?
             .execute(rusqlite::params_from_iter(all))?;
-        self.write_ibans(id.0, &customer.ibans)
+        self.write_ibans(id.0, &customer.ibans, true)
     }
 
     fn insert_invoice(&mut self, invoice: &Invoice) -> Result<InvoiceId> {

@@ -55,6 +55,20 @@ pub fn story(store: &dyn Store) {
         );
     }
 
+    // Nor does a bulk load into the empty tables, read in between.
+    {
+        let mut tx = store.write().unwrap();
+        tx.begin_bulk_load(&BulkTable::ALL).unwrap();
+        let ghosts = bulk_rows(&mut *tx, "GHOST", 3);
+        let found = tx.customer_by_number("GHOST-01").unwrap().unwrap();
+        assert_eq!(found.id, ghosts[1].0, "a read in a bulk load sees its rows");
+        drop(tx);
+        let mut tx = store.read().unwrap();
+        assert_eq!(tx.customer_count().unwrap(), 0, "bulk load rolled back");
+        assert_eq!(tx.invoice_count().unwrap(), 0);
+        assert_eq!(tx.payment_count().unwrap(), 0);
+    }
+
     // Records round-trip unchanged.
     let mut tx = store.write().unwrap();
     let manager = AccountManager {
@@ -369,7 +383,7 @@ fn bank_matching_story(
 
     // A bulk load sets indexes aside and rebuilds them; lookups work after.
     let mut tx = store.write().unwrap();
-    tx.begin_bulk_load(BulkTable::Payment).unwrap();
+    tx.begin_bulk_load(&[BulkTable::Payment]).unwrap();
     tx.end_bulk_load().unwrap();
     assert!(tx.payment_by_external_id("P-1").unwrap().is_some());
     tx.commit().unwrap();
@@ -378,6 +392,193 @@ fn bank_matching_story(
     risk_story(store);
     access_story(store);
     revision_story(store);
+    bulk_story(store);
+}
+
+/// Ids of one customer's rows written by [`bulk_rows`]: customer, invoice,
+/// credit note, payment.
+type BulkIds = (CustomerId, InvoiceId, InvoiceId, tegoed_core::PaymentId);
+
+/// Writes `n` customers, each with an invoice, a credit note, a payment and
+/// two allocations, interleaved as the demo and the imports write them,
+/// using every id the moment it comes back.
+fn bulk_rows(tx: &mut dyn crate::WriteTx, prefix: &str, n: usize) -> Vec<BulkIds> {
+    let ibans = [
+        Iban::parse("NL91ABNA0417164300").unwrap(),
+        Iban::parse("NL20INGB0001234567").unwrap(),
+    ];
+    let mut ids = Vec::new();
+    for k in 0..n {
+        let mut customer = Customer::new(format!("{prefix}-{k:02}"), format!("Bulk {k}"));
+        // The same IBAN twice is kept once, as a single insert keeps it.
+        customer.ibans = vec![ibans[k % 2].clone(), ibans[k % 2].clone()];
+        customer.payment_terms_days = 30;
+        let customer_id = tx.insert_customer(&customer).unwrap();
+        let invoice = Invoice {
+            number: format!("{prefix}-F-{k:02}"),
+            customer: customer_id,
+            issue_date: d("2026-04-01"),
+            due_date: d("2026-05-01"),
+            amount: Money::eur(10_000 + k as i64),
+            payment_reference: None,
+            description: Some(format!("Levering {k}")),
+            credits_invoice: None,
+        };
+        let invoice_id = tx.insert_invoice(&invoice).unwrap();
+        let credit_note = Invoice {
+            number: format!("{prefix}-CN-{k:02}"),
+            amount: Money::eur(-1_000),
+            credits_invoice: Some(invoice.number.clone()),
+            ..invoice.clone()
+        };
+        let credit_id = tx.insert_invoice(&credit_note).unwrap();
+        tx.insert_allocation(&Allocation {
+            invoice: invoice_id,
+            source: AllocationSource::CreditNote(credit_id),
+            amount_minor: 1_000,
+            date: d("2026-04-01"),
+        })
+        .unwrap();
+        let payment = Payment {
+            external_id: format!("{prefix}-P-{k:02}"),
+            date: d("2026-04-20"),
+            amount: Money::eur(4_000),
+            customer: Some(customer_id),
+            invoice: Some(invoice_id),
+            reference: Some(invoice.number.clone()),
+            counterparty_iban: Some(ibans[k % 2].clone()),
+            counterparty_name: Some(format!("Bulk {k}")),
+            source: PaymentSource::Csv,
+            end_to_end_id: None,
+            bank_account: None,
+        };
+        let payment_id = tx
+            .insert_matched_payment(
+                &payment,
+                &MatchInfo {
+                    rule: Some(MatchRule::Csv),
+                    confidence: 100,
+                    ..MatchInfo::default()
+                },
+            )
+            .unwrap();
+        tx.insert_allocation(&Allocation {
+            invoice: invoice_id,
+            source: AllocationSource::Payment(payment_id),
+            amount_minor: 4_000,
+            date: d("2026-04-20"),
+        })
+        .unwrap();
+        ids.push((customer_id, invoice_id, credit_id, payment_id));
+    }
+    ids
+}
+
+/// Several tables bulk-loaded at once into tables that hold rows: ids come
+/// back at once and can be used right away, a read in between sees
+/// everything written so far, and after commit everything reads back as if
+/// inserted one by one.
+fn bulk_story(store: &dyn Store) {
+    let mut tx = store.write().unwrap();
+    let customers = tx.customer_count().unwrap();
+    let invoices = tx.invoice_count().unwrap();
+    let payments = tx.payment_count().unwrap();
+    assert!(customers > 0 && invoices > 0 && payments > 0);
+    tx.begin_bulk_load(&[BulkTable::Customer, BulkTable::Invoice])
+        .unwrap();
+    // Announcing more later adds to what is announced.
+    tx.begin_bulk_load(&[BulkTable::Payment, BulkTable::Allocation])
+        .unwrap();
+    let first = bulk_rows(&mut *tx, "BULK", 40);
+    let mut all: Vec<i64> = first.iter().map(|ids| ids.0.0).collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 40, "every customer its own id");
+
+    // A read in between sees every row and every link written so far.
+    let (customer_id, invoice_id, credit_id, payment_id) = first[17];
+    let customer = tx.customer_by_number("BULK-17").unwrap().unwrap();
+    assert_eq!(customer.id, customer_id);
+    assert_eq!(
+        customer.customer.ibans,
+        vec![Iban::parse("NL20INGB0001234567").unwrap()]
+    );
+    assert_eq!(tx.customer_count().unwrap(), customers + 40);
+    assert_eq!(tx.invoice_count().unwrap(), invoices + 80);
+    let open = tx.open_items(customer_id).unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].invoice, invoice_id);
+    assert_eq!(open[0].open, Money::eur(10_017 - 1_000 - 4_000));
+    assert_eq!(tx.credit_note_remaining(credit_id).unwrap(), 0);
+    let paid = tx.payment_by_external_id("BULK-P-17").unwrap().unwrap();
+    assert_eq!(paid.id, payment_id);
+    assert_eq!(
+        tx.payment_match(payment_id).unwrap().rule,
+        Some(MatchRule::Csv)
+    );
+
+    // Rows after the read, and an ordinary write between bulk rows.
+    let second = bulk_rows(&mut *tx, "BULK2", 3);
+    tx.add_tag(second[0].0, "bulk").unwrap();
+    let third = bulk_rows(&mut *tx, "BULK3", 2);
+    tx.end_bulk_load().unwrap();
+    // After the bulk load, inserts are ordinary again.
+    let after = bulk_rows(&mut *tx, "BULK4", 1);
+    tx.commit().unwrap();
+
+    let mut tx = store.read().unwrap();
+    assert_eq!(tx.customer_count().unwrap(), customers + 46);
+    assert_eq!(tx.invoice_count().unwrap(), invoices + 92);
+    assert_eq!(tx.payment_count().unwrap(), payments + 46);
+    assert_eq!(tx.tags_of(second[0].0).unwrap(), vec!["bulk".to_string()]);
+    for (prefix, ids) in [
+        ("BULK", &first),
+        ("BULK2", &second),
+        ("BULK3", &third),
+        ("BULK4", &after),
+    ] {
+        for (k, (customer_id, invoice_id, credit_id, payment_id)) in ids.iter().enumerate() {
+            let customer = tx.customer(*customer_id).unwrap().unwrap().customer;
+            assert_eq!(customer.number, format!("{prefix}-{k:02}"));
+            assert_eq!(customer.ibans.len(), 1, "{prefix}-{k:02}: IBANs");
+            let invoice = tx.invoice(*invoice_id).unwrap().unwrap().invoice;
+            assert_eq!(invoice.number, format!("{prefix}-F-{k:02}"));
+            assert_eq!(invoice.customer, *customer_id);
+            let credit = tx.invoice(*credit_id).unwrap().unwrap().invoice;
+            assert_eq!(credit.amount, Money::eur(-1_000));
+            let payment = tx.payment(*payment_id).unwrap().unwrap().payment;
+            assert_eq!(payment.external_id, format!("{prefix}-P-{k:02}"));
+            assert_eq!(payment.invoice, Some(*invoice_id));
+            let to = tx.allocations_to(*invoice_id).unwrap();
+            let parts: Vec<_> = to
+                .iter()
+                .map(|a| (a.allocation.source, a.allocation.amount_minor))
+                .collect();
+            assert_eq!(
+                parts,
+                vec![
+                    (AllocationSource::CreditNote(*credit_id), 1_000),
+                    (AllocationSource::Payment(*payment_id), 4_000),
+                ],
+                "{prefix}-F-{k:02}: allocations in the order written"
+            );
+            let open = tx.open_item(*invoice_id).unwrap().unwrap();
+            assert_eq!(open.open.minor, 10_000 + k as i64 - 5_000);
+        }
+    }
+    let by_iban = tx
+        .customers_by_iban(&Iban::parse("NL91ABNA0417164300").unwrap())
+        .unwrap();
+    assert!(by_iban.contains(&first[0].0) && by_iban.contains(&after[0].0));
+    drop(tx);
+
+    // New rows after a bulk load get ids of their own.
+    let mut tx = store.write().unwrap();
+    let next = tx
+        .insert_customer(&Customer::new("BULK-AFTER", "Daarna"))
+        .unwrap();
+    assert!(!all.contains(&next.0));
+    tx.commit().unwrap();
 }
 
 /// The collection side: tags, state, disputes, promises, plans, messages

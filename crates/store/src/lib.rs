@@ -294,11 +294,28 @@ pub struct StatementImportRecord {
     pub debits: u64,
 }
 
-/// Tables that can be bulk-loaded (see [`WriteTx::begin_bulk_load`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Tables that can be bulk-loaded (see [`WriteTx::begin_bulk_load`]), in
+/// foreign-key order: a row of one may refer to rows of those before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BulkTable {
+    /// [`WriteTx::insert_customer`] (with the customer's IBANs).
+    Customer,
+    /// [`WriteTx::insert_invoice`]: invoices and credit notes.
     Invoice,
+    /// [`WriteTx::insert_payment`] and [`WriteTx::insert_matched_payment`].
     Payment,
+    /// [`WriteTx::insert_allocation`].
+    Allocation,
+}
+
+impl BulkTable {
+    /// Every bulk table, in foreign-key order.
+    pub const ALL: [BulkTable; 4] = [
+        BulkTable::Customer,
+        BulkTable::Invoice,
+        BulkTable::Payment,
+        BulkTable::Allocation,
+    ];
 }
 
 /// A handle on the database that gives out transactions. Cheap to share
@@ -419,13 +436,38 @@ pub trait WriteTx: ReadTx + CollectionWrite + RiskWrite + AccessWrite {
     /// Makes the transaction's writes durable.
     fn commit(self: Box<Self>) -> Result<()>;
 
-    /// Announces many inserts into an empty `table`, so the backend can
-    /// write them its fastest way (SQLite builds the table's indexes once at
-    /// the end; PostgreSQL sends the rows with `COPY`). Ids come back as
-    /// usual. Until [`WriteTx::end_bulk_load`], the rows need not be visible
-    /// to lookups on that table. Does nothing when the table is not empty.
-    fn begin_bulk_load(&mut self, table: BulkTable) -> Result<()>;
-    /// Finishes what [`WriteTx::begin_bulk_load`] began (commit does it too).
+    /// Announces many inserts into `tables` (empty or not, several at
+    /// once, interleaved in any order), so the backend can write them its
+    /// fastest way until [`WriteTx::end_bulk_load`]. Calling it again adds
+    /// tables to those announced.
+    ///
+    /// What a backend may do meanwhile, and what stays true:
+    ///
+    /// * It may buffer the inserts into announced tables and send them
+    ///   later, in batches, its fastest way (PostgreSQL: binary `COPY`, in
+    ///   foreign-key order), or set a table's indexes aside and build them
+    ///   once at the end (SQLite, only for a table that was empty).
+    /// * Ids come back at once, as usual: they are the rows' ids, so they
+    ///   can be used in later inserts (a payment's allocations) right away.
+    /// * The rows are visible to every later statement of the transaction:
+    ///   a read, an update or any other write sees them as if inserted one
+    ///   by one (a backend sends what it buffered first, so a read in
+    ///   between costs a round trip and makes the next batch smaller). A
+    ///   lookup in a table whose indexes are set aside is correct but slow:
+    ///   a caller that looks rows up in between ends the bulk load first,
+    ///   or announces only tables it does not read.
+    /// * An error of a buffered row, such as a duplicate key or a missing
+    ///   row it refers to, may surface at a later statement, at
+    ///   `end_bulk_load` or at commit, as [`StoreError::Conflict`]; the
+    ///   transaction is then lost. Callers check their rows first (unique
+    ///   keys within the batch, references that exist), so that a user
+    ///   learns about a bad row from the caller, never from the database.
+    ///
+    /// Nothing else changes: the same rows end up in the same tables.
+    fn begin_bulk_load(&mut self, tables: &[BulkTable]) -> Result<()>;
+    /// Finishes what [`WriteTx::begin_bulk_load`] began for every announced
+    /// table: sends what is buffered, builds what was set aside (commit does
+    /// it too).
     fn end_bulk_load(&mut self) -> Result<()>;
     fn insert_account_manager(&mut self, manager: &AccountManager) -> Result<AccountManagerId>;
     fn update_account_manager(

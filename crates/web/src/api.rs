@@ -108,7 +108,7 @@ async fn dispatch(
     blocking(state.clone(), move || {
         let run = || -> Result<Reply, Fail> {
             let user = auth::api_user(&state, &headers, &client.ip().to_string())?;
-            let body = if body.is_empty() {
+            let body: Option<Value> = if body.is_empty() {
                 None
             } else {
                 Some(
@@ -147,14 +147,33 @@ fn ok(value: impl serde::Serialize) -> Result<Reply, Fail> {
     ))
 }
 
+/// A path parameter (a customer or invoice number, a payment or task id).
+/// None holds a NUL character, so one with it names nothing.
 fn param<'a>(params: &'a Params, name: &str) -> Result<&'a str, Fail> {
-    params
+    let value = params
         .get(name)
         .map(String::as_str)
-        .ok_or_else(|| Fail::Invalid(format!("'{name}' is missing")))
+        .ok_or_else(|| Fail::Invalid(format!("'{name}' is missing")))?;
+    if value.contains('\0') {
+        return Err(Fail::NotFound(format!("no {name} with a NUL character")));
+    }
+    Ok(value)
 }
 
 // --- input, checked exactly as the OpenAPI document describes it ---------
+
+/// Text the document describes as `pattern: "^[^\\u0000]*\\S[^\\u0000]*$"`:
+/// something besides spaces, and no NUL character (no text Tegoed keeps
+/// may hold one).
+fn text_ok(name: &str, text: &str) -> Result<(), Fail> {
+    if text.contains('\0') {
+        return Err(Fail::Invalid(format!("'{name}' contains a NUL character")));
+    }
+    if text.trim().is_empty() {
+        return Err(Fail::Invalid(format!("'{name}' is empty")));
+    }
+    Ok(())
+}
 //
 // What the document allows the server accepts, and what it forbids the
 // server refuses with 422: the schema-based fuzzer test holds the two
@@ -163,17 +182,16 @@ fn param<'a>(params: &'a Params, name: &str) -> Result<&'a str, Fail> {
 /// The longest note or call outcome (`maxLength` in the document).
 const MAX_TEXT: usize = 4000;
 
-/// A text field of the body: a string with something besides spaces, at
-/// most [`MAX_TEXT`] characters (`minLength: 1`, `pattern: "\\S"`).
+/// A text field of the body: a string with something besides spaces and
+/// no NUL character, at most [`MAX_TEXT`] characters (`minLength: 1`,
+/// `pattern: "^[^\\u0000]*\\S[^\\u0000]*$"`).
 fn body_str<'a>(body: &'a Option<Value>, name: &str) -> Result<&'a str, Fail> {
     let text = body
         .as_ref()
         .and_then(|b| b.get(name))
         .and_then(Value::as_str)
         .ok_or_else(|| Fail::Invalid(format!("the body needs a string '{name}'")))?;
-    if text.trim().is_empty() {
-        return Err(Fail::Invalid(format!("'{name}' is empty")));
-    }
+    text_ok(name, text)?;
     if text.chars().count() > MAX_TEXT {
         return Err(Fail::Invalid(format!(
             "'{name}' is longer than {MAX_TEXT} characters"
@@ -209,6 +227,19 @@ fn query_choice<'a>(
             choices.join(", ")
         ))),
     }
+}
+
+/// A number of days from 0 to 365 written as a whole number (`30` or
+/// `30.0`).
+fn whole_days(n: &serde_json::Number) -> Option<u64> {
+    match n.as_u64() {
+        Some(days) => Some(days),
+        None => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 365.0)
+            .map(|f| f as u64),
+    }
+    .filter(|days| *days <= 365)
 }
 
 /// A deal amount: a decimal string `1234.56` or a JSON number, more than
@@ -367,7 +398,7 @@ fn match_payment(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
             a.iter()
                 .map(|v| {
                     v.as_str()
-                        .filter(|s| !s.trim().is_empty())
+                        .filter(|s| text_ok("invoices", s).is_ok())
                         .map(str::to_string)
                 })
                 .collect::<Option<Vec<String>>>()
@@ -393,8 +424,9 @@ fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     form.insert("amount".into(), deal_amount(amount)?);
     match body.get("terms") {
         None => {}
-        Some(Value::Number(n)) if n.as_u64().is_some_and(|t| t <= 365) => {
-            form.insert("terms".into(), n.to_string());
+        // JSON Schema counts 30.0 as an integer too.
+        Some(Value::Number(n)) if whole_days(n).is_some() => {
+            form.insert("terms".into(), whole_days(n).unwrap_or(0).to_string());
         }
         Some(_) => {
             return Err(Fail::Invalid(
@@ -403,11 +435,11 @@ fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
         }
     }
     let string = |value: &Value, name: &str| -> Result<String, Fail> {
-        value
+        let text = value
             .as_str()
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_string)
-            .ok_or_else(|| Fail::Invalid(format!("'{name}': a text that is not empty")))
+            .ok_or_else(|| Fail::Invalid(format!("'{name}': a text that is not empty")))?;
+        text_ok(name, text)?;
+        Ok(text.to_string())
     };
     match (body.get("customer"), body.get("prospect")) {
         (Some(customer), None) => {

@@ -161,6 +161,23 @@ fn reference(cause: &str) -> String {
     format!("{:08x}", h >> 32)
 }
 
+/// Refuses input holding a NUL character: no text Tegoed keeps may hold
+/// one (PostgreSQL cannot store it), so it is an error in the request, not
+/// something to look up or save.
+pub fn refuse_nul<'a>(
+    fields: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Result<(), Fail> {
+    for (name, value) in fields {
+        if name.contains('\0') || value.contains('\0') {
+            return Err(Fail::Invalid(format!(
+                "'{}' contains a NUL character",
+                name.replace('\0', "\\0")
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn forbidden() -> Fail {
     Fail::Forbidden("your role may not do this".into())
 }

@@ -170,7 +170,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     ready(listener.local_addr()?);
-    state.cache.warm(&state);
+    // Off the async threads: the store blocks (the PostgreSQL client even
+    // runs its own runtime, which may not start inside this one).
+    let warming = state.clone();
+    tokio::task::spawn_blocking(move || warming.cache.warm(&warming));
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -299,7 +299,8 @@ async fn show(
             Ok(v) => v,
             Err(f) => return error_page(&state, f, Language::Nl),
         };
-        handler(&state, &visit, &path, &query)
+        auth::refuse_nul(path.iter().chain(query.iter()))
+            .and_then(|()| handler(&state, &visit, &path, &query))
             .unwrap_or_else(|f| error_page(&state, f, visit.user.language))
     })
     .await
@@ -330,6 +331,7 @@ async fn show_post_params(
             Err(f) => return error_page(&state, f, Language::Nl),
         };
         check_csrf(&form, &visit)
+            .and_then(|()| auth::refuse_nul(path.iter().chain(form.iter())))
             .and_then(|()| handler(&state, &visit, &path, &form))
             .unwrap_or_else(|f| error_page(&state, f, visit.user.language))
     })
@@ -352,7 +354,10 @@ async fn act(
             Ok(v) => v,
             Err(f) => return error_page(&state, f, Language::Nl),
         };
-        match check_csrf(&form, &visit).and_then(|()| handler(&state, &visit, &path, &form)) {
+        match check_csrf(&form, &visit)
+            .and_then(|()| auth::refuse_nul(path.iter().chain(form.iter())))
+            .and_then(|()| handler(&state, &visit, &path, &form))
+        {
             Ok(target) => {
                 state.cache.invalidate(&state);
                 Redirect::to(&target).into_response()

@@ -8,8 +8,6 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use tegoed_store::Store;
-
 fn missing() -> Option<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());

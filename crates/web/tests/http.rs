@@ -5,7 +5,6 @@
 mod common;
 
 use common::{Client, login, request, start};
-use tegoed_store::Store;
 
 const PAGES: &[&str] = &[
     "/today",

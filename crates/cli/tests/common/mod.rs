@@ -12,6 +12,20 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// A database for a test: a SQLite file `NAME.db` in `dir`, or a
+/// throw-away PostgreSQL database when the suites run on PostgreSQL.
+pub fn new_database(
+    dir: &Path,
+    name: &str,
+) -> (String, Option<tegoed_store_postgres::testing::Scratch>) {
+    if tegoed_store_postgres::testing::suites_on_postgres() {
+        let scratch = tegoed_store_postgres::testing::required();
+        (scratch.url.clone(), Some(scratch))
+    } else {
+        (dir.join(format!("{name}.db")).display().to_string(), None)
+    }
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -26,19 +40,31 @@ pub fn data(name: &str) -> String {
         .to_string()
 }
 
-/// A temporary folder with a database, where `tegoed` runs.
+/// A temporary folder with a database, where `tegoed` runs. The database
+/// is a SQLite file in the folder, or with `TEGOED_TEST_BACKEND=postgres` a
+/// throw-away PostgreSQL database (dropped with the sandbox): every CLI test
+/// runs on either backend.
 pub struct Sandbox {
-    pub db: PathBuf,
+    /// What `--db` gets: a path or a `postgres://` URL.
+    pub db: String,
     dir: tempfile::TempDir,
+    _postgres: Option<tegoed_store_postgres::testing::Scratch>,
 }
 
 impl Sandbox {
     pub fn new() -> Sandbox {
         let dir = tempfile::tempdir().unwrap();
+        let (db, postgres) = new_database(dir.path(), "test");
         Sandbox {
-            db: dir.path().join("test.db"),
+            db,
             dir,
+            _postgres: postgres,
         }
+    }
+
+    /// Whether this sandbox's database is PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self._postgres.is_some()
     }
 
     /// A fresh sandbox with the example customers, invoices and payments.

@@ -19,6 +19,15 @@ pub struct Running {
     pub ready: Value,
     /// What it wrote to stderr before it was ready.
     pub said: String,
+    /// Where its stderr goes.
+    log: std::path::PathBuf,
+}
+
+impl Running {
+    /// Everything it wrote to stderr so far (its log).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
 }
 
 impl Drop for Running {
@@ -31,9 +40,12 @@ impl Drop for Running {
 /// Starts `tegoed [global…] --json serve [serve…] --addr 127.0.0.1:0` in the
 /// sandbox and waits for its ready line.
 pub fn serve(sandbox: &Sandbox, global: &[&str], serve: &[&str]) -> Running {
-    let log = sandbox
-        .dir()
-        .join(format!("serve-{}.err", std::process::id()));
+    static SERVERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let log = sandbox.dir().join(format!(
+        "serve-{}-{}.err",
+        std::process::id(),
+        SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let mut args: Vec<&str> = global.to_vec();
     args.extend(["--json", "serve"]);
     args.extend(serve);
@@ -67,6 +79,7 @@ pub fn serve(sandbox: &Sandbox, global: &[&str], serve: &[&str]) -> Running {
         addr,
         ready,
         said,
+        log,
     }
 }
 

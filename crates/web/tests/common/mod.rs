@@ -19,10 +19,43 @@ pub const AS_OF: &str = "2026-11-25";
 
 pub struct Server {
     pub addr: SocketAddr,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
+    /// Where the database is: a SQLite file or a PostgreSQL URL.
+    pub db: Db,
     pub sales_email: String,
     pub state: Arc<tegoed_web::AppState>,
     _dir: tempfile::TempDir,
+}
+
+/// The database of a test server: a SQLite file, or with
+/// `TEGOED_TEST_BACKEND=postgres` a throw-away PostgreSQL database (so
+/// every web test runs on either backend).
+pub enum Db {
+    Sqlite(std::path::PathBuf),
+    Postgres(tegoed_store_postgres::testing::Scratch),
+}
+
+impl Db {
+    fn new(dir: &std::path::Path) -> Db {
+        if tegoed_store_postgres::testing::suites_on_postgres() {
+            Db::Postgres(tegoed_store_postgres::testing::required())
+        } else {
+            Db::Sqlite(dir.join("t.db"))
+        }
+    }
+
+    /// Opens it (again: a second process would have its own handle);
+    /// writers give up after `wait`.
+    pub fn open(&self, wait: std::time::Duration) -> Arc<dyn Store> {
+        match self {
+            Db::Sqlite(path) => Arc::new(SqliteStore::open(path).unwrap().with_busy_wait(wait)),
+            Db::Postgres(scratch) => Arc::new(
+                tegoed_store_postgres::PostgresStore::open(&scratch.url)
+                    .unwrap()
+                    .with_lock_wait(wait),
+            ),
+        }
+    }
 }
 
 /// The test harness acting as the command line would.
@@ -36,13 +69,10 @@ pub fn as_of() -> Date {
 
 pub fn start(customers: u32) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    let db = Db::new(dir.path());
     // Writers give up after half a second (ten in production), so the
     // tests of a busy database need not wait long.
-    let store = Arc::new(
-        SqliteStore::open(dir.path().join("t.db"))
-            .unwrap()
-            .with_busy_wait(std::time::Duration::from_millis(500)),
-    );
+    let store = db.open(std::time::Duration::from_millis(500));
     let actor = system();
     tegoed_app::write_tx(store.as_ref(), |tx| {
         demo::fill(
@@ -119,6 +149,7 @@ pub fn start(customers: u32) -> Server {
     Server {
         addr,
         store,
+        db,
         sales_email,
         state,
         _dir: dir,
