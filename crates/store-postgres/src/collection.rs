@@ -332,6 +332,31 @@ impl CollectionRead for PgTx<'_> {
         })
     }
 
+    fn collection_states_of(&mut self, customers: &[CustomerId]) -> Result<Vec<CollectionState>> {
+        let ids: Vec<i64> = customers.iter().map(|c| c.0).collect();
+        let mut found: HashMap<i64, CollectionState> = Default::default();
+        for row in self.query(
+            "SELECT customer_id, credit_hold_since, credit_hold_reason, pause_until, pause_reason, \
+             handed_off_on FROM collection_state WHERE customer_id = ANY($1)",
+            &[&ids],
+        )? {
+            found.insert(
+                get(&row, 0)?,
+                CollectionState {
+                    credit_hold_since: opt_date(&row, 1)?,
+                    credit_hold_reason: get(&row, 2)?,
+                    pause_until: opt_date(&row, 3)?,
+                    pause_reason: get(&row, 4)?,
+                    handed_off_on: opt_date(&row, 5)?,
+                },
+            );
+        }
+        Ok(ids
+            .iter()
+            .map(|id| found.get(id).cloned().unwrap_or_default())
+            .collect())
+    }
+
     fn open_dispute_on(&mut self, invoice: InvoiceId) -> Result<Option<StoredDispute>> {
         let sql = format!(
             "SELECT {DISPUTE_COLUMNS} FROM dispute WHERE invoice_id = $1 AND resolved_on IS NULL"
@@ -839,23 +864,184 @@ impl CollectionWrite for PgTx<'_> {
             )?,
             0,
         )?;
-        for item in items {
+        // All items in one statement: one round trip per message.
+        if !items.is_empty() {
+            let invoices: Vec<i64> = items.iter().map(|i| i.invoice.0).collect();
+            let open: Vec<i64> = items.iter().map(|i| i.open_minor).collect();
+            let interest: Vec<i64> = items.iter().map(|i| i.interest_minor).collect();
+            let days: Vec<i64> = items.iter().map(|i| i64::from(i.days_overdue)).collect();
+            let offsets: Vec<Option<i64>> = items
+                .iter()
+                .map(|i| i.step.as_ref().map(|_| i64::from(message.step_offset)))
+                .collect();
+            let steps: Vec<Option<&str>> = items
+                .iter()
+                .map(|i| i.step.as_ref().map(|(step, _)| step.as_str()))
+                .collect();
+            let kinds: Vec<Option<&str>> = items
+                .iter()
+                .map(|i| i.step.as_ref().map(|(_, kind)| kind.as_str()))
+                .collect();
             self.execute(
                 "INSERT INTO dunning_item (message_id, invoice_id, open_minor, interest_minor, \
-                 days_overdue, step_offset, step, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 days_overdue, step_offset, step, kind) SELECT $1, * FROM unnest($2::bigint[], \
+                 $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])",
                 &[
-                    &id,
-                    &item.invoice.0,
-                    &item.open_minor,
-                    &item.interest_minor,
-                    &i64::from(item.days_overdue),
-                    &item.step.as_ref().map(|_| i64::from(message.step_offset)),
-                    &item.step.as_ref().map(|(step, _)| step.as_str()),
-                    &item.step.as_ref().map(|(_, kind)| kind.as_str()),
+                    &id, &invoices, &open, &interest, &days, &offsets, &steps, &kinds,
                 ],
             )?;
         }
         Ok(id)
+    }
+
+    fn insert_messages(
+        &mut self,
+        run: i64,
+        messages: &[(&Message, &[MessageItem])],
+    ) -> Result<Vec<i64>> {
+        let mut out = Vec::with_capacity(messages.len());
+        for chunk in messages.chunks(2_000) {
+            // Ids first (safe against concurrent inserts, which get others),
+            // so the items can name their message in the same round. The
+            // messages go in before their items: the items' foreign-key
+            // check is planned once per connection, and planned while the
+            // table still looked empty it would stay a sequential scan (one
+            // message at a time, a go-live run's checks read 516 million
+            // rows and the run took 190 s instead of 22 s).
+            let ids: Vec<i64> = self
+                .query(
+                    "SELECT nextval(pg_get_serial_sequence('dunning_message', 'id')::regclass) \
+                     FROM generate_series(1::bigint, $1::bigint)",
+                    &[&(chunk.len() as i64)],
+                )?
+                .iter()
+                .map(|row| get::<i64>(row, 0))
+                .collect::<Result<_>>()?;
+            let m = || chunk.iter().map(|(message, _)| *message);
+            let customers: Vec<i64> = m().map(|x| x.customer.0).collect();
+            let as_of: Vec<Day> = m().map(|x| day(x.as_of)).collect();
+            let segments: Vec<&str> = m().map(|x| x.segment.as_str()).collect();
+            let strategies: Vec<&str> = m().map(|x| x.strategy.as_str()).collect();
+            let step_ids: Vec<&str> = m().map(|x| x.step_id.as_str()).collect();
+            let offsets: Vec<i64> = m().map(|x| i64::from(x.step_offset)).collect();
+            let channels: Vec<&str> = m().map(|x| x.channel.as_str()).collect();
+            let languages: Vec<&str> = m().map(|x| x.language.as_str()).collect();
+            let recipients: Vec<Option<&str>> = m().map(|x| x.recipient.as_deref()).collect();
+            let sender_names: Vec<&str> = m().map(|x| x.sender_name.as_str()).collect();
+            let sender_emails: Vec<Option<&str>> = m().map(|x| x.sender_email.as_deref()).collect();
+            let subjects: Vec<&str> = m().map(|x| x.subject.as_str()).collect();
+            let bodies: Vec<&str> = m().map(|x| x.body_text.as_str()).collect();
+            let documents: Vec<&str> = m().map(|x| x.document.as_str()).collect();
+            let currencies: Vec<&str> = m().map(|x| x.currency.code()).collect();
+            let principal: Vec<i64> = m().map(|x| x.principal_minor).collect();
+            let interest: Vec<i64> = m().map(|x| x.interest_minor).collect();
+            let costs: Vec<i64> = m().map(|x| x.costs_minor).collect();
+            let vat: Vec<i64> = m().map(|x| x.vat_uplift_minor).collect();
+            let credit: Vec<i64> = m().map(|x| x.credit_minor).collect();
+            let pay_by: Vec<Option<Day>> = m().map(|x| opt_day(x.pay_by)).collect();
+            let effects: Vec<String> = m()
+                .map(|x| {
+                    let list: Vec<&str> = x.effects.iter().map(|e| e.as_str()).collect();
+                    list.join(",")
+                })
+                .collect();
+            let fourteen: Vec<bool> = m().map(|x| x.fourteen_day.is_some()).collect();
+            let received: Vec<Option<Day>> = m()
+                .map(|x| x.fourteen_day.map(|f| day(f.received_on)))
+                .collect();
+            let without_costs: Vec<Option<Day>> = m()
+                .map(|x| x.fourteen_day.map(|f| day(f.pay_without_costs_until)))
+                .collect();
+            let stated: Vec<Option<i64>> = m()
+                .map(|x| x.fourteen_day.map(|f| f.stated_costs_minor))
+                .collect();
+            self.execute(
+                "INSERT INTO dunning_message (id, run_id, customer_id, as_of, segment, strategy, \
+                 step_id, step_offset, channel, language, recipient, sender_name, sender_email, \
+                 subject, body_text, document, currency, principal_minor, interest_minor, \
+                 costs_minor, vat_uplift_minor, credit_minor, pay_by, effects, status, \
+                 fourteen_day, received_on, pay_without_costs_until, stated_costs_minor) \
+                 SELECT u.id, $1, u.c, u.a, u.sg, u.st, u.si, u.so, u.ch, u.la, u.re, u.sn, u.se, \
+                 u.su, u.bo, u.dc, u.cu, u.pr, u.ir, u.co, u.va, u.cr, u.pb, u.ef, 'queued', \
+                 u.ft, u.rc, u.wc, u.sc FROM unnest($2::bigint[], $3::bigint[], $4::date[], \
+                 $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], \
+                 $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], \
+                 $17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], \
+                 $22::bigint[], $23::date[], $24::text[], $25::boolean[], $26::date[], \
+                 $27::date[], $28::bigint[]) AS u(id, c, a, sg, st, si, so, ch, la, re, sn, se, \
+                 su, bo, dc, cu, pr, ir, co, va, cr, pb, ef, ft, rc, wc, sc) ORDER BY u.id",
+                &[
+                    &run,
+                    &ids,
+                    &customers,
+                    &as_of,
+                    &segments,
+                    &strategies,
+                    &step_ids,
+                    &offsets,
+                    &channels,
+                    &languages,
+                    &recipients,
+                    &sender_names,
+                    &sender_emails,
+                    &subjects,
+                    &bodies,
+                    &documents,
+                    &currencies,
+                    &principal,
+                    &interest,
+                    &costs,
+                    &vat,
+                    &credit,
+                    &pay_by,
+                    &effects,
+                    &fourteen,
+                    &received,
+                    &without_costs,
+                    &stated,
+                ],
+            )?;
+            let mut item_message = Vec::new();
+            let mut invoices = Vec::new();
+            let mut open = Vec::new();
+            let mut interest = Vec::new();
+            let mut days = Vec::new();
+            let mut offsets: Vec<Option<i64>> = Vec::new();
+            let mut steps: Vec<Option<&str>> = Vec::new();
+            let mut kinds: Vec<Option<&str>> = Vec::new();
+            for (id, (message, items)) in ids.iter().zip(chunk) {
+                for item in *items {
+                    item_message.push(*id);
+                    invoices.push(item.invoice.0);
+                    open.push(item.open_minor);
+                    interest.push(item.interest_minor);
+                    days.push(i64::from(item.days_overdue));
+                    offsets.push(item.step.as_ref().map(|_| i64::from(message.step_offset)));
+                    steps.push(item.step.as_ref().map(|(step, _)| step.as_str()));
+                    kinds.push(item.step.as_ref().map(|(_, kind)| kind.as_str()));
+                }
+            }
+            if !item_message.is_empty() {
+                self.execute(
+                    "INSERT INTO dunning_item (message_id, invoice_id, open_minor, interest_minor, \
+                     days_overdue, step_offset, step, kind) SELECT * FROM unnest($1::bigint[], \
+                     $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], \
+                     $7::text[], $8::text[])",
+                    &[
+                        &item_message,
+                        &invoices,
+                        &open,
+                        &interest,
+                        &days,
+                        &offsets,
+                        &steps,
+                        &kinds,
+                    ],
+                )?;
+            }
+            out.extend(ids);
+        }
+        Ok(out)
     }
 
     fn set_message_status(
@@ -887,6 +1073,37 @@ impl CollectionWrite for PgTx<'_> {
             &[&id, &token],
         )?;
         Ok(changed == 1)
+    }
+
+    fn claim_messages(&mut self, ids: &[i64], token: &str) -> Result<Vec<i64>> {
+        let rows = self.query(
+            "UPDATE dunning_message SET claimed_by = $2 WHERE id = ANY($1) \
+             AND status IN ('queued', 'failed') AND (claimed_by IS NULL OR claimed_by = $2) \
+             RETURNING id",
+            &[&ids, &token],
+        )?;
+        let mut won = std::collections::HashSet::new();
+        for row in rows {
+            won.insert(get::<i64>(&row, 0)?);
+        }
+        Ok(ids.iter().copied().filter(|id| won.contains(id)).collect())
+    }
+
+    fn mark_messages_sent(&mut self, sent: &[(i64, Option<&str>)], on: Date) -> Result<Vec<i64>> {
+        let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
+        let paths: Vec<Option<&str>> = sent.iter().map(|(_, path)| *path).collect();
+        let rows = self.query(
+            "UPDATE dunning_message m SET status = 'sent', delivered_on = $1, \
+             file_path = COALESCE(u.path, m.file_path), error = NULL, claimed_by = NULL \
+             FROM unnest($2::bigint[], $3::text[]) AS u(id, path) \
+             WHERE m.id = u.id AND m.status IN ('queued', 'failed') RETURNING m.id",
+            &[&day(on), &ids, &paths],
+        )?;
+        let mut marked = std::collections::HashSet::new();
+        for row in rows {
+            marked.insert(get::<i64>(&row, 0)?);
+        }
+        Ok(ids.into_iter().filter(|id| marked.contains(id)).collect())
     }
 
     fn release_claims(&mut self, except_token: &str) -> Result<u64> {
@@ -1006,6 +1223,31 @@ impl CollectionWrite for PgTx<'_> {
         self.execute(
             "UPDATE task SET status = 'done', done_on = $2, outcome = $3 WHERE id = $1",
             &[&id, &day(on), &outcome],
+        )?;
+        Ok(())
+    }
+
+    fn add_events(&mut self, events: &[TimelineEvent]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let customers: Vec<i64> = events.iter().map(|e| e.customer.0).collect();
+        let dates: Vec<Day> = events.iter().map(|e| day(e.date)).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let invoices: Vec<Option<i64>> = events.iter().map(|e| e.invoice.map(|i| i.0)).collect();
+        let refs: Vec<Option<i64>> = events.iter().map(|e| e.ref_id).collect();
+        let texts: Vec<&str> = events.iter().map(|e| e.text.as_str()).collect();
+        let authors: Vec<Option<&str>> = events.iter().map(|e| e.author.as_deref()).collect();
+        let texts_nl: Vec<Option<&str>> = events.iter().map(|e| e.text_nl.as_deref()).collect();
+        // WITH ORDINALITY keeps the ids in the order given.
+        self.execute(
+            "INSERT INTO timeline_event (customer_id, date, kind, invoice_id, ref_id, text, \
+             author, text_nl) SELECT c, d, k, i, r, t, a, n FROM unnest($1::bigint[], \
+             $2::date[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], \
+             $8::text[]) WITH ORDINALITY AS u(c, d, k, i, r, t, a, n, o) ORDER BY o",
+            &[
+                &customers, &dates, &kinds, &invoices, &refs, &texts, &authors, &texts_nl,
+            ],
         )?;
         Ok(())
     }

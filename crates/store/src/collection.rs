@@ -313,6 +313,15 @@ pub trait CollectionRead {
     /// Customers with any collection state set.
     fn collection_states(&mut self) -> Result<Vec<(CustomerId, CollectionState)>>;
     fn collection_state(&mut self, customer: CustomerId) -> Result<CollectionState>;
+    /// The states of several customers (the default state for those with
+    /// none), in the order asked. The default asks per customer; a remote
+    /// backend does it in one round trip.
+    fn collection_states_of(&mut self, customers: &[CustomerId]) -> Result<Vec<CollectionState>> {
+        customers
+            .iter()
+            .map(|&customer| self.collection_state(customer))
+            .collect()
+    }
     /// The open dispute on an invoice.
     fn open_dispute_on(&mut self, invoice: InvoiceId) -> Result<Option<StoredDispute>>;
     /// Disputes of one customer, or all; open ones only when asked.
@@ -387,6 +396,19 @@ pub trait CollectionWrite: CollectionRead {
     /// Records a message (status queued) with the invoices it covers.
     fn insert_message(&mut self, run: i64, message: &Message, items: &[MessageItem])
     -> Result<i64>;
+    /// [`Self::insert_message`] for many messages; gives their ids in the
+    /// order given. The default inserts one by one; a remote backend sends
+    /// them in a few statements.
+    fn insert_messages(
+        &mut self,
+        run: i64,
+        messages: &[(&Message, &[MessageItem])],
+    ) -> Result<Vec<i64>> {
+        messages
+            .iter()
+            .map(|(message, items)| self.insert_message(run, message, items))
+            .collect()
+    }
     fn set_message_status(
         &mut self,
         id: i64,
@@ -399,6 +421,34 @@ pub trait CollectionWrite: CollectionRead {
     /// conditional update that succeeds for one claimant only. `false` when
     /// the message is no longer waiting or someone else claimed it.
     fn claim_message(&mut self, id: i64, token: &str) -> Result<bool>;
+    /// [`Self::claim_message`] for many messages at once; gives the ids
+    /// this claimant won, in the order asked.
+    fn claim_messages(&mut self, ids: &[i64], token: &str) -> Result<Vec<i64>> {
+        let mut won = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if self.claim_message(id, token)? {
+                won.push(id);
+            }
+        }
+        Ok(won)
+    }
+    /// Marks delivered messages sent on `on` (with the file each was
+    /// written to, if any), only those still queued or failed: a message
+    /// someone else marked meanwhile is left as it is. Gives the ids that
+    /// were marked, in the order given.
+    fn mark_messages_sent(&mut self, sent: &[(i64, Option<&str>)], on: Date) -> Result<Vec<i64>> {
+        let mut marked = Vec::with_capacity(sent.len());
+        for &(id, path) in sent {
+            let waiting = self
+                .message(id)?
+                .is_some_and(|m| matches!(m.status, MessageStatus::Queued | MessageStatus::Failed));
+            if waiting {
+                self.set_message_status(id, MessageStatus::Sent, Some(on), path, None)?;
+                marked.push(id);
+            }
+        }
+        Ok(marked)
+    }
     /// Frees the claims on undelivered messages held by anyone but `token`
     /// (claims left by a run that is gone); returns how many.
     fn release_claims(&mut self, except_token: &str) -> Result<u64>;
@@ -420,4 +470,12 @@ pub trait CollectionWrite: CollectionRead {
 
     // --- timeline ---
     fn add_event(&mut self, event: &TimelineEvent) -> Result<i64>;
+    /// Adds several events, in order. The default adds them one by one; a
+    /// remote backend sends them in one statement.
+    fn add_events(&mut self, events: &[TimelineEvent]) -> Result<()> {
+        for event in events {
+            self.add_event(event)?;
+        }
+        Ok(())
+    }
 }

@@ -808,6 +808,66 @@ fn collection_story(store: &dyn Store) {
         Some("stale"),
     )
     .unwrap();
+    // The same in batches (what a run does): messages in order with their
+    // items, claims and sending only of what still waits.
+    let second = Message {
+        step_id: "reminder".into(),
+        channel: Channel::Email,
+        recipient: None,
+        pay_by: None,
+        effects: Vec::new(),
+        fourteen_day: None,
+        ..message.clone()
+    };
+    let batch: [(&Message, &[MessageItem]); 2] = [(&message, &items), (&second, &[])];
+    let ids = tx.insert_messages(run, &batch).unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(tx.message(ids[0]).unwrap().unwrap().message, message);
+    assert_eq!(tx.message(ids[1]).unwrap().unwrap().message, second);
+    assert_eq!(tx.message_items(ids[0]).unwrap(), items.to_vec());
+    assert!(tx.message_items(ids[1]).unwrap().is_empty());
+    assert!(tx.claim_message(ids[1], "run-e").unwrap());
+    assert_eq!(
+        tx.claim_messages(&[message_id, ids[1], ids[0]], "run-d")
+            .unwrap(),
+        vec![ids[0]],
+        "not a cancelled message, not one another claimed"
+    );
+    assert_eq!(
+        tx.mark_messages_sent(
+            &[(message_id, None), (ids[0], Some("outbox/1.eml"))],
+            d("2026-03-15")
+        )
+        .unwrap(),
+        vec![ids[0]],
+        "a cancelled message stays cancelled"
+    );
+    let sent = tx.message(ids[0]).unwrap().unwrap();
+    assert_eq!(
+        (sent.status, sent.delivered_on, sent.file_path.as_deref()),
+        (
+            MessageStatus::Sent,
+            Some(d("2026-03-15")),
+            Some("outbox/1.eml")
+        )
+    );
+    assert_eq!(
+        tx.message(message_id).unwrap().unwrap().status,
+        MessageStatus::Cancelled
+    );
+    for id in ids {
+        tx.set_message_status(id, MessageStatus::Cancelled, None, None, Some("test"))
+            .unwrap();
+    }
+    assert_eq!(
+        tx.collection_states_of(&[customer, CustomerId(987_654)])
+            .unwrap(),
+        vec![
+            tx.collection_state(customer).unwrap(),
+            CollectionState::default()
+        ],
+        "states in the order asked, the default for none"
+    );
     assert!(
         tx.ladder().unwrap().is_empty(),
         "cancelled messages do not count"
@@ -941,6 +1001,29 @@ fn collection_story(store: &dyn Store) {
         "call_done",
         "English when there is no Dutch"
     );
+    // Several events at once keep their order (same date).
+    let batch: Vec<TimelineEvent> = ["first", "second", "third"]
+        .into_iter()
+        .map(|text| TimelineEvent {
+            customer,
+            date: d("2026-03-20"),
+            kind: "note".into(),
+            invoice: None,
+            ref_id: Some(7),
+            text: text.into(),
+            text_nl: Some(format!("{text} nl")),
+            author: Some("eva@example.nl".into()),
+        })
+        .collect();
+    tx.add_events(&batch).unwrap();
+    let stored: Vec<TimelineEvent> = tx
+        .events(customer)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .filter(|e| e.date == d("2026-03-20"))
+        .collect();
+    assert_eq!(stored, batch);
     tx.commit().unwrap();
 }
 

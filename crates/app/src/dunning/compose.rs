@@ -10,7 +10,7 @@ use tegoed_core::dunning::{self, MessagePlan, Next, Rung};
 use tegoed_core::legal::{FourteenDayTerm, wik_costs};
 use tegoed_core::money::sum_minor;
 use tegoed_core::strategy::{Channel, Effect, Sender, StepKind, Strategy};
-use tegoed_core::{AccountManagerId, Currency, Date, InvoiceId, Language, Money};
+use tegoed_core::{AccountManagerId, Currency, Date, Invoice, InvoiceId, Language, Money};
 use tegoed_store::{FourteenDayRecord, Message, MessageItem, ReadTx, StoredCustomer, Task};
 
 use super::document::{Document, Letterhead, PayInfo, Row, Signature, Total};
@@ -305,11 +305,15 @@ impl Composer<'_> {
     }
 
     /// Builds the message (or task, or hand-off) for one customer.
+    ///
+    /// `known` holds invoices the caller read beforehand (in one batch for
+    /// many customers); others are read here.
     pub fn build(
         &self,
         tx: &mut dyn ReadTx,
         decision: &Decision<'_>,
         stored: &StoredCustomer,
+        known: &FxHashMap<InvoiceId, Invoice>,
     ) -> Result<Planned> {
         let config = self.config;
         let as_of = self.as_of;
@@ -326,10 +330,14 @@ impl Composer<'_> {
                 .docs
                 .get(&item.invoice)
                 .ok_or_else(|| AppError::NotFound(format!("invoice {}", item.invoice)))?;
-            let invoice = tx
-                .invoice(item.invoice)?
-                .ok_or_else(|| AppError::NotFound(format!("invoice {}", item.invoice)))?
-                .invoice;
+            let invoice = match known.get(&item.invoice) {
+                Some(invoice) => invoice.clone(),
+                None => {
+                    tx.invoice(item.invoice)?
+                        .ok_or_else(|| AppError::NotFound(format!("invoice {}", item.invoice)))?
+                        .invoice
+                }
+            };
             lines.push(Line {
                 invoice: item.invoice,
                 number: invoice.number,

@@ -19,7 +19,10 @@ use lettre::{SmtpTransport, Transport};
 use serde::Serialize;
 use tegoed_core::strategy::{Channel, Effect};
 use tegoed_core::{CustomerId, Date};
-use tegoed_store::{MessageFilter, MessageStatus, ReadTx, Store, StoredMessage, WriteTx};
+use tegoed_store::{
+    CollectionState, Message, MessageFilter, MessageItem, MessageStatus, ReadTx, Store,
+    StoredMessage, TimelineEvent, WriteTx,
+};
 
 use super::document::Document;
 use super::templates::Templates;
@@ -408,22 +411,43 @@ fn mark_sent(
         return Ok(());
     }
     let mut tx = store.write()?;
-    for (stored, path) in done {
-        // Another process may have delivered it meanwhile: only once.
-        match tx.message(stored.id)? {
-            Some(current)
-                if current.status == MessageStatus::Queued
-                    || current.status == MessageStatus::Failed => {}
-            _ => continue,
+    // Another process may have delivered one meanwhile: only once. The
+    // whole batch is marked, read and written in a few statements.
+    let sent: Vec<(i64, Option<&str>)> = done
+        .iter()
+        .map(|(stored, path)| (stored.id, path.as_deref()))
+        .collect();
+    let marked: rustc_hash::FxHashSet<i64> =
+        tx.mark_messages_sent(&sent, as_of)?.into_iter().collect();
+    let marked: Vec<&StoredMessage> = done
+        .iter()
+        .map(|(stored, _)| stored)
+        .filter(|stored| marked.contains(&stored.id))
+        .collect();
+    let mut customers: Vec<CustomerId> = marked.iter().map(|m| m.message.customer).collect();
+    customers.sort_unstable();
+    customers.dedup();
+    let mut states: rustc_hash::FxHashMap<CustomerId, CollectionState> = customers
+        .iter()
+        .copied()
+        .zip(tx.collection_states_of(&customers)?)
+        .collect();
+    let mut events = Vec::with_capacity(marked.len());
+    let mut changed = Vec::new();
+    for stored in marked {
+        let customer = stored.message.customer;
+        let state = states.entry(customer).or_default();
+        let (event, state_changed) = effects(stored, state, as_of);
+        events.extend(event);
+        if state_changed {
+            changed.push(customer);
         }
-        tx.set_message_status(
-            stored.id,
-            MessageStatus::Sent,
-            Some(as_of),
-            path.as_deref(),
-            None,
-        )?;
-        apply_effects(tx.as_mut(), stored, as_of)?;
+    }
+    tx.add_events(&events)?;
+    changed.sort_unstable();
+    changed.dedup();
+    for customer in changed {
+        tx.set_collection_state(customer, &states[&customer])?;
     }
     tx.commit()?;
     Ok(())
@@ -431,8 +455,25 @@ fn mark_sent(
 
 /// The message's effects and its line on the timeline.
 fn apply_effects(tx: &mut dyn WriteTx, stored: &StoredMessage, as_of: Date) -> Result<()> {
+    let customer = stored.message.customer;
+    let mut state = tx.collection_state(customer)?;
+    let (events, changed) = effects(stored, &mut state, as_of);
+    tx.add_events(&events)?;
+    if changed {
+        tx.set_collection_state(customer, &state)?;
+    }
+    Ok(())
+}
+
+/// What a sent message changes: the customer's state (`true` when it
+/// changed) and the events for the timeline.
+fn effects(
+    stored: &StoredMessage,
+    state: &mut CollectionState,
+    as_of: Date,
+) -> (Vec<TimelineEvent>, bool) {
     let message = &stored.message;
-    let mut state = tx.collection_state(message.customer)?;
+    let mut events = Vec::new();
     let mut changed = false;
     if message.effects.contains(&Effect::CreditHold) && state.credit_hold_since.is_none() {
         state.credit_hold_since = Some(as_of);
@@ -440,7 +481,7 @@ fn apply_effects(tx: &mut dyn WriteTx, stored: &StoredMessage, as_of: Date) -> R
             "dunning step {} ({})",
             message.step_id, message.strategy
         ));
-        tx.add_event(&event(
+        events.push(event(
             message.customer,
             as_of,
             "credit_hold",
@@ -450,7 +491,7 @@ fn apply_effects(tx: &mut dyn WriteTx, stored: &StoredMessage, as_of: Date) -> R
                 format!("Credit hold: {}", message.subject),
                 format!("Kredietstop: {}", message.subject),
             ),
-        ))?;
+        ));
         changed = true;
     }
     let (kind, text) = match message.channel {
@@ -503,18 +544,15 @@ fn apply_effects(tx: &mut dyn WriteTx, stored: &StoredMessage, as_of: Date) -> R
             )
         }
     };
-    tx.add_event(&event(
+    events.push(event(
         message.customer,
         as_of,
         kind,
         None,
         Some(stored.id),
         text,
-    ))?;
-    if changed {
-        tx.set_collection_state(message.customer, &state)?;
-    }
-    Ok(())
+    ));
+    (events, changed)
 }
 
 /// Runs dunning for `as_of`: resume or cancel what an interrupted run left,
@@ -634,9 +672,14 @@ pub fn run(
     }
     let mut delivered = Delivered::default();
     progress.start("Recording the run", preview.messages.len() as u64);
-    for planned in &preview.messages {
+    let records: Vec<(&Message, &[MessageItem])> = preview
+        .messages
+        .iter()
+        .map(|planned| (&planned.record.message, planned.record.items.as_slice()))
+        .collect();
+    let ids = tx.insert_messages(run_id, &records)?;
+    for (planned, id) in preview.messages.iter().zip(ids) {
         let record = &planned.record;
-        let id = tx.insert_message(run_id, &record.message, &record.items)?;
         if let Some(task) = &record.task {
             let mut task = task.clone();
             task.message = Some(id);
@@ -696,14 +739,13 @@ pub fn run(
     // deliverers ever ran at once.
     let queued: Vec<StoredMessage> = {
         let mut tx = store.write()?;
-        let mut claimed = Vec::with_capacity(queued.len());
-        for stored in queued {
-            if tx.claim_message(stored.id, lease.token())? {
-                claimed.push(stored);
-            }
-        }
+        let ids: Vec<i64> = queued.iter().map(|m| m.id).collect();
+        let won: rustc_hash::FxHashSet<i64> = tx
+            .claim_messages(&ids, lease.token())?
+            .into_iter()
+            .collect();
         tx.commit()?;
-        claimed
+        queued.into_iter().filter(|m| won.contains(&m.id)).collect()
     };
     let numbers: rustc_hash::FxHashMap<CustomerId, String> = {
         let mut tx = store.read()?;

@@ -392,14 +392,34 @@ pub fn plan(
         |part: &[(usize, &Decision<'_>)], report: Option<&dyn Progress>| -> Result<Vec<Planned>> {
             let mut tx = store.read()?;
             let mut out = Vec::with_capacity(part.len());
-            for (idx, decision) in part {
-                let brief = &snapshot.customers[*idx];
-                let stored = tx
-                    .customer(brief.id)?
-                    .ok_or_else(|| AppError::NotFound(format!("customer {}", brief.number)))?;
-                out.push(composer.build(tx.as_mut(), decision, &stored)?);
-                if let Some(progress) = report {
-                    progress.advance(1);
+            // The customers and the invoices the messages list, read in
+            // batches rather than one by one (a round trip each on a
+            // database server).
+            for batch in part.chunks(500) {
+                let ids: Vec<CustomerId> = batch
+                    .iter()
+                    .map(|(idx, _)| snapshot.customers[*idx].id)
+                    .collect();
+                let mut customers: FxHashMap<CustomerId, tegoed_store::StoredCustomer> =
+                    tx.customers(&ids)?.into_iter().map(|c| (c.id, c)).collect();
+                let wanted: Vec<InvoiceId> = batch
+                    .iter()
+                    .flat_map(|(_, d)| d.plan.items.iter().map(|i| i.invoice))
+                    .collect();
+                let known: FxHashMap<InvoiceId, tegoed_core::Invoice> = tx
+                    .invoices(&wanted)?
+                    .into_iter()
+                    .map(|i| (i.id, i.invoice))
+                    .collect();
+                for (idx, decision) in batch {
+                    let brief = &snapshot.customers[*idx];
+                    let stored = customers
+                        .remove(&brief.id)
+                        .ok_or_else(|| AppError::NotFound(format!("customer {}", brief.number)))?;
+                    out.push(composer.build(tx.as_mut(), decision, &stored, &known)?);
+                    if let Some(progress) = report {
+                        progress.advance(1);
+                    }
                 }
             }
             Ok(out)
@@ -683,5 +703,5 @@ pub fn sample(
         credit_minor: snapshot.credit_minor[idx].max(0),
         applies: vec![true; strategy.steps.len()],
     };
-    composer.build(tx, &decision, &stored)
+    composer.build(tx, &decision, &stored, &FxHashMap::default())
 }

@@ -1,0 +1,458 @@
+//! Customers: the list, My customers, one customer's page, a message
+//! as sent, and what people do on a customer (notes, promises, plans,
+//! disputes, pauses, tasks).
+
+use super::*;
+use tegoed_app::dunning;
+
+pub(super) const PAGE_SIZE: usize = 50;
+
+pub(super) fn my_customers(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    let lang = visit.user.language;
+    let Some(manager) = visit.user.account_manager else {
+        return render(
+            state,
+            visit,
+            "customers.html",
+            "My customers",
+            json!({"mine": true, "unlinked": true}),
+        );
+    };
+    let book = portfolio(state, false)?;
+    let filter = Filter {
+        account_manager: Some(manager),
+        ..Filter::default()
+    };
+    let (total, rows) = book.search(&filter, 0, 500);
+    let rows = rows_out(state, &rows, lang)?;
+    let notes = notifications(state, &book, manager)?;
+    // The calls this account manager is to make (the key accounts' calls).
+    let as_of = state.as_of();
+    let (name, (_, calls)) = state.read(|tx| {
+        let name = tx
+            .account_managers()?
+            .into_iter()
+            .find(|(id, _)| *id == manager)
+            .map(|(_, m)| m.name);
+        Ok((name, agreements::call_list(tx, &book, as_of, 500)?))
+    })?;
+    let calls: Vec<_> = calls
+        .into_iter()
+        .filter(|c| c.task.assignee.is_some() && c.task.assignee == name)
+        .collect();
+    render(
+        state,
+        visit,
+        "customers.html",
+        "My customers",
+        json!({
+            "mine": true,
+            "calls": calls,
+            "rows": rows,
+            "total": total,
+            "overdue_count": rows.iter().filter(|r| r.row.overdue_minor > 0).count(),
+            "hold_count": rows.iter().filter(|r| r.row.on_hold).count(),
+            "plan_count": rows.iter().filter(|r| r.row.in_plan).count(),
+            "notifications": notes,
+        }),
+    )
+}
+
+/// What a salesperson should know about their customers this week: new
+/// overdue invoices, final notices and hand-offs sent, credit holds.
+pub(super) fn notifications(
+    state: &S,
+    book: &Portfolio,
+    manager: AccountManagerId,
+) -> Result<Vec<serde_json::Value>, Fail> {
+    let as_of = book.as_of;
+    let mut out = Vec::new();
+    let mut tx = state.store.read().map_err(Fail::from)?;
+    let internal = Fail::from;
+    for n in book
+        .newly_overdue
+        .iter()
+        .filter(|n| book.rows[n.row].account_manager == Some(manager))
+        .take(50)
+    {
+        let row = &book.rows[n.row];
+        let number = tx
+            .invoice(n.invoice)
+            .map_err(internal)?
+            .map(|i| i.invoice.number)
+            .unwrap_or_default();
+        out.push(json!({"kind": "overdue", "date": n.due_date.to_string(), "customer": row.number, "name": row.name,
+                        "text": number, "amount": n.open_minor}));
+    }
+    let mine: std::collections::HashMap<_, _> = book
+        .rows
+        .iter()
+        .filter(|r| r.account_manager == Some(manager))
+        .map(|r| (r.id, r))
+        .collect();
+    for back in 0..14 {
+        let day = as_of.add_days(-back);
+        for m in tx
+            .messages(MessageFilter {
+                as_of: Some(day),
+                ..MessageFilter::default()
+            })
+            .map_err(internal)?
+        {
+            let Some(row) = mine.get(&m.message.customer) else {
+                continue;
+            };
+            let kind = state
+                .live()
+                .config
+                .strategy(&m.message.strategy)
+                .and_then(|s| s.steps.iter().find(|st| st.id == m.message.step_id))
+                .map(|st| st.kind);
+            let final_step = matches!(
+                kind,
+                Some(
+                    tegoed_core::strategy::StepKind::FinalNotice
+                        | tegoed_core::strategy::StepKind::Handoff
+                )
+            ) || m.message.channel.as_str() == "handoff";
+            if final_step {
+                out.push(json!({"kind": if m.message.channel.as_str() == "handoff" { "handoff" } else { "final_notice" },
+                                "date": day.to_string(), "customer": row.number, "name": row.name,
+                                "text": m.message.step_id, "amount": m.message.principal_minor}));
+            }
+        }
+    }
+    for (customer, state) in tx.collection_states().map_err(internal)? {
+        if let (Some(row), Some(since)) = (mine.get(&customer), state.credit_hold_since)
+            && since.add_days(14) >= as_of
+        {
+            out.push(json!({"kind": "blocked", "date": since.to_string(), "customer": row.number, "name": row.name,
+                            "text": state.credit_hold_reason.unwrap_or_default(), "amount": row.overdue_minor}));
+        }
+    }
+    out.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
+    Ok(out)
+}
+
+pub(crate) fn parse_filter(state: &S, query: &Params) -> Filter {
+    let config = &state.live().config;
+    Filter {
+        query: opt(query, "q").map(str::to_string),
+        segment: opt(query, "segment").and_then(|s| config.segments.iter().position(|x| x.id == s)),
+        risk_class: opt(query, "risk")
+            .and_then(|r| r.chars().next())
+            .map(|c| c.to_ascii_uppercase()),
+        account_manager: opt(query, "account_manager")
+            .and_then(|m| m.parse().ok())
+            .map(AccountManagerId),
+        overdue_only: opt(query, "overdue").is_some(),
+        on_hold_only: opt(query, "hold").is_some(),
+    }
+}
+
+pub(super) fn customers(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    query: &Params,
+) -> Result<Response, Fail> {
+    let lang = visit.user.language;
+    let book = portfolio(state, false)?;
+    let filter = parse_filter(state, query);
+    let page: usize = opt(query, "page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let (total, rows) = book.search(&filter, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+    let rows = rows_out(state, &rows, lang)?;
+    let live = state.live();
+    let segments: Vec<_> = live
+        .config
+        .segments
+        .iter()
+        .map(|s| json!({"id": s.id, "name": if lang == Language::Nl { &s.name_nl } else { &s.name_en }}))
+        .collect();
+    let managers: Vec<_> = managers(state)?
+        .into_iter()
+        .map(|(id, n)| json!({"id": id.0, "name": n}))
+        .collect();
+    let mut keep: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    keep.sort();
+    let base: String = keep
+        .iter()
+        .map(|(k, v)| format!("{}={}&", auth::encode(k), auth::encode(v)))
+        .collect();
+    render(
+        state,
+        visit,
+        "customers.html",
+        "Customers",
+        json!({
+            "mine": false,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": total.div_ceil(PAGE_SIZE).max(1),
+            "base": base,
+            "q": query,
+            "segments": segments,
+            "managers": managers,
+            "has_model": book.has_model,
+        }),
+    )
+}
+
+pub(super) fn customer(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    let number = field(path, "number")?;
+    let lang = visit.user.language;
+    let as_of = state.as_of();
+    let live = state.live();
+    // The model comes with the cached book (loaded once, not per page);
+    // the rest is one read of the customer.
+    let book = portfolio(state, false)?;
+    let CustomerView {
+        statement,
+        owner,
+        risk,
+        segment: why,
+        verdict,
+        mut timeline,
+        disputes,
+        promises,
+        plans,
+        requests,
+        tasks,
+        state: state_line,
+    } = state
+        .read(|tx| customer::view(tx, &live.config, book.model.clone(), number, as_of, lang))?;
+    timeline.reverse();
+    let all = path.contains_key("all");
+    let timeline_total = timeline.len();
+    timeline.truncate(if all { usize::MAX } else { 100 });
+    let matched = why
+        .tried
+        .iter()
+        .find(|t| t.matched)
+        .and_then(|t| t.matched_alternative.and_then(|i| t.alternatives.get(i)))
+        .cloned()
+        .unwrap_or_default();
+    let user = &visit.user;
+    render(
+        state,
+        visit,
+        "customer.html",
+        &statement.name.clone(),
+        json!({
+            "c": statement,
+            "segment": if lang == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en },
+            "segment_id": why.segment,
+            "strategy": why.strategy,
+            "why": matched,
+            "facts": why.facts,
+            "risk": risk,
+            "verdict": verdict,
+            "timeline": timeline,
+            "timeline_total": timeline_total,
+            "disputes": disputes,
+            "promises": promises,
+            "plans": plans,
+            "requests": requests,
+            "tasks": tasks,
+            "state": state_line,
+            "may": {
+                "note": user.may(Action::Note, owner),
+                "agreement": user.may(Action::Agreement, owner),
+                "request_pause": user.role == Role::Sales && user.may(Action::RequestPause, owner),
+                "collect": user.may(Action::Collect, owner),
+                "decide": user.may(Action::DecidePause, owner),
+                "limit": user.may(Action::SetLimit, owner),
+            },
+            "own": owner.is_some() && owner == user.account_manager,
+            "today": as_of.to_string(),
+        }),
+    )
+}
+
+pub(super) fn message(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    let number = field(path, "number")?;
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such message".into()))?;
+    let found = state
+        .read(|tx| dunning::messages(tx, Some(number), None))?
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| Fail::NotFound(format!("no message {id} for customer {number}")))?;
+    render(
+        state,
+        visit,
+        "message.html",
+        "Message",
+        json!({"m": found, "number": number}),
+    )
+}
+
+/// The customer page's forms. Each use case checks what the user may do
+/// and writes its audit line in the same transaction as the change.
+pub(super) fn customer_action(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    let number = field(path, "number")?;
+    let action = field(path, "action")?;
+    let actor = visit.actor();
+    let as_of = state.as_of();
+    let grace_days = state.live().config.dunning.plan_grace_days;
+    match action {
+        "note" => {
+            let text = field(form, "text")?;
+            state.write(|tx| agreements::add_note(tx, &actor, number, text, as_of).map(drop))?;
+        }
+        "promise" => {
+            let amount = field(form, "amount")?;
+            let date = date_field(form, "date")?;
+            let invoices: Vec<String> = opt(form, "invoices")
+                .map(|t| {
+                    t.split([',', ' '])
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let note = opt(form, "note");
+            state.write(|tx| {
+                agreements::add_promise(tx, &actor, number, amount, date, &invoices, note, as_of)
+                    .map(drop)
+            })?;
+        }
+        "pause-request" => {
+            let until = date_field(form, "until")?;
+            let reason = field(form, "reason")?;
+            state.write(|tx| {
+                access::request_pause(tx, &actor, number, until, reason, as_of).map(drop)
+            })?;
+        }
+        "pause" => {
+            let until = date_field(form, "until")?;
+            let reason = field(form, "reason")?;
+            state.write(|tx| {
+                agreements::pause(tx, &actor, number, until, reason, as_of).map(drop)
+            })?;
+        }
+        "dispute" => {
+            let invoice = field(form, "invoice")?;
+            let reason = field(form, "reason")?;
+            state.write(|tx| {
+                invoice_of(tx, invoice, number)?;
+                agreements::open_dispute(tx, &actor, invoice, reason, as_of).map(drop)
+            })?;
+        }
+        "resolve" => {
+            let invoice = field(form, "invoice")?;
+            let resolution = opt(form, "resolution");
+            state.write(|tx| {
+                invoice_of(tx, invoice, number)?;
+                agreements::resolve_dispute(tx, &actor, invoice, resolution, as_of).map(drop)
+            })?;
+        }
+        "plan" => {
+            let count: u32 = field(form, "instalments")?
+                .parse()
+                .map_err(|_| Fail::Invalid("instalments: a whole number".into()))?;
+            let first = date_field(form, "first")?;
+            let interval = opt(form, "interval").unwrap_or("1m");
+            state.write(|tx| {
+                agreements::create_plan(
+                    tx, &actor, number, count, first, interval, grace_days, as_of,
+                )
+                .map(drop)
+            })?;
+        }
+        "limit" => {
+            let limit = match opt(form, "limit") {
+                Some(_) => Some(money_field(form, "limit")?),
+                None => None,
+            };
+            state.write(|tx| agreements::set_credit_limit(tx, &actor, number, limit, as_of))?;
+        }
+        _ => return Err(Fail::NotFound(format!("no action '{action}'"))),
+    }
+    Ok(format!("/customers/{}?ok=1", auth::encode(number)))
+}
+
+/// The invoice must belong to the customer of the page.
+pub(super) fn invoice_of(
+    tx: &mut dyn tegoed_store::ReadTx,
+    invoice: &str,
+    number: &str,
+) -> tegoed_app::Result<()> {
+    let found = tx.invoice_by_number(invoice)?;
+    let customer = tx.customer_by_number(number)?;
+    match (found, customer) {
+        (Some(i), Some(c)) if i.invoice.customer == c.id => Ok(()),
+        _ => Err(AppError::NotFound(format!(
+            "customer {number} has no invoice '{invoice}'"
+        ))),
+    }
+}
+
+/// Collectors complete any call, account managers the calls about their
+/// own customers (the use case decides).
+pub(super) fn task_done(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such task".into()))?;
+    let outcome = field(form, "outcome")?;
+    let as_of = state.as_of();
+    let line =
+        state.write(|tx| agreements::complete_task(tx, &visit.actor(), id, outcome, as_of))?;
+    Ok(back(
+        form,
+        &format!("/customers/{}?ok=1", auth::encode(&line.customer)),
+    ))
+}
+
+pub(super) fn decide_pause(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such request".into()))?;
+    let approve = match field(path, "decision")? {
+        "approve" => true,
+        "reject" => false,
+        other => return Err(Fail::NotFound(format!("no decision '{other}'"))),
+    };
+    let as_of = state.as_of();
+    state.write(|tx| access::decide_pause(tx, &visit.actor(), id, approve, as_of).map(drop))?;
+    Ok(back(form, "/today?ok=1"))
+}

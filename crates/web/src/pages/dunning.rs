@@ -1,0 +1,134 @@
+//! Dunning: the preview, the check before sending, and the run.
+
+use super::*;
+use tegoed_app::dunning;
+
+pub(super) fn dunning_page(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    query: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    for step in &preview.by_step {
+        let messages: Vec<_> = preview
+            .messages
+            .iter()
+            .filter(|m| m.segment == step.segment && m.step == step.step)
+            .take(50)
+            .collect();
+        groups.push(json!({"segment": step.segment, "step": step.step, "channel": step.channel, "count": step.messages, "messages": messages}));
+    }
+    render(
+        state,
+        visit,
+        "dunning.html",
+        "Dunning",
+        json!({"p": {"customers": preview.messages.len(), "skipped": preview.skipped, "agreements": preview.agreements.len(), "holds_released": preview.holds_released.len()},
+               "groups": groups, "ran": query.get("sent")}),
+    )
+}
+
+/// Before anything is sent: per segment, step and channel the messages and
+/// their amounts, the costs that will be charged, and every customer who
+/// gets a final notice or goes to the agency, each of whom can be left out
+/// of this run (with a reason, on their timeline).
+pub(super) fn dunning_confirm(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
+    let live = state.live();
+    let lang = visit.user.language;
+    let segment_name = |id: &str| {
+        live.config
+            .segments
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| match lang {
+                Language::Nl => s.name_nl.clone(),
+                Language::En => s.name_en.clone(),
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
+    let minor = |text: &str| tegoed_core::money::parse_amount(text, 2).unwrap_or(0);
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    let (mut all_total, mut all_costs) = (0i64, 0i64);
+    for step in &preview.by_step {
+        let of_group: Vec<&dunning::Planned> = preview
+            .messages
+            .iter()
+            .filter(|m| {
+                m.segment == step.segment && m.step == step.step && m.channel == step.channel
+            })
+            .collect();
+        let total: i64 = of_group.iter().map(|m| minor(&m.amounts.total)).sum();
+        let costs: i64 = of_group.iter().map(|m| minor(&m.amounts.costs)).sum();
+        all_total += total;
+        all_costs += costs;
+        let kind = of_group.first().map_or("reminder", |m| m.kind);
+        groups.push(json!({
+            "segment": segment_name(&step.segment), "kind": kind, "channel": step.channel,
+            "count": step.messages, "total": total, "costs": costs,
+        }));
+    }
+    let serious: Vec<serde_json::Value> = preview
+        .messages
+        .iter()
+        .filter(|m| matches!(m.kind, "final_notice" | "handoff"))
+        .map(|m| {
+            json!({"customer": m.customer, "name": m.name, "kind": m.kind,
+                   "total": minor(&m.amounts.total), "costs": minor(&m.amounts.costs),
+                   "segment": segment_name(&m.segment)})
+        })
+        .collect();
+    render(
+        state,
+        visit,
+        "dunning_confirm.html",
+        "Check before sending",
+        json!({"groups": groups, "serious": serious, "count": preview.messages.len(),
+               "total": all_total, "costs": all_costs}),
+    )
+}
+
+pub(super) fn dunning_run(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    let live = state.live();
+    // Customers ticked on the confirmation page stay out of this run.
+    let mut leave_out: Vec<String> = form
+        .iter()
+        .filter(|(k, v)| k.starts_with("leave_out_") && !v.is_empty())
+        .map(|(k, _)| k["leave_out_".len()..].to_string())
+        .collect();
+    leave_out.sort();
+    let options = dunning::RunOptions {
+        only: dunning::Options {
+            leave_out,
+            leave_out_reason: opt(form, "reason").map(str::to_string),
+            ..dunning::Options::default()
+        },
+        ..dunning::RunOptions::new(crate::now)
+    };
+    let report = dunning::run(
+        state.store.as_ref(),
+        &visit.actor(),
+        &live.config,
+        &live.templates,
+        state.as_of(),
+        &options,
+        &tegoed_app::Silent,
+    )?;
+    let d = &report.delivered;
+    let sent = d.email + d.letter + d.call + d.handoff;
+    Ok(format!("/dunning?ok=1&sent={sent}"))
+}

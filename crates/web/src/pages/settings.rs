@@ -1,0 +1,364 @@
+//! Settings: `tegoed.toml` with a preview on real customers, and the
+//! message templates with a live preview.
+
+use super::*;
+use tegoed_app::dunning;
+
+pub(super) fn config_text(state: &S) -> String {
+    state
+        .config_path
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_else(|| tegoed_app::config::DEFAULT_CONFIG.to_string())
+}
+
+pub(super) fn settings_context(
+    state: &S,
+    visit: &Visit,
+    text: &str,
+) -> Result<serde_json::Value, Fail> {
+    let lang = visit.user.language;
+    let live = state.live();
+    let book = portfolio(state, false)?;
+    let mut counts = vec![0usize; live.config.segments.len()];
+    for row in &book.rows {
+        if let Some(c) = counts.get_mut(row.segment) {
+            *c += 1;
+        }
+    }
+    let segments: Vec<_> = live
+        .config
+        .segments
+        .iter()
+        .zip(&counts)
+        .map(|(s, n)| json!({"id": s.id, "name": if lang == Language::Nl { &s.name_nl } else { &s.name_en }, "strategy": s.strategy, "customers": n}))
+        .collect();
+    let strategies: Vec<_> = live
+        .config
+        .strategies
+        .iter()
+        .map(|s| json!({"id": s.id, "tone": s.tone, "steps": s.steps.iter().map(|st| json!({
+            "id": st.id, "offset": st.offset_days, "channel": st.channel.as_str(), "template": st.template,
+            "min": st.min_overdue_minor, "effects": st.effects.iter().map(|e| e.as_str()).collect::<Vec<_>>()})).collect::<Vec<_>>()}))
+        .collect();
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    for info in templates::catalogue(live.config.delivery.templates.as_deref())? {
+        let version = json!({"name": info.name, "language": info.language, "custom": info.custom});
+        match groups.last_mut() {
+            Some(last) if last["base"] == info.base.as_str() && last["kind"] == info.kind => {
+                if let Some(versions) = last["versions"].as_array_mut() {
+                    versions.push(version);
+                }
+            }
+            _ => groups.push(json!({"base": info.base, "kind": info.kind, "versions": [version]})),
+        }
+    }
+    Ok(json!({
+        "segments": segments,
+        "strategies": strategies,
+        "templates": groups,
+        "policy": tegoed_app::policy::explain(&live.config, lang),
+        "toml": text,
+        "path": state.config_path.as_ref().map(|p| p.display().to_string()),
+        "may_edit": visit.user.role.may(Action::EditSettings),
+    }))
+}
+
+pub(super) fn settings(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
+    let context = settings_context(state, visit, &config_text(state))?;
+    render(state, visit, "settings.html", "Settings", context)
+}
+
+pub(super) fn parse_config(state: &S, text: &str) -> Result<tegoed_app::config::Config, Fail> {
+    let base = state
+        .config_path
+        .as_ref()
+        .and_then(|p| p.parent().map(|d| d.to_path_buf()))
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    tegoed_app::config::Config::parse(
+        text,
+        "tegoed.toml (edited)",
+        &base,
+        state.config_path.clone(),
+    )
+    .map_err(|e| Fail::Invalid(e.to_string()))
+}
+
+/// A live preview of edited settings on a real customer, before saving.
+pub(super) fn settings_preview(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let text = form.get("toml").cloned().unwrap_or_default();
+    let number = field(form, "customer")?;
+    let mut context = settings_context(state, visit, &text)?;
+    let outcome = parse_config(state, &text).and_then(|config| {
+        let templates =
+            tegoed_app::dunning::templates::Templates::load(config.delivery.templates.as_deref())?;
+        let preview = dunning::plan(
+            state.store.as_ref(),
+            &config,
+            &templates,
+            state.as_of(),
+            &dunning::Options {
+                customer: Some(number.to_string()),
+                ..dunning::Options::default()
+            },
+            &tegoed_app::Silent,
+        )?;
+        let as_of = state.as_of();
+        let why = tegoed_app::read_tx(state.store.as_ref(), |tx| {
+            let ledger = CustomerLedger::load(tx, number, as_of)?;
+            segments::explain(tx, &config, &ledger.stored, &ledger.rows, None, as_of)
+        })?;
+        Ok((preview, why))
+    });
+    match outcome {
+        Ok((preview, why)) => {
+            context["preview"] =
+                json!({"customer": number, "segment": why.segment, "messages": preview.messages});
+        }
+        Err(f) => context["preview_error"] = json!(f.message()),
+    }
+    render(state, visit, "settings.html", "Settings", context)
+}
+
+pub(super) fn settings_save(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let text = field(form, "toml")?;
+    let config = parse_config(state, text)?;
+    let templates =
+        tegoed_app::dunning::templates::Templates::load(config.delivery.templates.as_deref())?;
+    let path = state.config_path.clone().ok_or_else(|| {
+        Fail::Invalid(
+            "the server runs on the shipped settings; start it with --config FILE to edit them"
+                .into(),
+        )
+    })?;
+    let tmp = path.with_extension("toml.saving");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| Fail::Internal(format!("cannot save {}: {e}", path.display())))?;
+    state.replace_config(crate::Live { config, templates });
+    let target = path.display().to_string();
+    let detail = format!("{} bytes", text.len());
+    state.write(|tx| visit.actor().audit(tx, "settings.save", &target, &detail))?;
+    Ok("/settings?ok=1".into())
+}
+
+/// The template page: the text (edited or as it stands), which steps use
+/// it, and customers who get it today.
+pub(super) fn template_context(
+    state: &S,
+    visit: &Visit,
+    name: &str,
+    source: Option<&str>,
+) -> Result<(serde_json::Value, templates::TemplateInfo), Fail> {
+    let live = state.live();
+    let dir = live.config.delivery.templates.as_deref();
+    let info = templates::find(dir, name)?;
+    let source = match source {
+        Some(text) => text.to_string(),
+        None => templates::source_of(dir, &info)?,
+    };
+    let used_by: Vec<(String, String, &'static str)> = live
+        .config
+        .strategies
+        .iter()
+        .flat_map(|s| {
+            s.steps
+                .iter()
+                .filter(|st| st.template == info.base)
+                .map(|st| (s.id.clone(), st.id.clone(), st.channel.as_str()))
+        })
+        .collect();
+    // Customers today's run sends this text to (when the preview is built).
+    let suggestions: Vec<String> = state
+        .cache
+        .preview_if_ready(state)
+        .map(|preview| {
+            preview
+                .messages
+                .iter()
+                .filter(|m| written_with(&live.config, m, &info))
+                .take(8)
+                .map(|m| m.customer.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let context = json!({
+        "tpl": info,
+        "source": source,
+        "used_by": used_by.iter().map(|(s, st, c)| json!({"strategy": s, "step": st, "channel": c})).collect::<Vec<_>>(),
+        "suggestions": suggestions,
+        "dir": dir.map(|d| d.display().to_string()),
+        "may_edit": visit.user.role.may(Action::EditSettings),
+    });
+    Ok((context, info))
+}
+
+/// Whether planned message `m` is worded by template `info`: its step
+/// names the template's base and it is in the template's language.
+pub(super) fn written_with(
+    config: &tegoed_app::config::Config,
+    m: &dunning::Planned,
+    info: &templates::TemplateInfo,
+) -> bool {
+    m.language == info.language
+        && config
+            .strategies
+            .iter()
+            .find(|s| s.id == m.strategy)
+            .and_then(|s| s.steps.iter().find(|st| st.id == m.step))
+            .is_some_and(|st| st.template == info.base)
+}
+
+/// The customer's messages of today with `templates` in place, marked
+/// whether they are worded by template `info`.
+pub(super) fn template_preview_of(
+    state: &S,
+    info: &templates::TemplateInfo,
+    number: &str,
+    templates: &templates::Templates,
+) -> Result<serde_json::Value, Fail> {
+    let live = state.live();
+    let preview = dunning::plan(
+        state.store.as_ref(),
+        &live.config,
+        templates,
+        state.as_of(),
+        &dunning::Options {
+            customer: Some(number.to_string()),
+            ..dunning::Options::default()
+        },
+        &tegoed_app::Silent,
+    )?;
+    let messages: Vec<serde_json::Value> = preview
+        .messages
+        .iter()
+        .map(|m| {
+            json!({"strategy": m.strategy, "step": m.step, "language": m.language,
+                   "uses": written_with(&live.config, m, info),
+                   "subject": m.message.subject, "text": m.message.text})
+        })
+        .collect();
+    Ok(json!({"customer": number, "messages": messages}))
+}
+
+pub(super) fn template_page(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    query: &Params,
+) -> Result<Response, Fail> {
+    let name = field(query, "name")?;
+    let (mut context, info) = template_context(state, visit, name, None)?;
+    context["saved"] = json!(query.contains_key("saved"));
+    if let Some(number) = opt(query, "customer") {
+        context["customer"] = json!(number);
+        let live = state.live();
+        match template_preview_of(state, &info, number, &live.templates) {
+            Ok(preview) => context["preview"] = preview,
+            Err(f) => context["preview_error"] = json!(f.message()),
+        }
+    }
+    render(state, visit, "template.html", "Message template", context)
+}
+
+/// A live preview of an edited template on a real customer, before saving.
+pub(super) fn template_preview(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let name = field(form, "name")?;
+    let source = form.get("source").map(String::as_str).unwrap_or_default();
+    let number = field(form, "customer")?;
+    let (mut context, info) = template_context(state, visit, name, Some(source))?;
+    context["customer"] = json!(number);
+    let dir = state.live().config.delivery.templates.clone();
+    let outcome = templates::check_source(dir.as_deref(), name, source)
+        .map_err(Fail::from)
+        .and_then(|edited| template_preview_of(state, &info, number, &edited));
+    match outcome {
+        Ok(preview) => context["preview"] = preview,
+        Err(f) => context["preview_error"] = json!(f.message()),
+    }
+    render(state, visit, "template.html", "Message template", context)
+}
+
+pub(super) fn templates_folder(state: &S) -> Result<std::path::PathBuf, Fail> {
+    state
+        .live()
+        .config
+        .delivery
+        .templates
+        .clone()
+        .ok_or_else(|| {
+            Fail::Invalid(
+                "no templates folder: set templates = \"FOLDER\" under [delivery] in the settings"
+                    .into(),
+            )
+        })
+}
+
+pub(super) fn template_save(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let name = field(form, "name")?;
+    let source = field(form, "source")?;
+    let dir = templates_folder(state)?;
+    let loaded = templates::save_override(&dir, name, source)?;
+    let detail = format!("{} bytes in {}", source.len(), dir.display());
+    use_templates(state, visit, loaded, "template.save", name, &detail)?;
+    Ok(format!(
+        "/settings/template?name={}&saved=1",
+        auth::encode(name)
+    ))
+}
+
+pub(super) fn template_reset(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let name = field(form, "name")?;
+    let dir = templates_folder(state)?;
+    let loaded = templates::remove_override(&dir, name)?;
+    let detail = "back to the shipped text";
+    use_templates(state, visit, loaded, "template.reset", name, detail)?;
+    Ok(format!("/settings/template?name={}", auth::encode(name)))
+}
+
+/// Puts changed templates in use and writes the change to the audit log.
+pub(super) fn use_templates(
+    state: &S,
+    visit: &Visit,
+    loaded: templates::Templates,
+    action: &str,
+    name: &str,
+    detail: &str,
+) -> Result<(), Fail> {
+    let config = state.live().config.clone();
+    state.replace_config(crate::Live {
+        config,
+        templates: loaded,
+    });
+    state.write(|tx| visit.actor().audit(tx, action, name, detail))
+}

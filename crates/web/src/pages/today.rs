@@ -1,0 +1,71 @@
+//! Today: the worklist and the book at a glance.
+
+use super::*;
+
+pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
+    if visit.user.role == Role::Sales {
+        return Ok(Redirect::to("/my").into_response());
+    }
+    let lang = visit.user.language;
+    let book = portfolio(state, false)?;
+    let as_of = state.as_of();
+    let labels = [
+        i18n::t(lang, "Not yet due"),
+        "1–30",
+        "31–60",
+        "61–90",
+        "> 90",
+    ];
+    let bars: Vec<(String, i64)> = tegoed_app::portfolio::aging_lines(&book.aging)
+        .iter()
+        .zip(labels)
+        .map(|((_, minor, _), label)| (label.to_string(), *minor))
+        .collect();
+    // Broken promises, new disputes and the review queue come with the
+    // book (a pass over all agreements); calls and requests are read live.
+    let (calls, requests) = state.read(|tx| {
+        Ok((
+            agreements::call_list(tx, &book, as_of, 15)?,
+            access::pause_requests(tx, None, true)?,
+        ))
+    })?;
+    let lists = &book.worklists;
+    let (broken, disputes, to_match) = (&lists.broken, &lists.new_disputes, lists.to_match);
+    let handoffs: Vec<serde_json::Value> = state
+        .cache
+        .preview_if_ready(state)
+        .map(|p| {
+            p.messages
+                .iter()
+                .filter(|m| m.channel == "handoff")
+                .take(20)
+                .map(|m| json!({"customer": m.customer, "name": m.name, "total": m.amounts.total, "segment": m.segment}))
+                .collect()
+        })
+        .unwrap_or_default();
+    render(
+        state,
+        visit,
+        "today.html",
+        "Today",
+        json!({
+            "open": book.aging.total().map_err(|e| Fail::Internal(e.to_string()))?,
+            "overdue": book.aging.overdue().map_err(|e| Fail::Internal(e.to_string()))?,
+            "dso_countback": book.dso.countback.days,
+            "dso_simple": book.dso.simple.days,
+            "customers": book.rows.len(),
+            "invoices": book.invoices,
+            "chart": view::aging_svg(&bars, lang),
+            "calls": calls.1,
+            "calls_total": calls.0,
+            "broken": broken.iter().take(15).collect::<Vec<_>>(),
+            "broken_total": broken.len(),
+            "disputes": disputes.iter().take(15).collect::<Vec<_>>(),
+            "disputes_total": disputes.len(),
+            "requests": requests,
+            "to_match": to_match,
+            "handoffs": handoffs,
+            "may_decide": visit.user.role.may(Action::DecidePause),
+        }),
+    )
+}
