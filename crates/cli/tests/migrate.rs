@@ -12,9 +12,14 @@ use serde_json::Value;
 
 const DAY: &str = "2026-11-25";
 
-/// `tegoed --db SOURCE …` (the SQLite file being moved).
+/// `tegoed --db SOURCE …` (the SQLite file being moved), in its folder
+/// (a dunning run writes its outbox there, not into the source tree).
 fn on(db: &str, args: &[&str]) -> Value {
+    let folder = std::path::Path::new(db)
+        .parent()
+        .expect("a file in a folder");
     let out = Command::new(env!("CARGO_BIN_EXE_tegoed"))
+        .current_dir(folder)
         .arg("--db")
         .arg(db)
         .args(args)
