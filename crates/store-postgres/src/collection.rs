@@ -821,77 +821,10 @@ impl CollectionWrite for PgTx<'_> {
         message: &Message,
         items: &[MessageItem],
     ) -> Result<i64> {
-        let effects: Vec<&str> = message.effects.iter().map(|e| e.as_str()).collect();
-        let fourteen = message.fourteen_day;
-        let id: i64 = get(
-            &self.query_one(
-                "INSERT INTO dunning_message (run_id, customer_id, as_of, segment, strategy, step_id, \
-                 step_offset, channel, language, recipient, sender_name, sender_email, subject, \
-                 body_text, document, currency, principal_minor, interest_minor, costs_minor, \
-                 vat_uplift_minor, credit_minor, pay_by, effects, status, fourteen_day, received_on, \
-                 pay_without_costs_until, stated_costs_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                 $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-                 'queued', $24, $25, $26, $27) RETURNING id",
-                &[
-                    &run,
-                    &message.customer.0,
-                    &day(message.as_of),
-                    &message.segment,
-                    &message.strategy,
-                    &message.step_id,
-                    &i64::from(message.step_offset),
-                    &message.channel.as_str(),
-                    &message.language.as_str(),
-                    &message.recipient,
-                    &message.sender_name,
-                    &message.sender_email,
-                    &message.subject,
-                    &message.body_text,
-                    &message.document,
-                    &message.currency.code(),
-                    &message.principal_minor,
-                    &message.interest_minor,
-                    &message.costs_minor,
-                    &message.vat_uplift_minor,
-                    &message.credit_minor,
-                    &opt_day(message.pay_by),
-                    &effects.join(","),
-                    &fourteen.is_some(),
-                    &fourteen.map(|f| day(f.received_on)),
-                    &fourteen.map(|f| day(f.pay_without_costs_until)),
-                    &fourteen.map(|f| f.stated_costs_minor),
-                ],
-            )?,
-            0,
-        )?;
-        // All items in one statement: one round trip per message.
-        if !items.is_empty() {
-            let invoices: Vec<i64> = items.iter().map(|i| i.invoice.0).collect();
-            let open: Vec<i64> = items.iter().map(|i| i.open_minor).collect();
-            let interest: Vec<i64> = items.iter().map(|i| i.interest_minor).collect();
-            let days: Vec<i64> = items.iter().map(|i| i64::from(i.days_overdue)).collect();
-            let offsets: Vec<Option<i64>> = items
-                .iter()
-                .map(|i| i.step.as_ref().map(|_| i64::from(message.step_offset)))
-                .collect();
-            let steps: Vec<Option<&str>> = items
-                .iter()
-                .map(|i| i.step.as_ref().map(|(step, _)| step.as_str()))
-                .collect();
-            let kinds: Vec<Option<&str>> = items
-                .iter()
-                .map(|i| i.step.as_ref().map(|(_, kind)| kind.as_str()))
-                .collect();
-            self.execute(
-                "INSERT INTO dunning_item (message_id, invoice_id, open_minor, interest_minor, \
-                 days_overdue, step_offset, step, kind) SELECT $1, * FROM unnest($2::bigint[], \
-                 $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])",
-                &[
-                    &id, &invoices, &open, &interest, &days, &offsets, &steps, &kinds,
-                ],
-            )?;
-        }
-        Ok(id)
+        let ids = self.insert_messages(run, &[(message, items)])?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| tegoed_store::StoreError::Backend("the message got no id".into()))
     }
 
     fn insert_messages(

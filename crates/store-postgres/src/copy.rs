@@ -10,6 +10,7 @@ use tegoed_core::{Allocation, AllocationSource, Customer, Invoice, MatchInfo, Pa
 use tegoed_store::schema::{Cell, Kind, Table};
 use tegoed_store::{BulkTable, Result, StoreError};
 
+use crate::ledger::{customer_values, invoice_values, params, payment_values};
 use crate::types::{CopyEncoder, Day};
 use crate::{PgTx, get};
 
@@ -372,49 +373,14 @@ impl PgTx<'_> {
             }
             Rows::Invoice(rows) => {
                 for (id, invoice) in rows {
-                    self.execute_unflushed(
-                        SQL_INSERT_INVOICE_WITH_ID,
-                        &[
-                            id,
-                            &invoice.number,
-                            &invoice.customer.0,
-                            &Day(invoice.issue_date),
-                            &Day(invoice.due_date),
-                            &invoice.amount.minor,
-                            &invoice.amount.currency.code(),
-                            &invoice.payment_reference.as_ref().map(|r| r.as_str()),
-                            &invoice.description,
-                            &invoice.credits_invoice,
-                        ],
-                    )?;
+                    let values = invoice_values(invoice);
+                    self.execute_unflushed(SQL_INSERT_INVOICE_WITH_ID, &params(Some(id), &values))?;
                 }
             }
             Rows::Payment(rows) => {
                 for (id, payment, info) in rows {
-                    self.execute_unflushed(
-                        SQL_INSERT_PAYMENT_WITH_ID,
-                        &[
-                            id,
-                            &payment.external_id,
-                            &Day(payment.date),
-                            &payment.amount.minor,
-                            &payment.amount.currency.code(),
-                            &payment.customer.map(|c| c.0),
-                            &payment.invoice.map(|i| i.0),
-                            &payment.reference,
-                            &payment.counterparty_iban.as_ref().map(|i| i.as_str()),
-                            &payment.counterparty_name,
-                            &payment.source.as_str(),
-                            &payment.end_to_end_id,
-                            &payment.bank_account,
-                            &info.rule.map(MatchRule::as_str),
-                            &i64::from(info.confidence),
-                            &info.needs_review,
-                            &info.suggested_customer.map(|c| c.0),
-                            &info.note,
-                            &info.reverses.map(|p| p.0),
-                        ],
-                    )?;
+                    let values = payment_values(payment, info);
+                    self.execute_unflushed(SQL_INSERT_PAYMENT_WITH_ID, &params(Some(id), &values))?;
                 }
             }
             Rows::Allocation(rows) => {
@@ -427,28 +393,8 @@ impl PgTx<'_> {
     }
 
     fn insert_customer_with_id(&mut self, id: i64, customer: &Customer) -> Result<()> {
-        self.execute_unflushed(
-            SQL_INSERT_CUSTOMER_WITH_ID,
-            &[
-                &id,
-                &customer.number,
-                &customer.name,
-                &customer.kind.as_str(),
-                &customer.email.as_ref().map(|e| e.as_str()),
-                &customer.phone,
-                &customer.language.as_str(),
-                &customer.industry.as_ref().map(|s| s.as_str()),
-                &customer.account_manager.map(|a| a.0),
-                &customer.credit_limit.map(|m| m.minor),
-                &i64::from(customer.payment_terms_days),
-                &customer.kvk.as_ref().map(|k| k.as_str()),
-                &customer.vat_number.as_ref().map(|v| v.as_str()),
-                &customer.address.street,
-                &customer.address.postal_code,
-                &customer.address.city,
-                &customer.address.country,
-            ],
-        )?;
+        let values = customer_values(customer);
+        self.execute_unflushed(SQL_INSERT_CUSTOMER_WITH_ID, &params(Some(&id), &values))?;
         for iban in &customer.ibans {
             self.execute_unflushed(SQL_INSERT_CUSTOMER_IBAN, &[&iban.as_str(), &id])?;
         }

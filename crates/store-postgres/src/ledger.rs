@@ -388,7 +388,27 @@ impl PgTx<'_> {
     }
 }
 
-fn customer_values(customer: &Customer) -> [Box<dyn postgres::types::ToSql + Sync + '_>; 16] {
+/// A column value to send; the `*_values` functions give a row's values
+/// in the order of its table's insert columns (without the id), shared by
+/// the single inserts, the updates and the bulk load's small flushes.
+pub(crate) type Value<'a> = Box<dyn postgres::types::ToSql + Sync + 'a>;
+
+/// `params` of values, with `first` (an id) in front when given.
+pub(crate) fn params<'a>(
+    first: Option<&'a (dyn postgres::types::ToSql + Sync)>,
+    values: &'a [Value<'_>],
+) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
+    first
+        .into_iter()
+        .chain(
+            values
+                .iter()
+                .map(|v| v.as_ref() as &(dyn postgres::types::ToSql + Sync)),
+        )
+        .collect()
+}
+
+pub(crate) fn customer_values(customer: &Customer) -> [Value<'_>; 16] {
     [
         Box::new(customer.number.as_str()),
         Box::new(customer.name.as_str()),
@@ -406,6 +426,46 @@ fn customer_values(customer: &Customer) -> [Box<dyn postgres::types::ToSql + Syn
         Box::new(customer.address.postal_code.as_deref()),
         Box::new(customer.address.city.as_deref()),
         Box::new(customer.address.country.as_str()),
+    ]
+}
+
+/// An invoice's values in `INVOICE` insert order (number … credits_invoice).
+pub(crate) fn invoice_values(invoice: &Invoice) -> [Value<'_>; 9] {
+    [
+        Box::new(invoice.number.as_str()),
+        Box::new(invoice.customer.0),
+        Box::new(day(invoice.issue_date)),
+        Box::new(day(invoice.due_date)),
+        Box::new(invoice.amount.minor),
+        Box::new(invoice.amount.currency.code()),
+        Box::new(invoice.payment_reference.as_ref().map(|r| r.as_str())),
+        Box::new(invoice.description.as_deref()),
+        Box::new(invoice.credits_invoice.as_deref()),
+    ]
+}
+
+/// A payment's values with its match, in insert order (external_id …
+/// reverses_payment_id).
+pub(crate) fn payment_values<'a>(payment: &'a Payment, info: &'a MatchInfo) -> [Value<'a>; 18] {
+    [
+        Box::new(payment.external_id.as_str()),
+        Box::new(day(payment.date)),
+        Box::new(payment.amount.minor),
+        Box::new(payment.amount.currency.code()),
+        Box::new(payment.customer.map(|c| c.0)),
+        Box::new(payment.invoice.map(|i| i.0)),
+        Box::new(payment.reference.as_deref()),
+        Box::new(payment.counterparty_iban.as_ref().map(|i| i.as_str())),
+        Box::new(payment.counterparty_name.as_deref()),
+        Box::new(payment.source.as_str()),
+        Box::new(payment.end_to_end_id.as_deref()),
+        Box::new(payment.bank_account.as_deref()),
+        Box::new(info.rule.map(MatchRule::as_str)),
+        Box::new(i64::from(info.confidence)),
+        Box::new(info.needs_review),
+        Box::new(info.suggested_customer.map(|c| c.0)),
+        Box::new(info.note.as_deref()),
+        Box::new(info.reverses.map(|p| p.0)),
     ]
 }
 
@@ -864,14 +924,12 @@ impl WriteTx for PgTx<'_> {
             return Ok(CustomerId(id));
         }
         let values = customer_values(customer);
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            values.iter().map(|v| v.as_ref()).collect();
         let row = self.query_one(
             "INSERT INTO customer (number, name, kind, email, phone, language, industry, \
              account_manager_id, credit_limit_minor, payment_terms_days, kvk, vat_number, street, \
              postal_code, city, country) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-            &params,
+            &params(None, &values),
         )?;
         let id: i64 = get(&row, 0)?;
         self.write_ibans(id, &customer.ibans, false)?;
@@ -880,8 +938,7 @@ impl WriteTx for PgTx<'_> {
 
     fn update_customer(&mut self, id: CustomerId, customer: &Customer) -> Result<()> {
         let values = customer_values(customer);
-        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            values.iter().map(|v| v.as_ref()).collect();
+        let mut params = params(None, &values);
         params.push(&id.0);
         self.execute(
             "UPDATE customer SET number = $1, name = $2, kind = $3, email = $4, phone = $5, \
@@ -901,17 +958,7 @@ impl WriteTx for PgTx<'_> {
             "INSERT INTO invoice (number, customer_id, issue_date, due_date, amount_minor, currency, \
              payment_reference, description, credits_invoice) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            &[
-                &invoice.number,
-                &invoice.customer.0,
-                &day(invoice.issue_date),
-                &day(invoice.due_date),
-                &invoice.amount.minor,
-                &invoice.amount.currency.code(),
-                &invoice.payment_reference.as_ref().map(|r| r.as_str()),
-                &invoice.description,
-                &invoice.credits_invoice,
-            ],
+            &params(None, &invoice_values(invoice)),
         )?;
         Ok(InvoiceId(get(&row, 0)?))
     }
@@ -921,18 +968,7 @@ impl WriteTx for PgTx<'_> {
             "UPDATE invoice SET number = $2, customer_id = $3, issue_date = $4, due_date = $5, \
              amount_minor = $6, currency = $7, payment_reference = $8, description = $9, \
              credits_invoice = $10 WHERE id = $1",
-            &[
-                &id.0,
-                &invoice.number,
-                &invoice.customer.0,
-                &day(invoice.issue_date),
-                &day(invoice.due_date),
-                &invoice.amount.minor,
-                &invoice.amount.currency.code(),
-                &invoice.payment_reference.as_ref().map(|r| r.as_str()),
-                &invoice.description,
-                &invoice.credits_invoice,
-            ],
+            &params(Some(&id.0), &invoice_values(invoice)),
         )?;
         Ok(())
     }
@@ -952,26 +988,7 @@ impl WriteTx for PgTx<'_> {
              reverses_payment_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
              RETURNING id",
-            &[
-                &payment.external_id,
-                &day(payment.date),
-                &payment.amount.minor,
-                &payment.amount.currency.code(),
-                &payment.customer.map(|c| c.0),
-                &payment.invoice.map(|i| i.0),
-                &payment.reference,
-                &payment.counterparty_iban.as_ref().map(|i| i.as_str()),
-                &payment.counterparty_name,
-                &payment.source.as_str(),
-                &payment.end_to_end_id,
-                &payment.bank_account,
-                &info.rule.map(MatchRule::as_str),
-                &i64::from(info.confidence),
-                &info.needs_review,
-                &info.suggested_customer.map(|c| c.0),
-                &info.note,
-                &info.reverses.map(|p| p.0),
-            ],
+            &params(None, &payment_values(payment, info)),
         )?;
         Ok(PaymentId(get(&row, 0)?))
     }
