@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use minijinja::Value;
 use serde::Serialize;
 use serde_json::json;
@@ -60,161 +60,59 @@ pub fn routes() -> Router<S> {
         .route("/static/app.css", get(css))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
-        .route(
-            "/today",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, today)
-            }),
-        )
-        .route(
-            "/my",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, my_customers)
-            }),
-        )
-        .route(
-            "/customers",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, customers)
-            }),
-        )
-        .route(
-            "/customers/{number}",
-            get(
-                |s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>, p: Path<Params>| {
-                    show(s, h, u, q, Some(p), customer)
-                },
-            ),
-        )
-        .route(
-            "/customers/{number}/messages/{id}",
-            get(
-                |s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>, p: Path<Params>| {
-                    show(s, h, u, q, Some(p), message)
-                },
-            ),
-        )
-        .route(
-            "/customers/{number}/{action}",
-            post(
-                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
-                    act(s, h, u, Some(p), f, customer_action)
-                },
-            ),
-        )
-        .route(
-            "/check",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, check)
-            }),
-        )
-        .route(
-            "/dunning",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, dunning_page)
-            }),
-        )
-        .route(
-            "/dunning/confirm",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, dunning_confirm)
-            }),
-        )
-        .route(
-            "/dunning/run",
-            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
-                act(s, h, u, None, f, dunning_run)
-            }),
-        )
-        .route(
-            "/payments",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, payments)
-            }),
-        )
-        .route(
-            "/payments/{id}/{action}",
-            post(
-                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
-                    act(s, h, u, Some(p), f, payment_action)
-                },
-            ),
-        )
-        .route(
-            "/tasks/{id}/done",
-            post(
-                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
-                    act(s, h, u, Some(p), f, task_done)
-                },
-            ),
-        )
-        .route(
-            "/pause-requests/{id}/{decision}",
-            post(
-                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
-                    act(s, h, u, Some(p), f, decide_pause)
-                },
-            ),
-        )
-        .route(
-            "/settings",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, settings)
-            }),
-        )
-        .route(
-            "/settings/preview",
-            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
-                show_post(s, h, u, f, settings_preview)
-            }),
-        )
-        .route(
-            "/settings/config",
-            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
-                act(s, h, u, None, f, settings_save)
-            }),
-        )
+        .route("/today", page(today))
+        .route("/my", page(my_customers))
+        .route("/customers", page(customers))
+        .route("/customers/{number}", page(customer))
+        .route("/customers/{number}/messages/{id}", page(message))
+        .route("/customers/{number}/{action}", action(customer_action))
+        .route("/check", page(check))
+        .route("/dunning", page(dunning_page))
+        .route("/dunning/confirm", page(dunning_confirm))
+        .route("/dunning/run", action(dunning_run))
+        .route("/payments", page(payments))
+        .route("/payments/{id}/{action}", action(payment_action))
+        .route("/tasks/{id}/done", action(task_done))
+        .route("/pause-requests/{id}/{decision}", action(decide_pause))
+        .route("/settings", page(settings))
+        .route("/settings/preview", preview(settings_preview))
+        .route("/settings/config", action(settings_save))
         .route(
             "/settings/template",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, template_page)
-            })
-            .post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
-                act(s, h, u, None, f, template_save)
-            }),
+            page(template_page).merge(action(template_save)),
         )
-        .route(
-            "/settings/template/preview",
-            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
-                show_post(s, h, u, f, template_preview)
-            }),
-        )
-        .route(
-            "/settings/template/reset",
-            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
-                act(s, h, u, None, f, template_reset)
-            }),
-        )
-        .route(
-            "/users",
-            get(|s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>| {
-                show(s, h, u, q, None, users)
-            }),
-        )
-        .route(
-            "/users/{action}",
-            post(
-                |s: State<S>, h: HeaderMap, u: Uri, p: Path<Params>, f: Form<Params>| {
-                    show_post_params(s, h, u, p, f, user_action)
-                },
-            ),
-        )
-        .route(
-            "/account/language",
-            post(|s: State<S>, h: HeaderMap, u: Uri, f: Form<Params>| {
-                act(s, h, u, None, f, set_language)
-            }),
-        )
+        .route("/settings/template/preview", preview(template_preview))
+        .route("/settings/template/reset", action(template_reset))
+        .route("/users", page(users))
+        .route("/users/{action}", preview(user_action))
+        .route("/account/language", action(set_language))
+}
+
+/// A page: `GET` with the query (and the path's parameters, if any).
+fn page(handler: PageFn) -> MethodRouter<S> {
+    get(
+        move |s: State<S>, h: HeaderMap, u: Uri, q: Query<Params>, p: Option<Path<Params>>| {
+            show(s, h, u, q, p, handler)
+        },
+    )
+}
+
+/// A form post that changes something and redirects.
+fn action(handler: PostFn) -> MethodRouter<S> {
+    post(
+        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
+            act(s, h, u, p, f, handler)
+        },
+    )
+}
+
+/// A form post that renders a page and changes nothing (previews).
+fn preview(handler: PageFn) -> MethodRouter<S> {
+    post(
+        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
+            show_post(s, h, u, p, f, handler)
+        },
+    )
 }
 
 const CSS: &str = include_str!("../../static/app.css");
@@ -328,23 +226,14 @@ async fn show(
 
 /// A form post that renders a page (previews): CSRF-checked, no change.
 async fn show_post(
-    state: State<S>,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Form<Params>,
-    handler: PageFn,
-) -> Response {
-    show_post_params(state, headers, uri, Path(Params::new()), form, handler).await
-}
-
-async fn show_post_params(
     State(state): State<S>,
     headers: HeaderMap,
     uri: Uri,
-    Path(path): Path<Params>,
+    path: Option<Path<Params>>,
     Form(form): Form<Params>,
     handler: PageFn,
 ) -> Response {
+    let path = path.map(|p| p.0).unwrap_or_default();
     blocking(state.clone(), move || {
         let visit = match auth::visit(&state, &headers, uri.path()) {
             Ok(v) => v,
