@@ -197,8 +197,15 @@ fn summary_text(by_step: &[dunning::StepCount], skipped: &dunning::Skipped) -> S
     }
     let mut text = table.render();
     text.push_str(&format!(
-        "Skipped: {} at the agency, {} paused, {} waiting for their next step, {} covered by credit, {} below the minimum, {} left out; {} invoices on hold (dispute, promise, plan).\n",
-        skipped.handed_off, skipped.paused, skipped.waiting, skipped.credit_covers, skipped.below_minimum, skipped.left_out, skipped.invoices_on_hold
+        "Skipped: {} at the agency, {} paused, {} waiting for their next step, {} covered by credit, {} below the minimum, {} left out; {} {} on hold (dispute, promise, plan).\n",
+        skipped.handed_off,
+        skipped.paused,
+        skipped.waiting,
+        skipped.credit_covers,
+        skipped.below_minimum,
+        skipped.left_out,
+        skipped.invoices_on_hold,
+        if skipped.invoices_on_hold == 1 { "invoice" } else { "invoices" }
     ));
     text
 }
@@ -985,4 +992,20 @@ pub fn import_history(ctx: &Ctx, file: &std::path::Path) -> Result<()> {
         }
         text
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "1 invoices on hold": one takes the singular.
+    #[test]
+    fn one_invoice_on_hold_is_not_counted_in_the_plural() {
+        let skipped = |n| dunning::Skipped {
+            invoices_on_hold: n,
+            ..Default::default()
+        };
+        assert!(summary_text(&[], &skipped(1)).contains("; 1 invoice on hold (dispute"));
+        assert!(summary_text(&[], &skipped(2)).contains("; 2 invoices on hold (dispute"));
+    }
 }

@@ -109,7 +109,7 @@ impl Requirement {
                 format!("{}% of the order paid in advance", (s * 100.0).round())
             }
             Requirement::DirectDebit if nl => {
-                "betalen via automatische incasso (getekend machtiging)".into()
+                "betalen via automatische incasso (getekende machtiging)".into()
             }
             Requirement::DirectDebit => "payment by direct debit (signed mandate)".into(),
             Requirement::WithinLimit if nl => {
@@ -761,6 +761,15 @@ pub fn checklist(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "getekend machtiging": the Dutch adjective takes its -e.
+    #[test]
+    fn the_direct_debit_condition_reads_as_correct_dutch() {
+        assert_eq!(
+            Requirement::DirectDebit.text(Language::Nl),
+            "betalen via automatische incasso (getekende machtiging)"
+        );
+    }
 
     fn deal() -> Deal {
         Deal {

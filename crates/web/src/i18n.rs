@@ -432,6 +432,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("heads_up", "vriendelijk bericht vooraf", Some("heads-up")),
     ("instalments", "termijnen", None),
     ("invoice", "factuur", None),
+    (
+        "invoice on hold (dispute, promise, plan)",
+        "factuur in de wacht (geschil, belofte, regeling)",
+        None,
+    ),
     ("invoices", "facturen", None),
     (
         "invoices on hold (dispute, promise, plan)",

@@ -658,3 +658,32 @@ fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
     assert!(!file.exists());
     assert!(!subject_today().starts_with("Even bijpraten over"));
 }
+
+/// "1 facturen" / "1 invoices" on the Dunning page: a count of one takes
+/// the singular, in both languages.
+#[test]
+fn one_invoice_is_not_counted_in_the_plural_on_the_dunning_page() {
+    let server = start(120);
+    let collector: Client = login(server.addr, "collector@t.example");
+    let preview = server.state.cache.preview(&server.state, true).unwrap();
+    assert!(
+        preview.messages.iter().any(|m| m.items.len() == 1),
+        "the demo has a message for one invoice"
+    );
+    for (language, singular, plural) in [
+        ("nl", "1 factuur", "1 facturen"),
+        ("en", "1 invoice", "1 invoices"),
+    ] {
+        let r = collector.post(
+            "/account/language",
+            &[("language", language), ("back", "/dunning")],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = collector.get("/dunning");
+        assert!(page.body.contains(singular), "{language}: no '{singular}'");
+        assert!(
+            !page.body.contains(plural),
+            "{language}: '{plural}' on the page"
+        );
+    }
+}
