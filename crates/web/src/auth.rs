@@ -223,6 +223,9 @@ pub struct Visit {
     pub user: Principal,
     pub csrf: String,
     pub token: String,
+    /// The page being shown (path and query), for the forms on every page
+    /// that come back to it (the language switch); none for a post.
+    pub here: Option<String>,
 }
 
 impl Visit {
@@ -242,6 +245,7 @@ pub fn visit(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit,
             user,
             csrf,
             token: token.to_string(),
+            here: None,
         }),
         None => Err(Fail::Login(path.to_string())),
     }

@@ -687,3 +687,19 @@ fn one_invoice_is_not_counted_in_the_plural_on_the_dunning_page() {
         );
     }
 }
+
+/// Switching the language went back to the start page: it stays on the
+/// page it was switched on.
+#[test]
+fn switching_the_language_stays_on_the_page() {
+    let server = start(40);
+    let client: Client = login(server.addr, "credit@t.example");
+    let page = client.get("/payments");
+    let back = common::hidden(&page.body, "back")
+        .expect("the language form says where it was")
+        .replace("&#x2f;", "/");
+    assert_eq!(back, "/payments");
+    let r = client.post("/account/language", &[("language", "nl"), ("back", &back)]);
+    assert_eq!((r.status, r.header("location")), (303, Some("/payments")));
+    assert!(client.get("/payments").body.contains("lang=\"nl\""));
+}

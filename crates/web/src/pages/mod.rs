@@ -159,6 +159,7 @@ fn render(
         "lang": lang.as_str(),
         "title": i18n::t(lang, title),
         "csrf": visit.csrf,
+        "here": visit.here,
         "as_of": state.as_of().to_string(),
         "user": {
             "name": visit.user.name,
@@ -214,7 +215,10 @@ async fn show(
     blocking(state.clone(), move || {
         let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let visit = match auth::visit(&state, &headers, target) {
-            Ok(v) => v,
+            Ok(v) => Visit {
+                here: Some(target.to_string()),
+                ..v
+            },
             Err(f) => return error_page(&state, f, Language::Nl),
         };
         auth::refuse_nul(path.iter().chain(query.iter()))
