@@ -851,6 +851,15 @@ pub fn pause_requests(
         ),
         None => None,
     };
+    pause_requests_of(tx, customer, pending_only)
+}
+
+/// [`pause_requests`] by customer id (of everyone with `None`).
+pub fn pause_requests_of(
+    tx: &mut dyn ReadTx,
+    customer: Option<tegoed_core::CustomerId>,
+    pending_only: bool,
+) -> Result<Vec<PauseRequestLine>> {
     let list = tx.pause_requests(customer, pending_only)?;
     list.into_iter()
         .map(|s| request_line(tx, s.id, s.request))

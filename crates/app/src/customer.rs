@@ -95,6 +95,8 @@ pub fn view(
         _ => None,
     };
     let timeline = agreements::timeline(tx, &ledger, as_of, language)?;
+    // The customer is read once, above; the lists below go by its id.
+    let id = ledger.stored.id;
     Ok(CustomerView {
         owner: ledger.stored.customer.account_manager,
         statement,
@@ -102,11 +104,11 @@ pub fn view(
         segment,
         verdict,
         timeline,
-        disputes: agreements::disputes_of(tx, number)?,
-        promises: agreements::promises_of(tx, number, as_of)?,
-        plans: agreements::plans_of(tx, number, as_of, config.dunning.plan_grace_days)?,
-        requests: access::pause_requests(tx, Some(number), false)?,
-        tasks: agreements::tasks_of(tx, number)?,
-        state: agreements::state_of(tx, number)?,
+        disputes: agreements::disputes_of(tx, id)?,
+        promises: agreements::promises_of(tx, id, as_of)?,
+        plans: agreements::plans_of(tx, id, as_of, config.dunning.plan_grace_days)?,
+        requests: access::pause_requests_of(tx, Some(id), false)?,
+        tasks: agreements::tasks_of(tx, id)?,
+        state: agreements::state_for(tx, &ledger.stored)?,
     })
 }

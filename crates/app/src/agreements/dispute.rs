@@ -172,9 +172,8 @@ pub fn disputes(tx: &mut dyn ReadTx, all: bool) -> Result<Vec<DisputeLine>> {
 }
 
 /// The customer's disputes, open ones first.
-pub fn disputes_of(tx: &mut dyn ReadTx, number: &str) -> Result<Vec<DisputeLine>> {
-    let stored = customer(tx, number)?;
-    let list = tx.disputes(Some(stored.id), false)?;
+pub fn disputes_of(tx: &mut dyn ReadTx, customer: CustomerId) -> Result<Vec<DisputeLine>> {
+    let list = tx.disputes(Some(customer), false)?;
     let mut lines = dispute_lines(tx, list)?;
     lines.sort_by_key(|d| (d.resolved_on.is_some(), std::cmp::Reverse(d.opened_on)));
     Ok(lines)

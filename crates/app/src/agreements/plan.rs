@@ -195,12 +195,11 @@ pub fn plans(tx: &mut dyn ReadTx, as_of: Date, grace_days: i32) -> Result<Vec<Pl
 /// The customer's payment plans.
 pub fn plans_of(
     tx: &mut dyn ReadTx,
-    number: &str,
+    customer: CustomerId,
     as_of: Date,
     grace_days: i32,
 ) -> Result<Vec<PlanLine>> {
-    let stored = customer(tx, number)?;
-    let list = tx.plans(Some(stored.id), false)?;
+    let list = tx.plans(Some(customer), false)?;
     list.iter()
         .map(|p| plan_line(tx, p, as_of, grace_days))
         .collect()

@@ -178,9 +178,12 @@ pub fn promises(tx: &mut dyn ReadTx, broken_only: bool, as_of: Date) -> Result<V
 }
 
 /// The customer's promises to pay, newest first.
-pub fn promises_of(tx: &mut dyn ReadTx, number: &str, as_of: Date) -> Result<Vec<PromiseLine>> {
-    let stored = customer(tx, number)?;
-    let list = tx.promises(Some(stored.id), false)?;
+pub fn promises_of(
+    tx: &mut dyn ReadTx,
+    customer: CustomerId,
+    as_of: Date,
+) -> Result<Vec<PromiseLine>> {
+    let list = tx.promises(Some(customer), false)?;
     let mut lines = list
         .iter()
         .map(|p| promise_line(tx, p, as_of))

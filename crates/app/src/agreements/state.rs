@@ -284,6 +284,11 @@ pub fn tag(
 /// The customer's collection state.
 pub fn state_of(tx: &mut dyn ReadTx, number: &str) -> Result<StateLine> {
     let stored = customer(tx, number)?;
+    state_for(tx, &stored)
+}
+
+/// [`state_of`] for a customer already read.
+pub fn state_for(tx: &mut dyn ReadTx, stored: &StoredCustomer) -> Result<StateLine> {
     let state = tx.collection_state(stored.id)?;
-    Ok(state_line(stored.customer.number, state))
+    Ok(state_line(stored.customer.number.clone(), state))
 }

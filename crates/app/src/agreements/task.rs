@@ -183,9 +183,8 @@ pub fn call_list(
 }
 
 /// The customer's tasks, open ones first.
-pub fn tasks_of(tx: &mut dyn ReadTx, number: &str) -> Result<Vec<TaskLine>> {
-    let stored = customer(tx, number)?;
-    let mut list: Vec<StoredTask> = tx.tasks(Some(stored.id), false)?;
+pub fn tasks_of(tx: &mut dyn ReadTx, customer: CustomerId) -> Result<Vec<TaskLine>> {
+    let mut list: Vec<StoredTask> = tx.tasks(Some(customer), false)?;
     list.sort_by_key(|t| (t.done_on.is_some(), t.task.due_on));
     list.truncate(50);
     task_lines(tx, list)
