@@ -763,7 +763,11 @@ pub fn request_pause(
         "pause_requested",
         Some(id),
         (
-            format!("Dunning pause until {until} requested: {}", request.reason),
+            format!(
+                "Dunning pause until {} requested: {}",
+                crate::agreements::date_en(until),
+                request.reason
+            ),
             Some(format!(
                 "Aanmaningspauze tot en met {} gevraagd: {}",
                 crate::agreements::date_nl(until),

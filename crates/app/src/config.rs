@@ -355,6 +355,8 @@ struct RawStep {
 #[serde(deny_unknown_fields)]
 struct RawStrategy {
     id: String,
+    name_nl: Option<String>,
+    name_en: Option<String>,
     tone: Option<String>,
     #[serde(default)]
     step: Vec<RawStep>,
@@ -801,6 +803,8 @@ impl RawConfig {
                 return Err(format!("strategy '{}' has more than one hand-off", raw.id));
             }
             strategies.push(Strategy {
+                name_nl: raw.name_nl.unwrap_or_else(|| readable_id(&raw.id)),
+                name_en: raw.name_en.unwrap_or_else(|| readable_id(&raw.id)),
                 id: raw.id,
                 tone: raw.tone.unwrap_or_else(|| "neutral".into()),
                 steps,
@@ -825,8 +829,8 @@ impl RawConfig {
                 |c: RawConditions| c.check(&raw.id),
             )?;
             segments.push(Segment {
-                name_nl: raw.name_nl.unwrap_or_else(|| raw.id.clone()),
-                name_en: raw.name_en.unwrap_or_else(|| raw.id.clone()),
+                name_nl: raw.name_nl.unwrap_or_else(|| readable_id(&raw.id)),
+                name_en: raw.name_en.unwrap_or_else(|| readable_id(&raw.id)),
                 id: raw.id,
                 strategy: raw.strategy,
                 when,
@@ -858,6 +862,17 @@ impl RawConfig {
             risk,
             policy,
         })
+    }
+}
+
+/// A name for people when the settings give none: `key_accounts` reads
+/// `Key accounts`.
+fn readable_id(id: &str) -> String {
+    let text = id.replace(['_', '-'], " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
     }
 }
 

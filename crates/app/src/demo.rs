@@ -1313,8 +1313,9 @@ fn seed_collection(tx: &mut dyn WriteTx, config: &DemoConfig) -> Result<Agreemen
                 Some(id),
                 (
                     format!(
-                        "Payment plan: {} in {instalments} monthly instalments from {first_due}",
-                        Money::eur(total).display()
+                        "Payment plan: {} in {instalments} monthly instalments from {}",
+                        Money::eur(total).display(),
+                        crate::agreements::date_en(first_due)
                     ),
                     format!(
                         "Betalingsregeling: {} in {instalments} maandelijkse termijnen vanaf {}",
@@ -1340,7 +1341,10 @@ fn seed_collection(tx: &mut dyn WriteTx, config: &DemoConfig) -> Result<Agreemen
                 "pause",
                 None,
                 (
-                    format!("Dunning paused until {until}: {reason}"),
+                    format!(
+                        "Dunning paused until {}: {reason}",
+                        crate::agreements::date_en(until)
+                    ),
                     format!("Aanmaningen gepauzeerd tot en met {}: {reason}", nl(until)),
                 ),
             ))?;

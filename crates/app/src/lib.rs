@@ -24,6 +24,7 @@ pub mod dunning;
 pub mod einvoice;
 pub mod error;
 pub mod facts;
+pub mod format;
 pub mod import;
 pub mod lease;
 pub mod legal;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use tegoed_core::segment::{CustomerFacts, assign, explain as explain_facts};
-use tegoed_core::{Date, Money};
+use tegoed_core::{CustomerKind, Date, Language, Money};
 use tegoed_store::{LedgerRow, ReadTx, StoredCustomer};
 
 use crate::Result;
@@ -58,13 +58,160 @@ pub fn list(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Vec<Seg
     Ok(lines)
 }
 
-/// A condition checked for a customer.
+/// A condition checked for a customer: the condition's name, the plain
+/// bound and value, and the same as a sentence in Dutch and in English
+/// ("betaalt gemiddeld 68 dagen te laat (grens: minstens 30)").
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CheckLine {
     pub condition: String,
     pub expected: String,
     pub actual: String,
     pub holds: bool,
+    pub text_nl: String,
+    pub text_en: String,
+}
+
+impl CheckLine {
+    pub fn of(check: &tegoed_core::segment::Check) -> CheckLine {
+        CheckLine {
+            condition: check.condition.clone(),
+            expected: check.expected.clone(),
+            actual: check.actual.clone(),
+            holds: check.holds,
+            text_nl: sentence(check, Language::Nl),
+            text_en: sentence(check, Language::En),
+        }
+    }
+
+    pub fn text(&self, language: Language) -> &str {
+        match language {
+            Language::Nl => &self.text_nl,
+            Language::En => &self.text_en,
+        }
+    }
+}
+
+/// A segment condition as a sentence a credit team reads: what the customer
+/// does, then the bound in brackets.
+pub fn sentence(check: &tegoed_core::segment::Check, language: Language) -> String {
+    use crate::format;
+    use tegoed_core::segment::{Quantity, Trend};
+    let nl = language == Language::Nl;
+    let show = |q: &Quantity| -> String {
+        match q {
+            Quantity::Money(m) => format::money(*m, "EUR", language),
+            Quantity::Days(d) => format::number(*d, 0, language),
+            Quantity::Share(s) => format::percent(*s, language),
+            Quantity::Count(n) => format::integer(*n, language),
+            Quantity::Kind(CustomerKind::B2b) => if nl { "zakelijk" } else { "business" }.into(),
+            Quantity::Kind(CustomerKind::B2c) => if nl { "consument" } else { "consumer" }.into(),
+            Quantity::Trend(Trend::Worsening) => if nl {
+                "betaalt steeds later"
+            } else {
+                "paying later and later"
+            }
+            .into(),
+            Quantity::Trend(Trend::Stable) => if nl { "gelijk gebleven" } else { "steady" }.into(),
+            Quantity::Trend(Trend::Improving) => if nl {
+                "betaalt steeds eerder"
+            } else {
+                "paying sooner and sooner"
+            }
+            .into(),
+            Quantity::Codes(list) if list.is_empty() => if nl { "geen" } else { "none" }.into(),
+            Quantity::Codes(list) => list.join(", "),
+            Quantity::Unknown => if nl { "onbekend" } else { "unknown" }.into(),
+        }
+    };
+    let name = check.condition.as_str();
+    let bound = show(&check.bound);
+    let value = show(&check.value);
+    let limit = if name.ends_with("_min") {
+        if nl {
+            format!("grens: minstens {bound}")
+        } else {
+            format!("limit: at least {bound}")
+        }
+    } else if name.ends_with("_max") {
+        if nl {
+            format!("grens: hoogstens {bound}")
+        } else {
+            format!("limit: at most {bound}")
+        }
+    } else if nl {
+        format!("gezocht: {bound}")
+    } else {
+        format!("looking for: {bound}")
+    };
+    let unknown = check.value == Quantity::Unknown;
+    let what = match (name, nl) {
+        ("kind", true) => format!("soort klant: {value}"),
+        ("kind", false) => format!("kind of customer: {value}"),
+        ("industry_sections" | "industry_codes", true) => format!("branche: {value}"),
+        ("industry_sections" | "industry_codes", false) => format!("industry: {value}"),
+        ("revenue_12m_min" | "revenue_12m_max", true) => {
+            format!("omzet in de laatste 12 maanden: {value}")
+        }
+        ("revenue_12m_min" | "revenue_12m_max", false) => {
+            format!("revenue over the last 12 months: {value}")
+        }
+        ("open_min" | "open_max", true) => format!("openstaand: {value}"),
+        ("open_min" | "open_max", false) => format!("open: {value}"),
+        ("overdue_min" | "overdue_max", true) => format!("vervallen: {value}"),
+        ("overdue_min" | "overdue_max", false) => format!("overdue: {value}"),
+        ("max_days_overdue_min", true) => {
+            format!("oudste vervallen factuur: {value} dagen over de vervaldatum")
+        }
+        ("max_days_overdue_min", false) => {
+            format!("oldest overdue invoice: {value} days past its due date")
+        }
+        ("avg_days_late_min" | "avg_days_late_max", _) if unknown => {
+            if nl {
+                "geen betalingen in de laatste 12 maanden".to_string()
+            } else {
+                "no payments in the last 12 months".to_string()
+            }
+        }
+        ("avg_days_late_min" | "avg_days_late_max", true) => {
+            format!("betaalt gemiddeld {value} dagen te laat")
+        }
+        ("avg_days_late_min" | "avg_days_late_max", false) => {
+            format!("pays {value} days late on average")
+        }
+        ("share_late_min" | "share_late_max", _) if unknown => {
+            if nl {
+                "geen betalingen in de laatste 12 maanden".to_string()
+            } else {
+                "no payments in the last 12 months".to_string()
+            }
+        }
+        ("share_late_min" | "share_late_max", true) => {
+            format!("betaalt {value} van de facturen te laat")
+        }
+        ("share_late_min" | "share_late_max", false) => {
+            format!("pays {value} of the invoices late")
+        }
+        ("trend", true) => format!("betaalgedrag: {value}"),
+        ("trend", false) => format!("payment behaviour: {value}"),
+        ("customer_age_days_min" | "customer_age_days_max", true) => {
+            format!("klant sinds {value} dagen")
+        }
+        ("customer_age_days_min" | "customer_age_days_max", false) => {
+            format!("customer for {value} days")
+        }
+        ("paid_invoices_min", true) => {
+            format!("{value} facturen betaald in de laatste 12 maanden")
+        }
+        ("paid_invoices_min", false) => {
+            format!("{value} invoices paid in the last 12 months")
+        }
+        ("tags_any", true) => format!("labels: {value}"),
+        ("tags_any", false) => format!("tags: {value}"),
+        ("risk_classes", true) => format!("risicoklasse: {value}"),
+        ("risk_classes", false) => format!("risk class: {value}"),
+        (_, _) => value,
+    };
+    format!("{what} ({limit})")
 }
 
 /// A segment tried for a customer.
@@ -178,17 +325,7 @@ pub fn explain(
                 alternatives: t
                     .alternatives
                     .iter()
-                    .map(|checks| {
-                        checks
-                            .iter()
-                            .map(|c| CheckLine {
-                                condition: c.condition.clone(),
-                                expected: c.expected.clone(),
-                                actual: c.actual.clone(),
-                                holds: c.holds,
-                            })
-                            .collect()
-                    })
+                    .map(|checks| checks.iter().map(CheckLine::of).collect())
                     .collect(),
                 matched_alternative: t.matched,
             })

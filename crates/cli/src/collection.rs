@@ -101,12 +101,14 @@ pub fn segments_cmd(ctx: &Ctx, command: SegmentsCommand) -> Result<()> {
                             text.push_str("        (no conditions: takes everyone)\n");
                         }
                         for c in checks {
+                            // The sentence a credit team reads, with the
+                            // settings key it comes from for whoever edits
+                            // tegoed.toml.
                             text.push_str(&format!(
-                                "        {} {}: {} (needs {})\n",
+                                "        {} {} [{}]\n",
                                 if c.holds { "✔" } else { "✘" },
+                                c.text_en,
                                 c.condition,
-                                c.actual,
-                                c.expected
                             ));
                         }
                     }

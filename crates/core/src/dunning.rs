@@ -402,6 +402,8 @@ mod tests {
 
     fn standard() -> Strategy {
         Strategy {
+            name_nl: "Standaard".into(),
+            name_en: "Standard".into(),
             id: "standard".into(),
             tone: "neutral".into(),
             steps: vec![

@@ -232,8 +232,10 @@ impl Money {
         }
         let sign = if self.minor < 0 { "-" } else { "" };
         let symbol = self.currency.symbol();
+        // The sign goes before the symbol in both languages (`-€ 36,53`,
+        // `-€1,234.56`): a minus between `€` and the digits reads as a dash.
         match language {
-            Language::Nl => format!("{symbol}\u{a0}{sign}{grouped}"),
+            Language::Nl => format!("{sign}{symbol}\u{a0}{grouped}"),
             // `€` (three bytes) and codes (`CHF`) get the space, `$` and `£` not.
             Language::En if symbol.len() > 2 => format!("{sign}{symbol}\u{a0}{grouped}"),
             Language::En => format!("{sign}{symbol}{grouped}"),
@@ -467,7 +469,7 @@ mod tests {
             Money::eur(123_456).display_in(Language::Nl),
             "€\u{a0}1.234,56"
         );
-        assert_eq!(Money::eur(-5).display_in(Language::Nl), "€\u{a0}-0,05");
+        assert_eq!(Money::eur(-5).display_in(Language::Nl), "-€\u{a0}0,05");
         assert_eq!(
             Money::eur(123_456).display_in(Language::En),
             "€\u{a0}1,234.56"

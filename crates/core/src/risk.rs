@@ -461,6 +461,20 @@ fn describable(k: usize, x: &Features, mean: f64) -> bool {
     }
 }
 
+/// Whole euros as people write them: `€ 12.493` / `€ 12,493`.
+fn whole_euros(euros: f64, language: Language) -> String {
+    let minor = if euros.is_finite() && euros.abs() < 1e15 {
+        euros.round() as i64 * 100
+    } else {
+        0
+    };
+    let text = crate::Money::eur(minor).display_in(language);
+    text.strip_suffix(",00")
+        .or_else(|| text.strip_suffix(".00"))
+        .unwrap_or(&text)
+        .to_string()
+}
+
 fn describe(k: usize, x: &Features, language: Language) -> String {
     let v = x[k];
     let nl = language == Language::Nl;
@@ -487,8 +501,8 @@ fn describe(k: usize, x: &Features, language: Language) -> String {
         ("tenure_years", false) if v <= 0.0 => "a new customer".to_string(),
         ("tenure_years", true) => format!("pas {} dagen klant", (v * 365.0).round()),
         ("tenure_years", false) => format!("a customer for only {} days", (v * 365.0).round()),
-        ("log_amount", true) => format!("grote factuur (€ {:.0})", v.exp()),
-        ("log_amount", false) => format!("a large invoice (€ {:.0})", v.exp()),
+        ("log_amount", true) => format!("grote factuur ({})", whole_euros(v.exp(), language)),
+        ("log_amount", false) => format!("a large invoice ({})", whole_euros(v.exp(), language)),
         ("industry_late_rate", true) => format!("branche met veel late betalers ({pct}% te laat)"),
         ("industry_late_rate", false) => format!("an industry with many late payers ({pct}% late)"),
         ("disputes_12m", true) => format!("{days} geschil(len) dit jaar"),

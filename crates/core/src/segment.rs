@@ -137,18 +137,38 @@ impl Segment {
     }
 }
 
-/// One condition checked against a customer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One condition checked against a customer. `expected` and `actual` are
+/// the plain texts of the JSON output; `bound` and `value` the same as
+/// values, for sentences in a reader's language.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Check {
     pub condition: String,
     pub expected: String,
     pub actual: String,
     pub holds: bool,
+    pub bound: Quantity,
+    pub value: Quantity,
+}
+
+/// A value a condition compares.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Quantity {
+    Money(i64),
+    Days(f64),
+    /// 0.0–1.0.
+    Share(f64),
+    Count(i64),
+    Kind(CustomerKind),
+    Trend(Trend),
+    /// Industry sections or codes, tags, risk classes.
+    Codes(Vec<String>),
+    /// Not known (no payments in 12 months, not scored, no industry).
+    Unknown,
 }
 
 /// One segment tried: the checks of each alternative, and which one
 /// matched.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tried {
     pub segment: usize,
     pub alternatives: Vec<Vec<Check>>,
@@ -157,7 +177,7 @@ pub struct Tried {
 
 /// Why a customer is in their segment: the segments tried, in order; the
 /// last one is the match.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Explanation {
     pub segment: usize,
     pub tried: Vec<Tried>,
@@ -182,19 +202,26 @@ fn opt_share(v: Option<f64>) -> String {
 /// Checks `conditions` against `facts`, one [`Check`] per condition set.
 pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
     let mut checks = Vec::new();
-    let mut add = |condition: &str, expected: String, actual: String, holds: bool| {
+    let mut add = |condition: &str,
+                   (expected, bound): (String, Quantity),
+                   (actual, value): (String, Quantity),
+                   holds: bool| {
         checks.push(Check {
             condition: condition.to_string(),
             expected,
             actual,
             holds,
+            bound,
+            value,
         })
     };
+    let codes = |list: &[String]| Quantity::Codes(list.to_vec());
+    let chars = |list: &[char]| Quantity::Codes(list.iter().map(|c| c.to_string()).collect());
     if let Some(kind) = conditions.kind {
         add(
             "kind",
-            kind.as_str().into(),
-            facts.kind.as_str().into(),
+            (kind.as_str().into(), Quantity::Kind(kind)),
+            (facts.kind.as_str().into(), Quantity::Kind(facts.kind)),
             facts.kind == kind,
         );
     }
@@ -206,8 +233,14 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
             .map(|s| s.letter());
         add(
             "industry_sections",
-            format!("one of {:?}", conditions.industry_sections),
-            section.map_or("none".into(), |s| s.to_string()),
+            (
+                format!("one of {:?}", conditions.industry_sections),
+                chars(&conditions.industry_sections),
+            ),
+            (
+                section.map_or("none".into(), |s| s.to_string()),
+                section.map_or(Quantity::Unknown, |s| chars(&[s])),
+            ),
             section.is_some_and(|s| conditions.industry_sections.contains(&s)),
         );
     }
@@ -215,8 +248,15 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
         let code = facts.industry.as_ref().map(|i| i.as_str().to_string());
         add(
             "industry_codes",
-            format!("starting with one of {:?}", conditions.industry_codes),
-            code.clone().unwrap_or_else(|| "none".into()),
+            (
+                format!("starting with one of {:?}", conditions.industry_codes),
+                codes(&conditions.industry_codes),
+            ),
+            (
+                code.clone().unwrap_or_else(|| "none".into()),
+                code.as_ref()
+                    .map_or(Quantity::Unknown, |c| codes(std::slice::from_ref(c))),
+            ),
             code.is_some_and(|c| {
                 conditions
                     .industry_codes
@@ -230,8 +270,11 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
             let holds = if min { actual >= b } else { actual <= b };
             add(
                 name,
-                format!("{} {}", if min { "≥" } else { "≤" }, money(b)),
-                money(actual),
+                (
+                    format!("{} {}", if min { "≥" } else { "≤" }, money(b)),
+                    Quantity::Money(b),
+                ),
+                (money(actual), Quantity::Money(actual)),
                 holds,
             );
         }
@@ -265,8 +308,11 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
     if let Some(min) = conditions.max_days_overdue_min {
         add(
             "max_days_overdue_min",
-            format!("≥ {min} days"),
-            format!("{} days", facts.max_days_overdue),
+            (format!("≥ {min} days"), Quantity::Days(f64::from(min))),
+            (
+                format!("{} days", facts.max_days_overdue),
+                Quantity::Days(f64::from(facts.max_days_overdue)),
+            ),
             facts.max_days_overdue >= min,
         );
     }
@@ -274,13 +320,17 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
                            bound: Option<f64>,
                            actual: Option<f64>,
                            min: bool,
-                           show: &dyn Fn(Option<f64>) -> String| {
+                           show: &dyn Fn(Option<f64>) -> String,
+                           quantity: fn(f64) -> Quantity| {
         if let Some(b) = bound {
             let holds = actual.is_some_and(|a| if min { a >= b } else { a <= b });
             add(
                 name,
-                format!("{} {}", if min { "≥" } else { "≤" }, show(Some(b))),
-                show(actual),
+                (
+                    format!("{} {}", if min { "≥" } else { "≤" }, show(Some(b))),
+                    quantity(b),
+                ),
+                (show(actual), actual.map_or(Quantity::Unknown, quantity)),
                 holds,
             );
         }
@@ -291,6 +341,7 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
         facts.avg_days_late,
         true,
         &opt_days,
+        Quantity::Days,
     );
     float_bound(
         "avg_days_late_max",
@@ -298,6 +349,7 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
         facts.avg_days_late,
         false,
         &opt_days,
+        Quantity::Days,
     );
     float_bound(
         "share_late_min",
@@ -305,6 +357,7 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
         facts.share_paid_late,
         true,
         &opt_share,
+        Quantity::Share,
     );
     float_bound(
         "share_late_max",
@@ -312,59 +365,84 @@ pub fn check(conditions: &Conditions, facts: &CustomerFacts) -> Vec<Check> {
         facts.share_paid_late,
         false,
         &opt_share,
+        Quantity::Share,
     );
     if let Some(trend) = conditions.trend {
         let actual = facts.trend();
         add(
             "trend",
-            trend.as_str().into(),
-            actual.map_or("not enough payments".into(), |t| t.as_str().into()),
+            (trend.as_str().into(), Quantity::Trend(trend)),
+            (
+                actual.map_or("not enough payments".into(), |t| t.as_str().into()),
+                actual.map_or(Quantity::Unknown, Quantity::Trend),
+            ),
             actual == Some(trend),
         );
     }
     if let Some(min) = conditions.customer_age_days_min {
         add(
             "customer_age_days_min",
-            format!("≥ {min} days"),
-            format!("{} days", facts.customer_age_days),
+            (format!("≥ {min} days"), Quantity::Days(f64::from(min))),
+            (
+                format!("{} days", facts.customer_age_days),
+                Quantity::Days(f64::from(facts.customer_age_days)),
+            ),
             facts.customer_age_days >= min,
         );
     }
     if let Some(max) = conditions.customer_age_days_max {
         add(
             "customer_age_days_max",
-            format!("≤ {max} days"),
-            format!("{} days", facts.customer_age_days),
+            (format!("≤ {max} days"), Quantity::Days(f64::from(max))),
+            (
+                format!("{} days", facts.customer_age_days),
+                Quantity::Days(f64::from(facts.customer_age_days)),
+            ),
             facts.customer_age_days <= max,
         );
     }
     if let Some(min) = conditions.paid_invoices_min {
         add(
             "paid_invoices_min",
-            format!("≥ {min}"),
-            facts.paid_invoices_12m.to_string(),
+            (format!("≥ {min}"), Quantity::Count(i64::from(min))),
+            (
+                facts.paid_invoices_12m.to_string(),
+                Quantity::Count(i64::from(facts.paid_invoices_12m)),
+            ),
             facts.paid_invoices_12m >= min,
         );
     }
     if !conditions.tags_any.is_empty() {
         add(
             "tags_any",
-            format!("one of {:?}", conditions.tags_any),
-            if facts.tags.is_empty() {
-                "none".into()
-            } else {
-                facts.tags.join(", ")
-            },
+            (
+                format!("one of {:?}", conditions.tags_any),
+                codes(&conditions.tags_any),
+            ),
+            (
+                if facts.tags.is_empty() {
+                    "none".into()
+                } else {
+                    facts.tags.join(", ")
+                },
+                codes(&facts.tags),
+            ),
             facts.tags.iter().any(|t| conditions.tags_any.contains(t)),
         );
     }
     if !conditions.risk_classes.is_empty() {
         add(
             "risk_classes",
-            format!("one of {:?}", conditions.risk_classes),
-            facts
-                .risk_class
-                .map_or("not scored".into(), |c| c.to_string()),
+            (
+                format!("one of {:?}", conditions.risk_classes),
+                chars(&conditions.risk_classes),
+            ),
+            (
+                facts
+                    .risk_class
+                    .map_or("not scored".into(), |c| c.to_string()),
+                facts.risk_class.map_or(Quantity::Unknown, |c| chars(&[c])),
+            ),
             facts
                 .risk_class
                 .is_some_and(|c| conditions.risk_classes.contains(&c)),

@@ -218,12 +218,22 @@ impl Step {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Strategy {
     pub id: String,
+    /// What people read: `name_nl`/`name_en` from the settings.
+    pub name_nl: String,
+    pub name_en: String,
     /// Template variant: "warm", "light", "firm", "neutral", "consumer".
     pub tone: String,
     pub steps: Vec<Step>,
 }
 
 impl Strategy {
+    pub fn name(&self, language: crate::Language) -> &str {
+        match language {
+            crate::Language::Nl => &self.name_nl,
+            crate::Language::En => &self.name_en,
+        }
+    }
+
     /// The index of the step with this id.
     pub fn position(&self, step_id: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.id == step_id)

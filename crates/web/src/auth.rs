@@ -311,6 +311,32 @@ pub fn redirect_to_login(next: &str) -> Response {
 /// (whitespace, control characters, backslashes, non-ASCII) is refused and
 /// the caller falls back to `/`; such a value also could not be sent as a
 /// header.
+/// Percent-decoding of a query value (`+` is a space); invalid sequences
+/// and bytes stay as they are.
+pub fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub fn local_path(path: &str) -> bool {
     let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%#".contains(&b);
     path.starts_with('/') && !path.starts_with("//") && path.bytes().all(plain)
@@ -419,6 +445,11 @@ mod tests {
     #[test]
     fn only_local_paths_are_redirect_targets() {
         assert!(local_path("/customers/C1?ok=1"));
+        assert_eq!(
+            decode("2026-0042%2C%202026-0043+x%"),
+            "2026-0042, 2026-0043 x%"
+        );
+        assert_eq!(decode("%e2%82%ac%zz"), "€%zz");
         assert!(!local_path("//evil.example/"));
         assert!(!local_path("/\\evil.example/"));
         assert!(!local_path("https://evil.example/"));

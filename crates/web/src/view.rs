@@ -4,7 +4,8 @@
 
 use minijinja::value::Value;
 use minijinja::{Environment, State};
-use tegoed_core::Language;
+use tegoed_app::format;
+use tegoed_core::{Date, Language};
 
 use crate::i18n;
 
@@ -12,6 +13,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("error.html", include_str!("../templates/error.html")),
+    (
+        "error_bare.html",
+        include_str!("../templates/error_bare.html"),
+    ),
     ("today.html", include_str!("../templates/today.html")),
     (
         "customers.html",
@@ -48,9 +53,30 @@ impl Views {
         env.add_filter("money", |state: &State, value: Value| -> String {
             money_text(&value, lang_of(state))
         });
-        env.add_filter("pct", |value: Value| -> String {
+        env.add_filter("pct", |state: &State, value: Value| -> String {
             f64::try_from(value)
-                .map(|v| format!("{:.0}%", v * 100.0))
+                .map(|v| format::percent(v, lang_of(state)))
+                .unwrap_or_default()
+        });
+        // Dates: `date` for tables and lists, `longdate` for sentences; both
+        // take an ISO date (`2026-12-02`, or the start of a longer text).
+        env.add_filter("date", |state: &State, value: Value| -> String {
+            date_text(&value, lang_of(state), format::short_date)
+        });
+        env.add_filter("longdate", |state: &State, value: Value| -> String {
+            date_text(&value, lang_of(state), format::long_date)
+        });
+        // Numbers: `num` with a number of decimals (default 0), `moment` for
+        // Unix seconds (the audit log).
+        env.add_filter(
+            "num",
+            |state: &State, value: Value, decimals: Option<usize>| -> String {
+                number_text(&value, decimals.unwrap_or(0), lang_of(state))
+            },
+        );
+        env.add_filter("moment", |state: &State, value: Value| -> String {
+            i64::try_from(value)
+                .map(|v| format::moment(v, lang_of(state)))
                 .unwrap_or_default()
         });
         Views { env }
@@ -61,6 +87,29 @@ impl Views {
             .get_template(name)
             .and_then(|t| t.render(context))
             .map_err(|e| format!("template {name}: {e:#}"))
+    }
+}
+
+fn date_text(value: &Value, language: Language, show: fn(Date, Language) -> String) -> String {
+    let Some(text) = value.as_str() else {
+        return String::new();
+    };
+    match text.get(..10).map(Date::parse_iso) {
+        Some(Ok(date)) => show(date, language),
+        _ => text.to_string(),
+    }
+}
+
+fn number_text(value: &Value, decimals: usize, language: Language) -> String {
+    if let (Ok(n), 0) = (i64::try_from(value.clone()), decimals) {
+        return format::integer(n, language);
+    }
+    if let Ok(v) = f64::try_from(value.clone()) {
+        return format::number(v, decimals, language);
+    }
+    match value.as_str().map(str::parse::<f64>) {
+        Some(Ok(v)) => format::number(v, decimals, language),
+        _ => value.to_string(),
     }
 }
 
@@ -85,7 +134,7 @@ pub fn money_text(value: &Value, language: Language) -> String {
     } else {
         return String::new();
     };
-    tegoed_app::dunning::document::money(minor, "EUR", language)
+    format::money(minor, "EUR", language)
 }
 
 fn parse_decimal(text: &str) -> Option<i64> {

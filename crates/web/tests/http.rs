@@ -181,7 +181,9 @@ fn pages_and_api_by_role() {
             .any(|a| a.action == "note.add" && a.actor == server.sales_email && a.subject == own)
     );
     let admin = login(addr, "admin@t.example");
-    assert!(admin.get("/users").body.contains("note.add"));
+    // The audit log names the action in words, with the moment in the
+    // reader's format.
+    assert!(admin.get("/users").body.contains("<td>note</td>"));
 }
 
 #[test]
@@ -344,7 +346,7 @@ fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
     );
     // The timeline speaks the reader's language; notes stay as written.
     let english = credit.get(&format!("/customers/{own}")).body;
-    assert!(english.contains("Dunning paused until 2026-12-20: New contract signed"));
+    assert!(english.contains("Dunning paused until 20 Dec 2026: New contract signed"));
     assert!(english.contains("Invoice "));
     assert_eq!(
         credit
@@ -584,8 +586,10 @@ fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
     let settings = credit.get("/settings").body;
     let base = name.rsplitn(3, '.').last().unwrap();
     assert!(
-        settings.contains(&format!("<td>{}</td>", base.replace('/', "&#x2f;")))
-            && settings.contains("/settings/template?name="),
+        settings.contains(&format!(
+            "<td><code>{}</code></td>",
+            base.replace('/', "&#x2f;")
+        )) && settings.contains("/settings/template?name="),
         "the template is listed"
     );
     let r = credit.get(&page);

@@ -71,13 +71,13 @@ pub(crate) fn evaluate(tx: &mut dyn ReadTx, as_of: Date, grace_days: i32) -> Res
                         format!(
                             "Promise kept: {} paid by {}",
                             promise.amount.display(),
-                            promise.promised_on
+                            date_en(promise.promised_on)
                         )
                     } else {
                         format!(
                             "Promise broken: {} promised by {}, {} arrived",
                             promise.amount.display(),
-                            promise.promised_on,
+                            date_en(promise.promised_on),
                             eur(paid, promise.amount.currency)
                         )
                     },
@@ -113,7 +113,8 @@ pub(crate) fn evaluate(tx: &mut dyn ReadTx, as_of: Date, grace_days: i32) -> Res
                     PlanStatus::Broken { missed } => (
                         "plan_broken",
                         format!(
-                            "Payment plan broken: the instalment due {missed} was missed ({} of {} paid)",
+                            "Payment plan broken: the instalment due {} was missed ({} of {} paid)",
+                            date_en(missed),
                             eur(paid, plan.total.currency),
                             plan.total.display()
                         ),

@@ -76,7 +76,12 @@ pub(crate) fn eur_nl(minor: i64, currency: Currency) -> String {
 }
 
 pub(crate) fn date_nl(date: Date) -> String {
-    crate::dunning::document::short_date(date, Language::Nl)
+    crate::format::short_date(date, Language::Nl)
+}
+
+/// A date in the English timeline texts: `25 Nov 2026`.
+pub(crate) fn date_en(date: Date) -> String {
+    crate::format::short_date(date, Language::En)
 }
 
 /// The invoice numbers of a list of invoices, for a text.

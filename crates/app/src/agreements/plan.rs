@@ -159,10 +159,11 @@ pub fn create_plan(
             let numbers = numbers_of(&invoices);
             (
                 format!(
-                    "Payment plan: {} in {count} instalment{} of about {} from {first} (every {interval}), invoices {numbers}",
+                    "Payment plan: {} in {count} instalment{} of about {} from {} (every {interval}), invoices {numbers}",
                     eur(total, currency),
                     if count == 1 { "" } else { "s" },
                     eur(schedule[0].amount_minor, currency),
+                    date_en(first),
                 ),
                 format!(
                     "Betalingsregeling: {} in {count} termijn{} van ongeveer {} vanaf {} (elke {interval}), facturen {numbers}",

@@ -144,8 +144,9 @@ pub fn add_promise(
         let numbers = numbers_of(&chosen);
         (
             format!(
-                "Promised to pay {} by {date} (invoices {numbers})",
+                "Promised to pay {} by {} (invoices {numbers})",
                 eur(amount_minor, currency),
+                date_en(date),
             ),
             format!(
                 "Toegezegd: {} betalen uiterlijk {} (facturen {numbers})",

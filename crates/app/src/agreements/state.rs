@@ -82,7 +82,7 @@ pub(crate) fn pause_in(
             )
         } else {
             (
-                format!("Dunning paused until {until}: {}", reason.trim()),
+                format!("Dunning paused until {}: {}", date_en(until), reason.trim()),
                 format!(
                     "Aanmaningen gepauzeerd tot en met {}: {}",
                     date_nl(until),

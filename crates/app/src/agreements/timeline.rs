@@ -103,7 +103,7 @@ pub fn timeline(
                         "Invoice {} of {}, due {}",
                         invoice.number,
                         invoice.amount.display(),
-                        invoice.due_date
+                        date_en(invoice.due_date)
                     ),
                     (false, true) => format!(
                         "Factuur {} van {}, vervalt {}",

@@ -7,64 +7,11 @@
 //! as sent.
 
 use serde::{Deserialize, Serialize};
-use tegoed_core::{Currency, Date, Language, Money};
+use tegoed_core::{Date, Language};
 use tegoed_formats::epc::QrMatrix;
 use tegoed_formats::pdf::{Font, PAGE_HEIGHT, PAGE_WIDTH, Pdf, text_width, wrap};
 
-/// Money for people in `language` from a currency code (what the template
-/// filters get): [`Money::display_in`].
-pub fn money(minor: i64, currency: &str, language: Language) -> String {
-    let currency = Currency::parse(currency).unwrap_or(Currency::EUR);
-    Money::new(minor, currency).display_in(language)
-}
-
-const MONTHS_NL: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// A date for people: `25 november 2026` / `25 November 2026`.
-pub fn long_date(date: Date, language: Language) -> String {
-    let (y, m, d) = date.ymd();
-    let months = match language {
-        Language::Nl => &MONTHS_NL,
-        Language::En => &MONTHS_EN,
-    };
-    format!("{d} {} {y}", months[(m - 1) as usize])
-}
-
-/// A compact date for tables: `25-11-2026` / `25 Nov 2026`.
-pub fn short_date(date: Date, language: Language) -> String {
-    let (y, m, d) = date.ymd();
-    match language {
-        Language::Nl => format!("{d:02}-{m:02}-{y}"),
-        Language::En => format!("{d} {} {y}", &MONTHS_EN[(m - 1) as usize][..3]),
-    }
-}
+pub use crate::format::{long_date, money, short_date};
 
 /// Fixed words of the layouts.
 struct Labels {

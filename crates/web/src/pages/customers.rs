@@ -260,8 +260,8 @@ pub(super) fn customer(
             "c": statement,
             "segment": if lang == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en },
             "segment_id": why.segment,
-            "strategy": why.strategy,
-            "why": matched,
+            "strategy": live.config.strategy(&why.strategy).map_or(why.strategy.as_str(), |s| s.name(lang)),
+            "why": matched.iter().map(|c| c.text(lang)).collect::<Vec<_>>(),
             "facts": why.facts,
             "risk": risk,
             "verdict": verdict,
@@ -302,12 +302,16 @@ pub(super) fn message(
         .into_iter()
         .find(|m| m.id == id)
         .ok_or_else(|| Fail::NotFound(format!("no message {id} for customer {number}")))?;
+    let live = state.live();
+    let lang = visit.user.language;
     render(
         state,
         visit,
         "message.html",
         "Message",
-        json!({"m": found, "number": number}),
+        json!({"m": found, "number": number,
+               "segment": segment_label(&live.config, &found.segment, lang),
+               "step": step_label(&live.config, &found.segment, &found.step, lang)}),
     )
 }
 
@@ -324,10 +328,11 @@ pub(super) fn customer_action(
     let actor = visit.actor();
     let as_of = state.as_of();
     let grace_days = state.live().config.dunning.plan_grace_days;
-    match action {
+    let done: (&str, Vec<String>) = match action {
         "note" => {
             let text = field(form, "text")?;
             state.write(|tx| agreements::add_note(tx, &actor, number, text, as_of).map(drop))?;
+            ("note", Vec::new())
         }
         "promise" => {
             let amount = field(form, "amount")?;
@@ -345,6 +350,7 @@ pub(super) fn customer_action(
                 agreements::add_promise(tx, &actor, number, amount, date, &invoices, note, as_of)
                     .map(drop)
             })?;
+            ("promise", vec![date.to_string()])
         }
         "pause-request" => {
             let until = date_field(form, "until")?;
@@ -352,6 +358,7 @@ pub(super) fn customer_action(
             state.write(|tx| {
                 access::request_pause(tx, &actor, number, until, reason, as_of).map(drop)
             })?;
+            ("pause_request", Vec::new())
         }
         "pause" => {
             let until = date_field(form, "until")?;
@@ -359,6 +366,7 @@ pub(super) fn customer_action(
             state.write(|tx| {
                 agreements::pause(tx, &actor, number, until, reason, as_of).map(drop)
             })?;
+            ("pause", vec![until.to_string()])
         }
         "dispute" => {
             let invoice = field(form, "invoice")?;
@@ -367,6 +375,7 @@ pub(super) fn customer_action(
                 invoice_of(tx, invoice, number)?;
                 agreements::open_dispute(tx, &actor, invoice, reason, as_of).map(drop)
             })?;
+            ("dispute", vec![invoice.to_string()])
         }
         "resolve" => {
             let invoice = field(form, "invoice")?;
@@ -375,6 +384,7 @@ pub(super) fn customer_action(
                 invoice_of(tx, invoice, number)?;
                 agreements::resolve_dispute(tx, &actor, invoice, resolution, as_of).map(drop)
             })?;
+            ("resolved", vec![invoice.to_string()])
         }
         "plan" => {
             let count: u32 = field(form, "instalments")?
@@ -388,6 +398,7 @@ pub(super) fn customer_action(
                 )
                 .map(drop)
             })?;
+            ("plan", Vec::new())
         }
         "limit" => {
             let limit = match opt(form, "limit") {
@@ -395,10 +406,16 @@ pub(super) fn customer_action(
                 None => None,
             };
             state.write(|tx| agreements::set_credit_limit(tx, &actor, number, limit, as_of))?;
+            ("limit", Vec::new())
         }
         _ => return Err(Fail::NotFound(format!("no action '{action}'"))),
-    }
-    Ok(format!("/customers/{}?ok=1", auth::encode(number)))
+    };
+    let refs: Vec<&str> = done.1.iter().map(String::as_str).collect();
+    Ok(with_done(
+        &format!("/customers/{}", auth::encode(number)),
+        done.0,
+        &refs,
+    ))
 }
 
 /// The invoice must belong to the customer of the page.
@@ -432,9 +449,13 @@ pub(super) fn task_done(
     let as_of = state.as_of();
     let line =
         state.write(|tx| agreements::complete_task(tx, &visit.actor(), id, outcome, as_of))?;
-    Ok(back(
-        form,
-        &format!("/customers/{}?ok=1", auth::encode(&line.customer)),
+    Ok(with_done(
+        &back(
+            form,
+            &format!("/customers/{}", auth::encode(&line.customer)),
+        ),
+        "call",
+        &[],
     ))
 }
 
@@ -454,5 +475,10 @@ pub(super) fn decide_pause(
     };
     let as_of = state.as_of();
     state.write(|tx| access::decide_pause(tx, &visit.actor(), id, approve, as_of).map(drop))?;
-    Ok(back(form, "/today?ok=1"))
+    let code = if approve {
+        "pause_approved"
+    } else {
+        "pause_rejected"
+    };
+    Ok(with_done(&back(form, "/today"), code, &[]))
 }

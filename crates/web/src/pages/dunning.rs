@@ -11,6 +11,8 @@ pub(super) fn dunning_page(
 ) -> Result<Response, Fail> {
     require(&visit.user, Action::Collect, None)?;
     let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
+    let live = state.live();
+    let lang = visit.user.language;
     let mut groups: Vec<serde_json::Value> = Vec::new();
     for step in &preview.by_step {
         let messages: Vec<_> = preview
@@ -19,7 +21,8 @@ pub(super) fn dunning_page(
             .filter(|m| m.segment == step.segment && m.step == step.step)
             .take(50)
             .collect();
-        groups.push(json!({"segment": step.segment, "step": step.step, "channel": step.channel, "count": step.messages, "messages": messages}));
+        groups.push(json!({"segment": segment_label(&live.config, &step.segment, lang),
+            "step": step_label(&live.config, &step.segment, &step.step, lang), "channel": step.channel, "count": step.messages, "messages": messages}));
     }
     render(
         state,
@@ -45,17 +48,7 @@ pub(super) fn dunning_confirm(
     let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
     let live = state.live();
     let lang = visit.user.language;
-    let segment_name = |id: &str| {
-        live.config
-            .segments
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| match lang {
-                Language::Nl => s.name_nl.clone(),
-                Language::En => s.name_en.clone(),
-            })
-            .unwrap_or_else(|| id.to_string())
-    };
+    let segment_name = |id: &str| segment_label(&live.config, id, lang);
     let minor = |text: &str| tegoed_core::money::parse_amount(text, 2).unwrap_or(0);
     let mut groups: Vec<serde_json::Value> = Vec::new();
     let (mut all_total, mut all_costs) = (0i64, 0i64);

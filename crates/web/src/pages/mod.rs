@@ -158,6 +158,7 @@ fn render(
     let mut context = json!({
         "lang": lang.as_str(),
         "title": i18n::t(lang, title),
+        "done": visit.here.as_deref().and_then(|here| done_notice(here, lang)),
         "csrf": visit.csrf,
         "here": visit.here,
         "as_of": state.as_of().to_string(),
@@ -182,25 +183,172 @@ fn render(
 }
 
 fn error_page(state: &S, fail: Fail, language: Language) -> Response {
+    page_error(state, fail, language, None, None)
+}
+
+/// An error as a page in the reader's language: inside the layout with the
+/// menu when someone is signed in, what went wrong, what to do about it,
+/// and a link back to where they were (`back`: the page the form was on).
+fn page_error(
+    state: &S,
+    fail: Fail,
+    language: Language,
+    visit: Option<&Visit>,
+    back: Option<String>,
+) -> Response {
     if let Fail::Login(next) = &fail {
         return auth::redirect_to_login(next);
     }
     fail.log();
     let status = fail.status();
-    let context = json!({
-        "lang": language.as_str(),
-        "title": i18n::t(language, "Something is not right"),
+    let (message, todo) = error_words(&fail, language);
+    let back = back.unwrap_or_else(|| "/".into());
+    let extra = json!({
         "status": status.as_u16(),
-        "message": fail.message(),
+        "message": message,
+        "todo": todo,
         "code": fail.code(),
+        "back": back,
     });
-    let body = state
-        .views
-        .render("error.html", Value::from_serialize(&context))
-        .unwrap_or_else(|e| view::escape(&e));
-    let mut response = (status, html(body)).into_response();
+    let rendered = match visit {
+        Some(visit) => render(
+            state,
+            visit,
+            "error.html",
+            "Something is not right",
+            extra.clone(),
+        )
+        .ok(),
+        None => None,
+    };
+    let mut response = match rendered {
+        Some(mut response) => {
+            *response.status_mut() = status;
+            response
+        }
+        None => {
+            let mut context = extra;
+            context["lang"] = json!(language.as_str());
+            context["title"] = json!(i18n::t(language, "Something is not right"));
+            let body = state
+                .views
+                .render("error_bare.html", Value::from_serialize(&context))
+                .unwrap_or_else(|e| view::escape(&e));
+            (status, html(body)).into_response()
+        }
+    };
     fail.set_retry_after(response.headers_mut());
     response
+}
+
+/// The confirmations an action leaves behind (`?done=CODE&ref=…` on the
+/// page it returns to), as the text with `{}` for each reference.
+const DONE: &[(&str, &str)] = &[
+    ("call", "Call recorded."),
+    ("dispute", "Dispute opened for invoice {}."),
+    ("limit", "Credit limit saved."),
+    ("note", "Note saved."),
+    ("pause", "Dunning paused until {}."),
+    ("pause_approved", "Pause approved."),
+    ("pause_rejected", "Pause refused."),
+    ("pause_request", "Pause request sent to the credit team."),
+    ("payment_assigned", "Payment {} assigned to customer {}."),
+    ("payment_matched", "Payment {} matched to {}."),
+    ("plan", "Payment plan made."),
+    ("promise", "Payment agreement saved: pays by {}."),
+    ("resolved", "Dispute resolved for invoice {}."),
+    ("settings", "Settings saved."),
+];
+
+/// `url` with the confirmation `code` and its references added.
+fn with_done(url: &str, code: &str, refs: &[&str]) -> String {
+    let mut out = format!(
+        "{url}{}done={code}",
+        if url.contains('?') { '&' } else { '?' }
+    );
+    for r in refs {
+        out.push_str("&ref=");
+        out.push_str(&auth::encode(r));
+    }
+    out
+}
+
+/// The confirmation to show on a page reached by `here` (path and query),
+/// in `lang`; only the codes of [`DONE`], references shown as text.
+fn done_notice(here: &str, lang: Language) -> Option<String> {
+    let query = here.split_once('?')?.1;
+    let mut code = None;
+    let mut refs = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = auth::decode(value);
+        match key {
+            "done" => code = Some(value),
+            "ref" if refs.len() < 3 => refs.push(value.chars().take(80).collect::<String>()),
+            _ => {}
+        }
+    }
+    let code = code?;
+    let text = DONE.iter().find(|(c, _)| *c == code)?.1;
+    let mut out = i18n::t(lang, text).to_string();
+    for r in &refs {
+        // A date reference reads in the page's format.
+        let shown = match Date::parse_iso(r) {
+            Ok(d) => tegoed_app::format::short_date(d, lang),
+            Err(_) => r.clone(),
+        };
+        out = out.replacen("{}", &shown, 1);
+    }
+    Some(out.replace("{}", "–"))
+}
+
+/// What went wrong and what to do, in `language`. The English page shows
+/// the use case's own words; the Dutch page shows them when they have a
+/// Dutch version, and otherwise says in Dutch what kind of problem it is.
+fn error_words(fail: &Fail, language: Language) -> (String, String) {
+    let detail = fail.message();
+    let todo = match fail.code() {
+        "forbidden" => "Ask a credit manager or an administrator if you need this.",
+        "not_found" => "Check the number, or search for it on the Customers page.",
+        "invalid" => "Go back, correct what you entered and try again.",
+        "conflict" | "csrf" => "Reload the page and try again.",
+        "busy" => "Try again in a few seconds.",
+        "rate_limited" => "Wait a moment and try again.",
+        "internal" => "Try again, or ask your administrator.",
+        _ => "Log in and try again.",
+    };
+    let message = match language {
+        Language::En => detail,
+        Language::Nl if i18n::has(&detail) => i18n::t(language, &detail).to_string(),
+        Language::Nl => i18n::t(
+            language,
+            match fail.code() {
+                "forbidden" => "Your role may not do this.",
+                "not_found" => "This does not exist (any more).",
+                "invalid" => "What was entered is not right.",
+                "conflict" => "Someone else is doing this right now (a dunning run in progress); nothing of yours was changed.",
+                "csrf" => "The form is stale or did not come from this site.",
+                "busy" => "Tegoed is busy with other work (an import or a dunning run); nothing was changed.",
+                "rate_limited" => "Too many attempts.",
+                "internal" => "Something went wrong on the server; it has been logged.",
+                _ => "Log in first.",
+            },
+        )
+        .to_string(),
+    };
+    (message, i18n::t(language, todo).to_string())
+}
+
+/// Where the user came from, when it was a page of this site: the link
+/// back on an error page.
+fn came_from(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_string())
 }
 
 async fn show(
@@ -223,7 +371,10 @@ async fn show(
         };
         auth::refuse_nul(path.iter().chain(query.iter()))
             .and_then(|()| handler(&state, &visit, &path, &query))
-            .unwrap_or_else(|f| error_page(&state, f, visit.user.language))
+            .unwrap_or_else(|f| {
+                let back = came_from(&headers).filter(|b| b != target);
+                page_error(&state, f, visit.user.language, Some(&visit), back)
+            })
     })
     .await
 }
@@ -246,13 +397,21 @@ async fn show_post(
         check_csrf(&form, &visit)
             .and_then(|()| auth::refuse_nul(path.iter().chain(form.iter())))
             .and_then(|()| handler(&state, &visit, &path, &form))
-            .unwrap_or_else(|f| error_page(&state, f, visit.user.language))
+            .unwrap_or_else(|f| {
+                page_error(
+                    &state,
+                    f,
+                    visit.user.language,
+                    Some(&visit),
+                    came_from(&headers),
+                )
+            })
     })
     .await
 }
 
 /// A state-changing form post: session, CSRF, the action, then a redirect
-/// to where the handler says (with `ok=1` for the notice).
+/// to where the handler says (with `done=…` for the confirmation).
 async fn act(
     State(state): State<S>,
     headers: HeaderMap,
@@ -275,7 +434,13 @@ async fn act(
                 state.cache.invalidate(&state);
                 Redirect::to(&target).into_response()
             }
-            Err(f) => error_page(&state, f, visit.user.language),
+            Err(f) => page_error(
+                &state,
+                f,
+                visit.user.language,
+                Some(&visit),
+                came_from(&headers),
+            ),
         }
     })
     .await
@@ -324,6 +489,35 @@ fn segment_name(state: &S, index: usize, lang: Language) -> String {
         .unwrap_or_default()
 }
 
+/// What people read for a segment id: its `name_nl`/`name_en`.
+fn segment_label(config: &tegoed_app::config::Config, id: &str, lang: Language) -> String {
+    config.segments.iter().find(|s| s.id == id).map_or_else(
+        || id.replace('_', " "),
+        |s| match lang {
+            Language::Nl => s.name_nl.clone(),
+            Language::En => s.name_en.clone(),
+        },
+    )
+}
+
+/// What people read for a step of the strategy of segment `segment`: the
+/// kind of step (`vriendelijk bericht vooraf`, `laatste aanmaning`).
+fn step_label(
+    config: &tegoed_app::config::Config,
+    segment: &str,
+    step: &str,
+    lang: Language,
+) -> String {
+    let kind = config
+        .segments
+        .iter()
+        .find(|s| s.id == segment)
+        .and_then(|s| config.strategy(&s.strategy))
+        .and_then(|s| s.steps.iter().find(|x| x.id == step))
+        .map_or(step, |s| s.kind.as_str());
+    i18n::t(lang, kind).to_string()
+}
+
 #[derive(Serialize)]
 struct RowOut<'a> {
     #[serde(flatten)]
@@ -360,4 +554,41 @@ fn managers(state: &S) -> Result<Vec<(AccountManagerId, String)>, Fail> {
         .into_iter()
         .map(|(id, m)| (id, m.name))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_confirmation_has_dutch_and_reads_its_references() {
+        for (code, text) in DONE {
+            assert!(i18n::has(text), "no Dutch for {code}: {text}");
+        }
+        let url = with_done(
+            "/payments",
+            "payment_matched",
+            &["1234", "2026-0042, 2026-0043"],
+        );
+        assert_eq!(
+            url,
+            "/payments?done=payment_matched&ref=1234&ref=2026-0042%2C%202026-0043"
+        );
+        assert_eq!(
+            done_notice(&url, Language::Nl).as_deref(),
+            Some("Betaling 1234 gekoppeld aan 2026-0042, 2026-0043.")
+        );
+        let url = with_done("/customers/C1?x=1", "promise", &["2026-12-05"]);
+        assert_eq!(
+            done_notice(&url, Language::Nl).as_deref(),
+            Some("Betaalafspraak bewaard: betaalt uiterlijk 05-12-2026.")
+        );
+        assert_eq!(
+            done_notice(&url, Language::En).as_deref(),
+            Some("Payment agreement saved: pays by 5 Dec 2026.")
+        );
+        // Only known codes; a reference is text, never markup of its own.
+        assert_eq!(done_notice("/x?done=<script>", Language::Nl), None);
+        assert_eq!(done_notice("/x", Language::Nl), None);
+    }
 }

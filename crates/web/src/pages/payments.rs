@@ -49,12 +49,17 @@ pub(super) fn payment_action(
                 .map(str::to_string)
                 .collect();
             state.write(|tx| review::match_payment(tx, &actor, id, &invoices).map(drop))?;
+            Ok(with_done(
+                "/payments",
+                "payment_matched",
+                &[id, &invoices.join(", ")],
+            ))
         }
         "assign" => {
             let customer = field(form, "customer")?;
             state.write(|tx| review::assign_payment(tx, &actor, id, customer).map(drop))?;
+            Ok(with_done("/payments", "payment_assigned", &[id, customer]))
         }
-        other => return Err(Fail::NotFound(format!("no action '{other}'"))),
+        other => Err(Fail::NotFound(format!("no action '{other}'"))),
     }
-    Ok("/payments?ok=1".into())
 }

@@ -31,15 +31,16 @@ pub(super) fn settings_context(
         .segments
         .iter()
         .zip(&counts)
-        .map(|(s, n)| json!({"id": s.id, "name": if lang == Language::Nl { &s.name_nl } else { &s.name_en }, "strategy": s.strategy, "customers": n}))
+        .map(|(s, n)| json!({"id": s.id, "name": if lang == Language::Nl { &s.name_nl } else { &s.name_en },
+            "strategy": live.config.strategy(&s.strategy).map_or(s.strategy.as_str(), |st| st.name(lang)), "customers": n}))
         .collect();
     let strategies: Vec<_> = live
         .config
         .strategies
         .iter()
-        .map(|s| json!({"id": s.id, "tone": s.tone, "steps": s.steps.iter().map(|st| json!({
-            "id": st.id, "offset": st.offset_days, "channel": st.channel.as_str(), "template": st.template,
-            "min": st.min_overdue_minor, "effects": st.effects.iter().map(|e| e.as_str()).collect::<Vec<_>>()})).collect::<Vec<_>>()}))
+        .map(|s| json!({"id": s.id, "name": s.name(lang), "tone": s.tone, "steps": s.steps.iter().map(|st| json!({
+            "id": st.id, "kind": st.kind.as_str(), "offset": st.offset_days, "channel": st.channel.as_str(), "template": st.template,
+            "min": st.min_overdue_minor, "effects": st.effects.iter().map(|e| i18n::t(lang, e.as_str())).collect::<Vec<_>>()})).collect::<Vec<_>>()}))
         .collect();
     let mut groups: Vec<serde_json::Value> = Vec::new();
     for info in templates::catalogue(live.config.delivery.templates.as_deref())? {
@@ -118,8 +119,8 @@ pub(super) fn settings_preview(
     });
     match outcome {
         Ok((preview, why)) => {
-            context["preview"] =
-                json!({"customer": number, "segment": why.segment, "messages": preview.messages});
+            context["preview"] = json!({"customer": number, "messages": preview.messages,
+                    "segment": if visit.user.language == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en }});
         }
         Err(f) => context["preview_error"] = json!(f.message()),
     }
@@ -151,7 +152,7 @@ pub(super) fn settings_save(
     let target = path.display().to_string();
     let detail = format!("{} bytes", text.len());
     state.write(|tx| visit.actor().audit(tx, "settings.save", &target, &detail))?;
-    Ok("/settings?ok=1".into())
+    Ok(with_done("/settings", "settings", &[]))
 }
 
 /// The template page: the text (edited or as it stands), which steps use
@@ -177,7 +178,13 @@ pub(super) fn template_context(
             s.steps
                 .iter()
                 .filter(|st| st.template == info.base)
-                .map(|st| (s.id.clone(), st.id.clone(), st.channel.as_str()))
+                .map(|st| {
+                    (
+                        s.name(visit.user.language).to_string(),
+                        i18n::t(visit.user.language, st.kind.as_str()).to_string(),
+                        st.channel.as_str(),
+                    )
+                })
         })
         .collect();
     // Customers today's run sends this text to (when the preview is built).
@@ -228,6 +235,7 @@ pub(super) fn template_preview_of(
     info: &templates::TemplateInfo,
     number: &str,
     templates: &templates::Templates,
+    lang: Language,
 ) -> Result<serde_json::Value, Fail> {
     let live = state.live();
     let preview = dunning::plan(
@@ -245,7 +253,8 @@ pub(super) fn template_preview_of(
         .messages
         .iter()
         .map(|m| {
-            json!({"strategy": m.strategy, "step": m.step, "language": m.language,
+            json!({"strategy": live.config.strategy(&m.strategy).map_or(m.strategy.as_str(), |s| s.name(lang)),
+                   "step": i18n::t(lang, m.kind), "language": m.language,
                    "uses": written_with(&live.config, m, info),
                    "subject": m.message.subject, "text": m.message.text})
         })
@@ -265,7 +274,7 @@ pub(super) fn template_page(
     if let Some(number) = opt(query, "customer") {
         context["customer"] = json!(number);
         let live = state.live();
-        match template_preview_of(state, &info, number, &live.templates) {
+        match template_preview_of(state, &info, number, &live.templates, visit.user.language) {
             Ok(preview) => context["preview"] = preview,
             Err(f) => context["preview_error"] = json!(f.message()),
         }
@@ -289,7 +298,7 @@ pub(super) fn template_preview(
     let dir = state.live().config.delivery.templates.clone();
     let outcome = templates::check_source(dir.as_deref(), name, source)
         .map_err(Fail::from)
-        .and_then(|edited| template_preview_of(state, &info, number, &edited));
+        .and_then(|edited| template_preview_of(state, &info, number, &edited, visit.user.language));
     match outcome {
         Ok(preview) => context["preview"] = preview,
         Err(f) => context["preview_error"] = json!(f.message()),

@@ -57,7 +57,7 @@ try {
   check(await request.count() === 1, 'the request is not on Today');
   await Promise.all([page.waitForNavigation(), request.locator('form[action$="/approve"] button').click()]);
   await page.goto(`${base}/customers/${own}`);
-  check((await page.textContent('.badges')).includes('2026-12-20'), 'the customer is not paused');
+  check((await page.textContent('.badges')).includes('20 Dec 2026'), 'the customer is not paused');
 
   // 3. Collector: a payment agreement takes the customer out of the preview.
   const collector = await loginAs('collector@t.example');
@@ -68,7 +68,7 @@ try {
   await page.fill('#promise-form input[name=amount]', '100');
   await page.fill('#promise-form input[name=date]', '2026-12-05');
   await Promise.all([page.waitForNavigation(), page.click('#promise-form button[type=submit]')]);
-  check((await page.textContent('#promises')).includes('2026-12-05'), 'the agreement is not on the page');
+  check((await page.textContent('#promises')).includes('5 Dec 2026'), 'the agreement is not on the page');
   await page.goto(`${base}/dunning`);
   check(await page.locator(`[data-customer="${dunned}"]`).count() === 0, `${dunned} is still in the preview`);
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/dunning.png` });

@@ -1,0 +1,480 @@
+//! Every page, as every role, in Dutch and in English, on the demo: what a
+//! person reads contains no internal identifier (`final_notice`,
+//! `watch_list`), no unrendered template variable, no English in a Dutch
+//! page, and numbers, amounts and dates in the page language's format
+//! (ARCHITECTURE.md, "Formats").
+//!
+//! What is checked is the text a person sees: text between tags and the
+//! `title`, `placeholder`, `alt` and `aria-label` attributes. The expert
+//! editors (`<textarea>`, `<pre>`, `<code>`) show a file as it is and are
+//! left out.
+
+mod common;
+
+use common::{Client, login, start};
+
+/// The pages every signed-in person may open (a role that may not gets a
+/// 403 page, which must read well too).
+const PAGES: &[&str] = &[
+    "/today",
+    "/my",
+    "/customers",
+    "/customers?risk=E",
+    "/check",
+    "/dunning",
+    "/dunning/confirm",
+    "/payments",
+    "/settings",
+    "/settings/template",
+    "/users",
+    "/customers/C999999",
+];
+
+/// English words that mean an English text was left in a Dutch page.
+const ENGLISH: &[&str] = &[
+    "the",
+    "and",
+    "days",
+    "day",
+    "overdue",
+    "invoice",
+    "invoices",
+    "customer",
+    "customers",
+    "paid",
+    "worsening",
+    "improving",
+    "stable",
+    "none",
+    "may",
+    "your",
+    "role",
+    "not",
+    "found",
+    "reminder",
+    "notice",
+    "call",
+    "letter",
+    "email",
+    "pending",
+    "approved",
+    "rejected",
+    "open_amount",
+    "since",
+    "until",
+];
+
+#[derive(Debug)]
+struct Slip {
+    language: &'static str,
+    who: String,
+    page: String,
+    what: &'static str,
+    text: String,
+}
+
+/// The visible text of an HTML page: text nodes (entities decoded) and
+/// the attributes a person reads, without scripts, styles and the expert
+/// editors.
+fn visible(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    let mut skip: Option<&str> = None;
+    while let Some(open) = rest.find('<') {
+        if skip.is_none() {
+            out.push_str(&decode(&rest[..open]));
+            out.push('\n');
+        }
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        let tag = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if let Some(until) = skip {
+            if tag.starts_with('/') && name == until {
+                skip = None;
+            }
+            continue;
+        }
+        if !tag.starts_with('/')
+            && matches!(
+                name.as_str(),
+                "script" | "style" | "textarea" | "pre" | "code"
+            )
+        {
+            skip = Some(match name.as_str() {
+                "script" => "script",
+                "style" => "style",
+                "textarea" => "textarea",
+                "pre" => "pre",
+                _ => "code",
+            });
+            continue;
+        }
+        for attribute in ["title", "placeholder", "alt", "aria-label"] {
+            let marker = format!(" {attribute}=\"");
+            if let Some(at) = tag.find(&marker) {
+                let value = &tag[at + marker.len()..];
+                if let Some(end) = value.find('"') {
+                    out.push_str(&decode(&value[..end]));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    if skip.is_none() {
+        out.push_str(&decode(rest));
+    }
+    out
+}
+
+fn decode(text: &str) -> String {
+    text.replace("&nbsp;", " ")
+        .replace("&#160;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+        .replace('\u{a0}', " ")
+}
+
+/// The words of a text, with the characters that join them.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\''))
+        .filter(|w| !w.is_empty())
+}
+
+fn is_identifier(word: &str) -> bool {
+    word.contains('_')
+        && word.chars().any(|c| c.is_ascii_lowercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Amounts: `€ 1.234,56` in Dutch, `€1,234.56` in English (a minus before
+/// the euro sign).
+fn bad_amounts(text: &str, dutch: bool) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (at, _) in text.match_indices('€') {
+        let after: String = text[at + '€'.len_utf8()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '-' | '−'))
+            .collect();
+        // A list or a sentence goes on after the amount ("€ 1,108.95, €
+        // 20.00", "€ 25.000,00, 30 dagen"): the amount ends before a
+        // separator followed by a space, and at its last digit.
+        let after = ["，", ", ", ". "]
+            .iter()
+            .filter_map(|sep| {
+                after
+                    .trim_start()
+                    .find(sep)
+                    .map(|i| i + after.len() - after.trim_start().len())
+            })
+            .min()
+            .map_or(after.as_str(), |end| &after[..end])
+            .trim_end_matches(|c: char| !c.is_ascii_digit())
+            .to_string();
+        let amount = after.trim();
+        if amount.is_empty() {
+            continue;
+        }
+        // Chart labels shorten: `€ 12,5k`, `€ 1,2 mln`, `€ 1.2M`.
+        let rest = &text[at + '€'.len_utf8() + after.len()..];
+        if rest.starts_with('k') || rest.starts_with(" mln") || rest.starts_with('M') {
+            continue;
+        }
+        let (group, decimal) = if dutch { ('.', ',') } else { (',', '.') };
+        let ok = amount.split_once(decimal).is_some_and(|(whole, cents)| {
+            let cents = cents.trim_end();
+            (cents.len() == 2 && cents.chars().all(|c| c.is_ascii_digit())) && grouped(whole, group)
+        }) || (grouped(amount, group) && !amount.contains(decimal));
+        if !ok {
+            bad.push(format!("€{}", &text[at + '€'.len_utf8()..][..after.len()]));
+        }
+    }
+    bad
+}
+
+/// `1.234.567` (Dutch) or `1,234,567` (English): groups of three.
+fn grouped(whole: &str, separator: char) -> bool {
+    let mut parts = whole.split(separator);
+    let first = parts.next().unwrap_or("");
+    !first.is_empty()
+        && first.len() <= 3
+        && first.chars().all(|c| c.is_ascii_digit())
+        && parts.all(|p| p.len() == 3 && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn slips(html: &str, dutch: bool) -> Vec<(&'static str, String)> {
+    let text = visible(html);
+    let mut found = Vec::new();
+    for word in words(&text) {
+        if is_identifier(word) {
+            found.push(("identifier", word.to_string()));
+        }
+        if dutch && ENGLISH.contains(&word) {
+            found.push(("English word", word.to_string()));
+        }
+    }
+    for marker in ["{{", "{%", "}}", "undefined", "NaN", "null", "None"] {
+        if text.contains(marker) {
+            found.push(("unrendered", marker.to_string()));
+        }
+    }
+    for amount in bad_amounts(&text, dutch) {
+        found.push(("amount format", amount));
+    }
+    // ISO dates (2026-11-25) are for files; pages write dates in words or
+    // as 25-11-2026 (Dutch) / 25 Nov 2026 (English).
+    let bytes = text.as_bytes();
+    for at in 0..bytes.len().saturating_sub(9) {
+        let window = &bytes[at..at + 10];
+        let before = at.checked_sub(1).map(|b| bytes[b]);
+        let after = bytes.get(at + 10).copied();
+        if window[4] == b'-'
+            && window[7] == b'-'
+            && window
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+            && !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            // With some text around it, to find where it comes from.
+            let mut from = at.saturating_sub(40);
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            let mut to = (at + 20).min(text.len());
+            while !text.is_char_boundary(to) {
+                to += 1;
+            }
+            found.push(("ISO date", text[from..to].replace('\n', " ")));
+        }
+    }
+    // "1 dagen", "1 days": a plural after one.
+    let list: Vec<&str> = words(&text).collect();
+    for pair in list.windows(2) {
+        if pair[0] == "1"
+            && matches!(
+                pair[1],
+                "dagen" | "facturen" | "klanten" | "days" | "invoices" | "customers" | "weken"
+            )
+        {
+            found.push(("plural after one", format!("1 {}", pair[1])));
+        }
+    }
+    // A decimal point in a Dutch number (60.3 days) or a decimal comma in an
+    // English one.
+    if dutch {
+        for (i, w) in text.char_indices() {
+            if w == '.' {
+                let before = text[..i].chars().next_back();
+                let digits_after: String = text[i + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect();
+                let next_after = text[i + 1 + digits_after.len()..].chars().next();
+                if before.is_some_and(|c| c.is_ascii_digit())
+                    && (1..=2).contains(&digits_after.len())
+                    && !next_after.is_some_and(|c| c.is_ascii_digit() || c == '.')
+                {
+                    let start = text[..i]
+                        .char_indices()
+                        .rev()
+                        .take_while(|(_, c)| c.is_ascii_digit())
+                        .last()
+                        .map_or(i, |(s, _)| s);
+                    found.push((
+                        "decimal point in Dutch",
+                        text[start..i + 1 + digits_after.len()].to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn set_language(client: &Client, language: &str) {
+    let r = client.post(
+        "/account/language",
+        &[("language", language), ("back", "/customers")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+/// A few customers with the most to show: promises, plans, disputes,
+/// messages, the highest risk.
+fn interesting_customers(client: &Client) -> Vec<String> {
+    let mut numbers = Vec::new();
+    for query in ["/customers", "/customers?risk=E", "/customers?risk=D"] {
+        let page = client.get(query);
+        let mut rest = page.body.as_str();
+        while let Some(at) = rest.find("href=\"/customers/C") {
+            let tail = &rest[at + "href=\"/customers/".len()..];
+            let number: String = tail.chars().take_while(|c| *c != '"').collect();
+            if !numbers.contains(&number) && !number.contains('/') {
+                numbers.push(number);
+            }
+            rest = tail;
+            if numbers.len() >= 12 {
+                break;
+            }
+        }
+    }
+    numbers
+}
+
+#[test]
+fn every_page_reads_well_for_every_role_in_both_languages() {
+    let server = start(150);
+    let mut found: Vec<Slip> = Vec::new();
+    let mut opened = 0;
+    for email in [
+        "admin@t.example",
+        "credit@t.example",
+        "collector@t.example",
+        server.sales_email.as_str(),
+    ] {
+        let client = login(server.addr, email);
+        let mut pages: Vec<String> = PAGES.iter().map(|p| p.to_string()).collect();
+        let customers = interesting_customers(&client);
+        assert!(!customers.is_empty(), "{email} sees customers");
+        pages.extend(customers.iter().map(|n| format!("/customers/{n}")));
+        pages.push(format!(
+            "/check?customer={}&amount=25000",
+            customers.first().unwrap()
+        ));
+        for language in ["nl", "en"] {
+            set_language(&client, language);
+            for page in &pages {
+                let r = client.get(page);
+                assert!(
+                    matches!(r.status, 200 | 303 | 403 | 404 | 422),
+                    "{email} {page}: {}",
+                    r.status
+                );
+                opened += 1;
+                for (what, text) in slips(&r.body, language == "nl") {
+                    found.push(Slip {
+                        language,
+                        who: email.to_string(),
+                        page: page.clone(),
+                        what,
+                        text,
+                    });
+                }
+            }
+        }
+    }
+    // One line per distinct slip, with where it was first seen; dates and
+    // amounts, which differ on every page, by kind with a few examples.
+    let mut seen: std::collections::BTreeMap<(&str, &str, String), (usize, String)> =
+        std::collections::BTreeMap::new();
+    for slip in &found {
+        let text = match slip.what {
+            "ISO date" | "amount format" | "decimal point in Dutch" => String::new(),
+            _ => slip.text.clone(),
+        };
+        let entry = seen
+            .entry((slip.language, slip.what, text))
+            .or_insert_with(|| (0, String::new()));
+        entry.0 += 1;
+        if entry.0 <= 3 {
+            entry
+                .1
+                .push_str(&format!(" {:?} ({} {})", slip.text, slip.who, slip.page));
+        }
+    }
+    let report: Vec<String> = seen
+        .iter()
+        .map(|((language, what, text), (n, at))| format!("[{language}] {what} {text} ×{n}:{at}"))
+        .collect();
+    assert!(
+        report.is_empty(),
+        "{} slips on {opened} pages opened:\n{}",
+        report.len(),
+        report.join("\n")
+    );
+}
+
+#[test]
+fn the_checks_catch_what_they_should() {
+    let page = |body: &str| format!("<html><body><p>{body}</p></body></html>");
+    assert!(slips(&page("Strategie: critical_accounts"), true)[0].0 == "identifier");
+    assert!(slips(&page("DSO 60.3 dagen"), true)[0].0 == "decimal point in Dutch");
+    assert!(slips(&page("ruimte € -37.672,95"), true)[0].0 == "amount format");
+    assert!(slips(&page("€ 58369.47"), true)[0].0 == "amount format");
+    assert!(slips(&page("1 facturen"), true)[0].0 == "plural after one");
+    assert!(slips(&page("trend: worsening"), true)[0].0 == "English word");
+    assert!(slips(&page("op 2026-11-25"), true)[0].0 == "ISO date");
+    assert!(slips(&page("{{ name }}"), true)[0].0 == "unrendered");
+    assert!(
+        slips(
+            &page("€ 1.234,56 op 25-11-2026, 2.000 klanten, 60,3 dagen"),
+            true
+        )
+        .is_empty()
+    );
+    assert!(slips(&page("€1,234.56 on 25 Nov 2026, 60.3 days"), false).is_empty());
+    assert!(slips(&page("− € 37.672,95 en factuur 2026-0018177"), true).is_empty());
+    assert!(slips(&page("€ 1,108.95, € 20.00 and €3"), false).is_empty());
+    assert!(slips(&page("€ 25.000,00, 30 dagen of € 5,00. Daarna"), true).is_empty());
+    assert!(slips("<textarea>grace_days = 3</textarea>", true).is_empty());
+    assert!(slips("<p title=\"final_notice\">x</p>", true)[0].0 == "identifier");
+}
+
+#[test]
+fn actions_confirm_what_they_did_and_errors_keep_the_menu_in_dutch() {
+    let server = start(150);
+    let collector = login(server.addr, "collector@t.example");
+    set_language(&collector, "nl");
+    let customer = interesting_customers(&collector)
+        .into_iter()
+        .next()
+        .expect("a customer");
+
+    // A note: back on the customer page with a confirmation.
+    let r = collector.post(
+        &format!("/customers/{customer}/note"),
+        &[("text", "Gebeld, betaalt vrijdag")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.header("location").expect("redirect").to_string();
+    assert!(location.contains("done=note"), "{location}");
+    let page = collector.get(&location);
+    assert!(page.body.contains("Notitie bewaard."), "{}", page.body);
+
+    // An unknown customer: a Dutch page with the menu and a way back.
+    let missing = collector.get("/customers/C999999");
+    assert_eq!(missing.status, 404);
+    let text = visible(&missing.body);
+    assert!(missing.body.contains("<nav>"), "the menu stays");
+    assert!(text.contains("Dit bestaat niet (meer)."), "{text}");
+    assert!(text.contains("Controleer het nummer"), "{text}");
+
+    // What a role may not do is said in Dutch, with the menu.
+    let sales = login(server.addr, &server.sales_email);
+    set_language(&sales, "nl");
+    let refused = sales.get("/dunning");
+    assert_eq!(refused.status, 403);
+    let text = visible(&refused.body);
+    assert!(refused.body.contains("<nav>"));
+    assert!(text.contains("Je rol mag dit niet."), "{text}");
+    assert!(slips(&refused.body, true).is_empty(), "{text}");
+}
