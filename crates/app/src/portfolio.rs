@@ -40,6 +40,58 @@ pub struct PortfolioRow {
     pub in_plan: bool,
 }
 
+/// A column the customer list can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Number,
+    Name,
+    Risk,
+    Open,
+    Overdue,
+    Days,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Number,
+        SortKey::Name,
+        SortKey::Risk,
+        SortKey::Open,
+        SortKey::Overdue,
+        SortKey::Days,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Number => "number",
+            SortKey::Name => "name",
+            SortKey::Risk => "risk",
+            SortKey::Open => "open",
+            SortKey::Overdue => "overdue",
+            SortKey::Days => "days",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SortKey> {
+        SortKey::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// How to sort the customer list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+/// The size and money of a filtered set of customers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub customers: usize,
+    pub open_minor: i64,
+    pub overdue_minor: i64,
+}
+
 /// An invoice that went overdue in the last week.
 #[derive(Clone, Copy, Debug)]
 pub struct NewlyOverdue {
@@ -179,6 +231,46 @@ impl Filter {
 impl Portfolio {
     /// Customers passing `filter`, most overdue first, then by number: the
     /// total and one page of them.
+    /// The customers `filter` keeps, sorted by `sort` (list order when
+    /// none; ties keep list order), with the totals of that whole set.
+    pub fn list(&self, filter: &Filter, sort: Option<Sort>) -> (Totals, Vec<&PortfolioRow>) {
+        let (_, mut rows) = self.search(filter, 0, usize::MAX);
+        if let Some(sort) = sort {
+            rows.sort_by(|a, b| {
+                let order = match sort.key {
+                    SortKey::Number => a.number.cmp(&b.number),
+                    SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+                    SortKey::Open => a.open_minor.cmp(&b.open_minor),
+                    SortKey::Overdue => a.overdue_minor.cmp(&b.overdue_minor),
+                    SortKey::Days => a.max_days_overdue.cmp(&b.max_days_overdue),
+                    // Unscored customers last, whichever way.
+                    SortKey::Risk => match (a.risk_class, b.risk_class) {
+                        (Some(x), Some(y)) => x.cmp(&y),
+                        (Some(_), None) => return std::cmp::Ordering::Less,
+                        (None, Some(_)) => return std::cmp::Ordering::Greater,
+                        (None, None) => std::cmp::Ordering::Equal,
+                    },
+                };
+                if sort.descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            });
+        }
+        let mut totals = Totals {
+            customers: rows.len(),
+            ..Totals::default()
+        };
+        for row in &rows {
+            // A total is for reading; it stops at the largest amount
+            // rather than wrapping.
+            totals.open_minor = totals.open_minor.saturating_add(row.open_minor);
+            totals.overdue_minor = totals.overdue_minor.saturating_add(row.overdue_minor);
+        }
+        (totals, rows)
+    }
+
     pub fn search(
         &self,
         filter: &Filter,

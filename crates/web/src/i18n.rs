@@ -116,6 +116,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("Disputes", "Geschillen", None),
     ("Done", "Klaar", None),
+    ("Download as CSV", "Downloaden als CSV", None),
     ("Due", "Vervaldatum", None),
     ("Dunning", "Aanmanen", None),
     ("Dunning paused until", "Aanmanen gepauzeerd tot", None),

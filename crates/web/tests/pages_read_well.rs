@@ -478,3 +478,91 @@ fn actions_confirm_what_they_did_and_errors_keep_the_menu_in_dutch() {
     assert!(text.contains("Je rol mag dit niet."), "{text}");
     assert!(slips(&refused.body, true).is_empty(), "{text}");
 }
+
+/// The rows of a CSV answer, split on `separator` (the test data has no
+/// quoted separators in the columns it reads).
+fn csv_rows(body: &str, separator: char) -> Vec<Vec<String>> {
+    body.lines()
+        .map(|l| l.split(separator).map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn the_customer_list_sorts_totals_and_exports_what_it_shows() {
+    let server = start(150);
+    let collector = login(server.addr, "collector@t.example");
+    set_language(&collector, "en");
+
+    // Sorted by overdue amount, largest first, filtered to overdue only.
+    let page = collector.get("/customers?overdue=1&sort=overdue&dir=desc");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("aria-sort=\"descending\""));
+    assert!(
+        page.body.contains("id=\"totals\""),
+        "the filtered set has a total"
+    );
+    let csv = collector.get("/customers.csv?overdue=1&sort=overdue&dir=desc");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .contains("customers.csv")
+    );
+    let rows = csv_rows(&csv.body, ',');
+    assert_eq!(rows[0][0], "Customer number");
+    let overdue: Vec<f64> = rows[1..].iter().map(|r| r[5].parse().unwrap()).collect();
+    assert!(!overdue.is_empty());
+    assert!(overdue.iter().all(|v| *v > 0.0), "only overdue customers");
+    assert!(overdue.windows(2).all(|w| w[0] >= w[1]), "largest first");
+    // Every customer the filter keeps, not one page: the count the page
+    // states, and the page's total is the file's sum.
+    let count = overdue.len();
+    assert!(
+        visible(&page.body).contains(&format!("Total ({count} customers)"))
+            || visible(&page.body).contains(&format!("Total ({} customers)", group(count))),
+        "{count}"
+    );
+    let sum: i64 = rows[1..]
+        .iter()
+        .map(|r| (r[5].parse::<f64>().unwrap() * 100.0).round() as i64)
+        .sum();
+    let total = tegoed_app::format::money(sum, "EUR", tegoed_core::Language::En);
+    assert!(
+        page.body.contains(&total.replace('\u{a0}', "&nbsp;"))
+            || visible(&page.body).contains(&total.replace('\u{a0}', " ")),
+        "{total}"
+    );
+
+    // Ascending the other way; names from A.
+    let csv = collector.get("/customers.csv?sort=name&dir=asc");
+    let names: Vec<String> = csv_rows(&csv.body, ',')[1..]
+        .iter()
+        .map(|r| r[1].to_lowercase())
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]));
+
+    // In Dutch: Dutch columns, `;` and a decimal comma.
+    set_language(&collector, "nl");
+    let csv = collector.get("/customers.csv?overdue=1");
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .contains("klanten.csv")
+    );
+    let rows = csv_rows(&csv.body, ';');
+    assert_eq!(rows[0][0], "Klantnummer");
+    assert!(
+        rows[1][4].contains(',') && !rows[1][4].contains('.'),
+        "{:?}",
+        rows[1]
+    );
+
+    // The sorted page reads well in Dutch too.
+    let page = collector.get("/customers?sort=open");
+    assert!(slips(&page.body, true).is_empty());
+}
+
+fn group(n: usize) -> String {
+    tegoed_app::format::integer(n as i64, tegoed_core::Language::En)
+}

@@ -168,8 +168,15 @@ pub(super) fn customers(
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let (total, rows) = book.search(&filter, (page - 1) * PAGE_SIZE, PAGE_SIZE);
-    let rows = rows_out(state, &rows, lang)?;
+    let sort = parse_sort(query);
+    let (totals, all) = book.list(&filter, sort);
+    let total = totals.customers;
+    let shown: Vec<&PortfolioRow> = all
+        .into_iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .collect();
+    let rows = rows_out(state, &shown, lang)?;
     let live = state.live();
     let segments: Vec<_> = live
         .config
@@ -183,7 +190,7 @@ pub(super) fn customers(
         .collect();
     let mut keep: Vec<(String, String)> = query
         .iter()
-        .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+        .filter(|(k, v)| !matches!(k.as_str(), "page" | "sort" | "dir") && !v.is_empty())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     keep.sort();
@@ -207,8 +214,157 @@ pub(super) fn customers(
             "segments": segments,
             "managers": managers,
             "has_model": book.has_model,
+            "totals": totals,
+            "columns": sort_columns(sort),
+            "sort": sort.map(|s| s.key.as_str()),
+            "descending": sort.is_some_and(|s| s.descending),
+            "order": sort.map(|s| format!("sort={}&dir={}&", s.key.as_str(), if s.descending { "desc" } else { "asc" })).unwrap_or_default(),
         }),
     )
+}
+
+/// The list's column headers: the sortable ones with the link that sorts
+/// by them (the other way round when they already do).
+fn sort_columns(sort: Option<Sort>) -> serde_json::Value {
+    let column = |key: Option<SortKey>, label: &str, class: &str| {
+        let Some(key) = key else {
+            return json!({"label": label});
+        };
+        let current = sort.filter(|s| s.key == key);
+        let first_desc = matches!(key, SortKey::Open | SortKey::Overdue | SortKey::Days);
+        let dir = match current {
+            Some(s) if s.descending => "asc",
+            Some(_) => "desc",
+            None if first_desc => "desc",
+            None => "asc",
+        };
+        json!({"key": key.as_str(), "label": label, "class": class, "dir": dir,
+               "aria": current.map(|s| if s.descending { "descending" } else { "ascending" })})
+    };
+    json!([
+        column(Some(SortKey::Name), "Customer", ""),
+        column(None, "Segment", ""),
+        column(Some(SortKey::Risk), "Risk", ""),
+        column(Some(SortKey::Open), "Open", "num"),
+        column(Some(SortKey::Overdue), "Overdue", "num"),
+        column(Some(SortKey::Days), "Days", "num"),
+        column(None, "Status", ""),
+        column(None, "Account manager", ""),
+    ])
+}
+
+/// `sort=open&dir=desc`: the column and the direction (amounts and days
+/// start with the largest, names and numbers from A).
+fn parse_sort(query: &Params) -> Option<Sort> {
+    let key = SortKey::parse(opt(query, "sort")?)?;
+    let descending = match opt(query, "dir") {
+        Some("desc") => true,
+        Some("asc") => false,
+        _ => matches!(key, SortKey::Open | SortKey::Overdue | SortKey::Days),
+    };
+    Some(Sort { key, descending })
+}
+
+/// The customer list as a CSV file: every customer the filters keep (not
+/// just the page shown), in the list's order, with the page's columns in
+/// the reader's language. Dutch files use `;` and a decimal comma, as
+/// Dutch spreadsheet programs read them; amounts are plain numbers, dates
+/// none. A cell that starts like a formula is quoted with a leading `'`.
+pub(super) fn customers_csv(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    query: &Params,
+) -> Result<Response, Fail> {
+    let lang = visit.user.language;
+    let book = portfolio(state, false)?;
+    let filter = parse_filter(state, query);
+    let (_, rows) = book.list(&filter, parse_sort(query));
+    let names: HashMap<AccountManagerId, String> = managers(state)?.into_iter().collect();
+    let (separator, decimal) = match lang {
+        Language::Nl => (';', ','),
+        Language::En => (',', '.'),
+    };
+    let cell = |text: &str| -> String {
+        let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{text}")
+        } else {
+            text.to_string()
+        };
+        if text.contains([separator, '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text
+        }
+    };
+    let amount = |minor: i64| -> String {
+        let sign = if minor < 0 { "-" } else { "" };
+        let minor = minor.unsigned_abs();
+        format!("{sign}{}{decimal}{:02}", minor / 100, minor % 100)
+    };
+    let header = [
+        "Customer number",
+        "Name",
+        "Segment",
+        "Risk class",
+        "Open",
+        "Overdue",
+        "Days overdue",
+        "Status",
+        "Account manager",
+    ];
+    let mut out = String::new();
+    let line: Vec<String> = header.iter().map(|h| cell(i18n::t(lang, h))).collect();
+    out.push_str(&line.join(&separator.to_string()));
+    out.push_str("\r\n");
+    for row in rows {
+        let mut status = Vec::new();
+        for (on, word) in [
+            (row.on_hold, "on hold"),
+            (row.in_plan, "plan"),
+            (row.paused, "paused"),
+            (row.handed_off, "agency"),
+        ] {
+            if on {
+                status.push(i18n::t(lang, word));
+            }
+        }
+        let fields = [
+            cell(&row.number),
+            cell(&row.name),
+            cell(&segment_name(state, row.segment, lang)),
+            row.risk_class.map(String::from).unwrap_or_default(),
+            amount(row.open_minor),
+            amount(row.overdue_minor),
+            row.max_days_overdue.max(0).to_string(),
+            cell(&status.join(", ")),
+            cell(
+                row.account_manager
+                    .and_then(|m| names.get(&m))
+                    .map_or("", String::as_str),
+            ),
+        ];
+        out.push_str(&fields.join(&separator.to_string()));
+        out.push_str("\r\n");
+    }
+    let file = match lang {
+        Language::Nl => "klanten.csv",
+        Language::En => "customers.csv",
+    };
+    let mut response = html(String::new());
+    *response.body_mut() = axum::body::Body::from(out);
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        "text/csv; charset=utf-8".parse().expect("static"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{file}\"")
+            .parse()
+            .expect("static"),
+    );
+    Ok(response)
 }
 
 pub(super) fn customer(

@@ -19,7 +19,7 @@ use tegoed_app::customer::{self, CustomerView};
 use tegoed_app::dunning::templates;
 use tegoed_app::facts::CustomerLedger;
 use tegoed_app::policy::{CheckRequest, Checker, Subject};
-use tegoed_app::portfolio::{Filter, Portfolio, PortfolioRow};
+use tegoed_app::portfolio::{Filter, Portfolio, PortfolioRow, Sort, SortKey};
 use tegoed_app::{AppError, agreements, review, segments};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::{AccountManagerId, Currency, Date, Language, Money};
@@ -63,6 +63,7 @@ pub fn routes() -> Router<S> {
         .route("/today", page(today))
         .route("/my", page(my_customers))
         .route("/customers", page(customers))
+        .route("/customers.csv", page(customers_csv))
         .route("/customers/{number}", page(customer))
         .route("/customers/{number}/messages/{id}", page(message))
         .route("/customers/{number}/{action}", action(customer_action))
