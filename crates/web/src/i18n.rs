@@ -191,7 +191,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Name (what it is for)", "Naam (waarvoor)", None),
     (
         "New credit limit (empty: none)",
-        "Nieuwe kredietlimiet (leeg: geen)",
+        "Nieuwe limiet (leeg: geen)",
         None,
     ),
     ("New disputes", "Nieuwe geschillen", None),
@@ -251,6 +251,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Open items", "Openstaande posten", None),
+    ("Open the letter (PDF)", "Open de brief (pdf)", None),
     ("Open the queue", "Open de wachtrij", None),
     ("Other", "Anders", None),
     ("Outcome of the call", "Uitkomst van het gesprek", None),
@@ -304,6 +305,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Payments", "Betalingen", None),
     ("Payments to match", "Te koppelen betalingen", None),
     ("Pays by", "Betaalt uiterlijk", None),
+    ("Plain text", "Platte tekst", None),
     ("Policy rule", "Beleidsregel", None),
     ("Pre-sale check", "Verkoopcheck", None),
     ("Preview", "Voorbeeld", None),
@@ -325,6 +327,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Risk", "Risico", None),
     ("Risk class", "Risicoklasse", None),
     ("Role", "Rol", None),
+    ("Room under the limit", "Ruimte onder de limiet", None),
     (
         "Run done; messages delivered:",
         "Run klaar; berichten verstuurd:",
@@ -372,6 +375,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("Template", "Sjabloon", None),
     (
+        "The e-mail as the customer got it",
+        "De e-mail zoals de klant hem kreeg",
+        None,
+    ),
+    (
         "The form is stale or did not come from this site.",
         "Het formulier is verlopen of kwam niet van deze site.",
         None,
@@ -379,6 +387,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "The last segment takes everyone else.",
         "De laatste doelgroep neemt iedereen die overblijft.",
+        None,
+    ),
+    (
+        "The letter as the customer got it",
+        "De brief zoals de klant hem kreeg",
         None,
     ),
     ("The settings file", "Het instellingenbestand", None),

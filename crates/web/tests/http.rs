@@ -707,3 +707,69 @@ fn switching_the_language_stays_on_the_page() {
     assert_eq!((r.status, r.header("location")), (303, Some("/payments")));
     assert!(client.get("/payments").body.contains("lang=\"nl\""));
 }
+
+/// After a run, a message opens as the customer got it: the e-mail's HTML
+/// in a sandboxed frame (the QR code inline, nothing loaded from
+/// elsewhere), a letter as its PDF; nobody reaches it through another
+/// customer's address.
+#[test]
+fn a_sent_message_opens_as_the_customer_got_it() {
+    let server = start(120);
+    let collector = login(server.addr, "collector@t.example");
+    let r = collector.post("/dunning/run", &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let sent = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::dunning::messages(tx, None, Some(common::as_of()))
+    })
+    .unwrap();
+    let email = sent
+        .iter()
+        .find(|m| m.channel == "email")
+        .expect("an e-mail was sent");
+    let page = collector.get(&format!(
+        "/customers/{}/messages/{}",
+        email.customer, email.id
+    ));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<iframe class=\"as-sent\" sandbox"),
+        "{}",
+        page.body
+    );
+    let view = collector.get(&format!(
+        "/customers/{}/messages/{}/email",
+        email.customer, email.id
+    ));
+    assert_eq!(view.status, 200);
+    let policy = view.header("content-security-policy").unwrap();
+    assert!(
+        policy.contains("default-src 'none'") && policy.contains("sandbox"),
+        "{policy}"
+    );
+    assert!(view.body.starts_with("<!DOCTYPE html>"));
+    assert!(
+        view.body.contains(&email.subject.replace('\'', "&#39;"))
+            || view.body.contains(&email.subject)
+    );
+    assert!(!view.body.contains("cid:epc-qr"), "the QR code is inline");
+
+    // Its letter layout (what a letter sends) as PDF.
+    let pdf = collector.get(&format!(
+        "/customers/{}/messages/{}/pdf",
+        email.customer, email.id
+    ));
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(pdf.body.starts_with("%PDF-"));
+
+    // Another customer's address does not reach this message.
+    let other = sent
+        .iter()
+        .find(|m| m.customer != email.customer)
+        .expect("another customer");
+    let wrong = collector.get(&format!(
+        "/customers/{}/messages/{}/email",
+        other.customer, email.id
+    ));
+    assert_eq!(wrong.status, 404);
+}

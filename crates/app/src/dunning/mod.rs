@@ -557,6 +557,26 @@ pub struct MessageLine {
     pub text: String,
 }
 
+/// Message `id` of customer `number` as it was laid out when it was
+/// queued (and so as it was sent): its channel and the document the
+/// e-mail's HTML and the letter's PDF come from.
+pub fn message_document(
+    tx: &mut dyn tegoed_store::ReadTx,
+    number: &str,
+    id: i64,
+) -> Result<(tegoed_core::strategy::Channel, document::Document)> {
+    let customer = tx
+        .customer_by_number(number)?
+        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    let stored = tx
+        .message(id)?
+        .filter(|m| m.message.customer == customer.id)
+        .ok_or_else(|| AppError::NotFound(format!("no message {id} for customer {number}")))?;
+    let document = serde_json::from_str(&stored.message.document)
+        .map_err(|e| AppError::Invalid(format!("message {id}: stored document: {e}")))?;
+    Ok((stored.message.channel, document))
+}
+
 /// The messages recorded for customer `number` (all of them), or for
 /// every customer on `day`; oldest first.
 pub fn messages(

@@ -466,9 +466,85 @@ pub(super) fn message(
         "message.html",
         "Message",
         json!({"m": found, "number": number,
+               "view": format!("/customers/{}/messages/{id}/", auth::encode(number)),
                "segment": segment_label(&live.config, &found.segment, lang),
                "step": step_label(&live.config, &found.segment, &found.step, lang)}),
     )
+}
+
+/// A message as the customer got it: the e-mail's HTML (`…/email`, the QR
+/// code inline) or the letter as PDF (`…/pdf`). The e-mail is shown
+/// in a sandboxed frame with a policy of its own: no scripts, no requests,
+/// only its inline styles and the QR code's data.
+pub(super) fn message_as_sent(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    use base64::Engine;
+    let number = field(path, "number")?;
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such message".into()))?;
+    let (owner, _) = state.read(|tx| {
+        let c = tx
+            .customer_by_number(number)?
+            .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+        Ok((c.customer.account_manager, ()))
+    })?;
+    require(&visit.user, Action::View, owner)?;
+    let (_, document) = state.read(|tx| dunning::message_document(tx, number, id))?;
+    let mut response = match field(path, "part")? {
+        "email" => {
+            let mut html_text = document.html();
+            if let Some(qr) = document.qr() {
+                let png = base64::engine::general_purpose::STANDARD.encode(qr.to_png(4));
+                html_text =
+                    html_text.replace("cid:epc-qr", &format!("data:image/png;base64,{png}"));
+            }
+            let mut response = html(html_text);
+            let h = response.headers_mut();
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
+                    .parse()
+                    .expect("static"),
+            );
+            h.insert(
+                header::X_FRAME_OPTIONS,
+                "SAMEORIGIN".parse().expect("static"),
+            );
+            response
+        }
+        "pdf" => {
+            let mut response = html(String::new());
+            *response.body_mut() = axum::body::Body::from(document.pdf());
+            let h = response.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                "application/pdf".parse().expect("static"),
+            );
+            // The browser's PDF viewer shows it inside the message page.
+            h.remove(header::CONTENT_SECURITY_POLICY);
+            h.insert(
+                header::X_FRAME_OPTIONS,
+                "SAMEORIGIN".parse().expect("static"),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{number}-{id}.pdf\"")
+                    .parse()
+                    .map_err(|_| Fail::NotFound("no such message".into()))?,
+            );
+            response
+        }
+        other => return Err(Fail::NotFound(format!("no view '{other}' of a message"))),
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
+    Ok(response)
 }
 
 /// The customer page's forms. Each use case checks what the user may do

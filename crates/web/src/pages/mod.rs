@@ -66,6 +66,10 @@ pub fn routes() -> Router<S> {
         .route("/customers.csv", page(customers_csv))
         .route("/customers/{number}", page(customer))
         .route("/customers/{number}/messages/{id}", page(message))
+        .route(
+            "/customers/{number}/messages/{id}/{part}",
+            page(message_as_sent),
+        )
         .route("/customers/{number}/{action}", action(customer_action))
         .route("/check", page(check))
         .route("/dunning", page(dunning_page))
