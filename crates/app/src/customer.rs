@@ -43,6 +43,41 @@ pub struct CustomerView {
     pub requests: Vec<PauseRequestLine>,
     pub tasks: Vec<TaskLine>,
     pub state: StateLine,
+    /// Every invoice paid in full in the last 24 months: when, and how many
+    /// days after its due date (negative: early), oldest first. What the
+    /// risk class and the segment's payment facts are built on.
+    pub paid: Vec<PaidInvoice>,
+}
+
+/// An invoice paid in full: the day the last money arrived on it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PaidInvoice {
+    #[serde(skip)]
+    pub invoice: tegoed_core::InvoiceId,
+    #[serde(serialize_with = "crate::ser::date")]
+    pub paid_on: Date,
+    pub days_late: i32,
+    pub amount_minor: i64,
+}
+
+/// The invoices of `rows` paid in full in the 24 months before `as_of`.
+pub fn paid_invoices(rows: &[tegoed_store::LedgerRow], as_of: Date) -> Vec<PaidInvoice> {
+    let from = as_of.add_days(-730);
+    let mut out: Vec<PaidInvoice> = rows
+        .iter()
+        .filter(|r| r.amount_minor > 0 && r.open_minor == 0)
+        .filter_map(|r| {
+            let paid_on = r.last_paid_on?;
+            (paid_on >= from && paid_on <= as_of).then(|| PaidInvoice {
+                invoice: r.invoice,
+                paid_on,
+                days_late: paid_on.days_since_epoch() - r.due_date.days_since_epoch(),
+                amount_minor: r.amount_minor,
+            })
+        })
+        .collect();
+    out.sort_by_key(|p| (p.paid_on, p.invoice));
+    out
 }
 
 /// The view of customer `number` on `as_of`, for a reader of `language`.
@@ -110,5 +145,6 @@ pub fn view(
         requests: access::pause_requests_of(tx, Some(id), false)?,
         tasks: agreements::tasks_of(tx, id)?,
         state: agreements::state_for(tx, &ledger.stored)?,
+        paid: paid_invoices(&ledger.rows, as_of),
     })
 }

@@ -132,6 +132,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "Each dot is an invoice paid in full: above the line it was paid late, on or below it on time.",
+        "Elke stip is een volledig betaalde factuur: boven de lijn te laat betaald, op of onder de lijn op tijd.",
+        None,
+    ),
+    (
         "Edit segments, strategies and policy",
         "Doelgroepen, strategieën en beleid aanpassen",
         None,
@@ -208,6 +213,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("No customers found.", "Geen klanten gevonden.", None),
     (
+        "No invoice paid in full in the last 24 months.",
+        "Geen factuur volledig betaald in de laatste 24 maanden.",
+        None,
+    ),
+    (
         "No invoices in the last year to size a standard deal.",
         "Geen facturen in het afgelopen jaar om een standaardorder op te baseren.",
         None,
@@ -283,6 +293,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Payment agreements", "Betaalafspraken", None),
+    ("Payment behaviour", "Betaalgedrag", None),
     ("Payment plan", "Betalingsregeling", None),
     ("Payment plan made.", "Betalingsregeling gemaakt.", None),
     ("Payment plans", "Betalingsregelingen", None),
@@ -374,6 +385,12 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Template", "Sjabloon", None),
+    ("The book", "De portefeuille", None),
+    (
+        "The collectors' worklist",
+        "De werklijst van de incasso",
+        None,
+    ),
     (
         "The e-mail as the customer got it",
         "De e-mail zoals de klant hem kreeg",
@@ -441,6 +458,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Wacht even en probeer het opnieuw.",
         None,
     ),
+    ("Waiting for your decision", "Wacht op jouw besluit", None),
     ("What", "Wat", None),
     (
         "What an unpaid sale would cost",
@@ -469,6 +487,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Je gebruiker is niet gekoppeld aan een accountmanager, dus er zijn geen klanten van jou.",
         None,
     ),
+    ("Your worklist", "Je werklijst", None),
     ("active", "actief", None),
     ("admin", "beheerder", None),
     ("after the deal", "na de order", None),

@@ -19,6 +19,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("today.html", include_str!("../templates/today.html")),
     (
+        "today_book.html",
+        include_str!("../templates/today_book.html"),
+    ),
+    (
+        "today_work.html",
+        include_str!("../templates/today_work.html"),
+    ),
+    (
+        "today_decide.html",
+        include_str!("../templates/today_decide.html"),
+    ),
+    (
         "customers.html",
         include_str!("../templates/customers.html"),
     ),
@@ -187,6 +199,135 @@ pub fn aging_svg(bars: &[(String, i64)], language: Language) -> String {
     svg
 }
 
+/// Payment behaviour as inline SVG: one dot per invoice paid in full in
+/// the 24 months before `as_of` (x: the day it was paid; y: days after its
+/// due date, the line at 0 is the due date). `paid`: (paid on, days late).
+pub fn behaviour_svg(paid: &[(Date, i32)], as_of: Date, language: Language) -> String {
+    let nl = language == Language::Nl;
+    let (width, height) = (640i64, 220i64);
+    let (left, right, top, bottom) = (44i64, 12i64, 12i64, 190i64);
+    let from = as_of.add_days(-730).days_since_epoch() as i64;
+    let to = as_of.days_since_epoch() as i64;
+    let step = 15i64;
+    let lowest = paid
+        .iter()
+        .map(|p| p.1 as i64)
+        .min()
+        .unwrap_or(0)
+        .min(-step);
+    let highest = paid
+        .iter()
+        .map(|p| p.1 as i64)
+        .max()
+        .unwrap_or(0)
+        .max(2 * step);
+    let low = lowest.div_euclid(step) * step;
+    let high = (highest + step - 1).div_euclid(step) * step;
+    // Keep the axis readable when one payment was very late.
+    let high = high.min(low + 12 * step).max(step);
+    let x = |day: i64| left + (day - from) * (width - left - right) / (to - from).max(1);
+    let y = |days: i64| top + (high - days.clamp(low, high)) * (bottom - top) / (high - low).max(1);
+    let title = if nl {
+        "Dagen te laat per betaalde factuur, laatste 24 maanden"
+    } else {
+        "Days late per paid invoice, last 24 months"
+    };
+    let mut svg = format!(
+        "<svg class=\"chart behaviour\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(title)
+    );
+    // Horizontal grid lines with their day counts.
+    let mut days = low;
+    while days <= high {
+        let class = if days == 0 { "axis" } else { "grid" };
+        svg.push_str(&format!(
+            "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" class=\"{class}\"/><text x=\"{2}\" y=\"{3}\" text-anchor=\"end\">{4}</text>",
+            y(days),
+            width - right,
+            left - 6,
+            y(days) + 4,
+            days
+        ));
+        days += if high - low > 8 * step {
+            2 * step
+        } else {
+            step
+        };
+    }
+    svg.push_str(&format!(
+        "<text x=\"{}\" y=\"{}\" class=\"note\">{}</text><text x=\"{}\" y=\"{}\" class=\"note\">{}</text>",
+        width - right - 4,
+        y(0) - 4,
+        if nl { "vervaldatum" } else { "due date" },
+        width - right - 4,
+        top + 10,
+        if nl { "dagen te laat" } else { "days late" }
+    ));
+    // A month label every six months, at the first of the month.
+    let (ay, am, _) = as_of.ymd();
+    for back in (0..24).rev().filter(|b| b % 6 == 0) {
+        let months = ay * 12 + am as i32 - 1 - back;
+        let (year, month) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
+        if let Some(first) = Date::from_ymd(year, month, 1) {
+            let day = first.days_since_epoch() as i64;
+            if day >= from {
+                // `nov 2026`; the label nearest the right edge ends there.
+                let label = format::month(year, month, language);
+                let (name, year_text) = label.split_once(' ').unwrap_or((&label, ""));
+                let short: String = name.chars().take(3).collect();
+                let anchor = if x(day) > width - right - 40 {
+                    "end"
+                } else {
+                    "middle"
+                };
+                svg.push_str(&format!(
+                    "<text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{} {}</text>",
+                    x(day).min(width - right),
+                    height - 8,
+                    escape(&short),
+                    year_text
+                ));
+            }
+        }
+    }
+    for (paid_on, late) in paid {
+        let class = if *late > 0 { "dot late" } else { "dot" };
+        let words = if nl {
+            format!(
+                "betaald op {}: {}",
+                format::short_date(*paid_on, language),
+                match late {
+                    0 => "op de vervaldatum".to_string(),
+                    1 => "1 dag te laat".to_string(),
+                    -1 => "1 dag te vroeg".to_string(),
+                    d if *d > 0 => format!("{d} dagen te laat"),
+                    d => format!("{} dagen te vroeg", -d),
+                }
+            )
+        } else {
+            format!(
+                "paid on {}: {}",
+                format::short_date(*paid_on, language),
+                match late {
+                    0 => "on the due date".to_string(),
+                    1 => "1 day late".to_string(),
+                    -1 => "1 day early".to_string(),
+                    d if *d > 0 => format!("{d} days late"),
+                    d => format!("{} days early", -d),
+                }
+            )
+        };
+        svg.push_str(&format!(
+            "<circle class=\"{class}\" cx=\"{}\" cy=\"{}\" r=\"4\"><title>{}</title></circle>",
+            x(paid_on.days_since_epoch() as i64),
+            y(*late as i64),
+            escape(&words)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// `€ 12k`, `€ 1,2 mln`: short labels over the bars.
 fn short_money(minor: i64, language: Language) -> String {
     let euros = minor as f64 / 100.0;
@@ -246,6 +387,26 @@ mod tests {
         for (name, _) in TEMPLATES {
             assert!(views.env.get_template(name).is_ok(), "{name}");
         }
+    }
+
+    #[test]
+    fn the_behaviour_chart_places_early_and_late_payments() {
+        let as_of = Date::from_ymd(2026, 11, 25).unwrap();
+        let paid = [
+            (Date::from_ymd(2025, 3, 1).unwrap(), -3),
+            (Date::from_ymd(2026, 10, 1).unwrap(), 45),
+        ];
+        let svg = behaviour_svg(&paid, as_of, Language::Nl);
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert!(svg.contains("3 dagen te vroeg") && svg.contains("45 dagen te laat"));
+        assert!(svg.contains("vervaldatum") && svg.contains("nov 2026"));
+        // The late one sits above the due-date line, the early one below.
+        let cy = |i: usize| -> i64 {
+            let at = svg.match_indices("cy=\"").nth(i).unwrap().0 + 4;
+            svg[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        assert!(cy(1) < cy(0));
+        assert!(behaviour_svg(&[], as_of, Language::En).contains("due date"));
     }
 
     #[test]

@@ -773,3 +773,22 @@ fn a_sent_message_opens_as_the_customer_got_it() {
     ));
     assert_eq!(wrong.status, 404);
 }
+
+/// Today starts with what the reader does first: a collector's worklist
+/// (calls, broken promises, disputes, payments to match), a credit
+/// manager's decisions and then the portfolio.
+#[test]
+fn today_puts_each_roles_own_work_first() {
+    let server = start(120);
+    let order = |email: &str| -> Vec<usize> {
+        let body = login(server.addr, email).get("/today").body;
+        ["id=\"worklist\"", "id=\"decisions\"", "class=\"totals\""]
+            .iter()
+            .map(|marker| body.find(marker).unwrap_or_else(|| panic!("{email}: {marker}")))
+            .collect()
+    };
+    let collector = order("collector@t.example");
+    assert!(collector[0] < collector[1] && collector[1] < collector[2], "{collector:?}");
+    let credit = order("credit@t.example");
+    assert!(credit[1] < credit[2] && credit[2] < credit[0], "{credit:?}");
+}

@@ -393,6 +393,7 @@ pub(super) fn customer(
         requests,
         tasks,
         state: state_line,
+        paid,
     } = state
         .read(|tx| customer::view(tx, &live.config, book.model.clone(), number, as_of, lang))?;
     timeline.reverse();
@@ -429,6 +430,12 @@ pub(super) fn customer(
             "requests": requests,
             "tasks": tasks,
             "state": state_line,
+            "behaviour": view::behaviour_svg(
+                &paid.iter().map(|p| (p.paid_on, p.days_late)).collect::<Vec<_>>(),
+                as_of,
+                lang,
+            ),
+            "paid_count": paid.len(),
             "may": {
                 "note": user.may(Action::Note, owner),
                 "agreement": user.may(Action::Agreement, owner),
