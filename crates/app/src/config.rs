@@ -24,6 +24,7 @@ use tegoed_core::{Date, Iban, Language};
 use crate::{AppError, Result};
 
 mod policy;
+pub mod segment_form;
 pub use policy::{PolicySettings, RiskSettings};
 
 /// The shipped configuration, documented.

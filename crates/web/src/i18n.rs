@@ -8,6 +8,11 @@ use tegoed_core::Language;
 /// (English key, Dutch, English when different from the key), sorted by key.
 const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("A customer", "Een klant", None),
+    (
+        "A customer is in this segment when every condition of one alternative holds (the first segment that fits wins). Empty the fact of a row to remove it.",
+        "Een klant hoort bij deze doelgroep als alle voorwaarden van één alternatief kloppen (de eerste doelgroep die past, telt). Maak het gegeven van een regel leeg om hem te verwijderen.",
+        None,
+    ),
     ("A new prospect", "Een nieuwe prospect", None),
     ("A standard deal", "Een standaardorder", None),
     ("API token", "API-token", None),
@@ -25,6 +30,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("All account managers", "Alle accountmanagers", None),
     ("All risk classes", "Alle risicoklassen", None),
     ("All segments", "Alle doelgroepen", None),
+    ("Alternative", "Alternatief", None),
     ("Amount", "Bedrag", None),
     ("Amount of the deal", "Bedrag van de order", None),
     ("Approve", "Goedkeuren", None),
@@ -76,6 +82,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Checklist", "Checklist", None),
+    ("Comparison", "Vergelijking", None),
     ("Conditions", "Voorwaarden", None),
     ("Costs", "Kosten", None),
     ("Create plan", "Regeling maken", None),
@@ -147,6 +154,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Alle betalingen zijn gekoppeld.",
         None,
     ),
+    ("Fact", "Gegeven", None),
     ("Filters", "Filters", None),
     (
         "Final notices and hand-offs",
@@ -193,6 +201,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Messages", "Berichten", None),
     ("My customers", "Mijn klanten", None),
     ("Name", "Naam", None),
+    ("Name (Dutch)", "Naam (Nederlands)", None),
+    ("Name (English)", "Naam (Engels)", None),
     ("Name (what it is for)", "Naam (waarvoor)", None),
     (
         "New credit limit (empty: none)",
@@ -453,6 +463,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("User added", "Gebruiker toegevoegd", None),
     ("User changed", "Gebruiker gewijzigd", None),
     ("Users", "Gebruikers", None),
+    ("Value", "Waarde", None),
     (
         "Wait a moment and try again.",
         "Wacht even en probeer het opnieuw.",
@@ -479,6 +490,16 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Who", "Wie", None),
     ("Why", "Waarom", None),
     ("Why left out", "Waarom overgeslagen", None),
+    (
+        "With these settings this customer is in another segment:",
+        "Met deze instellingen hoort deze klant bij een andere doelgroep:",
+        None,
+    ),
+    (
+        "With these settings this customer is in this segment.",
+        "Met deze instellingen hoort deze klant bij deze doelgroep.",
+        None,
+    ),
     ("Your calls", "Uw belafspraken", None),
     ("Your customer", "Jouw klant", None),
     ("Your role may not do this.", "Je rol mag dit niet.", None),
@@ -693,6 +714,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("pause_rejected", "pauze afgewezen", Some("pause rejected")),
     ("pause_requested", "pauze gevraagd", Some("pause requested")),
     ("paused", "gepauzeerd", None),
+    ("paying later and later", "betaalt steeds later", None),
+    ("paying sooner and sooner", "betaalt steeds eerder", None),
     ("payment", "betaling", None),
     (
         "payment.assign",
@@ -772,6 +795,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Iemand anders veranderde dit op hetzelfde moment; van jouw wijziging is niets bewaard. Laad de pagina opnieuw en probeer het nog eens.",
         None,
     ),
+    ("steady", "gelijk gebleven", None),
     ("tag", "label", None),
     ("tag.add", "label toegevoegd", Some("tag added")),
     ("tag.remove", "label verwijderd", Some("tag removed")),

@@ -44,6 +44,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("payments.html", include_str!("../templates/payments.html")),
     ("settings.html", include_str!("../templates/settings.html")),
+    ("segment.html", include_str!("../templates/segment.html")),
     ("template.html", include_str!("../templates/template.html")),
     ("users.html", include_str!("../templates/users.html")),
 ];

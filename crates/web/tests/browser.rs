@@ -92,3 +92,87 @@ fn sales_credit_and_collection_work_together_in_a_browser() {
         Some("2026-12-20")
     );
 }
+
+/// tests/browser/morning.mjs: a collector's morning (Today, the call, the
+/// promise, a payment matched, each confirmed) and a credit manager
+/// changing a segment through the form, in Dutch.
+#[test]
+fn a_collectors_morning_and_a_segment_changed_through_the_form_in_a_browser() {
+    if let Some(why) = missing() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("the browser test cannot run under CI: {why}");
+        }
+        eprintln!("SKIPPED: the browser test did not run: {why}");
+        return;
+    }
+    let server = common::start_with(120, true);
+    let as_of = common::as_of();
+    // This morning's work, as the dunning run and the bank would leave it:
+    // a call due today about an overdue customer, and a statement whose
+    // payments wait on the review queue.
+    let book = server.state.cache.portfolio(&server.state, true).unwrap();
+    let overdue = book
+        .rows
+        .iter()
+        .filter(|r| r.overdue_minor > 10_000)
+        .max_by_key(|r| r.overdue_minor)
+        .expect("an overdue customer");
+    let (called, called_id, amount) = (overdue.number.clone(), overdue.id, overdue.overdue_minor);
+    let preview_customer = book.rows[0].number.clone();
+    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::demo::statement(tx, as_of, 40, 11)
+    })
+    .unwrap();
+    tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tx.insert_task(&tegoed_store::Task {
+            customer: called_id,
+            message: None,
+            kind: "call".into(),
+            created_on: as_of,
+            due_on: as_of,
+            assignee: None,
+            title: "Bellen over de vervallen facturen".into(),
+            talking_points: "Vraag wanneer de klant kan betalen.".into(),
+            amount: tegoed_core::Money::eur(amount),
+        })?;
+        let summary = tegoed_app::bank::import_statement(
+            tx,
+            &common::system(),
+            "ochtend.xml",
+            statement.as_bytes(),
+            &tegoed_app::Silent,
+        )?;
+        assert!(summary.to_review > 0, "payments to review");
+        Ok(())
+    })
+    .unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let out = Command::new("node")
+        .current_dir(&dir)
+        .arg("morning.mjs")
+        .arg(format!("http://{}", server.addr))
+        .args([common::PASSWORD, &called, &preview_customer])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the browser morning failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("morning: ok"));
+    // What the browser did is in the database and the settings file.
+    let (promises, tasks) = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        Ok((
+            tegoed_app::agreements::promises_of(tx, called_id, as_of)?,
+            tegoed_app::agreements::tasks_of(tx, called_id)?,
+        ))
+    })
+    .unwrap();
+    assert_eq!(promises.len(), 1);
+    assert!(tasks.iter().all(|t| t.outcome.is_some()));
+    let settings = std::fs::read_to_string(&server.settings).unwrap();
+    assert!(settings.contains("avg_days_late_min = 45"));
+    assert!(settings.contains("# --- Strategies"));
+}

@@ -784,11 +784,111 @@ fn today_puts_each_roles_own_work_first() {
         let body = login(server.addr, email).get("/today").body;
         ["id=\"worklist\"", "id=\"decisions\"", "class=\"totals\""]
             .iter()
-            .map(|marker| body.find(marker).unwrap_or_else(|| panic!("{email}: {marker}")))
+            .map(|marker| {
+                body.find(marker)
+                    .unwrap_or_else(|| panic!("{email}: {marker}"))
+            })
             .collect()
     };
     let collector = order("collector@t.example");
-    assert!(collector[0] < collector[1] && collector[1] < collector[2], "{collector:?}");
+    assert!(
+        collector[0] < collector[1] && collector[1] < collector[2],
+        "{collector:?}"
+    );
     let credit = order("credit@t.example");
     assert!(credit[1] < credit[2] && credit[2] < credit[0], "{credit:?}");
+}
+
+/// A credit manager changes a segment through the form: the conditions are
+/// rows of a fact, a comparison and a value; a wrong value is named at its
+/// row in the reader's language; a preview shows where a real customer
+/// lands; saving writes the settings file with its comments and puts it in
+/// force. A collector may not.
+#[test]
+fn a_credit_manager_edits_a_segment_through_the_form() {
+    let server = common::start_with(120, true);
+    let credit = login(server.addr, "credit@t.example");
+    let r = credit.post(
+        "/account/language",
+        &[("language", "nl"), ("back", "/settings")],
+    );
+    assert_eq!(r.status, 303);
+    let settings = credit.get("/settings").body;
+    assert!(settings.contains("href=\"/settings/segments/watch_list\""));
+    let page = credit.get("/settings/segments/watch_list");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("gemiddeld aantal dagen te laat"));
+    assert!(
+        page.body.contains("name=\"a0r0_fact\""),
+        "the rows are a form"
+    );
+    let mut form: Vec<(String, String)> = vec![
+        ("name_nl".into(), "Kritisch volgen".into()),
+        ("name_en".into(), "Watch list".into()),
+        ("strategy".into(), "critical".into()),
+        ("a0r0_fact".into(), "avg_days_late".into()),
+        ("a0r0_op".into(), "min".into()),
+        ("a0r0_value".into(), "veel".into()),
+        ("a1r0_fact".into(), "max_days_overdue".into()),
+        ("a1r0_op".into(), "min".into()),
+        ("a1r0_value".into(), "60".into()),
+        ("customer".into(), "C000001".into()),
+    ];
+    let pairs = |form: &[(String, String)]| -> Vec<(String, String)> { form.to_vec() };
+    let send = |path: &str, form: &[(String, String)]| {
+        let borrowed: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        credit.post(path, &borrowed)
+    };
+    // A wrong value: the form again, the mistake at its row, in Dutch.
+    let wrong = send("/settings/segments/watch_list/preview", &pairs(&form));
+    assert_eq!(wrong.status, 200, "{}", wrong.body);
+    assert!(
+        wrong.body.contains("aria-invalid=\"true\""),
+        "{}",
+        wrong.body
+    );
+    assert!(
+        wrong
+            .body
+            .contains("gemiddeld aantal dagen te laat: &#x27;veel&#x27; is geen aantal dagen"),
+        "{}",
+        wrong.body
+    );
+    // A good one: the preview says where the customer lands.
+    form[5].1 = "45".into();
+    let preview = send("/settings/segments/watch_list/preview", &pairs(&form));
+    assert_eq!(preview.status, 200);
+    assert!(preview.body.contains("id=\"preview\""), "{}", preview.body);
+    assert!(
+        preview
+            .body
+            .contains("Met deze instellingen hoort deze klant bij")
+    );
+    // Saved: the file keeps its comments, the server its new settings.
+    let saved = send("/settings/segments/watch_list/save", &pairs(&form));
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(saved.header("location").unwrap().contains("done=settings"));
+    let text = std::fs::read_to_string(&server.settings).unwrap();
+    assert!(text.contains("# --- Strategies"), "comments stay");
+    assert!(text.contains("avg_days_late_min = 45"), "{text}");
+    let live = server.state.live();
+    let watch = live
+        .config
+        .segments
+        .iter()
+        .find(|s| s.id == "watch_list")
+        .unwrap();
+    assert_eq!(watch.when.len(), 2);
+    assert_eq!(watch.when[0].avg_days_late_min, Some(45.0));
+    assert_eq!(watch.when[1].max_days_overdue_min, Some(60));
+    // A collector may not change settings.
+    let collector = login(server.addr, "collector@t.example");
+    assert_eq!(collector.get("/settings/segments/watch_list").status, 403);
+    assert_eq!(
+        collector
+            .post("/settings/segments/watch_list/save", &[("name_nl", "x")])
+            .status,
+        403
+    );
 }

@@ -26,6 +26,7 @@ const PAGES: &[&str] = &[
     "/payments",
     "/settings",
     "/settings/template",
+    "/settings/segments/watch_list",
     "/users",
     "/customers/C999999",
 ];

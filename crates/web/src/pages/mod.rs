@@ -82,6 +82,9 @@ pub fn routes() -> Router<S> {
         .route("/settings", page(settings))
         .route("/settings/preview", preview(settings_preview))
         .route("/settings/config", action(settings_save))
+        .route("/settings/segments/{id}", page(segment_page))
+        .route("/settings/segments/{id}/preview", preview(segment_preview))
+        .route("/settings/segments/{id}/save", action(segment_save))
         .route(
             "/settings/template",
             page(template_page).merge(action(template_save)),

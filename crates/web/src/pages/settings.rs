@@ -135,6 +135,13 @@ pub(super) fn settings_save(
 ) -> Result<String, Fail> {
     require(&visit.user, Action::EditSettings, None)?;
     let text = field(form, "toml")?;
+    save_settings(state, visit, text)?;
+    Ok(with_done("/settings", "settings", &[]))
+}
+
+/// Checks `text` as settings, writes it to the settings file (whole or not
+/// at all), puts it in force and writes the audit line.
+fn save_settings(state: &S, visit: &Visit, text: &str) -> Result<(), Fail> {
     let config = parse_config(state, text)?;
     let templates =
         tegoed_app::dunning::templates::Templates::load(config.delivery.templates.as_deref())?;
@@ -152,7 +159,7 @@ pub(super) fn settings_save(
     let target = path.display().to_string();
     let detail = format!("{} bytes", text.len());
     state.write(|tx| visit.actor().audit(tx, "settings.save", &target, &detail))?;
-    Ok(with_done("/settings", "settings", &[]))
+    Ok(())
 }
 
 /// The template page: the text (edited or as it stands), which steps use
@@ -370,4 +377,219 @@ pub(super) fn use_templates(
         templates: loaded,
     });
     state.write(|tx| visit.actor().audit(tx, action, name, detail))
+}
+
+// --- a segment as a form ----------------------------------------------------
+
+use tegoed_app::config::segment_form::{self, FACTS, FormError, Op, Row, SegmentForm};
+
+/// At most this many alternatives and rows per alternative are read from a
+/// form (a hostile form cannot make the server build a huge table).
+const MAX_ALTERNATIVES: usize = 10;
+const MAX_ROWS: usize = 20;
+
+/// The form's fields: `name_nl`, `name_en`, `strategy` and per row
+/// `a{alternative}r{row}_fact|_op|_value`.
+fn segment_form_of(id: &str, form: &Params) -> SegmentForm {
+    let mut alternatives = Vec::new();
+    for a in 0..MAX_ALTERNATIVES {
+        let mut rows = Vec::new();
+        for r in 0..MAX_ROWS {
+            let get = |part: &str| form.get(&format!("a{a}r{r}_{part}")).cloned();
+            match (get("fact"), get("op"), get("value")) {
+                (None, None, None) => continue,
+                (fact, op, value) => rows.push(Row {
+                    fact: fact.unwrap_or_default(),
+                    op: op.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                }),
+            }
+        }
+        alternatives.push(rows);
+    }
+    while alternatives.last().is_some_and(|rows| rows.is_empty()) {
+        alternatives.pop();
+    }
+    SegmentForm {
+        id: id.to_string(),
+        name_nl: form.get("name_nl").cloned().unwrap_or_default(),
+        name_en: form.get("name_en").cloned().unwrap_or_default(),
+        strategy: form.get("strategy").cloned().unwrap_or_default(),
+        alternatives,
+    }
+}
+
+/// The page of segment `id`: the form (with a spare row per alternative and
+/// a spare alternative), and a preview or the mistake when there is one.
+fn segment_context(
+    state: &S,
+    visit: &Visit,
+    form: &SegmentForm,
+    error: Option<&FormError>,
+) -> serde_json::Value {
+    let lang = visit.user.language;
+    let live = state.live();
+    let mut alternatives: Vec<Vec<Row>> = form.alternatives.clone();
+    for rows in &mut alternatives {
+        rows.retain(|r| !r.fact.trim().is_empty() || !r.value.trim().is_empty());
+        rows.push(Row::default());
+    }
+    alternatives.push(vec![Row::default()]);
+    let op_label = |op: Op| match (op, lang) {
+        (Op::AtLeast, Language::Nl) => "ten minste",
+        (Op::AtLeast, Language::En) => "at least",
+        (Op::AtMost, Language::Nl) => "hoogstens",
+        (Op::AtMost, Language::En) => "at most",
+        (Op::Is, Language::Nl) => "is",
+        (Op::Is, Language::En) => "is",
+        (Op::OneOf, Language::Nl) => "een van",
+        (Op::OneOf, Language::En) => "one of",
+    };
+    let facts: Vec<serde_json::Value> = FACTS
+        .iter()
+        .map(|f| {
+            json!({"key": f.key, "kind": f.kind,
+                   "label": if lang == Language::Nl { f.label_nl } else { f.label_en }})
+        })
+        .collect();
+    let ops: Vec<serde_json::Value> = [Op::AtLeast, Op::AtMost, Op::Is, Op::OneOf]
+        .into_iter()
+        .map(|op| json!({"code": op.code(), "label": op_label(op)}))
+        .collect();
+    let strategies: Vec<serde_json::Value> = live
+        .config
+        .strategies
+        .iter()
+        .map(|s| json!({"id": s.id, "name": s.name(lang)}))
+        .collect();
+    let error = error.map(|e| {
+        json!({"alternative": e.alternative, "row": e.row,
+               "text": if lang == Language::Nl { &e.nl } else { &e.en }})
+    });
+    json!({
+        "form": form,
+        "alternatives": alternatives,
+        "facts": facts,
+        "ops": ops,
+        "strategies": strategies,
+        "error": error,
+        "may_save": state.config_path.is_some(),
+    })
+}
+
+fn segment_of(state: &S, id: &str) -> Result<SegmentForm, Fail> {
+    state
+        .live()
+        .config
+        .segments
+        .iter()
+        .find(|s| s.id == id)
+        .map(segment_form::form_of)
+        .ok_or_else(|| Fail::NotFound(format!("no segment '{id}'")))
+}
+
+pub(super) fn segment_page(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let form = segment_of(state, field(path, "id")?)?;
+    let context = segment_context(state, visit, &form, None);
+    render(state, visit, "segment.html", "Segment", context)
+}
+
+/// The form applied to the settings in force and checked as a whole: the
+/// new settings text and the parsed settings, or the mistake.
+fn segment_settings(
+    state: &S,
+    form: &SegmentForm,
+) -> Result<(String, tegoed_app::config::Config), FormError> {
+    let text = segment_form::apply(&config_text(state), form)?;
+    let config = parse_config(state, &text).map_err(|f| FormError {
+        alternative: None,
+        row: None,
+        nl: format!("Deze instellingen kloppen niet: {}", f.message()),
+        en: format!("These settings are not valid: {}", f.message()),
+    })?;
+    Ok((text, config))
+}
+
+/// A preview of the edited segment on a real customer: which segment they
+/// land in, why, and what they get today.
+pub(super) fn segment_preview(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let id = field(path, "id")?;
+    segment_of(state, id)?;
+    let edited = segment_form_of(id, form);
+    let lang = visit.user.language;
+    let mut context;
+    match segment_settings(state, &edited) {
+        Err(e) => {
+            context = segment_context(state, visit, &edited, Some(&e));
+        }
+        Ok((_, config)) => {
+            context = segment_context(state, visit, &edited, None);
+            if let Some(number) = opt(form, "customer") {
+                let as_of = state.as_of();
+                let outcome = tegoed_app::read_tx(state.store.as_ref(), |tx| {
+                    let ledger = CustomerLedger::load(tx, number, as_of)?;
+                    segments::explain(tx, &config, &ledger.stored, &ledger.rows, None, as_of)
+                });
+                match outcome {
+                    Ok(why) => {
+                        let reasons: Vec<String> = why
+                            .tried
+                            .iter()
+                            .find(|t| t.matched)
+                            .and_then(|t| t.matched_alternative.and_then(|i| t.alternatives.get(i)))
+                            .map(|checks| checks.iter().map(|c| c.text(lang).to_string()).collect())
+                            .unwrap_or_default();
+                        context["preview"] = json!({
+                            "customer": number,
+                            "name": why.name,
+                            "segment": if lang == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en },
+                            "in_this": why.segment == id,
+                            "why": reasons,
+                        });
+                    }
+                    Err(e) => context["preview_error"] = json!(Fail::from(e).message()),
+                }
+                context["customer"] = json!(number);
+            }
+        }
+    }
+    render(state, visit, "segment.html", "Segment", context)
+}
+
+/// Saves the edited segment into the settings file (the rest of the file,
+/// comments included, as it was) and puts the settings in force.
+pub(super) fn segment_save(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let id = field(path, "id")?;
+    segment_of(state, id)?;
+    let edited = segment_form_of(id, form);
+    let (text, _) = segment_settings(state, &edited).map_err(|e| {
+        Fail::Invalid(match visit.user.language {
+            Language::Nl => e.nl,
+            Language::En => e.en,
+        })
+    })?;
+    save_settings(state, visit, &text)?;
+    Ok(with_done(
+        &format!("/settings/segments/{}", auth::encode(id)),
+        "settings",
+        &[],
+    ))
 }

@@ -24,6 +24,8 @@ pub struct Server {
     pub db: Db,
     pub sales_email: String,
     pub state: Arc<tegoed_web::AppState>,
+    /// The settings file, when the server runs on one.
+    pub settings: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -68,6 +70,13 @@ pub fn as_of() -> Date {
 }
 
 pub fn start(customers: u32) -> Server {
+    start_with(customers, false)
+}
+
+/// [`start`], with `settings_file`: the server runs on a copy of the shipped
+/// `tegoed.toml` in its folder (`Server::settings`), so settings can be
+/// saved.
+pub fn start_with(customers: u32, settings_file: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::new(dir.path());
     // Writers give up after half a second (ten in production), so the
@@ -87,7 +96,13 @@ pub fn start(customers: u32) -> Server {
         )
     })
     .unwrap();
-    let config = Config::default_in(dir.path());
+    let settings = dir.path().join("tegoed.toml");
+    let config = if settings_file {
+        std::fs::write(&settings, tegoed_app::config::DEFAULT_CONFIG).unwrap();
+        Config::load(&settings).unwrap()
+    } else {
+        Config::default_in(dir.path())
+    };
     tegoed_app::risk::train(store.as_ref(), &actor, &config.risk, as_of(), None, None).unwrap();
     let sales_email = {
         let mut tx = store.read().unwrap();
@@ -122,7 +137,7 @@ pub fn start(customers: u32) -> Server {
     let state = tegoed_web::AppState::new(tegoed_web::Settings {
         store: store.clone(),
         config,
-        config_path: None,
+        config_path: settings_file.then(|| settings.clone()),
         as_of: Some(as_of()),
         secure_cookies: false,
     })
@@ -152,6 +167,7 @@ pub fn start(customers: u32) -> Server {
         db,
         sales_email,
         state,
+        settings,
         _dir: dir,
     }
 }

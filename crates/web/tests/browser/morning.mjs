@@ -1,0 +1,104 @@
+// A collector's morning and a credit manager's settings change, in Dutch,
+// in a real browser (Debian's Chromium, driven by Playwright):
+// - the collector starts on Today with their worklist, opens the customer
+//   they have to call, records the promise the customer makes and the call,
+//   then matches a payment from the bank statement; every step confirms
+//   what it did;
+// - the credit manager raises a segment's threshold through the form,
+//   previews it on a real customer and saves it.
+//
+// Usage: node morning.mjs BASE_URL PASSWORD CALLED_CUSTOMER PREVIEW_CUSTOMER
+import { chromium } from 'playwright-core';
+
+const [base, password, called, previewCustomer] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function loginInDutch(email, width) {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+  check(!page.url().includes('/login'), `${email} could not log in`);
+  const toDutch = page.locator('header button', { hasText: 'Nederlands' });
+  if (await toDutch.count() === 1) {
+    await Promise.all([page.waitForNavigation(), toDutch.click()]);
+  }
+  check(await page.getAttribute('html', 'lang') === 'nl', 'the page is not in Dutch');
+  return page;
+}
+
+async function done(page) {
+  return (await page.textContent('#done')) || '';
+}
+
+try {
+  // 1. The collector's morning, on a phone.
+  let page = await loginInDutch('collector@t.example', 390);
+  await page.goto(`${base}/today`);
+  const worklist = await page.locator('#worklist').boundingBox();
+  const book = await page.locator('.totals').boundingBox();
+  check(worklist.y < book.y, 'the worklist is not first on Today');
+  const call = page.locator(`#calls .item a[href="/customers/${called}"]`);
+  check(await call.count() >= 1, `the call to ${called} is not on Today`);
+  await Promise.all([page.waitForNavigation(), call.first().click()]);
+  check(page.url().includes(`/customers/${called}`), `not on the customer page: ${page.url()}`);
+
+  // The customer promises to pay next week.
+  await page.fill('#promise-form input[name=amount]', '100,00'.replace(',', '.'));
+  await page.fill('#promise-form input[name=date]', '2026-12-02');
+  await page.fill('#promise-form input[name=note]', 'Belt terug als het niet lukt');
+  await Promise.all([page.waitForNavigation(), page.click('#promise-form button[type=submit]')]);
+  check((await done(page)).includes('Betaalafspraak bewaard: betaalt uiterlijk 02-12-2026'),
+        `no confirmation of the promise: ${await done(page)}`);
+  check((await page.textContent('#promises')).includes('02-12-2026'), 'the promise is not on the page');
+
+  // The call is done.
+  const task = page.locator('form[action^="/tasks/"]').first();
+  await task.locator('input[name=outcome]').fill('Gesproken met de administratie; betaalt 2 december');
+  await Promise.all([page.waitForNavigation(), task.locator('button[type=submit]').click()]);
+  check((await done(page)).includes('Telefoontje vastgelegd'), `no confirmation of the call: ${await done(page)}`);
+
+  // A payment from this morning's statement, matched as suggested.
+  await page.goto(`${base}/payments`);
+  const suggested = page.locator('form.inline[action$="/match"]').first();
+  check(await suggested.count() === 1, 'no payment with a suggestion on the queue');
+  await Promise.all([page.waitForNavigation(), suggested.locator('button').click()]);
+  const matched = await done(page);
+  check(/Betaling \S+ gekoppeld aan \S+/.test(matched), `no confirmation of the match: ${matched}`);
+  if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/collector-payments.png` });
+  console.log(`morning: ${matched}`);
+
+  // 2. The credit manager raises the watch list's threshold, on a laptop.
+  page = await loginInDutch('credit@t.example', 1366);
+  await page.goto(`${base}/settings`);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/settings/segments/watch_list"]')]);
+  const row = page.locator('fieldset[data-alternative="0"] .condition', {
+    has: page.locator('select[name$="_fact"] option[value="avg_days_late"][selected]'),
+  });
+  check(await row.count() === 1, 'the average-days-late row is not in the form');
+  await row.locator('input[name$="_value"]').fill('45');
+  await page.fill('input[name=customer]', previewCustomer);
+  await Promise.all([page.waitForNavigation(), page.click('#segment-form button[type=submit]:not(#save-segment)')]);
+  check((await page.textContent('#preview')).includes('Met deze instellingen hoort deze klant bij'),
+        'no preview on the customer');
+  await Promise.all([page.waitForNavigation(), page.click('#save-segment')]);
+  check((await done(page)).includes('Instellingen bewaard'), `not saved: ${await done(page)}`);
+  const saved = page.locator('fieldset[data-alternative="0"] .condition', {
+    has: page.locator('select[name$="_fact"] option[value="avg_days_late"][selected]'),
+  });
+  check(await saved.locator('input[name$="_value"]').inputValue() === '45', 'the new threshold is not shown');
+  if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/credit-segment.png`, fullPage: true });
+  console.log('morning: ok');
+} finally {
+  await browser.close();
+}
