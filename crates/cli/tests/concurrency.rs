@@ -212,6 +212,23 @@ fn two_approve_and_send_clicks_on_two_servers_send_every_email_once() {
         assert!(*status != 500, "{body}");
     }
     assert!(answers.iter().any(|(status, ..)| *status == 303));
+    // The runs go on in the background: wait until both servers' progress
+    // pages say their run ended (one did the work; the other, kept out by
+    // the run lease or finding nothing left, says so).
+    for (addr, cookie, _) in &clicks {
+        let mut ended = false;
+        for _ in 0..600 {
+            let (status, _, body) = web::get(addr, "/dunning/progress", cookie);
+            assert!(status == 200 || status == 303, "{status} {body}");
+            if !body.contains("data-state=\"running\"") {
+                assert!(!body.contains("data-code=\"internal\""), "{body}");
+                ended = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(ended, "a run did not end within a minute");
+    }
     let emails = sent_messages(&sandbox, Some(&config))
         .into_iter()
         .filter(|m| m["channel"] == "email")

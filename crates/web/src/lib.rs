@@ -10,6 +10,7 @@
 
 pub mod api;
 mod auth;
+mod background;
 mod cache;
 mod i18n;
 mod pages;
@@ -56,6 +57,8 @@ pub struct AppState {
     views: view::Views,
     /// Requests doing work at once (see [`blocking`]).
     work: tokio::sync::Semaphore,
+    /// The dunning run started from this server, running or done.
+    pub runs: background::Runs,
 }
 
 /// The configuration in use with its message templates.
@@ -84,6 +87,7 @@ impl AppState {
             limiter: auth::Limiter::default(),
             views: view::Views::new(),
             work: tokio::sync::Semaphore::new(work_slots()),
+            runs: background::Runs::default(),
         }))
     }
 

@@ -39,6 +39,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("check.html", include_str!("../templates/check.html")),
     ("dunning.html", include_str!("../templates/dunning.html")),
     (
+        "dunning_progress.html",
+        include_str!("../templates/dunning_progress.html"),
+    ),
+    (
         "dunning_confirm.html",
         include_str!("../templates/dunning_confirm.html"),
     ),

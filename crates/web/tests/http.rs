@@ -718,6 +718,13 @@ fn a_sent_message_opens_as_the_customer_got_it() {
     let collector = login(server.addr, "collector@t.example");
     let r = collector.post("/dunning/run", &[]);
     assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/dunning/progress"));
+    let progress = common::wait_for_run(&collector);
+    assert!(
+        progress.body.contains("data-state=\"done\""),
+        "{}",
+        progress.body
+    );
     let sent = tegoed_app::read_tx(server.store.as_ref(), |tx| {
         tegoed_app::dunning::messages(tx, None, Some(common::as_of()))
     })

@@ -3,11 +3,13 @@
 use super::*;
 use tegoed_app::dunning;
 
+use crate::background::Outcome;
+
 pub(super) fn dunning_page(
     state: &S,
     visit: &Visit,
     _: &Params,
-    query: &Params,
+    _: &Params,
 ) -> Result<Response, Fail> {
     require(&visit.user, Action::Collect, None)?;
     let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
@@ -30,7 +32,8 @@ pub(super) fn dunning_page(
         "dunning.html",
         "Dunning",
         json!({"p": {"customers": preview.messages.len(), "skipped": preview.skipped, "agreements": preview.agreements.len(), "holds_released": preview.holds_released.len()},
-               "groups": groups, "ran": query.get("sent")}),
+               "groups": groups,
+               "running": state.runs.latest().is_some_and(|run| run.outcome().is_none())}),
     )
 }
 
@@ -112,16 +115,79 @@ pub(super) fn dunning_run(
         },
         ..dunning::RunOptions::new(crate::now)
     };
-    let report = dunning::run(
-        state.store.as_ref(),
-        &visit.actor(),
-        &live.config,
-        &live.templates,
-        state.as_of(),
-        &options,
-        &tegoed_app::Silent,
-    )?;
-    let d = &report.delivered;
-    let sent = d.email + d.letter + d.call + d.handoff;
-    Ok(format!("/dunning?ok=1&sent={sent}"))
+    // The run goes on in the background; the page shows its progress.
+    let actor = visit.actor();
+    actor.require(Action::Collect, None)?;
+    let run = state.runs.begin(&visit.user.email).ok_or_else(|| {
+        Fail::Conflict(
+            "a dunning run started from this server is in progress; its progress is on the Dunning page"
+                .into(),
+        )
+    })?;
+    let background = state.clone();
+    let spawned = std::thread::Builder::new()
+        .name("dunning-run".into())
+        .spawn(move || {
+            let outcome = match dunning::run(
+                background.store.as_ref(),
+                &actor,
+                &live.config,
+                &live.templates,
+                background.as_of(),
+                &options,
+                run.as_ref(),
+            ) {
+                Ok(report) => Outcome::Done(Arc::new(report)),
+                Err(e) => {
+                    let fail = Fail::from(e);
+                    fail.log();
+                    Outcome::Failed {
+                        code: fail.code(),
+                        message: fail.message(),
+                    }
+                }
+            };
+            run.finish_with(outcome);
+            background.cache.invalidate(&background);
+        });
+    if let Err(e) = spawned {
+        return Err(Fail::Internal(format!("cannot start the dunning run: {e}")));
+    }
+    Ok("/dunning/progress".into())
+}
+
+/// The run started from this server: its progress while it runs (the page
+/// reloads itself every second, no script), and how it ended.
+pub(super) fn dunning_progress(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::Collect, None)?;
+    let lang = visit.user.language;
+    let Some(run) = state.runs.latest() else {
+        return Ok(Redirect::to("/dunning").into_response());
+    };
+    let (phase, done, total) = run.progress();
+    let context = match run.outcome() {
+        None => json!({
+            "state": "running", "refresh": 1, "started_by": run.started_by,
+            "phase": i18n::t(lang, &phase), "done": done, "total": total,
+        }),
+        Some(Outcome::Done(report)) => {
+            let d = &report.delivered;
+            json!({
+                "state": "done", "started_by": run.started_by,
+                "sent": d.email + d.letter + d.call + d.handoff,
+                "email": d.email, "letter": d.letter, "call": d.call, "handoff": d.handoff,
+                "failed": report.failed.len(),
+            })
+        }
+        Some(Outcome::Failed { code, message }) => {
+            let (message, todo) = error_words_of(code, &message, lang);
+            json!({"state": "failed", "started_by": run.started_by, "message": message, "todo": todo})
+        }
+    };
+    render(state, visit, "dunning_progress.html", "Dunning", context)
 }

@@ -75,6 +75,7 @@ pub fn routes() -> Router<S> {
         .route("/dunning", page(dunning_page))
         .route("/dunning/confirm", page(dunning_confirm))
         .route("/dunning/run", action(dunning_run))
+        .route("/dunning/progress", page(dunning_progress))
         .route("/payments", page(payments))
         .route("/payments/{id}/{action}", action(payment_action))
         .route("/tasks/{id}/done", action(task_done))
@@ -314,8 +315,13 @@ fn done_notice(here: &str, lang: Language) -> Option<String> {
 /// the use case's own words; the Dutch page shows them when they have a
 /// Dutch version, and otherwise says in Dutch what kind of problem it is.
 fn error_words(fail: &Fail, language: Language) -> (String, String) {
-    let detail = fail.message();
-    let todo = match fail.code() {
+    error_words_of(fail.code(), &fail.message(), language)
+}
+
+/// [`error_words`] of an error kept as its code and English words.
+fn error_words_of(code: &str, detail: &str, language: Language) -> (String, String) {
+    let detail = detail.to_string();
+    let todo = match code {
         "forbidden" => "Ask a credit manager or an administrator if you need this.",
         "not_found" => "Check the number, or search for it on the Customers page.",
         "invalid" => "Go back, correct what you entered and try again.",
@@ -330,7 +336,7 @@ fn error_words(fail: &Fail, language: Language) -> (String, String) {
         Language::Nl if i18n::has(&detail) => i18n::t(language, &detail).to_string(),
         Language::Nl => i18n::t(
             language,
-            match fail.code() {
+            match code {
                 "forbidden" => "Your role may not do this.",
                 "not_found" => "This does not exist (any more).",
                 "invalid" => "What was entered is not right.",

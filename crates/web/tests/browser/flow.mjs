@@ -80,7 +80,10 @@ try {
   check(await page.locator('table.list tbody tr').count() > 0, 'the confirmation lists nothing');
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/dunning-confirm.png` });
   await Promise.all([page.waitForNavigation(), page.click('#run-form button[type=submit]')]);
-  check((await page.textContent('.notice')).includes('delivered'), 'no word that the run was done');
+  // The run goes on in the background; its page follows it until it is done.
+  check(page.url().includes('/dunning/progress'), `no progress page: ${page.url()}`);
+  await page.waitForSelector('#run[data-state="done"]', { timeout: 60000 });
+  check((await page.textContent('#sent')).includes('delivered'), 'no word that the run was done');
   console.log('flow: ok');
 } finally {
   await browser.close();

@@ -368,3 +368,16 @@ impl Client {
         )
     }
 }
+
+/// Waits until the dunning run started from `client`'s server has ended
+/// (the progress page says `done` or `failed`) and returns that page.
+pub fn wait_for_run(client: &Client) -> Resp {
+    for _ in 0..600 {
+        let page = client.get("/dunning/progress");
+        if !page.body.contains("data-state=\"running\"") {
+            return page;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the dunning run did not end within a minute");
+}
