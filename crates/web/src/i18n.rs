@@ -113,6 +113,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Days overdue", "Dagen te laat", None),
     ("Delivering", "Afleveren", None),
     ("Description", "Omschrijving", None),
+    ("Details", "Details", None),
     ("Dispute", "Betwisten", None),
     (
         "Dispute opened for invoice {}.",
@@ -126,7 +127,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("Disputes", "Geschillen", None),
     ("Done", "Klaar", None),
-    ("Download as CSV", "Downloaden als CSV", None),
+    ("Download", "Downloaden", None),
     ("Due", "Vervaldatum", None),
     ("Dunning", "Aanmanen", None),
     ("Dunning paused until", "Aanmanen gepauzeerd tot", None),
@@ -377,6 +378,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Set limit", "Limiet instellen", None),
     ("Settings", "Instellingen", None),
     ("Settings saved.", "Instellingen bewaard.", None),
+    ("Show everything", "Alles tonen", None),
     ("Skipped", "Overgeslagen", None),
     (
         "Someone else is doing this right now (a dunning run in progress); nothing of yours was changed.",

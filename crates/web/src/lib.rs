@@ -13,6 +13,7 @@ mod auth;
 mod background;
 mod cache;
 mod i18n;
+mod listing;
 mod pages;
 mod view;
 

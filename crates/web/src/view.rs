@@ -11,6 +11,18 @@ use crate::i18n;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
+    (
+        "listing_head.html",
+        include_str!("../templates/listing_head.html"),
+    ),
+    (
+        "listing_foot.html",
+        include_str!("../templates/listing_foot.html"),
+    ),
+    (
+        "listing_export.html",
+        include_str!("../templates/listing_export.html"),
+    ),
     ("login.html", include_str!("../templates/login.html")),
     ("error.html", include_str!("../templates/error.html")),
     (

@@ -899,3 +899,93 @@ fn a_credit_manager_edits_a_segment_through_the_form() {
         403
     );
 }
+
+/// The payments queue, the audit log and a customer's open items sort by
+/// column, total the filtered set and export exactly it as CSV and Excel.
+#[test]
+fn lists_sort_total_and_export_what_they_show() {
+    let server = start(120);
+    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::demo::statement(tx, common::as_of(), 40, 5)
+    })
+    .unwrap();
+    let to_review = tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::bank::import_statement(
+            tx,
+            &common::system(),
+            "bank.xml",
+            statement.as_bytes(),
+            &tegoed_app::Silent,
+        )
+    })
+    .unwrap()
+    .to_review;
+    assert!(to_review > 1);
+    let collector = login(server.addr, "collector@t.example");
+    let page = collector.get("/payments?sort=amount&dir=desc");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("aria-sort=\"descending\""));
+    assert!(page.body.contains("class=\"totals-row\""));
+    let csv = collector.get("/payments?sort=amount&dir=desc&format=csv");
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let rows: Vec<Vec<&str>> = csv.body.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows[0][..2], ["Date", "Amount"]);
+    let amounts: Vec<f64> = rows[1..].iter().map(|r| r[1].parse().unwrap()).collect();
+    assert_eq!(amounts.len() as u64, to_review, "the whole queue");
+    assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "largest first");
+    let cents: i64 = amounts.iter().map(|a| (a * 100.0).round() as i64).sum();
+    let total = tegoed_app::format::money(cents, "EUR", tegoed_core::Language::En);
+    assert!(
+        page.body.contains(&total.replace('\u{a0}', "&nbsp;")) || page.body.contains(&total),
+        "the page's total is the file's sum: {total}"
+    );
+    let xlsx = collector.get("/payments?format=xlsx");
+    assert_eq!(
+        xlsx.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    assert!(xlsx.body.starts_with("PK"));
+
+    // The audit log, oldest first, as a file.
+    let admin = login(server.addr, "admin@t.example");
+    let log = admin.get("/users?sort=at&dir=asc&format=csv");
+    assert_eq!(log.status, 200);
+    let lines: Vec<&str> = log.body.lines().collect();
+    assert!(lines[0].starts_with("When (UTC),Who,What"));
+    assert!(lines.len() > 2);
+    assert!(
+        lines[1] <= lines[2] || lines[1][..16] <= lines[2][..16],
+        "oldest first"
+    );
+
+    // A customer's open items, with their total.
+    let book = server.state.cache.portfolio(&server.state, true).unwrap();
+    let customer = book
+        .rows
+        .iter()
+        .filter(|r| r.open_minor > 0)
+        .max_by_key(|r| r.open_minor)
+        .unwrap();
+    let items = collector.get(&format!(
+        "/customers/{}?sort=open&format=csv",
+        customer.number
+    ));
+    let open: i64 = items
+        .body
+        .lines()
+        .skip(1)
+        .map(|l| (l.split(',').nth(3).unwrap().parse::<f64>().unwrap() * 100.0).round() as i64)
+        .sum();
+    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        let ledger =
+            tegoed_app::facts::CustomerLedger::load(tx, &customer.number, common::as_of())?;
+        tegoed_app::reports::statement(tx, &ledger, common::as_of())
+    })
+    .unwrap();
+    let expected: i64 = statement
+        .open_items
+        .iter()
+        .map(|i| i.open_amount.minor)
+        .sum();
+    assert_eq!(open, expected, "the file holds every open item");
+}

@@ -24,6 +24,7 @@ const PAGES: &[&str] = &[
     "/dunning",
     "/dunning/confirm",
     "/payments",
+    "/payments?sort=amount",
     "/settings",
     "/settings/template",
     "/settings/segments/watch_list",
@@ -344,6 +345,21 @@ fn interesting_customers(client: &Client) -> Vec<String> {
 #[test]
 fn every_page_reads_well_for_every_role_in_both_languages() {
     let server = start(150);
+    // A bank statement, so the payments queue has rows to read.
+    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::demo::statement(tx, common::as_of(), 30, 3)
+    })
+    .unwrap();
+    tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::bank::import_statement(
+            tx,
+            &common::system(),
+            "bank.xml",
+            statement.as_bytes(),
+            &tegoed_app::Silent,
+        )
+    })
+    .unwrap();
     let mut found: Vec<Slip> = Vec::new();
     let mut opened = 0;
     for email in [
@@ -502,7 +518,7 @@ fn the_customer_list_sorts_totals_and_exports_what_it_shows() {
         page.body.contains("id=\"totals\""),
         "the filtered set has a total"
     );
-    let csv = collector.get("/customers.csv?overdue=1&sort=overdue&dir=desc");
+    let csv = collector.get("/customers?overdue=1&sort=overdue&dir=desc&format=csv");
     assert_eq!(csv.status, 200);
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
     assert!(
@@ -536,7 +552,7 @@ fn the_customer_list_sorts_totals_and_exports_what_it_shows() {
     );
 
     // Ascending the other way; names from A.
-    let csv = collector.get("/customers.csv?sort=name&dir=asc");
+    let csv = collector.get("/customers?sort=name&dir=asc&format=csv");
     let names: Vec<String> = csv_rows(&csv.body, ',')[1..]
         .iter()
         .map(|r| r[1].to_lowercase())
@@ -545,7 +561,7 @@ fn the_customer_list_sorts_totals_and_exports_what_it_shows() {
 
     // In Dutch: Dutch columns, `;` and a decimal comma.
     set_language(&collector, "nl");
-    let csv = collector.get("/customers.csv?overdue=1");
+    let csv = collector.get("/customers?overdue=1&format=csv");
     assert!(
         csv.header("content-disposition")
             .unwrap()

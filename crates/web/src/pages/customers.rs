@@ -170,6 +170,50 @@ pub(super) fn customers(
         .max(1);
     let sort = parse_sort(query);
     let (totals, all) = book.list(&filter, sort);
+    if query.contains_key("format") {
+        // Every customer the filters keep, in the list's order.
+        let names: HashMap<AccountManagerId, String> = managers(state)?.into_iter().collect();
+        let rows = all
+            .iter()
+            .map(|row| {
+                let mut status = Vec::new();
+                for (on, word) in [
+                    (row.on_hold, "on hold"),
+                    (row.in_plan, "plan"),
+                    (row.paused, "paused"),
+                    (row.handed_off, "agency"),
+                ] {
+                    if on {
+                        status.push(i18n::t(lang, word));
+                    }
+                }
+                let cells = vec![
+                    Cell::Text(row.number.clone()),
+                    Cell::Text(row.name.clone()),
+                    Cell::Text(segment_name(state, row.segment, lang)),
+                    Cell::Text(row.risk_class.map(String::from).unwrap_or_default()),
+                    Cell::Money(row.open_minor),
+                    Cell::Money(row.overdue_minor),
+                    Cell::Count(i64::from(row.max_days_overdue.max(0))),
+                    Cell::Text(status.join(", ")),
+                    Cell::Text(
+                        row.account_manager
+                            .and_then(|m| names.get(&m).cloned())
+                            .unwrap_or_default(),
+                    ),
+                ];
+                (cells, ())
+            })
+            .collect();
+        let file = if lang == Language::Nl {
+            "klanten"
+        } else {
+            "customers"
+        };
+        if let Some(file) = Listing::new(CUSTOMER_EXPORT, rows).export(query, lang, file) {
+            return Ok(file);
+        }
+    }
     let total = totals.customers;
     let shown: Vec<&PortfolioRow> = all
         .into_iter()
@@ -223,6 +267,19 @@ pub(super) fn customers(
     )
 }
 
+/// The customer list as a file: the page's columns, the number split out.
+const CUSTOMER_EXPORT: &[Column] = &[
+    column("number", "Customer number"),
+    column("name", "Name"),
+    column("segment", "Segment"),
+    column("risk", "Risk class"),
+    totalled("open", "Open"),
+    totalled("overdue", "Overdue"),
+    column("days", "Days overdue"),
+    column("status", "Status"),
+    column("account_manager", "Account manager"),
+];
+
 /// The list's column headers: the sortable ones with the link that sorts
 /// by them (the other way round when they already do).
 fn sort_columns(sort: Option<Sort>) -> serde_json::Value {
@@ -265,113 +322,21 @@ fn parse_sort(query: &Params) -> Option<Sort> {
     Some(Sort { key, descending })
 }
 
-/// The customer list as a CSV file: every customer the filters keep (not
-/// just the page shown), in the list's order, with the page's columns in
-/// the reader's language. Dutch files use `;` and a decimal comma, as
-/// Dutch spreadsheet programs read them; amounts are plain numbers, dates
-/// none. A cell that starts like a formula is quoted with a leading `'`.
-pub(super) fn customers_csv(
-    state: &S,
-    visit: &Visit,
-    _: &Params,
-    query: &Params,
-) -> Result<Response, Fail> {
-    let lang = visit.user.language;
-    let book = portfolio(state, false)?;
-    let filter = parse_filter(state, query);
-    let (_, rows) = book.list(&filter, parse_sort(query));
-    let names: HashMap<AccountManagerId, String> = managers(state)?.into_iter().collect();
-    let (separator, decimal) = match lang {
-        Language::Nl => (';', ','),
-        Language::En => (',', '.'),
-    };
-    let cell = |text: &str| -> String {
-        let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{text}")
-        } else {
-            text.to_string()
-        };
-        if text.contains([separator, '"', '\n', '\r']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text
-        }
-    };
-    let amount = |minor: i64| -> String {
-        let sign = if minor < 0 { "-" } else { "" };
-        let minor = minor.unsigned_abs();
-        format!("{sign}{}{decimal}{:02}", minor / 100, minor % 100)
-    };
-    let header = [
-        "Customer number",
-        "Name",
-        "Segment",
-        "Risk class",
-        "Open",
-        "Overdue",
-        "Days overdue",
-        "Status",
-        "Account manager",
-    ];
-    let mut out = String::new();
-    let line: Vec<String> = header.iter().map(|h| cell(i18n::t(lang, h))).collect();
-    out.push_str(&line.join(&separator.to_string()));
-    out.push_str("\r\n");
-    for row in rows {
-        let mut status = Vec::new();
-        for (on, word) in [
-            (row.on_hold, "on hold"),
-            (row.in_plan, "plan"),
-            (row.paused, "paused"),
-            (row.handed_off, "agency"),
-        ] {
-            if on {
-                status.push(i18n::t(lang, word));
-            }
-        }
-        let fields = [
-            cell(&row.number),
-            cell(&row.name),
-            cell(&segment_name(state, row.segment, lang)),
-            row.risk_class.map(String::from).unwrap_or_default(),
-            amount(row.open_minor),
-            amount(row.overdue_minor),
-            row.max_days_overdue.max(0).to_string(),
-            cell(&status.join(", ")),
-            cell(
-                row.account_manager
-                    .and_then(|m| names.get(&m))
-                    .map_or("", String::as_str),
-            ),
-        ];
-        out.push_str(&fields.join(&separator.to_string()));
-        out.push_str("\r\n");
-    }
-    let file = match lang {
-        Language::Nl => "klanten.csv",
-        Language::En => "customers.csv",
-    };
-    let mut response = html(String::new());
-    *response.body_mut() = axum::body::Body::from(out);
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        "text/csv; charset=utf-8".parse().expect("static"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        format!("attachment; filename=\"{file}\"")
-            .parse()
-            .expect("static"),
-    );
-    Ok(response)
-}
+/// The open items' columns on the customer page (sortable, exportable,
+/// amounts totalled).
+const OPEN_ITEMS: &[Column] = &[
+    column("invoice", "Invoice"),
+    column("due", "Due"),
+    totalled("amount", "Amount"),
+    totalled("open", "Open"),
+    column("days", "Days overdue"),
+];
 
 pub(super) fn customer(
     state: &S,
     visit: &Visit,
     path: &Params,
-    _: &Params,
+    query: &Params,
 ) -> Result<Response, Fail> {
     let number = field(path, "number")?;
     let lang = visit.user.language;
@@ -397,7 +362,43 @@ pub(super) fn customer(
     } = state
         .read(|tx| customer::view(tx, &live.config, book.model.clone(), number, as_of, lang))?;
     timeline.reverse();
-    let all = path.contains_key("all");
+    let all = query.contains_key("all");
+    let items = Listing::new(
+        OPEN_ITEMS,
+        statement
+            .open_items
+            .iter()
+            .map(|i| {
+                (
+                    vec![
+                        Cell::Text(i.invoice_number.clone()),
+                        Cell::Date(Some(i.due_date)),
+                        Cell::Money(i.amount.minor),
+                        Cell::Money(i.open_amount.minor),
+                        Cell::Count(i64::from(i.days_overdue.max(0))),
+                    ],
+                    i,
+                )
+            })
+            .collect(),
+    )
+    .sort(query);
+    let file = format!(
+        "{}-{number}",
+        if lang == Language::Nl {
+            "openstaande-posten"
+        } else {
+            "open-items"
+        }
+    );
+    if let Some(file) = items.export(query, lang, &file) {
+        return Ok(file);
+    }
+    let items_head = items.head(
+        &listing::base_of(&format!("/customers/{}", auth::encode(number)), query),
+        lang,
+    );
+    let open_items: Vec<&&tegoed_app::reports::OpenItemLine> = items.items();
     let timeline_total = timeline.len();
     timeline.truncate(if all { usize::MAX } else { 100 });
     let matched = why
@@ -415,6 +416,8 @@ pub(super) fn customer(
         &statement.name.clone(),
         json!({
             "c": statement,
+            "open_items": open_items,
+            "list": items_head,
             "segment": if lang == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en },
             "segment_id": why.segment,
             "strategy": live.config.strategy(&why.strategy).map_or(why.strategy.as_str(), |s| s.name(lang)),

@@ -26,6 +26,7 @@ use tegoed_core::{AccountManagerId, Currency, Date, Language, Money};
 use tegoed_store::MessageFilter;
 
 use crate::auth::{self, Fail, Visit, check_csrf, require};
+use crate::listing::{self, Cell, Column, Listing, column, totalled};
 use crate::{AppState, blocking, i18n, view};
 
 mod check;
@@ -63,7 +64,6 @@ pub fn routes() -> Router<S> {
         .route("/today", page(today))
         .route("/my", page(my_customers))
         .route("/customers", page(customers))
-        .route("/customers.csv", page(customers_csv))
         .route("/customers/{number}", page(customer))
         .route("/customers/{number}/messages/{id}", page(message))
         .route(
