@@ -133,6 +133,7 @@ pub struct Config {
     pub strategies: Vec<Strategy>,
     pub risk: RiskSettings,
     pub policy: PolicySettings,
+    pub scoreboard: ScoreboardSettings,
 }
 
 impl Config {
@@ -181,6 +182,7 @@ impl Config {
             strategy: user.strategy.or(default.strategy),
             risk: user.risk.or(default.risk),
             policy: user.policy.or(default.policy),
+            scoreboard: user.scoreboard.or(default.scoreboard),
         };
         raw.check(base, source).map_err(err)
     }
@@ -207,6 +209,28 @@ struct RawConfig {
     strategy: Option<Vec<RawStrategy>>,
     risk: Option<policy::RawRisk>,
     policy: Option<policy::RawPolicy>,
+    scoreboard: Option<RawScoreboard>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScoreboard {
+    grace_days: Option<i32>,
+    message_cost: Option<Amount>,
+    call_cost: Option<Amount>,
+    handoff_cost: Option<Amount>,
+}
+
+/// The paid-on-time scoreboard's settings (`[scoreboard]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreboardSettings {
+    /// Days after the due date a payment still counts as on time.
+    pub grace_days: i32,
+    /// What one message (e-mail or letter), one call and one hand-off to
+    /// the collection agency cost in effort, in cents.
+    pub message_cost_minor: i64,
+    pub call_cost_minor: i64,
+    pub handoff_cost_minor: i64,
 }
 
 #[derive(Deserialize)]
@@ -852,6 +876,30 @@ impl RawConfig {
             self.policy.ok_or("the [policy] section is missing")?,
             &segment_ids,
         )?;
+        let raw = self
+            .scoreboard
+            .ok_or("the [scoreboard] section is missing")?;
+        let cost = |amount: Option<Amount>, what: &str| -> Result<i64, String> {
+            let minor = amount
+                .ok_or_else(|| format!("[scoreboard] {what} is missing"))?
+                .minor(&format!("[scoreboard] {what}"))?;
+            if minor < 0 {
+                return Err(format!("[scoreboard] {what} cannot be negative"));
+            }
+            Ok(minor)
+        };
+        let grace_days = raw.grace_days.unwrap_or(0);
+        if !(0..=90).contains(&grace_days) {
+            return Err(format!(
+                "[scoreboard] grace_days: {grace_days} is not between 0 and 90"
+            ));
+        }
+        let scoreboard = ScoreboardSettings {
+            grace_days,
+            message_cost_minor: cost(raw.message_cost, "message_cost")?,
+            call_cost_minor: cost(raw.call_cost, "call_cost")?,
+            handoff_cost_minor: cost(raw.handoff_cost, "handoff_cost")?,
+        };
         Ok(Config {
             source,
             company,
@@ -862,6 +910,7 @@ impl RawConfig {
             strategies,
             risk,
             policy,
+            scoreboard,
         })
     }
 }

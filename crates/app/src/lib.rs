@@ -38,6 +38,7 @@ pub mod reports;
 pub mod review;
 pub mod risk;
 pub mod rng;
+pub mod scoreboard;
 pub mod segments;
 pub mod ser;
 

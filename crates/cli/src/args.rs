@@ -524,6 +524,19 @@ pub enum ReportCommand {
         #[arg(long, default_value = "EUR")]
         currency: String,
     },
+    /// The paid-on-time scoreboard: per account manager, what fell due in
+    /// the period and how much was paid within the agreed terms, late, not
+    /// yet, or went to the collection agency; with what late payment cost.
+    PaidOnTime {
+        /// A month (2026-11), a quarter (2026-Q4) or a year (2026); default:
+        /// the last full month before --as-of.
+        #[arg(long)]
+        period: Option<String>,
+        /// Days after the due date a payment still counts as on time
+        /// (default: [scoreboard] grace_days in tegoed.toml).
+        #[arg(long)]
+        grace_days: Option<i32>,
+    },
     /// Days sales outstanding, by the countback and the simple method.
     Dso {
         /// Period of the simple method, in days.

@@ -216,6 +216,9 @@ fn run(cli: Cli) -> Result<()> {
             ReportCommand::Aging { by, currency } => aging(&ctx, by, &currency),
             ReportCommand::Dso { days, currency } => dso(&ctx, days, &currency),
             ReportCommand::RiskGroups { by } => credit::risk_groups(&ctx, by),
+            ReportCommand::PaidOnTime { period, grace_days } => {
+                paid_on_time(&ctx, period.as_deref(), grace_days)
+            }
         },
         Command::Payments { command } => match command {
             PaymentsCommand::Unallocated => unallocated(&ctx),
@@ -708,6 +711,67 @@ fn dso(ctx: &Ctx, period: u32, currency: &str) -> Result<()> {
             money(r.simple.revenue),
             r.simple.period_days,
         )
+    })
+}
+
+fn paid_on_time(ctx: &Ctx, period: Option<&str>, grace_days: Option<i32>) -> Result<()> {
+    let period = tegoed_app::scoreboard::period_of(period, ctx.as_of)?;
+    let config = ctx.config()?;
+    let report = ctx.read(|tx| {
+        tegoed_app::scoreboard::paid_on_time(tx, &config, ctx.as_of, period, grace_days)
+    })?;
+    ctx.print(&report, |r| {
+        let mut out = format!(
+            "Paid on time: invoices due {} to {} (as of {}, grace {} days)\n\n",
+            r.period.from, r.period.to, r.as_of, r.grace_days
+        );
+        let mut table = Table::new(&[
+            ("rank", Align::Right),
+            ("account manager", Align::Left),
+            ("invoices", Align::Right),
+            ("invoiced", Align::Right),
+            ("on time", Align::Right),
+            ("late", Align::Right),
+            ("open", Align::Right),
+            ("written off", Align::Right),
+            ("share on time", Align::Right),
+            ("avg days late", Align::Right),
+            ("cost of late payment", Align::Right),
+            ("sales to earn it back", Align::Right),
+        ]);
+        let share = |s: Option<f64>| s.map_or("-".to_string(), |s| format!("{:.0} %", s * 100.0));
+        let cost = |c: &tegoed_app::scoreboard::CostLine| {
+            tegoed_core::Money::eur(
+                c.financing.minor + c.collection.minor + c.written_off.minor,
+            )
+        };
+        for row in r.rows.iter().chain(std::iter::once(&r.total)) {
+            table.row(vec![
+                row.rank.map_or(String::new(), |n| n.to_string()),
+                match (&row.account_manager, row.rank) {
+                    (Some(name), _) => name.clone(),
+                    (None, Some(_)) => "(no account manager)".into(),
+                    (None, None) => "total".into(),
+                },
+                row.invoices.to_string(),
+                money(row.invoiced),
+                money(row.paid_on_time),
+                money(row.paid_late),
+                money(row.open_overdue),
+                money(row.written_off),
+                share(row.share_on_time),
+                days(row.avg_days_beyond_terms),
+                money(cost(&row.cost_of_late_payment)),
+                row.cost_of_late_payment
+                    .extra_revenue_needed
+                    .map_or("-".into(), money),
+            ]);
+        }
+        out.push_str(&table.render());
+        out.push_str(
+            "\nRanked by money paid on time less money written off. Cost: financing, collection effort and write-offs; sales to earn it back at the margin in tegoed.toml.\n",
+        );
+        out
     })
 }
 

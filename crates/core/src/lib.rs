@@ -24,6 +24,7 @@ pub mod policy;
 pub mod rate;
 pub mod reference;
 pub mod risk;
+pub mod scoreboard;
 pub mod segment;
 pub mod strategy;
 

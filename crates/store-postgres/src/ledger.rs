@@ -558,6 +558,24 @@ impl ReadTx for PgTx<'_> {
         self.load_invoice("i.id = $1", &id.0)
     }
 
+    fn allocations_of(&mut self, invoices: &[InvoiceId]) -> Result<Vec<Allocation>> {
+        if invoices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<i64> = invoices.iter().map(|i| i.0).collect();
+        let sql = format!("{ALLOCATION_SELECT} WHERE invoice_id = ANY($1) ORDER BY id");
+        let mut by_invoice: HashMap<i64, Vec<Allocation>> = HashMap::new();
+        for row in self.query(&sql, &[&wanted])? {
+            let a = allocation_from_row(&row)?.allocation;
+            by_invoice.entry(a.invoice.0).or_default().push(a);
+        }
+        // In the order asked, each invoice's allocations as they were made.
+        Ok(wanted
+            .iter()
+            .flat_map(|id| by_invoice.remove(id).unwrap_or_default())
+            .collect())
+    }
+
     fn invoices(&mut self, ids: &[InvoiceId]) -> Result<Vec<StoredInvoice>> {
         if ids.is_empty() {
             return Ok(Vec::new());

@@ -949,6 +949,19 @@ impl ReadTx for SqliteTx<'_> {
         self.load_invoice("number = ?1", &number)
     }
 
+    fn allocations_of(&mut self, invoices: &[InvoiceId]) -> Result<Vec<Allocation>> {
+        let mut stmt = self.conn.prepare_cached(SQL_ALLOCATIONS_TO)?;
+        let mut out = Vec::new();
+        for invoice in invoices {
+            let mut rows: Vec<StoredAllocation> = stmt
+                .query_map([invoice.0], allocation_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            rows.sort_unstable_by_key(|a| a.row);
+            out.extend(rows.into_iter().map(|a| a.allocation));
+        }
+        Ok(out)
+    }
+
     fn invoices(&mut self, ids: &[InvoiceId]) -> Result<Vec<StoredInvoice>> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {

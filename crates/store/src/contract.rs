@@ -565,6 +565,26 @@ fn bulk_story(store: &dyn Store) {
             let open = tx.open_item(*invoice_id).unwrap().unwrap();
             assert_eq!(open.open.minor, 10_000 + k as i64 - 5_000);
         }
+        // The same allocations read for many invoices in one call, in the
+        // order asked (the scoreboard reads a period's invoices this way).
+        let invoices: Vec<InvoiceId> = ids.iter().rev().map(|i| i.1).collect();
+        let many = tx.allocations_of(&invoices).unwrap();
+        let expected: Vec<(InvoiceId, AllocationSource, i64)> = ids
+            .iter()
+            .rev()
+            .flat_map(|(_, invoice, credit, payment)| {
+                [
+                    (*invoice, AllocationSource::CreditNote(*credit), 1_000),
+                    (*invoice, AllocationSource::Payment(*payment), 4_000),
+                ]
+            })
+            .collect();
+        let got: Vec<(InvoiceId, AllocationSource, i64)> = many
+            .iter()
+            .map(|a| (a.invoice, a.source, a.amount_minor))
+            .collect();
+        assert_eq!(got, expected, "{prefix}: allocations of many invoices");
+        assert!(tx.allocations_of(&[]).unwrap().is_empty());
     }
     let by_iban = tx
         .customers_by_iban(&Iban::parse("NL91ABNA0417164300").unwrap())

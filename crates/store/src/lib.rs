@@ -374,6 +374,10 @@ pub trait ReadTx: CollectionRead + RiskRead + AccessRead {
         customer: CustomerId,
         as_of: Date,
     ) -> Result<Vec<DocumentState>>;
+    /// The allocations to these invoices (payments and credit notes applied,
+    /// whatever their date), ordered by invoice and then as they were made.
+    /// One round trip where a backend is remote.
+    fn allocations_of(&mut self, invoices: &[InvoiceId]) -> Result<Vec<Allocation>>;
     /// Visits every document issued on or before `as_of` with its open amount
     /// as of that date (allocations dated after `as_of` do not count).
     fn scan_ledger(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()>;

@@ -60,6 +60,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("payments.html", include_str!("../templates/payments.html")),
     ("settings.html", include_str!("../templates/settings.html")),
+    (
+        "scoreboard.html",
+        include_str!("../templates/scoreboard.html"),
+    ),
     ("segment.html", include_str!("../templates/segment.html")),
     ("template.html", include_str!("../templates/template.html")),
     ("users.html", include_str!("../templates/users.html")),
@@ -339,6 +343,50 @@ pub fn behaviour_svg(paid: &[(Date, i32)], as_of: Date, language: Language) -> S
             x(paid_on.days_since_epoch() as i64),
             y(*late as i64),
             escape(&words)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A small line of shares (0.0–1.0) over months, for a table row: the
+/// points joined where known, each with its month and value as a title.
+pub fn sparkline(points: &[(String, Option<f64>)], language: Language) -> String {
+    let (width, height) = (120i64, 28i64);
+    let n = points.len().max(2) as i64;
+    let x = |i: usize| 2 + i as i64 * (width - 4) / (n - 1);
+    let y = |share: f64| 2 + ((1.0 - share.clamp(0.0, 1.0)) * (height - 4) as f64).round() as i64;
+    let label = if language == Language::Nl {
+        "Deel op tijd betaald per maand"
+    } else {
+        "Share paid on time per month"
+    };
+    let mut svg = format!(
+        "<svg class=\"spark\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(label)
+    );
+    let known: Vec<(usize, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, s))| s.map(|s| (i, s)))
+        .collect();
+    if known.len() > 1 {
+        let line: Vec<String> = known
+            .iter()
+            .map(|(i, s)| format!("{},{}", x(*i), y(*s)))
+            .collect();
+        svg.push_str(&format!(
+            "<polyline class=\"line\" points=\"{}\"/>",
+            line.join(" ")
+        ));
+    }
+    for (i, s) in &known {
+        svg.push_str(&format!(
+            "<circle cx=\"{}\" cy=\"{}\" r=\"2\"><title>{}: {}</title></circle>",
+            x(*i),
+            y(*s),
+            escape(&points[*i].0),
+            format::percent(*s, language)
         ));
     }
     svg.push_str("</svg>");

@@ -989,3 +989,48 @@ fn lists_sort_total_and_export_what_they_show() {
         .sum();
     assert_eq!(open, expected, "the file holds every open item");
 }
+
+/// The Scoreboard for every role: the last full month's ranking (the
+/// leader marked), a salesperson's own row and the customers behind their
+/// late money, a CSV for payroll with the report's figures, and on My
+/// customers what their late payers cost this quarter.
+#[test]
+fn the_scoreboard_ranks_sales_that_were_paid_on_time() {
+    let server = start(120);
+    let report = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        let config = server.state.live();
+        let period = tegoed_app::scoreboard::period_of(None, common::as_of())?;
+        tegoed_app::scoreboard::paid_on_time(tx, &config.config, common::as_of(), period, None)
+    })
+    .unwrap();
+    assert!(report.rows.len() > 1, "several salespeople");
+    for email in ["admin@t.example", "credit@t.example", "collector@t.example"] {
+        let page = login(server.addr, email).get("/scoreboard");
+        assert_eq!(page.status, 200, "{email}");
+        assert!(
+            page.body.contains("class=\"leader"),
+            "{email}: the leader is marked"
+        );
+    }
+    let sales = login(server.addr, &server.sales_email);
+    let page = sales.get("/scoreboard");
+    assert!(page.body.contains(" own\""), "their own row stands out");
+    assert!(
+        page.body.contains("id=\"late-money\""),
+        "their customers behind the figures"
+    );
+    let csv = sales.get("/scoreboard?format=csv");
+    assert_eq!(csv.status, 200);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert!(lines[0].starts_with("Rank,Account manager,Invoices,Invoiced,Paid on time"));
+    assert_eq!(lines.len() - 1, report.rows.len());
+    let on_time: i64 = lines[1..]
+        .iter()
+        .map(|l| (l.split(',').nth(4).unwrap().parse::<f64>().unwrap() * 100.0).round() as i64)
+        .sum();
+    assert_eq!(on_time, report.total.paid_on_time.minor);
+    let first = lines[1].split(',').nth(1).unwrap();
+    assert_eq!(Some(first), report.rows[0].account_manager.as_deref());
+    let my = sales.get("/my");
+    assert!(my.body.contains("id=\"late-cost\""), "{}", my.body);
+}

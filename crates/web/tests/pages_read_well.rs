@@ -28,6 +28,8 @@ const PAGES: &[&str] = &[
     "/settings",
     "/settings/template",
     "/settings/segments/watch_list",
+    "/scoreboard",
+    "/scoreboard?period=2026-09&manager=none&sort=share_on_time",
     "/users",
     "/customers/C999999",
 ];

@@ -45,6 +45,26 @@ pub(super) fn my_customers(
         .into_iter()
         .filter(|c| c.task.assignee.is_some() && c.task.assignee == name)
         .collect();
+    // What this salesperson's late payers cost this quarter so far.
+    let (y, m, _) = as_of.ymd();
+    let quarter = format!("{y}-Q{}", (m - 1) / 3 + 1);
+    let live = state.live();
+    let cost = state.read(|tx| {
+        let period = tegoed_app::scoreboard::period_of(Some(&quarter), as_of)?;
+        let report = tegoed_app::scoreboard::paid_on_time(tx, &live.config, as_of, period, None)?;
+        Ok(report
+            .rows
+            .into_iter()
+            .find(|r| r.account_manager_id == Some(manager))
+            .map(|r| {
+                let c = &r.cost_of_late_payment;
+                json!({
+                    "total": c.financing.minor + c.collection.minor + c.written_off.minor,
+                    "extra": c.extra_revenue_needed.map(|m| m.minor),
+                    "share": r.share_on_time,
+                })
+            }))
+    })?;
     render(
         state,
         visit,
@@ -52,6 +72,7 @@ pub(super) fn my_customers(
         "My customers",
         json!({
             "mine": true,
+            "cost": cost,
             "calls": calls,
             "rows": rows,
             "total": total,

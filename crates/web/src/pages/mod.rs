@@ -34,6 +34,7 @@ mod customers;
 mod dunning;
 mod login;
 mod payments;
+mod scoreboard;
 mod settings;
 mod today;
 mod users;
@@ -45,6 +46,7 @@ use customers::*;
 use dunning::*;
 use login::*;
 use payments::*;
+use scoreboard::*;
 use settings::*;
 use today::*;
 use users::*;
@@ -63,6 +65,7 @@ pub fn routes() -> Router<S> {
         .route("/logout", post(logout))
         .route("/today", page(today))
         .route("/my", page(my_customers))
+        .route("/scoreboard", page(scoreboard_page))
         .route("/customers", page(customers))
         .route("/customers/{number}", page(customer))
         .route("/customers/{number}/messages/{id}", page(message))
