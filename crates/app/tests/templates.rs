@@ -1211,3 +1211,44 @@ fn the_claim_summaries_render_every_part() {
         }
     }
 }
+
+/// Every merge field the template page offers (`MERGE_FIELDS`) exists in
+/// the context a message is written with: a reminder made of all of them
+/// renders for a real overdue customer, each field with a value.
+#[test]
+fn every_merge_field_the_template_page_offers_renders() {
+    use tegoed_app::dunning::templates::MERGE_FIELDS;
+    let demo = demo();
+    let picked = pick(&*demo.store);
+    let (_, number, _) = picked
+        .customers
+        .iter()
+        .find(|(_, _, overdue)| *overdue)
+        .expect("an overdue customer");
+    set_language(&*demo.store, number, Language::Nl);
+    let body: Vec<String> = MERGE_FIELDS
+        .iter()
+        .map(|(f, _, _)| format!("[{f}]"))
+        .collect();
+    let source = format!(
+        "{{% block subject %}}Alle velden{{% endblock %}}\n{{% block opening %}}\n{}\n{{% endblock %}}\n{{% block closing %}}Groet{{% endblock %}}\n",
+        body.join("\n")
+    );
+    let templates =
+        Templates::load_with(None, Some(("standard/reminder.nl.txt", &source))).unwrap();
+    let planned = dunning::sample(
+        demo.store.read().unwrap().as_mut(),
+        &demo.config,
+        &templates,
+        number,
+        "standard",
+        "reminder",
+        as_of(),
+    )
+    .unwrap_or_else(|e| panic!("a merge field is not in the context: {e}"));
+    let text = &planned.message.text;
+    assert!(!text.contains("{{"), "{text}");
+    assert!(!text.contains("[]"), "a field rendered empty: {text}");
+    assert!(!text.contains("[none]"), "a field rendered as none: {text}");
+    assert_eq!(text.matches('[').count(), MERGE_FIELDS.len(), "{text}");
+}

@@ -619,6 +619,84 @@ pub fn export(dir: &Path) -> Result<Vec<String>> {
     Ok(written)
 }
 
+/// The merge fields a message template can use, as written in a template,
+/// with what each is in Dutch and English (the template page lists them
+/// and inserts one where the cursor is). Every one is in the context a
+/// message is written with; a test renders them all.
+pub const MERGE_FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "{{ customer.name }}",
+        "naam van de klant",
+        "the customer's name",
+    ),
+    ("{{ customer.number }}", "klantnummer", "customer number"),
+    (
+        "{{ sender.name }}",
+        "naam van de afzender",
+        "the sender's name",
+    ),
+    (
+        "{{ sender.first_name }}",
+        "voornaam van de afzender",
+        "the sender's first name",
+    ),
+    (
+        "{{ sender.phone }}",
+        "telefoon van de afzender",
+        "the sender's phone",
+    ),
+    (
+        "{{ sender.email }}",
+        "e-mail van de afzender",
+        "the sender's e-mail",
+    ),
+    (
+        "{{ company.name }}",
+        "naam van het bedrijf",
+        "the company's name",
+    ),
+    (
+        "{{ company.phone }}",
+        "telefoon van het bedrijf",
+        "the company's phone",
+    ),
+    (
+        "{{ count }}",
+        "aantal facturen in het bericht",
+        "invoices in the message",
+    ),
+    (
+        "{{ invoices[0].number }}",
+        "nummer van de oudste factuur",
+        "the oldest invoice's number",
+    ),
+    (
+        "{{ invoices[0].due_date | date }}",
+        "vervaldatum van de oudste factuur",
+        "the oldest invoice's due date",
+    ),
+    (
+        "{{ oldest_days }}",
+        "dagen over de vervaldatum (oudste)",
+        "days past due (oldest)",
+    ),
+    (
+        "{{ open_total | money }}",
+        "openstaand totaal",
+        "open in total",
+    ),
+    (
+        "{{ credit | money }}",
+        "al ontvangen, nog niet verwerkt",
+        "received, not yet applied",
+    ),
+    ("{{ interest | money }}", "rente", "interest"),
+    ("{{ costs | money }}", "incassokosten", "collection costs"),
+    ("{{ total | money }}", "te betalen", "to pay"),
+    ("{{ pay_by | date }}", "uiterlijk betalen op", "pay by"),
+    ("{{ reference }}", "betalingskenmerk", "payment reference"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

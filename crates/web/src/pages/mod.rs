@@ -61,6 +61,7 @@ pub fn routes() -> Router<S> {
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/today", page(today))
@@ -136,6 +137,19 @@ async fn css() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CSS,
+    )
+        .into_response()
+}
+
+const JS: &str = include_str!("../../static/app.js");
+
+async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
     )
         .into_response()
 }

@@ -215,6 +215,10 @@ pub(super) fn template_context(
         "suggestions": suggestions,
         "dir": dir.map(|d| d.display().to_string()),
         "may_edit": visit.user.role.may(Action::EditSettings),
+        "fields": templates::MERGE_FIELDS
+            .iter()
+            .map(|(field, nl, en)| json!({"field": field, "label": if visit.user.language == Language::Nl { nl } else { en }}))
+            .collect::<Vec<_>>(),
     });
     Ok((context, info))
 }

@@ -98,6 +98,16 @@ try {
   });
   check(await saved.locator('input[name$="_value"]').inputValue() === '45', 'the new threshold is not shown');
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/credit-segment.png`, fullPage: true });
+
+  // A merge field goes into a template where the cursor is.
+  await page.goto(`${base}/settings`);
+  await Promise.all([page.waitForNavigation(), page.locator('#templates a[href*="reminder.nl"]').first().click()]);
+  const area = page.locator('#template-source');
+  const before = await area.inputValue();
+  await area.evaluate((el) => { el.focus(); el.selectionStart = el.selectionEnd = 0; });
+  await page.click('button.insert-field[data-field="{{ customer.name }}"]');
+  const after = await area.inputValue();
+  check(after === '{{ customer.name }}' + before, 'the merge field is not at the cursor');
   console.log('morning: ok');
 } finally {
   await browser.close();
