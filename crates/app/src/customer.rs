@@ -47,6 +47,8 @@ pub struct CustomerView {
     /// days after its due date (negative: early), oldest first. What the
     /// risk class and the segment's payment facts are built on.
     pub paid: Vec<PaidInvoice>,
+    /// Payment agreements made at the sale, oldest first.
+    pub sale_agreements: Vec<agreements::SaleAgreementLine>,
 }
 
 /// An invoice paid in full: the day the last money arrived on it.
@@ -146,5 +148,10 @@ pub fn view(
         tasks: agreements::tasks_of(tx, id)?,
         state: agreements::state_for(tx, &ledger.stored)?,
         paid: paid_invoices(&ledger.rows, as_of),
+        sale_agreements: tx
+            .sale_agreements(Some(id))?
+            .into_iter()
+            .map(|a| agreements::SaleAgreementLine::of(number, a))
+            .collect(),
     })
 }

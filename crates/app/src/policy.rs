@@ -100,6 +100,15 @@ pub struct CheckResult {
     pub risk: RiskOut,
     pub limit: LimitOut,
     pub checklist: Vec<String>,
+    /// Per checklist item, whether it is done: "payment terms agreed and
+    /// explained" is when a payment agreement made at the sale is recorded
+    /// with those terms or shorter.
+    pub checklist_done: Vec<bool>,
+    /// The latest payment agreement made at the sale, if any.
+    pub terms_agreed: Option<crate::agreements::SaleAgreementLine>,
+    /// Which checklist item is the payment terms, and the days it asks.
+    #[serde(skip)]
+    pub terms_item: Option<(usize, i32)>,
     pub cost_of_non_payment: CostOut,
     pub rule: String,
     pub subject: CheckSubject,
@@ -270,7 +279,7 @@ impl<'c> Checker<'c> {
             prospect: false,
             segment: segment_id,
         };
-        Ok(self.answer(
+        let mut result = self.answer(
             request,
             deal,
             score,
@@ -279,7 +288,23 @@ impl<'c> Checker<'c> {
             p_late,
             expected_days_late,
             as_of,
-        ))
+        );
+        // A payment agreement made at the sale ticks "terms agreed".
+        let agreed = tx
+            .sale_agreements(Some(stored.id))?
+            .into_iter()
+            .rfind(|a| a.agreement.agreed_on <= as_of);
+        if let Some(agreement) = agreed {
+            let line = crate::agreements::SaleAgreementLine::of(&c.number, agreement);
+            if let Some((index, days)) = result.terms_item
+                && i64::from(line.terms_days) <= i64::from(days)
+                && let Some(done) = result.checklist_done.get_mut(index)
+            {
+                *done = true;
+            }
+            result.terms_agreed = Some(line);
+        }
+        Ok(result)
     }
 
     fn check_prospect(
@@ -491,7 +516,10 @@ impl<'c> Checker<'c> {
                 note: score.note.clone(),
             },
             limit,
-            checklist,
+            checklist_done: vec![false; checklist.items.len()],
+            terms_item: checklist.terms_item,
+            checklist: checklist.items,
+            terms_agreed: None,
             cost_of_non_payment: CostOut {
                 financing: cost.financing,
                 expected_loss: cost.expected_loss,

@@ -751,6 +751,13 @@ fn context(
             "Bakkerij De Vries B.V."
         },
     );
+    // The payment agreement made at the sale, quoted by the reminders.
+    let agreement = if history {
+        json!({"agreed_on": "2026-03-03", "terms_days": 30, "method": "direct_debit",
+               "direct_debit": true, "by": "Sanne de Boer", "with": "J. de Vries"})
+    } else {
+        Value::Null
+    };
     let ctx = json!({
         "lang": language.as_str(),
         "currency": "EUR",
@@ -791,6 +798,7 @@ fn context(
         "earlier": {"written": if history { 2 } else { 0 }},
         "called": if history { json!({"date": "2026-11-20", "by": "Eva Jansen", "outcome": "Betaalt volgende week"}) } else { Value::Null },
         "promise_broken": if history { json!({"made_on": "2026-11-10", "amount": 50_000, "date": "2026-11-18"}) } else { Value::Null },
+        "agreement": agreement,
     });
     let mut amounts = vec![open_total, total, interest, costs, credit];
     amounts.extend(invoices.iter().map(|(open, ..)| *open));

@@ -88,6 +88,12 @@ pub enum Command {
         #[command(subcommand)]
         command: PromiseCommand,
     },
+    /// Payment agreements made at the sale: the terms the customer heard and
+    /// agreed to (reminders quote them; the pre-sale check ticks them off).
+    Agreement {
+        #[command(subcommand)]
+        command: AgreementCommand,
+    },
     /// Payment plans over a customer's overdue invoices.
     Plan {
         #[command(subcommand)]
@@ -308,6 +314,33 @@ pub enum DisputeCommand {
         #[arg(long)]
         all: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgreementCommand {
+    /// Record the payment agreement made at the sale with a customer.
+    Record {
+        customer: String,
+        /// The payment terms agreed, in days.
+        #[arg(long)]
+        terms: u32,
+        /// How the customer pays: transfer (default) or direct_debit.
+        #[arg(long)]
+        method: Option<String>,
+        /// The e-mail address the invoices go to.
+        #[arg(long)]
+        invoice_contact: Option<String>,
+        /// The person at the customer who agreed.
+        #[arg(long)]
+        agreed_with: String,
+        /// The day it was agreed.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        date: tegoed_core::Date,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The agreements made at the sale with a customer, oldest first.
+    List { customer: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -16,8 +16,8 @@ use tegoed_core::rate::Rate;
 
 use crate::Ctx;
 use crate::args::{
-    ConfigCommand, DisputeCommand, DunningCommand, LegalCommand, PlanCommand, PromiseCommand,
-    SegmentsCommand, TasksCommand, TemplatesCommand,
+    AgreementCommand, ConfigCommand, DisputeCommand, DunningCommand, LegalCommand, PlanCommand,
+    PromiseCommand, SegmentsCommand, TasksCommand, TemplatesCommand,
 };
 use crate::render::{Align, Table};
 
@@ -436,6 +436,73 @@ fn promise_text(p: &agreements::PromiseLine) -> String {
         crate::render::money(p.paid),
         p.invoices.join(", ")
     )
+}
+
+fn sale_agreement_text(a: &agreements::SaleAgreementLine) -> String {
+    format!(
+        "{} {}: agreed with {} (by {}): pay within {} day{} by {}{}{}\n",
+        a.customer,
+        a.agreed_on,
+        a.agreed_with,
+        a.agreed_by,
+        a.terms_days,
+        if a.terms_days == 1 { "" } else { "s" },
+        if a.method == "direct_debit" {
+            "direct debit"
+        } else {
+            "bank transfer"
+        },
+        a.invoice_contact
+            .as_ref()
+            .map(|c| format!("; invoices to {c}"))
+            .unwrap_or_default(),
+        a.note
+            .as_ref()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default(),
+    )
+}
+
+pub fn agreement_cmd(ctx: &Ctx, command: AgreementCommand) -> Result<()> {
+    match command {
+        AgreementCommand::Record {
+            customer,
+            terms,
+            method,
+            invoice_contact,
+            agreed_with,
+            date,
+            note,
+        } => {
+            let line = ctx.write(|tx, actor| {
+                agreements::record_sale_agreement(
+                    tx,
+                    actor,
+                    &customer,
+                    &agreements::NewSaleAgreement {
+                        terms_days: terms,
+                        method: method.as_deref(),
+                        invoice_contact: invoice_contact.as_deref(),
+                        agreed_with: &agreed_with,
+                        agreed_on: date,
+                        note: note.as_deref(),
+                    },
+                    ctx.as_of,
+                )
+            })?;
+            ctx.print(&line, sale_agreement_text)
+        }
+        AgreementCommand::List { customer } => {
+            let lines = ctx.read(|tx| agreements::sale_agreements_of(tx, &customer))?;
+            ctx.print(&lines, |lines| {
+                if lines.is_empty() {
+                    format!("No payment agreement made at the sale with {customer}.\n")
+                } else {
+                    lines.iter().map(sale_agreement_text).collect()
+                }
+            })
+        }
+    }
 }
 
 pub fn promise_cmd(ctx: &Ctx, command: PromiseCommand) -> Result<()> {

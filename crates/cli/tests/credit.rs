@@ -182,6 +182,7 @@ fn risk_model_trains_on_a_time_split_and_explains_scores() {
             "amount",
             "as_of",
             "checklist",
+            "checklist_done",
             "conditions",
             "cost_of_non_payment",
             "limit",
@@ -192,6 +193,7 @@ fn risk_model_trains_on_a_time_split_and_explains_scores() {
             "risk",
             "rule",
             "subject",
+            "terms_agreed",
             "terms_days",
             "verdict"
         ]
@@ -461,4 +463,166 @@ fn risk_train_late_days_0_means_paid_after_the_due_date_at_all() {
     );
     let err = sandbox.fails(&["--as-of", AS_OF, "risk", "train", "--late-days", "366"]);
     assert!(err.contains("choose 0"), "{err}");
+}
+
+/// The payment agreement made at the sale: recorded by sales with its
+/// terms, who agreed and when; listed; refused when it cannot be true; the
+/// pre-sale check ticks "terms agreed and explained"; and the next
+/// reminder quotes it.
+#[test]
+fn an_agreement_made_at_the_sale_is_recorded_ticked_and_quoted() {
+    let sandbox = demo("150");
+    // A customer the dunning run reminds today.
+    let preview = sandbox.json(&["--as-of", AS_OF, "dunning", "preview"]);
+    let reminded = preview["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["step"] == "reminder" && m["language"] == "nl")
+        .expect("a Dutch reminder today");
+    let customer = reminded["customer"].as_str().unwrap().to_string();
+    let before = sandbox.json(&[
+        "--as-of",
+        AS_OF,
+        "check",
+        "--customer",
+        &customer,
+        "--amount",
+        "1000",
+    ]);
+    assert_eq!(before["terms_agreed"], Value::Null);
+    assert!(
+        before["checklist_done"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d == false)
+    );
+
+    let line = sandbox.json(&[
+        "--as-of",
+        AS_OF,
+        "agreement",
+        "record",
+        &customer,
+        "--terms",
+        "14",
+        "--method",
+        "direct_debit",
+        "--agreed-with",
+        "Jan de Vries",
+        "--date",
+        "2026-03-03",
+        "--invoice-contact",
+        "facturen@klant.example",
+    ]);
+    assert_eq!(line["terms_days"], 14);
+    assert_eq!(line["method"], "direct_debit");
+    assert_eq!(line["agreed_with"], "Jan de Vries");
+    assert!(line["agreed_by"].as_str().is_some_and(|by| !by.is_empty()));
+    let list = sandbox.json(&["--as-of", AS_OF, "agreement", "list", &customer]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    for bad in [
+        vec![
+            "--terms",
+            "400",
+            "--agreed-with",
+            "x",
+            "--date",
+            "2026-03-03",
+        ],
+        vec![
+            "--terms",
+            "30",
+            "--agreed-with",
+            " ",
+            "--date",
+            "2026-03-03",
+        ],
+        vec![
+            "--terms",
+            "30",
+            "--agreed-with",
+            "x",
+            "--date",
+            "2026-12-31",
+        ],
+        vec![
+            "--terms",
+            "30",
+            "--agreed-with",
+            "x",
+            "--date",
+            "2026-03-03",
+            "--method",
+            "cash",
+        ],
+        vec![
+            "--terms",
+            "30",
+            "--agreed-with",
+            "x",
+            "--date",
+            "2026-03-03",
+            "--invoice-contact",
+            "nope",
+        ],
+    ] {
+        let mut args = vec!["--as-of", AS_OF, "agreement", "record", &customer];
+        args.extend(bad.iter().copied());
+        sandbox.fails(&args);
+    }
+    assert_eq!(
+        sandbox
+            .json(&["--as-of", AS_OF, "agreement", "list", &customer])
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "nothing recorded by a refused one"
+    );
+
+    // The check ticks the terms (30 days asked, 14 agreed).
+    let after = sandbox.json(&[
+        "--as-of",
+        AS_OF,
+        "check",
+        "--customer",
+        &customer,
+        "--amount",
+        "1000",
+    ]);
+    assert_eq!(after["terms_agreed"]["terms_days"], 14);
+    let checklist = after["checklist"].as_array().unwrap();
+    let done = after["checklist_done"].as_array().unwrap();
+    assert_eq!(checklist.len(), done.len());
+    if after["verdict"] != "prepay" {
+        let terms = checklist
+            .iter()
+            .position(|item| {
+                item.as_str().unwrap().contains("agreed in writing")
+                    || item.as_str().unwrap().contains("schriftelijk afgesproken")
+            })
+            .expect("a terms item");
+        assert_eq!(done[terms], true);
+    }
+
+    // The reminder quotes it.
+    let preview = sandbox.json(&[
+        "--as-of",
+        AS_OF,
+        "dunning",
+        "preview",
+        "--customer",
+        &customer,
+    ]);
+    let text = preview["messages"][0]["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Zoals op 3 maart 2026 met")
+            && text.contains("betaalt u binnen 14 dagen via automatische incasso"),
+        "{text}"
+    );
+    let timeline = sandbox.json(&["--as-of", AS_OF, "customer", "timeline", &customer]);
+    assert!(timeline.to_string().contains("sale_agreement"));
 }

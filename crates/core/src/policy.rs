@@ -682,15 +682,18 @@ pub fn cost_of_non_payment(
     }
 }
 
-/// The salesperson's checklist for a verdict.
+/// The salesperson's checklist for a verdict, with which item (and the
+/// terms it asks for) is "payment terms agreed and explained": a payment
+/// agreement recorded at the sale ticks it.
 pub fn checklist(
     rule: &Rule,
     deal: &Deal,
     language: Language,
     rating_max_age_days: i32,
-) -> Vec<String> {
+) -> Checklist {
     let nl = language == Language::Nl;
     let mut items: Vec<String> = Vec::new();
+    let mut terms_item = None;
     if deal.kind == CustomerKind::B2b {
         items.push(if nl {
             "KvK-nummer gecontroleerd in het Handelsregister (naam, adres, tekenbevoegdheid)".into()
@@ -737,6 +740,7 @@ pub fn checklist(
                     _ => None,
                 })
                 .map_or(deal.terms_days, |d| d.min(deal.terms_days));
+            terms_item = Some((items.len(), terms));
             items.push(if nl {
                 format!("Betaaltermijn van {terms} dagen schriftelijk afgesproken en aan de klant uitgelegd")
             } else {
@@ -755,7 +759,14 @@ pub fn checklist(
             });
         }
     }
-    items
+    Checklist { items, terms_item }
+}
+
+/// The checklist's items, and the index and days of the payment-terms item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checklist {
+    pub items: Vec<String>,
+    pub terms_item: Option<(usize, i32)>,
 }
 
 #[cfg(test)]

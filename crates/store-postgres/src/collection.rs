@@ -17,8 +17,8 @@ use tegoed_core::{CustomerId, Date, InvoiceId, Language, Money};
 use tegoed_store::collection::{
     CollectionRead, CollectionState, CollectionWrite, Dispute, FourteenDayRecord, HistoryRow,
     LadderRow, Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
-    StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task,
-    TimelineEvent,
+    SaleAgreement, StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise,
+    StoredSaleAgreement, StoredTask, Task, TimelineEvent,
 };
 use tegoed_store::{Result, Upsert};
 
@@ -392,6 +392,48 @@ impl CollectionRead for PgTx<'_> {
         rows.iter().map(dispute_from_row).collect()
     }
 
+    fn sale_agreements(
+        &mut self,
+        customer: Option<CustomerId>,
+    ) -> Result<Vec<StoredSaleAgreement>> {
+        let columns = "id, customer_id, agreed_on, terms_days, method, invoice_contact, \
+                       agreed_with, agreed_by, note";
+        let rows = match customer {
+            Some(c) => self.query(
+                &format!(
+                    "SELECT {columns} FROM sale_agreement WHERE customer_id = $1 \
+                     ORDER BY agreed_on, id"
+                ),
+                &[&c.0],
+            )?,
+            None => self.query(
+                &format!(
+                    "SELECT {columns} FROM sale_agreement ORDER BY customer_id, agreed_on, id"
+                ),
+                &[],
+            )?,
+        };
+        rows.iter()
+            .map(|row| {
+                let terms: i64 = get(row, 3)?;
+                Ok(StoredSaleAgreement {
+                    id: get(row, 0)?,
+                    agreement: SaleAgreement {
+                        customer: CustomerId(get(row, 1)?),
+                        agreed_on: date(row, 2)?,
+                        terms_days: u32::try_from(terms)
+                            .map_err(|_| corrupt("terms_days", terms))?,
+                        method: get(row, 4)?,
+                        invoice_contact: get(row, 5)?,
+                        agreed_with: get(row, 6)?,
+                        agreed_by: get(row, 7)?,
+                        note: get(row, 8)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
     fn promises(
         &mut self,
         customer: Option<CustomerId>,
@@ -713,6 +755,27 @@ impl CollectionWrite for PgTx<'_> {
             &[&id, &day(on), &resolution],
         )?;
         Ok(())
+    }
+
+    fn insert_sale_agreement(&mut self, agreement: &SaleAgreement) -> Result<i64> {
+        get(
+            &self.query_one(
+                "INSERT INTO sale_agreement (customer_id, agreed_on, terms_days, method, \
+                 invoice_contact, agreed_with, agreed_by, note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[
+                    &agreement.customer.0,
+                    &day(agreement.agreed_on),
+                    &i64::from(agreement.terms_days),
+                    &agreement.method,
+                    &agreement.invoice_contact,
+                    &agreement.agreed_with,
+                    &agreement.agreed_by,
+                    &agreement.note,
+                ],
+            )?,
+            0,
+        )
     }
 
     fn insert_promise(&mut self, promise: &Promise) -> Result<i64> {

@@ -101,8 +101,14 @@ use postgres::{Client, Config, NoTls, Row, Statement};
 use tegoed_store::{ReadTx, Result, Store, StoreError, WriteTx};
 
 /// Embedded migrations, applied in order; never edit one that has shipped.
-const MIGRATIONS: &[(u32, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/0001_initial.sql")),
+    (
+        2,
+        "sale_agreement",
+        include_str!("../migrations/0002_sale_agreement.sql"),
+    ),
+];
 
 /// Idle connections kept for reuse (each with its prepared statements).
 const IDLE_KEPT: usize = 32;

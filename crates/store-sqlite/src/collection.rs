@@ -10,8 +10,8 @@ use tegoed_store::Result;
 use tegoed_store::collection::{
     CollectionRead, CollectionState, CollectionWrite, Dispute, FourteenDayRecord, HistoryRow,
     LadderRow, Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
-    StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task,
-    TimelineEvent,
+    SaleAgreement, StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise,
+    StoredSaleAgreement, StoredTask, Task, TimelineEvent,
 };
 
 fn day(value: Date) -> i32 {
@@ -416,6 +416,47 @@ impl CollectionRead for SqliteTx<'_> {
         Ok(rows)
     }
 
+    fn sale_agreements(
+        &mut self,
+        customer: Option<CustomerId>,
+    ) -> Result<Vec<StoredSaleAgreement>> {
+        let columns = "id, customer_id, agreed_on, terms_days, method, invoice_contact, \
+                       agreed_with, agreed_by, note";
+        let map = |row: &Row<'_>| -> rusqlite::Result<StoredSaleAgreement> {
+            Ok(StoredSaleAgreement {
+                id: row.get(0)?,
+                agreement: SaleAgreement {
+                    customer: CustomerId(row.get(1)?),
+                    agreed_on: date(row.get(2)?),
+                    terms_days: row.get(3)?,
+                    method: row.get(4)?,
+                    invoice_contact: row.get(5)?,
+                    agreed_with: row.get(6)?,
+                    agreed_by: row.get(7)?,
+                    note: row.get(8)?,
+                },
+            })
+        };
+        let out = match customer {
+            Some(c) => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {columns} FROM sale_agreement WHERE customer_id = ?1 \
+                     ORDER BY agreed_on, id"
+                ))?
+                .query_map([c.0], map)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            None => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {columns} FROM sale_agreement ORDER BY customer_id, agreed_on, id"
+                ))?
+                .query_map([], map)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        Ok(out)
+    }
+
     fn promises(
         &mut self,
         customer: Option<CustomerId>,
@@ -797,6 +838,26 @@ impl CollectionWrite for SqliteTx<'_> {
             .prepare_cached("UPDATE dispute SET resolved_on = ?2, resolution = ?3 WHERE id = ?1")?
             .execute(params![id, day(on), resolution])?;
         Ok(())
+    }
+
+    fn insert_sale_agreement(&mut self, agreement: &SaleAgreement) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sale_agreement (customer_id, agreed_on, terms_days, method, \
+                 invoice_contact, agreed_with, agreed_by, note) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                agreement.customer.0,
+                day(agreement.agreed_on),
+                agreement.terms_days,
+                agreement.method,
+                agreement.invoice_contact,
+                agreement.agreed_with,
+                agreement.agreed_by,
+                agreement.note,
+            ])?;
+        Ok(self.conn.last_insert_rowid())
     }
 
     fn insert_promise(&mut self, promise: &Promise) -> Result<i64> {

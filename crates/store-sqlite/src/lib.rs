@@ -63,6 +63,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "revision",
         include_str!("../migrations/0009_revision.sql"),
     ),
+    (
+        10,
+        "sale_agreement",
+        include_str!("../migrations/0010_sale_agreement.sql"),
+    ),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent

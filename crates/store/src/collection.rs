@@ -65,6 +65,30 @@ pub struct Promise {
     pub invoices: Vec<InvoiceId>,
 }
 
+/// The payment agreement made at the sale: the terms the customer heard
+/// and agreed to, with whom, on what day (reminders quote it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaleAgreement {
+    pub customer: CustomerId,
+    pub agreed_on: Date,
+    pub terms_days: u32,
+    /// `transfer` or `direct_debit`.
+    pub method: String,
+    /// Where the invoices go, when the customer named an address.
+    pub invoice_contact: Option<String>,
+    /// The person at the customer who agreed.
+    pub agreed_with: String,
+    /// Who on our side made it (the salesperson).
+    pub agreed_by: String,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSaleAgreement {
+    pub id: i64,
+    pub agreement: SaleAgreement,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredPromise {
     pub id: i64,
@@ -330,6 +354,10 @@ pub trait CollectionRead {
         customer: Option<CustomerId>,
         open_only: bool,
     ) -> Result<Vec<StoredDispute>>;
+    /// Payment agreements made at the sale, of one customer or all, by
+    /// customer and then oldest first.
+    fn sale_agreements(&mut self, customer: Option<CustomerId>)
+    -> Result<Vec<StoredSaleAgreement>>;
     /// Promises of one customer, or all; pending ones only when asked.
     fn promises(
         &mut self,
@@ -385,6 +413,7 @@ pub trait CollectionWrite: CollectionRead {
 
     // --- promises and plans ---
     fn insert_promise(&mut self, promise: &Promise) -> Result<i64>;
+    fn insert_sale_agreement(&mut self, agreement: &SaleAgreement) -> Result<i64>;
     fn set_promise_status(&mut self, id: i64, status: PromiseStatus, on: Date) -> Result<()>;
     fn insert_plan(&mut self, plan: &PaymentPlan) -> Result<i64>;
     fn set_plan_status(&mut self, id: i64, status: PlanStatus, on: Date) -> Result<()>;

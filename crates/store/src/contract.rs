@@ -24,7 +24,7 @@ use tegoed_core::{CustomerId, InvoiceId};
 use crate::schema::{Cell, TABLES};
 use crate::{
     BulkTable, CollectionState, CustomerKey, Dispute, FourteenDayRecord, HistoryRow, LadderRow,
-    Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
+    Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise, SaleAgreement,
     StatementImportRecord, Store, Task, TimelineEvent, Upsert,
 };
 
@@ -689,6 +689,36 @@ fn collection_story(store: &dyn Store) {
         tx.promises(None, false).unwrap()[0].promise.status,
         PromiseStatus::Broken
     );
+    // Payment agreements made at the sale: oldest first, per customer.
+    let later = SaleAgreement {
+        customer,
+        agreed_on: d("2026-03-03"),
+        terms_days: 14,
+        method: "direct_debit".into(),
+        invoice_contact: Some("crediteuren@klant.example".into()),
+        agreed_with: "J. de Vries".into(),
+        agreed_by: "Sanne de Boer".into(),
+        note: None,
+    };
+    let earlier = SaleAgreement {
+        agreed_on: d("2026-01-15"),
+        terms_days: 30,
+        method: "transfer".into(),
+        invoice_contact: None,
+        note: Some("op de beurs".into()),
+        ..later.clone()
+    };
+    let later_id = tx.insert_sale_agreement(&later).unwrap();
+    let earlier_id = tx.insert_sale_agreement(&earlier).unwrap();
+    assert_ne!(later_id, earlier_id);
+    let of_customer: Vec<SaleAgreement> = tx
+        .sale_agreements(Some(customer))
+        .unwrap()
+        .into_iter()
+        .map(|a| a.agreement)
+        .collect();
+    assert_eq!(of_customer, vec![earlier.clone(), later.clone()]);
+    assert_eq!(tx.sale_agreements(None).unwrap().len(), 2);
     let plan = PaymentPlan {
         customer,
         created_on: d("2026-03-02"),

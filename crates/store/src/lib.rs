@@ -32,8 +32,8 @@ pub use access::{
 pub use collection::{
     CollectionRead, CollectionState, CollectionWrite, Dispute, FourteenDayRecord, HistoryRow,
     LadderRow, Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
-    StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise, StoredTask, Task,
-    TimelineEvent,
+    SaleAgreement, StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise,
+    StoredSaleAgreement, StoredTask, Task, TimelineEvent,
 };
 pub use risk::{Rating, RiskRead, RiskWrite, Upsert};
 

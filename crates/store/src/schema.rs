@@ -226,6 +226,22 @@ pub const TABLES: &[Table] = &[
         serial_id: true,
     },
     Table {
+        name: "sale_agreement",
+        columns: &[
+            ("id", Int),
+            ("customer_id", Int),
+            ("agreed_on", Date),
+            ("terms_days", Int),
+            ("method", Text),
+            ("invoice_contact", Text),
+            ("agreed_with", Text),
+            ("agreed_by", Text),
+            ("note", Text),
+        ],
+        key: &["id"],
+        serial_id: true,
+    },
+    Table {
         name: "promise_invoice",
         columns: &[("promise_id", Int), ("invoice_id", Int)],
         key: &["promise_id", "invoice_id"],

@@ -28,6 +28,12 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Add", "Toevoegen", None),
     ("Add a note", "Notitie toevoegen", None),
     ("Add a user", "Gebruiker toevoegen", None),
+    ("Agreed at the sale", "Afgesproken bij de verkoop", None),
+    (
+        "Agreed with (at the customer)",
+        "Afgesproken met (bij de klant)",
+        None,
+    ),
     ("All account managers", "Alle accountmanagers", None),
     ("All risk classes", "Alle risicoklassen", None),
     ("All segments", "Alle doelgroepen", None),
@@ -188,6 +194,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Handed to the agency on", "Naar het incassobureau op", None),
+    ("How the customer pays", "Hoe de klant betaalt", None),
     ("In a payment plan", "In een betalingsregeling", None),
     ("Industry (SBI code)", "Branche (SBI-code)", None),
     ("Instalments", "Termijnen", None),
@@ -200,6 +207,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Facturen (leeg: alle vervallen)",
         None,
     ),
+    ("Invoices to (e-mail)", "Facturen naar (e-mail)", None),
     ("Kind", "Soort", None),
     ("KvK number", "KvK-nummer", None),
     ("Language", "Taal", None),
@@ -299,6 +307,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("Nothing yet.", "Nog niets.", None),
     ("Number or name", "Nummer of naam", None),
+    ("On", "Op", None),
     ("On credit hold", "Kredietstop", None),
     ("On credit hold since", "Kredietstop sinds", None),
     ("Open", "Openstaand", None),
@@ -343,6 +352,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "Payment agreement made at the sale saved: {} days.",
+        "Betaalafspraak bij de verkoop bewaard: {} dagen.",
+        None,
+    ),
+    (
         "Payment agreement saved: pays by {}.",
         "Betaalafspraak bewaard: betaalt uiterlijk {}.",
         None,
@@ -353,6 +367,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Payment plan made.", "Betalingsregeling gemaakt.", None),
     ("Payment plans", "Betalingsregelingen", None),
     ("Payment terms", "Betaaltermijn", None),
+    ("Payment terms (days)", "Betaaltermijn (dagen)", None),
     (
         "Payment terms (days, optional)",
         "Betaaltermijn (dagen, optioneel)",
@@ -383,6 +398,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "Record a payment agreement",
         "Betaalafspraak vastleggen",
+        None,
+    ),
+    (
+        "Record the agreement made at the sale",
+        "Afspraak bij de verkoop vastleggen",
         None,
     ),
     ("Recording the run", "De run vastleggen", None),
@@ -456,6 +476,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Template", "Sjabloon", None),
+    (
+        "Terms agreed at the sale",
+        "Termijn afgesproken bij de verkoop",
+        None,
+    ),
     ("The book", "De portefeuille", None),
     (
         "The collectors' worklist",
@@ -599,6 +624,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("admin", "beheerder", None),
     ("after the deal", "na de order", None),
     ("agency", "incassobureau", None),
+    ("agreed with", "afgesproken met", None),
     (
         "approve",
         "Verkopen op normale voorwaarden",
@@ -674,6 +700,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("days after the due date", "dagen na de vervaldatum", None),
     ("demand", "aanmaning", Some("demand")),
     ("demo.fill", "demodata gemaakt", Some("demo data made")),
+    ("direct_debit", "automatische incasso", Some("direct debit")),
     ("disabled", "uitgeschakeld", None),
     ("dispute.open", "geschil geopend", Some("dispute opened")),
     (
@@ -767,6 +794,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "facturen in de wacht (geschil, belofte, regeling)",
         None,
     ),
+    ("invoices to", "facturen naar", None),
     ("kept", "nagekomen", None),
     ("late", "te laat", None),
     ("letter", "brief", None),
@@ -805,6 +833,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("pause_rejected", "pauze afgewezen", Some("pause rejected")),
     ("pause_requested", "pauze gevraagd", Some("pause requested")),
     ("paused", "gepauzeerd", None),
+    ("pay within", "betalen binnen", None),
     ("paying later and later", "betaalt steeds later", None),
     ("paying sooner and sooner", "betaalt steeds eerder", None),
     ("payment", "betaling", None),
@@ -869,6 +898,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("room", "ruimte", None),
     ("room after", "ruimte daarna", None),
     ("rule", "regel", None),
+    (
+        "sale_agreement",
+        "afspraak bij de verkoop",
+        Some("agreement at the sale"),
+    ),
     ("sales", "verkoop", None),
     (
         "second_reminder",
@@ -905,6 +939,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("to", "aan", None),
     ("to pay", "te betalen", None),
     ("token.create", "API-token gemaakt", Some("API token made")),
+    ("transfer", "overboeking", Some("bank transfer")),
     ("two weeks", "twee weken", None),
     ("until", "tot en met", None),
     ("used by", "gebruikt door", None),

@@ -1034,3 +1034,72 @@ fn the_scoreboard_ranks_sales_that_were_paid_on_time() {
     let my = sales.get("/my");
     assert!(my.body.contains("id=\"late-cost\""), "{}", my.body);
 }
+
+/// Sales records the agreement made at the sale on the customer page; the
+/// page confirms it and lists it, and the pre-sale check ticks the terms.
+#[test]
+fn sales_records_the_agreement_made_at_the_sale() {
+    let server = start(120);
+    let (own, _) = customers_of(&server);
+    let sales = login(server.addr, &server.sales_email);
+    let page = sales.get(&format!("/customers/{own}"));
+    assert!(page.body.contains("id=\"sale-agreement-form\""));
+    let r = sales.post(
+        &format!("/customers/{own}/sale-agreement"),
+        &[
+            ("terms", "14"),
+            ("method", "transfer"),
+            ("agreed_with", "Jan de Vries"),
+            ("date", "2026-11-20"),
+            ("invoice_contact", ""),
+            ("note", ""),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let back = sales.get(r.header("location").unwrap());
+    assert!(
+        back.body
+            .contains("Payment agreement made at the sale saved: 14 days.")
+    );
+    assert!(back.body.contains("id=\"sale-agreements\""));
+    assert!(back.body.contains("Jan de Vries"));
+    let check = sales.get(&format!("/check?customer={own}&amount=500"));
+    assert_eq!(check.status, 200);
+    assert!(
+        check.body.contains("id=\"terms-agreed\"")
+            || check.body.contains("data-verdict=\"prepay\"")
+    );
+    // Another salesperson's customer is not theirs to agree for.
+    let book = server.state.cache.portfolio(&server.state, true).unwrap();
+    let mine = sales_manager(&server);
+    let other = book
+        .rows
+        .iter()
+        .find(|r| r.account_manager.is_some() && r.account_manager != Some(mine))
+        .unwrap()
+        .number
+        .clone();
+    let refused = sales.post(
+        &format!("/customers/{other}/sale-agreement"),
+        &[
+            ("terms", "14"),
+            ("agreed_with", "X"),
+            ("date", "2026-11-20"),
+        ],
+    );
+    assert_eq!(refused.status, 403);
+}
+
+fn sales_manager(server: &common::Server) -> tegoed_core::AccountManagerId {
+    let mut tx = server.store.read().unwrap();
+    tx.account_managers()
+        .unwrap()
+        .into_iter()
+        .find(|(_, m)| {
+            m.email
+                .as_ref()
+                .is_some_and(|e| e.as_str() == server.sales_email)
+        })
+        .unwrap()
+        .0
+}

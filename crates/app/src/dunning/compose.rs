@@ -101,6 +101,22 @@ struct Context<'a> {
     called: Option<CallCtx>,
     /// The last promise to pay about these invoices that was not kept.
     promise_broken: Option<PromiseCtx>,
+    /// The payment agreement made at the sale (the latest), if any.
+    agreement: Option<AgreementCtx>,
+}
+
+#[derive(Serialize)]
+struct AgreementCtx {
+    /// The day it was made (ISO; the `date` filter writes it for people).
+    agreed_on: String,
+    terms_days: u32,
+    /// `transfer` or `direct_debit`.
+    method: String,
+    direct_debit: bool,
+    /// Who on our side made it.
+    by: String,
+    /// Who at the customer agreed.
+    with: String,
 }
 
 #[derive(Serialize)]
@@ -639,6 +655,17 @@ impl Composer<'_> {
                     made_on: p.made_on.to_string(),
                     amount: p.amount_minor,
                     date: p.promised_on.to_string(),
+                }),
+            agreement: self
+                .happened
+                .sale_agreement(stored.id, as_of)
+                .map(|a| AgreementCtx {
+                    agreed_on: a.agreed_on.to_string(),
+                    terms_days: a.terms_days,
+                    direct_debit: a.method == "direct_debit",
+                    method: a.method.clone(),
+                    by: a.agreed_by.clone(),
+                    with: a.agreed_with.clone(),
                 }),
         };
 

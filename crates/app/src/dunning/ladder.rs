@@ -105,6 +105,8 @@ pub struct Happened {
     pub calls: FxHashMap<i64, CallMade>,
     /// Broken promises per customer, newest last.
     pub broken_promises: FxHashMap<CustomerId, Vec<PromiseBroken>>,
+    /// Payment agreements made at the sale per customer, oldest first.
+    pub sale_agreements: FxHashMap<CustomerId, Vec<tegoed_store::SaleAgreement>>,
 }
 
 impl Happened {
@@ -144,7 +146,27 @@ impl Happened {
         for list in happened.broken_promises.values_mut() {
             list.sort_by_key(|p| (p.promised_on, p.made_on));
         }
+        for stored in tx.sale_agreements(None)? {
+            happened
+                .sale_agreements
+                .entry(stored.agreement.customer)
+                .or_default()
+                .push(stored.agreement);
+        }
         Ok(happened)
+    }
+
+    /// The latest payment agreement made at the sale with `customer`, on or
+    /// before `as_of`.
+    pub fn sale_agreement(
+        &self,
+        customer: CustomerId,
+        as_of: Date,
+    ) -> Option<&tegoed_store::SaleAgreement> {
+        self.sale_agreements
+            .get(&customer)?
+            .iter()
+            .rfind(|a| a.agreed_on <= as_of)
     }
 
     /// The latest call made about any of `invoices`, with its outcome.

@@ -380,6 +380,7 @@ pub(super) fn customer(
         tasks,
         state: state_line,
         paid,
+        sale_agreements,
     } = state
         .read(|tx| customer::view(tx, &live.config, book.model.clone(), number, as_of, lang))?;
     timeline.reverse();
@@ -460,6 +461,7 @@ pub(super) fn customer(
                 lang,
             ),
             "paid_count": paid.len(),
+            "sale_agreements": sale_agreements,
             "may": {
                 "note": user.may(Action::Note, owner),
                 "agreement": user.may(Action::Agreement, owner),
@@ -662,6 +664,30 @@ pub(super) fn customer_action(
                 .map(drop)
             })?;
             ("plan", Vec::new())
+        }
+        "sale-agreement" => {
+            let terms: u32 = field(form, "terms")?
+                .parse()
+                .map_err(|_| Fail::Invalid("terms: a whole number of days".into()))?;
+            let agreed_on = date_field(form, "date")?;
+            state.write(|tx| {
+                agreements::record_sale_agreement(
+                    tx,
+                    &actor,
+                    number,
+                    &agreements::NewSaleAgreement {
+                        terms_days: terms,
+                        method: opt(form, "method"),
+                        invoice_contact: opt(form, "invoice_contact"),
+                        agreed_with: field(form, "agreed_with").unwrap_or(""),
+                        agreed_on,
+                        note: opt(form, "note"),
+                    },
+                    as_of,
+                )
+                .map(drop)
+            })?;
+            ("sale_agreement", vec![terms.to_string()])
         }
         "limit" => {
             let limit = match opt(form, "limit") {

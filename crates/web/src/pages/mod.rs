@@ -283,6 +283,10 @@ const DONE: &[(&str, &str)] = &[
     ("plan", "Payment plan made."),
     ("promise", "Payment agreement saved: pays by {}."),
     ("resolved", "Dispute resolved for invoice {}."),
+    (
+        "sale_agreement",
+        "Payment agreement made at the sale saved: {} days.",
+    ),
     ("settings", "Settings saved."),
 ];
 
