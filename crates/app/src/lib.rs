@@ -41,6 +41,7 @@ pub mod rng;
 pub mod scoreboard;
 pub mod segments;
 pub mod ser;
+pub mod training;
 
 pub use error::{AppError, Result};
 pub use progress::{Progress, Silent};

@@ -94,6 +94,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AgreementCommand,
     },
+    /// Cross-training: what happens after the sale, on a salesperson's own
+    /// invoices.
+    Training {
+        #[command(subcommand)]
+        command: TrainingCommand,
+    },
     /// Payment plans over a customer's overdue invoices.
     Plan {
         #[command(subcommand)]
@@ -313,6 +319,24 @@ pub enum DisputeCommand {
         /// Also resolved disputes.
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TrainingCommand {
+    /// The story of one of the salesperson's own invoices that went wrong:
+    /// issued, due, each reminder with its text, calls, promises, the
+    /// payment or the hand-off, and what each stage cost.
+    Story {
+        /// The account manager, by name or e-mail address.
+        #[arg(long)]
+        account_manager: String,
+        /// This invoice (default: the most instructive of the last year).
+        #[arg(long)]
+        invoice: Option<String>,
+        /// nl or en (default: the company's language).
+        #[arg(long)]
+        lang: Option<String>,
     },
 }
 

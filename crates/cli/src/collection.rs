@@ -17,7 +17,7 @@ use tegoed_core::rate::Rate;
 use crate::Ctx;
 use crate::args::{
     AgreementCommand, ConfigCommand, DisputeCommand, DunningCommand, LegalCommand, PlanCommand,
-    PromiseCommand, SegmentsCommand, TasksCommand, TemplatesCommand,
+    PromiseCommand, SegmentsCommand, TasksCommand, TemplatesCommand, TrainingCommand,
 };
 use crate::render::{Align, Table};
 
@@ -500,6 +500,98 @@ pub fn agreement_cmd(ctx: &Ctx, command: AgreementCommand) -> Result<()> {
                 } else {
                     lines.iter().map(sale_agreement_text).collect()
                 }
+            })
+        }
+    }
+}
+
+pub fn training_cmd(ctx: &Ctx, command: TrainingCommand) -> Result<()> {
+    match command {
+        TrainingCommand::Story {
+            account_manager,
+            invoice,
+            lang,
+        } => {
+            let config = ctx.config()?;
+            let language = crate::credit::language(&config, lang.as_deref())?;
+            let story = ctx.read(|tx| {
+                tegoed_app::training::story(
+                    tx,
+                    &config,
+                    ctx.as_of,
+                    &account_manager,
+                    invoice.as_deref(),
+                    language,
+                )
+            })?;
+            ctx.print(&story, |s| {
+                let nl = language == tegoed_core::Language::Nl;
+                let money = |m: tegoed_core::Money| m.display_in(language);
+                let mut out = format!(
+                    "{} {} — {} ({}), {}\n\n",
+                    if nl { "Factuur" } else { "Invoice" },
+                    s.invoice.number,
+                    s.invoice.name,
+                    s.invoice.customer,
+                    money(s.invoice.amount)
+                );
+                for stage in &s.stages {
+                    out.push_str(&format!(
+                        "{}  {}{}{}\n",
+                        tegoed_app::format::short_date(stage.date, language),
+                        stage.title,
+                        if stage.cost.minor > 0 {
+                            format!(" [{}]", money(stage.cost))
+                        } else {
+                            String::new()
+                        },
+                        if stage.financing_so_far.minor > 0 {
+                            format!(
+                                " ({} {})",
+                                if nl {
+                                    "financiering tot nu toe"
+                                } else {
+                                    "financing so far"
+                                },
+                                money(stage.financing_so_far)
+                            )
+                        } else {
+                            String::new()
+                        }
+                    ));
+                    if let Some(text) = &stage.text {
+                        for line in text.lines() {
+                            out.push_str(&format!("            │ {line}\n"));
+                        }
+                    }
+                }
+                out.push_str(&format!(
+                    "\n{}: {} {}, {} {}, {} {}{}\n",
+                    if nl { "Wat het kostte" } else { "What it cost" },
+                    if nl { "financiering" } else { "financing" },
+                    money(s.cost.financing),
+                    if nl {
+                        "incassowerk"
+                    } else {
+                        "collection effort"
+                    },
+                    money(s.cost.collection),
+                    if nl { "afgeschreven" } else { "written off" },
+                    money(s.cost.written_off),
+                    s.cost
+                        .extra_revenue_needed
+                        .map(|m| format!(
+                            "; {} {}",
+                            if nl {
+                                "omzet nodig om dat terug te verdienen:"
+                            } else {
+                                "sales needed to earn it back:"
+                            },
+                            money(m)
+                        ))
+                        .unwrap_or_default()
+                ));
+                out
             })
         }
     }

@@ -179,3 +179,67 @@ fn the_scoreboard_counts_what_fell_due_and_how_it_was_paid() {
     ]);
     assert!(error.contains("--period 'oktober'"), "{error}");
 }
+
+/// `tegoed training story`: an invoice's stages on the same hand-made
+/// ledger, with its cost worked out by hand.
+#[test]
+fn the_story_after_the_sale_tells_each_stage_and_its_cost() {
+    let sandbox = ledger();
+    let story = sandbox.json(&[
+        "--as-of",
+        "2026-11-25",
+        "training",
+        "story",
+        "--account-manager",
+        "Anna Verkoop",
+        "--invoice",
+        "I3",
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(story["invoice"]["number"], "I3");
+    assert_eq!(story["invoice"]["open"], "800.00");
+    assert_eq!(story["outcome"], "open");
+    let kinds: Vec<&str> = story["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["issued", "due", "payment"]);
+    assert_eq!(
+        story["stages"][2]["title"],
+        "€\u{a0}1,200.00 paid, 3 days after the due date"
+    );
+    // 2,000 × 3 days until the payment, then 800 × 22 days until 25 Nov:
+    // 23,600 euro-days × 8 % ÷ 365 = € 5.17; € 20.68 of sales at 25 %.
+    assert_eq!(story["stages"][2]["financing_so_far"], "1.32");
+    assert_eq!(story["cost"]["financing"], "5.17");
+    assert_eq!(story["cost"]["collection"], "0.00");
+    assert_eq!(story["cost"]["extra_revenue_needed"], "20.68");
+    // Another salesperson's invoice is not theirs to tell; without
+    // reminders or a hand-off nothing went wrong enough to pick one.
+    let other = sandbox.fails(&[
+        "--as-of",
+        "2026-11-25",
+        "training",
+        "story",
+        "--account-manager",
+        "Bas Verkoop",
+        "--invoice",
+        "I3",
+    ]);
+    assert!(
+        other.contains("not of a customer of Bas Verkoop"),
+        "{other}"
+    );
+    let none = sandbox.fails(&[
+        "--as-of",
+        "2026-11-25",
+        "training",
+        "story",
+        "--account-manager",
+        "Anna Verkoop",
+    ]);
+    assert!(none.contains("went wrong"), "{none}");
+}

@@ -60,6 +60,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("payments.html", include_str!("../templates/payments.html")),
     ("settings.html", include_str!("../templates/settings.html")),
+    ("training.html", include_str!("../templates/training.html")),
     (
         "scoreboard.html",
         include_str!("../templates/scoreboard.html"),

@@ -29,6 +29,7 @@ const PAGES: &[&str] = &[
     "/settings/template",
     "/settings/segments/watch_list",
     "/scoreboard",
+    "/training/story",
     "/scoreboard?period=2026-09&manager=none&sort=share_on_time",
     "/users",
     "/customers/C999999",

@@ -37,6 +37,7 @@ mod payments;
 mod scoreboard;
 mod settings;
 mod today;
+mod training;
 mod users;
 
 pub(crate) use check::check_request;
@@ -49,6 +50,7 @@ use payments::*;
 use scoreboard::*;
 use settings::*;
 use today::*;
+use training::*;
 use users::*;
 
 type S = Arc<AppState>;
@@ -67,6 +69,7 @@ pub fn routes() -> Router<S> {
         .route("/today", page(today))
         .route("/my", page(my_customers))
         .route("/scoreboard", page(scoreboard_page))
+        .route("/training/story", page(training_story))
         .route("/customers", page(customers))
         .route("/customers/{number}", page(customer))
         .route("/customers/{number}/messages/{id}", page(message))
