@@ -626,3 +626,24 @@ fn an_agreement_made_at_the_sale_is_recorded_ticked_and_quoted() {
     let timeline = sandbox.json(&["--as-of", AS_OF, "customer", "timeline", &customer]);
     assert!(timeline.to_string().contains("sale_agreement"));
 }
+
+/// A pause that would end before today is refused (it would only put an
+/// untrue line on the timeline); one to today is fine.
+#[test]
+fn a_pause_that_ended_before_today_is_refused() {
+    let sandbox = demo("40");
+    let error = sandbox.fails(&[
+        "--as-of",
+        AS_OF,
+        "pause",
+        "C000001",
+        "--until",
+        "2026-11-24",
+        "--reason",
+        "te laat",
+    ]);
+    assert!(error.contains("a pause ends today or later"), "{error}");
+    sandbox.ok(&[
+        "--as-of", AS_OF, "pause", "C000001", "--until", AS_OF, "--reason", "vandaag",
+    ]);
+}

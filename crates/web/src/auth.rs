@@ -226,6 +226,22 @@ pub struct Visit {
     /// The page being shown (path and query), for the forms on every page
     /// that come back to it (the language switch); none for a post.
     pub here: Option<String>,
+    /// A form sent back with a mistake: the page shows it again with the
+    /// message at that form and what was typed (set by the plumbing only,
+    /// never from the request).
+    pub form_error: Option<FormError>,
+}
+
+/// A form's mistake, for showing it at the form.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FormError {
+    /// Which form (the action's name, e.g. `promise`).
+    pub form: String,
+    /// The field the mistake is about, when known.
+    pub field: Option<String>,
+    pub message: String,
+    /// What was typed, to fill the form again.
+    pub values: std::collections::HashMap<String, String>,
 }
 
 impl Visit {
@@ -246,6 +262,7 @@ pub fn visit(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Visit,
             csrf,
             token: token.to_string(),
             here: None,
+            form_error: None,
         }),
         None => Err(Fail::Login(path.to_string())),
     }

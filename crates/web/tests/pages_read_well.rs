@@ -586,3 +586,58 @@ fn the_customer_list_sorts_totals_and_exports_what_it_shows() {
 fn group(n: usize) -> String {
     tegoed_app::format::integer(n as i64, tegoed_core::Language::En)
 }
+
+/// A form with a mistake comes back as it was typed, with the message at
+/// that form in the reader's language (HTTP 422), not as an error page.
+#[test]
+fn a_form_with_a_mistake_comes_back_with_the_message_at_the_form() {
+    let server = start(120);
+    let collector = login(server.addr, "collector@t.example");
+    set_language(&collector, "nl");
+    let customer = interesting_customers(&collector)
+        .into_iter()
+        .next()
+        .expect("a customer");
+    let r = collector.post(
+        &format!("/customers/{customer}/promise"),
+        &[
+            ("amount", "veel geld"),
+            ("date", "2026-12-05"),
+            ("note", "belt terug"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("<nav>"), "the page itself, with the menu");
+    let form_start = r
+        .body
+        .find("id=\"promise-form\"")
+        .expect("the promise form");
+    let form = &r.body[form_start..form_start + r.body[form_start..].find("</form>").unwrap()];
+    assert!(form.contains("role=\"alert\""), "{form}");
+    assert!(
+        form.contains("Bedrag: wat is ingevuld klopt niet"),
+        "{form}"
+    );
+    assert!(
+        form.contains("value=\"veel geld\""),
+        "what was typed stays: {form}"
+    );
+    assert!(form.contains("aria-invalid=\"true\""), "{form}");
+    assert!(form.contains("value=\"belt terug\""));
+    assert!(
+        slips(&r.body, true).is_empty(),
+        "{:?}",
+        slips(&r.body, true)
+    );
+    // In English the use case's own words.
+    set_language(&collector, "en");
+    let r = collector.post(
+        &format!("/customers/{customer}/pause"),
+        &[("until", "2020-01-01"), ("reason", "holiday")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let form_start = r.body.find("id=\"pause-form\"").unwrap();
+    let form = &r.body[form_start..form_start + r.body[form_start..].find("</form>").unwrap()];
+    assert!(form.contains("role=\"alert\""), "{form}");
+    assert!(form.contains("value=\"holiday\""), "{form}");
+}

@@ -46,6 +46,13 @@ pub fn pause(
     require_text(reason, "a pause needs a reason (--reason)")?;
     let stored = customer(tx, number)?;
     actor.require(Action::Collect, stored.customer.account_manager)?;
+    if until < as_of {
+        // A pause that ended before today would only put an untrue line
+        // on the timeline.
+        return Err(AppError::Invalid(format!(
+            "--until {until}: a pause ends today or later (today is {as_of})"
+        )));
+    }
     let state = pause_in(tx, stored.id, until, reason, as_of)?;
     actor.audit(
         tx,

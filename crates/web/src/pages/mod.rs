@@ -77,7 +77,10 @@ pub fn routes() -> Router<S> {
             "/customers/{number}/messages/{id}/{part}",
             page(message_as_sent),
         )
-        .route("/customers/{number}/{action}", action(customer_action))
+        .route(
+            "/customers/{number}/{action}",
+            form_action(customer_action, customer),
+        )
         .route("/check", page(check))
         .route("/dunning", page(dunning_page))
         .route("/dunning/confirm", page(dunning_confirm))
@@ -118,6 +121,17 @@ fn action(handler: PostFn) -> MethodRouter<S> {
     post(
         move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
             act(s, h, u, p, f, handler)
+        },
+    )
+}
+
+/// A state-changing form post whose mistakes (invalid input) show the page
+/// `page` again, with the message at the form and what was typed (HTTP
+/// 422), instead of an error page.
+fn form_action(handler: PostFn, page: PageFn) -> MethodRouter<S> {
+    post(
+        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
+            act_or_again(s, h, u, p, f, handler, page)
         },
     )
 }
@@ -188,6 +202,7 @@ fn render(
         "lang": lang.as_str(),
         "title": i18n::t(lang, title),
         "done": visit.here.as_deref().and_then(|here| done_notice(here, lang)),
+        "form_error": visit.form_error,
         "csrf": visit.csrf,
         "here": visit.here,
         "as_of": state.as_of().to_string(),
@@ -482,6 +497,115 @@ async fn act(
         }
     })
     .await
+}
+
+async fn act_or_again(
+    State(state): State<S>,
+    headers: HeaderMap,
+    uri: Uri,
+    path: Option<Path<Params>>,
+    Form(form): Form<Params>,
+    handler: PostFn,
+    page: PageFn,
+) -> Response {
+    let path = path.map(|p| p.0).unwrap_or_default();
+    blocking(state.clone(), move || {
+        let visit = match auth::visit(&state, &headers, uri.path()) {
+            Ok(v) => v,
+            Err(f) => return error_page(&state, f, Language::Nl),
+        };
+        let outcome = check_csrf(&form, &visit)
+            .and_then(|()| auth::refuse_nul(path.iter().chain(form.iter())))
+            .and_then(|()| handler(&state, &visit, &path, &form));
+        match outcome {
+            Ok(target) => {
+                state.cache.invalidate(&state);
+                Redirect::to(&target).into_response()
+            }
+            Err(Fail::Invalid(message)) => {
+                let lang = visit.user.language;
+                let field = field_of(&message);
+                let again = Visit {
+                    form_error: Some(auth::FormError {
+                        form: path.get("action").cloned().unwrap_or_default(),
+                        message: form_message(&message, field.as_deref(), lang),
+                        field,
+                        values: form.clone(),
+                    }),
+                    ..visit
+                };
+                match page(&state, &again, &path, &Params::new()) {
+                    Ok(mut response) => {
+                        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                        response
+                    }
+                    Err(f) => page_error(&state, f, lang, Some(&again), came_from(&headers)),
+                }
+            }
+            Err(f) => page_error(
+                &state,
+                f,
+                visit.user.language,
+                Some(&visit),
+                came_from(&headers),
+            ),
+        }
+    })
+    .await
+}
+
+/// The form field a use case's message is about: `'amount' …`,
+/// `--amount …`, `amount: …`.
+fn field_of(message: &str) -> Option<String> {
+    let word = |text: &str| -> Option<String> {
+        let name: String = text
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_' || *c == '-')
+            .collect();
+        (!name.is_empty()).then(|| name.replace('-', "_"))
+    };
+    message
+        .strip_prefix('\'')
+        .and_then(word)
+        .or_else(|| message.strip_prefix("--").and_then(word))
+        .or_else(|| {
+            let (head, _) = message.split_once(':')?;
+            (head.chars().all(|c| c.is_ascii_lowercase() || c == '_')).then(|| head.to_string())
+        })
+        .or_else(|| message.find(" --").and_then(|at| word(&message[at + 3..])))
+        .or_else(|| message.find("(--").and_then(|at| word(&message[at + 3..])))
+}
+
+/// A form's mistake in the reader's language: the use case's words in
+/// English; in Dutch the field it is about and what to do.
+fn form_message(message: &str, field: Option<&str>, lang: Language) -> String {
+    if lang == Language::En || i18n::has(message) {
+        return i18n::t(lang, message).to_string();
+    }
+    let label = match field {
+        Some("amount") => "Bedrag",
+        Some("date") => "Datum",
+        Some("until") => "Tot en met",
+        Some("reason") => "Reden",
+        Some("instalments") => "Termijnen",
+        Some("first") => "Eerste termijn",
+        Some("interval") => "Interval",
+        Some("limit") => "Kredietlimiet",
+        Some("terms") => "Betaaltermijn",
+        Some("agreed_with") => "Afgesproken met",
+        Some("invoice_contact") => "Facturen naar",
+        Some("method") => "Betaalwijze",
+        Some("text") => "Notitie",
+        Some("note") => "Notitie",
+        Some("invoices" | "invoice") => "Facturen",
+        Some("resolution") => "Oplossing",
+        _ => "",
+    };
+    if label.is_empty() {
+        "Wat is ingevuld klopt niet. Controleer het formulier en probeer het opnieuw.".into()
+    } else {
+        format!("{label}: wat is ingevuld klopt niet. Verbeter het en probeer het opnieuw.")
+    }
 }
 
 fn field<'a>(form: &'a Params, name: &str) -> Result<&'a str, Fail> {
