@@ -102,7 +102,7 @@ pub struct CheckResult {
     pub checklist: Vec<String>,
     /// Per checklist item, whether it is done: "payment terms agreed and
     /// explained" is when a payment agreement made at the sale is recorded
-    /// with those terms or shorter.
+    /// with the same terms.
     pub checklist_done: Vec<bool>,
     /// The latest payment agreement made at the sale, if any.
     pub terms_agreed: Option<crate::agreements::SaleAgreementLine>,
@@ -296,8 +296,10 @@ impl<'c> Checker<'c> {
             .rfind(|a| a.agreement.agreed_on <= as_of);
         if let Some(agreement) = agreed {
             let line = crate::agreements::SaleAgreementLine::of(&c.number, agreement);
+            // Ticked only for the terms of this deal: an agreement on other
+            // terms is shown, but does not make these agreed.
             if let Some((index, days)) = result.terms_item
-                && i64::from(line.terms_days) <= i64::from(days)
+                && i64::from(line.terms_days) == i64::from(days)
                 && let Some(done) = result.checklist_done.get_mut(index)
             {
                 *done = true;

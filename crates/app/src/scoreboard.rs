@@ -338,10 +338,17 @@ fn report(g: &Gathered, rates: &CostRates, as_of: Date, period: Period, grace: i
     let mut total = Score::default();
     let mut rows = Vec::with_capacity(scored.len());
     let mut customers = Vec::with_capacity(scored.len());
-    for (rank, (manager, score)) in scored.iter().enumerate() {
+    // Customers without an account manager are counted but not ranked:
+    // they are nobody's score. They come last.
+    scored.sort_by_key(|(manager, _)| manager.is_none());
+    let mut rank = 0u32;
+    for (manager, score) in scored.iter() {
         total.merge(score);
         let mut out = line(score, rates, name_of(manager), *manager);
-        out.rank = Some(rank as u32 + 1);
+        if manager.is_some() {
+            rank += 1;
+            out.rank = Some(rank);
+        }
         rows.push(out);
         let mut mine: Vec<CustomerLine> = by_customer
             .iter()

@@ -140,7 +140,10 @@ pub fn now() -> i64 {
 
 /// All pages and API routes.
 pub fn router(state: Arc<AppState>) -> Router {
-    pages::routes().merge(api::routes()).with_state(state)
+    pages::routes()
+        .merge(api::routes())
+        .fallback(pages::not_found)
+        .with_state(state)
 }
 
 /// How many requests do their work at once: a few per core. More would

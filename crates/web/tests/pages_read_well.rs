@@ -488,6 +488,12 @@ fn actions_confirm_what_they_did_and_errors_keep_the_menu_in_dutch() {
     assert!(text.contains("Dit bestaat niet (meer)."), "{text}");
     assert!(text.contains("Controleer het nummer"), "{text}");
 
+    // An address no page answers: the same, not a blank page.
+    let nowhere = collector.get("/nergens");
+    assert_eq!(nowhere.status, 404);
+    assert!(nowhere.body.contains("<nav>"));
+    assert!(visible(&nowhere.body).contains("Dit bestaat niet (meer)."));
+
     // What a role may not do is said in Dutch, with the menu.
     let sales = login(server.addr, &server.sales_email);
     set_language(&sales, "nl");

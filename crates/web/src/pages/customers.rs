@@ -30,7 +30,7 @@ pub(super) fn my_customers(
     };
     let (total, rows) = book.search(&filter, 0, 500);
     let rows = rows_out(state, &rows, lang)?;
-    let notes = notifications(state, &book, manager)?;
+    let notes = notifications(state, &book, manager, lang)?;
     // The calls this account manager is to make (the key accounts' calls).
     let as_of = state.as_of();
     let (name, (_, calls)) = state.read(|tx| {
@@ -90,6 +90,7 @@ pub(super) fn notifications(
     state: &S,
     book: &Portfolio,
     manager: AccountManagerId,
+    lang: Language,
 ) -> Result<Vec<serde_json::Value>, Fail> {
     let as_of = book.as_of;
     let mut out = Vec::new();
@@ -153,7 +154,7 @@ pub(super) fn notifications(
             && since.add_days(14) >= as_of
         {
             out.push(json!({"kind": "blocked", "date": since.to_string(), "customer": row.number, "name": row.name,
-                            "text": state.credit_hold_reason.unwrap_or_default(), "amount": row.overdue_minor}));
+                            "text": hold_reason(&state.credit_hold_reason.unwrap_or_default(), lang), "amount": row.overdue_minor}));
         }
     }
     out.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
@@ -770,4 +771,30 @@ pub(super) fn decide_pause(
         "pause_rejected"
     };
     Ok(with_done(&back(form, "/today"), code, &[]))
+}
+
+/// Why a customer is on credit hold, for people: the dunning run writes
+/// `dunning step STEP (STRATEGY)`; that reads as the step's kind.
+fn hold_reason(reason: &str, lang: Language) -> String {
+    let Some(rest) = reason.strip_prefix("dunning step ") else {
+        return reason.to_string();
+    };
+    let step = rest.split(" (").next().unwrap_or(rest);
+    let kind = step_kind_label(step, lang);
+    match lang {
+        Language::Nl => format!("gezet door de aanmaanrun bij de stap {kind}"),
+        Language::En => format!("set by the dunning run at the step {kind}"),
+    }
+}
+
+/// A step id of the shipped kinds (`reminder`, `final_notice`, …) in
+/// words; another id with spaces.
+fn step_kind_label(step: &str, lang: Language) -> String {
+    match tegoed_core::strategy::StepKind::ALL
+        .iter()
+        .find(|k| k.as_str() == step)
+    {
+        Some(kind) => i18n::t(lang, kind.as_str()).to_string(),
+        None => step.replace('_', " "),
+    }
 }

@@ -107,6 +107,25 @@ pub fn routes() -> Router<S> {
         .route("/account/language", action(set_language))
 }
 
+/// Any address no route answers: the API's JSON 404, or a page in the
+/// reader's language with the menu and a way back.
+pub async fn not_found(State(state): State<S>, headers: HeaderMap, uri: Uri) -> Response {
+    let fail = || Fail::NotFound("no such page".into());
+    if uri.path().starts_with("/api/") {
+        return fail().api();
+    }
+    blocking(state.clone(), move || {
+        match auth::visit(&state, &headers, uri.path()) {
+            Ok(visit) => {
+                let lang = visit.user.language;
+                page_error(&state, fail(), lang, Some(&visit), came_from(&headers))
+            }
+            Err(_) => page_error(&state, fail(), Language::Nl, None, None),
+        }
+    })
+    .await
+}
+
 /// A page: `GET` with the query (and the path's parameters, if any).
 fn page(handler: PageFn) -> MethodRouter<S> {
     get(

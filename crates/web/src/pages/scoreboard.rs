@@ -62,7 +62,8 @@ pub(super) fn scoreboard_page(
         .map(|(i, r)| {
             (
                 vec![
-                    Cell::Count(i64::from(r.rank.unwrap_or(0))),
+                    r.rank
+                        .map_or(Cell::Text(String::new()), |n| Cell::Count(i64::from(n))),
                     Cell::Text(manager_label(r, lang)),
                     Cell::Count(r.invoices as i64),
                     Cell::Money(r.invoiced.minor),

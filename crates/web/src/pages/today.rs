@@ -60,7 +60,12 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
             "calls_total": calls.0,
             "broken": broken.iter().take(15).collect::<Vec<_>>(),
             "broken_total": broken.len(),
-            "disputes": disputes.iter().take(15).collect::<Vec<_>>(),
+            "disputes": disputes
+                .iter()
+                .take(15)
+                .map(|d| json!({"customer": d.customer, "invoice": d.invoice, "reason": d.reason,
+                                "name": book.row_of(&d.customer).map_or(d.customer.as_str(), |r| r.name.as_str())}))
+                .collect::<Vec<_>>(),
             "disputes_total": disputes.len(),
             "requests": requests,
             "to_match": to_match,
