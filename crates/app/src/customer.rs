@@ -49,6 +49,64 @@ pub struct CustomerView {
     pub paid: Vec<PaidInvoice>,
     /// Payment agreements made at the sale, oldest first.
     pub sale_agreements: Vec<agreements::SaleAgreementLine>,
+    /// What sales invested in the relationship, for credit staff.
+    pub relationship: Relationship,
+}
+
+/// What sales invested in the relationship: how long the customer has
+/// bought, what they bought per year, and the account manager's own notes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Relationship {
+    /// The first invoice's date.
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub since: Option<Date>,
+    /// Invoiced per calendar year (credit notes taken off), oldest first.
+    pub revenue_by_year: Vec<YearRevenue>,
+    /// The account manager's notes on the timeline, newest first (at most 5).
+    pub notes: Vec<TimelineEntry>,
+    /// The account manager's name.
+    pub account_manager: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct YearRevenue {
+    pub year: i32,
+    #[serde(serialize_with = "crate::ser::money")]
+    pub revenue: Money,
+}
+
+/// The relationship of a customer from its ledger rows and timeline.
+fn relationship(
+    rows: &[tegoed_store::LedgerRow],
+    timeline: &[TimelineEntry],
+    manager: Option<(String, Option<String>)>,
+) -> Relationship {
+    let since = rows.iter().map(|r| r.issue_date).min();
+    let mut by_year: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
+    for row in rows.iter().filter(|r| r.currency == Currency::EUR) {
+        let total = by_year.entry(row.issue_date.ymd().0).or_default();
+        *total = total.saturating_add(row.amount_minor);
+    }
+    let email = manager.as_ref().and_then(|m| m.1.clone());
+    let mut notes: Vec<TimelineEntry> = timeline
+        .iter()
+        .filter(|e| e.kind == "note" && email.is_some() && e.author == email)
+        .cloned()
+        .collect();
+    notes.reverse();
+    notes.truncate(5);
+    Relationship {
+        since,
+        revenue_by_year: by_year
+            .into_iter()
+            .map(|(year, minor)| YearRevenue {
+                year,
+                revenue: Money::new(minor, Currency::EUR),
+            })
+            .collect(),
+        notes,
+        account_manager: manager.map(|m| m.0),
+    }
 }
 
 /// An invoice paid in full: the day the last money arrived on it.
@@ -132,6 +190,15 @@ pub fn view(
         _ => None,
     };
     let timeline = agreements::timeline(tx, &ledger, as_of, language)?;
+    let manager = match ledger.stored.customer.account_manager {
+        Some(m) => tx
+            .account_managers()?
+            .into_iter()
+            .find(|(id, _)| *id == m)
+            .map(|(_, a)| (a.name, a.email.map(|e| e.as_str().to_string()))),
+        None => None,
+    };
+    let relationship = relationship(&ledger.rows, &timeline, manager);
     // The customer is read once, above; the lists below go by its id.
     let id = ledger.stored.id;
     Ok(CustomerView {
@@ -148,6 +215,7 @@ pub fn view(
         tasks: agreements::tasks_of(tx, id)?,
         state: agreements::state_for(tx, &ledger.stored)?,
         paid: paid_invoices(&ledger.rows, as_of),
+        relationship,
         sale_agreements: tx
             .sale_agreements(Some(id))?
             .into_iter()

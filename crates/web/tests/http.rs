@@ -1103,3 +1103,24 @@ fn sales_manager(server: &common::Server) -> tegoed_core::AccountManagerId {
         .unwrap()
         .0
 }
+
+/// Credit staff see what sales invested in the relationship: how long the
+/// customer has bought, what per year, and the account manager's notes.
+#[test]
+fn the_customer_page_shows_what_sales_invested() {
+    let server = start(120);
+    let (own, _) = customers_of(&server);
+    let sales = login(server.addr, &server.sales_email);
+    let r = sales.post(
+        &format!("/customers/{own}/note"),
+        &[("text", "Nieuwe vestiging in Utrecht, groeit hard")],
+    );
+    assert_eq!(r.status, 303);
+    let credit = login(server.addr, "credit@t.example");
+    let page = credit.get(&format!("/customers/{own}")).body;
+    let start = page.find("id=\"relationship\"").expect("the relationship card");
+    let card = &page[start..start + page[start..].find("</section>").unwrap()];
+    assert!(card.contains("Customer since"), "{card}");
+    assert!(card.contains("<th class=\"num\">2026</th>"), "{card}");
+    assert!(card.contains("Nieuwe vestiging in Utrecht"), "the account manager's note: {card}");
+}

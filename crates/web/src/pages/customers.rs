@@ -382,6 +382,7 @@ pub(super) fn customer(
         state: state_line,
         paid,
         sale_agreements,
+        relationship,
     } = state
         .read(|tx| customer::view(tx, &live.config, book.model.clone(), number, as_of, lang))?;
     timeline.reverse();
@@ -463,6 +464,7 @@ pub(super) fn customer(
             ),
             "paid_count": paid.len(),
             "sale_agreements": sale_agreements,
+            "relationship": relationship,
             "may": {
                 "note": user.may(Action::Note, owner),
                 "agreement": user.may(Action::Agreement, owner),
