@@ -336,6 +336,30 @@ pub fn dso(tx: &mut dyn ReadTx, as_of: Date, currency: Currency, days: u32) -> R
     })
 }
 
+/// DSO at the end of each of the `months` months before `as_of`'s month,
+/// oldest first, by the same method as [`dso`] (a full read of the ledger
+/// as of each month-end: for a chart, computed in the background).
+pub fn dso_history(
+    tx: &mut dyn ReadTx,
+    as_of: Date,
+    currency: Currency,
+    months: u32,
+) -> Result<Vec<DsoReport>> {
+    let (y, m, _) = as_of.ymd();
+    let mut ends = Vec::new();
+    let mut first = Date::from_ymd(y, m, 1).unwrap_or(as_of);
+    for _ in 0..months {
+        let end = first.add_days(-1);
+        ends.push(end);
+        let (py, pm, _) = end.ymd();
+        first = Date::from_ymd(py, pm, 1).unwrap_or(end);
+    }
+    ends.reverse();
+    ends.into_iter()
+        .map(|end| dso(tx, end, currency, 90))
+        .collect()
+}
+
 /// An open invoice on a customer's statement.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OpenItemLine {

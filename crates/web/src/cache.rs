@@ -28,6 +28,16 @@ pub const REVISION_CHECK: Duration = Duration::from_millis(500);
 #[derive(Default)]
 pub struct Cache {
     inner: Mutex<Inner>,
+    /// DSO at the end of each of the last 23 months, per day: past months
+    /// change only with back-dated entries, so it is computed once per day
+    /// (per server) in the background, not after every change.
+    dso: Mutex<DsoHistory>,
+}
+
+#[derive(Default)]
+struct DsoHistory {
+    value: Option<(Date, Arc<Vec<tegoed_app::reports::DsoReport>>)>,
+    building: bool,
 }
 
 #[derive(Default)]
@@ -126,6 +136,42 @@ impl Cache {
     }
 
     /// The preview if one of today is ready, without waiting.
+    /// The DSO of the last 23 month-ends when it is computed for today;
+    /// otherwise `None`, and it is being computed.
+    pub fn dso_history(
+        &self,
+        state: &Arc<AppState>,
+    ) -> Option<Arc<Vec<tegoed_app::reports::DsoReport>>> {
+        let as_of = state.as_of();
+        let mut history = self.dso.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((day, value)) = &history.value
+            && *day == as_of
+        {
+            return Some(value.clone());
+        }
+        if !history.building {
+            history.building = true;
+            let state = state.clone();
+            let spawned = std::thread::Builder::new()
+                .name("dso-history".into())
+                .spawn(move || {
+                    let built = tegoed_app::read_tx(state.store.as_ref(), |tx| {
+                        tegoed_app::reports::dso_history(tx, as_of, tegoed_core::Currency::EUR, 23)
+                    });
+                    let mut history = state.cache.dso.lock().unwrap_or_else(|e| e.into_inner());
+                    history.building = false;
+                    match built {
+                        Ok(list) => history.value = Some((as_of, Arc::new(list))),
+                        Err(e) => tracing::warn!(error = %e, "the DSO history could not be built"),
+                    }
+                });
+            if spawned.is_err() {
+                history.building = false;
+            }
+        }
+        None
+    }
+
     pub fn preview_if_ready(&self, state: &Arc<AppState>) -> Option<Arc<Preview>> {
         let as_of = state.as_of();
         let inner = self.lock();

@@ -350,6 +350,79 @@ pub fn behaviour_svg(paid: &[(Date, i32)], as_of: Date, language: Language) -> S
     svg
 }
 
+/// DSO per month as a line chart: (month label, days), the last point
+/// today's. Points without a DSO (no sales) are left out of the line.
+pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
+    let (width, height) = (640i64, 220i64);
+    let (left, right, top, bottom) = (44i64, 12i64, 14i64, 190i64);
+    let n = points.len().max(2) as i64;
+    let known: Vec<(usize, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, d))| d.filter(|d| d.is_finite()).map(|d| (i, d)))
+        .collect();
+    let max = known.iter().map(|(_, d)| *d).fold(0.0f64, f64::max);
+    let step = if max > 150.0 { 50.0 } else if max > 60.0 { 20.0 } else { 10.0 };
+    let high = ((max / step).ceil() * step).max(step);
+    let x = |i: usize| left + i as i64 * (width - left - right) / (n - 1);
+    let y = |d: f64| top + ((1.0 - (d / high).clamp(0.0, 1.0)) * (bottom - top) as f64).round() as i64;
+    let label = if language == Language::Nl {
+        "DSO per maand (countback), laatste 24 maanden"
+    } else {
+        "DSO per month (countback), last 24 months"
+    };
+    let mut svg = format!(
+        "<svg class=\"chart dso\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(label)
+    );
+    let mut days = 0.0;
+    while days <= high {
+        svg.push_str(&format!(
+            "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" class=\"{2}\"/><text x=\"{3}\" y=\"{4}\" text-anchor=\"end\">{5}</text>",
+            y(days),
+            width - right,
+            if days == 0.0 { "axis" } else { "grid" },
+            left - 6,
+            y(days) + 4,
+            format::number(days, 0, language)
+        ));
+        days += step;
+    }
+    svg.push_str(&format!(
+        "<text x=\"{}\" y=\"{}\" class=\"note\">{}</text>",
+        width - right - 4,
+        top + 10,
+        if language == Language::Nl { "dagen" } else { "days" }
+    ));
+    for (i, (month, _)) in points.iter().enumerate() {
+        if i % 6 == 5 || i + 1 == points.len() {
+            let anchor = if i + 1 == points.len() { "end" } else { "middle" };
+            svg.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
+                x(i),
+                height - 8,
+                escape(month)
+            ));
+        }
+    }
+    if known.len() > 1 {
+        let line: Vec<String> = known.iter().map(|(i, d)| format!("{},{}", x(*i), y(*d))).collect();
+        svg.push_str(&format!("<polyline class=\"trend\" points=\"{}\"/>", line.join(" ")));
+    }
+    for (i, d) in &known {
+        svg.push_str(&format!(
+            "<circle class=\"dot\" cx=\"{}\" cy=\"{}\" r=\"3\"><title>{}: {} {}</title></circle>",
+            x(*i),
+            y(*d),
+            escape(&points[*i].0),
+            format::number(*d, 1, language),
+            if language == Language::Nl { "dagen" } else { "days" }
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// A small line of shares (0.0–1.0) over months, for a table row: the
 /// points joined where known, each with its month and value as a title.
 pub fn sparkline(points: &[(String, Option<f64>)], language: Language) -> String {

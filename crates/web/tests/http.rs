@@ -1124,3 +1124,50 @@ fn the_customer_page_shows_what_sales_invested() {
     assert!(card.contains("<th class=\"num\">2026</th>"), "{card}");
     assert!(card.contains("Nieuwe vestiging in Utrecht"), "the account manager's note: {card}");
 }
+
+/// Today charts DSO per month: 23 month-ends worked out in the background
+/// and today's, which is the headline figure.
+#[test]
+fn today_charts_dso_per_month() {
+    let server = start(120);
+    let credit = login(server.addr, "credit@t.example");
+    let mut page = String::new();
+    for _ in 0..200 {
+        page = credit.get("/today").body;
+        if page.contains("<svg class=\"chart dso\"") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let start = page.find("<svg class=\"chart dso\"").expect("the DSO chart");
+    let chart = &page[start..start + page[start..].find("</svg>").unwrap()];
+    let points = chart.matches("<circle").count();
+    assert!((2..=24).contains(&points), "{points} points");
+    let book = server.state.cache.portfolio(&server.state, true).unwrap();
+    let today = tegoed_app::format::number(
+        book.dso.countback.days.expect("a DSO today"),
+        1,
+        tegoed_core::Language::En,
+    );
+    assert!(
+        chart.contains(&format!("25 Nov 2026: {today} days")),
+        "the last point is today's headline {today}: {chart}"
+    );
+    // Each month-end is the DSO report as of that day.
+    let history = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::reports::dso_history(tx, common::as_of(), tegoed_core::Currency::EUR, 23)
+    })
+    .unwrap();
+    assert_eq!(history.len(), 23);
+    assert_eq!(history.last().unwrap().as_of.to_string(), "2026-10-31");
+    let october = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::reports::dso(
+            tx,
+            tegoed_core::Date::parse_iso("2026-10-31").unwrap(),
+            tegoed_core::Currency::EUR,
+            90,
+        )
+    })
+    .unwrap();
+    assert_eq!(history.last().unwrap().countback.days, october.countback.days);
+}

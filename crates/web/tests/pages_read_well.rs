@@ -269,16 +269,17 @@ fn slips(html: &str, dutch: bool) -> Vec<(&'static str, String)> {
             found.push(("ISO date", text[from..to].replace('\n', " ")));
         }
     }
-    // "1 dagen", "1 days": a plural after one.
-    let list: Vec<&str> = words(&text).collect();
-    for pair in list.windows(2) {
-        if pair[0] == "1"
-            && matches!(
-                pair[1],
-                "dagen" | "facturen" | "klanten" | "days" | "invoices" | "customers" | "weken"
-            )
-        {
-            found.push(("plural after one", format!("1 {}", pair[1])));
+    // "1 dagen", "1 days": a plural after one (not the end of "61,1 dagen").
+    for noun in ["dagen", "facturen", "klanten", "days", "invoices", "customers", "weken"] {
+        let needle = format!("1 {noun}");
+        for (at, _) in text.match_indices(&needle) {
+            let before = text[..at].chars().next_back();
+            let after = text[at + needle.len()..].chars().next();
+            if !before.is_some_and(|c| c.is_ascii_digit() || c == '.' || c == ',')
+                && !after.is_some_and(char::is_alphanumeric)
+            {
+                found.push(("plural after one", needle.clone()));
+            }
         }
     }
     // A decimal point in a Dutch number (60.3 days) or a decimal comma in an
@@ -441,6 +442,7 @@ fn the_checks_catch_what_they_should() {
     assert!(slips(&page("ruimte € -37.672,95"), true)[0].0 == "amount format");
     assert!(slips(&page("€ 58369.47"), true)[0].0 == "amount format");
     assert!(slips(&page("1 facturen"), true)[0].0 == "plural after one");
+    assert!(slips(&page("61,1 dagen en 2.001 facturen"), true).is_empty());
     assert!(slips(&page("trend: worsening"), true)[0].0 == "English word");
     assert!(slips(&page("op 2026-11-25"), true)[0].0 == "ISO date");
     assert!(slips(&page("{{ name }}"), true)[0].0 == "unrendered");

@@ -43,6 +43,24 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
                 .collect()
         })
         .unwrap_or_default();
+    // DSO per month: the last 23 month-ends (computed in the background)
+    // and today's, as the headline above shows it.
+    let dso_chart = state.cache.dso_history(state).map(|history| {
+        let mut points: Vec<(String, Option<f64>)> = history
+            .iter()
+            .map(|report| {
+                let (y, m, _) = report.as_of.ymd();
+                let month = tegoed_app::format::month(y, m, lang);
+                let short: String = month.chars().take(3).collect();
+                (format!("{short} {y}"), report.countback.days)
+            })
+            .collect();
+        points.push((
+            tegoed_app::format::short_date(as_of, lang),
+            book.dso.countback.days,
+        ));
+        view::dso_svg(&points, lang)
+    });
     render(
         state,
         visit,
@@ -56,6 +74,7 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
             "customers": book.rows.len(),
             "invoices": book.invoices,
             "chart": view::aging_svg(&bars, lang),
+            "dso_chart": dso_chart,
             "calls": calls.1,
             "calls_total": calls.0,
             "broken": broken.iter().take(15).collect::<Vec<_>>(),
