@@ -108,9 +108,12 @@ pub enum Command {
     /// Pause dunning for a customer up to and including a date.
     Pause {
         customer: String,
-        /// The last day of the pause.
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        until: tegoed_core::Date,
+        /// The last day of the pause (today or later).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, required_unless_present = "end")]
+        until: Option<tegoed_core::Date>,
+        /// End the customer's pause today instead (dunning resumes).
+        #[arg(long, conflicts_with = "until")]
+        end: bool,
         /// Why (shown on the timeline and to the collectors).
         #[arg(long)]
         reason: String,

@@ -699,16 +699,30 @@ pub fn plan_cmd(ctx: &Ctx, command: PlanCommand) -> Result<()> {
     }
 }
 
-pub fn pause_cmd(ctx: &Ctx, customer: &str, until: tegoed_core::Date, reason: &str) -> Result<()> {
-    let line =
-        ctx.write(|tx, actor| agreements::pause(tx, actor, customer, until, reason, ctx.as_of))?;
-    ctx.print(&line, |l| {
-        format!(
+/// `pause CUSTOMER --until D` pauses; without a date (`--end`) the pause
+/// ends today.
+pub fn pause_cmd(
+    ctx: &Ctx,
+    customer: &str,
+    until: Option<tegoed_core::Date>,
+    reason: &str,
+) -> Result<()> {
+    let line = ctx.write(|tx, actor| match until {
+        Some(until) => agreements::pause(tx, actor, customer, until, reason, ctx.as_of),
+        None => agreements::end_pause(tx, actor, customer, reason, ctx.as_of),
+    })?;
+    ctx.print(&line, |l| match until {
+        Some(_) => format!(
             "Dunning for {} is paused up to and including {}: {}\n",
             l.customer,
             l.pause_until.map(|d| d.to_string()).unwrap_or_default(),
             l.pause_reason.as_deref().unwrap_or("")
-        )
+        ),
+        None => format!(
+            "Dunning for {} is no longer paused: {}\n",
+            l.customer,
+            l.pause_reason.as_deref().unwrap_or("")
+        ),
     })
 }
 

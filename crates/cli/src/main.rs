@@ -253,8 +253,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Pause {
             customer,
             until,
+            end,
             reason,
-        } => collection::pause_cmd(&ctx, &customer, until, &reason),
+        } => collection::pause_cmd(&ctx, &customer, until.filter(|_| !end), &reason),
         Command::Tasks { command, all } => collection::tasks_cmd(&ctx, command, all),
         Command::Legal { command } => collection::legal_cmd(&ctx, command),
         Command::Claim { customer, currency } => collection::claim_cmd(&ctx, &customer, &currency),

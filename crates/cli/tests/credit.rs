@@ -655,3 +655,42 @@ fn a_pause_that_ended_before_today_is_refused() {
         "--as-of", AS_OF, "pause", "C000001", "--until", AS_OF, "--reason", "vandaag",
     ]);
 }
+
+/// A pause ends on request (`pause --end`), on the timeline; ending one
+/// that is not there is refused.
+#[test]
+fn a_pause_ends_when_asked() {
+    let sandbox = demo("40");
+    let error = sandbox.fails(&[
+        "--as-of",
+        AS_OF,
+        "pause",
+        "C000002",
+        "--end",
+        "--reason",
+        "klant belde",
+    ]);
+    assert!(error.contains("is not paused"), "{error}");
+    sandbox.ok(&[
+        "--as-of",
+        AS_OF,
+        "pause",
+        "C000002",
+        "--until",
+        "2026-12-20",
+        "--reason",
+        "overname",
+    ]);
+    let ended = sandbox.json(&[
+        "--as-of",
+        AS_OF,
+        "pause",
+        "C000002",
+        "--end",
+        "--reason",
+        "klant belde",
+    ]);
+    assert_eq!(ended["pause_until"], "2026-11-24");
+    let timeline = sandbox.json(&["--as-of", AS_OF, "customer", "timeline", "C000002"]);
+    assert!(timeline.to_string().contains("klant belde"));
+}

@@ -362,10 +362,17 @@ pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
         .filter_map(|(i, (_, d))| d.filter(|d| d.is_finite()).map(|d| (i, d)))
         .collect();
     let max = known.iter().map(|(_, d)| *d).fold(0.0f64, f64::max);
-    let step = if max > 150.0 { 50.0 } else if max > 60.0 { 20.0 } else { 10.0 };
+    let step = if max > 150.0 {
+        50.0
+    } else if max > 60.0 {
+        20.0
+    } else {
+        10.0
+    };
     let high = ((max / step).ceil() * step).max(step);
     let x = |i: usize| left + i as i64 * (width - left - right) / (n - 1);
-    let y = |d: f64| top + ((1.0 - (d / high).clamp(0.0, 1.0)) * (bottom - top) as f64).round() as i64;
+    let y =
+        |d: f64| top + ((1.0 - (d / high).clamp(0.0, 1.0)) * (bottom - top) as f64).round() as i64;
     let label = if language == Language::Nl {
         "DSO per maand (countback), laatste 24 maanden"
     } else {
@@ -392,11 +399,19 @@ pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
         "<text x=\"{}\" y=\"{}\" class=\"note\">{}</text>",
         width - right - 4,
         top + 10,
-        if language == Language::Nl { "dagen" } else { "days" }
+        if language == Language::Nl {
+            "dagen"
+        } else {
+            "days"
+        }
     ));
     for (i, (month, _)) in points.iter().enumerate() {
         if i % 6 == 5 || i + 1 == points.len() {
-            let anchor = if i + 1 == points.len() { "end" } else { "middle" };
+            let anchor = if i + 1 == points.len() {
+                "end"
+            } else {
+                "middle"
+            };
             svg.push_str(&format!(
                 "<text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
                 x(i),
@@ -406,8 +421,14 @@ pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
         }
     }
     if known.len() > 1 {
-        let line: Vec<String> = known.iter().map(|(i, d)| format!("{},{}", x(*i), y(*d))).collect();
-        svg.push_str(&format!("<polyline class=\"trend\" points=\"{}\"/>", line.join(" ")));
+        let line: Vec<String> = known
+            .iter()
+            .map(|(i, d)| format!("{},{}", x(*i), y(*d)))
+            .collect();
+        svg.push_str(&format!(
+            "<polyline class=\"trend\" points=\"{}\"/>",
+            line.join(" ")
+        ));
     }
     for (i, d) in &known {
         svg.push_str(&format!(
@@ -416,7 +437,11 @@ pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
             y(*d),
             escape(&points[*i].0),
             format::number(*d, 1, language),
-            if language == Language::Nl { "dagen" } else { "days" }
+            if language == Language::Nl {
+                "dagen"
+            } else {
+                "days"
+            }
         ));
     }
     svg.push_str("</svg>");

@@ -1118,11 +1118,16 @@ fn the_customer_page_shows_what_sales_invested() {
     assert_eq!(r.status, 303);
     let credit = login(server.addr, "credit@t.example");
     let page = credit.get(&format!("/customers/{own}")).body;
-    let start = page.find("id=\"relationship\"").expect("the relationship card");
+    let start = page
+        .find("id=\"relationship\"")
+        .expect("the relationship card");
     let card = &page[start..start + page[start..].find("</section>").unwrap()];
     assert!(card.contains("Customer since"), "{card}");
     assert!(card.contains("<th class=\"num\">2026</th>"), "{card}");
-    assert!(card.contains("Nieuwe vestiging in Utrecht"), "the account manager's note: {card}");
+    assert!(
+        card.contains("Nieuwe vestiging in Utrecht"),
+        "the account manager's note: {card}"
+    );
 }
 
 /// Today charts DSO per month: 23 month-ends worked out in the background
@@ -1139,7 +1144,9 @@ fn today_charts_dso_per_month() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let start = page.find("<svg class=\"chart dso\"").expect("the DSO chart");
+    let start = page
+        .find("<svg class=\"chart dso\"")
+        .expect("the DSO chart");
     let chart = &page[start..start + page[start..].find("</svg>").unwrap()];
     let points = chart.matches("<circle").count();
     assert!((2..=24).contains(&points), "{points} points");
@@ -1169,5 +1176,57 @@ fn today_charts_dso_per_month() {
         )
     })
     .unwrap();
-    assert_eq!(history.last().unwrap().countback.days, october.countback.days);
+    assert_eq!(
+        history.last().unwrap().countback.days,
+        october.countback.days
+    );
+}
+
+/// A credit manager lifts a credit hold on the customer page; a collector
+/// may not; the timeline says why.
+#[test]
+fn a_credit_manager_lifts_a_credit_hold() {
+    let server = start(120);
+    let (own, _) = customers_of(&server);
+    let id = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        Ok(tx.customer_by_number(&own)?.unwrap().id)
+    })
+    .unwrap();
+    tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        let mut state = tx.collection_state(id)?;
+        state.credit_hold_since = Some(common::as_of());
+        state.credit_hold_reason = Some("dunning step final_notice (standard)".into());
+        tx.set_collection_state(id, &state)?;
+        Ok(())
+    })
+    .unwrap();
+    let collector = login(server.addr, "collector@t.example");
+    assert!(
+        !collector
+            .get(&format!("/customers/{own}"))
+            .body
+            .contains("id=\"lift-hold-form\"")
+    );
+    assert_eq!(
+        collector
+            .post(&format!("/customers/{own}/lift-hold"), &[("reason", "x")])
+            .status,
+        403
+    );
+    let credit = login(server.addr, "credit@t.example");
+    assert!(
+        credit
+            .get(&format!("/customers/{own}"))
+            .body
+            .contains("id=\"lift-hold-form\"")
+    );
+    let r = credit.post(
+        &format!("/customers/{own}/lift-hold"),
+        &[("reason", "Betalingsregeling afgesproken")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = credit.get(r.header("location").unwrap()).body;
+    assert!(page.contains("Credit hold lifted."));
+    assert!(page.contains("Credit hold lifted: Betalingsregeling afgesproken"));
+    assert!(!page.contains("id=\"lift-hold-form\""));
 }

@@ -270,7 +270,15 @@ fn slips(html: &str, dutch: bool) -> Vec<(&'static str, String)> {
         }
     }
     // "1 dagen", "1 days": a plural after one (not the end of "61,1 dagen").
-    for noun in ["dagen", "facturen", "klanten", "days", "invoices", "customers", "weken"] {
+    for noun in [
+        "dagen",
+        "facturen",
+        "klanten",
+        "days",
+        "invoices",
+        "customers",
+        "weken",
+    ] {
         let needle = format!("1 {noun}");
         for (at, _) in text.match_indices(&needle) {
             let before = text[..at].chars().next_back();

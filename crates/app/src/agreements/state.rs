@@ -63,6 +63,65 @@ pub fn pause(
     Ok(state_line(stored.customer.number, state))
 }
 
+/// Ends a customer's dunning pause today (dunning resumes with the next
+/// run), with why on the timeline.
+pub fn end_pause(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    number: &str,
+    reason: &str,
+    as_of: Date,
+) -> Result<StateLine> {
+    require_text(reason, "say why the pause ends (--reason)")?;
+    let stored = customer(tx, number)?;
+    actor.require(Action::Collect, stored.customer.account_manager)?;
+    let state = tx.collection_state(stored.id)?;
+    if state.pause_until.is_none_or(|until| until < as_of) {
+        return Err(AppError::Invalid(format!(
+            "customer {number} is not paused"
+        )));
+    }
+    let state = pause_in(tx, stored.id, as_of.add_days(-1), reason, as_of)?;
+    actor.audit(tx, "pause.end", number, reason.trim())?;
+    Ok(state_line(stored.customer.number, state))
+}
+
+/// Lifts a customer's credit hold (a credit manager's decision), with why
+/// on the timeline; the dunning run may set it again at a step that does.
+pub fn lift_credit_hold(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    number: &str,
+    reason: &str,
+    as_of: Date,
+) -> Result<StateLine> {
+    require_text(reason, "say why the credit hold is lifted (--reason)")?;
+    let stored = customer(tx, number)?;
+    actor.require(Action::SetLimit, stored.customer.account_manager)?;
+    let mut state = tx.collection_state(stored.id)?;
+    if state.credit_hold_since.is_none() {
+        return Err(AppError::Invalid(format!(
+            "customer {number} is not on credit hold"
+        )));
+    }
+    state.credit_hold_since = None;
+    state.credit_hold_reason = None;
+    tx.set_collection_state(stored.id, &state)?;
+    tx.add_event(&event(
+        stored.id,
+        as_of,
+        "credit_hold_released",
+        None,
+        None,
+        (
+            format!("Credit hold lifted: {}", reason.trim()),
+            format!("Kredietstop opgeheven: {}", reason.trim()),
+        ),
+    ))?;
+    actor.audit(tx, "hold.lift", number, reason.trim())?;
+    Ok(state_line(stored.customer.number, state))
+}
+
 /// Sets the pause, with its timeline entry (a direct pause, or an approved
 /// request).
 pub(crate) fn pause_in(

@@ -668,6 +668,18 @@ pub(super) fn customer_action(
             })?;
             ("plan", Vec::new())
         }
+        "end-pause" => {
+            let reason = field(form, "reason")?;
+            state.write(|tx| agreements::end_pause(tx, &actor, number, reason, as_of).map(drop))?;
+            ("pause_ended", Vec::new())
+        }
+        "lift-hold" => {
+            let reason = field(form, "reason")?;
+            state.write(|tx| {
+                agreements::lift_credit_hold(tx, &actor, number, reason, as_of).map(drop)
+            })?;
+            ("hold_lifted", Vec::new())
+        }
         "sale-agreement" => {
             let terms: u32 = field(form, "terms")?
                 .parse()

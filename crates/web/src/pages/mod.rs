@@ -312,7 +312,12 @@ const DONE: &[(&str, &str)] = &[
     ("limit", "Credit limit saved."),
     ("note", "Note saved."),
     ("pause", "Dunning paused until {}."),
+    ("hold_lifted", "Credit hold lifted."),
     ("pause_approved", "Pause approved."),
+    (
+        "pause_ended",
+        "Dunning pause ended; the next run may remind again.",
+    ),
     ("pause_rejected", "Pause refused."),
     ("pause_request", "Pause request sent to the credit team."),
     ("payment_assigned", "Payment {} assigned to customer {}."),
