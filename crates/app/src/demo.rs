@@ -784,21 +784,9 @@ fn make_history(
     history
 }
 
+/// The Dutch name of a month (the demo's invoice descriptions).
 fn month_name(month: u32) -> &'static str {
-    [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ][(month as usize).saturating_sub(1).min(11)]
+    crate::format::month_name(month, tegoed_core::Language::Nl)
 }
 
 /// Writes all documents and payments in date order (invoices before credit

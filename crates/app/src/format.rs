@@ -49,6 +49,15 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
+/// The name of a month (1–12): `november` / `November`.
+pub fn month_name(month: u32, language: Language) -> &'static str {
+    let months = match language {
+        Language::Nl => &MONTHS_NL,
+        Language::En => &MONTHS_EN,
+    };
+    months[(month.clamp(1, 12) - 1) as usize]
+}
+
 /// A date in a sentence: `25 november 2026` / `25 November 2026`.
 pub fn long_date(date: Date, language: Language) -> String {
     let (y, m, d) = date.ymd();
@@ -70,12 +79,7 @@ pub fn short_date(date: Date, language: Language) -> String {
 
 /// A month: `november 2026` / `November 2026`.
 pub fn month(year: i32, month: u32, language: Language) -> String {
-    let months = match language {
-        Language::Nl => &MONTHS_NL,
-        Language::En => &MONTHS_EN,
-    };
-    let index = (month.clamp(1, 12) - 1) as usize;
-    format!("{} {year}", months[index])
+    format!("{} {year}", month_name(month, language))
 }
 
 /// A moment given in Unix seconds, in UTC: `02-12-2026 14:05`.

@@ -24,7 +24,7 @@ pub struct Story {
     /// `paid`, `paid_late`, `open` or `handed_off`.
     pub outcome: &'static str,
     pub stages: Vec<Stage>,
-    pub cost: StoryCost,
+    pub cost: crate::scoreboard::CostLine,
     #[serde(serialize_with = "crate::ser::date")]
     pub as_of: Date,
 }
@@ -61,18 +61,6 @@ pub struct Stage {
     /// Financing of the open amount from the due date up to this stage.
     #[serde(serialize_with = "crate::ser::money")]
     pub financing_so_far: Money,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StoryCost {
-    #[serde(serialize_with = "crate::ser::money")]
-    pub financing: Money,
-    #[serde(serialize_with = "crate::ser::money")]
-    pub collection: Money,
-    #[serde(serialize_with = "crate::ser::money")]
-    pub written_off: Money,
-    #[serde(serialize_with = "crate::ser::opt_money")]
-    pub extra_revenue_needed: Option<Money>,
 }
 
 fn eur(minor: i64) -> Money {
@@ -417,7 +405,7 @@ pub fn story(
         },
         outcome,
         stages,
-        cost: StoryCost {
+        cost: crate::scoreboard::CostLine {
             financing: eur(financing_total),
             collection: eur(collection),
             written_off: eur(written_off),

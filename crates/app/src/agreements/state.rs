@@ -98,28 +98,45 @@ pub fn lift_credit_hold(
     require_text(reason, "say why the credit hold is lifted (--reason)")?;
     let stored = customer(tx, number)?;
     actor.require(Action::SetLimit, stored.customer.account_manager)?;
-    let mut state = tx.collection_state(stored.id)?;
-    if state.credit_hold_since.is_none() {
+    if tx.collection_state(stored.id)?.credit_hold_since.is_none() {
         return Err(AppError::Invalid(format!(
             "customer {number} is not on credit hold"
         )));
     }
-    state.credit_hold_since = None;
-    state.credit_hold_reason = None;
-    tx.set_collection_state(stored.id, &state)?;
-    tx.add_event(&event(
+    let state = release_hold(
+        tx,
         stored.id,
         as_of,
-        "credit_hold_released",
-        None,
-        None,
         (
             format!("Credit hold lifted: {}", reason.trim()),
             format!("Kredietstop opgeheven: {}", reason.trim()),
         ),
-    ))?;
+    )?;
     actor.audit(tx, "hold.lift", number, reason.trim())?;
     Ok(state_line(stored.customer.number, state))
+}
+
+/// Takes a customer off credit hold, with why on the timeline (by a
+/// person, or by the dunning run when nothing is overdue any more).
+pub(crate) fn release_hold(
+    tx: &mut dyn WriteTx,
+    customer: CustomerId,
+    as_of: Date,
+    why: (String, String),
+) -> Result<tegoed_store::CollectionState> {
+    let mut state = tx.collection_state(customer)?;
+    state.credit_hold_since = None;
+    state.credit_hold_reason = None;
+    tx.set_collection_state(customer, &state)?;
+    tx.add_event(&event(
+        customer,
+        as_of,
+        "credit_hold_released",
+        None,
+        None,
+        why,
+    ))?;
+    Ok(state)
 }
 
 /// Sets the pause, with its timeline entry (a direct pause, or an approved

@@ -624,21 +624,15 @@ pub fn run(
     crate::agreements::record_changes(tx.as_mut(), &preview.agreements, as_of)?;
     for number in &preview.holds_released {
         if let Some(customer) = tx.customer_by_number(number)? {
-            let mut state = tx.collection_state(customer.id)?;
-            state.credit_hold_since = None;
-            state.credit_hold_reason = None;
-            tx.set_collection_state(customer.id, &state)?;
-            tx.add_event(&event(
+            crate::agreements::release_hold(
+                tx.as_mut(),
                 customer.id,
                 as_of,
-                "credit_hold_released",
-                None,
-                None,
                 (
                     "Credit hold released: nothing is overdue any more".into(),
                     "Kredietstop opgeheven: er staat niets meer over de vervaldatum open".into(),
                 ),
-            ))?;
+            )?;
         }
     }
     // Customers a person left out of this run: why, on their timeline.

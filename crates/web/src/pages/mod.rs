@@ -139,7 +139,7 @@ fn page(handler: PageFn) -> MethodRouter<S> {
 fn action(handler: PostFn) -> MethodRouter<S> {
     post(
         move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
-            act(s, h, u, p, f, handler)
+            act(s, h, u, p, f, handler, None)
         },
     )
 }
@@ -150,7 +150,7 @@ fn action(handler: PostFn) -> MethodRouter<S> {
 fn form_action(handler: PostFn, page: PageFn) -> MethodRouter<S> {
     post(
         move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
-            act_or_again(s, h, u, p, f, handler, page)
+            act(s, h, u, p, f, handler, Some(page))
         },
     )
 }
@@ -488,7 +488,9 @@ async fn show_post(
 }
 
 /// A state-changing form post: session, CSRF, the action, then a redirect
-/// to where the handler says (with `done=…` for the confirmation).
+/// to where the handler says (with `done=…` for the confirmation). With
+/// `again`, invalid input shows that page again with the message at the
+/// form (422); otherwise every failure is an error page.
 async fn act(
     State(state): State<S>,
     headers: HeaderMap,
@@ -496,41 +498,7 @@ async fn act(
     path: Option<Path<Params>>,
     Form(form): Form<Params>,
     handler: PostFn,
-) -> Response {
-    let path = path.map(|p| p.0).unwrap_or_default();
-    blocking(state.clone(), move || {
-        let visit = match auth::visit(&state, &headers, uri.path()) {
-            Ok(v) => v,
-            Err(f) => return error_page(&state, f, Language::Nl),
-        };
-        match check_csrf(&form, &visit)
-            .and_then(|()| auth::refuse_nul(path.iter().chain(form.iter())))
-            .and_then(|()| handler(&state, &visit, &path, &form))
-        {
-            Ok(target) => {
-                state.cache.invalidate(&state);
-                Redirect::to(&target).into_response()
-            }
-            Err(f) => page_error(
-                &state,
-                f,
-                visit.user.language,
-                Some(&visit),
-                came_from(&headers),
-            ),
-        }
-    })
-    .await
-}
-
-async fn act_or_again(
-    State(state): State<S>,
-    headers: HeaderMap,
-    uri: Uri,
-    path: Option<Path<Params>>,
-    Form(form): Form<Params>,
-    handler: PostFn,
-    page: PageFn,
+    again: Option<PageFn>,
 ) -> Response {
     let path = path.map(|p| p.0).unwrap_or_default();
     blocking(state.clone(), move || {
@@ -546,10 +514,10 @@ async fn act_or_again(
                 state.cache.invalidate(&state);
                 Redirect::to(&target).into_response()
             }
-            Err(Fail::Invalid(message)) => {
+            Err(Fail::Invalid(message)) if again.is_some() => {
                 let lang = visit.user.language;
                 let field = field_of(&message);
-                let again = Visit {
+                let visit_again = Visit {
                     form_error: Some(auth::FormError {
                         form: path.get("action").cloned().unwrap_or_default(),
                         message: form_message(&message, field.as_deref(), lang),
@@ -558,12 +526,13 @@ async fn act_or_again(
                     }),
                     ..visit
                 };
-                match page(&state, &again, &path, &Params::new()) {
+                let page = again.expect("checked above");
+                match page(&state, &visit_again, &path, &Params::new()) {
                     Ok(mut response) => {
                         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                         response
                     }
-                    Err(f) => page_error(&state, f, lang, Some(&again), came_from(&headers)),
+                    Err(f) => page_error(&state, f, lang, Some(&visit_again), came_from(&headers)),
                 }
             }
             Err(f) => page_error(
