@@ -26,13 +26,42 @@ fn missing() -> Option<String> {
     None
 }
 
+/// Whether node, playwright-core and Chromium are there; says why not
+/// (and fails under CI=true, where `.ci/run` installs them).
+fn browser_present() -> bool {
+    let Some(why) = missing() else {
+        return true;
+    };
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("the browser test cannot run under CI: {why}");
+    }
+    eprintln!("SKIPPED: the browser test did not run: {why}");
+    false
+}
+
+/// Runs `script` in tests/browser with `args`; its output, and a failure
+/// with both outputs when it does not succeed.
+fn run_script(script: &str, args: &[&str]) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let out = Command::new("node")
+        .current_dir(&dir)
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the browser script {script} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
 #[test]
 fn sales_credit_and_collection_work_together_in_a_browser() {
-    if let Some(why) = missing() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the browser test cannot run under CI: {why}");
-        }
-        eprintln!("SKIPPED: the browser test did not run: {why}");
+    if !browser_present() {
         return;
     }
     let server = common::start(120);
@@ -67,20 +96,10 @@ fn sales_credit_and_collection_work_together_in_a_browser() {
             .clone();
         (own, dunned)
     };
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let out = Command::new("node")
-        .current_dir(&dir)
-        .arg("flow.mjs")
-        .arg(format!("http://{}", server.addr))
-        .args([&server.sales_email, &own, &dunned, common::PASSWORD])
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the browser flow failed:\n{stdout}\n{stderr}"
+    let base = format!("http://{}", server.addr);
+    let stdout = run_script(
+        "flow.mjs",
+        &[&base, &server.sales_email, &own, &dunned, common::PASSWORD],
     );
     assert!(stdout.contains("flow: ok"));
     let state = tegoed_app::read_tx(server.store.as_ref(), |tx| {
@@ -98,11 +117,7 @@ fn sales_credit_and_collection_work_together_in_a_browser() {
 /// changing a segment through the form, in Dutch.
 #[test]
 fn a_collectors_morning_and_a_segment_changed_through_the_form_in_a_browser() {
-    if let Some(why) = missing() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the browser test cannot run under CI: {why}");
-        }
-        eprintln!("SKIPPED: the browser test did not run: {why}");
+    if !browser_present() {
         return;
     }
     let server = common::start_with(120, true);
@@ -146,20 +161,10 @@ fn a_collectors_morning_and_a_segment_changed_through_the_form_in_a_browser() {
         Ok(())
     })
     .unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let out = Command::new("node")
-        .current_dir(&dir)
-        .arg("morning.mjs")
-        .arg(format!("http://{}", server.addr))
-        .args([common::PASSWORD, &called, &preview_customer])
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the browser morning failed:\n{stdout}\n{stderr}"
+    let base = format!("http://{}", server.addr);
+    let stdout = run_script(
+        "morning.mjs",
+        &[&base, common::PASSWORD, &called, &preview_customer],
     );
     assert!(stdout.contains("morning: ok"));
     // What the browser did is in the database and the settings file.
