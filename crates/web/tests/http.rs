@@ -364,6 +364,12 @@ fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
         assert!(dutch.contains(text), "no '{text}' on the Dutch page");
     }
     assert!(!dutch.contains("Dunning paused until"));
+    // The salesperson who asked hears the answer on My customers.
+    let my = sales.get("/my").body;
+    assert!(
+        my.contains("note-pause_approved") && my.contains("decided by credit@t.example"),
+        "the decision on My customers"
+    );
 }
 
 #[test]

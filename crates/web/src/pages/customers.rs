@@ -157,6 +157,30 @@ pub(super) fn notifications(
                             "text": hold_reason(&state.credit_hold_reason.unwrap_or_default(), lang), "amount": row.overdue_minor}));
         }
     }
+    // Pause requests for these customers decided in the last two weeks:
+    // the salesperson who asked hears the answer.
+    drop(tx);
+    let numbers: std::collections::HashSet<&str> =
+        mine.values().map(|r| r.number.as_str()).collect();
+    for request in state.read(|tx| access::pause_requests(tx, None, false))? {
+        let Some(decided_on) = request.decided_on else {
+            continue;
+        };
+        if !numbers.contains(request.customer.as_str()) || decided_on.add_days(14) < as_of {
+            continue;
+        }
+        let until = tegoed_app::format::short_date(request.until, lang);
+        let by = request.decided_by.clone().unwrap_or_default();
+        out.push(json!({
+            "kind": if request.status == "approved" { "pause_approved" } else { "pause_rejected" },
+            "date": decided_on.to_string(), "customer": request.customer, "name": request.name,
+            "text": match lang {
+                Language::Nl => format!("tot en met {until}, besloten door {by}"),
+                Language::En => format!("until {until}, decided by {by}"),
+            },
+            "amount": null,
+        }));
+    }
     out.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
     Ok(out)
 }
