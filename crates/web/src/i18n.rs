@@ -266,7 +266,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("No broken promises.", "Geen verbroken beloftes.", None),
     (
         "No calls for you today.",
-        "Vandaag hoeft u niemand te bellen.",
+        "Vandaag hoef je niemand te bellen.",
         None,
     ),
     (
@@ -653,7 +653,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Je kunt deze pagina verlaten; de run gaat door.",
         None,
     ),
-    ("Your calls", "Uw belafspraken", None),
+    ("Your calls", "Je belafspraken", None),
     ("Your customer", "Jouw klant", None),
     (
         "Your late payers cost this quarter",
