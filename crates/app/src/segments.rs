@@ -281,6 +281,16 @@ pub struct Explanation {
     pub tried: Vec<TriedLine>,
 }
 
+impl Explanation {
+    /// The segment's name in `language`.
+    pub fn segment_name(&self, language: Language) -> &str {
+        match language {
+            Language::Nl => &self.segment_name_nl,
+            Language::En => &self.segment_name_en,
+        }
+    }
+}
+
 /// Explains the segment of a customer on `as_of` from their ledger rows
 /// (see [`crate::facts::CustomerLedger`]). `risk_class` is the customer's
 /// class when the caller scored them already (the customer page); with

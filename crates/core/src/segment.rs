@@ -131,6 +131,14 @@ pub struct Segment {
 }
 
 impl Segment {
+    /// What people read: `name_nl`/`name_en`.
+    pub fn name(&self, language: crate::Language) -> &str {
+        match language {
+            crate::Language::Nl => &self.name_nl,
+            crate::Language::En => &self.name_en,
+        }
+    }
+
     /// True for a segment that takes every customer (the last one must).
     pub fn is_catch_all(&self) -> bool {
         self.when.is_empty() || self.when.iter().any(Conditions::is_empty)

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use tegoed_app::dunning::{self, Preview};
 use tegoed_app::portfolio::{self, Portfolio};
+use tegoed_app::scoreboard::PaidOnTime;
 use tegoed_core::Date;
+use tegoed_core::scoreboard::Period;
 
 use crate::AppState;
 
@@ -32,6 +34,20 @@ pub struct Cache {
     /// change only with back-dated entries, so it is computed once per day
     /// (per server) in the background, not after every change.
     dso: Mutex<DsoHistory>,
+    /// Scoreboard reports of the current generation: each reads the whole
+    /// ledger and every message, and the Scoreboard and My customers ask
+    /// for the same ones again and again.
+    scores: Mutex<Scores>,
+}
+
+#[derive(Default)]
+struct Scores {
+    /// The day and generation they are of.
+    key: Option<(Date, u64)>,
+    /// The last 12 full months (the Scoreboard's trend).
+    months: Option<Arc<Vec<PaidOnTime>>>,
+    /// Other periods asked for.
+    periods: std::collections::HashMap<(Date, Date), Arc<PaidOnTime>>,
 }
 
 #[derive(Default)]
@@ -170,6 +186,76 @@ impl Cache {
             }
         }
         None
+    }
+
+    /// The scores of this generation, emptied when the day or the
+    /// generation moved on.
+    fn scores(&self, state: &Arc<AppState>) -> std::sync::MutexGuard<'_, Scores> {
+        self.notice_outside_changes(state);
+        let key = (state.as_of(), self.lock().generation);
+        let mut scores = self.scores.lock().unwrap_or_else(|e| e.into_inner());
+        if scores.key != Some(key) {
+            *scores = Scores {
+                key: Some(key),
+                ..Scores::default()
+            };
+        }
+        scores
+    }
+
+    /// The paid-on-time scoreboard of each of the last 12 full months.
+    pub fn scoreboard_months(&self, state: &Arc<AppState>) -> Result<Arc<Vec<PaidOnTime>>, String> {
+        if let Some(months) = &self.scores(state).months {
+            return Ok(months.clone());
+        }
+        let live = state.live();
+        let months = Arc::new(
+            tegoed_app::read_tx(state.store.as_ref(), |tx| {
+                tegoed_app::scoreboard::months(tx, &live.config, state.as_of(), 12, None)
+            })
+            .map_err(|e| e.to_string())?,
+        );
+        self.scores(state).months = Some(months.clone());
+        Ok(months)
+    }
+
+    /// The paid-on-time scoreboard of `period` (one of the 12 months when
+    /// they are worked out already).
+    pub fn scoreboard(
+        &self,
+        state: &Arc<AppState>,
+        period: Period,
+    ) -> Result<Arc<PaidOnTime>, String> {
+        {
+            let scores = self.scores(state);
+            let month = scores.months.as_ref().and_then(|months| {
+                months
+                    .iter()
+                    .find(|m| m.period.from == period.from && m.period.to == period.to)
+                    .cloned()
+            });
+            if let Some(month) = month {
+                return Ok(Arc::new(month));
+            }
+            if let Some(report) = scores.periods.get(&(period.from, period.to)) {
+                return Ok(report.clone());
+            }
+        }
+        let live = state.live();
+        let report = Arc::new(
+            tegoed_app::read_tx(state.store.as_ref(), |tx| {
+                tegoed_app::scoreboard::paid_on_time(tx, &live.config, state.as_of(), period, None)
+            })
+            .map_err(|e| e.to_string())?,
+        );
+        let mut scores = self.scores(state);
+        if scores.periods.len() >= 32 {
+            scores.periods.clear();
+        }
+        scores
+            .periods
+            .insert((period.from, period.to), report.clone());
+        Ok(report)
     }
 
     pub fn preview_if_ready(&self, state: &Arc<AppState>) -> Option<Arc<Preview>> {

@@ -564,10 +564,7 @@ impl Composer<'_> {
             tone: &strategy.tone,
             segment: SegmentCtx {
                 id: &segment.id,
-                name: match language {
-                    Language::Nl => &segment.name_nl,
-                    Language::En => &segment.name_en,
-                },
+                name: segment.name(language),
             },
             step: StepCtx {
                 id: &step.id,

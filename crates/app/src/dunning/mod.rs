@@ -558,13 +558,18 @@ pub struct MessageLine {
 }
 
 /// Message `id` of customer `number` as it was laid out when it was
-/// queued (and so as it was sent): its channel and the document the
-/// e-mail's HTML and the letter's PDF come from.
+/// queued (and so as it was sent): the customer's account manager (who may
+/// read it), its channel, and the document the e-mail's HTML and the
+/// letter's PDF come from.
 pub fn message_document(
     tx: &mut dyn tegoed_store::ReadTx,
     number: &str,
     id: i64,
-) -> Result<(tegoed_core::strategy::Channel, document::Document)> {
+) -> Result<(
+    Option<tegoed_core::AccountManagerId>,
+    tegoed_core::strategy::Channel,
+    document::Document,
+)> {
     let customer = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
@@ -574,7 +579,11 @@ pub fn message_document(
         .ok_or_else(|| AppError::NotFound(format!("no message {id} for customer {number}")))?;
     let document = serde_json::from_str(&stored.message.document)
         .map_err(|e| AppError::Invalid(format!("message {id}: stored document: {e}")))?;
-    Ok((stored.message.channel, document))
+    Ok((
+        customer.customer.account_manager,
+        stored.message.channel,
+        document,
+    ))
 }
 
 /// The messages recorded for customer `number` (all of them), or for

@@ -48,23 +48,23 @@ pub(super) fn my_customers(
     // What this salesperson's late payers cost this quarter so far.
     let (y, m, _) = as_of.ymd();
     let quarter = format!("{y}-Q{}", (m - 1) / 3 + 1);
-    let live = state.live();
-    let cost = state.read(|tx| {
-        let period = tegoed_app::scoreboard::period_of(Some(&quarter), as_of)?;
-        let report = tegoed_app::scoreboard::paid_on_time(tx, &live.config, as_of, period, None)?;
-        Ok(report
-            .rows
-            .into_iter()
-            .find(|r| r.account_manager_id == Some(manager))
-            .map(|r| {
-                let c = &r.cost_of_late_payment;
-                json!({
-                    "total": c.financing.minor + c.collection.minor + c.written_off.minor,
-                    "extra": c.extra_revenue_needed.map(|m| m.minor),
-                    "share": r.share_on_time,
-                })
-            }))
-    })?;
+    let period = tegoed_app::scoreboard::period_of(Some(&quarter), as_of)?;
+    let report = state
+        .cache
+        .scoreboard(state, period)
+        .map_err(Fail::Internal)?;
+    let cost = report
+        .rows
+        .iter()
+        .find(|r| r.account_manager_id == Some(manager))
+        .map(|r| {
+            let c = &r.cost_of_late_payment;
+            json!({
+                "total": c.financing.minor + c.collection.minor + c.written_off.minor,
+                "extra": c.extra_revenue_needed.map(|m| m.minor),
+                "share": r.share_on_time,
+            })
+        });
     render(
         state,
         visit,
@@ -272,7 +272,7 @@ pub(super) fn customers(
         .config
         .segments
         .iter()
-        .map(|s| json!({"id": s.id, "name": if lang == Language::Nl { &s.name_nl } else { &s.name_en }}))
+        .map(|s| json!({"id": s.id, "name": s.name(lang)}))
         .collect();
     let managers: Vec<_> = managers(state)?
         .into_iter()
@@ -466,7 +466,7 @@ pub(super) fn customer(
             "c": statement,
             "open_items": open_items,
             "list": items_head,
-            "segment": if lang == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en },
+            "segment": why.segment_name(lang),
             "segment_id": why.segment,
             "strategy": live.config.strategy(&why.strategy).map_or(why.strategy.as_str(), |s| s.name(lang)),
             "why": matched.iter().map(|c| c.text(lang)).collect::<Vec<_>>(),
@@ -547,14 +547,8 @@ pub(super) fn message_as_sent(
     let id: i64 = field(path, "id")?
         .parse()
         .map_err(|_| Fail::NotFound("no such message".into()))?;
-    let (owner, _) = state.read(|tx| {
-        let c = tx
-            .customer_by_number(number)?
-            .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
-        Ok((c.customer.account_manager, ()))
-    })?;
+    let (owner, _, document) = state.read(|tx| dunning::message_document(tx, number, id))?;
     require(&visit.user, Action::View, owner)?;
-    let (_, document) = state.read(|tx| dunning::message_document(tx, number, id))?;
     let mut response = match field(path, "part")? {
         "email" => {
             let mut html_text = document.html();
@@ -577,28 +571,20 @@ pub(super) fn message_as_sent(
             );
             response
         }
-        "pdf" => {
-            let mut response = html(String::new());
-            *response.body_mut() = axum::body::Body::from(document.pdf());
-            let h = response.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                "application/pdf".parse().expect("static"),
-            );
-            // The browser's PDF viewer shows it inside the message page.
-            h.remove(header::CONTENT_SECURITY_POLICY);
-            h.insert(
-                header::X_FRAME_OPTIONS,
-                "SAMEORIGIN".parse().expect("static"),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{number}-{id}.pdf\"")
-                    .parse()
-                    .map_err(|_| Fail::NotFound("no such message".into()))?,
-            );
-            response
-        }
+        // Without a policy of its own: the browser's PDF viewer shows it
+        // inside the message page.
+        "pdf" => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::X_FRAME_OPTIONS, "SAMEORIGIN".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{}-{id}.pdf\"", auth::encode(number)),
+                ),
+            ],
+            document.pdf(),
+        )
+            .into_response(),
         other => return Err(Fail::NotFound(format!("no view '{other}' of a message"))),
     };
     response

@@ -165,27 +165,24 @@ fn preview(handler: PageFn) -> MethodRouter<S> {
 }
 
 const CSS: &str = include_str!("../../static/app.css");
-
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
-        .into_response()
-}
-
 const JS: &str = include_str!("../../static/app.js");
 
+async fn css() -> Response {
+    asset("text/css; charset=utf-8", CSS)
+}
+
 async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", JS)
+}
+
+/// A file compiled into the binary, cached by browsers for an hour.
+fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        JS,
+        body,
     )
         .into_response()
 }
@@ -634,25 +631,15 @@ fn segment_name(state: &S, index: usize, lang: Language) -> String {
         .config
         .segments
         .get(index)
-        .map(|s| {
-            if lang == Language::Nl {
-                s.name_nl.clone()
-            } else {
-                s.name_en.clone()
-            }
-        })
+        .map(|s| s.name(lang).to_string())
         .unwrap_or_default()
 }
 
 /// What people read for a segment id: its `name_nl`/`name_en`.
 fn segment_label(config: &tegoed_app::config::Config, id: &str, lang: Language) -> String {
-    config.segments.iter().find(|s| s.id == id).map_or_else(
-        || id.replace('_', " "),
-        |s| match lang {
-            Language::Nl => s.name_nl.clone(),
-            Language::En => s.name_en.clone(),
-        },
-    )
+    config
+        .segment(id)
+        .map_or_else(|| id.replace('_', " "), |s| s.name(lang).to_string())
 }
 
 /// What people read for a step of the strategy of segment `segment`: the

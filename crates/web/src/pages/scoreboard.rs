@@ -4,7 +4,8 @@
 //! Everyone may look; a salesperson sees their own customers first.
 
 use super::*;
-use tegoed_app::scoreboard::{self, PaidOnTime, ScoreLine};
+use tegoed_app::scoreboard::{self, ScoreLine};
+use tegoed_core::scoreboard::Period;
 
 /// The table's columns for the payroll export.
 const SCORES: &[Column] = &[
@@ -40,21 +41,15 @@ pub(super) fn scoreboard_page(
 ) -> Result<Response, Fail> {
     let lang = visit.user.language;
     let as_of = state.as_of();
-    let live = state.live();
-    let (report, trend): (PaidOnTime, Vec<PaidOnTime>) = state.read(|tx| {
-        let trend = scoreboard::months(tx, &live.config, as_of, 12, None)?;
-        let report = match opt(query, "period") {
-            Some(text) => {
-                let period = scoreboard::period_of(Some(text), as_of)?;
-                scoreboard::paid_on_time(tx, &live.config, as_of, period, None)?
-            }
-            None => trend
-                .last()
-                .cloned()
-                .ok_or_else(|| AppError::Invalid("no month to show".into()))?,
-        };
-        Ok((report, trend))
-    })?;
+    let trend = state
+        .cache
+        .scoreboard_months(state)
+        .map_err(Fail::Internal)?;
+    let period = scoreboard::period_of(opt(query, "period"), as_of)?;
+    let report = state
+        .cache
+        .scoreboard(state, period)
+        .map_err(Fail::Internal)?;
     let rows: Vec<(Vec<Cell>, usize)> = report
         .rows
         .iter()
@@ -151,10 +146,7 @@ pub(super) fn scoreboard_page(
         })
         .collect();
     let (y, m, _) = report.period.from.ymd();
-    let single_month = report.period.to
-        == scoreboard::period_of(Some(&format!("{y}-{m:02}")), as_of)
-            .map(|p| p.to)
-            .unwrap_or(report.period.from);
+    let single_month = Period::parse(&format!("{y}-{m:02}")) == Some(period);
     let periods: Vec<serde_json::Value> = trend
         .iter()
         .rev()
@@ -169,7 +161,7 @@ pub(super) fn scoreboard_page(
         "scoreboard.html",
         "Scoreboard",
         json!({
-            "report": report,
+            "report": &*report,
             "rows": out,
             "list": list.head(&listing::base_of("/scoreboard", query), lang),
             "total_cost": cost_minor(&report.total),

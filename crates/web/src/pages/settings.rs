@@ -31,7 +31,7 @@ pub(super) fn settings_context(
         .segments
         .iter()
         .zip(&counts)
-        .map(|(s, n)| json!({"id": s.id, "name": if lang == Language::Nl { &s.name_nl } else { &s.name_en },
+        .map(|(s, n)| json!({"id": s.id, "name": s.name(lang),
             "strategy": live.config.strategy(&s.strategy).map_or(s.strategy.as_str(), |st| st.name(lang)), "customers": n}))
         .collect();
     let strategies: Vec<_> = live
@@ -120,7 +120,7 @@ pub(super) fn settings_preview(
     match outcome {
         Ok((preview, why)) => {
             context["preview"] = json!({"customer": number, "messages": preview.messages,
-                    "segment": if visit.user.language == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en }});
+                    "segment": why.segment_name(visit.user.language)});
         }
         Err(f) => context["preview_error"] = json!(f.message()),
     }
@@ -558,7 +558,7 @@ pub(super) fn segment_preview(
                         context["preview"] = json!({
                             "customer": number,
                             "name": why.name,
-                            "segment": if lang == Language::Nl { &why.segment_name_nl } else { &why.segment_name_en },
+                            "segment": why.segment_name(lang),
                             "in_this": why.segment == id,
                             "why": reasons,
                         });
