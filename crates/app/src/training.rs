@@ -2,9 +2,10 @@
 //! own invoices that went wrong — issued, due, each reminder with its text,
 //! the calls and what came of them, promises, and the payment or the
 //! hand-off — with what each stage cost (`tegoed training story` and the
-//! page of the same name). By default the most instructive recent one:
-//! handed to the agency first, then the most messages, then the most days
-//! late; the latest of equals.
+//! page of the same name). By default the most instructive of the last
+//! year's invoices that were reminded, handed off, paid late or are still
+//! open after their due date: handed to the agency first, then the most
+//! messages, then the most days late; the latest of equals.
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -169,17 +170,29 @@ pub fn story(
                 })?
         }
         None => {
+            // Went wrong: reminded, handed off, paid late or still open
+            // after its due date (counted until today while open).
             let year_ago = as_of.add_years(-1);
+            let days_late = |r: &tegoed_store::LedgerRow| {
+                let settled = if r.open_minor > 0 {
+                    as_of
+                } else {
+                    r.last_paid_on.unwrap_or(r.due_date)
+                };
+                settled.days_since_epoch() - r.due_date.days_since_epoch()
+            };
             rows.into_iter()
                 .filter(|r| r.issue_date >= year_ago && r.due_date < as_of)
-                .filter(|r| about.contains_key(&r.invoice) || handed.contains(&r.customer))
+                .filter(|r| {
+                    about.contains_key(&r.invoice)
+                        || handed.contains(&r.customer)
+                        || days_late(r) > 0
+                })
                 .max_by_key(|r| {
-                    let late = r.last_paid_on.unwrap_or(as_of).days_since_epoch()
-                        - r.due_date.days_since_epoch();
                     (
                         handed.contains(&r.customer) && r.open_minor > 0,
                         about.get(&r.invoice).map_or(0, Vec::len),
-                        late,
+                        days_late(r),
                         r.due_date,
                     )
                 })

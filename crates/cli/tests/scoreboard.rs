@@ -12,6 +12,7 @@ C1,Bakkerij Een,b2b,a@een.example,Anna Verkoop,30
 C2,Drukkerij Twee,b2b,b@twee.example,Anna Verkoop,30
 C3,Garage Drie,b2b,c@drie.example,Bas Verkoop,14
 C4,Winkel Vier,b2b,d@vier.example,,30
+C5,Bloemist Vijf,b2b,e@vijf.example,Cor Verkoop,30
 ";
 
 const INVOICES: &str = "\
@@ -23,6 +24,7 @@ I4,C3,2026-10-01,300.00,2026-10-15,EUR
 I5,C3,2026-09-16,700.00,2026-09-30,EUR
 I6,C4,2026-09-05,100.00,2026-10-05,EUR
 I7,C1,2026-10-11,400.00,2026-11-10,EUR
+I8,C5,2026-07-15,250.00,2026-08-14,EUR
 ";
 
 const PAYMENTS: &str = "\
@@ -32,6 +34,7 @@ P2,2026-10-30,500.00,EUR,C1,I2
 P3,2026-11-03,1200.00,EUR,C2,I3
 P4,2026-10-17,300.00,EUR,C3,I4
 P5,2026-10-20,700.00,EUR,C3,I5
+P6,2026-08-10,250.00,EUR,C5,I8
 ";
 
 fn ledger() -> Sandbox {
@@ -217,8 +220,7 @@ fn the_story_after_the_sale_tells_each_stage_and_its_cost() {
     assert_eq!(story["cost"]["financing"], "5.17");
     assert_eq!(story["cost"]["collection"], "0.00");
     assert_eq!(story["cost"]["extra_revenue_needed"], "20.68");
-    // Another salesperson's invoice is not theirs to tell; without
-    // reminders or a hand-off nothing went wrong enough to pick one.
+    // Another salesperson's invoice is not theirs to tell.
     let other = sandbox.fails(&[
         "--as-of",
         "2026-11-25",
@@ -233,13 +235,25 @@ fn the_story_after_the_sale_tells_each_stage_and_its_cost() {
         other.contains("not of a customer of Bas Verkoop"),
         "{other}"
     );
-    let none = sandbox.fails(&[
+    // Without --invoice: the one that went most wrong of the last year —
+    // I3, still open 25 days after its due date (I2 was 10 days late).
+    let picked = sandbox.json(&[
         "--as-of",
         "2026-11-25",
         "training",
         "story",
         "--account-manager",
         "Anna Verkoop",
+    ]);
+    assert_eq!(picked["invoice"]["number"], "I3");
+    // A salesperson whose customers paid on time has no story.
+    let none = sandbox.fails(&[
+        "--as-of",
+        "2026-11-25",
+        "training",
+        "story",
+        "--account-manager",
+        "Cor Verkoop",
     ]);
     assert!(none.contains("went wrong"), "{none}");
 }
