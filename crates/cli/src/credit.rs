@@ -311,8 +311,22 @@ pub fn check_cmd(ctx: &Ctx, args: CheckArgs) -> Result<()> {
             text.push_str(&format!("  • {reason}\n"));
         }
         text.push_str(if nl { "\nChecklist vóór ondertekenen:\n" } else { "\nChecklist before signing:\n" });
-        for item in &r.checklist {
-            text.push_str(&format!("  [ ] {item}\n"));
+        for (item, done) in r.checklist.iter().zip(&r.checklist_done) {
+            let mark = if *done { "x" } else { " " };
+            text.push_str(&format!("  [{mark}] {item}\n"));
+        }
+        if let Some(a) = &r.terms_agreed {
+            text.push_str(&if nl {
+                format!(
+                    "  (afgesproken bij de verkoop op {}: {} dagen, met {})\n",
+                    a.agreed_on, a.terms_days, a.agreed_with
+                )
+            } else {
+                format!(
+                    "  (agreed at the sale on {}: {} days, with {})\n",
+                    a.agreed_on, a.terms_days, a.agreed_with
+                )
+            });
         }
         let c = &r.cost_of_non_payment;
         text.push_str(&if nl {

@@ -748,13 +748,14 @@ fn paid_on_time(ctx: &Ctx, period: Option<&str>, grace_days: Option<i32>) -> Res
                 c.financing.minor + c.collection.minor + c.written_off.minor,
             )
         };
-        for row in r.rows.iter().chain(std::iter::once(&r.total)) {
+        let last = r.rows.len();
+        for (i, row) in r.rows.iter().chain(std::iter::once(&r.total)).enumerate() {
             table.row(vec![
                 row.rank.map_or(String::new(), |n| n.to_string()),
-                match (&row.account_manager, row.rank) {
-                    (Some(name), _) => name.clone(),
-                    (None, Some(_)) => "(no account manager)".into(),
-                    (None, None) => "total".into(),
+                match &row.account_manager {
+                    Some(name) => name.clone(),
+                    None if i == last => "total".into(),
+                    None => "(no account manager)".into(),
                 },
                 row.invoices.to_string(),
                 money(row.invoiced),
@@ -763,7 +764,8 @@ fn paid_on_time(ctx: &Ctx, period: Option<&str>, grace_days: Option<i32>) -> Res
                 money(row.open_overdue),
                 money(row.written_off),
                 share(row.share_on_time),
-                days(row.avg_days_beyond_terms),
+                row.avg_days_beyond_terms
+                    .map_or("-".into(), |d| format!("{d:.1} days")),
                 money(cost(&row.cost_of_late_payment)),
                 row.cost_of_late_payment
                     .extra_revenue_needed
