@@ -50,7 +50,8 @@ pub struct StoryInvoice {
 pub struct Stage {
     #[serde(serialize_with = "crate::ser::date")]
     pub date: Date,
-    /// `issued`, `due`, `message`, `call`, `promise`, `payment` or `handoff`.
+    /// `issued`, `due`, `message`, `call`, `promise`, `payment`, `handoff`
+    /// or `open` (what is still open today).
     pub kind: &'static str,
     /// What happened, in the reader's language.
     pub title: String,
@@ -381,9 +382,31 @@ pub fn story(
             financing_so_far: financed(date),
         });
     }
+    // What is still open today, and what it has cost so far.
+    if chosen.open_minor > 0 {
+        let days = as_of.days_since_epoch() - chosen.due_date.days_since_epoch();
+        stages.push(Stage {
+            date: as_of,
+            kind: "open",
+            title: if nl {
+                format!(
+                    "Nog open: {}, {days} dagen na de vervaldatum",
+                    money(chosen.open_minor)
+                )
+            } else {
+                format!(
+                    "Still open: {}, {days} days after the due date",
+                    money(chosen.open_minor)
+                )
+            },
+            text: None,
+            cost: eur(0),
+            financing_so_far: financed(as_of),
+        });
+    }
     stages.sort_by_key(|s| {
         let order = [
-            "issued", "due", "message", "call", "promise", "payment", "handoff",
+            "issued", "due", "message", "call", "promise", "payment", "handoff", "open",
         ];
         (s.date, order.iter().position(|k| *k == s.kind).unwrap_or(9))
     });

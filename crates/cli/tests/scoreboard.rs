@@ -209,7 +209,12 @@ fn the_story_after_the_sale_tells_each_stage_and_its_cost() {
         .iter()
         .map(|s| s["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["issued", "due", "payment"]);
+    assert_eq!(kinds, ["issued", "due", "payment", "open"]);
+    assert_eq!(
+        story["stages"][3]["title"],
+        "Still open: €\u{a0}800.00, 25 days after the due date"
+    );
+    assert_eq!(story["stages"][3]["financing_so_far"], "5.17");
     assert_eq!(
         story["stages"][2]["title"],
         "€\u{a0}1,200.00 paid, 3 days after the due date"

@@ -616,6 +616,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "What happens to an invoice that is not paid: one of a salesperson's own, stage by stage, with what each stage cost.",
+        "Wat er gebeurt met een factuur die niet betaald wordt: een van de facturen van een verkoper, stap voor stap, met wat elke stap kostte.",
+        None,
+    ),
+    (
         "What happens to an invoice that is not paid: one of your own, stage by stage, with what each stage cost.",
         "Wat er gebeurt met een factuur die niet betaald wordt: een van je eigen facturen, stap voor stap, met wat elke stap kostte.",
         None,
