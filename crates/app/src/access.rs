@@ -50,6 +50,10 @@ pub enum Action {
     Import,
     /// Approve or reject pause requests.
     DecidePause,
+    /// Thank a customer, log a gift, dismiss a suggestion.
+    Appreciate,
+    /// Approve or refuse a gift over the budget.
+    ApproveGift,
     /// Segments, strategies, templates, credit policy.
     EditSettings,
     /// Credit limits.
@@ -72,6 +76,8 @@ impl Action {
             Action::EditSettings => "change the settings",
             Action::SetLimit => "set credit limits",
             Action::ManageUsers => "manage users",
+            Action::Appreciate => "thank this customer or give a gift",
+            Action::ApproveGift => "approve gifts over the budget",
         }
     }
 }
@@ -106,9 +112,13 @@ impl Role {
     /// Whether this role may do `action` at all.
     pub fn may(self, action: Action) -> bool {
         match action {
-            Action::View | Action::Note | Action::Agreement | Action::RequestPause => true,
+            Action::View
+            | Action::Note
+            | Action::Agreement
+            | Action::RequestPause
+            | Action::Appreciate => true,
             Action::Collect | Action::Import => self >= Role::Collector,
-            Action::DecidePause | Action::EditSettings | Action::SetLimit => {
+            Action::DecidePause | Action::EditSettings | Action::SetLimit | Action::ApproveGift => {
                 self >= Role::CreditManager
             }
             Action::ManageUsers => self == Role::Admin,
@@ -120,7 +130,7 @@ impl Role {
         self == Role::Sales
             && matches!(
                 action,
-                Action::Note | Action::Agreement | Action::RequestPause
+                Action::Note | Action::Agreement | Action::RequestPause | Action::Appreciate
             )
     }
 }

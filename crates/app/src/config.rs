@@ -134,6 +134,7 @@ pub struct Config {
     pub risk: RiskSettings,
     pub policy: PolicySettings,
     pub scoreboard: ScoreboardSettings,
+    pub appreciation: AppreciationSettings,
 }
 
 impl Config {
@@ -183,6 +184,7 @@ impl Config {
             risk: user.risk.or(default.risk),
             policy: user.policy.or(default.policy),
             scoreboard: user.scoreboard.or(default.scoreboard),
+            appreciation: user.appreciation.or(default.appreciation),
         };
         raw.check(base, source).map_err(err)
     }
@@ -210,6 +212,29 @@ struct RawConfig {
     risk: Option<policy::RawRisk>,
     policy: Option<policy::RawPolicy>,
     scoreboard: Option<RawScoreboard>,
+    appreciation: Option<RawAppreciation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppreciation {
+    back_on_time_invoices: Option<u32>,
+    on_time_year_invoices: Option<u32>,
+    grace_days: Option<i32>,
+    max_age_days: Option<i32>,
+    gift_for: Option<Vec<String>>,
+    gift_budget_per_quarter: Option<Amount>,
+    thank_you: Option<String>,
+}
+
+/// Appreciation for customers who keep their deal (`[appreciation]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppreciationSettings {
+    pub rules: tegoed_core::appreciation::Rules,
+    /// What gifts each account manager may give per quarter, in cents.
+    pub gift_budget_per_quarter_minor: i64,
+    /// The dunning run thanks a customer itself when a plan is completed.
+    pub thank_you_auto: bool,
 }
 
 #[derive(Deserialize)]
@@ -900,6 +925,10 @@ impl RawConfig {
             call_cost_minor: cost(raw.call_cost, "call_cost")?,
             handoff_cost_minor: cost(raw.handoff_cost, "handoff_cost")?,
         };
+        let appreciation = check_appreciation(
+            self.appreciation
+                .ok_or("the [appreciation] section is missing")?,
+        )?;
         Ok(Config {
             source,
             company,
@@ -911,8 +940,76 @@ impl RawConfig {
             risk,
             policy,
             scoreboard,
+            appreciation,
         })
     }
+}
+
+fn check_appreciation(raw: RawAppreciation) -> Result<AppreciationSettings, String> {
+    use tegoed_core::appreciation::{Reason, Rules};
+    let shipped = Rules::default();
+    let within = |value: i64, what: &str, low: i64, high: i64| -> Result<(), String> {
+        if (low..=high).contains(&value) {
+            Ok(())
+        } else {
+            Err(format!(
+                "[appreciation] {what}: {value} is not between {low} and {high}"
+            ))
+        }
+    };
+    let back = raw
+        .back_on_time_invoices
+        .unwrap_or(shipped.back_on_time_invoices);
+    within(i64::from(back), "back_on_time_invoices", 1, 24)?;
+    let year = raw
+        .on_time_year_invoices
+        .unwrap_or(shipped.on_time_year_invoices);
+    within(i64::from(year), "on_time_year_invoices", 1, 366)?;
+    let grace_days = raw.grace_days.unwrap_or(shipped.grace_days);
+    within(i64::from(grace_days), "grace_days", 0, 30)?;
+    let max_age_days = raw.max_age_days.unwrap_or(shipped.max_age_days);
+    within(i64::from(max_age_days), "max_age_days", 1, 365)?;
+    let gift_for = match raw.gift_for {
+        None => shipped.gift_for,
+        Some(list) => list
+            .iter()
+            .map(|text| {
+                Reason::parse(text).ok_or_else(|| {
+                    format!(
+                        "[appreciation] gift_for: '{text}' is not one of plan_completed, \
+                         promise_kept, back_on_time, on_time_year"
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?,
+    };
+    let budget = match raw.gift_budget_per_quarter {
+        Some(amount) => amount.minor("[appreciation] gift_budget_per_quarter")?,
+        None => 0,
+    };
+    if budget < 0 {
+        return Err("[appreciation] gift_budget_per_quarter cannot be negative".into());
+    }
+    let thank_you_auto = match raw.thank_you.as_deref().map(str::trim) {
+        None | Some("manual") => false,
+        Some("auto") => true,
+        Some(other) => {
+            return Err(format!(
+                "[appreciation] thank_you: '{other}' is not manual or auto"
+            ));
+        }
+    };
+    Ok(AppreciationSettings {
+        rules: Rules {
+            back_on_time_invoices: back,
+            on_time_year_invoices: year,
+            grace_days,
+            max_age_days,
+            gift_for,
+        },
+        gift_budget_per_quarter_minor: budget,
+        thank_you_auto,
+    })
 }
 
 /// A name for people when the settings give none: `key_accounts` reads

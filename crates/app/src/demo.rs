@@ -1158,6 +1158,15 @@ pub fn fill(
     let mut counts = generate(config, &mut StoreSink::new(tx), progress)?;
     tx.end_bulk_load()?;
     counts.agreements = seed_collection(tx, config)?;
+    let kept = seed_kept_deals(tx, config)?;
+    counts.agreements.promises += kept.promises;
+    counts.agreements.plans += kept.plans;
+    // Who kept their deal: the suggestions a team would see today.
+    crate::appreciation::refresh(
+        tx,
+        &tegoed_core::appreciation::Rules::default(),
+        config.as_of,
+    )?;
     actor.audit(
         tx,
         "demo.fill",
@@ -1340,6 +1349,170 @@ fn seed_collection(tx: &mut dyn WriteTx, config: &DemoConfig) -> Result<Agreemen
         } else if roll < 0.040 {
             tx.add_tag(brief.id, "watch")?;
             counts.tags += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// Deals customers kept in the last weeks, true to the ledger: a promise
+/// to pay an invoice that was late, kept on the day the money came; a
+/// payment plan over two late invoices, completed when the second was paid.
+/// (The appreciation suggestions and the thank-you have something real to
+/// show.)
+fn seed_kept_deals(tx: &mut dyn WriteTx, config: &DemoConfig) -> Result<AgreementCounts> {
+    use tegoed_core::agreements::{PlanStatus, PromiseStatus};
+    use tegoed_store::{PaymentPlan, Promise, TimelineEvent};
+
+    let as_of = config.as_of;
+    // Invoices paid in full, late, in the last 70 days, per customer; and
+    // who has anything open past its due date.
+    let mut late_paid: rustc_hash::FxHashMap<CustomerId, Vec<(InvoiceId, Date, Date, i64)>> =
+        rustc_hash::FxHashMap::default();
+    let mut overdue: rustc_hash::FxHashSet<CustomerId> = rustc_hash::FxHashSet::default();
+    tx.scan_ledger(as_of, &mut |row| {
+        if row.amount_minor <= 0 || row.currency != tegoed_core::Currency::EUR {
+            return;
+        }
+        if row.open_minor > 0 && row.due_date < as_of {
+            overdue.insert(row.customer);
+        }
+        if let (0, Some(paid_on)) = (row.open_minor, row.last_paid_on)
+            && paid_on > row.due_date.add_days(5)
+            && paid_on > as_of.add_days(-70)
+        {
+            late_paid.entry(row.customer).or_default().push((
+                row.invoice,
+                row.due_date,
+                paid_on,
+                row.amount_minor,
+            ));
+        }
+    })?;
+    let mut customers: Vec<CustomerId> = late_paid
+        .keys()
+        .copied()
+        .filter(|c| !overdue.contains(c))
+        .collect();
+    customers.sort_unstable();
+    let mut rng = Rng::new(config.seed).fork(0x7A4C);
+    let mut counts = AgreementCounts::default();
+    let event = |customer, date, kind: &str, ref_id, texts: (String, String)| TimelineEvent {
+        author: Some("demo".into()),
+        ..crate::agreements::event(customer, date, kind, None, ref_id, texts)
+    };
+    let nl = crate::agreements::date_nl;
+    let en = crate::agreements::date_en;
+    let eur_nl = |minor: i64| crate::agreements::eur_nl(minor, tegoed_core::Currency::EUR);
+    let eur_en = |minor: i64| Money::eur(minor).display();
+    for customer in customers {
+        let mut paid = late_paid.remove(&customer).unwrap_or_default();
+        paid.sort_by_key(|p| p.2);
+        let pair = paid
+            .windows(2)
+            .rev()
+            .find(|w| w[0].2 < w[1].2 && w[1].2 > as_of.add_days(-25))
+            .map(|w| (w[0], w[1]));
+        if let Some((first, second)) = pair
+            && rng.chance(0.08)
+        {
+            // A plan in two instalments, agreed a week after the first
+            // invoice fell due and paid on the days the money came.
+            let created = first.1.add_days(7).min(first.2.add_days(-1));
+            let total = first.3 + second.3;
+            let gap = first.2.days_until(second.2).max(1);
+            let id = tx.insert_plan(&PaymentPlan {
+                customer,
+                created_on: created,
+                total: Money::eur(total),
+                instalments: 2,
+                first_due: first.2,
+                interval: format!("{gap}d"),
+                status: PlanStatus::Completed,
+                status_on: Some(second.2),
+                invoices: vec![first.0, second.0],
+            })?;
+            tx.add_event(&event(
+                customer,
+                created,
+                "plan_created",
+                Some(id),
+                (
+                    format!(
+                        "Payment plan: {} in 2 instalments from {}",
+                        eur_en(total),
+                        en(first.2)
+                    ),
+                    format!(
+                        "Betalingsregeling: {} in 2 termijnen vanaf {}",
+                        eur_nl(total),
+                        nl(first.2)
+                    ),
+                ),
+            ))?;
+            tx.add_event(&event(
+                customer,
+                second.2,
+                "plan_completed",
+                Some(id),
+                (
+                    format!("Payment plan completed: {} paid in full", eur_en(total)),
+                    format!(
+                        "Betalingsregeling afgerond: {} helemaal betaald",
+                        eur_nl(total)
+                    ),
+                ),
+            ))?;
+            counts.plans += 1;
+            continue;
+        }
+        let last = *paid.last().expect("a late payment");
+        if last.2 > as_of.add_days(-25) && rng.chance(0.06) {
+            // A promise made a few days before the money came, kept.
+            let created = last.2.add_days(-(rng.range(2, 6) as i32)).max(last.1);
+            let promised_on = last.2.add_days(rng.range(0, 3) as i32);
+            let id = tx.insert_promise(&Promise {
+                customer,
+                created_on: created,
+                amount: Money::eur(last.3),
+                promised_on,
+                status: PromiseStatus::Kept,
+                status_on: Some(last.2),
+                note: Some("Toegezegd aan de telefoon".into()),
+                invoices: vec![last.0],
+            })?;
+            tx.add_event(&event(
+                customer,
+                created,
+                "promise_made",
+                Some(id),
+                (
+                    format!("Promised to pay {} by {}", eur_en(last.3), en(promised_on)),
+                    format!(
+                        "Toegezegd: {} betalen uiterlijk {}",
+                        eur_nl(last.3),
+                        nl(promised_on)
+                    ),
+                ),
+            ))?;
+            tx.add_event(&event(
+                customer,
+                last.2,
+                "promise_kept",
+                Some(id),
+                (
+                    format!(
+                        "Promise kept: {} paid by {}",
+                        eur_en(last.3),
+                        en(promised_on)
+                    ),
+                    format!(
+                        "Toezegging nagekomen: {} betaald uiterlijk {}",
+                        eur_nl(last.3),
+                        nl(promised_on)
+                    ),
+                ),
+            ))?;
+            counts.promises += 1;
         }
     }
     Ok(counts)

@@ -16,6 +16,7 @@
 
 pub mod access;
 pub mod agreements;
+pub mod appreciation;
 pub mod bank;
 pub mod config;
 pub mod customer;

@@ -19,6 +19,24 @@ pub struct ManagerLine {
     pub customers: u64,
 }
 
+/// The account manager called `name` (or with that e-mail address),
+/// ignoring case.
+pub fn find(
+    tx: &mut dyn ReadTx,
+    name: &str,
+) -> Result<(tegoed_core::AccountManagerId, tegoed_core::AccountManager)> {
+    let wanted = name.trim().to_lowercase();
+    tx.account_managers()?
+        .into_iter()
+        .find(|(_, m)| {
+            m.name.to_lowercase() == wanted
+                || m.email
+                    .as_ref()
+                    .is_some_and(|e| e.as_str().to_lowercase() == wanted)
+        })
+        .ok_or_else(|| crate::AppError::NotFound(format!("no account manager '{name}'")))
+}
+
 pub fn list(tx: &mut dyn ReadTx) -> Result<Vec<ManagerLine>> {
     let directory = tx.customer_directory()?;
     Ok(tx

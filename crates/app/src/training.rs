@@ -110,17 +110,7 @@ pub fn story(
     language: Language,
 ) -> Result<Story> {
     let nl = language == Language::Nl;
-    let wanted = name.trim().to_lowercase();
-    let (manager_id, manager) = tx
-        .account_managers()?
-        .into_iter()
-        .find(|(_, m)| {
-            m.name.to_lowercase() == wanted
-                || m.email
-                    .as_ref()
-                    .is_some_and(|e| e.as_str().to_lowercase() == wanted)
-        })
-        .ok_or_else(|| AppError::NotFound(format!("no account manager '{name}'")))?;
+    let (manager_id, manager) = crate::managers::find(tx, name)?;
     let customers: FxHashMap<tegoed_core::CustomerId, (String, String)> = tx
         .customer_directory()?
         .into_iter()

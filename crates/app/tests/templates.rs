@@ -815,7 +815,7 @@ fn message_templates() -> Vec<(String, String, String)> {
     // template.
     let mut out: Vec<(String, String, String)> = SHIPPED
         .iter()
-        .filter(|(name, _)| name.ends_with(".nl.txt"))
+        .filter(|(name, _)| name.ends_with(".nl.txt") && !name.starts_with("appreciation/"))
         .map(|(name, _)| {
             let base = name.trim_end_matches(".nl.txt");
             let (strategy, step) = base.split_once('/').unwrap();
@@ -1034,6 +1034,79 @@ fn every_shipped_template_reads_well() {
                 .join("\n")
         );
     }
+}
+
+/// The thank-you with every combination of what the customer did: true,
+/// plain, in the customer's language, asking for nothing.
+#[test]
+fn the_thank_you_reads_well() {
+    let templates = Templates::load(None).unwrap();
+    let mut problems = Vec::new();
+    let mut scores = Scores::new();
+    for language in [Language::Nl, Language::En] {
+        for mask in 1u8..16 {
+            let plan = mask & 1 != 0;
+            let promise = mask & 2 != 0;
+            let ctx = serde_json::json!({
+                "lang": language.as_str(),
+                "customer": {"name": "Bakkerij Jansen B.V."},
+                "sender": {"name": "Sanne de Boer", "first_name": "Sanne",
+                           "email": "sanne@tegoed-demo.example", "phone": null},
+                "company": {"name": "Tegoed Demo B.V."},
+                "plan": plan.then(|| serde_json::json!({"amount": 470_118, "on": "2026-11-19"})),
+                "promise": promise.then(|| serde_json::json!({"amount": 28_435, "on": "2026-11-08"})),
+                "back_on_time": (mask & 4 != 0).then(|| serde_json::json!({"invoices": 3})),
+                "on_time_year": (mask & 8 != 0).then(|| serde_json::json!({"invoices": 4})),
+            });
+            let text = templates
+                .message("appreciation/thank_you", language, &ctx)
+                .unwrap();
+            let words = format!("{}\n\n{}", text.opening, text.closing);
+            let sample = Sample {
+                template: "appreciation/thank_you".into(),
+                language,
+                subject: text.subject,
+                whole: words.clone(),
+                words,
+                amounts: vec![470_118, 28_435],
+                names: vec![
+                    "Bakkerij Jansen B.V.".into(),
+                    "Tegoed Demo B.V.".into(),
+                    "Sanne de Boer".into(),
+                ],
+                heads_up: false,
+                call: false,
+                // It may say the customer promised: only when they did.
+                history: promise,
+                label: format!("facts {mask:04b}"),
+            };
+            check(&sample, &mut problems);
+            // A thank-you asks for nothing.
+            let lower = sample.words.to_lowercase();
+            for asked in [
+                "iban",
+                "graag uiterlijk",
+                "please pay",
+                "could you pay",
+                "wilt u",
+            ] {
+                if lower.contains(asked) {
+                    problems.push(format!("{}: asks '{asked}'", sample.label));
+                }
+            }
+            let plan_said = sample.words.contains("4.701,18") || sample.words.contains("4,701.18");
+            if plan_said != plan {
+                problems.push(format!("{}: the plan said {plan_said}", sample.label));
+            }
+            record(
+                &mut scores,
+                "appreciation/thank_you",
+                language,
+                &sample.words,
+            );
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

@@ -94,6 +94,13 @@ pub enum Command {
         #[command(subcommand)]
         command: AgreementCommand,
     },
+    /// Appreciation for customers who keep their deal: open suggestions
+    /// (plan completed, promise kept, back on time, a year on time), a
+    /// thank-you message, a relationship gift against the quarterly budget.
+    Appreciation {
+        #[command(subcommand)]
+        command: Option<AppreciationCommand>,
+    },
     /// Cross-training: what happens after the sale, on a salesperson's own
     /// invoices.
     Training {
@@ -322,6 +329,51 @@ pub enum DisputeCommand {
         /// Also resolved disputes.
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppreciationCommand {
+    /// Open suggestions (the default): raises what became true first.
+    List {
+        /// Only the customers of this account manager (name or e-mail).
+        #[arg(long)]
+        account_manager: Option<String>,
+    },
+    /// Send the customer a thank-you for its open suggestions, signed by
+    /// its account manager, through the same delivery as dunning.
+    Thank {
+        customer: String,
+        /// Only this suggestion (default: all the customer's open ones).
+        #[arg(long)]
+        id: Option<i64>,
+    },
+    /// Log a relationship gift (over the account manager's quarterly
+    /// budget it waits for a credit manager's approval).
+    Gift {
+        customer: String,
+        /// What the gift is.
+        #[arg(long)]
+        item: String,
+        /// What it is worth, in euros (e.g. 45.00).
+        #[arg(long)]
+        value: String,
+        /// The suggestion it answers (default: the customer's open ones).
+        #[arg(long)]
+        id: Option<i64>,
+    },
+    /// Dismiss a suggestion: no thank-you, no gift.
+    Dismiss { id: i64 },
+    /// Approve a gift over the budget (credit manager).
+    Approve { gift: i64 },
+    /// Refuse a gift over the budget (credit manager).
+    Refuse { gift: i64 },
+    /// The gifts given, newest first, and each account manager's budget
+    /// this quarter.
+    Gifts {
+        /// Only this customer's gifts.
+        #[arg(long)]
+        customer: Option<String>,
     },
 }
 

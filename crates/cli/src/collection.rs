@@ -16,8 +16,9 @@ use tegoed_core::rate::Rate;
 
 use crate::Ctx;
 use crate::args::{
-    AgreementCommand, ConfigCommand, DisputeCommand, DunningCommand, LegalCommand, PlanCommand,
-    PromiseCommand, SegmentsCommand, TasksCommand, TemplatesCommand, TrainingCommand,
+    AgreementCommand, AppreciationCommand, ConfigCommand, DisputeCommand, DunningCommand,
+    LegalCommand, PlanCommand, PromiseCommand, SegmentsCommand, TasksCommand, TemplatesCommand,
+    TrainingCommand,
 };
 use crate::render::{Align, Table};
 
@@ -500,6 +501,188 @@ pub fn agreement_cmd(ctx: &Ctx, command: AgreementCommand) -> Result<()> {
                 } else {
                     lines.iter().map(sale_agreement_text).collect()
                 }
+            })
+        }
+    }
+}
+
+fn suggestion_text(s: &tegoed_app::appreciation::SuggestionLine) -> String {
+    format!(
+        "{:>5}  {}  {} {} ({}) — {}: {}{}\n",
+        s.id,
+        s.since,
+        if s.suggested == "gift" {
+            "gift     "
+        } else {
+            "thank you"
+        },
+        s.customer,
+        s.name,
+        s.reason.replace('_', " "),
+        s.evidence,
+        s.account_manager
+            .as_deref()
+            .map(|m| format!(" [{m}]"))
+            .unwrap_or_default()
+    )
+}
+
+fn budget_text(b: &tegoed_app::appreciation::BudgetLine) -> String {
+    format!(
+        "{}: budget € {} from {} to {}, used € {}, left € {}{}\n",
+        b.account_manager
+            .as_deref()
+            .unwrap_or("(no account manager)"),
+        b.budget,
+        b.quarter_from,
+        b.quarter_to,
+        b.used,
+        b.left,
+        if b.awaiting_minor > 0 {
+            format!(", € {} waiting for approval", b.awaiting_approval)
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn gift_text(g: &tegoed_app::appreciation::GiftLine) -> String {
+    format!(
+        "gift {}  {}  {} ({}): {} € {} — {}{}\n",
+        g.id,
+        g.given_on,
+        g.customer,
+        g.name,
+        g.item,
+        g.value,
+        g.status.replace('_', " "),
+        g.decided_by
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default()
+    )
+}
+
+pub fn appreciation_cmd(ctx: &Ctx, command: Option<AppreciationCommand>) -> Result<()> {
+    use tegoed_app::appreciation;
+    let config = ctx.config()?;
+    match command.unwrap_or(AppreciationCommand::List {
+        account_manager: None,
+    }) {
+        AppreciationCommand::List { account_manager } => {
+            let list = ctx.write(|tx, _actor| {
+                let manager = match &account_manager {
+                    Some(name) => Some(tegoed_app::managers::find(tx, name)?.0),
+                    None => None,
+                };
+                appreciation::refresh(tx, &config.appreciation.rules, ctx.as_of)?;
+                appreciation::open_suggestions(tx, manager, ctx.as_of)
+            })?;
+            ctx.print(&list, |list| {
+                if list.is_empty() {
+                    "No open suggestions: nobody to thank today.\n".to_string()
+                } else {
+                    list.iter().map(suggestion_text).collect()
+                }
+            })
+        }
+        AppreciationCommand::Thank { customer, id } => {
+            let templates = ctx.templates(&config)?;
+            let store = ctx.open()?;
+            let done = appreciation::thank(
+                store.as_ref(),
+                &ctx.actor(),
+                &config,
+                &templates,
+                &customer,
+                id,
+                ctx.as_of,
+                crate::now,
+            )?;
+            ctx.print(&done, |d| {
+                let mut out = format!(
+                    "Thank-you {} to {} ({}): \"{}\", signed by {}.\n",
+                    d.message_id,
+                    d.customer,
+                    d.recipient.as_deref().unwrap_or("no address"),
+                    d.subject,
+                    d.sender
+                );
+                match (&d.file, &d.error) {
+                    (_, Some(e)) => out.push_str(&format!(
+                        "Not delivered: {e}. It stays queued; the next dunning run tries again.\n"
+                    )),
+                    (Some(file), None) => out.push_str(&format!("Written to {file}.\n")),
+                    (None, None) => out.push_str("Sent.\n"),
+                }
+                out
+            })
+        }
+        AppreciationCommand::Gift {
+            customer,
+            item,
+            value,
+            id,
+        } => {
+            let logged = ctx.write(|tx, actor| {
+                appreciation::gift(
+                    tx,
+                    actor,
+                    &config,
+                    &customer,
+                    &appreciation::NewGift {
+                        item: &item,
+                        value: &value,
+                        suggestion: id,
+                    },
+                    ctx.as_of,
+                )
+            })?;
+            ctx.print(&logged, |l| {
+                let mut out = gift_text(&l.gift);
+                if l.needs_approval {
+                    out.push_str(
+                        "Over the quarter's budget: it waits for a credit manager's approval.\n",
+                    );
+                }
+                out.push_str(&budget_text(&l.budget));
+                out
+            })
+        }
+        AppreciationCommand::Dismiss { id } => {
+            let line = ctx.write(|tx, actor| appreciation::dismiss(tx, actor, id, ctx.as_of))?;
+            ctx.print(&line, |s| format!("Dismissed: {}", suggestion_text(s)))
+        }
+        AppreciationCommand::Approve { gift } => {
+            let line =
+                ctx.write(|tx, actor| appreciation::decide_gift(tx, actor, gift, true, ctx.as_of))?;
+            ctx.print(&line, gift_text)
+        }
+        AppreciationCommand::Refuse { gift } => {
+            let line = ctx
+                .write(|tx, actor| appreciation::decide_gift(tx, actor, gift, false, ctx.as_of))?;
+            ctx.print(&line, gift_text)
+        }
+        AppreciationCommand::Gifts { customer } => {
+            #[derive(serde::Serialize)]
+            struct Out {
+                gifts: Vec<appreciation::GiftLine>,
+                budgets: Vec<appreciation::BudgetLine>,
+            }
+            let out = ctx.read(|tx| {
+                Ok(Out {
+                    gifts: appreciation::gifts(tx, customer.as_deref())?,
+                    budgets: appreciation::budgets(tx, &config, ctx.as_of)?,
+                })
+            })?;
+            ctx.print(&out, |o| {
+                let mut text: String = o.gifts.iter().map(gift_text).collect();
+                if o.gifts.is_empty() {
+                    text.push_str("No gifts yet.\n");
+                }
+                text.push('\n');
+                text.extend(o.budgets.iter().map(budget_text));
+                text
             })
         }
     }

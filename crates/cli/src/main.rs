@@ -249,6 +249,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Promise { command } => collection::promise_cmd(&ctx, command),
         Command::Agreement { command } => collection::agreement_cmd(&ctx, command),
         Command::Training { command } => collection::training_cmd(&ctx, command),
+        Command::Appreciation { command } => collection::appreciation_cmd(&ctx, command),
         Command::Plan { command } => collection::plan_cmd(&ctx, command),
         Command::Pause {
             customer,

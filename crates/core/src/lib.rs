@@ -9,6 +9,7 @@
 pub mod aging;
 pub mod agreements;
 pub mod allocation;
+pub mod appreciation;
 pub mod customer;
 pub mod date;
 pub mod dso;

@@ -20,7 +20,10 @@ use tegoed_store::collection::{
     SaleAgreement, StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise,
     StoredSaleAgreement, StoredTask, Task, TimelineEvent,
 };
-use tegoed_store::{Result, Upsert};
+use tegoed_store::{
+    Appreciation, AppreciationStatus, Gift, GiftStatus, Result, StoredAppreciation, StoredGift,
+    Upsert,
+};
 
 use crate::types::{Day, day, opt_day};
 use crate::{PgTx, corrupt, get};
@@ -40,6 +43,58 @@ fn date(row: &Row, idx: usize) -> Result<Date> {
 fn int32(row: &Row, idx: usize, what: &str) -> Result<i32> {
     let value: i64 = get(row, idx)?;
     i32::try_from(value).map_err(|_| corrupt(what, value))
+}
+
+const APPRECIATION_COLUMNS: &str = "id, customer_id, reason, since, ref_id, suggested, evidence, \
+     evidence_nl, raised_on, status, decided_on, decided_by, message_id";
+
+fn appreciation_from_row(row: &Row) -> Result<StoredAppreciation> {
+    use tegoed_core::appreciation::{Reason, Suggested};
+    let reason: &str = get(row, 2)?;
+    let suggested: &str = get(row, 5)?;
+    let status: &str = get(row, 9)?;
+    Ok(StoredAppreciation {
+        id: get(row, 0)?,
+        appreciation: Appreciation {
+            customer: CustomerId(get(row, 1)?),
+            reason: Reason::parse(reason).ok_or_else(|| corrupt("appreciation reason", reason))?,
+            since: date(row, 3)?,
+            ref_id: get(row, 4)?,
+            suggested: Suggested::parse(suggested)
+                .ok_or_else(|| corrupt("appreciation suggestion", suggested))?,
+            evidence: get(row, 6)?,
+            evidence_nl: get(row, 7)?,
+            raised_on: date(row, 8)?,
+        },
+        status: AppreciationStatus::parse(status)
+            .ok_or_else(|| corrupt("appreciation status", status))?,
+        decided_on: opt_date(row, 10)?,
+        decided_by: get(row, 11)?,
+        message: get(row, 12)?,
+    })
+}
+
+const GIFT_COLUMNS: &str = "id, customer_id, account_manager_id, appreciation_id, given_on, item, \
+     value_minor, currency, logged_by, status, decided_by, decided_on";
+
+fn gift_from_row(row: &Row) -> Result<StoredGift> {
+    let code: &str = get(row, 7)?;
+    let status: &str = get(row, 9)?;
+    Ok(StoredGift {
+        id: get(row, 0)?,
+        gift: Gift {
+            customer: CustomerId(get(row, 1)?),
+            account_manager: get::<Option<i64>>(row, 2)?.map(tegoed_core::AccountManagerId),
+            appreciation: get(row, 3)?,
+            given_on: date(row, 4)?,
+            item: get(row, 5)?,
+            value: Money::new(get(row, 6)?, currency(code)?),
+            logged_by: get(row, 8)?,
+        },
+        status: GiftStatus::parse(status).ok_or_else(|| corrupt("gift status", status))?,
+        decided_by: get(row, 10)?,
+        decided_on: opt_date(row, 11)?,
+    })
 }
 
 const DISPUTE_COLUMNS: &str =
@@ -664,6 +719,51 @@ impl CollectionRead for PgTx<'_> {
         rows.iter().map(task_from_row).collect()
     }
 
+    fn appreciations(
+        &mut self,
+        customer: Option<CustomerId>,
+        open_only: bool,
+    ) -> Result<Vec<StoredAppreciation>> {
+        let open = if open_only {
+            " AND status = 'open'"
+        } else {
+            ""
+        };
+        let rows = match customer {
+            Some(c) => self.query(
+                &format!(
+                    "SELECT {APPRECIATION_COLUMNS} FROM appreciation WHERE customer_id = $1{open} \
+                     ORDER BY since, id"
+                ),
+                &[&c.0],
+            )?,
+            None => self.query(
+                &format!(
+                    "SELECT {APPRECIATION_COLUMNS} FROM appreciation WHERE true{open} \
+                     ORDER BY since, id"
+                ),
+                &[],
+            )?,
+        };
+        rows.iter().map(appreciation_from_row).collect()
+    }
+
+    fn gifts(&mut self, customer: Option<CustomerId>) -> Result<Vec<StoredGift>> {
+        let rows = match customer {
+            Some(c) => self.query(
+                &format!(
+                    "SELECT {GIFT_COLUMNS} FROM gift WHERE customer_id = $1 ORDER BY given_on, id"
+                ),
+                &[&c.0],
+            )?,
+            None => self.query(
+                &format!("SELECT {GIFT_COLUMNS} FROM gift ORDER BY given_on, id"),
+                &[],
+            )?,
+        };
+        rows.iter().map(gift_from_row).collect()
+    }
+
     fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>> {
         self.query(
             "SELECT id, customer_id, date, kind, invoice_id, ref_id, text, author, text_nl \
@@ -1246,6 +1346,79 @@ impl CollectionWrite for PgTx<'_> {
             ],
         )?;
         Ok(())
+    }
+
+    fn insert_appreciations(&mut self, list: &[Appreciation]) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        for a in list {
+            let row = self.query_opt(
+                "INSERT INTO appreciation (customer_id, reason, since, ref_id, suggested, \
+                 evidence, evidence_nl, raised_on, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open') \
+                 ON CONFLICT (customer_id, reason, since, ref_id) DO NOTHING RETURNING id",
+                &[
+                    &a.customer.0,
+                    &a.reason.as_str(),
+                    &day(a.since),
+                    &a.ref_id,
+                    &a.suggested.as_str(),
+                    &a.evidence,
+                    &a.evidence_nl,
+                    &day(a.raised_on),
+                ],
+            )?;
+            if let Some(row) = row {
+                ids.push(get(&row, 0)?);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn decide_appreciation(
+        &mut self,
+        id: i64,
+        status: AppreciationStatus,
+        on: Date,
+        by: &str,
+        message: Option<i64>,
+    ) -> Result<bool> {
+        let changed = self.execute(
+            "UPDATE appreciation SET status = $2, decided_on = $3, decided_by = $4, \
+             message_id = $5 WHERE id = $1 AND status = 'open'",
+            &[&id, &status.as_str(), &day(on), &by, &message],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn insert_gift(&mut self, gift: &Gift, status: GiftStatus) -> Result<i64> {
+        get(
+            &self.query_one(
+                "INSERT INTO gift (customer_id, account_manager_id, appreciation_id, given_on, \
+                 item, value_minor, currency, logged_by, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                &[
+                    &gift.customer.0,
+                    &gift.account_manager.map(|m| m.0),
+                    &gift.appreciation,
+                    &day(gift.given_on),
+                    &gift.item,
+                    &gift.value.minor,
+                    &gift.value.currency.code(),
+                    &gift.logged_by,
+                    &status.as_str(),
+                ],
+            )?,
+            0,
+        )
+    }
+
+    fn decide_gift(&mut self, id: i64, status: GiftStatus, on: Date, by: &str) -> Result<bool> {
+        let changed = self.execute(
+            "UPDATE gift SET status = $2, decided_on = $3, decided_by = $4 \
+             WHERE id = $1 AND status = 'awaiting_approval'",
+            &[&id, &status.as_str(), &day(on), &by],
+        )?;
+        Ok(changed == 1)
     }
 
     fn add_event(&mut self, event: &TimelineEvent) -> Result<i64> {

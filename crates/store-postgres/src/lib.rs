@@ -108,6 +108,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "sale_agreement",
         include_str!("../migrations/0002_sale_agreement.sql"),
     ),
+    (
+        3,
+        "appreciation",
+        include_str!("../migrations/0003_appreciation.sql"),
+    ),
 ];
 
 /// Idle connections kept for reuse (each with its prepared statements).

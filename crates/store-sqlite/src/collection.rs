@@ -13,6 +13,9 @@ use tegoed_store::collection::{
     SaleAgreement, StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise,
     StoredSaleAgreement, StoredTask, Task, TimelineEvent,
 };
+use tegoed_store::{
+    Appreciation, AppreciationStatus, Gift, GiftStatus, StoredAppreciation, StoredGift,
+};
 
 fn day(value: Date) -> i32 {
     value.days_since_epoch()
@@ -20,6 +23,83 @@ fn day(value: Date) -> i32 {
 
 fn opt_day(value: Option<Date>) -> Option<i32> {
     value.map(day)
+}
+
+const APPRECIATION_COLUMNS: &str = "id, customer_id, reason, since, ref_id, suggested, evidence, \
+     evidence_nl, raised_on, status, decided_on, decided_by, message_id";
+
+type RawAppreciation = (StoredAppreciation, String, String, String);
+
+fn appreciation_from_row(row: &Row<'_>) -> rusqlite::Result<RawAppreciation> {
+    Ok((
+        StoredAppreciation {
+            id: row.get(0)?,
+            appreciation: Appreciation {
+                customer: CustomerId(row.get(1)?),
+                reason: tegoed_core::appreciation::Reason::PlanCompleted,
+                since: date(row.get(3)?),
+                ref_id: row.get(4)?,
+                suggested: tegoed_core::appreciation::Suggested::ThankYou,
+                evidence: row.get(6)?,
+                evidence_nl: row.get(7)?,
+                raised_on: date(row.get(8)?),
+            },
+            status: AppreciationStatus::Open,
+            decided_on: row.get::<_, Option<i32>>(10)?.map(date),
+            decided_by: row.get(11)?,
+            message: row.get(12)?,
+        },
+        row.get(2)?,
+        row.get(5)?,
+        row.get(9)?,
+    ))
+}
+
+fn checked_appreciation(raw: RawAppreciation) -> Result<StoredAppreciation> {
+    let (mut stored, reason, suggested, status) = raw;
+    stored.appreciation.reason = tegoed_core::appreciation::Reason::parse(&reason)
+        .ok_or_else(|| corrupt("appreciation reason", &reason))?;
+    stored.appreciation.suggested = tegoed_core::appreciation::Suggested::parse(&suggested)
+        .ok_or_else(|| corrupt("appreciation suggestion", &suggested))?;
+    stored.status = AppreciationStatus::parse(&status)
+        .ok_or_else(|| corrupt("appreciation status", &status))?;
+    Ok(stored)
+}
+
+const GIFT_COLUMNS: &str = "id, customer_id, account_manager_id, appreciation_id, given_on, item, \
+     value_minor, currency, logged_by, status, decided_by, decided_on";
+
+type RawGift = (StoredGift, String, String);
+
+fn gift_from_row(row: &Row<'_>) -> rusqlite::Result<RawGift> {
+    Ok((
+        StoredGift {
+            id: row.get(0)?,
+            gift: Gift {
+                customer: CustomerId(row.get(1)?),
+                account_manager: row
+                    .get::<_, Option<i64>>(2)?
+                    .map(tegoed_core::AccountManagerId),
+                appreciation: row.get(3)?,
+                given_on: date(row.get(4)?),
+                item: row.get(5)?,
+                value: Money::new(row.get(6)?, tegoed_core::Currency::EUR),
+                logged_by: row.get(8)?,
+            },
+            status: GiftStatus::Given,
+            decided_by: row.get(10)?,
+            decided_on: row.get::<_, Option<i32>>(11)?.map(date),
+        },
+        row.get(7)?,
+        row.get(9)?,
+    ))
+}
+
+fn checked_gift(raw: RawGift) -> Result<StoredGift> {
+    let (mut stored, code, status) = raw;
+    stored.gift.value.currency = currency(&code)?;
+    stored.status = GiftStatus::parse(&status).ok_or_else(|| corrupt("gift status", &status))?;
+    Ok(stored)
 }
 
 const DISPUTE_COLUMNS: &str =
@@ -746,6 +826,57 @@ impl CollectionRead for SqliteTx<'_> {
         Ok(tasks)
     }
 
+    fn appreciations(
+        &mut self,
+        customer: Option<CustomerId>,
+        open_only: bool,
+    ) -> Result<Vec<StoredAppreciation>> {
+        let open = if open_only {
+            " AND status = 'open'"
+        } else {
+            ""
+        };
+        let raw: Vec<RawAppreciation> = match customer {
+            Some(c) => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {APPRECIATION_COLUMNS} FROM appreciation WHERE customer_id = ?1{open} \
+                     ORDER BY since, id"
+                ))?
+                .query_map([c.0], appreciation_from_row)?
+                .collect::<rusqlite::Result<_>>()?,
+            None => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {APPRECIATION_COLUMNS} FROM appreciation WHERE 1 = 1{open} \
+                     ORDER BY since, id"
+                ))?
+                .query_map([], appreciation_from_row)?
+                .collect::<rusqlite::Result<_>>()?,
+        };
+        raw.into_iter().map(checked_appreciation).collect()
+    }
+
+    fn gifts(&mut self, customer: Option<CustomerId>) -> Result<Vec<StoredGift>> {
+        let raw: Vec<RawGift> = match customer {
+            Some(c) => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {GIFT_COLUMNS} FROM gift WHERE customer_id = ?1 ORDER BY given_on, id"
+                ))?
+                .query_map([c.0], gift_from_row)?
+                .collect::<rusqlite::Result<_>>()?,
+            None => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {GIFT_COLUMNS} FROM gift ORDER BY given_on, id"
+                ))?
+                .query_map([], gift_from_row)?
+                .collect::<rusqlite::Result<_>>()?,
+        };
+        raw.into_iter().map(checked_gift).collect()
+    }
+
     fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, customer_id, date, kind, invoice_id, ref_id, text, author, text_nl \
@@ -1176,6 +1307,81 @@ impl CollectionWrite for SqliteTx<'_> {
             )?
             .execute(params![id, day(on), outcome])?;
         Ok(())
+    }
+
+    fn insert_appreciations(&mut self, list: &[Appreciation]) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO appreciation (customer_id, reason, since, ref_id, suggested, evidence, \
+             evidence_nl, raised_on, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open') \
+             ON CONFLICT (customer_id, reason, since, ref_id) DO NOTHING",
+        )?;
+        for a in list {
+            let added = stmt.execute(params![
+                a.customer.0,
+                a.reason.as_str(),
+                day(a.since),
+                a.ref_id,
+                a.suggested.as_str(),
+                a.evidence,
+                a.evidence_nl,
+                day(a.raised_on),
+            ])?;
+            if added == 1 {
+                ids.push(self.conn.last_insert_rowid());
+            }
+        }
+        Ok(ids)
+    }
+
+    fn decide_appreciation(
+        &mut self,
+        id: i64,
+        status: AppreciationStatus,
+        on: Date,
+        by: &str,
+        message: Option<i64>,
+    ) -> Result<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE appreciation SET status = ?2, decided_on = ?3, decided_by = ?4, \
+                 message_id = ?5 WHERE id = ?1 AND status = 'open'",
+            )?
+            .execute(params![id, status.as_str(), day(on), by, message])?;
+        Ok(changed == 1)
+    }
+
+    fn insert_gift(&mut self, gift: &Gift, status: GiftStatus) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO gift (customer_id, account_manager_id, appreciation_id, given_on, \
+                 item, value_minor, currency, logged_by, status) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                gift.customer.0,
+                gift.account_manager.map(|m| m.0),
+                gift.appreciation,
+                day(gift.given_on),
+                gift.item,
+                gift.value.minor,
+                gift.value.currency.code(),
+                gift.logged_by,
+                status.as_str(),
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn decide_gift(&mut self, id: i64, status: GiftStatus, on: Date, by: &str) -> Result<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE gift SET status = ?2, decided_on = ?3, decided_by = ?4 \
+                 WHERE id = ?1 AND status = 'awaiting_approval'",
+            )?
+            .execute(params![id, status.as_str(), day(on), by])?;
+        Ok(changed == 1)
     }
 
     fn add_event(&mut self, event: &TimelineEvent) -> Result<i64> {

@@ -68,6 +68,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "sale_agreement",
         include_str!("../migrations/0010_sale_agreement.sql"),
     ),
+    (
+        11,
+        "appreciation",
+        include_str!("../migrations/0011_appreciation.sql"),
+    ),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent

@@ -8,8 +8,9 @@
 //! collection vocabulary apart.
 
 use tegoed_core::agreements::{PlanStatus, PromiseStatus};
+use tegoed_core::appreciation::{Reason, Suggested};
 use tegoed_core::strategy::{Channel, Effect, StepKind};
-use tegoed_core::{CustomerId, Date, InvoiceId, Language, Money};
+use tegoed_core::{AccountManagerId, CustomerId, Date, InvoiceId, Language, Money};
 
 use crate::Result;
 
@@ -114,6 +115,127 @@ pub struct PaymentPlan {
 pub struct StoredPlan {
     pub id: i64,
     pub plan: PaymentPlan,
+}
+
+/// A suggestion to thank a customer (or give a gift), raised once for the
+/// day its trigger became true.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appreciation {
+    pub customer: CustomerId,
+    pub reason: Reason,
+    /// The day the trigger became true (with reason and `ref_id` the key
+    /// that keeps it from being raised twice).
+    pub since: Date,
+    /// The plan or promise it is about (0 for the others).
+    pub ref_id: i64,
+    pub suggested: Suggested,
+    /// What backs it, in English and in Dutch.
+    pub evidence: String,
+    pub evidence_nl: String,
+    /// The day it was raised.
+    pub raised_on: Date,
+}
+
+/// What became of a suggestion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppreciationStatus {
+    Open,
+    /// A thank-you was sent.
+    Thanked,
+    /// A gift was logged.
+    Gifted,
+    Dismissed,
+    /// No longer true (something fell overdue before anyone acted).
+    Lapsed,
+}
+
+impl AppreciationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppreciationStatus::Open => "open",
+            AppreciationStatus::Thanked => "thanked",
+            AppreciationStatus::Gifted => "gifted",
+            AppreciationStatus::Dismissed => "dismissed",
+            AppreciationStatus::Lapsed => "lapsed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AppreciationStatus> {
+        [
+            AppreciationStatus::Open,
+            AppreciationStatus::Thanked,
+            AppreciationStatus::Gifted,
+            AppreciationStatus::Dismissed,
+            AppreciationStatus::Lapsed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAppreciation {
+    pub id: i64,
+    pub appreciation: Appreciation,
+    pub status: AppreciationStatus,
+    pub decided_on: Option<Date>,
+    pub decided_by: Option<String>,
+    /// The thank-you message, when one was sent.
+    pub message: Option<i64>,
+}
+
+/// A relationship gift, against the account manager's quarterly budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gift {
+    pub customer: CustomerId,
+    /// Whose budget it comes from (the customer's account manager).
+    pub account_manager: Option<AccountManagerId>,
+    /// The suggestion it answers, if any.
+    pub appreciation: Option<i64>,
+    pub given_on: Date,
+    pub item: String,
+    pub value: Money,
+    /// Who logged it.
+    pub logged_by: String,
+}
+
+/// Where a gift stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GiftStatus {
+    Given,
+    /// Over the budget: waits for a credit manager.
+    AwaitingApproval,
+    Refused,
+}
+
+impl GiftStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GiftStatus::Given => "given",
+            GiftStatus::AwaitingApproval => "awaiting_approval",
+            GiftStatus::Refused => "refused",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GiftStatus> {
+        [
+            GiftStatus::Given,
+            GiftStatus::AwaitingApproval,
+            GiftStatus::Refused,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredGift {
+    pub id: i64,
+    pub gift: Gift,
+    pub status: GiftStatus,
+    /// Who approved or refused it (over budget), and when.
+    pub decided_by: Option<String>,
+    pub decided_on: Option<Date>,
 }
 
 /// Where a dunning message is.
@@ -396,6 +518,17 @@ pub trait CollectionRead {
     fn tasks(&mut self, customer: Option<CustomerId>, open_only: bool) -> Result<Vec<StoredTask>>;
     /// Events of a customer, in date and insertion order.
     fn events(&mut self, customer: CustomerId) -> Result<Vec<StoredEvent>>;
+
+    // --- appreciation ---
+    /// Suggestions of one customer, or all; open ones only when asked;
+    /// oldest first.
+    fn appreciations(
+        &mut self,
+        customer: Option<CustomerId>,
+        open_only: bool,
+    ) -> Result<Vec<StoredAppreciation>>;
+    /// Gifts of one customer, or all, oldest first.
+    fn gifts(&mut self, customer: Option<CustomerId>) -> Result<Vec<StoredGift>>;
 }
 
 /// Writes of the collection side, inside one write transaction.
@@ -492,6 +625,26 @@ pub trait CollectionWrite: CollectionRead {
     /// Records a step an earlier system sent (keyed by invoice, day and
     /// step).
     fn insert_history(&mut self, row: &HistoryRow) -> Result<crate::Upsert>;
+
+    // --- appreciation ---
+    /// Raises suggestions (open), skipping any already raised with the same
+    /// customer, reason, `since` and `ref_id` — also when two processes
+    /// raise at once. Gives the ids of those newly raised.
+    fn insert_appreciations(&mut self, list: &[Appreciation]) -> Result<Vec<i64>>;
+    /// Closes an open suggestion; `false` when it was not open (someone
+    /// else acted first).
+    fn decide_appreciation(
+        &mut self,
+        id: i64,
+        status: AppreciationStatus,
+        on: Date,
+        by: &str,
+        message: Option<i64>,
+    ) -> Result<bool>;
+    fn insert_gift(&mut self, gift: &Gift, status: GiftStatus) -> Result<i64>;
+    /// Approves or refuses a gift awaiting approval; `false` when it was
+    /// not waiting.
+    fn decide_gift(&mut self, id: i64, status: GiftStatus, on: Date, by: &str) -> Result<bool>;
 
     // --- tasks ---
     fn insert_task(&mut self, task: &Task) -> Result<i64>;

@@ -1074,6 +1074,102 @@ fn collection_story(store: &dyn Store) {
         .filter(|e| e.date == d("2026-03-20"))
         .collect();
     assert_eq!(stored, batch);
+
+    // Appreciation: raised once per (customer, reason, since, ref), closed
+    // once; gifts wait for approval once.
+    use tegoed_core::appreciation::{Reason, Suggested};
+    let kept = crate::Appreciation {
+        customer,
+        reason: Reason::PromiseKept,
+        since: d("2026-03-21"),
+        ref_id: promise_id,
+        suggested: Suggested::ThankYou,
+        evidence: "Promise kept".into(),
+        evidence_nl: "Belofte nagekomen".into(),
+        raised_on: d("2026-03-22"),
+    };
+    let back = crate::Appreciation {
+        reason: Reason::BackOnTime,
+        ref_id: 0,
+        ..kept.clone()
+    };
+    let ids = tx
+        .insert_appreciations(&[kept.clone(), back.clone()])
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(
+        tx.insert_appreciations(std::slice::from_ref(&kept))
+            .unwrap()
+            .is_empty(),
+        "raised once"
+    );
+    let open = tx.appreciations(Some(customer), true).unwrap();
+    assert_eq!(
+        open.iter().map(|a| &a.appreciation).collect::<Vec<_>>(),
+        vec![&kept, &back]
+    );
+    assert_eq!(open[0].status, crate::AppreciationStatus::Open);
+    assert!(
+        tx.decide_appreciation(
+            ids[0],
+            crate::AppreciationStatus::Thanked,
+            d("2026-03-23"),
+            "eva@example.nl",
+            None
+        )
+        .unwrap()
+    );
+    assert!(
+        !tx.decide_appreciation(
+            ids[0],
+            crate::AppreciationStatus::Dismissed,
+            d("2026-03-23"),
+            "joost@example.nl",
+            None
+        )
+        .unwrap(),
+        "closed once"
+    );
+    assert_eq!(tx.appreciations(None, true).unwrap().len(), 1);
+    let all = tx.appreciations(None, false).unwrap();
+    assert_eq!(all[0].status, crate::AppreciationStatus::Thanked);
+    assert_eq!(all[0].decided_by.as_deref(), Some("eva@example.nl"));
+    assert_eq!(all[0].decided_on, Some(d("2026-03-23")));
+    let gift = crate::Gift {
+        customer,
+        account_manager: None,
+        appreciation: Some(ids[1]),
+        given_on: d("2026-03-24"),
+        item: "Taart".into(),
+        value: Money::eur(4_500),
+        logged_by: "sanne@example.nl".into(),
+    };
+    let gift_id = tx
+        .insert_gift(&gift, crate::GiftStatus::AwaitingApproval)
+        .unwrap();
+    assert!(
+        tx.decide_gift(
+            gift_id,
+            crate::GiftStatus::Given,
+            d("2026-03-25"),
+            "joost@example.nl"
+        )
+        .unwrap()
+    );
+    assert!(
+        !tx.decide_gift(
+            gift_id,
+            crate::GiftStatus::Refused,
+            d("2026-03-25"),
+            "joost@example.nl"
+        )
+        .unwrap()
+    );
+    let gifts = tx.gifts(Some(customer)).unwrap();
+    assert_eq!(gifts.len(), 1);
+    assert_eq!(gifts[0].gift, gift);
+    assert_eq!(gifts[0].status, crate::GiftStatus::Given);
+    assert_eq!(gifts[0].decided_by.as_deref(), Some("joost@example.nl"));
     tx.commit().unwrap();
 }
 

@@ -30,9 +30,10 @@ pub use access::{
     User,
 };
 pub use collection::{
-    CollectionRead, CollectionState, CollectionWrite, Dispute, FourteenDayRecord, HistoryRow,
-    LadderRow, Lease, Message, MessageFilter, MessageItem, MessageStatus, PaymentPlan, Promise,
-    SaleAgreement, StoredDispute, StoredEvent, StoredMessage, StoredPlan, StoredPromise,
+    Appreciation, AppreciationStatus, CollectionRead, CollectionState, CollectionWrite, Dispute,
+    FourteenDayRecord, Gift, GiftStatus, HistoryRow, LadderRow, Lease, Message, MessageFilter,
+    MessageItem, MessageStatus, PaymentPlan, Promise, SaleAgreement, StoredAppreciation,
+    StoredDispute, StoredEvent, StoredGift, StoredMessage, StoredPlan, StoredPromise,
     StoredSaleAgreement, StoredTask, Task, TimelineEvent,
 };
 pub use risk::{Rating, RiskRead, RiskWrite, Upsert};

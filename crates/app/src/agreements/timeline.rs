@@ -35,6 +35,7 @@ pub fn event_label(kind: &str, language: Language) -> &'static str {
         "credit_hold_released" => ("credit hold lifted", "kredietstop opgeheven"),
         "credit_limit" => ("credit limit", "kredietlimiet"),
         "sale_agreement" => ("agreement at the sale", "afspraak bij de verkoop"),
+        "gift" => ("gift", "cadeau"),
         "handed_off" => ("handed to the agency", "naar het incassobureau"),
         "history" => (
             "sent by the earlier system",

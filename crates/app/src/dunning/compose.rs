@@ -243,7 +243,7 @@ fn payment_reference(
     text
 }
 
-pub(super) fn address_lines(customer: &tegoed_core::Customer) -> Vec<String> {
+pub(crate) fn address_lines(customer: &tegoed_core::Customer) -> Vec<String> {
     let mut lines = vec![customer.name.clone()];
     lines.extend(customer.address.street.clone());
     let city: Vec<&str> = [

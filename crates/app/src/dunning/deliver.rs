@@ -70,6 +70,10 @@ pub struct RunReport {
     pub by_step: Vec<StepCount>,
     pub agreements_recorded: u64,
     pub holds_released: u64,
+    /// Appreciation suggestions raised by this run.
+    pub appreciation_raised: u64,
+    /// Thank-yous the run sent itself (`thank_you = "auto"`).
+    pub thanked: u64,
     pub outbox: String,
     pub letters: String,
     pub claims: String,
@@ -555,6 +559,59 @@ fn effects(
     (events, changed)
 }
 
+/// Delivers one message recorded outside a run (a thank-you): claims it for
+/// `token` (the dunning lease's holder), delivers it and marks it sent, or
+/// marks it failed so the next run retries it. Gives the file written, or
+/// the delivery error.
+pub(crate) fn deliver_recorded(
+    store: &dyn Store,
+    config: &Config,
+    templates: &Templates,
+    stored: &StoredMessage,
+    as_of: Date,
+    token: &str,
+) -> Result<std::result::Result<Option<String>, String>> {
+    {
+        let mut tx = store.write()?;
+        let won = tx.claim_messages(&[stored.id], token)?;
+        tx.commit()?;
+        if won.is_empty() {
+            return Ok(Err(format!(
+                "message {} is being delivered by someone else",
+                stored.id
+            )));
+        }
+    }
+    let number = {
+        let mut tx = store.read()?;
+        tx.customer(stored.message.customer)?
+            .map(|c| c.customer.number)
+            .unwrap_or_default()
+    };
+    let smtp = match &config.delivery.smtp {
+        Some(smtp) => Some(smtp_transport(smtp)?),
+        None => None,
+    };
+    match deliver_one(store, config, templates, smtp.as_ref(), stored, &number) {
+        Ok(path) => {
+            mark_sent(store, &[(stored.clone(), path.clone())], as_of)?;
+            Ok(Ok(path))
+        }
+        Err(error) => {
+            let mut tx = store.write()?;
+            tx.set_message_status(
+                stored.id,
+                MessageStatus::Failed,
+                None,
+                None,
+                Some(&error.to_string()),
+            )?;
+            tx.commit()?;
+            Ok(Err(error.to_string()))
+        }
+    }
+}
+
 /// Runs dunning for `as_of`: resume or cancel what an interrupted run left,
 /// plan, record, deliver.
 ///
@@ -712,6 +769,54 @@ pub fn run(
     )?;
     tx.commit()?;
     progress.finish();
+
+    // 2b. Appreciation: raise the suggestions that became true (a plan the
+    //     run just recorded as completed among them); with `thank_you =
+    //     "auto"` the run thanks those customers itself, delivered below.
+    let (appreciation_raised, thanked) = {
+        let mut tx = store.write()?;
+        let refreshed =
+            crate::appreciation::refresh(tx.as_mut(), &config.appreciation.rules, as_of)?;
+        let mut thanked = 0u64;
+        if config.appreciation.thank_you_auto {
+            for change in preview
+                .agreements
+                .iter()
+                .filter(|c| c.kind == "plan_completed")
+            {
+                let Some(customer) = tx.customer(change.customer_id)? else {
+                    continue;
+                };
+                let open: Vec<_> = tx
+                    .appreciations(Some(change.customer_id), true)?
+                    .into_iter()
+                    .filter(|a| {
+                        a.appreciation.reason == tegoed_core::appreciation::Reason::PlanCompleted
+                            && a.appreciation.ref_id == change.id
+                    })
+                    .collect();
+                if open.is_empty() {
+                    continue;
+                }
+                crate::appreciation::record_thank_you(
+                    tx.as_mut(),
+                    config,
+                    templates,
+                    run_id,
+                    &customer,
+                    &open,
+                    &actor.id,
+                    as_of,
+                )?;
+                thanked += 1;
+            }
+            if thanked > 0 {
+                tx.set_run_messages(run_id, preview.messages.len() as u64 + thanked)?;
+            }
+        }
+        tx.commit()?;
+        (refreshed.raised, thanked)
+    };
 
     // 3. Deliver everything queued for today.
     let queued: Vec<StoredMessage> = {
@@ -889,6 +994,8 @@ pub fn run(
         by_step: preview.by_step,
         agreements_recorded: preview.agreements.len() as u64,
         holds_released: preview.holds_released.len() as u64,
+        appreciation_raised,
+        thanked,
         outbox: path(&config.delivery.outbox),
         letters: path(&config.delivery.letters),
         claims: path(&config.delivery.claims),

@@ -17,8 +17,8 @@
 //! (its words would be stale). Delivery writes files under the message's id
 //! via a temporary name, so a message delivered twice is one file.
 
-mod compose;
-mod deliver;
+pub(crate) mod compose;
+pub(crate) mod deliver;
 pub mod document;
 pub mod history;
 mod ladder;

@@ -126,6 +126,8 @@ pub const SHIPPED: &[(&str, &str)] = shipped!(
     "standard/final_notice.en.txt",
     "handoff.nl.html",
     "handoff.en.html",
+    "appreciation/thank_you.nl.txt",
+    "appreciation/thank_you.en.txt",
 );
 
 /// The words of a message.
