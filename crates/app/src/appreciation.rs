@@ -823,6 +823,8 @@ pub struct GiftLine {
     pub decided_by: Option<String>,
     #[serde(skip)]
     pub value_minor: i64,
+    #[serde(skip)]
+    pub account_manager_id: Option<AccountManagerId>,
 }
 
 /// Gifts, newest first: of one customer, or all.
@@ -858,6 +860,7 @@ pub fn gifts(tx: &mut dyn ReadTx, number: Option<&str>) -> Result<Vec<GiftLine>>
                 logged_by: g.gift.logged_by,
                 decided_by: g.decided_by,
                 value_minor: g.gift.value.minor,
+                account_manager_id: g.gift.account_manager,
             }
         })
         .collect();
@@ -1135,6 +1138,20 @@ pub fn dismiss(
         customer_row.customer.account_manager,
         &names,
     ))
+}
+
+/// The customer (number, name) a suggestion is about.
+pub fn customer_of(tx: &mut dyn ReadTx, id: i64) -> Result<(String, String)> {
+    let found = tx
+        .appreciations(None, false)?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| AppError::NotFound(format!("no suggestion {id}")))?;
+    let customer = tx
+        .customer(found.appreciation.customer)?
+        .ok_or_else(|| AppError::NotFound(format!("no customer for suggestion {id}")))?
+        .customer;
+    Ok((customer.number, customer.name))
 }
 
 /// Whether `suggested` is a gift (for the pages' buttons).

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tegoed_app::access::{self, Action, Principal};
 use tegoed_app::facts::CustomerLedger;
 use tegoed_app::policy::Checker;
-use tegoed_app::{agreements, reports, review, risk, segments};
+use tegoed_app::{agreements, appreciation, reports, review, risk, segments};
 use tegoed_core::Language;
 
 use crate::auth::{self, Fail, require};
@@ -55,6 +55,21 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/api/v1/dunning/preview", dunning_preview),
     ("GET", "/api/v1/tasks", tasks),
     ("POST", "/api/v1/tasks/{id}/done", task_done),
+    ("GET", "/api/v1/appreciation", appreciation_list),
+    (
+        "POST",
+        "/api/v1/appreciation/{id}/thank",
+        appreciation_thank,
+    ),
+    ("POST", "/api/v1/appreciation/{id}/gift", appreciation_gift),
+    (
+        "POST",
+        "/api/v1/appreciation/{id}/dismiss",
+        appreciation_dismiss,
+    ),
+    ("GET", "/api/v1/gifts", gifts),
+    ("POST", "/api/v1/gifts/{id}/approve", gift_approve),
+    ("POST", "/api/v1/gifts/{id}/refuse", gift_refuse),
 ];
 
 pub const OPENAPI: &str = include_str!("../openapi.json");
@@ -527,6 +542,124 @@ fn task_done(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     let outcome = body_str(&call.body, "outcome")?;
     let as_of = state.as_of();
     ok(state.write(|tx| agreements::complete_task(tx, &actor(&call), id, outcome, as_of))?)
+}
+
+/// Open appreciation suggestions: a salesperson's own customers', or all.
+fn appreciation_list(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
+    require(call.user, Action::View, None)?;
+    state.raise_appreciation();
+    let mine = match call.user.role {
+        access::Role::Sales => match call.user.account_manager {
+            Some(m) => Some(m),
+            None => return ok(json!({"suggestions": []})),
+        },
+        _ => None,
+    };
+    let as_of = state.as_of();
+    let list = state.read(|tx| appreciation::open_suggestions(tx, mine, as_of))?;
+    ok(json!({ "suggestions": list }))
+}
+
+fn suggestion_id(call: &Call<'_>) -> Result<i64, Fail> {
+    param(call.path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such suggestion".into()))
+}
+
+/// Thanks the suggestion's customer (for all its open suggestions).
+fn appreciation_thank(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
+    let id = suggestion_id(&call)?;
+    let (number, _) = state.read(|tx| appreciation::customer_of(tx, id))?;
+    let live = state.live();
+    let done = appreciation::thank(
+        state.store.as_ref(),
+        &actor(&call),
+        &live.config,
+        &live.templates,
+        &number,
+        None,
+        state.as_of(),
+        crate::now,
+    )?;
+    state.cache.invalidate(state);
+    Ok((
+        StatusCode::CREATED,
+        serde_json::to_vec(&done).map_err(internal)?,
+    ))
+}
+
+fn appreciation_gift(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
+    let id = suggestion_id(&call)?;
+    let item = body_str(&call.body, "item")?;
+    let value = body_str(&call.body, "value")?;
+    let (number, _) = state.read(|tx| appreciation::customer_of(tx, id))?;
+    let live = state.live();
+    let as_of = state.as_of();
+    let logged = state.write(|tx| {
+        appreciation::gift(
+            tx,
+            &actor(&call),
+            &live.config,
+            &number,
+            &appreciation::NewGift {
+                item,
+                value,
+                suggestion: Some(id),
+            },
+            as_of,
+        )
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        serde_json::to_vec(&logged).map_err(internal)?,
+    ))
+}
+
+fn appreciation_dismiss(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
+    let id = suggestion_id(&call)?;
+    let as_of = state.as_of();
+    ok(state.write(|tx| appreciation::dismiss(tx, &actor(&call), id, as_of))?)
+}
+
+/// Gifts (a salesperson's own customers', or all) and the budgets this
+/// quarter.
+fn gifts(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
+    require(call.user, Action::View, None)?;
+    let sales = call.user.role == access::Role::Sales;
+    let mine = call.user.account_manager;
+    let live = state.live();
+    let as_of = state.as_of();
+    let (gifts, budgets) = state.read(|tx| {
+        Ok((
+            appreciation::gifts(tx, None)?,
+            appreciation::budgets(tx, &live.config, as_of)?,
+        ))
+    })?;
+    let gifts: Vec<_> = gifts
+        .into_iter()
+        .filter(|g| !sales || (mine.is_some() && g.account_manager_id == mine))
+        .collect();
+    let budgets: Vec<_> = budgets
+        .into_iter()
+        .filter(|b| !sales || (mine.is_some() && b.account_manager_id == mine))
+        .collect();
+    ok(json!({"gifts": gifts, "budgets": budgets}))
+}
+
+fn gift_decision(state: &S, call: Call<'_>, approve: bool) -> Result<Reply, Fail> {
+    let id: i64 = param(call.path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such gift".into()))?;
+    let as_of = state.as_of();
+    ok(state.write(|tx| appreciation::decide_gift(tx, &actor(&call), id, approve, as_of))?)
+}
+
+fn gift_approve(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
+    gift_decision(state, call, true)
+}
+
+fn gift_refuse(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
+    gift_decision(state, call, false)
 }
 
 /// The caller as the actor of a change made now.

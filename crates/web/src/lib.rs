@@ -60,6 +60,8 @@ pub struct AppState {
     work: tokio::sync::Semaphore,
     /// The dunning run started from this server, running or done.
     pub runs: background::Runs,
+    /// The day appreciation suggestions were last raised by this server.
+    appreciation_day: std::sync::Mutex<Option<Date>>,
 }
 
 /// The configuration in use with its message templates.
@@ -89,6 +91,7 @@ impl AppState {
             views: view::Views::new(),
             work: tokio::sync::Semaphore::new(work_slots()),
             runs: background::Runs::default(),
+            appreciation_day: std::sync::Mutex::new(None),
         }))
     }
 
@@ -121,6 +124,53 @@ impl AppState {
         let value = tegoed_app::write_tx(self.store.as_ref(), work)?;
         self.cache.invalidate(self);
         Ok(value)
+    }
+
+    /// Raises the appreciation suggestions that became true, once per
+    /// business day per server, in the background (one ledger scan; the
+    /// pages list what is stored meanwhile). The dunning run and `tegoed
+    /// appreciation` raise them too; the store keeps each once.
+    pub(crate) fn raise_appreciation(self: &Arc<Self>) {
+        let as_of = self.as_of();
+        {
+            let mut day = self
+                .appreciation_day
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if *day == Some(as_of) {
+                return;
+            }
+            *day = Some(as_of);
+        }
+        let state = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tegoed-appreciation".into())
+            .spawn(move || {
+                let rules = state.live().config.appreciation.rules.clone();
+                let outcome = tegoed_app::write_tx(state.store.as_ref(), |tx| {
+                    tegoed_app::appreciation::refresh(tx, &rules, as_of)
+                });
+                match outcome {
+                    Ok(done) => tracing::info!(
+                        raised = done.raised,
+                        lapsed = done.lapsed,
+                        "appreciation suggestions raised"
+                    ),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot raise appreciation suggestions");
+                        *state
+                            .appreciation_day
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner()) = None;
+                    }
+                }
+            });
+        if spawned.is_err() {
+            *self
+                .appreciation_day
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = None;
+        }
     }
 
     /// The business day: fixed, or today (UTC).

@@ -31,6 +31,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("today.html", include_str!("../templates/today.html")),
     (
+        "appreciation.html",
+        include_str!("../templates/appreciation.html"),
+    ),
+    (
+        "appreciation_card.html",
+        include_str!("../templates/appreciation_card.html"),
+    ),
+    (
         "today_book.html",
         include_str!("../templates/today_book.html"),
     ),

@@ -161,10 +161,55 @@ fn a_collectors_morning_and_a_segment_changed_through_the_form_in_a_browser() {
         Ok(())
     })
     .unwrap();
+    // Two of the salesperson's customers kept their deal.
+    let thanked: Vec<tegoed_core::CustomerId> = {
+        let mut tx = server.store.write().unwrap();
+        let manager = tx
+            .account_managers()
+            .unwrap()
+            .into_iter()
+            .find(|(_, m)| {
+                m.email
+                    .as_ref()
+                    .is_some_and(|e| e.as_str() == server.sales_email)
+            })
+            .unwrap()
+            .0;
+        let own: Vec<tegoed_core::CustomerId> = tx
+            .customer_directory()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.account_manager == Some(manager))
+            .map(|c| c.id)
+            .take(2)
+            .collect();
+        let list: Vec<tegoed_store::Appreciation> = own
+            .iter()
+            .map(|&customer| tegoed_store::Appreciation {
+                customer,
+                reason: tegoed_core::appreciation::Reason::PromiseKept,
+                since: as_of.add_days(-3),
+                ref_id: 0,
+                suggested: tegoed_core::appreciation::Suggested::ThankYou,
+                evidence: "Promise kept".into(),
+                evidence_nl: "Betaalbelofte nagekomen".into(),
+                raised_on: as_of,
+            })
+            .collect();
+        tx.insert_appreciations(&list).unwrap();
+        tx.commit().unwrap();
+        own
+    };
     let base = format!("http://{}", server.addr);
     let stdout = run_script(
         "morning.mjs",
-        &[&base, common::PASSWORD, &called, &preview_customer],
+        &[
+            &base,
+            common::PASSWORD,
+            &called,
+            &preview_customer,
+            &server.sales_email,
+        ],
     );
     assert!(stdout.contains("morning: ok"));
     // What the browser did is in the database and the settings file.
@@ -180,4 +225,21 @@ fn a_collectors_morning_and_a_segment_changed_through_the_form_in_a_browser() {
     let settings = std::fs::read_to_string(&server.settings).unwrap();
     assert!(settings.contains("avg_days_late_min = 45"));
     assert!(settings.contains("# --- Strategies"));
+    // The salesperson's thank-you went out; the gift is logged.
+    let (messages, gifts) = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        let thank_yous = tx
+            .messages(tegoed_store::MessageFilter::default())?
+            .into_iter()
+            .filter(|m| m.message.step_id == "thank_you")
+            .map(|m| (m.message.customer, m.status))
+            .collect::<Vec<_>>();
+        Ok((thank_yous, tx.gifts(None)?))
+    })
+    .unwrap();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(thanked.contains(&messages[0].0));
+    assert_eq!(messages[0].1, tegoed_store::MessageStatus::Sent);
+    assert_eq!(gifts.len(), 1);
+    assert_eq!(gifts[0].gift.value.minor, 3_500);
+    assert_eq!(gifts[0].gift.item, "Taart voor het team");
 }

@@ -374,7 +374,7 @@ fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
 
 #[test]
 fn the_api_does_what_the_openapi_document_says() {
-    let server = start(120);
+    let server = start(300);
     let (own, _) = customers_of(&server);
     let token = tegoed_app::write_tx(server.store.as_ref(), |tx| {
         tegoed_app::access::create_api_token(tx, &common::system(), "credit@t.example", "test")
@@ -408,6 +408,46 @@ fn the_api_does_what_the_openapi_document_says() {
                 .collect();
             (!invoices.is_empty()).then_some((p.payment_id, invoices))
         });
+    // Appreciation: suggestions of three different customers (thank, gift,
+    // dismiss), and a gift over budget by a salesperson for the credit
+    // manager to approve and another to refuse.
+    let mut open = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::appreciation::open_suggestions(tx, None, common::as_of())
+    })
+    .unwrap();
+    open.dedup_by(|a, b| a.customer == b.customer);
+    assert!(open.len() >= 3, "the demo has customers to thank: {open:?}");
+    let waiting: Vec<i64> = open[3..]
+        .iter()
+        .chain(open[..3].iter())
+        .take(2)
+        .map(|s| {
+            let sales = tegoed_app::access::Actor {
+                id: "sales@t.example".into(),
+                role: tegoed_app::access::Role::Sales,
+                account_manager: s.account_manager_id,
+                language: tegoed_core::Language::Nl,
+                at: 0,
+            };
+            tegoed_app::write_tx(server.store.as_ref(), |tx| {
+                tegoed_app::appreciation::gift(
+                    tx,
+                    &sales,
+                    &tegoed_app::config::Config::default_in(std::path::Path::new(".")),
+                    &s.customer,
+                    &tegoed_app::appreciation::NewGift {
+                        item: "Lunch",
+                        value: "999.00",
+                        suggestion: None,
+                    },
+                    common::as_of(),
+                )
+            })
+            .unwrap()
+            .gift
+            .id
+        })
+        .collect();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -440,6 +480,26 @@ fn the_api_does_what_the_openapi_document_says() {
                     }
                     None => continue,
                 },
+                ("post", "/api/v1/appreciation/{id}/thank") => {
+                    url = url.replace("{id}", &open[0].id.to_string());
+                    None
+                }
+                ("post", "/api/v1/appreciation/{id}/gift") => {
+                    url = url.replace("{id}", &open[1].id.to_string());
+                    Some(r#"{"item":"Taart","value":"35.00"}"#.into())
+                }
+                ("post", "/api/v1/appreciation/{id}/dismiss") => {
+                    url = url.replace("{id}", &open[2].id.to_string());
+                    None
+                }
+                ("post", "/api/v1/gifts/{id}/approve") => {
+                    url = url.replace("{id}", &waiting[0].to_string());
+                    None
+                }
+                ("post", "/api/v1/gifts/{id}/refuse") => {
+                    url = url.replace("{id}", &waiting[1].to_string());
+                    None
+                }
                 ("get", _) => None,
                 other => panic!("no example for {other:?}"),
             };
@@ -1235,4 +1295,122 @@ fn a_credit_manager_lifts_a_credit_hold() {
     assert!(page.contains("Credit hold lifted."));
     assert!(page.contains("Credit hold lifted: Betalingsregeling afgesproken"));
     assert!(!page.contains("id=\"lift-hold-form\""));
+}
+
+/// Raises a suggestion for customer `number` (the triggers themselves are
+/// tested through the CLI on a hand-made ledger).
+fn suggest(server: &common::Server, number: &str, reason: &str, since: &str) -> i64 {
+    let mut tx = server.store.write().unwrap();
+    let customer = tx.customer_by_number(number).unwrap().unwrap().id;
+    let ids = tx
+        .insert_appreciations(&[tegoed_store::Appreciation {
+            customer,
+            reason: tegoed_core::appreciation::Reason::parse(reason).unwrap(),
+            since: tegoed_core::Date::parse_iso(since).unwrap(),
+            ref_id: 0,
+            suggested: tegoed_core::appreciation::Suggested::ThankYou,
+            evidence: "Paid 3 invoices in a row on time".into(),
+            evidence_nl: "3 facturen op rij op tijd betaald".into(),
+            raised_on: common::as_of(),
+        }])
+        .unwrap();
+    tx.commit().unwrap();
+    ids[0]
+}
+
+#[test]
+fn sales_thanks_a_customer_and_a_gift_over_budget_waits_for_the_credit_manager() {
+    let server = start(120);
+    let (own, other) = customers_of(&server);
+    let mine = suggest(&server, &own, "back_on_time", "2026-11-20");
+    let theirs = suggest(&server, &other, "back_on_time", "2026-11-20");
+    let sales = login(server.addr, &server.sales_email);
+    let my = sales.get("/my").body;
+    assert!(my.contains(&format!("data-suggestion=\"{mine}\"")), "{my}");
+    assert!(!my.contains(&format!("data-suggestion=\"{theirs}\"")));
+    assert!(my.contains("Gift budget this quarter"), "{my}");
+    // Not someone else's customer.
+    assert_eq!(
+        sales
+            .post(&format!("/appreciation/{theirs}/thank"), &[])
+            .status,
+        403
+    );
+    // A gift over the € 250 budget waits for a credit manager.
+    let r = sales.post(
+        &format!("/appreciation/{mine}/gift"),
+        &[("item", "Lunch"), ("value", "300"), ("back", "/my")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.header("location").unwrap();
+    assert!(location.contains("done=gift_waiting"), "{location}");
+    let page = sales.get(location).body;
+    assert!(
+        page.contains("over the quarter&#x27;s budget: a credit manager decides"),
+        "{page}"
+    );
+    let gift = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::appreciation::gifts(tx, Some(&own))
+    })
+    .unwrap()[0]
+        .clone();
+    assert_eq!(gift.status, "awaiting_approval");
+    assert_eq!(
+        sales
+            .post(&format!("/gifts/{}/approve", gift.id), &[])
+            .status,
+        403,
+        "sales may not approve"
+    );
+    let credit = login(server.addr, "credit@t.example");
+    let today = credit.get("/today").body;
+    assert!(
+        today.contains(&format!("data-gift=\"{}\"", gift.id)),
+        "{today}"
+    );
+    assert!(today.contains(&format!("data-suggestion=\"{theirs}\"")));
+    assert_eq!(
+        credit
+            .post(&format!("/gifts/{}/approve", gift.id), &[])
+            .status,
+        303
+    );
+    assert_eq!(
+        credit
+            .post(&format!("/gifts/{}/approve", gift.id), &[])
+            .status,
+        422,
+        "decided once"
+    );
+    // The gift answered the suggestion; a new one is thanked, once.
+    let kept = suggest(&server, &own, "promise_kept", "2026-11-25");
+    let r = sales.post(&format!("/appreciation/{kept}/thank"), &[("back", "/my")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.header("location").unwrap().contains("done=thanked"));
+    let thanks = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::dunning::messages(tx, Some(&own), None)
+    })
+    .unwrap()
+    .into_iter()
+    .filter(|m| m.step == "thank_you")
+    .collect::<Vec<_>>();
+    assert_eq!(thanks.len(), 1);
+    assert_eq!(thanks[0].status, "sent");
+    assert_eq!(
+        sales
+            .post(&format!("/appreciation/{kept}/thank"), &[])
+            .status,
+        422,
+        "thanked once"
+    );
+    // Both on the customer's timeline, in the reader's words.
+    let timeline = credit.get(&format!("/customers/{own}")).body;
+    assert!(timeline.contains("Gift proposed: Lunch"), "{timeline}");
+    assert!(timeline.contains("Gift approved by credit@t.example"));
+    // The message opens as sent, its step in words.
+    let message = credit
+        .get(&format!("/customers/{own}/messages/{}", thanks[0].id))
+        .body;
+    assert!(message.contains("thank-you"), "{message}");
+    assert!(!message.contains("thank_you"), "{message}");
 }

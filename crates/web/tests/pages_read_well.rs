@@ -30,6 +30,7 @@ const PAGES: &[&str] = &[
     "/settings/segments/watch_list",
     "/scoreboard",
     "/training/story",
+    "/appreciation",
     "/scoreboard?period=2026-09&manager=none&sort=share_on_time",
     "/users",
     "/customers/C999999",
@@ -372,6 +373,60 @@ fn every_page_reads_well_for_every_role_in_both_languages() {
         )
     })
     .unwrap();
+    // Appreciation: a thank-you sent (its message page is read too) and a
+    // gift over budget waiting for a credit manager.
+    let open = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::appreciation::open_suggestions(tx, None, common::as_of())
+    })
+    .unwrap();
+    assert!(open.len() >= 2, "the demo has customers to thank: {open:?}");
+    let live = server.state.live();
+    let config = &live.config;
+    let thanked = tegoed_app::appreciation::thank(
+        server.store.as_ref(),
+        &common::system(),
+        config,
+        &live.templates,
+        &open[0].customer,
+        None,
+        common::as_of(),
+        || 0,
+    )
+    .unwrap();
+    let gift_to = open
+        .iter()
+        .find(|s| s.customer != open[0].customer)
+        .unwrap();
+    let sales = tegoed_app::access::Actor {
+        id: "sales@t.example".into(),
+        role: tegoed_app::access::Role::Sales,
+        account_manager: gift_to.account_manager_id,
+        language: tegoed_core::Language::Nl,
+        at: 0,
+    };
+    tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::appreciation::gift(
+            tx,
+            &sales,
+            config,
+            &gift_to.customer,
+            &tegoed_app::appreciation::NewGift {
+                item: "Lunch",
+                value: "1234.50",
+                suggestion: None,
+            },
+            common::as_of(),
+        )
+    })
+    .unwrap();
+    let extra_pages = [
+        format!("/customers/{}", open[0].customer),
+        format!(
+            "/customers/{}/messages/{}",
+            open[0].customer, thanked.message_id
+        ),
+        format!("/customers/{}", gift_to.customer),
+    ];
     let mut found: Vec<Slip> = Vec::new();
     let mut opened = 0;
     for email in [
@@ -385,6 +440,7 @@ fn every_page_reads_well_for_every_role_in_both_languages() {
         let customers = interesting_customers(&client);
         assert!(!customers.is_empty(), "{email} sees customers");
         pages.extend(customers.iter().map(|n| format!("/customers/{n}")));
+        pages.extend(extra_pages.iter().cloned());
         pages.push(format!(
             "/check?customer={}&amount=25000",
             customers.first().unwrap()

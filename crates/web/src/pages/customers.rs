@@ -65,6 +65,7 @@ pub(super) fn my_customers(
                 "share": r.share_on_time,
             })
         });
+    let appreciation = super::appreciation::card(state, visit, 8)?;
     render(
         state,
         visit,
@@ -72,6 +73,7 @@ pub(super) fn my_customers(
         "My customers",
         json!({
             "mine": true,
+            "card": appreciation,
             "cost": cost,
             "calls": calls,
             "rows": rows,

@@ -29,6 +29,7 @@ use crate::auth::{self, Fail, Visit, check_csrf, require};
 use crate::listing::{self, Cell, Column, Listing, column, totalled};
 use crate::{AppState, blocking, i18n, view};
 
+mod appreciation;
 mod check;
 mod customers;
 mod dunning;
@@ -40,6 +41,7 @@ mod today;
 mod training;
 mod users;
 
+use appreciation::*;
 pub(crate) use check::check_request;
 use check::*;
 pub(crate) use customers::parse_filter;
@@ -88,6 +90,9 @@ pub fn routes() -> Router<S> {
         .route("/dunning/progress", page(dunning_progress))
         .route("/payments", page(payments))
         .route("/payments/{id}/{action}", action(payment_action))
+        .route("/appreciation", page(appreciation_page))
+        .route("/appreciation/{id}/{action}", action(appreciation_action))
+        .route("/gifts/{id}/{decision}", action(gift_decision))
         .route("/tasks/{id}/done", action(task_done))
         .route("/pause-requests/{id}/{decision}", action(decide_pause))
         .route("/settings", page(settings))
@@ -305,6 +310,19 @@ fn page_error(
 /// page it returns to), as the text with `{}` for each reference.
 const DONE: &[(&str, &str)] = &[
     ("call", "Call recorded."),
+    ("dismissed", "Suggestion for {} dismissed."),
+    ("gift", "Gift to {} logged."),
+    ("gift_approved", "Gift to {} approved."),
+    ("gift_refused", "Gift to {} refused."),
+    (
+        "gift_waiting",
+        "Gift to {} is over the quarter's budget: a credit manager decides.",
+    ),
+    (
+        "thank_failed",
+        "The thank-you to {} could not be delivered: see the message on the customer's page.",
+    ),
+    ("thanked", "Thank-you sent to {}."),
     ("dispute", "Dispute opened for invoice {}."),
     ("limit", "Credit limit saved."),
     ("note", "Note saved."),
@@ -637,9 +655,12 @@ fn segment_name(state: &S, index: usize, lang: Language) -> String {
 
 /// What people read for a segment id: its `name_nl`/`name_en`.
 fn segment_label(config: &tegoed_app::config::Config, id: &str, lang: Language) -> String {
-    config
-        .segment(id)
-        .map_or_else(|| id.replace('_', " "), |s| s.name(lang).to_string())
+    match config.segment(id) {
+        Some(s) => s.name(lang).to_string(),
+        // A thank-you is recorded under `appreciation`.
+        None if i18n::has(id) => i18n::t(lang, id).to_string(),
+        None => id.replace('_', " "),
+    }
 }
 
 /// What people read for a step of the strategy of segment `segment`: the

@@ -61,12 +61,14 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
         ));
         view::dso_svg(&points, lang)
     });
+    let appreciation = appreciation::card(state, visit, 8)?;
     render(
         state,
         visit,
         "today.html",
         "Today",
         json!({
+            "card": appreciation,
             "open": book.aging.total().map_err(|e| Fail::Internal(e.to_string()))?,
             "overdue": book.aging.overdue().map_err(|e| Fail::Internal(e.to_string()))?,
             "dso_countback": book.dso.countback.days,

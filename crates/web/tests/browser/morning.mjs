@@ -5,12 +5,14 @@
 //   then matches a payment from the bank statement; every step confirms
 //   what it did;
 // - the credit manager raises a segment's threshold through the form,
-//   previews it on a real customer and saves it.
+//   previews it on a real customer and saves it;
+// - a salesperson thanks a customer who kept their deal and logs a gift
+//   for another, on a phone.
 //
-// Usage: node morning.mjs BASE_URL PASSWORD CALLED_CUSTOMER PREVIEW_CUSTOMER
+// Usage: node morning.mjs BASE_URL PASSWORD CALLED_CUSTOMER PREVIEW_CUSTOMER SALES_EMAIL
 import { chromium } from 'playwright-core';
 
-const [base, password, called, previewCustomer] = process.argv.slice(2);
+const [base, password, called, previewCustomer, salesEmail] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -108,6 +110,25 @@ try {
   await page.click('button.insert-field[data-field="{{ customer.name }}"]');
   const after = await area.inputValue();
   check(after === '{{ customer.name }}' + before, 'the merge field is not at the cursor');
+
+  // 3. A salesperson thanks a customer who kept their deal and logs a gift
+  //    for another, on a phone.
+  page = await loginInDutch(salesEmail, 390);
+  await page.goto(`${base}/my`);
+  const first = page.locator('#appreciation .item[data-suggestion]').first();
+  check(await first.count() === 1, 'nobody to thank on My customers');
+  await Promise.all([page.waitForNavigation(), first.locator('form[action$="/thank"] button').click()]);
+  check((await done(page)).includes('Bedankje verstuurd aan'), `no confirmation of the thank-you: ${await done(page)}`);
+  const next = page.locator('#appreciation .item[data-suggestion]').first();
+  check(await next.count() === 1, 'no second customer to thank');
+  await next.locator('summary').click();
+  await next.locator('input[name=item]').fill('Taart voor het team');
+  await next.locator('input[name=value]').fill('35');
+  await Promise.all([page.waitForNavigation(), next.locator('form[action$="/gift"] button').click()]);
+  check((await done(page)).includes('Cadeau voor'), `no confirmation of the gift: ${await done(page)}`);
+  const budget = (await page.textContent('#gift-budget')).replace(/\s/g, ' ');
+  check(budget.includes('gebruikt € 35,00') && budget.includes('over € 215,00'), `the budget is not updated: ${budget}`);
+  if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/sales-appreciation.png`, fullPage: true });
   console.log('morning: ok');
 } finally {
   await browser.close();

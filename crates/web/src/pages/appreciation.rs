@@ -1,0 +1,232 @@
+//! Appreciation: the customers to thank (on Today for credit, on *My
+//! customers* for sales, and on their own page), one click to send the
+//! thank-you, log a gift or dismiss; gifts over budget for a credit manager
+//! to approve; each account manager's gift budget this quarter.
+
+use tegoed_app::appreciation::{self, BudgetLine, GiftLine, NewGift, SuggestionLine};
+
+use super::*;
+
+/// A suggestion as the cards show it: the reason and evidence in the
+/// reader's language.
+fn suggestion_out(s: &SuggestionLine, lang: Language) -> serde_json::Value {
+    json!({
+        "id": s.id,
+        "customer": s.customer,
+        "name": s.name,
+        "account_manager": s.account_manager,
+        "reason": i18n::t(lang, s.reason),
+        "evidence": s.evidence_in(lang),
+        "since": s.since.to_string(),
+        "gift": appreciation::is_gift(s.suggested),
+    })
+}
+
+fn gift_out(g: &GiftLine, lang: Language) -> serde_json::Value {
+    json!({
+        "id": g.id,
+        "customer": g.customer,
+        "name": g.name,
+        "account_manager": g.account_manager,
+        "given_on": g.given_on.to_string(),
+        "item": g.item,
+        "value": g.value_minor,
+        "status": i18n::t(lang, g.status),
+        "waiting": g.status == "awaiting_approval",
+        "logged_by": g.logged_by,
+        "decided_by": g.decided_by,
+    })
+}
+
+fn budget_out(b: &BudgetLine) -> serde_json::Value {
+    json!({
+        "account_manager": b.account_manager,
+        "from": b.quarter_from.to_string(),
+        "to": b.quarter_to.to_string(),
+        "budget": b.budget_minor,
+        "used": b.used_minor,
+        "awaiting": b.awaiting_minor,
+        "left": b.left_minor,
+    })
+}
+
+/// What the appreciation card shows to `visit`'s user: the open
+/// suggestions (a salesperson's own customers only), the gifts waiting for
+/// approval (for those who may approve) and the gift budget (a
+/// salesperson's own, or everyone's).
+pub(super) fn card(state: &S, visit: &Visit, limit: usize) -> Result<serde_json::Value, Fail> {
+    state.raise_appreciation();
+    let lang = visit.user.language;
+    let as_of = state.as_of();
+    let mine = (visit.user.role == Role::Sales).then_some(visit.user.account_manager);
+    if mine == Some(None) {
+        // A salesperson not linked to an account manager has no customers.
+        return Ok(json!({"suggestions": [], "total": 0, "waiting": [], "budgets": []}));
+    }
+    let live = state.live();
+    let (suggestions, gifts, budgets) = state.read(|tx| {
+        Ok((
+            appreciation::open_suggestions(tx, mine.flatten(), as_of)?,
+            appreciation::gifts(tx, None)?,
+            appreciation::budgets(tx, &live.config, as_of)?,
+        ))
+    })?;
+    let may_approve = visit.user.role.may(Action::ApproveGift);
+    // Newest first: what happened lately is what to act on.
+    let total = suggestions.len();
+    let shown: Vec<serde_json::Value> = suggestions
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|s| suggestion_out(s, lang))
+        .collect();
+    let waiting: Vec<serde_json::Value> = gifts
+        .iter()
+        .filter(|g| g.status == "awaiting_approval")
+        .filter(|g| may_approve || (mine.is_some() && g.account_manager_id == mine.flatten()))
+        .map(|g| gift_out(g, lang))
+        .collect();
+    let budgets: Vec<serde_json::Value> = budgets
+        .iter()
+        .filter(|b| {
+            mine.flatten()
+                .is_none_or(|m| b.account_manager_id == Some(m))
+        })
+        .map(budget_out)
+        .collect();
+    Ok(json!({
+        "suggestions": shown,
+        "total": total,
+        "waiting": waiting,
+        "may_approve": may_approve,
+        "budgets": budgets,
+    }))
+}
+
+/// The appreciation page: every open suggestion, the gifts of this quarter
+/// and the budgets.
+pub(super) fn appreciation_page(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    let lang = visit.user.language;
+    let card = card(state, visit, usize::MAX)?;
+    let mine = (visit.user.role == Role::Sales).then_some(visit.user.account_manager);
+    let (from, _) = tegoed_core::appreciation::quarter_of(state.as_of());
+    let gifts: Vec<serde_json::Value> = state
+        .read(|tx| appreciation::gifts(tx, None))?
+        .iter()
+        .filter(|g| g.given_on >= from.add_years(-1))
+        // A salesperson sees the gifts to their own customers.
+        .filter(|g| mine.is_none_or(|m| m.is_some() && g.account_manager_id == m))
+        .take(200)
+        .map(|g| gift_out(g, lang))
+        .collect();
+    render(
+        state,
+        visit,
+        "appreciation.html",
+        "Appreciation",
+        json!({"card": card, "gifts": gifts}),
+    )
+}
+
+/// One click on a suggestion: `thank`, `gift` (with `item` and `value`) or
+/// `dismiss`.
+pub(super) fn appreciation_action(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such suggestion".into()))?;
+    let actor = visit.actor();
+    let as_of = state.as_of();
+    let back_to = back(form, "/appreciation");
+    let (number, name) = state.read(|tx| appreciation::customer_of(tx, id))?;
+    match field(path, "action")? {
+        "thank" => {
+            let live = state.live();
+            let done = appreciation::thank(
+                state.store.as_ref(),
+                &actor,
+                &live.config,
+                &live.templates,
+                &number,
+                None,
+                as_of,
+                crate::now,
+            )?;
+            state.cache.invalidate(state);
+            let code = if done.delivered {
+                "thanked"
+            } else {
+                "thank_failed"
+            };
+            Ok(with_done(&back_to, code, &[&name]))
+        }
+        "gift" => {
+            let item = field(form, "item")?;
+            let value = field(form, "value")?;
+            let live = state.live();
+            let logged = state.write(|tx| {
+                appreciation::gift(
+                    tx,
+                    &actor,
+                    &live.config,
+                    &number,
+                    &NewGift {
+                        item,
+                        value,
+                        suggestion: Some(id),
+                    },
+                    as_of,
+                )
+            })?;
+            let code = if logged.needs_approval {
+                "gift_waiting"
+            } else {
+                "gift"
+            };
+            Ok(with_done(&back_to, code, &[&name]))
+        }
+        "dismiss" => {
+            state.write(|tx| appreciation::dismiss(tx, &actor, id, as_of))?;
+            Ok(with_done(&back_to, "dismissed", &[&name]))
+        }
+        other => Err(Fail::NotFound(format!("no action '{other}'"))),
+    }
+}
+
+/// A credit manager approves or refuses a gift over budget.
+pub(super) fn gift_decision(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    let id: i64 = field(path, "id")?
+        .parse()
+        .map_err(|_| Fail::NotFound("no such gift".into()))?;
+    let approve = match field(path, "decision")? {
+        "approve" => true,
+        "refuse" => false,
+        other => return Err(Fail::NotFound(format!("no decision '{other}'"))),
+    };
+    let as_of = state.as_of();
+    let line =
+        state.write(|tx| appreciation::decide_gift(tx, &visit.actor(), id, approve, as_of))?;
+    Ok(with_done(
+        &back(form, "/today"),
+        if approve {
+            "gift_approved"
+        } else {
+            "gift_refused"
+        },
+        &[&line.name],
+    ))
+}
