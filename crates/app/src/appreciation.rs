@@ -606,7 +606,7 @@ pub(crate) fn record_thank_you(
     }
     if closed == 0 {
         // Someone else thanked them first: nothing goes out.
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::Conflict(format!(
             "customer {} was thanked already",
             stored.customer.number
         )));
@@ -656,7 +656,7 @@ pub fn thank(
         actor.require(Action::Appreciate, stored.customer.account_manager)?;
         let suggestions = open_of(tx.as_mut(), &stored, only, as_of)?;
         if suggestions.is_empty() {
-            return Err(AppError::Invalid(format!(
+            return Err(AppError::Conflict(format!(
                 "customer {number} has no open suggestion to thank them for \
                  (see tegoed appreciation)"
             )));
@@ -672,7 +672,7 @@ pub fn thank(
             &actor.id,
             as_of,
         )?
-        .ok_or_else(|| AppError::Invalid(format!("customer {number} was thanked already")))?;
+        .ok_or_else(|| AppError::Conflict(format!("customer {number} was thanked already")))?;
         tx.set_run_messages(run, 1)?;
         let message = tx
             .message(id)?
@@ -919,11 +919,6 @@ pub fn gift(
             "--value '{value}': a gift is worth more than nothing"
         )));
     }
-    if value_minor > 100_000_000 {
-        return Err(AppError::Invalid(format!(
-            "--value '{value}': at most € 1.000.000,00"
-        )));
-    }
     let suggestions = open_of(tx, &stored, only, as_of)?;
     let manager = stored.customer.account_manager;
     let name = match manager {
@@ -1033,7 +1028,7 @@ pub fn decide_gift(
         GiftStatus::Refused
     };
     if !tx.decide_gift(id, status, as_of, &actor.id)? {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::Conflict(format!(
             "gift {id} is not waiting for approval (it is {})",
             stored.status.as_str().replace('_', " ")
         )));
@@ -1119,7 +1114,7 @@ pub fn dismiss(
         .ok_or_else(|| AppError::NotFound(format!("customer of suggestion {id}")))?;
     actor.require(Action::Appreciate, customer_row.customer.account_manager)?;
     if !tx.decide_appreciation(id, AppreciationStatus::Dismissed, as_of, &actor.id, None)? {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::Conflict(format!(
             "suggestion {id} is not open (it was {})",
             stored.status.as_str()
         )));

@@ -34,6 +34,10 @@ pub enum AppError {
     /// Someone else is doing this right now (a dunning run in progress).
     #[error("{0}")]
     Busy(String),
+    /// It was done already, or changed in the meantime (a suggestion
+    /// thanked or dismissed, a gift decided): nothing was changed.
+    #[error("{0}")]
+    Conflict(String),
     /// A total of money too large to compute (checked arithmetic).
     #[error(transparent)]
     Money(#[from] tegoed_core::MoneyError),

@@ -43,7 +43,7 @@ impl From<AppError> for Fail {
         match e {
             AppError::NotFound(m) => Fail::NotFound(m),
             AppError::Forbidden(m) => Fail::Forbidden(m),
-            AppError::Busy(m) => Fail::Conflict(m),
+            AppError::Busy(m) | AppError::Conflict(m) => Fail::Conflict(m),
             AppError::Store(s) => Fail::from(s),
             other => Fail::Invalid(other.to_string()),
         }

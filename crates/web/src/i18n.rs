@@ -521,11 +521,6 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Show", "Tonen", None),
     ("Show everything", "Alles tonen", None),
     ("Skipped", "Overgeslagen", None),
-    (
-        "Someone else is doing this right now (a dunning run in progress); nothing of yours was changed.",
-        "Iemand anders is hier nu mee bezig (er loopt al een aanmaanrun); er is niets van jou veranderd.",
-        None,
-    ),
     ("Something is not right", "Er klopt iets niet", None),
     (
         "Something went wrong on the server; it has been logged.",
@@ -616,6 +611,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "This does not exist (any more).",
         "Dit bestaat niet (meer).",
+        None,
+    ),
+    (
+        "This was done or changed in the meantime (by someone else, or a dunning run is in progress); nothing of yours was changed.",
+        "Dit is intussen al gedaan of veranderd (door iemand anders, of er loopt een aanmaanrun); er is niets van jou veranderd.",
         None,
     ),
     (

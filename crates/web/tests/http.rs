@@ -1379,7 +1379,7 @@ fn sales_thanks_a_customer_and_a_gift_over_budget_waits_for_the_credit_manager()
         credit
             .post(&format!("/gifts/{}/approve", gift.id), &[])
             .status,
-        422,
+        409,
         "decided once"
     );
     // The gift answered the suggestion; a new one is thanked, once.
@@ -1400,7 +1400,7 @@ fn sales_thanks_a_customer_and_a_gift_over_budget_waits_for_the_credit_manager()
         sales
             .post(&format!("/appreciation/{kept}/thank"), &[])
             .status,
-        422,
+        409,
         "thanked once"
     );
     // Both on the customer's timeline, in the reader's words.

@@ -418,7 +418,7 @@ fn error_words_of(code: &str, detail: &str, language: Language) -> (String, Stri
                 "forbidden" => "Your role may not do this.",
                 "not_found" => "This does not exist (any more).",
                 "invalid" => "What was entered is not right.",
-                "conflict" => "Someone else is doing this right now (a dunning run in progress); nothing of yours was changed.",
+                "conflict" => "This was done or changed in the meantime (by someone else, or a dunning run is in progress); nothing of yours was changed.",
                 "csrf" => "The form is stale or did not come from this site.",
                 "busy" => "Tegoed is busy with other work (an import or a dunning run); nothing was changed.",
                 "rate_limited" => "Too many attempts.",
