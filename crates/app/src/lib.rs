@@ -30,6 +30,7 @@ pub mod import;
 pub mod lease;
 pub mod legal;
 pub mod managers;
+pub mod meeting;
 pub mod migrate;
 pub mod policy;
 pub mod portfolio;

@@ -101,6 +101,11 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<AppreciationCommand>,
     },
+    /// The joint sales/credit meeting: record what was decided.
+    Meeting {
+        #[command(subcommand)]
+        command: MeetingCommand,
+    },
     /// Cross-training: what happens after the sale, on a salesperson's own
     /// invoices.
     Training {
@@ -378,6 +383,25 @@ pub enum AppreciationCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum MeetingCommand {
+    /// Record a decision about a customer: a task for its owner and a line
+    /// on the timeline; the next meeting pack says whether it was done.
+    Decide {
+        customer: String,
+        /// What was decided.
+        #[arg(long)]
+        text: String,
+        /// Who carries it out (e-mail or name; default: the customer's
+        /// account manager).
+        #[arg(long)]
+        owner: Option<String>,
+        /// When it is due (default: in two weeks).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        due: Option<tegoed_core::Date>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum TrainingCommand {
     /// The story of one of the salesperson's own invoices that went wrong:
     /// issued, due, each reminder with its text, calls, promises, the
@@ -648,6 +672,21 @@ pub enum ReportCommand {
         /// (default: [scoreboard] grace_days in tegoed.toml).
         #[arg(long)]
         grace_days: Option<i32>,
+    },
+    /// The pack for the joint sales/credit meeting: writes meeting.html
+    /// (self-contained, prints well) and meeting.pdf; --json prints the
+    /// same figures.
+    Meeting {
+        /// A quarter (2026Q4), a month (2026-11) or a year (2026); default:
+        /// the quarter --as-of is in.
+        #[arg(long)]
+        period: Option<String>,
+        /// The folder to write meeting.html and meeting.pdf to.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: std::path::PathBuf,
+        /// nl or en (default: the company's language).
+        #[arg(long)]
+        lang: Option<String>,
     },
     /// Days sales outstanding, by the countback and the simple method.
     Dso {

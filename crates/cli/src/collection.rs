@@ -17,8 +17,8 @@ use tegoed_core::rate::Rate;
 use crate::Ctx;
 use crate::args::{
     AgreementCommand, AppreciationCommand, ConfigCommand, DisputeCommand, DunningCommand,
-    LegalCommand, PlanCommand, PromiseCommand, SegmentsCommand, TasksCommand, TemplatesCommand,
-    TrainingCommand,
+    LegalCommand, MeetingCommand, PlanCommand, PromiseCommand, SegmentsCommand, TasksCommand,
+    TemplatesCommand, TrainingCommand,
 };
 use crate::render::{Align, Table};
 
@@ -683,6 +683,77 @@ pub fn appreciation_cmd(ctx: &Ctx, command: Option<AppreciationCommand>) -> Resu
                 text.push('\n');
                 text.extend(o.budgets.iter().map(budget_text));
                 text
+            })
+        }
+    }
+}
+
+/// `report meeting`: the pack as meeting.html and meeting.pdf in `out`,
+/// and its figures (`--json`) or where the files are.
+pub fn meeting_report(
+    ctx: &Ctx,
+    period: Option<&str>,
+    out: &std::path::Path,
+    lang: Option<&str>,
+) -> Result<()> {
+    use tegoed_app::meeting;
+    let config = ctx.config()?;
+    let language = crate::credit::language(&config, lang)?;
+    let pack = ctx.read(|tx| meeting::pack(tx, &config, ctx.as_of, period, language))?;
+    let html = meeting::html(&pack, true)?;
+    let pdf = meeting::pdf(&pack);
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let html_path = out.join("meeting.html");
+    let pdf_path = out.join("meeting.pdf");
+    std::fs::write(&html_path, html)
+        .with_context(|| format!("cannot write {}", html_path.display()))?;
+    std::fs::write(&pdf_path, pdf)
+        .with_context(|| format!("cannot write {}", pdf_path.display()))?;
+    ctx.print(&pack, |p| {
+        format!(
+            "Meeting pack {} ({} to {}): {} customers to discuss, {} open disputes, {} decisions from last time ({} done).\nWritten: {} and {}\n",
+            p.period.label,
+            p.period.from,
+            p.period.to,
+            p.discuss.len(),
+            p.disputes.len(),
+            p.decisions.len(),
+            p.decisions.iter().filter(|d| d.done).count(),
+            html_path.display(),
+            pdf_path.display()
+        )
+    })
+}
+
+pub fn meeting_cmd(ctx: &Ctx, command: MeetingCommand) -> Result<()> {
+    match command {
+        MeetingCommand::Decide {
+            customer,
+            text,
+            owner,
+            due,
+        } => {
+            let line = ctx.write(|tx, actor| {
+                tegoed_app::meeting::decide(
+                    tx,
+                    actor,
+                    &customer,
+                    &text,
+                    owner.as_deref(),
+                    due,
+                    ctx.as_of,
+                )
+            })?;
+            ctx.print(&line, |d| {
+                format!(
+                    "Decision {} about {} ({}): {} — {}, by {}.\n",
+                    d.id,
+                    d.customer,
+                    d.name,
+                    d.text,
+                    d.owner.as_deref().unwrap_or("no owner"),
+                    d.due_on
+                )
             })
         }
     }

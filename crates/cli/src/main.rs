@@ -219,6 +219,9 @@ fn run(cli: Cli) -> Result<()> {
             ReportCommand::PaidOnTime { period, grace_days } => {
                 paid_on_time(&ctx, period.as_deref(), grace_days)
             }
+            ReportCommand::Meeting { period, out, lang } => {
+                collection::meeting_report(&ctx, period.as_deref(), &out, lang.as_deref())
+            }
         },
         Command::Payments { command } => match command {
             PaymentsCommand::Unallocated => unallocated(&ctx),
@@ -250,6 +253,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Agreement { command } => collection::agreement_cmd(&ctx, command),
         Command::Training { command } => collection::training_cmd(&ctx, command),
         Command::Appreciation { command } => collection::appreciation_cmd(&ctx, command),
+        Command::Meeting { command } => collection::meeting_cmd(&ctx, command),
         Command::Plan { command } => collection::plan_cmd(&ctx, command),
         Command::Pause {
             customer,

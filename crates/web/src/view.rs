@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/error_bare.html"),
     ),
     ("today.html", include_str!("../templates/today.html")),
+    ("meeting.html", include_str!("../templates/meeting.html")),
     (
         "appreciation.html",
         include_str!("../templates/appreciation.html"),

@@ -221,7 +221,16 @@ fn a_collectors_morning_and_a_segment_changed_through_the_form_in_a_browser() {
     })
     .unwrap();
     assert_eq!(promises.len(), 1);
-    assert!(tasks.iter().all(|t| t.outcome.is_some()));
+    assert!(
+        tasks
+            .iter()
+            .filter(|t| t.kind == "call")
+            .all(|t| t.outcome.is_some())
+    );
+    // The decision recorded at the meeting is a task for its owner.
+    let decisions: Vec<_> = tasks.iter().filter(|t| t.kind == "decision").collect();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].title, "Betalingsregeling aanbieden");
     let settings = std::fs::read_to_string(&server.settings).unwrap();
     assert!(settings.contains("avg_days_late_min = 45"));
     assert!(settings.contains("# --- Strategies"));

@@ -1414,3 +1414,51 @@ fn sales_thanks_a_customer_and_a_gift_over_budget_waits_for_the_credit_manager()
     assert!(message.contains("thank-you"), "{message}");
     assert!(!message.contains("thank_you"), "{message}");
 }
+
+#[test]
+fn the_meeting_pack_opens_prints_and_records_decisions() {
+    let server = start(120);
+    let (own, _) = customers_of(&server);
+    let sales = login(server.addr, &server.sales_email);
+    let page = sales.get("/meeting").body;
+    assert!(
+        page.contains("Sales and credit meeting — 2026-Q4"),
+        "{page}"
+    );
+    assert!(page.contains("<svg"), "the DSO chart");
+    assert!(
+        !page.contains("id=\"decide\""),
+        "sales does not record decisions"
+    );
+    assert_eq!(
+        sales
+            .post(
+                "/meeting/decide",
+                &[("customer", &own), ("text", "Call them")]
+            )
+            .status,
+        403
+    );
+    let pdf = sales.get("/meeting/pdf?period=2026-Q4");
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(pdf.body.starts_with("%PDF-"));
+    let credit = login(server.addr, "credit@t.example");
+    let r = credit.post(
+        "/meeting/decide",
+        &[
+            ("customer", own.as_str()),
+            ("text", "Offer a payment plan"),
+            ("due", "2026-12-16"),
+            ("back", "/meeting"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = credit.get(r.header("location").unwrap()).body;
+    assert!(page.contains("recorded; it is on the owner"), "{page}");
+    assert!(page.contains("Offer a payment plan"));
+    assert!(page.contains("16 Dec 2026"));
+    // A typo in the customer number is a clear error, nothing recorded.
+    let r = credit.post("/meeting/decide", &[("customer", "C999999"), ("text", "x")]);
+    assert_eq!(r.status, 404);
+}

@@ -31,6 +31,8 @@ const PAGES: &[&str] = &[
     "/scoreboard",
     "/training/story",
     "/appreciation",
+    "/meeting",
+    "/meeting?period=2026-Q3",
     "/scoreboard?period=2026-09&manager=none&sort=share_on_time",
     "/users",
     "/customers/C999999",

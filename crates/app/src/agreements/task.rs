@@ -94,7 +94,12 @@ pub fn complete_task(
     tx.add_event(&TimelineEvent {
         customer: stored.task.customer,
         date: as_of,
-        kind: "call_done".into(),
+        kind: if stored.task.kind == "decision" {
+            "decision_done"
+        } else {
+            "call_done"
+        }
+        .into(),
         invoice: None,
         ref_id: Some(id),
         text: format!("{}: {}", stored.task.title, outcome.trim()),
@@ -131,17 +136,6 @@ pub struct CallLine {
     pub days_late: i32,
 }
 
-/// How much a risk class weighs in the call order (unknown: the middle).
-fn risk_weight(class: Option<char>) -> i64 {
-    match class {
-        Some('A') => 1,
-        Some('B') => 2,
-        Some('D') => 4,
-        Some('E') => 5,
-        _ => 3,
-    }
-}
-
 /// The calls to make on `as_of` — those due today and those still open from
 /// earlier days — most important first: the customer's overdue amount
 /// today times the weight of their risk class. Returns the number of calls
@@ -155,10 +149,10 @@ pub fn call_list(
     let mut due: Vec<(i64, StoredTask)> = tx
         .tasks(None, true)?
         .into_iter()
-        .filter(|t| t.task.due_on <= as_of)
+        .filter(|t| t.task.due_on <= as_of && t.task.kind == "call")
         .map(|t| {
             let priority = book.row_by_id(t.task.customer).map_or(0, |r| {
-                r.overdue_minor.saturating_mul(risk_weight(r.risk_class))
+                tegoed_core::priority::priority(r.overdue_minor, r.risk_class)
             });
             (priority, t)
         })

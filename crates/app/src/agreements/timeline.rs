@@ -36,6 +36,11 @@ pub fn event_label(kind: &str, language: Language) -> &'static str {
         "credit_limit" => ("credit limit", "kredietlimiet"),
         "sale_agreement" => ("agreement at the sale", "afspraak bij de verkoop"),
         "gift" => ("gift", "cadeau"),
+        "meeting_decision" => (
+            "decided at the sales and credit meeting",
+            "besluit van het overleg",
+        ),
+        "decision_done" => ("meeting decision carried out", "besluit uitgevoerd"),
         "handed_off" => ("handed to the agency", "naar het incassobureau"),
         "history" => (
             "sent by the earlier system",

@@ -34,6 +34,7 @@ mod check;
 mod customers;
 mod dunning;
 mod login;
+mod meeting;
 mod payments;
 mod scoreboard;
 mod settings;
@@ -48,6 +49,7 @@ pub(crate) use customers::parse_filter;
 use customers::*;
 use dunning::*;
 use login::*;
+use meeting::*;
 use payments::*;
 use scoreboard::*;
 use settings::*;
@@ -90,6 +92,9 @@ pub fn routes() -> Router<S> {
         .route("/dunning/progress", page(dunning_progress))
         .route("/payments", page(payments))
         .route("/payments/{id}/{action}", action(payment_action))
+        .route("/meeting", page(meeting_page))
+        .route("/meeting/pdf", page(meeting_pdf))
+        .route("/meeting/decide", action(meeting_decide))
         .route("/appreciation", page(appreciation_page))
         .route("/appreciation/{id}/{action}", action(appreciation_action))
         .route("/gifts/{id}/{decision}", action(gift_decision))
@@ -310,6 +315,10 @@ fn page_error(
 /// page it returns to), as the text with `{}` for each reference.
 const DONE: &[(&str, &str)] = &[
     ("call", "Call recorded."),
+    (
+        "decision",
+        "Decision about {} recorded; it is on the owner's list.",
+    ),
     ("dismissed", "Suggestion for {} dismissed."),
     ("gift", "Gift to {} logged."),
     ("gift_approved", "Gift to {} approved."),

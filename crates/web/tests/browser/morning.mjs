@@ -6,6 +6,7 @@
 //   what it did;
 // - the credit manager raises a segment's threshold through the form,
 //   previews it on a real customer and saves it;
+// - the credit manager opens the meeting pack and records a decision;
 // - a salesperson thanks a customer who kept their deal and logs a gift
 //   for another, on a phone.
 //
@@ -110,6 +111,16 @@ try {
   await page.click('button.insert-field[data-field="{{ customer.name }}"]');
   const after = await area.inputValue();
   check(after === '{{ customer.name }}' + before, 'the merge field is not at the cursor');
+
+  // The joint meeting: the pack, and a decision recorded at it.
+  await page.goto(`${base}/meeting`);
+  check((await page.textContent('.meeting h1')).includes('Overleg sales en credit'), 'no meeting pack');
+  await page.fill('#decide input[name=customer]', called);
+  await page.fill('#decide input[name=text]', 'Betalingsregeling aanbieden');
+  await Promise.all([page.waitForNavigation(), page.click('#decide button[type=submit]')]);
+  check((await done(page)).includes('Besluit over'), `no confirmation of the decision: ${await done(page)}`);
+  check((await page.textContent('#decisions')).includes('Betalingsregeling aanbieden'), 'the decision is not in the pack');
+  if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/credit-meeting.png`, fullPage: true });
 
   // 3. A salesperson thanks a customer who kept their deal and logs a gift
   //    for another, on a phone.

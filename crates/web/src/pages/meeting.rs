@@ -1,0 +1,94 @@
+//! The joint sales/credit meeting: the pack as a page (with a print
+//! stylesheet), as a PDF, and the form to record what was decided.
+
+use super::*;
+
+fn pack_of(
+    state: &S,
+    visit: &Visit,
+    query: &Params,
+) -> Result<tegoed_app::meeting::MeetingPack, Fail> {
+    let live = state.live();
+    let period = opt(query, "period");
+    let as_of = state.as_of();
+    let lang = visit.user.language;
+    state.read(|tx| tegoed_app::meeting::pack(tx, &live.config, as_of, period, lang))
+}
+
+pub(super) fn meeting_page(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    query: &Params,
+) -> Result<Response, Fail> {
+    let pack = pack_of(state, visit, query)?;
+    let body = tegoed_app::meeting::html(&pack, false)?;
+    // The last eight quarters to choose from.
+    let (mut from, _) = tegoed_core::appreciation::quarter_of(state.as_of());
+    let mut quarters = Vec::new();
+    for _ in 0..8 {
+        let (y, m, _) = from.ymd();
+        quarters.push(format!("{y}-Q{}", (m - 1) / 3 + 1));
+        from = from.add_months(-3);
+    }
+    render(
+        state,
+        visit,
+        "meeting.html",
+        "Sales and credit meeting",
+        json!({
+            "body": body,
+            "period": pack.period.label,
+            "quarters": quarters,
+            "may_decide": visit.user.role.may(Action::DecidePause),
+        }),
+    )
+}
+
+/// The pack as the PDF for those who bring paper.
+pub(super) fn meeting_pdf(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    query: &Params,
+) -> Result<Response, Fail> {
+    let pack = pack_of(state, visit, query)?;
+    let bytes = tegoed_app::meeting::pdf(&pack);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"meeting-{}.pdf\"", pack.period.label),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A decision taken at the meeting (credit managers).
+pub(super) fn meeting_decide(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    let number = field(form, "customer")?.trim().to_string();
+    let text = field(form, "text")?;
+    let owner = opt(form, "owner");
+    let due = match opt(form, "due") {
+        Some(_) => Some(date_field(form, "due")?),
+        None => None,
+    };
+    let as_of = state.as_of();
+    let line = state.write(|tx| {
+        tegoed_app::meeting::decide(tx, &visit.actor(), &number, text, owner, due, as_of)
+    })?;
+    Ok(with_done(
+        &back(form, "/meeting"),
+        "decision",
+        &[&line.name],
+    ))
+}
