@@ -36,6 +36,7 @@ pub mod policy;
 pub mod portfolio;
 pub mod posting;
 pub mod progress;
+pub mod quiz;
 pub mod reports;
 pub mod review;
 pub mod risk;

@@ -155,6 +155,8 @@ pub struct MeetingPack {
     /// Decisions since the previous period began, and older ones still
     /// open.
     pub decisions: Vec<DecisionLine>,
+    /// Who did the policy quiz in the period, and how well.
+    pub training: Vec<crate::quiz::Score>,
 }
 
 fn label_of(period: Period) -> String {
@@ -475,6 +477,7 @@ pub fn pack(
         decisions.push(decision_line(&directory, t));
     }
     decisions.sort_by(|a, b| a.made_on.cmp(&b.made_on).then(a.id.cmp(&b.id)));
+    let training = crate::quiz::scores(tx, period.from, end)?;
 
     Ok(MeetingPack {
         as_of,
@@ -505,6 +508,7 @@ pub fn pack(
         risk_groups,
         changes,
         decisions,
+        training,
     })
 }
 
@@ -1313,6 +1317,44 @@ pub fn pdf(pack: &MeetingPack) -> Vec<u8> {
                 (c[3].0, c[3].1, num(g.dso, 1), true),
                 (c[4].0, c[4].1, pct(g.share_paid_late), true),
             ],
+            false,
+            &mut need,
+        );
+    }
+
+    heading(&mut pdf, &mut sheet, &t("training"), &mut need);
+    let c = col(&[0.5, 0.17, 0.17, 0.16]);
+    row(
+        &mut pdf,
+        &mut sheet,
+        &[
+            (c[0].0, c[0].1, t("who"), false),
+            (c[1].0, c[1].1, t("answered"), true),
+            (c[2].0, c[2].1, t("correct"), true),
+            (c[3].0, c[3].1, String::new(), true),
+        ],
+        true,
+        &mut need,
+    );
+    for s in &pack.training {
+        row(
+            &mut pdf,
+            &mut sheet,
+            &[
+                (c[0].0, c[0].1, s.user.clone(), false),
+                (c[1].0, c[1].1, s.answered.to_string(), true),
+                (c[2].0, c[2].1, s.correct.to_string(), true),
+                (c[3].0, c[3].1, pct(Some(s.share_correct)), true),
+            ],
+            false,
+            &mut need,
+        );
+    }
+    if pack.training.is_empty() {
+        row(
+            &mut pdf,
+            &mut sheet,
+            &[(left, w, t("none"), false)],
             false,
             &mut need,
         );

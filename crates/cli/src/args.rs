@@ -417,6 +417,31 @@ pub enum TrainingCommand {
         #[arg(long)]
         lang: Option<String>,
     },
+    /// A question of the policy quiz: a real customer, a deal; what does
+    /// the policy say? (`--seed` asks the same one again.)
+    Quiz {
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Answer a quiz question: checked against the policy's own decision,
+    /// kept for the scores.
+    Answer {
+        #[arg(long)]
+        seed: u64,
+        /// approve, conditions or prepay.
+        #[arg(long)]
+        answer: String,
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Who did the quiz and how well, in a period (default: the quarter
+    /// --as-of is in).
+    Scores {
+        #[arg(long)]
+        period: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

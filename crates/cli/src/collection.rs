@@ -760,7 +760,65 @@ pub fn meeting_cmd(ctx: &Ctx, command: MeetingCommand) -> Result<()> {
 }
 
 pub fn training_cmd(ctx: &Ctx, command: TrainingCommand) -> Result<()> {
+    use tegoed_app::quiz;
     match command {
+        TrainingCommand::Quiz { seed, lang } => {
+            let config = ctx.config()?;
+            let language = crate::credit::language(&config, lang.as_deref())?;
+            // A new question each time unless a seed is given (the clock is
+            // the edge's).
+            let seed = seed.unwrap_or_else(|| crate::now() as u64);
+            let q = ctx.read(|tx| quiz::question(tx, &config, seed, ctx.as_of, language))?;
+            ctx.print(&q, |q| {
+                let mut out = format!("{}\n", q.text);
+                for fact in &q.facts {
+                    out.push_str(&format!("  - {fact}\n"));
+                }
+                for v in quiz::VERDICTS {
+                    out.push_str(&format!("  {v}: {}\n", quiz::verdict_text(v, language)));
+                }
+                out.push_str(&format!(
+                    "Answer with: tegoed training answer --seed {} --answer approve|conditions|prepay\n",
+                    q.seed
+                ));
+                out
+            })
+        }
+        TrainingCommand::Answer { seed, answer, lang } => {
+            let config = ctx.config()?;
+            let language = crate::credit::language(&config, lang.as_deref())?;
+            let checked = ctx.write(|tx, actor| {
+                quiz::answer(tx, actor, &config, seed, &answer, ctx.as_of, language)
+            })?;
+            ctx.print(&checked, |c| {
+                let mut out = format!(
+                    "{} The policy says: {}.\n",
+                    if c.correct { "Right." } else { "Not quite." },
+                    quiz::verdict_text(&c.verdict, language)
+                );
+                for line in c.explanation.iter().chain(&c.conditions) {
+                    out.push_str(&format!("  - {line}\n"));
+                }
+                out
+            })
+        }
+        TrainingCommand::Scores { period } => {
+            let (period, _) = tegoed_app::meeting::periods(period.as_deref(), ctx.as_of)?;
+            let list = ctx.read(|tx| quiz::scores(tx, period.from, period.to.min(ctx.as_of)))?;
+            ctx.print(&list, |list| {
+                if list.is_empty() {
+                    return "Nobody did the policy quiz in this period.\n".into();
+                }
+                list.iter()
+                    .map(|s| {
+                        format!(
+                            "{}: {} of {} right, last on {}\n",
+                            s.user, s.correct, s.answered, s.last
+                        )
+                    })
+                    .collect()
+            })
+        }
         TrainingCommand::Story {
             account_manager,
             invoice,

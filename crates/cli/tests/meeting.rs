@@ -81,7 +81,8 @@ fn the_pack_has_the_figures_and_the_files() {
             "period",
             "previous",
             "risk_groups",
-            "scoreboard"
+            "scoreboard",
+            "training"
         ]
     );
     assert_eq!(p["period"]["label"], "2026-Q4");
@@ -230,4 +231,85 @@ fn the_next_pack_lists_last_times_decisions_and_whether_they_were_done() {
         "2026-11-01",
     ]);
     assert!(err.contains("--due 2026-11-01"), "{err}");
+}
+
+#[test]
+fn the_quiz_checks_answers_against_the_policys_own_decision_and_the_pack_shows_who_did_it() {
+    let sandbox = ledger();
+    let ask = || {
+        sandbox.json(&[
+            "--as-of",
+            "2026-11-25",
+            "training",
+            "quiz",
+            "--seed",
+            "42",
+            "--lang",
+            "en",
+        ])
+    };
+    let q = ask();
+    assert_eq!(q, ask(), "the same seed asks the same question");
+    let customer = q["customer"].as_str().unwrap();
+    let amount = q["amount"].as_str().unwrap();
+    let terms = q["terms_days"].to_string();
+    assert!(
+        q["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("What does the policy say?"),
+        "{q}"
+    );
+    // The policy's own decision on that deal: the pre-sale check.
+    let check = sandbox.json(&[
+        "--as-of",
+        "2026-11-25",
+        "check",
+        "--customer",
+        customer,
+        "--amount",
+        amount,
+        "--terms",
+        &terms,
+        "--lang",
+        "en",
+    ]);
+    let verdict = check["verdict"].as_str().unwrap();
+    let wrong = ["approve", "conditions", "prepay"]
+        .into_iter()
+        .find(|v| *v != verdict)
+        .unwrap();
+    let answer = |given: &str| {
+        sandbox.json(&[
+            "--as-of",
+            "2026-11-25",
+            "training",
+            "answer",
+            "--seed",
+            "42",
+            "--answer",
+            given,
+            "--lang",
+            "en",
+        ])
+    };
+    let right = answer(verdict);
+    assert_eq!(right["correct"], true);
+    assert_eq!(right["verdict"], verdict);
+    let not = answer(wrong);
+    assert_eq!(not["correct"], false);
+    assert_eq!(not["verdict"], verdict);
+    // The rule explained: the check's own reasons, the rule's first.
+    assert_eq!(not["explanation"], check["reasons"]);
+    // Nonsense is refused with what was given.
+    let err = sandbox.fails(&["training", "answer", "--seed", "42", "--answer", "maybe"]);
+    assert!(err.contains("'maybe'"), "{err}");
+    // Scores per person; the meeting pack shows who did the training.
+    let scores = sandbox.json(&["--as-of", "2026-11-25", "training", "scores"]);
+    assert_eq!(scores[0]["answered"], 2);
+    assert_eq!(scores[0]["correct"], 1);
+    assert_eq!(scores[0]["share_correct"], 0.5);
+    let p = pack(&sandbox, "2026-11-25", "2026Q4");
+    assert_eq!(p["training"][0]["answered"], 2);
+    assert_eq!(p["training"][0]["user"], scores[0]["user"]);
 }

@@ -5,9 +5,29 @@ use postgres::Row;
 use tegoed_core::{AccountManagerId, CustomerId, Date, Language};
 use tegoed_store::Result;
 use tegoed_store::access::{
-    AccessRead, AccessWrite, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser,
-    User,
+    AccessRead, AccessWrite, AuditEntry, PauseRequest, QuizAnswer, Session, StoredPauseRequest,
+    StoredQuizAnswer, StoredUser, User,
 };
+
+const QUIZ_COLUMNS: &str = "id, user_email, answered_on, customer_id, amount_minor, terms_days, \
+     answer, verdict, rule";
+
+fn quiz_row(row: &Row) -> Result<StoredQuizAnswer> {
+    let terms: i64 = get(row, 5)?;
+    Ok(StoredQuizAnswer {
+        id: get(row, 0)?,
+        answer: QuizAnswer {
+            user: get(row, 1)?,
+            answered_on: get::<Day>(row, 2)?.0,
+            customer: CustomerId(get(row, 3)?),
+            amount_minor: get(row, 4)?,
+            terms_days: i32::try_from(terms).map_err(|_| corrupt("quiz terms", terms))?,
+            answer: get(row, 6)?,
+            verdict: get(row, 7)?,
+            rule: get(row, 8)?,
+        },
+    })
+}
 
 use crate::types::{Day, day, opt_day};
 use crate::{PgTx, corrupt, get};
@@ -142,6 +162,29 @@ impl AccessRead for PgTx<'_> {
             .collect()
     }
 
+    fn quiz_answers(&mut self, from: Date) -> Result<Vec<StoredQuizAnswer>> {
+        self.query(
+            &format!(
+                "SELECT {QUIZ_COLUMNS} FROM quiz_answer WHERE answered_on >= $1 \
+                 ORDER BY answered_on, id"
+            ),
+            &[&day(from)],
+        )?
+        .iter()
+        .map(quiz_row)
+        .collect()
+    }
+
+    fn quiz_answer(&mut self, id: i64) -> Result<Option<StoredQuizAnswer>> {
+        self.query_opt(
+            &format!("SELECT {QUIZ_COLUMNS} FROM quiz_answer WHERE id = $1"),
+            &[&id],
+        )?
+        .as_ref()
+        .map(quiz_row)
+        .transpose()
+    }
+
     fn secret(&mut self, name: &str) -> Result<Option<String>> {
         self.query_opt("SELECT value FROM server_secret WHERE name = $1", &[&name])?
             .map(|row| get(&row, 0))
@@ -225,6 +268,27 @@ impl AccessWrite for PgTx<'_> {
                 "INSERT INTO api_token (token_hash, user_id, name, created_at) \
                  VALUES ($1, $2, $3, $4) RETURNING id",
                 &[&token_hash, &user, &name, &created_at],
+            )?,
+            0,
+        )
+    }
+
+    fn insert_quiz_answer(&mut self, answer: &QuizAnswer) -> Result<i64> {
+        get(
+            &self.query_one(
+                "INSERT INTO quiz_answer (user_email, answered_on, customer_id, amount_minor, \
+                 terms_days, answer, verdict, rule) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 RETURNING id",
+                &[
+                    &answer.user,
+                    &day(answer.answered_on),
+                    &answer.customer.0,
+                    &answer.amount_minor,
+                    &i64::from(answer.terms_days),
+                    &answer.answer,
+                    &answer.verdict,
+                    &answer.rule,
+                ],
             )?,
             0,
         )

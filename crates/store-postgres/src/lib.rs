@@ -113,6 +113,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "appreciation",
         include_str!("../migrations/0003_appreciation.sql"),
     ),
+    (4, "quiz", include_str!("../migrations/0004_quiz.sql")),
 ];
 
 /// Idle connections kept for reuse (each with its prepared statements).

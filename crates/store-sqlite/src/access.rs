@@ -4,9 +4,28 @@ use tegoed_core::{AccountManagerId, CustomerId, Date, Language};
 use crate::{SqliteTx, corrupt, date};
 use tegoed_store::Result;
 use tegoed_store::access::{
-    AccessRead, AccessWrite, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser,
-    User,
+    AccessRead, AccessWrite, AuditEntry, PauseRequest, QuizAnswer, Session, StoredPauseRequest,
+    StoredQuizAnswer, StoredUser, User,
 };
+
+const QUIZ_COLUMNS: &str = "id, user_email, answered_on, customer_id, amount_minor, terms_days, \
+     answer, verdict, rule";
+
+fn quiz_row(row: &Row<'_>) -> rusqlite::Result<StoredQuizAnswer> {
+    Ok(StoredQuizAnswer {
+        id: row.get(0)?,
+        answer: QuizAnswer {
+            user: row.get(1)?,
+            answered_on: date(row.get(2)?),
+            customer: CustomerId(row.get(3)?),
+            amount_minor: row.get(4)?,
+            terms_days: row.get(5)?,
+            answer: row.get(6)?,
+            verdict: row.get(7)?,
+            rule: row.get(8)?,
+        },
+    })
+}
 
 const USER_COLUMNS: &str =
     "id, email, name, role, language, password_hash, account_manager_id, disabled, created_at";
@@ -101,6 +120,27 @@ impl AccessRead for SqliteTx<'_> {
                     expires_at: row.get(3)?,
                 })
             })
+            .optional()?)
+    }
+
+    fn quiz_answers(&mut self, from: Date) -> Result<Vec<StoredQuizAnswer>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {QUIZ_COLUMNS} FROM quiz_answer WHERE answered_on >= ?1 \
+                 ORDER BY answered_on, id"
+            ))?
+            .query_map([from.days_since_epoch()], quiz_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn quiz_answer(&mut self, id: i64) -> Result<Option<StoredQuizAnswer>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {QUIZ_COLUMNS} FROM quiz_answer WHERE id = ?1"
+            ))?
+            .query_row([id], quiz_row)
             .optional()?)
     }
 
@@ -254,6 +294,25 @@ impl AccessWrite for SqliteTx<'_> {
             )?
             .execute([name, value])?;
         Ok(())
+    }
+
+    fn insert_quiz_answer(&mut self, answer: &QuizAnswer) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO quiz_answer (user_email, answered_on, customer_id, amount_minor, \
+                 terms_days, answer, verdict, rule) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                answer.user,
+                answer.answered_on.days_since_epoch(),
+                answer.customer.0,
+                answer.amount_minor,
+                answer.terms_days,
+                answer.answer,
+                answer.verdict,
+                answer.rule,
+            ])?;
+        Ok(self.conn.last_insert_rowid())
     }
 
     fn insert_audit(&mut self, entry: &AuditEntry) -> Result<i64> {

@@ -73,6 +73,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "appreciation",
         include_str!("../migrations/0011_appreciation.sql"),
     ),
+    (12, "quiz", include_str!("../migrations/0012_quiz.sql")),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent

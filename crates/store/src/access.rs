@@ -74,6 +74,30 @@ pub struct StoredPauseRequest {
 }
 
 /// Reads of users, sessions, tokens, the audit log and pause requests.
+/// An answer to a question of the policy quiz: which deal was asked about,
+/// what the person answered and what the policy decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuizAnswer {
+    /// Who answered (a user's e-mail address, as in the audit log).
+    pub user: String,
+    pub answered_on: Date,
+    pub customer: CustomerId,
+    pub amount_minor: i64,
+    pub terms_days: i32,
+    /// `approve`, `conditions` or `prepay`.
+    pub answer: String,
+    /// What the policy decided.
+    pub verdict: String,
+    /// The rule that decided.
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredQuizAnswer {
+    pub id: i64,
+    pub answer: QuizAnswer,
+}
+
 pub trait AccessRead {
     fn user(&mut self, id: i64) -> Result<Option<StoredUser>>;
     /// E-mail addresses compare without regard to case.
@@ -94,6 +118,10 @@ pub trait AccessRead {
 
     /// A secret shared by every server on this database, if created.
     fn secret(&mut self, name: &str) -> Result<Option<String>>;
+
+    /// Quiz answers given on or after `from`, oldest first.
+    fn quiz_answers(&mut self, from: Date) -> Result<Vec<StoredQuizAnswer>>;
+    fn quiz_answer(&mut self, id: i64) -> Result<Option<StoredQuizAnswer>>;
 }
 
 /// Writes of users, sessions, tokens, the audit log and pause requests.
@@ -121,4 +149,6 @@ pub trait AccessWrite: AccessRead {
     /// Stores `value` as the secret `name` unless one exists (the first
     /// server to create it wins; read it back with [`Self::secret`]).
     fn put_secret_if_absent(&mut self, name: &str, value: &str) -> Result<()>;
+
+    fn insert_quiz_answer(&mut self, answer: &QuizAnswer) -> Result<i64>;
 }

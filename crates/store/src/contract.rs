@@ -1237,6 +1237,39 @@ fn access_story(store: &dyn Store) {
         tx.secret("login_form_key").unwrap().as_deref(),
         Some("first")
     );
+    // Quiz answers round-trip, listed from a day on, oldest first.
+    let customer = tx.customer_by_number("C-001").unwrap().unwrap().id;
+    let first = crate::QuizAnswer {
+        user: "sanne@example.nl".into(),
+        answered_on: d("2026-03-02"),
+        customer,
+        amount_minor: 1_200_000,
+        terms_days: 30,
+        answer: "approve".into(),
+        verdict: "conditions".into(),
+        rule: "limit_exceeded".into(),
+    };
+    let second = crate::QuizAnswer {
+        answered_on: d("2026-04-01"),
+        answer: "prepay".into(),
+        verdict: "prepay".into(),
+        ..first.clone()
+    };
+    let second_id = tx.insert_quiz_answer(&second).unwrap();
+    tx.insert_quiz_answer(&first).unwrap();
+    let all: Vec<crate::QuizAnswer> = tx
+        .quiz_answers(d("2026-01-01"))
+        .unwrap()
+        .into_iter()
+        .map(|a| a.answer)
+        .collect();
+    assert_eq!(all, vec![first.clone(), second.clone()]);
+    assert_eq!(tx.quiz_answers(d("2026-03-03")).unwrap().len(), 1);
+    assert_eq!(
+        tx.quiz_answer(second_id).unwrap().map(|a| a.answer),
+        Some(second)
+    );
+    assert_eq!(tx.quiz_answer(second_id + 100).unwrap(), None);
     let user = User {
         email: "Sara@Example.nl".into(),
         name: "Sara".into(),

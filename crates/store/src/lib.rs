@@ -29,6 +29,7 @@ pub use access::{
     AccessRead, AccessWrite, AuditEntry, PauseRequest, Session, StoredPauseRequest, StoredUser,
     User,
 };
+pub use access::{QuizAnswer, StoredQuizAnswer};
 pub use collection::{
     Appreciation, AppreciationStatus, CollectionRead, CollectionState, CollectionWrite, Dispute,
     FourteenDayRecord, Gift, GiftStatus, HistoryRow, LadderRow, Lease, Message, MessageFilter,

@@ -518,6 +518,22 @@ pub const TABLES: &[Table] = &[
         serial_id: true,
     },
     Table {
+        name: "quiz_answer",
+        columns: &[
+            ("id", Int),
+            ("user_email", Text),
+            ("answered_on", Date),
+            ("customer_id", Int),
+            ("amount_minor", Int),
+            ("terms_days", Int),
+            ("answer", Text),
+            ("verdict", Text),
+            ("rule", Text),
+        ],
+        key: &["id"],
+        serial_id: true,
+    },
+    Table {
         name: "gift",
         columns: &[
             ("id", Int),

@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("today.html", include_str!("../templates/today.html")),
     ("meeting.html", include_str!("../templates/meeting.html")),
+    ("quiz.html", include_str!("../templates/quiz.html")),
     (
         "appreciation.html",
         include_str!("../templates/appreciation.html"),

@@ -251,4 +251,11 @@ fn a_collectors_morning_and_a_segment_changed_through_the_form_in_a_browser() {
     assert_eq!(gifts.len(), 1);
     assert_eq!(gifts[0].gift.value.minor, 3_500);
     assert_eq!(gifts[0].gift.item, "Taart voor het team");
+    // The quiz answer is kept for the salesperson.
+    let answers = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        Ok(tx.quiz_answers(as_of.add_days(-1))?)
+    })
+    .unwrap();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].answer.user, server.sales_email);
 }

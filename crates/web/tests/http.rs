@@ -1462,3 +1462,51 @@ fn the_meeting_pack_opens_prints_and_records_decisions() {
     let r = credit.post("/meeting/decide", &[("customer", "C999999"), ("text", "x")]);
     assert_eq!(r.status, 404);
 }
+
+#[test]
+fn the_policy_quiz_checks_an_answer_and_keeps_the_score() {
+    let server = start(120);
+    let sales = login(server.addr, &server.sales_email);
+    let page = sales.get("/training/quiz").body;
+    let seed = page
+        .split("name=\"seed\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a question")
+        .to_string();
+    assert!(page.contains("What does the policy say?"), "{page}");
+    let r = sales.post(
+        "/training/quiz/answer",
+        &[("seed", seed.as_str()), ("answer", "prepay")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.header("location").unwrap().to_string();
+    let result = sales.get(&location).body;
+    let stored = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        Ok(tx.quiz_answers(common::as_of().add_days(-1))?)
+    })
+    .unwrap();
+    assert_eq!(stored.len(), 1);
+    let a = &stored[0].answer;
+    assert_eq!(a.user, server.sales_email);
+    assert_eq!(a.answer, "prepay");
+    if a.verdict == "prepay" {
+        assert!(result.contains("Right!"), "{result}");
+    } else {
+        assert!(result.contains("Not quite."), "{result}");
+    }
+    assert!(result.contains("The policy says"));
+    assert!(
+        result.contains("1 of 1 right") || result.contains("0 of 1 right"),
+        "{result}"
+    );
+    // Someone else's answer is not theirs to see.
+    let credit = login(server.addr, "credit@t.example");
+    assert_eq!(credit.get(&location).status, 404);
+    // A made-up answer is refused.
+    let r = sales.post(
+        "/training/quiz/answer",
+        &[("seed", seed.as_str()), ("answer", "maybe")],
+    );
+    assert_eq!(r.status, 422);
+}

@@ -74,6 +74,8 @@ pub fn routes() -> Router<S> {
         .route("/my", page(my_customers))
         .route("/scoreboard", page(scoreboard_page))
         .route("/training/story", page(training_story))
+        .route("/training/quiz", page(quiz_page))
+        .route("/training/quiz/answer", action(quiz_answer))
         .route("/customers", page(customers))
         .route("/customers/{number}", page(customer))
         .route("/customers/{number}/messages/{id}", page(message))

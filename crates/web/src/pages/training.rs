@@ -61,3 +61,82 @@ pub(super) fn training_story(
         }),
     )
 }
+
+/// The policy quiz: a question about a real customer and deal, and after
+/// an answer (`?result=ID`) whether it was right and the rule behind it;
+/// the scores of this quarter.
+pub(super) fn quiz_page(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    query: &Params,
+) -> Result<Response, Fail> {
+    use tegoed_app::quiz;
+    let lang = visit.user.language;
+    let live = state.live();
+    let as_of = state.as_of();
+    let actor = visit.actor();
+    let result = match opt(query, "result") {
+        Some(id) => {
+            let id: i64 = id
+                .parse()
+                .map_err(|_| Fail::NotFound("no such answer".into()))?;
+            Some(state.read(|tx| quiz::answered(tx, &actor, &live.config, id, lang))?)
+        }
+        None => None,
+    };
+    // A new question each visit (the clock is the edge's).
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let question = state.read(|tx| quiz::question(tx, &live.config, seed, as_of, lang))?;
+    let (from, _) = tegoed_core::appreciation::quarter_of(as_of);
+    let scores = state.read(|tx| quiz::scores(tx, from, as_of))?;
+    let mine = scores.iter().find(|s| s.user == actor.id).cloned();
+    let choices: Vec<serde_json::Value> = quiz::VERDICTS
+        .iter()
+        .map(|v| json!({"value": v, "text": quiz::verdict_text(v, lang)}))
+        .collect();
+    render(
+        state,
+        visit,
+        "quiz.html",
+        "Policy quiz",
+        json!({
+            "question": question,
+            "choices": choices,
+            "result": result.map(|r| json!({
+                "correct": r.correct,
+                "answer": quiz::verdict_text(&r.answer, lang),
+                "verdict": quiz::verdict_text(&r.verdict, lang),
+                "name": r.name,
+                "amount": r.amount,
+                "terms_days": r.terms_days,
+                "explanation": r.explanation,
+                "conditions": r.conditions,
+            })),
+            "mine": mine,
+            "scores": scores,
+        }),
+    )
+}
+
+/// An answer to a quiz question: checked, kept, and shown.
+pub(super) fn quiz_answer(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    let seed: u64 = field(form, "seed")?
+        .parse()
+        .map_err(|_| Fail::Invalid("the question is not known; take a new one".into()))?;
+    let answer = field(form, "answer")?;
+    let live = state.live();
+    let as_of = state.as_of();
+    let lang = visit.user.language;
+    let checked = state.write(|tx| {
+        tegoed_app::quiz::answer(tx, &visit.actor(), &live.config, seed, answer, as_of, lang)
+    })?;
+    Ok(format!("/training/quiz?result={}", checked.id))
+}

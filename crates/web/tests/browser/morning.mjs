@@ -7,8 +7,8 @@
 // - the credit manager raises a segment's threshold through the form,
 //   previews it on a real customer and saves it;
 // - the credit manager opens the meeting pack and records a decision;
-// - a salesperson thanks a customer who kept their deal and logs a gift
-//   for another, on a phone.
+// - a salesperson thanks a customer who kept their deal, logs a gift for
+//   another and answers a question of the policy quiz, on a phone.
 //
 // Usage: node morning.mjs BASE_URL PASSWORD CALLED_CUSTOMER PREVIEW_CUSTOMER SALES_EMAIL
 import { chromium } from 'playwright-core';
@@ -140,6 +140,15 @@ try {
   const budget = (await page.textContent('#gift-budget')).replace(/\s/g, ' ');
   check(budget.includes('gebruikt € 35,00') && budget.includes('over € 215,00'), `the budget is not updated: ${budget}`);
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/sales-appreciation.png`, fullPage: true });
+
+  // The policy quiz: one question, answered, checked and explained.
+  await page.goto(`${base}/training/quiz`);
+  check((await page.textContent('#question')).includes('Wat zegt het beleid?'), 'no quiz question');
+  await page.locator('#question input[name=answer]').first().check();
+  await Promise.all([page.waitForNavigation(), page.click('#question button[type=submit]')]);
+  const verdict = await page.textContent('#result');
+  check(/Goed!|Niet helemaal\./.test(verdict) && verdict.includes('Het beleid zegt'), `no checked answer: ${verdict}`);
+  check((await page.textContent('#scores')).includes('van 1 goed'), 'the score is not kept');
   console.log('morning: ok');
 } finally {
   await browser.close();
