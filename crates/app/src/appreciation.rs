@@ -22,6 +22,7 @@ use tegoed_store::{
 use crate::access::{Action, Actor};
 use crate::agreements::event;
 use crate::config::Config;
+use crate::dunning::document::{Document, Letterhead, Signature};
 use crate::dunning::templates::Templates;
 use crate::format::{money, short_date};
 use crate::{AppError, Result};
@@ -141,7 +142,8 @@ pub fn refresh(
             promises_kept: Vec::new(),
         })
         .collect();
-    let mut invoice_of: Vec<(InvoiceId, usize)> = Vec::new();
+    // Two years of payment behaviour is what the triggers look at.
+    let two_years_ago = as_of.add_years(-2);
     tx.scan_ledger(as_of, &mut |row| {
         let Some(&i) = index.get(&row.customer) else {
             return;
@@ -155,15 +157,31 @@ pub fn refresh(
                 f.oldest_open_due
                     .map_or(row.due_date, |d| d.min(row.due_date)),
             );
-        } else if let Some(paid_on) = row.last_paid_on {
+        } else if let Some(paid_on) = row.last_paid_on
+            && row.due_date > two_years_ago
+        {
             f.paid.push(PaidInvoice {
                 key: row.invoice,
                 due_date: row.due_date,
                 paid_on,
             });
-            invoice_of.push((row.invoice, i));
         }
     })?;
+    // An invoice settled by credit notes alone was not paid: it proves
+    // nothing about paying on time.
+    let settled: Vec<InvoiceId> = facts
+        .iter()
+        .flat_map(|f| f.paid.iter().map(|p| p.key))
+        .collect();
+    let mut by_payment: rustc_hash::FxHashSet<InvoiceId> = rustc_hash::FxHashSet::default();
+    for a in tx.allocations_of(&settled)? {
+        if matches!(a.source, tegoed_core::AllocationSource::Payment(_)) {
+            by_payment.insert(a.invoice);
+        }
+    }
+    for f in &mut facts {
+        f.paid.retain(|p| by_payment.contains(&p.key));
+    }
     for stored in tx.plans(None, false)? {
         if let (PlanStatus::Completed, Some(on), Some(&i)) = (
             stored.plan.status,
@@ -430,7 +448,6 @@ fn thank_you_message(
     suggestions: &[StoredAppreciation],
     as_of: Date,
 ) -> Result<Message> {
-    use crate::dunning::document::{Document, Letterhead, Signature};
     let customer = &stored.customer;
     let language = customer.language;
     let company = &config.company;
@@ -443,19 +460,13 @@ fn thank_you_message(
             m.name.clone(),
             m.email.as_ref().map(|e| e.as_str().to_string()),
             company.phone.clone(),
-            match language {
-                Language::Nl => format!("Accountmanager, {}", company.name),
-                Language::En => format!("Account manager, {}", company.name),
-            },
+            Signature::title(true, &company.name, language),
         ),
         None => (
             company.collector.name.clone(),
             company.collector.email.clone(),
             company.collector.phone.clone(),
-            match language {
-                Language::Nl => format!("Debiteurenbeheer, {}", company.name),
-                Language::En => format!("Credit management, {}", company.name),
-            },
+            Signature::title(false, &company.name, language),
         ),
     };
     let kept = |reason: Reason| {
@@ -541,14 +552,7 @@ fn thank_you_message(
             email: email.clone(),
             phone,
         },
-        letterhead: Letterhead {
-            name: company.name.clone(),
-            address: company.address.clone(),
-            phone: company.phone.clone(),
-            email: company.email.clone(),
-            website: company.website.clone(),
-            kvk: company.kvk.clone(),
-        },
+        letterhead: Letterhead::of(company),
     };
     let text = document.text();
     let json = serde_json::to_string(&document)
@@ -734,6 +738,8 @@ pub struct BudgetLine {
     /// Gifts over budget waiting for a credit manager.
     pub awaiting_approval: String,
     pub left: String,
+    /// Given beyond the budget (approved by a credit manager).
+    pub over: String,
     #[serde(skip)]
     pub budget_minor: i64,
     #[serde(skip)]
@@ -742,6 +748,8 @@ pub struct BudgetLine {
     pub awaiting_minor: i64,
     #[serde(skip)]
     pub left_minor: i64,
+    #[serde(skip)]
+    pub over_minor: i64,
     #[serde(skip)]
     pub account_manager_id: Option<AccountManagerId>,
 }
@@ -780,10 +788,12 @@ fn budget_of(
         used: decimal(used),
         awaiting_approval: decimal(awaiting),
         left: decimal(budget.left_minor()),
+        over: decimal((used - budget.budget_minor).max(0)),
         budget_minor: budget.budget_minor,
         used_minor: used,
         awaiting_minor: awaiting,
         left_minor: budget.left_minor(),
+        over_minor: (used - budget.budget_minor).max(0),
         account_manager_id: manager,
     }
 }
@@ -948,7 +958,15 @@ pub fn gift(
         value: value_money,
         logged_by: actor.id.clone(),
     };
-    let id = tx.insert_gift(&gift, status)?;
+    let id = if status == GiftStatus::Given && !fits {
+        // Over the budget, logged by someone who may approve it: approved
+        // by them, on the record.
+        let id = tx.insert_gift(&gift, GiftStatus::AwaitingApproval)?;
+        tx.decide_gift(id, GiftStatus::Given, as_of, &actor.id)?;
+        id
+    } else {
+        tx.insert_gift(&gift, status)?
+    };
     if status == GiftStatus::Given {
         for s in &suggestions {
             tx.decide_appreciation(s.id, AppreciationStatus::Gifted, as_of, &actor.id, None)?;
@@ -977,7 +995,7 @@ pub fn gift(
                 value_money.display_in(Language::En)
             ),
             format!(
-                "Cadeau voorgesteld: {item} ({}), boven het budget van het kwartaal: wacht op een kredietmanager",
+                "Cadeau voorgesteld: {item} ({}), boven het budget van het kwartaal: wacht op een creditmanager",
                 value_money.display_in(Language::Nl)
             ),
         ),

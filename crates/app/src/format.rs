@@ -58,6 +58,21 @@ pub fn month_name(month: u32, language: Language) -> &'static str {
     months[(month.clamp(1, 12) - 1) as usize]
 }
 
+/// A month in a chart's label: `mrt` / `Mar`.
+pub fn month_short(month: u32, language: Language) -> &'static str {
+    const NL: [&str; 12] = [
+        "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+    ];
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let i = (month.clamp(1, 12) - 1) as usize;
+    match language {
+        Language::Nl => NL[i],
+        Language::En => EN[i],
+    }
+}
+
 /// A date in a sentence: `25 november 2026` / `25 November 2026`.
 pub fn long_date(date: Date, language: Language) -> String {
     let (y, m, d) = date.ymd();

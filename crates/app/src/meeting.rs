@@ -98,11 +98,18 @@ pub struct Change {
     pub now: Option<f64>,
 }
 
+/// An amount then and now, as decimal strings (euros).
+#[derive(Debug, Clone, Serialize)]
+pub struct MoneyChange {
+    pub before: String,
+    pub now: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Changes {
-    /// Euros (two decimals), DSO in days, share on time 0–1.
-    pub open: Change,
-    pub overdue: Change,
+    /// Decimal strings in euros; DSO in days; share on time 0–1.
+    pub open: MoneyChange,
+    pub overdue: MoneyChange,
     pub dso: Change,
     pub share_on_time: Change,
 }
@@ -225,7 +232,8 @@ pub fn pack(
         .unwrap_or_default()
         .into_iter()
         .map(|r| ManagerOut {
-            account_manager: if r.name.is_empty() {
+            // The row of customers without one (`-`), in the pack's words.
+            account_manager: if r.key == "-" || r.name.is_empty() {
                 if nl {
                     "(geen accountmanager)"
                 } else {
@@ -441,19 +449,18 @@ pub fn pack(
     // What changed since the end of the previous period.
     let before = reports::aging(tx, previous.to, Currency::EUR, None)?;
     let dso_before = reports::dso(tx, previous.to, Currency::EUR, 90)?;
-    let euros = |minor: i64| Some(minor as f64 / 100.0);
     let round = |v: Option<f64>, places: i32| {
         let f = 10f64.powi(places);
         v.map(|v| (v * f).round() / f)
     };
     let changes = Changes {
-        open: Change {
-            before: euros(before.total.minor),
-            now: euros(aging.total.minor),
+        open: MoneyChange {
+            before: before.total.to_decimal_string(),
+            now: aging.total.to_decimal_string(),
         },
-        overdue: Change {
-            before: euros(before.overdue.minor),
-            now: euros(aging.overdue.minor),
+        overdue: MoneyChange {
+            before: before.overdue.to_decimal_string(),
+            now: aging.overdue.to_decimal_string(),
         },
         dso: Change {
             before: round(dso_before.countback.days, 1),
@@ -565,7 +572,18 @@ pub fn decide(
         Some(o) if o.chars().count() > 200 => {
             return Err(AppError::Invalid("--owner: at most 200 characters".into()));
         }
-        Some(o) => Some(o.to_string()),
+        Some(o) => {
+            // Someone who will see it: a user, or an account manager.
+            let known = tx
+                .user_by_email(o)?
+                .map(|u| u.user.name)
+                .or_else(|| crate::managers::find(tx, o).ok().map(|(_, m)| m.name));
+            Some(known.ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "--owner '{o}': not a user or account manager (give an e-mail address or name)"
+                ))
+            })?)
+        }
         None => match stored.customer.account_manager {
             Some(m) => tx
                 .account_managers()?
@@ -701,6 +719,15 @@ fn labels(language: Language) -> serde_json::Value {
             "(geen accountmanager)",
             "(no account manager)",
         ),
+        (
+            "training",
+            "Wie deed de beleidsquiz",
+            "Who did the policy quiz",
+        ),
+        ("who", "Wie", "Who"),
+        ("answered", "Vragen", "Questions"),
+        ("correct", "Goed", "Correct"),
+        ("status", "Stand", "Status"),
         ("total", "Totaal", "Total"),
         ("cost_short", "Kosten", "Cost"),
         ("extra_short", "Omzet nodig", "Sales needed"),
@@ -742,11 +769,7 @@ fn dso_svg(points: &[DsoPoint], language: Language) -> String {
             }
         } else {
             let (y, m, _) = p.date.ymd();
-            let month: String = crate::format::month(y, m, language)
-                .chars()
-                .take(3)
-                .collect();
-            format!("{month} {}", y % 100)
+            format!("{} {}", crate::format::month_short(m, language), y % 100)
         };
         if let Some(days) = p.countback {
             let h = (height - top - bottom) * days / max;
@@ -825,10 +848,6 @@ pub fn html(pack: &MeetingPack, standalone: bool) -> Result<String> {
         "chart": dso_svg(&pack.dso, language),
         "total_cost": cost_of(&pack.scoreboard.total),
         "costs": pack.scoreboard.rows.iter().map(cost_of).collect::<Vec<i64>>(),
-        "euro_changes": [
-            ["open", pack.changes.open.before, pack.changes.open.now],
-            ["overdue", pack.changes.overdue.before, pack.changes.overdue.now],
-        ],
     });
     env.get_template("meeting.html")
         .and_then(|t| t.render(ctx))
@@ -957,21 +976,16 @@ pub fn pdf(pack: &MeetingPack) -> Vec<u8> {
         true,
         &mut need,
     );
-    let euro = |v: Option<f64>| {
-        v.map_or("–".to_string(), |v| {
-            money((v * 100.0).round() as i64, "EUR", language)
-        })
-    };
     for (label, before, now) in [
         (
             t("open"),
-            euro(pack.changes.open.before),
-            euro(pack.changes.open.now),
+            m(&pack.changes.open.before),
+            m(&pack.changes.open.now),
         ),
         (
             t("overdue"),
-            euro(pack.changes.overdue.before),
-            euro(pack.changes.overdue.now),
+            m(&pack.changes.overdue.before),
+            m(&pack.changes.overdue.now),
         ),
         (
             t("dso"),
@@ -1341,7 +1355,7 @@ pub fn pdf(pack: &MeetingPack) -> Vec<u8> {
             &mut pdf,
             &mut sheet,
             &[
-                (c[0].0, c[0].1, s.user.clone(), false),
+                (c[0].0, c[0].1, s.name.clone(), false),
                 (c[1].0, c[1].1, s.answered.to_string(), true),
                 (c[2].0, c[2].1, s.correct.to_string(), true),
                 (c[3].0, c[3].1, pct(Some(s.share_correct)), true),

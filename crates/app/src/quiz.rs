@@ -186,12 +186,12 @@ pub fn question(
     if result.risk.class.is_some() {
         facts.push(if nl {
             format!(
-                "kans op te laat betalen {}",
+                "kans dat de betaling meer dan 30 dagen te laat komt: {}",
                 percent(result.cost_of_non_payment.probability_late, language)
             )
         } else {
             format!(
-                "chance of paying late {}",
+                "chance that payment comes more than 30 days late: {}",
                 percent(result.cost_of_non_payment.probability_late, language)
             )
         });
@@ -248,6 +248,20 @@ pub fn answer(
     let customer = tx
         .customer_by_number(&number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    // One answer per question: once the rule was shown, answering again
+    // would only count the explanation.
+    let again = tx.quiz_answers(as_of)?.into_iter().any(|a| {
+        let a = a.answer;
+        a.user == actor.id
+            && a.customer == customer.id
+            && a.amount_minor == amount_minor
+            && a.terms_days == terms
+    });
+    if again {
+        return Err(AppError::Conflict(
+            "you answered this question already today; take a new one".into(),
+        ));
+    }
     let stored = QuizAnswer {
         user: actor.id.clone(),
         answered_on: as_of,
@@ -329,6 +343,8 @@ pub fn answered(
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Score {
     pub user: String,
+    /// The user's name (the e-mail address or actor when unknown).
+    pub name: String,
     pub answered: u64,
     pub correct: u64,
     /// 0–1, four decimals.
@@ -351,9 +367,18 @@ pub fn scores(tx: &mut dyn ReadTx, from: Date, to: Date) -> Result<Vec<Score>> {
         entry.1 += u64::from(a.answer == a.verdict);
         entry.2 = entry.2.max(a.answered_on);
     }
+    let names: FxHashMap<String, String> = tx
+        .users()?
+        .into_iter()
+        .map(|u| (u.user.email.to_lowercase(), u.user.name))
+        .collect();
     let mut out: Vec<Score> = by
         .into_iter()
         .map(|(user, (answered, correct, last))| Score {
+            name: names
+                .get(&user.to_lowercase())
+                .cloned()
+                .unwrap_or_else(|| user.trim_start_matches("cli:").to_string()),
             user,
             answered,
             correct,

@@ -791,9 +791,20 @@ pub fn training_cmd(ctx: &Ctx, command: TrainingCommand) -> Result<()> {
                 quiz::answer(tx, actor, &config, seed, &answer, ctx.as_of, language)
             })?;
             ctx.print(&checked, |c| {
+                let nl = language == tegoed_core::Language::Nl;
                 let mut out = format!(
-                    "{} The policy says: {}.\n",
-                    if c.correct { "Right." } else { "Not quite." },
+                    "{} {}: {}.\n",
+                    match (c.correct, nl) {
+                        (true, true) => "Goed!",
+                        (true, false) => "Right!",
+                        (false, true) => "Niet helemaal.",
+                        (false, false) => "Not quite.",
+                    },
+                    if nl {
+                        "Het beleid zegt"
+                    } else {
+                        "The policy says"
+                    },
                     quiz::verdict_text(&c.verdict, language)
                 );
                 for line in c.explanation.iter().chain(&c.conditions) {

@@ -13,6 +13,7 @@ customer_id,name,kind,email,account_manager,payment_terms_days,language
 C1,Bakkerij Een,b2b,a@een.example,Anna Verkoop,30,nl
 C2,Drukkerij Twee,b2b,b@twee.example,Bas Verkoop,30,en
 C3,Garage Drie,b2b,c@drie.example,Anna Verkoop,30,nl
+C4,Winkel Vier,b2b,d@vier.example,Anna Verkoop,30,nl
 ";
 
 // C1: late once (I1, 45 days), then three on time in a row: I3 two days
@@ -20,13 +21,20 @@ C3,Garage Drie,b2b,c@drie.example,Anna Verkoop,30,nl
 // on-time payment arrives on 28 Sep 2026.
 // C2: I5 overdue; promises 200.00 by 10 Oct and pays on 8 Oct.
 // C3: every monthly invoice from 15 Oct 2025 to 15 Sep 2026 paid on time.
+// C4: four invoices in the year to 15 Oct 2026, none late — but K3 was
+// credited in full, not paid: three paid, one short of a year on time.
 const INVOICES: &str = "\
-invoice_number,customer_id,issue_date,amount,due_date,currency
-I1,C1,2026-06-01,100.00,2026-07-01,EUR
-I2,C1,2026-07-02,100.00,2026-08-01,EUR
-I3,C1,2026-08-02,100.00,2026-09-01,EUR
-I4,C1,2026-09-01,100.00,2026-10-01,EUR
-I5,C2,2026-08-16,200.00,2026-09-15,EUR
+invoice_number,customer_id,issue_date,amount,due_date,currency,applies_to
+K1,C4,2025-09-15,80.00,2025-10-15,EUR,
+K2,C4,2025-12-16,80.00,2026-01-15,EUR,
+K3,C4,2026-03-16,80.00,2026-04-15,EUR,
+CN1,C4,2026-04-10,-80.00,,EUR,K3
+K4,C4,2026-06-15,80.00,2026-07-15,EUR,
+I1,C1,2026-06-01,100.00,2026-07-01,EUR,
+I2,C1,2026-07-02,100.00,2026-08-01,EUR,
+I3,C1,2026-08-02,100.00,2026-09-01,EUR,
+I4,C1,2026-09-01,100.00,2026-10-01,EUR,
+I5,C2,2026-08-16,200.00,2026-09-15,EUR,
 ";
 
 const PAYMENTS: &str = "\
@@ -36,6 +44,9 @@ P2,2026-08-01,100.00,EUR,C1,I2
 P3,2026-09-03,100.00,EUR,C1,I3
 P4,2026-09-28,100.00,EUR,C1,I4
 P5,2026-10-08,200.00,EUR,C2,I5
+P6,2025-10-14,80.00,EUR,C4,K1
+P7,2026-01-15,80.00,EUR,C4,K2
+P8,2026-07-10,80.00,EUR,C4,K4
 ";
 
 fn ledger() -> Sandbox {
@@ -49,7 +60,7 @@ fn ledger() -> Sandbox {
             (2026, month - 2)
         };
         let due = format!("{year}-{m:02}-15");
-        invoices.push_str(&format!("Y{month},C3,{due},50.00,{due},EUR\n"));
+        invoices.push_str(&format!("Y{month},C3,{due},50.00,{due},EUR,\n"));
         payments.push_str(&format!("Q{month},{due},50.00,EUR,C3,Y{month}\n"));
     }
     for (what, name, text) in [
@@ -131,6 +142,12 @@ fn each_trigger_fires_on_its_day_once_and_only_once() {
     let year = of(&year, "C3", "on_time_year");
     assert_eq!(year.len(), 1);
     assert_eq!(year[0]["since"], "2026-10-15");
+    // A credited invoice was not paid: C4 has three paid, not a year on
+    // time (regression: it counted as paid on time).
+    assert!(
+        of(&suggestions(&sandbox, "2026-10-20"), "C4", "on_time_year").is_empty(),
+        "C4: one of its four invoices was credited, not paid"
+    );
     assert_eq!(
         year[0]["evidence_nl"],
         "Alle 12 facturen met vervaldatum van 15-10-2025 tot 15-10-2026 op tijd betaald"
@@ -179,7 +196,9 @@ fn a_thank_you_goes_out_once_signed_by_the_account_manager() {
     assert_eq!(done["subject"], "Bedankt, Bakkerij Een");
     let text = done["text"].as_str().unwrap();
     assert!(
-        text.contains("Uw laatste 3 facturen heeft u op tijd betaald."),
+        text.contains(
+            "Sinds een eerdere betaling te laat was, heeft u 3 facturen op rij op tijd betaald."
+        ),
         "{text}"
     );
     assert!(text.contains("Anna Verkoop"), "{text}");

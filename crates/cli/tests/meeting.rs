@@ -116,10 +116,10 @@ fn the_pack_has_the_figures_and_the_files() {
     assert_eq!(p["disputes"][0]["invoice"], "I3");
     assert_eq!(p["disputes"][0]["age_days"], 10);
     // What changed: on 30 Sep only I1 was open (not yet due) … and I4 paid.
-    assert_eq!(p["changes"]["open"]["before"], 1000.0);
-    assert_eq!(p["changes"]["overdue"]["before"], 0.0);
-    assert_eq!(p["changes"]["open"]["now"], 4200.0);
-    assert_eq!(p["changes"]["overdue"]["now"], 4200.0);
+    assert_eq!(p["changes"]["open"]["before"], "1000.00");
+    assert_eq!(p["changes"]["overdue"]["before"], "0.00");
+    assert_eq!(p["changes"]["open"]["now"], "4200.00");
+    assert_eq!(p["changes"]["overdue"]["now"], "4200.00");
     // DSO: 12 month-ends and the day itself.
     assert_eq!(p["dso"].as_array().unwrap().len(), 13);
     assert_eq!(p["dso"][12]["date"], "2026-11-25");
@@ -231,6 +231,30 @@ fn the_next_pack_lists_last_times_decisions_and_whether_they_were_done() {
         "2026-11-01",
     ]);
     assert!(err.contains("--due 2026-11-01"), "{err}");
+    let err = sandbox.fails(&[
+        "--as-of",
+        "2026-11-25",
+        "meeting",
+        "decide",
+        "C2",
+        "--text",
+        "x",
+        "--owner",
+        "Nobody Here",
+    ]);
+    assert!(err.contains("--owner 'Nobody Here'"), "{err}");
+    let to_anna = sandbox.json(&[
+        "--as-of",
+        "2026-11-25",
+        "meeting",
+        "decide",
+        "C2",
+        "--text",
+        "Anna visits them",
+        "--owner",
+        "anna verkoop",
+    ]);
+    assert_eq!(to_anna["owner"], "Anna Verkoop");
 }
 
 #[test]
@@ -296,11 +320,66 @@ fn the_quiz_checks_answers_against_the_policys_own_decision_and_the_pack_shows_w
     let right = answer(verdict);
     assert_eq!(right["correct"], true);
     assert_eq!(right["verdict"], verdict);
-    let not = answer(wrong);
-    assert_eq!(not["correct"], false);
-    assert_eq!(not["verdict"], verdict);
     // The rule explained: the check's own reasons, the rule's first.
-    assert_eq!(not["explanation"], check["reasons"]);
+    assert_eq!(right["explanation"], check["reasons"]);
+    // Answered once: after the explanation, a second try does not count.
+    let again = sandbox.fails(&[
+        "--as-of",
+        "2026-11-25",
+        "training",
+        "answer",
+        "--seed",
+        "42",
+        "--answer",
+        wrong,
+    ]);
+    assert!(again.contains("answered this question already"), "{again}");
+    // Another question (a seed that asks about another deal), answered wrong.
+    let other = (43u64..)
+        .map(|seed| {
+            let q2 = sandbox.json(&[
+                "--as-of",
+                "2026-11-25",
+                "training",
+                "quiz",
+                "--seed",
+                &seed.to_string(),
+            ]);
+            (seed, q2)
+        })
+        .find(|(_, q2)| {
+            (&q2["customer"], &q2["amount"], &q2["terms_days"])
+                != (&q["customer"], &q["amount"], &q["terms_days"])
+        })
+        .unwrap();
+    let check2 = sandbox.json(&[
+        "--as-of",
+        "2026-11-25",
+        "check",
+        "--customer",
+        other.1["customer"].as_str().unwrap(),
+        "--amount",
+        other.1["amount"].as_str().unwrap(),
+        "--terms",
+        &other.1["terms_days"].to_string(),
+    ]);
+    let verdict2 = check2["verdict"].as_str().unwrap();
+    let wrong2 = ["approve", "conditions", "prepay"]
+        .into_iter()
+        .find(|v| *v != verdict2)
+        .unwrap();
+    let not = sandbox.json(&[
+        "--as-of",
+        "2026-11-25",
+        "training",
+        "answer",
+        "--seed",
+        &other.0.to_string(),
+        "--answer",
+        wrong2,
+    ]);
+    assert_eq!(not["correct"], false);
+    assert_eq!(not["verdict"], verdict2);
     // Nonsense is refused with what was given.
     let err = sandbox.fails(&["training", "answer", "--seed", "42", "--answer", "maybe"]);
     assert!(err.contains("'maybe'"), "{err}");

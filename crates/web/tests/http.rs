@@ -1349,6 +1349,8 @@ fn sales_thanks_a_customer_and_a_gift_over_budget_waits_for_the_credit_manager()
         page.contains("over the quarter&#x27;s budget: a credit manager decides"),
         "{page}"
     );
+    // The salesperson sees what waits against their budget.
+    assert!(page.contains("waiting for approval"), "{page}");
     let gift = tegoed_app::read_tx(server.store.as_ref(), |tx| {
         tegoed_app::appreciation::gifts(tx, Some(&own))
     })
@@ -1368,6 +1370,8 @@ fn sales_thanks_a_customer_and_a_gift_over_budget_waits_for_the_credit_manager()
         today.contains(&format!("data-gift=\"{}\"", gift.id)),
         "{today}"
     );
+    // … with that account manager's budget beside it.
+    assert!(today.contains("budget €"), "{today}");
     assert!(today.contains(&format!("data-suggestion=\"{theirs}\"")));
     assert_eq!(
         credit

@@ -853,27 +853,11 @@ impl Composer<'_> {
                     closing: rendered.closing,
                     signature: Signature {
                         name: sender.name.clone(),
-                        title: match (role, language) {
-                            ("account_manager", Language::Nl) => {
-                                format!("Accountmanager, {}", company.name)
-                            }
-                            ("account_manager", Language::En) => {
-                                format!("Account manager, {}", company.name)
-                            }
-                            (_, Language::Nl) => format!("Debiteurenbeheer, {}", company.name),
-                            (_, Language::En) => format!("Credit management, {}", company.name),
-                        },
+                        title: Signature::title(role == "account_manager", &company.name, language),
                         email: sender.email.clone(),
                         phone: sender.phone.clone(),
                     },
-                    letterhead: Letterhead {
-                        name: company.name.clone(),
-                        address: company.address.clone(),
-                        phone: company.phone.clone(),
-                        email: company.email.clone(),
-                        website: company.website.clone(),
-                        kvk: company.kvk.clone(),
-                    },
+                    letterhead: Letterhead::of(company),
                 };
                 let text = document.text();
                 let json = serde_json::to_string(&document)

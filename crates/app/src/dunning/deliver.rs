@@ -457,6 +457,21 @@ fn mark_sent(
     Ok(())
 }
 
+/// Marks a message failed with the error (the next run the same day tries
+/// it again).
+fn mark_failed(store: &dyn Store, id: i64, error: &AppError) -> Result<()> {
+    let mut tx = store.write()?;
+    tx.set_message_status(
+        id,
+        MessageStatus::Failed,
+        None,
+        None,
+        Some(&error.to_string()),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// The message's effects and its line on the timeline.
 fn apply_effects(tx: &mut dyn WriteTx, stored: &StoredMessage, as_of: Date) -> Result<()> {
     let customer = stored.message.customer;
@@ -598,15 +613,7 @@ pub(crate) fn deliver_recorded(
             Ok(Ok(path))
         }
         Err(error) => {
-            let mut tx = store.write()?;
-            tx.set_message_status(
-                stored.id,
-                MessageStatus::Failed,
-                None,
-                None,
-                Some(&error.to_string()),
-            )?;
-            tx.commit()?;
+            mark_failed(store, stored.id, &error)?;
             Ok(Err(error.to_string()))
         }
     }
@@ -884,15 +891,7 @@ pub fn run(
                 done.push((stored, path));
             }
             Err(error) => {
-                let mut tx = store.write()?;
-                tx.set_message_status(
-                    stored.id,
-                    MessageStatus::Failed,
-                    None,
-                    None,
-                    Some(&error.to_string()),
-                )?;
-                tx.commit()?;
+                mark_failed(store, stored.id, &error)?;
                 failed.push(Failure {
                     message_id: stored.id,
                     customer: number,

@@ -123,6 +123,33 @@ pub struct Letterhead {
     pub kvk: Option<String>,
 }
 
+impl Letterhead {
+    /// The sending company's letterhead from the settings.
+    pub fn of(company: &crate::config::Company) -> Letterhead {
+        Letterhead {
+            name: company.name.clone(),
+            address: company.address.clone(),
+            phone: company.phone.clone(),
+            email: company.email.clone(),
+            website: company.website.clone(),
+            kvk: company.kvk.clone(),
+        }
+    }
+}
+
+impl Signature {
+    /// What a signer is, under their name: `Accountmanager, Bedrijf` or
+    /// `Debiteurenbeheer, Bedrijf`.
+    pub fn title(account_manager: bool, company: &str, language: Language) -> String {
+        match (account_manager, language) {
+            (true, Language::Nl) => format!("Accountmanager, {company}"),
+            (true, Language::En) => format!("Account manager, {company}"),
+            (false, Language::Nl) => format!("Debiteurenbeheer, {company}"),
+            (false, Language::En) => format!("Credit management, {company}"),
+        }
+    }
+}
+
 /// A message, ready to lay out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {

@@ -47,6 +47,7 @@ fn budget_out(b: &BudgetLine) -> serde_json::Value {
         "used": b.used_minor,
         "awaiting": b.awaiting_minor,
         "left": b.left_minor,
+        "over": b.over_minor,
     })
 }
 
@@ -84,7 +85,15 @@ pub(super) fn card(state: &S, visit: &Visit, limit: usize) -> Result<serde_json:
         .iter()
         .filter(|g| g.status == "awaiting_approval")
         .filter(|g| may_approve || (mine.is_some() && g.account_manager_id == mine.flatten()))
-        .map(|g| gift_out(g, lang))
+        .map(|g| {
+            let mut out = gift_out(g, lang);
+            // What the approver weighs it against: that budget.
+            out["budget"] = budgets
+                .iter()
+                .find(|b| b.account_manager_id == g.account_manager_id)
+                .map_or(serde_json::Value::Null, budget_out);
+            out
+        })
         .collect();
     let budgets: Vec<serde_json::Value> = budgets
         .iter()

@@ -397,7 +397,8 @@ fn done_notice(here: &str, lang: Language) -> Option<String> {
         };
         out = out.replacen("{}", &shown, 1);
     }
-    Some(out.replace("{}", "–"))
+    // A name ending in a full stop (`B.V.`) ends the sentence too.
+    Some(out.replace("{}", "–").replace("..", "."))
 }
 
 /// What went wrong and what to do, in `language`. The English page shows

@@ -50,8 +50,7 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
             .iter()
             .map(|report| {
                 let (y, m, _) = report.as_of.ymd();
-                let month = tegoed_app::format::month(y, m, lang);
-                let short: String = month.chars().take(3).collect();
+                let short = tegoed_app::format::month_short(m, lang);
                 (format!("{short} {y}"), report.countback.days)
             })
             .collect();

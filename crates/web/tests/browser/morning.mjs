@@ -138,7 +138,7 @@ try {
   await Promise.all([page.waitForNavigation(), next.locator('form[action$="/gift"] button').click()]);
   check((await done(page)).includes('Cadeau voor'), `no confirmation of the gift: ${await done(page)}`);
   const budget = (await page.textContent('#gift-budget')).replace(/\s/g, ' ');
-  check(budget.includes('gebruikt € 35,00') && budget.includes('over € 215,00'), `the budget is not updated: ${budget}`);
+  check(budget.includes('gebruikt € 35,00') && budget.includes('resterend € 215,00'), `the budget is not updated: ${budget}`);
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/sales-appreciation.png`, fullPage: true });
 
   // The policy quiz: one question, answered, checked and explained.
