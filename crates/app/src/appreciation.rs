@@ -661,8 +661,7 @@ pub fn thank(
         let suggestions = open_of(tx.as_mut(), &stored, only, as_of)?;
         if suggestions.is_empty() {
             return Err(AppError::Conflict(format!(
-                "customer {number} has no open suggestion to thank them for \
-                 (see tegoed appreciation)"
+                "customer {number} has no open suggestion to thank them for"
             )));
         }
         let run = tx.insert_run(as_of)?;

@@ -1336,6 +1336,23 @@ fn sales_thanks_a_customer_and_a_gift_over_budget_waits_for_the_credit_manager()
             .status,
         403
     );
+    // A mistake comes back at the form, with what was typed.
+    let r = sales.post(
+        &format!("/appreciation/{mine}/gift"),
+        &[
+            ("item", "Taart"),
+            ("value", "-3"),
+            ("suggestion", &mine.to_string()),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("a gift is worth more than nothing"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"Taart\""), "{}", r.body);
+    assert!(r.body.contains("aria-invalid=\"true\""), "{}", r.body);
     // A gift over the € 250 budget waits for a credit manager.
     let r = sales.post(
         &format!("/appreciation/{mine}/gift"),
@@ -1462,6 +1479,28 @@ fn the_meeting_pack_opens_prints_and_records_decisions() {
     assert!(page.contains("recorded; it is on the owner"), "{page}");
     assert!(page.contains("Offer a payment plan"));
     assert!(page.contains("16 Dec 2026"));
+    // A date in the past comes back at the form, in Dutch too.
+    assert_eq!(
+        credit
+            .post("/account/language", &[("language", "nl")])
+            .status,
+        303
+    );
+    let r = credit.post(
+        "/meeting/decide",
+        &[
+            ("customer", own.as_str()),
+            ("text", "Later bellen"),
+            ("due", "2026-01-01"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("Uiterlijk: wat is ingevuld klopt niet"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"Later bellen\""));
     // A typo in the customer number is a clear error, nothing recorded.
     let r = credit.post("/meeting/decide", &[("customer", "C999999"), ("text", "x")]);
     assert_eq!(r.status, 404);

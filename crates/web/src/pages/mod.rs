@@ -96,9 +96,12 @@ pub fn routes() -> Router<S> {
         .route("/payments/{id}/{action}", action(payment_action))
         .route("/meeting", page(meeting_page))
         .route("/meeting/pdf", page(meeting_pdf))
-        .route("/meeting/decide", action(meeting_decide))
+        .route("/meeting/decide", form_action(meeting_decide, meeting_page))
         .route("/appreciation", page(appreciation_page))
-        .route("/appreciation/{id}/{action}", action(appreciation_action))
+        .route(
+            "/appreciation/{id}/{action}",
+            form_action(appreciation_action, appreciation_page),
+        )
         .route("/gifts/{id}/{decision}", action(gift_decision))
         .route("/tasks/{id}/done", action(task_done))
         .route("/pause-requests/{id}/{decision}", action(decide_pause))
@@ -619,6 +622,11 @@ fn form_message(message: &str, field: Option<&str>, lang: Language) -> String {
         Some("note") => "Notitie",
         Some("invoices" | "invoice") => "Facturen",
         Some("resolution") => "Oplossing",
+        Some("value") => "Waarde",
+        Some("item") => "Cadeau",
+        Some("due") => "Uiterlijk",
+        Some("owner") => "Wie",
+        Some("customer") => "Klant",
         _ => "",
     };
     if label.is_empty() {
