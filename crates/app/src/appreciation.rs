@@ -588,7 +588,8 @@ fn thank_you_message(
 }
 
 /// Records a thank-you for the open `suggestions` of `stored` in run `run`
-/// (queued; the caller delivers) and closes them. Gives the message id.
+/// (queued; the caller delivers) and closes them. Gives the message id, or
+/// `None` when none of them was open any more (someone else was first).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn record_thank_you(
     tx: &mut dyn WriteTx,
@@ -609,11 +610,16 @@ pub(crate) fn record_thank_you(
         }
     }
     if closed == 0 {
-        // Someone else thanked them first: nothing goes out.
-        return Err(AppError::Conflict(format!(
-            "customer {} was thanked already",
-            stored.customer.number
-        )));
+        // Someone else thanked them (or dismissed it) first: nothing goes
+        // out; the message stays on record as cancelled.
+        tx.set_message_status(
+            id,
+            tegoed_store::MessageStatus::Cancelled,
+            None,
+            None,
+            Some("thanked or dismissed by someone else first"),
+        )?;
+        return Ok(None);
     }
     Ok(Some(id))
 }

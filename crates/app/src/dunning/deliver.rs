@@ -805,7 +805,7 @@ pub fn run(
                 if open.is_empty() {
                     continue;
                 }
-                crate::appreciation::record_thank_you(
+                if crate::appreciation::record_thank_you(
                     tx.as_mut(),
                     config,
                     templates,
@@ -814,8 +814,11 @@ pub fn run(
                     &open,
                     &actor.id,
                     as_of,
-                )?;
-                thanked += 1;
+                )?
+                .is_some()
+                {
+                    thanked += 1;
+                }
             }
             if thanked > 0 {
                 tx.set_run_messages(run_id, preview.messages.len() as u64 + thanked)?;
