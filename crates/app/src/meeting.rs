@@ -552,9 +552,13 @@ pub fn decide(
     as_of: Date,
 ) -> Result<DecisionLine> {
     actor.require(Action::DecidePause, None)?;
-    let stored = tx
-        .customer_by_number(number)?
-        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
+    // As typed, or in capitals (`c000290` is meant as `C000290`).
+    let number = number.trim();
+    let stored = match tx.customer_by_number(number)? {
+        Some(found) => Some(found),
+        None => tx.customer_by_number(&number.to_uppercase())?,
+    }
+    .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
     let text = text.trim();
     if text.is_empty() {
         return Err(AppError::Invalid("--text: say what was decided".into()));
@@ -627,7 +631,7 @@ pub fn decide(
         )),
         author: Some(actor.id.clone()),
     })?;
-    actor.audit(tx, "meeting.decide", number, text)?;
+    actor.audit(tx, "meeting.decide", &stored.customer.number, text)?;
     let directory: FxHashMap<CustomerId, (String, String)> = [(
         stored.id,
         (stored.customer.number.clone(), stored.customer.name.clone()),

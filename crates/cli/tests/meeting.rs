@@ -255,6 +255,17 @@ fn the_next_pack_lists_last_times_decisions_and_whether_they_were_done() {
         "anna verkoop",
     ]);
     assert_eq!(to_anna["owner"], "Anna Verkoop");
+    // A customer number typed in lower case is the same customer.
+    let lower = sandbox.json(&[
+        "--as-of",
+        "2026-11-25",
+        "meeting",
+        "decide",
+        "c2",
+        "--text",
+        "Send the statement",
+    ]);
+    assert_eq!(lower["customer"], "C2");
 }
 
 #[test]
