@@ -56,13 +56,25 @@ fn budget_out(b: &BudgetLine) -> serde_json::Value {
 /// approval (for those who may approve) and the gift budget (a
 /// salesperson's own, or everyone's).
 pub(super) fn card(state: &S, visit: &Visit, limit: usize) -> Result<serde_json::Value, Fail> {
+    Ok(card_and_gifts(state, visit, limit)?.0)
+}
+
+/// [`card`], with every gift it read (the Appreciation page lists them).
+fn card_and_gifts(
+    state: &S,
+    visit: &Visit,
+    limit: usize,
+) -> Result<(serde_json::Value, Vec<GiftLine>), Fail> {
     state.raise_appreciation();
     let lang = visit.user.language;
     let as_of = state.as_of();
     let mine = (visit.user.role == Role::Sales).then_some(visit.user.account_manager);
     if mine == Some(None) {
         // A salesperson not linked to an account manager has no customers.
-        return Ok(json!({"suggestions": [], "total": 0, "waiting": [], "budgets": []}));
+        return Ok((
+            json!({"suggestions": [], "total": 0, "waiting": [], "budgets": []}),
+            Vec::new(),
+        ));
     }
     let live = state.live();
     let (suggestions, gifts, budgets) = state.read(|tx| {
@@ -103,13 +115,16 @@ pub(super) fn card(state: &S, visit: &Visit, limit: usize) -> Result<serde_json:
         })
         .map(budget_out)
         .collect();
-    Ok(json!({
-        "suggestions": shown,
-        "total": total,
-        "waiting": waiting,
-        "may_approve": may_approve,
-        "budgets": budgets,
-    }))
+    Ok((
+        json!({
+            "suggestions": shown,
+            "total": total,
+            "waiting": waiting,
+            "may_approve": may_approve,
+            "budgets": budgets,
+        }),
+        gifts,
+    ))
 }
 
 /// The appreciation page: every open suggestion, the gifts of this quarter
@@ -121,11 +136,10 @@ pub(super) fn appreciation_page(
     _: &Params,
 ) -> Result<Response, Fail> {
     let lang = visit.user.language;
-    let card = card(state, visit, usize::MAX)?;
+    let (card, all_gifts) = card_and_gifts(state, visit, usize::MAX)?;
     let mine = (visit.user.role == Role::Sales).then_some(visit.user.account_manager);
     let (from, _) = tegoed_core::appreciation::quarter_of(state.as_of());
-    let gifts: Vec<serde_json::Value> = state
-        .read(|tx| appreciation::gifts(tx, None))?
+    let gifts: Vec<serde_json::Value> = all_gifts
         .iter()
         .filter(|g| g.given_on >= from.add_years(-1))
         // A salesperson sees the gifts to their own customers.
