@@ -22,6 +22,7 @@ pub mod matching;
 pub mod money;
 pub mod party;
 pub mod policy;
+pub mod portal;
 pub mod priority;
 pub mod rate;
 pub mod reference;

@@ -190,6 +190,10 @@ impl AccessRead for PgTx<'_> {
             .map(|row| get(&row, 0))
             .transpose()
     }
+
+    fn portal_token(&mut self, hash: &str) -> Result<Option<tegoed_store::PortalToken>> {
+        self.portal_token_by_hash(hash)
+    }
 }
 
 impl AccessWrite for PgTx<'_> {
@@ -345,5 +349,13 @@ impl AccessWrite for PgTx<'_> {
             &[&name, &value],
         )?;
         Ok(())
+    }
+
+    fn insert_portal_token(&mut self, token: &tegoed_store::PortalToken) -> Result<()> {
+        self.add_portal_token(token)
+    }
+
+    fn revoke_portal_tokens(&mut self, customer: CustomerId, on: Date) -> Result<u64> {
+        self.revoke_tokens_of(customer, on)
     }
 }

@@ -788,6 +788,14 @@ impl CollectionRead for PgTx<'_> {
         })
         .collect()
     }
+
+    fn portal_requests(
+        &mut self,
+        customer: Option<CustomerId>,
+        since: Date,
+    ) -> Result<Vec<tegoed_store::StoredPortalRequest>> {
+        self.portal_requests_since(customer, since)
+    }
 }
 
 impl CollectionWrite for PgTx<'_> {
@@ -1439,5 +1447,23 @@ impl CollectionWrite for PgTx<'_> {
             )?,
             0,
         )
+    }
+
+    fn insert_portal_request(
+        &mut self,
+        request: &tegoed_store::PortalRequest,
+    ) -> Result<Option<i64>> {
+        self.add_portal_request(request)
+    }
+
+    fn set_portal_request_result(
+        &mut self,
+        id: i64,
+        outcome: &str,
+        why: Option<&str>,
+        ref_id: Option<i64>,
+        task: Option<i64>,
+    ) -> Result<()> {
+        self.set_portal_result(id, outcome, why, ref_id, task)
     }
 }

@@ -88,6 +88,7 @@ mod access;
 mod collection;
 mod copy;
 mod ledger;
+mod portal;
 mod risk;
 pub mod testing;
 mod types;
@@ -114,6 +115,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../migrations/0003_appreciation.sql"),
     ),
     (4, "quiz", include_str!("../migrations/0004_quiz.sql")),
+    (5, "portal", include_str!("../migrations/0005_portal.sql")),
 ];
 
 /// Idle connections kept for reuse (each with its prepared statements).

@@ -201,6 +201,10 @@ impl AccessRead for SqliteTx<'_> {
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    fn portal_token(&mut self, hash: &str) -> Result<Option<tegoed_store::PortalToken>> {
+        self.portal_token_by_hash(hash)
+    }
 }
 
 impl AccessWrite for SqliteTx<'_> {
@@ -356,5 +360,13 @@ impl AccessWrite for SqliteTx<'_> {
             )?
             .execute(params![id, status, by, on.days_since_epoch()])?;
         Ok(())
+    }
+
+    fn insert_portal_token(&mut self, token: &tegoed_store::PortalToken) -> Result<()> {
+        self.add_portal_token(token)
+    }
+
+    fn revoke_portal_tokens(&mut self, customer: CustomerId, on: Date) -> Result<u64> {
+        self.revoke_tokens_of(customer, on)
     }
 }

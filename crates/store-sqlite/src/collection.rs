@@ -901,6 +901,14 @@ impl CollectionRead for SqliteTx<'_> {
         events.sort_unstable_by_key(|e| (e.event.date, e.id));
         Ok(events)
     }
+
+    fn portal_requests(
+        &mut self,
+        customer: Option<CustomerId>,
+        since: Date,
+    ) -> Result<Vec<tegoed_store::StoredPortalRequest>> {
+        self.portal_requests_since(customer, since)
+    }
 }
 
 impl CollectionWrite for SqliteTx<'_> {
@@ -1401,5 +1409,23 @@ impl CollectionWrite for SqliteTx<'_> {
                 event.text_nl,
             ])?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    fn insert_portal_request(
+        &mut self,
+        request: &tegoed_store::PortalRequest,
+    ) -> Result<Option<i64>> {
+        self.add_portal_request(request)
+    }
+
+    fn set_portal_request_result(
+        &mut self,
+        id: i64,
+        outcome: &str,
+        why: Option<&str>,
+        ref_id: Option<i64>,
+        task: Option<i64>,
+    ) -> Result<()> {
+        self.set_portal_result(id, outcome, why, ref_id, task)
     }
 }

@@ -9,6 +9,7 @@
 mod access;
 mod collection;
 mod copy;
+mod portal;
 mod risk;
 
 use std::ops::{Deref, DerefMut};
@@ -74,6 +75,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../migrations/0011_appreciation.sql"),
     ),
     (12, "quiz", include_str!("../migrations/0012_quiz.sql")),
+    (13, "portal", include_str!("../migrations/0013_portal.sql")),
 ];
 
 /// Read connections kept for reuse: enough for the web app's concurrent

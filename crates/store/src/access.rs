@@ -122,6 +122,9 @@ pub trait AccessRead {
     /// Quiz answers given on or after `from`, oldest first.
     fn quiz_answers(&mut self, from: Date) -> Result<Vec<StoredQuizAnswer>>;
     fn quiz_answer(&mut self, id: i64) -> Result<Option<StoredQuizAnswer>>;
+
+    /// The portal link with this token hash, if one was issued.
+    fn portal_token(&mut self, hash: &str) -> Result<Option<crate::PortalToken>>;
 }
 
 /// Writes of users, sessions, tokens, the audit log and pause requests.
@@ -151,4 +154,8 @@ pub trait AccessWrite: AccessRead {
     fn put_secret_if_absent(&mut self, name: &str, value: &str) -> Result<()>;
 
     fn insert_quiz_answer(&mut self, answer: &QuizAnswer) -> Result<i64>;
+
+    fn insert_portal_token(&mut self, token: &crate::PortalToken) -> Result<()>;
+    /// Revokes every link of `customer` not revoked yet; gives how many.
+    fn revoke_portal_tokens(&mut self, customer: CustomerId, on: Date) -> Result<u64>;
 }

@@ -529,6 +529,13 @@ pub trait CollectionRead {
     ) -> Result<Vec<StoredAppreciation>>;
     /// Gifts of one customer, or all, oldest first.
     fn gifts(&mut self, customer: Option<CustomerId>) -> Result<Vec<StoredGift>>;
+    /// What customers did on their page from `since` on, of one customer
+    /// or all, newest first.
+    fn portal_requests(
+        &mut self,
+        customer: Option<CustomerId>,
+        since: Date,
+    ) -> Result<Vec<crate::StoredPortalRequest>>;
 }
 
 /// Writes of the collection side, inside one write transaction.
@@ -645,6 +652,19 @@ pub trait CollectionWrite: CollectionRead {
     /// Approves or refuses a gift awaiting approval; `false` when it was
     /// not waiting.
     fn decide_gift(&mut self, id: i64, status: GiftStatus, on: Date, by: &str) -> Result<bool>;
+
+    /// Records a portal request; `None` when the customer made the same
+    /// request (same fingerprint) before: nothing is recorded twice.
+    fn insert_portal_request(&mut self, request: &crate::PortalRequest) -> Result<Option<i64>>;
+    /// What became of a portal request.
+    fn set_portal_request_result(
+        &mut self,
+        id: i64,
+        outcome: &str,
+        why: Option<&str>,
+        ref_id: Option<i64>,
+        task: Option<i64>,
+    ) -> Result<()>;
 
     // --- tasks ---
     fn insert_task(&mut self, task: &Task) -> Result<i64>;

@@ -1270,6 +1270,85 @@ fn access_story(store: &dyn Store) {
         Some(second)
     );
     assert_eq!(tx.quiz_answer(second_id + 100).unwrap(), None);
+    // Portal links: found by hash only, revoked per customer.
+    let link = crate::PortalToken {
+        hash: "ab".repeat(32),
+        customer,
+        issued_on: d("2026-03-02"),
+        expires_on: d("2026-05-31"),
+        revoked_on: None,
+    };
+    tx.insert_portal_token(&link).unwrap();
+    tx.insert_portal_token(&crate::PortalToken {
+        hash: "cd".repeat(32),
+        ..link.clone()
+    })
+    .unwrap();
+    assert_eq!(tx.portal_token(&link.hash).unwrap(), Some(link.clone()));
+    assert_eq!(tx.portal_token("ef").unwrap(), None);
+    assert_eq!(tx.revoke_portal_tokens(customer, d("2026-03-05")).unwrap(), 2);
+    assert_eq!(tx.revoke_portal_tokens(customer, d("2026-03-06")).unwrap(), 0);
+    assert_eq!(
+        tx.portal_token(&link.hash).unwrap().unwrap().revoked_on,
+        Some(d("2026-03-05"))
+    );
+    // Portal requests: recorded once per fingerprint, newest first, with
+    // what became of them.
+    let invoice = tx.invoice_by_number("F-1").unwrap().map(|i| i.id);
+    let paid = crate::PortalRequest {
+        customer,
+        kind: "paid".into(),
+        created_on: d("2026-03-02"),
+        created_at: 1_772_400_000,
+        on_date: Some(d("2026-02-27")),
+        amount: Some(tegoed_core::Money::eur(12_345)),
+        instalments: None,
+        invoice: None,
+        reason: None,
+        text: Some("<b>via ING</b>".into()),
+        outcome: "noted".into(),
+        why: None,
+        ref_id: None,
+        task: None,
+        fingerprint: "paid/2026-02-27/12345".into(),
+    };
+    let problem = crate::PortalRequest {
+        kind: "problem".into(),
+        created_at: 1_772_400_100,
+        on_date: None,
+        amount: None,
+        instalments: Some(3),
+        invoice,
+        reason: Some("wrong_amount".into()),
+        fingerprint: "problem".into(),
+        ..paid.clone()
+    };
+    let paid_id = tx.insert_portal_request(&paid).unwrap().unwrap();
+    assert_eq!(tx.insert_portal_request(&paid).unwrap(), None);
+    let problem_id = tx.insert_portal_request(&problem).unwrap().unwrap();
+    tx.set_portal_request_result(paid_id, "request", Some("why"), Some(7), Some(8))
+        .unwrap();
+    let listed = tx.portal_requests(Some(customer), d("2026-03-01")).unwrap();
+    assert_eq!(
+        listed.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![problem_id, paid_id]
+    );
+    assert_eq!(listed[0].request, problem);
+    assert_eq!(
+        listed[1].request,
+        crate::PortalRequest {
+            outcome: "request".into(),
+            why: Some("why".into()),
+            ref_id: Some(7),
+            task: Some(8),
+            ..paid.clone()
+        }
+    );
+    assert!(tx.portal_requests(None, d("2026-03-03")).unwrap().is_empty());
+    assert!(
+        tx.set_portal_request_result(problem_id + 100, "noted", None, None, None)
+            .is_err()
+    );
     let user = User {
         email: "Sara@Example.nl".into(),
         name: "Sara".into(),

@@ -14,6 +14,7 @@
 pub mod access;
 pub mod collection;
 pub mod contract;
+pub mod portal;
 pub mod risk;
 pub mod schema;
 
@@ -30,6 +31,7 @@ pub use access::{
     User,
 };
 pub use access::{QuizAnswer, StoredQuizAnswer};
+pub use portal::{PortalRequest, PortalToken, StoredPortalRequest};
 pub use collection::{
     Appreciation, AppreciationStatus, CollectionRead, CollectionState, CollectionWrite, Dispute,
     FourteenDayRecord, Gift, GiftStatus, HistoryRow, LadderRow, Lease, Message, MessageFilter,
