@@ -60,6 +60,8 @@ pub enum Action {
     SetLimit,
     /// Users and API tokens.
     ManageUsers,
+    /// Revoke a customer's links to their own page.
+    RevokeLinks,
 }
 
 impl Action {
@@ -78,6 +80,7 @@ impl Action {
             Action::ManageUsers => "manage users",
             Action::Appreciate => "thank this customer or give a gift",
             Action::ApproveGift => "approve gifts over the budget",
+            Action::RevokeLinks => "revoke links to a customer's own page",
         }
     }
 }
@@ -118,9 +121,11 @@ impl Role {
             | Action::RequestPause
             | Action::Appreciate => true,
             Action::Collect | Action::Import => self >= Role::Collector,
-            Action::DecidePause | Action::EditSettings | Action::SetLimit | Action::ApproveGift => {
-                self >= Role::CreditManager
-            }
+            Action::DecidePause
+            | Action::EditSettings
+            | Action::SetLimit
+            | Action::ApproveGift
+            | Action::RevokeLinks => self >= Role::CreditManager,
             Action::ManageUsers => self == Role::Admin,
         }
     }
@@ -230,6 +235,19 @@ impl Actor {
             role: Role::Admin,
             account_manager: None,
             language: Language::En,
+            at,
+        }
+    }
+
+    /// A customer on their own page (the portal), `portal:<number>`: a
+    /// collector's rights, which the portal's use cases exercise only on
+    /// the customer the link opened.
+    pub fn portal(number: &str, language: Language, at: i64) -> Actor {
+        Actor {
+            id: format!("portal:{}", number.trim()),
+            role: Role::Collector,
+            account_manager: None,
+            language,
             at,
         }
     }
@@ -346,6 +364,41 @@ pub fn login_token_signed(key: &str, token: &str) -> bool {
         return false;
     };
     let expected = login_signature(key, nonce);
+    nonce.len() == 32
+        && expected.len() == signature.len()
+        && expected
+            .bytes()
+            .zip(signature.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn portal_signature(key: &str, link: &str, nonce: &str) -> String {
+    let digest = Blake2b512::new()
+        .chain_update(key.as_bytes())
+        .chain_update(b"/portal-form/")
+        .chain_update(token_hash(link).as_bytes())
+        .chain_update(b"/")
+        .chain_update(nonce.as_bytes())
+        .finalize();
+    hex(&digest[..16])
+}
+
+/// A form token for the customer page opened by `link`: a nonce and a
+/// signature over both, so a form posted from elsewhere (without the page)
+/// or for another customer's link is refused.
+pub fn new_portal_form_token(key: &str, link: &str) -> Result<String> {
+    let nonce = random_hex(16)?;
+    let signature = portal_signature(key, link, &nonce);
+    Ok(format!("{nonce}.{signature}"))
+}
+
+/// Whether `token` is a form token of the page opened by `link`.
+pub fn portal_form_token_ok(key: &str, link: &str, token: &str) -> bool {
+    let Some((nonce, signature)) = token.split_once('.') else {
+        return false;
+    };
+    let expected = portal_signature(key, link, nonce);
     nonce.len() == 32
         && expected.len() == signature.len()
         && expected

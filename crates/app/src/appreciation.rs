@@ -553,6 +553,7 @@ fn thank_you_message(
             phone,
         },
         letterhead: Letterhead::of(company),
+        portal: None,
     };
     let text = document.text();
     let json = serde_json::to_string(&document)

@@ -135,6 +135,7 @@ pub struct Config {
     pub policy: PolicySettings,
     pub scoreboard: ScoreboardSettings,
     pub appreciation: AppreciationSettings,
+    pub portal: PortalSettings,
 }
 
 impl Config {
@@ -185,6 +186,7 @@ impl Config {
             policy: user.policy.or(default.policy),
             scoreboard: user.scoreboard.or(default.scoreboard),
             appreciation: user.appreciation.or(default.appreciation),
+            portal: user.portal.or(default.portal),
         };
         raw.check(base, source).map_err(err)
     }
@@ -213,6 +215,54 @@ struct RawConfig {
     policy: Option<policy::RawPolicy>,
     scoreboard: Option<RawScoreboard>,
     appreciation: Option<RawAppreciation>,
+    portal: Option<RawPortal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPortal {
+    enabled: Option<bool>,
+    public_url: Option<String>,
+    link_days: Option<i32>,
+    pay_url: Option<String>,
+    promise_max_days: Option<i32>,
+    promise_broken_lookback_days: Option<i32>,
+    plan_max_instalments: Option<u32>,
+    plan_max_total: Option<Amount>,
+    plan_first_max_days: Option<i32>,
+    plan_classes: Option<Vec<String>>,
+    plan_unrated: Option<bool>,
+    paid_pause_days: Option<i32>,
+}
+
+/// The customer's own page (`[portal]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortalSettings {
+    /// Messages carry the link and `/p/…` answers (default: on).
+    pub enabled: bool,
+    /// The address customers reach the server at, without a trailing
+    /// slash; `None`: the address `tegoed serve` listens on (the serve
+    /// command fills it in; elsewhere [`PortalSettings::DEFAULT_URL`]).
+    pub public_url: Option<String>,
+    /// A link opens the page this many days after it was issued.
+    pub link_days: i32,
+    /// A "pay now" address with `{amount}` (e.g. 123.45) and
+    /// `{reference}` in it, when the company has a payment-link provider.
+    pub pay_url: Option<String>,
+    pub limits: tegoed_core::portal::Limits,
+}
+
+impl PortalSettings {
+    /// Where `tegoed serve` listens by default.
+    pub const DEFAULT_URL: &'static str = "http://127.0.0.1:8080";
+
+    /// The base of every link, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .unwrap_or(Self::DEFAULT_URL)
+            .trim_end_matches('/')
+    }
 }
 
 #[derive(Deserialize)]
@@ -929,6 +979,7 @@ impl RawConfig {
             self.appreciation
                 .ok_or("the [appreciation] section is missing")?,
         )?;
+        let portal = check_portal(self.portal.ok_or("the [portal] section is missing")?)?;
         Ok(Config {
             source,
             company,
@@ -941,8 +992,114 @@ impl RawConfig {
             policy,
             scoreboard,
             appreciation,
+            portal,
         })
     }
+}
+
+fn check_portal(raw: RawPortal) -> Result<PortalSettings, String> {
+    let shipped = tegoed_core::portal::Limits::default();
+    let within = |value: i64, what: &str, low: i64, high: i64| -> Result<(), String> {
+        if (low..=high).contains(&value) {
+            Ok(())
+        } else {
+            Err(format!(
+                "[portal] {what}: {value} is not between {low} and {high}"
+            ))
+        }
+    };
+    let public_url = match raw
+        .public_url
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+    {
+        Some(url) if url.is_empty() => None,
+        Some(url) => {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.contains(char::is_whitespace)
+            {
+                return Err(format!(
+                    "[portal] public_url: '{url}' is not an http:// or https:// address"
+                ));
+            }
+            Some(url)
+        }
+        None => None,
+    };
+    let link_days = raw.link_days.unwrap_or(90);
+    within(i64::from(link_days), "link_days", 1, 730)?;
+    let pay_url = raw
+        .pay_url
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
+    if let Some(url) = &pay_url
+        && (!url.starts_with("https://")
+            || !url.contains("{amount}") && !url.contains("{reference}"))
+    {
+        return Err(format!(
+            "[portal] pay_url: '{url}' must be an https:// address with {{amount}} or {{reference}} in it"
+        ));
+    }
+    let promise_max_days = raw.promise_max_days.unwrap_or(shipped.promise_max_days);
+    within(i64::from(promise_max_days), "promise_max_days", 0, 365)?;
+    let lookback = raw
+        .promise_broken_lookback_days
+        .unwrap_or(shipped.promise_broken_lookback_days);
+    within(i64::from(lookback), "promise_broken_lookback_days", 0, 3650)?;
+    let plan_max_instalments = raw
+        .plan_max_instalments
+        .unwrap_or(shipped.plan_max_instalments);
+    within(
+        i64::from(plan_max_instalments),
+        "plan_max_instalments",
+        0,
+        24,
+    )?;
+    let plan_max_total_minor = match raw.plan_max_total {
+        Some(amount) => amount.minor("[portal] plan_max_total")?,
+        None => shipped.plan_max_total_minor,
+    };
+    if plan_max_total_minor < 0 {
+        return Err("[portal] plan_max_total cannot be negative".into());
+    }
+    let plan_first_max_days = raw
+        .plan_first_max_days
+        .unwrap_or(shipped.plan_first_max_days);
+    within(
+        i64::from(plan_first_max_days),
+        "plan_first_max_days",
+        0,
+        365,
+    )?;
+    let plan_classes = match raw.plan_classes {
+        None => shipped.plan_classes,
+        Some(list) => list
+            .iter()
+            .map(|c| match c.trim().to_ascii_uppercase().as_str() {
+                one @ ("A" | "B" | "C" | "D" | "E") => Ok(one.chars().next().unwrap_or('A')),
+                _ => Err(format!(
+                    "[portal] plan_classes: '{c}' is not a risk class (A to E)"
+                )),
+            })
+            .collect::<Result<Vec<char>, String>>()?,
+    };
+    let paid_pause_days = raw.paid_pause_days.unwrap_or(shipped.paid_pause_days);
+    within(i64::from(paid_pause_days), "paid_pause_days", 0, 60)?;
+    Ok(PortalSettings {
+        enabled: raw.enabled.unwrap_or(true),
+        public_url,
+        link_days,
+        pay_url,
+        limits: tegoed_core::portal::Limits {
+            promise_max_days,
+            promise_broken_lookback_days: lookback,
+            plan_max_instalments,
+            plan_max_total_minor,
+            plan_first_max_days,
+            plan_classes,
+            plan_unrated_allowed: raw.plan_unrated.unwrap_or(shipped.plan_unrated_allowed),
+            paid_pause_days,
+        },
+    })
 }
 
 fn check_appreciation(raw: RawAppreciation) -> Result<AppreciationSettings, String> {

@@ -33,6 +33,7 @@ pub mod managers;
 pub mod meeting;
 pub mod migrate;
 pub mod policy;
+pub mod portal;
 pub mod portfolio;
 pub mod posting;
 pub mod progress;

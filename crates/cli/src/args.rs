@@ -101,6 +101,12 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<AppreciationCommand>,
     },
+    /// The customer's own page: a fresh link to read out on the phone, or
+    /// revoke every link of a customer.
+    Portal {
+        #[command(subcommand)]
+        command: PortalCommand,
+    },
     /// The joint sales/credit meeting: record what was decided.
     Meeting {
         #[command(subcommand)]
@@ -380,6 +386,16 @@ pub enum AppreciationCommand {
         #[arg(long)]
         customer: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PortalCommand {
+    /// Print a fresh link to the customer's own page (valid for
+    /// `[portal] link_days`; earlier links keep working until they expire).
+    Link { customer: String },
+    /// Revoke every link to the customer's own page (credit manager); the
+    /// next message carries a new one.
+    Revoke { customer: String },
 }
 
 #[derive(Subcommand, Debug)]

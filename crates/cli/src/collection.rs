@@ -17,8 +17,8 @@ use tegoed_core::rate::Rate;
 use crate::Ctx;
 use crate::args::{
     AgreementCommand, AppreciationCommand, ConfigCommand, DisputeCommand, DunningCommand,
-    LegalCommand, MeetingCommand, PlanCommand, PromiseCommand, SegmentsCommand, TasksCommand,
-    TemplatesCommand, TrainingCommand,
+    LegalCommand, MeetingCommand, PlanCommand, PortalCommand, PromiseCommand, SegmentsCommand,
+    TasksCommand, TemplatesCommand, TrainingCommand,
 };
 use crate::render::{Align, Table};
 
@@ -723,6 +723,34 @@ pub fn meeting_report(
             pdf_path.display()
         )
     })
+}
+
+pub fn portal_cmd(ctx: &Ctx, command: PortalCommand) -> Result<()> {
+    use tegoed_app::portal;
+    match command {
+        PortalCommand::Link { customer } => {
+            let config = ctx.config()?;
+            let link =
+                ctx.write(|tx, actor| portal::link(tx, actor, &config, &customer, ctx.as_of))?;
+            ctx.print(&link, |l| {
+                format!(
+                    "{}\nThe page of customer {} opens with this link up to and including {}.\n",
+                    l.url, l.customer, l.expires_on
+                )
+            })
+        }
+        PortalCommand::Revoke { customer } => {
+            let done = ctx.write(|tx, actor| portal::revoke(tx, actor, &customer, ctx.as_of))?;
+            ctx.print(&done, |r| {
+                format!(
+                    "Revoked {} link{} of customer {}; the next message carries a new one.\n",
+                    r.revoked,
+                    if r.revoked == 1 { "" } else { "s" },
+                    r.customer
+                )
+            })
+        }
+    }
 }
 
 pub fn meeting_cmd(ctx: &Ctx, command: MeetingCommand) -> Result<()> {

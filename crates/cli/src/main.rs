@@ -254,6 +254,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Training { command } => collection::training_cmd(&ctx, command),
         Command::Appreciation { command } => collection::appreciation_cmd(&ctx, command),
         Command::Meeting { command } => collection::meeting_cmd(&ctx, command),
+        Command::Portal { command } => collection::portal_cmd(&ctx, command),
         Command::Plan { command } => collection::plan_cmd(&ctx, command),
         Command::Pause {
             customer,

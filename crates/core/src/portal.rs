@@ -67,6 +67,45 @@ pub enum Why {
 }
 
 impl Why {
+    /// A stable code to store (`too_far:30`, `broken:2026-01-01`,
+    /// `instalments:6`, `total:1000000`, `class:D`, `class:`,
+    /// `plan_active`); read back with [`Why::parse_code`].
+    pub fn code(&self) -> String {
+        match self {
+            Why::TooFar { max_days } => format!("too_far:{max_days}"),
+            Why::BrokenRecently { on } => format!("broken:{on}"),
+            Why::TooManyInstalments { max } => format!("instalments:{max}"),
+            Why::TooLarge { max_minor } => format!("total:{max_minor}"),
+            Why::Class { class } => {
+                format!("class:{}", class.map(String::from).unwrap_or_default())
+            }
+            Why::PlanActive => "plan_active".into(),
+        }
+    }
+
+    pub fn parse_code(code: &str) -> Option<Why> {
+        let (name, value) = code.split_once(':').unwrap_or((code, ""));
+        Some(match name {
+            "too_far" => Why::TooFar {
+                max_days: value.parse().ok()?,
+            },
+            "broken" => Why::BrokenRecently {
+                on: Date::parse_iso(value).ok()?,
+            },
+            "instalments" => Why::TooManyInstalments {
+                max: value.parse().ok()?,
+            },
+            "total" => Why::TooLarge {
+                max_minor: value.parse().ok()?,
+            },
+            "class" => Why::Class {
+                class: value.chars().next(),
+            },
+            "plan_active" => Why::PlanActive,
+            _ => return None,
+        })
+    }
+
     /// For the customer: why a person will look at it, in plain words.
     /// Nothing about risk classes or internal rules — only what is true
     /// and useful to them.
@@ -97,7 +136,9 @@ impl Why {
                         "Een regeling van meer dan {max} termijnen bespreken we graag persoonlijk."
                     )
                 } else {
-                    format!("We would like to discuss a plan of more than {max} instalments in person.")
+                    format!(
+                        "We would like to discuss a plan of more than {max} instalments in person."
+                    )
                 }
             }
             Why::TooLarge { .. } => if nl {
@@ -125,12 +166,7 @@ impl Why {
 /// Whether a promise to pay on `pay_on`, made on `as_of`, is accepted at
 /// once; `broken` are the days earlier promises of this customer were
 /// broken.
-pub fn promise(
-    limits: &Limits,
-    as_of: Date,
-    pay_on: Date,
-    broken: &[Date],
-) -> Result<(), Why> {
+pub fn promise(limits: &Limits, as_of: Date, pay_on: Date, broken: &[Date]) -> Result<(), Why> {
     if as_of.days_until(pay_on) > limits.promise_max_days {
         return Err(Why::TooFar {
             max_days: limits.promise_max_days,
@@ -348,7 +384,9 @@ mod tests {
         let today = d("2026-12-02");
         assert_eq!(
             promise(&limits, today, d("2026-12-10"), &[d("2026-01-01")]),
-            Err(Why::BrokenRecently { on: d("2026-01-01") })
+            Err(Why::BrokenRecently {
+                on: d("2026-01-01")
+            })
         );
         assert_eq!(
             promise(&limits, today, d("2026-12-10"), &[d("2025-12-01")]),
@@ -369,32 +407,103 @@ mod tests {
         };
         assert_eq!(plan(&limits, today, &ask), Ok(()));
         assert_eq!(
-            plan(&limits, today, &PlanAsk { class: Some('D'), ..ask }),
+            plan(
+                &limits,
+                today,
+                &PlanAsk {
+                    class: Some('D'),
+                    ..ask
+                }
+            ),
             Err(Why::Class { class: Some('D') })
         );
         assert_eq!(
-            plan(&limits, today, &PlanAsk { total_minor: 1_000_001, ..ask }),
-            Err(Why::TooLarge { max_minor: 1_000_000 })
+            plan(
+                &limits,
+                today,
+                &PlanAsk {
+                    total_minor: 1_000_001,
+                    ..ask
+                }
+            ),
+            Err(Why::TooLarge {
+                max_minor: 1_000_000
+            })
         );
         assert_eq!(
-            plan(&limits, today, &PlanAsk { instalments: 7, ..ask }),
+            plan(
+                &limits,
+                today,
+                &PlanAsk {
+                    instalments: 7,
+                    ..ask
+                }
+            ),
             Err(Why::TooManyInstalments { max: 6 })
         );
         assert_eq!(
-            plan(&limits, today, &PlanAsk { first: d("2027-01-02"), ..ask }),
+            plan(
+                &limits,
+                today,
+                &PlanAsk {
+                    first: d("2027-01-02"),
+                    ..ask
+                }
+            ),
             Err(Why::TooFar { max_days: 30 })
         );
         assert_eq!(
-            plan(&limits, today, &PlanAsk { has_active_plan: true, ..ask }),
+            plan(
+                &limits,
+                today,
+                &PlanAsk {
+                    has_active_plan: true,
+                    ..ask
+                }
+            ),
             Err(Why::PlanActive)
         );
     }
 
     #[test]
     fn a_link_opens_from_its_day_up_to_and_including_its_last_day() {
-        assert!(link_valid(d("2026-12-02"), d("2026-12-01"), d("2026-12-02"), false));
-        assert!(!link_valid(d("2026-12-03"), d("2026-12-01"), d("2026-12-02"), false));
-        assert!(!link_valid(d("2026-12-02"), d("2026-12-01"), d("2026-12-02"), true));
+        assert!(link_valid(
+            d("2026-12-02"),
+            d("2026-12-01"),
+            d("2026-12-02"),
+            false
+        ));
+        assert!(!link_valid(
+            d("2026-12-03"),
+            d("2026-12-01"),
+            d("2026-12-02"),
+            false
+        ));
+        assert!(!link_valid(
+            d("2026-12-02"),
+            d("2026-12-01"),
+            d("2026-12-02"),
+            true
+        ));
+    }
+
+    #[test]
+    fn every_reason_code_reads_back() {
+        for why in [
+            Why::TooFar { max_days: 30 },
+            Why::BrokenRecently {
+                on: d("2026-01-01"),
+            },
+            Why::TooManyInstalments { max: 6 },
+            Why::TooLarge {
+                max_minor: 1_000_000,
+            },
+            Why::Class { class: Some('D') },
+            Why::Class { class: None },
+            Why::PlanActive,
+        ] {
+            assert_eq!(Why::parse_code(&why.code()), Some(why));
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use postgres::Row;
 use tegoed_core::{CustomerId, Date, InvoiceId, Money};
-use tegoed_store::{PortalRequest, PortalToken, Result, StoredPortalRequest, StoreError};
+use tegoed_store::{PortalRequest, PortalToken, Result, StoreError, StoredPortalRequest};
 
 use crate::types::{Day, day, opt_day};
 use crate::{PgTx, corrupt, get};

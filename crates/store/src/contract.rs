@@ -1286,8 +1286,14 @@ fn access_story(store: &dyn Store) {
     .unwrap();
     assert_eq!(tx.portal_token(&link.hash).unwrap(), Some(link.clone()));
     assert_eq!(tx.portal_token("ef").unwrap(), None);
-    assert_eq!(tx.revoke_portal_tokens(customer, d("2026-03-05")).unwrap(), 2);
-    assert_eq!(tx.revoke_portal_tokens(customer, d("2026-03-06")).unwrap(), 0);
+    assert_eq!(
+        tx.revoke_portal_tokens(customer, d("2026-03-05")).unwrap(),
+        2
+    );
+    assert_eq!(
+        tx.revoke_portal_tokens(customer, d("2026-03-06")).unwrap(),
+        0
+    );
     assert_eq!(
         tx.portal_token(&link.hash).unwrap().unwrap().revoked_on,
         Some(d("2026-03-05"))
@@ -1344,7 +1350,11 @@ fn access_story(store: &dyn Store) {
             ..paid.clone()
         }
     );
-    assert!(tx.portal_requests(None, d("2026-03-03")).unwrap().is_empty());
+    assert!(
+        tx.portal_requests(None, d("2026-03-03"))
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         tx.set_portal_request_result(problem_id + 100, "noted", None, None, None)
             .is_err()

@@ -31,7 +31,6 @@ pub use access::{
     User,
 };
 pub use access::{QuizAnswer, StoredQuizAnswer};
-pub use portal::{PortalRequest, PortalToken, StoredPortalRequest};
 pub use collection::{
     Appreciation, AppreciationStatus, CollectionRead, CollectionState, CollectionWrite, Dispute,
     FourteenDayRecord, Gift, GiftStatus, HistoryRow, LadderRow, Lease, Message, MessageFilter,
@@ -39,6 +38,7 @@ pub use collection::{
     StoredDispute, StoredEvent, StoredGift, StoredMessage, StoredPlan, StoredPromise,
     StoredSaleAgreement, StoredTask, Task, TimelineEvent,
 };
+pub use portal::{PortalRequest, PortalToken, StoredPortalRequest};
 pub use risk::{Rating, RiskRead, RiskWrite, Upsert};
 
 /// A backend's own error, boxed: callers never see a backend type.

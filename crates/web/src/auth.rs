@@ -382,6 +382,8 @@ pub struct Limiter {
 const WINDOW: i64 = 15 * 60;
 const PER_EMAIL: usize = 5;
 const PER_CLIENT: usize = 20;
+/// Portal actions per client in the window.
+const PORTAL_ACTIONS: usize = 30;
 
 impl Limiter {
     /// Seconds to wait before another try, if any.
@@ -429,6 +431,42 @@ impl Limiter {
             map.retain(|_, times| times.iter().any(|t| now - t < WINDOW));
         }
         map.entry(format!("t:{client}")).or_default().push(now);
+    }
+
+    /// Seconds a client must wait before trying another portal link, after
+    /// [`PER_CLIENT`] links that opened nothing in the window.
+    pub fn portal_blocked(&self, client: &str, now: i64) -> Option<i64> {
+        self.wait(&format!("p:{client}"), PER_CLIENT, now)
+    }
+
+    /// A portal link from `client` that opened nothing.
+    pub fn portal_failed(&self, client: &str, now: i64) {
+        self.count(format!("p:{client}"), now);
+    }
+
+    /// Seconds a client must wait before another portal action, after
+    /// [`PORTAL_ACTIONS`] in the window (a customer needs a handful).
+    pub fn portal_acts_blocked(&self, client: &str, now: i64) -> Option<i64> {
+        self.wait(&format!("a:{client}"), PORTAL_ACTIONS, now)
+    }
+
+    pub fn portal_acted(&self, client: &str, now: i64) {
+        self.count(format!("a:{client}"), now);
+    }
+
+    fn wait(&self, key: &str, max: usize, now: i64) -> Option<i64> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let times = map.get_mut(key)?;
+        times.retain(|t| now - t < WINDOW);
+        (times.len() >= max).then(|| times[times.len() - max] + WINDOW - now)
+    }
+
+    fn count(&self, key: String, now: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, times| times.iter().any(|t| now - t < WINDOW));
+        }
+        map.entry(key).or_default().push(now);
     }
 
     pub fn succeeded(&self, email: &str) {

@@ -15,6 +15,7 @@ mod cache;
 mod i18n;
 mod listing;
 mod pages;
+mod portal;
 mod view;
 
 use std::net::SocketAddr;
@@ -62,6 +63,9 @@ pub struct AppState {
     pub runs: background::Runs,
     /// The day appreciation suggestions were last raised by this server.
     appreciation_day: std::sync::Mutex<Option<Date>>,
+    /// Where this server listens (`http://addr`): the customer portal's
+    /// links point here unless `[portal] public_url` says otherwise.
+    listen_url: std::sync::OnceLock<String>,
 }
 
 /// The configuration in use with its message templates.
@@ -92,6 +96,7 @@ impl AppState {
             work: tokio::sync::Semaphore::new(work_slots()),
             runs: background::Runs::default(),
             appreciation_day: std::sync::Mutex::new(None),
+            listen_url: std::sync::OnceLock::new(),
         }))
     }
 
@@ -103,8 +108,27 @@ impl AppState {
             .clone()
     }
 
-    fn replace_config(&self, live: Live) {
+    fn replace_config(&self, mut live: Live) {
+        if live.config.portal.public_url.is_none() {
+            live.config.portal.public_url = self.listen_url.get().cloned();
+        }
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
+    }
+
+    /// Records where the server listens; the portal's links point there
+    /// when the settings name no public address.
+    pub fn listening_on(&self, addr: SocketAddr) {
+        let _ = self.listen_url.set(format!("http://{addr}"));
+        let live = self.live();
+        if live.config.portal.public_url.is_none() {
+            let mut config = live.config.clone();
+            config.portal.public_url = self.listen_url.get().cloned();
+            // The templates loaded at start; read again, they are the same.
+            match Templates::load(config.delivery.templates.as_deref()) {
+                Ok(templates) => self.replace_config(Live { config, templates }),
+                Err(e) => tracing::error!(error = %e, "cannot reload the message templates"),
+            }
+        }
     }
 
     /// Runs a use case in a read transaction (one consistent snapshot).
@@ -192,6 +216,7 @@ pub fn now() -> i64 {
 pub fn router(state: Arc<AppState>) -> Router {
     pages::routes()
         .merge(api::routes())
+        .merge(portal::routes())
         .fallback(pages::not_found)
         .with_state(state)
 }
@@ -227,6 +252,7 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    state.listening_on(listener.local_addr()?);
     ready(listener.local_addr()?);
     // Off the async threads: the store blocks (the PostgreSQL client even
     // runs its own runtime, which may not start inside this one).

@@ -78,6 +78,19 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("segment.html", include_str!("../templates/segment.html")),
     ("template.html", include_str!("../templates/template.html")),
     ("users.html", include_str!("../templates/users.html")),
+    ("portal.html", include_str!("../templates/portal.html")),
+    (
+        "portal_card.html",
+        include_str!("../templates/portal_card.html"),
+    ),
+    (
+        "portal_done.html",
+        include_str!("../templates/portal_done.html"),
+    ),
+    (
+        "portal_gone.html",
+        include_str!("../templates/portal_gone.html"),
+    ),
 ];
 
 pub struct Views {

@@ -48,6 +48,7 @@ pub fn event_label(kind: &str, language: Language) -> &'static str {
         ),
         "left_out" => ("left out of a dunning run", "overgeslagen bij het aanmanen"),
         "tag" => ("label", "label"),
+        "portal" => ("on their own page", "via de eigen pagina"),
         _ => ("event", "gebeurtenis"),
     };
     match language {

@@ -220,7 +220,7 @@ fn person(name: &str, email: Option<String>, phone: Option<String>) -> PersonCtx
 /// The payment description: the invoice's own reference when there is one
 /// invoice with one, else the customer and invoice numbers (our matcher
 /// finds invoice numbers in the remittance text).
-fn payment_reference(
+pub(crate) fn payment_reference(
     customer: &str,
     invoices: &[(String, Option<String>)],
     language: Language,
@@ -858,6 +858,7 @@ impl Composer<'_> {
                         phone: sender.phone.clone(),
                     },
                     letterhead: Letterhead::of(company),
+                    portal: None,
                 };
                 let text = document.text();
                 let json = serde_json::to_string(&document)

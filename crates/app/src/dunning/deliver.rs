@@ -188,9 +188,14 @@ fn email(config: &Config, stored: &StoredMessage, document: &Document) -> Result
         builder = builder.reply_to(Mailbox::new(Some(message.sender_name.clone()), address));
     }
     let html = SinglePart::html(document.html());
+    // The text part as recorded, or with the customer's page in it.
+    let text = match document.portal {
+        Some(_) => document.text(),
+        None => message.body_text.clone(),
+    };
     let body = match document.qr() {
         Some(qr) => MultiPart::alternative()
-            .singlepart(SinglePart::plain(message.body_text.clone()))
+            .singlepart(SinglePart::plain(text.clone()))
             .multipart(MultiPart::related().singlepart(html).singlepart(
                 Attachment::new_inline("epc-qr".into()).body(
                     qr.to_png(4),
@@ -198,7 +203,7 @@ fn email(config: &Config, stored: &StoredMessage, document: &Document) -> Result
                 ),
             )),
         None => MultiPart::alternative()
-            .singlepart(SinglePart::plain(message.body_text.clone()))
+            .singlepart(SinglePart::plain(text))
             .singlepart(html),
     };
     builder
@@ -361,30 +366,26 @@ fn deliver_one(
     };
     match message.channel {
         Channel::Email => {
-            let document: Document = serde_json::from_str(&message.document).map_err(|e| {
+            let path = config.delivery.outbox.join(format!("{base}.eml"));
+            if smtp.is_none() && path.exists() {
+                // Written before a crash: the same message, not a new link.
+                return Ok(Some(path.display().to_string()));
+            }
+            let mut document: Document = serde_json::from_str(&message.document).map_err(|e| {
                 AppError::Invalid(format!("message {}: stored document: {e}", stored.id))
             })?;
+            document.portal = portal_link(store, config, message.customer, message.as_of)?;
             let mail = email(config, stored, &document)?;
-            match smtp {
-                Some(transport) => {
-                    transport
-                        .send(&mail)
-                        .map_err(|e| AppError::Invalid(format!("SMTP: {e}")))?;
-                    Ok(None)
-                }
-                None => {
-                    let path = config.delivery.outbox.join(format!("{base}.eml"));
-                    write_once(&path, &mail.formatted()).map_err(|e| io(&path, e))?;
-                    Ok(Some(path.display().to_string()))
-                }
-            }
+            Ok(post_to(config, smtp, &mail, &base)?)
         }
         Channel::Letter => {
             let path = config.delivery.letters.join(format!("{base}.pdf"));
             if !path.exists() {
-                let document: Document = serde_json::from_str(&message.document).map_err(|e| {
-                    AppError::Invalid(format!("message {}: stored document: {e}", stored.id))
-                })?;
+                let mut document: Document =
+                    serde_json::from_str(&message.document).map_err(|e| {
+                        AppError::Invalid(format!("message {}: stored document: {e}", stored.id))
+                    })?;
+                document.portal = portal_link(store, config, message.customer, message.as_of)?;
                 write_once(&path, &document.pdf()).map_err(|e| io(&path, e))?;
             }
             Ok(Some(path.display().to_string()))
@@ -402,6 +403,57 @@ fn deliver_one(
         }
         Channel::Call => Ok(None),
     }
+}
+
+/// A fresh link to the customer's own page for a message being delivered
+/// (its hash stored in a transaction of its own), when the portal is on.
+fn portal_link(
+    store: &dyn Store,
+    config: &Config,
+    customer: CustomerId,
+    as_of: Date,
+) -> Result<Option<String>> {
+    if !config.portal.enabled {
+        return Ok(None);
+    }
+    let mut tx = store.write()?;
+    let (url, _) = crate::portal::issue_in(tx.as_mut(), config, customer, as_of)?;
+    tx.commit()?;
+    Ok(Some(url))
+}
+
+/// Sends `mail` over `smtp`, or writes it to the outbox as `<base>.eml`
+/// (once: an existing file is kept); gives the file written.
+fn post_to(
+    config: &Config,
+    smtp: Option<&SmtpTransport>,
+    mail: &lettre::Message,
+    base: &str,
+) -> Result<Option<String>> {
+    match smtp {
+        Some(transport) => {
+            transport
+                .send(mail)
+                .map_err(|e| AppError::Invalid(format!("SMTP: {e}")))?;
+            Ok(None)
+        }
+        None => {
+            let path = config.delivery.outbox.join(format!("{base}.eml"));
+            write_once(&path, &mail.formatted())
+                .map_err(|e| AppError::Invalid(format!("cannot write {}: {e}", path.display())))?;
+            Ok(Some(path.display().to_string()))
+        }
+    }
+}
+
+/// Sends an e-mail outside a dunning run (a portal confirmation) the way
+/// messages go: over SMTP when configured, else into the outbox.
+pub(crate) fn post(config: &Config, mail: &lettre::Message, base: &str) -> Result<Option<String>> {
+    let smtp = match &config.delivery.smtp {
+        Some(smtp) => Some(smtp_transport(smtp)?),
+        None => None,
+    };
+    post_to(config, smtp.as_ref(), mail, base)
 }
 
 /// Marks delivered messages sent and applies their effects, in one

@@ -169,6 +169,26 @@ pub struct Document {
     pub closing: String,
     pub signature: Signature,
     pub letterhead: Letterhead,
+    /// The customer's own page, set when the message is delivered (a link
+    /// is issued then and never stored in the clear).
+    #[serde(skip)]
+    pub portal: Option<String>,
+}
+
+/// The portal paragraph: a title and what the customer can do there.
+fn portal_texts(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::Nl => (
+            "Uw eigen pagina",
+            "Zie wat er openstaat en betaal, of laat ons weten dat u al betaald hebt, \
+             wanneer u betaalt, dat u een regeling wilt of dat er iets niet klopt:",
+        ),
+        Language::En => (
+            "Your own page",
+            "See what is open and pay, or tell us you have already paid, when you will pay, \
+             that you would like a payment plan, or that something is wrong:",
+        ),
+    }
 }
 
 fn iban_display(iban: &str) -> String {
@@ -310,6 +330,10 @@ impl Document {
             }
             out.push('\n');
         }
+        if let Some(url) = &self.portal {
+            let (title, what) = portal_texts(self.language);
+            out.push_str(&format!("{title}\n{what}\n  {url}\n\n"));
+        }
         out.push_str(self.closing.trim());
         out.push_str("\n\n");
         out.push_str(&self.signature_lines().join("\n"));
@@ -389,6 +413,18 @@ impl Document {
                 ));
             }
             out.push_str("</div>\n");
+        }
+        if let Some(url) = &self.portal {
+            let (title, what) = portal_texts(self.language);
+            out.push_str(&format!(
+                "<p><strong>{title}</strong><br>{}<br><a href=\"{url}\" style=\"display:inline-block;margin-top:6px;padding:8px 14px;background:#1f5f8b;color:#fff;border-radius:4px;text-decoration:none\">{}</a></p>\n",
+                html_escape(what),
+                match self.language {
+                    Language::Nl => "Naar uw pagina",
+                    Language::En => "Open your page",
+                },
+                url = html_escape(url),
+            ));
         }
         for p in paragraphs(&self.closing) {
             out.push_str(&format!(
@@ -595,6 +631,42 @@ impl Document {
                 page.fill_rects(&rects, 0.0);
                 let note = text_width(l.scan, Font::Regular, 7.5);
                 page.text(right - note, y0 - size - 9.0, 7.5, Font::Regular, l.scan);
+            }
+            y -= box_height + 8.0;
+        }
+        if let Some(url) = &self.portal {
+            let (title, what) = portal_texts(self.language);
+            let size = 72.0;
+            let box_height = size + 16.0;
+            if y - box_height < 60.0 {
+                pdf.page();
+                y = PAGE_HEIGHT - 70.0;
+            }
+            let page = pdf_last(&mut pdf);
+            page.text(left, y - 4.0, 10.5, Font::Bold, title);
+            let mut py = y - 20.0;
+            for line in wrap(what, Font::Regular, 9.5, width - size - 24.0) {
+                page.text(left, py, 9.5, Font::Regular, &line);
+                py -= 12.5;
+            }
+            page.text(left, py - 4.0, 10.0, Font::Bold, url);
+            if let Ok(qr) = QrMatrix::encode(url) {
+                let module = size / qr.width as f32;
+                let x0 = right - size;
+                let y0 = y - 4.0;
+                let rects: Vec<(f32, f32, f32, f32)> = qr
+                    .dark_runs()
+                    .into_iter()
+                    .map(|(mx, my, run)| {
+                        (
+                            x0 + mx as f32 * module,
+                            y0 - (my + 1) as f32 * module,
+                            run as f32 * module + 0.05,
+                            module + 0.05,
+                        )
+                    })
+                    .collect();
+                page.fill_rects(&rects, 0.0);
             }
             y -= box_height + 8.0;
         }

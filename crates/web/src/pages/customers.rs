@@ -33,13 +33,17 @@ pub(super) fn my_customers(
     let notes = notifications(state, &book, manager, lang)?;
     // The calls this account manager is to make (the key accounts' calls).
     let as_of = state.as_of();
-    let (name, (_, calls)) = state.read(|tx| {
+    let (name, (_, calls), portal) = state.read(|tx| {
         let name = tx
             .account_managers()?
             .into_iter()
             .find(|(id, _)| *id == manager)
             .map(|(_, m)| m.name);
-        Ok((name, agreements::call_list(tx, &book, as_of, 500)?))
+        Ok((
+            name,
+            agreements::call_list(tx, &book, as_of, 500)?,
+            tegoed_app::portal::recent(tx, None, Some(manager), 14, lang, as_of)?,
+        ))
     })?;
     let calls: Vec<_> = calls
         .into_iter()
@@ -74,6 +78,7 @@ pub(super) fn my_customers(
         json!({
             "mine": true,
             "card": appreciation,
+            "portal": super::today::portal_first(portal, 15),
             "cost": cost,
             "calls": calls,
             "rows": rows,
@@ -412,6 +417,10 @@ pub(super) fn customer(
     } = state
         .read(|tx| customer::view(tx, &live.config, book.model.clone(), number, as_of, lang))?;
     timeline.reverse();
+    let portal = state.read(|tx| match tx.customer_by_number(number)? {
+        Some(c) => tegoed_app::portal::recent(tx, Some(c.id), None, 366, lang, as_of),
+        None => Ok(Vec::new()),
+    })?;
     let all = query.contains_key("all");
     let items = Listing::new(
         OPEN_ITEMS,
@@ -482,6 +491,8 @@ pub(super) fn customer(
             "plans": plans,
             "requests": requests,
             "tasks": tasks,
+            "portal": portal,
+            "portal_on": live.config.portal.enabled,
             "state": state_line,
             "behaviour": view::behaviour_svg(
                 &paid.iter().map(|p| (p.paid_on, p.days_late)).collect::<Vec<_>>(),
@@ -498,6 +509,7 @@ pub(super) fn customer(
                 "collect": user.may(Action::Collect, owner),
                 "decide": user.may(Action::DecidePause, owner),
                 "limit": user.may(Action::SetLimit, owner),
+                "revoke_links": user.may(Action::RevokeLinks, owner),
             },
             "own": owner.is_some() && owner == user.account_manager,
             "today": as_of.to_string(),
@@ -609,6 +621,10 @@ pub(super) fn customer_action(
     let as_of = state.as_of();
     let grace_days = state.live().config.dunning.plan_grace_days;
     let done: (&str, Vec<String>) = match action {
+        "portal-revoke" => {
+            let done = state.write(|tx| tegoed_app::portal::revoke(tx, &actor, number, as_of))?;
+            ("portal_revoked", vec![done.revoked.to_string()])
+        }
         "note" => {
             let text = field(form, "text")?;
             state.write(|tx| agreements::add_note(tx, &actor, number, text, as_of).map(drop))?;

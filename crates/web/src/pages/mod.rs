@@ -352,6 +352,10 @@ const DONE: &[(&str, &str)] = &[
     ("payment_assigned", "Payment {} assigned to customer {}."),
     ("payment_matched", "Payment {} matched to {}."),
     ("plan", "Payment plan made."),
+    (
+        "portal_revoked",
+        "Links to the customer's own page revoked ({}); the next message carries a new one.",
+    ),
     ("promise", "Payment agreement saved: pays by {}."),
     ("resolved", "Dispute resolved for invoice {}."),
     (

@@ -23,10 +23,11 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
         .collect();
     // Broken promises, new disputes and the review queue come with the
     // book (a pass over all agreements); calls and requests are read live.
-    let (calls, requests) = state.read(|tx| {
+    let (calls, requests, portal) = state.read(|tx| {
         Ok((
             agreements::call_list(tx, &book, as_of, 15)?,
             access::pause_requests(tx, None, true)?,
+            tegoed_app::portal::recent(tx, None, None, 14, lang, as_of)?,
         ))
     })?;
     let lists = &book.worklists;
@@ -90,7 +91,19 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
             "requests": requests,
             "to_match": to_match,
             "handoffs": handoffs,
+            "portal": portal_first(portal, 15),
             "may_decide": visit.user.role.may(Action::DecidePause),
         }),
     )
+}
+
+/// Portal requests for a card: the open ones first (newest first within
+/// each), at most `limit`.
+pub(super) fn portal_first(
+    mut list: Vec<tegoed_app::portal::TeamLine>,
+    limit: usize,
+) -> Vec<tegoed_app::portal::TeamLine> {
+    list.sort_by_key(|r| !r.open);
+    list.truncate(limit);
+    list
 }
