@@ -648,7 +648,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "Scan the code with your banking app",
-        "Scan de code met uw bankapp",
+        "Scan de code met uw bank-app",
         None,
     ),
     ("Scoreboard", "Scorebord", None),
