@@ -1161,6 +1161,7 @@ pub fn fill(
     let kept = seed_kept_deals(tx, config)?;
     counts.agreements.promises += kept.promises;
     counts.agreements.plans += kept.plans;
+    seed_portal(tx, config)?;
     // Who kept their deal: the suggestions a team would see today.
     crate::appreciation::refresh(
         tx,
@@ -1177,6 +1178,108 @@ pub fn fill(
         ),
     )?;
     Ok(DemoOutcome::Generated(counts))
+}
+
+/// What customers did on their own page in the last two days: one says
+/// they paid, two promise a date (one within the limits, one beyond), one
+/// reports a problem, one asks for a plan and one to be called — through
+/// the portal's own use case, so the demo shows the feature on day one as
+/// it works. Deterministic: the first customers (by number) with something
+/// overdue and nothing agreed or disputed yet.
+fn seed_portal(tx: &mut dyn WriteTx, demo: &DemoConfig) -> Result<()> {
+    use crate::portal::{self, Ask};
+    use tegoed_core::portal::{Contact, DayPart, Problem};
+    let config = crate::config::Config::default_in(std::path::Path::new("."));
+    let as_of = demo.as_of;
+    let mut busy: rustc_hash::FxHashSet<CustomerId> = rustc_hash::FxHashSet::default();
+    busy.extend(
+        tx.disputes(None, true)?
+            .into_iter()
+            .map(|d| d.dispute.customer),
+    );
+    busy.extend(
+        tx.promises(None, true)?
+            .into_iter()
+            .map(|p| p.promise.customer),
+    );
+    busy.extend(tx.plans(None, true)?.into_iter().map(|p| p.plan.customer));
+    let mut directory = tx.customer_directory()?;
+    directory.sort_by(|a, b| a.number.cmp(&b.number));
+    let mut candidates = Vec::new();
+    for brief in directory {
+        if candidates.len() == 6 {
+            break;
+        }
+        let Some(stored) = tx.customer_by_number(&brief.number)? else {
+            continue;
+        };
+        if busy.contains(&stored.id) || tx.collection_state(stored.id)?.handed_off_on.is_some() {
+            continue;
+        }
+        let overdue: Vec<_> = tx
+            .customer_documents(stored.id, as_of)?
+            .into_iter()
+            .filter(|d| {
+                d.invoice.amount.minor > 0
+                    && d.open_minor > 0
+                    // Overdue on both days the requests are made.
+                    && d.invoice.due_date < as_of.add_days(-1)
+                    && d.invoice.amount.currency == tegoed_core::Currency::EUR
+            })
+            .collect();
+        let total: i64 = overdue.iter().map(|d| d.open_minor).sum();
+        if let Some(first) = overdue.first()
+            && total <= config.portal.limits.plan_max_total_minor
+        {
+            candidates.push((stored, first.invoice.number.clone(), total));
+        }
+    }
+    let note = |text: &str| Some(text.to_string());
+    for (i, (stored, invoice, total)) in candidates.into_iter().enumerate() {
+        let day = as_of.add_days(-((i % 2) as i32));
+        let ask = match i {
+            0 => Ask::Paid {
+                on: day.add_days(-1),
+                amount_minor: total,
+                note: note("Betaald vanaf de rekening van onze holding."),
+            },
+            1 => Ask::Promise {
+                on: day.add_days(10),
+                amount_minor: total,
+                note: None,
+            },
+            2 => Ask::Problem {
+                invoice,
+                problem: Problem::DeliveryIncomplete,
+                note: note("Twee dozen ontbreken nog."),
+            },
+            3 => Ask::Contact {
+                how: Contact::Phone,
+                when: DayPart::Morning,
+                phone: stored.customer.phone.clone(),
+                note: note("Graag even bellen over de laatste factuur."),
+            },
+            4 => Ask::Promise {
+                on: day.add_days(45),
+                amount_minor: total,
+                note: note("Na de uitbetaling van de subsidie."),
+            },
+            _ => Ask::Plan {
+                instalments: 3,
+                first: day.add_days(14),
+                note: None,
+            },
+        };
+        let at = i64::from(day.days_since_epoch()) * 86_400 + 9 * 3_600 + i as i64 * 1_800;
+        let language = stored.customer.language;
+        if let Err(e) = portal::act(tx, &config, &stored, &ask, None, language, day, at)? {
+            return Err(crate::AppError::Invalid(format!(
+                "demo portal request for {}: {}",
+                stored.customer.number, e.message
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Disputes, promises, payment plans, pauses and tags made by the demo.

@@ -890,7 +890,7 @@ fn describe(
             match (nl, team) {
                 (true, false) => format!("U wilt {how} contact, {when}"),
                 (false, false) => format!("You would like us to contact you {how}, {when}"),
-                (true, true) => format!("Vraagt om contact {how}, {when}"),
+                (true, true) => format!("Wil {how} contact, {when}"),
                 (false, true) => format!("Asks to be contacted {how}, {when}"),
             }
         }

@@ -117,9 +117,26 @@ fn migrate_moves_a_whole_database_and_verifies_it() {
         original.as_array().unwrap().as_slice()
     );
     // New records get new ids on the copy, after the copied ones.
-    let shown = sandbox.json(&["--as-of", DAY, "customer", "show", "C000003"]);
-    let invoice = shown["open_items"][0]["invoice_number"].as_str().unwrap();
     let before = on(&source, &["--as-of", DAY, "dispute", "list", "--all"]);
+    let disputed: Vec<&str> = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["invoice"].as_str())
+        .collect();
+    // An open invoice nobody disputes yet (the demo has a few disputes).
+    let invoice = (3..40)
+        .find_map(|n| {
+            let shown = sandbox.json(&["--as-of", DAY, "customer", "show", &format!("C{n:06}")]);
+            shown["open_items"]
+                .as_array()?
+                .iter()
+                .filter_map(|i| i["invoice_number"].as_str())
+                .find(|i| !disputed.contains(i))
+                .map(str::to_string)
+        })
+        .expect("an open invoice without a dispute");
+    let invoice = invoice.as_str();
     let max = before
         .as_array()
         .unwrap()

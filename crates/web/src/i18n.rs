@@ -1298,6 +1298,41 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("plan_created", "regeling", Some("payment plan")),
     ("portal", "eigen pagina", Some("own page")),
     (
+        "portal.contact",
+        "contact gevraagd via eigen pagina",
+        Some("contact asked on own page"),
+    ),
+    (
+        "portal.link",
+        "link naar eigen pagina gemaakt",
+        Some("link to own page made"),
+    ),
+    (
+        "portal.paid",
+        "meldt betaald (eigen pagina)",
+        Some("says paid (own page)"),
+    ),
+    (
+        "portal.plan",
+        "regeling gevraagd via eigen pagina",
+        Some("plan asked on own page"),
+    ),
+    (
+        "portal.problem",
+        "probleem gemeld via eigen pagina",
+        Some("problem reported on own page"),
+    ),
+    (
+        "portal.promise",
+        "belofte via eigen pagina",
+        Some("promise on own page"),
+    ),
+    (
+        "portal.revoke",
+        "links naar eigen pagina ingetrokken",
+        Some("links to own page revoked"),
+    ),
+    (
         "prepay",
         "Alleen tegen vooruitbetaling",
         Some("Prepayment only"),

@@ -332,6 +332,7 @@ async fn done(
                     "company": live.config.company.name,
                     "receipt": receipt,
                     "id": id,
+                    "emailed": stored.customer.email.is_some(),
                 }),
             ),
             Ok(None) => gone(&state, language, StatusCode::NOT_FOUND),

@@ -259,3 +259,107 @@ fn a_collectors_morning_and_a_segment_changed_through_the_form_in_a_browser() {
     assert_eq!(answers.len(), 1);
     assert_eq!(answers[0].answer.user, server.sales_email);
 }
+
+/// tests/browser/portal.mjs: the customer's own page on a phone, each
+/// action in Dutch, a plan in English, from links the app issued.
+#[test]
+fn a_customer_acts_on_their_own_page_on_a_phone_in_dutch_and_english() {
+    if !browser_present() {
+        return;
+    }
+    let server = common::start(120);
+    let as_of = common::as_of();
+    let book = server.state.cache.portfolio(&server.state, true).unwrap();
+    // Two customers with something overdue, nothing agreed or disputed,
+    // not paused, whose class may set up a plan alone.
+    let (busy, paused): (Vec<_>, Vec<_>) = {
+        let mut tx = server.store.read().unwrap();
+        let mut busy: Vec<_> = tx
+            .promises(None, true)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.promise.customer)
+            .collect();
+        busy.extend(
+            tx.plans(None, true)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.plan.customer),
+        );
+        busy.extend(
+            tx.disputes(None, true)
+                .unwrap()
+                .into_iter()
+                .map(|d| d.dispute.customer),
+        );
+        busy.extend(
+            tx.portal_requests(None, as_of.add_days(-30))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.request.customer),
+        );
+        let paused = tx
+            .collection_states()
+            .unwrap()
+            .into_iter()
+            .filter(|(_, s)| s.pause_until.is_some() || s.handed_off_on.is_some())
+            .map(|(c, _)| c)
+            .collect();
+        (busy, paused)
+    };
+    let mut picks = book.rows.iter().filter(|r| {
+        r.overdue_minor > 10_000
+            && r.overdue_minor < 1_000_000
+            && matches!(r.risk_class, Some('A' | 'B' | 'C'))
+            && !busy.contains(&r.id)
+            && !paused.contains(&r.id)
+    });
+    let dutch = picks
+        .next()
+        .expect("a customer for the Dutch walk")
+        .number
+        .clone();
+    let english = picks
+        .next()
+        .expect("a customer for the English walk")
+        .number
+        .clone();
+    let config = server.state.live().config.clone();
+    let link = |number: &str| {
+        let url = tegoed_app::write_tx(server.store.as_ref(), |tx| {
+            tegoed_app::portal::link(tx, &common::system(), &config, number, as_of)
+        })
+        .unwrap()
+        .url;
+        url[url.find("/p/").unwrap()..].to_string()
+    };
+    let invoice = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        let c = tx.customer_by_number(&dutch)?.unwrap();
+        Ok(tx
+            .customer_documents(c.id, as_of)?
+            .into_iter()
+            .find(|d| d.open_minor > 0 && d.invoice.due_date < as_of)
+            .unwrap()
+            .invoice
+            .number)
+    })
+    .unwrap();
+    let base = format!("http://{}", server.addr);
+    let stdout = run_script(
+        "portal.mjs",
+        &[&base, &link(&dutch), &link(&english), &invoice],
+    );
+    assert!(stdout.contains("portal: ok"));
+    // What the customers did is where the team works.
+    let mut tx = server.store.read().unwrap();
+    let d = tx.customer_by_number(&dutch).unwrap().unwrap();
+    let kinds: Vec<String> = tx
+        .portal_requests(Some(d.id), as_of)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.request.kind)
+        .collect();
+    assert_eq!(kinds, ["contact", "problem", "promise", "paid"]);
+    let e = tx.customer_by_number(&english).unwrap().unwrap();
+    assert_eq!(tx.plans(Some(e.id), true).unwrap().len(), 1);
+}

@@ -716,3 +716,73 @@ fn a_form_with_a_mistake_comes_back_with_the_message_at_the_form() {
     assert!(form.contains("role=\"alert\""), "{form}");
     assert!(form.contains("value=\"holiday\""), "{form}");
 }
+
+/// The customer's own page, its confirmations and the page for a link
+/// that opens nothing, in Dutch and English, for the customers who used
+/// it in the demo; and the team's pages that show what they did.
+#[test]
+fn the_customers_own_page_reads_well_in_both_languages() {
+    let server = start(150);
+    let as_of = common::as_of();
+    let config = server.state.live().config.clone();
+    let requests = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        Ok(tx.portal_requests(None, as_of.add_days(-7))?)
+    })
+    .unwrap();
+    assert!(requests.len() >= 5, "the demo has portal activity");
+    let mut found: Vec<String> = Vec::new();
+    let mut opened = 0;
+    for r in &requests {
+        let url = tegoed_app::write_tx(server.store.as_ref(), |tx| {
+            let number = tx.customer(r.request.customer)?.unwrap().customer.number;
+            tegoed_app::portal::link(tx, &common::system(), &config, &number, as_of)
+        })
+        .unwrap()
+        .url;
+        let link = url[url.find("/p/").unwrap()..].to_string();
+        for language in ["nl", "en"] {
+            for page in [
+                format!("{link}?lang={language}"),
+                format!("{link}/done/{}?lang={language}", r.id),
+                format!("/p/{}?lang={language}", "0".repeat(32)),
+            ] {
+                let resp = common::request(server.addr, "GET", &page, &[], None);
+                assert!(matches!(resp.status, 200 | 404), "{page}: {}", resp.status);
+                opened += 1;
+                for (what, text) in slips(&resp.body, language == "nl") {
+                    found.push(format!("[{language}] {what} {text:?} on {page}"));
+                }
+            }
+        }
+    }
+    // The team's side: Today, My customers and the customer pages.
+    for email in ["collector@t.example", server.sales_email.as_str()] {
+        let client = login(server.addr, email);
+        let mut pages = vec!["/today".to_string(), "/my".to_string()];
+        for r in &requests {
+            let number = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+                Ok(tx.customer(r.request.customer)?.unwrap().customer.number)
+            })
+            .unwrap();
+            pages.push(format!("/customers/{number}"));
+        }
+        for language in ["nl", "en"] {
+            set_language(&client, language);
+            for page in &pages {
+                let resp = client.get(page);
+                opened += 1;
+                for (what, text) in slips(&resp.body, language == "nl") {
+                    found.push(format!("[{language}] {what} {text:?} on {email} {page}"));
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    assert!(
+        found.is_empty(),
+        "{} slips on {opened} pages:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}

@@ -457,7 +457,14 @@ fn every_action_lands_on_the_timeline_the_worklists_and_in_a_confirmation() {
     assert_eq!(r.status, 303, "{}", r.body);
 
     // "There is a problem": a dispute, and the account manager is told.
-    let invoice = invoices_of(&server, &customer)[0].clone();
+    let invoice = invoices_of(&server, &customer)
+        .into_iter()
+        .find(|number| {
+            let mut tx = server.store.read().unwrap();
+            let inv = tx.invoice_by_number(number).unwrap().unwrap();
+            tx.open_dispute_on(inv.id).unwrap().is_none()
+        })
+        .expect("an open invoice without a dispute");
     let r = act(
         &server,
         &link,

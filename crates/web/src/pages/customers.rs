@@ -409,7 +409,7 @@ pub(super) fn customer(
         promises,
         plans,
         requests,
-        tasks,
+        mut tasks,
         state: state_line,
         paid,
         sale_agreements,
@@ -421,6 +421,10 @@ pub(super) fn customer(
         Some(c) => tegoed_app::portal::recent(tx, Some(c.id), None, 366, lang, as_of),
         None => Ok(Vec::new()),
     })?;
+    // What the customer asked on their page is listed (and done) there,
+    // in the reader's language, not again among the calls.
+    let from_portal: Vec<i64> = portal.iter().filter_map(|r| r.task).collect();
+    tasks.retain(|t| !from_portal.contains(&t.id));
     let all = query.contains_key("all");
     let items = Listing::new(
         OPEN_ITEMS,
