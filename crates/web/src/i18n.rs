@@ -152,6 +152,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Klanten die hun afspraak nakwamen: een afgeronde betalingsregeling, een nagekomen belofte, weer op tijd betalen of een jaar op tijd. Een bedankje gaat in de taal van de klant, ondertekend door de accountmanager.",
         None,
     ),
+    (
+        "Customers who say they paid",
+        "Klanten die zeggen dat ze betaald hebben",
+        None,
+    ),
     ("DSO (countback)", "DSO (countback)", None),
     ("DSO (simple, 90 days)", "DSO (eenvoudig, 90 dagen)", None),
     ("DSO per month", "DSO per maand", None),
@@ -627,6 +632,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Risk class", "Risicoklasse", None),
     ("Role", "Rol", None),
     ("Room under the limit", "Ruimte onder de limiet", None),
+    (
+        "Said on their own page; dunning waits while the payment is looked for.",
+        "Gemeld via hun eigen pagina; aanmanen wacht zolang de betaling wordt gezocht.",
+        None,
+    ),
     ("Sales and credit meeting", "Overleg sales en credit", None),
     (
         "Sales that were paid within the agreed terms: per salesperson, the invoices that fell due in the period and how they were paid. Ranked by what was paid on time, less what went to the collection agency.",

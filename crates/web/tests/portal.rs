@@ -289,9 +289,11 @@ fn forms_need_the_pages_own_token_for_this_link() {
     };
     let fields = [("on", day(0)), ("amount", "10,00".to_string())];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    // No token.
-    let r = post(&server, &format!("{link}/paid"), &fields);
-    assert_eq!(r.status, 403, "{}", r.body);
+    // No token, on every form.
+    for action in ["paid", "promise", "plan", "problem", "contact"] {
+        let r = post(&server, &format!("{link}/{action}"), &fields);
+        assert_eq!(r.status, 403, "{action}: {}", r.body);
+    }
     // The token of another customer's page.
     let other_page = get(&server, other_link);
     let other_token = hidden(&other_page.body, "csrf").unwrap();
@@ -321,7 +323,17 @@ fn forms_need_the_pages_own_token_for_this_link() {
     assert_eq!(tasks_before, tasks_after, "nothing was recorded");
     // An unknown action is the neutral page.
     assert_eq!(post(&server, &format!("{link}/delete"), &right).status, 404);
-    let _ = customer;
+    // A confirmation is shown only on the page of the customer who asked.
+    let r = post(&server, &format!("{link}/paid"), &right);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let done = r.header("location").unwrap().to_string();
+    let id = done.rsplit('/').next().unwrap().split('?').next().unwrap();
+    assert_eq!(get(&server, &done).status, 200);
+    let theirs = get(&server, &format!("{other_link}/done/{id}"));
+    assert_eq!(
+        theirs.status, 404,
+        "{customer}'s confirmation on another page"
+    );
 }
 
 #[test]
@@ -538,6 +550,16 @@ fn every_action_lands_on_the_timeline_the_worklists_and_in_a_confirmation() {
     );
     assert!(!page.body.contains("<script>alert"));
     assert!(!page.body.contains("portal:"), "no internal actor name");
+    let payments = collector.get("/payments");
+    assert!(
+        payments.body.contains("id=\"said-paid\""),
+        "the payments queue lists the claim"
+    );
+    assert!(
+        payments
+            .body
+            .contains(&format!("/customers/{customer}#own-page"))
+    );
     let today = collector.get("/today");
     assert!(today.body.contains("id=\"portal\""));
     assert!(today.body.contains(&format!("/customers/{customer}")));

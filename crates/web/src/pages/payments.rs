@@ -64,12 +64,19 @@ pub(super) fn payments(
     }
     let head = list.head(&listing::base_of("/payments", query), lang);
     let rows: Vec<&serde_json::Value> = list.items().into_iter().take(200).collect();
+    // Customers who said on their own page that they paid: the payment to
+    // look for among these (open until someone marks it done).
+    let said_paid: Vec<_> = state
+        .read(|tx| tegoed_app::portal::recent(tx, None, None, 60, lang, state.as_of()))?
+        .into_iter()
+        .filter(|r| r.kind == "paid" && r.open)
+        .collect();
     render(
         state,
         visit,
         "payments.html",
         "Payments to match",
-        json!({"rows": rows, "total": head["count"], "list": head}),
+        json!({"rows": rows, "total": head["count"], "list": head, "said_paid": said_paid}),
     )
 }
 
