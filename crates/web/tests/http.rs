@@ -1557,3 +1557,36 @@ fn the_policy_quiz_checks_an_answer_and_keeps_the_score() {
     );
     assert_eq!(r.status, 422);
 }
+
+/// Schemathesis found it: a task marked done twice answered 422 "invalid"
+/// although the request was valid; someone else was first, which is a
+/// conflict (409), like every other "done already".
+#[test]
+fn a_task_done_twice_is_a_conflict() {
+    let server = start(60);
+    let token = tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::access::create_api_token(tx, &common::system(), "collector@t.example", "t")
+    })
+    .unwrap();
+    let auth = format!("Bearer {token}");
+    let id = {
+        let mut tx = server.store.read().unwrap();
+        tx.tasks(None, true).unwrap()[0].id
+    };
+    let done = |outcome: &str| {
+        request(
+            server.addr,
+            "POST",
+            &format!("/api/v1/tasks/{id}/done"),
+            &[("Authorization", &auth)],
+            Some((
+                "application/json",
+                &format!("{{\"outcome\": \"{outcome}\"}}"),
+            )),
+        )
+    };
+    assert_eq!(done("called").status, 200);
+    let again = done("called again");
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.json()["error"]["code"], "conflict");
+}

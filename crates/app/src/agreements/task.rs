@@ -86,7 +86,8 @@ pub fn complete_task(
         actor.require(Action::Agreement, owner)?;
     }
     if let Some(done) = stored.done_on {
-        return Err(AppError::Invalid(format!(
+        // Someone else was first (409), as with every "done already".
+        return Err(AppError::Conflict(format!(
             "task {id} was already done on {done}"
         )));
     }
