@@ -1626,14 +1626,8 @@ fn plain_mail(
     body: String,
 ) -> Result<lettre::Message> {
     let invalid = |what: &str, e: String| AppError::Invalid(format!("portal e-mail: {what}: {e}"));
-    let from_address = config
-        .delivery
-        .smtp
-        .as_ref()
-        .map(|s| s.from.clone())
-        .or_else(|| config.company.email.clone())
-        .or_else(|| config.company.collector.email.clone())
-        .ok_or_else(|| invalid("sender", "set company.email in tegoed.toml".into()))?;
+    let from_address = crate::dunning::deliver::sender_address(config)
+        .map_err(|e| invalid("sender", e.to_string()))?;
     let mut builder = lettre::Message::builder()
         .from(Mailbox::new(
             Some(format!("{from_name} | {}", config.company.name)),

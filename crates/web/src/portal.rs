@@ -226,6 +226,24 @@ async fn show(
     .await
 }
 
+/// The page of the customer a link opens (with its language), or the
+/// answer to give instead.
+fn opened_page(
+    state: &S,
+    client: &std::net::SocketAddr,
+    token: &str,
+    query: &Params,
+) -> Result<(portal::Page, Language), Box<Response>> {
+    let stored = opened(state, client, token, query)?;
+    let language = language_of(query, Some(&stored));
+    let live = state.live();
+    let as_of = state.as_of();
+    state
+        .read(|tx| portal::page(tx, &live.config, &stored, language, as_of))
+        .map(|view| (view, language))
+        .map_err(|e| Box::new(internal(state, language, e.message())))
+}
+
 async fn statement(
     State(state): State<S>,
     ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
@@ -233,16 +251,9 @@ async fn statement(
     Query(query): Query<Params>,
 ) -> Response {
     blocking(state.clone(), move || {
-        let stored = match opened(&state, &client, &token, &query) {
-            Ok(stored) => stored,
-            Err(answer) => return *answer,
-        };
-        let language = language_of(&query, Some(&stored));
-        let live = state.live();
-        let as_of = state.as_of();
-        match state.read(|tx| portal::page(tx, &live.config, &stored, language, as_of)) {
-            Ok(view) => {
-                let pdf = portal::statement_pdf(&live.config, &view, language);
+        match opened_page(&state, &client, &token, &query) {
+            Ok((view, language)) => {
+                let pdf = portal::statement_pdf(&state.live().config, &view, language);
                 let name = match language {
                     Language::Nl => format!("overzicht-{}.pdf", view.number),
                     Language::En => format!("statement-{}.pdf", view.number),
@@ -271,7 +282,7 @@ async fn statement(
                         .into_response(),
                 )
             }
-            Err(e) => internal(&state, language, e.message()),
+            Err(answer) => *answer,
         }
     })
     .await
@@ -284,17 +295,11 @@ async fn girocode(
     Query(query): Query<Params>,
 ) -> Response {
     blocking(state.clone(), move || {
-        let stored = match opened(&state, &client, &token, &query) {
-            Ok(stored) => stored,
+        let (view, language) = match opened_page(&state, &client, &token, &query) {
+            Ok(found) => found,
             Err(answer) => return *answer,
         };
-        let language = language_of(&query, Some(&stored));
-        let live = state.live();
-        let as_of = state.as_of();
-        let png = match state.read(|tx| portal::page(tx, &live.config, &stored, language, as_of)) {
-            Ok(view) => portal::girocode_png(&view),
-            Err(e) => return internal(&state, language, e.message()),
-        };
+        let png = portal::girocode_png(&view);
         match png {
             Some(png) => secure(([(header::CONTENT_TYPE, "image/png")], png).into_response()),
             None => gone(&state, language, StatusCode::NOT_FOUND),

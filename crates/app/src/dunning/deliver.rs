@@ -141,19 +141,25 @@ fn system_time(date: Date) -> SystemTime {
         + Duration::from_secs(date.days_since_epoch().max(0) as u64 * 86_400 + 9 * 3_600)
 }
 
-/// The e-mail for a message.
-fn email(config: &Config, stored: &StoredMessage, document: &Document) -> Result<lettre::Message> {
-    let message = &stored.message;
-    let invalid =
-        |what: &str, e: String| AppError::Invalid(format!("message {}: {what}: {e}", stored.id));
-    let from_address = config
+/// The address e-mails are sent from: SMTP's `from`, else the company's,
+/// else the collector's.
+pub(crate) fn sender_address(config: &Config) -> Result<String> {
+    config
         .delivery
         .smtp
         .as_ref()
         .map(|s| s.from.clone())
         .or_else(|| config.company.email.clone())
         .or_else(|| config.company.collector.email.clone())
-        .ok_or_else(|| invalid("sender", "set company.email in tegoed.toml".into()))?;
+        .ok_or_else(|| AppError::Invalid("set company.email in tegoed.toml".into()))
+}
+
+/// The e-mail for a message.
+fn email(config: &Config, stored: &StoredMessage, document: &Document) -> Result<lettre::Message> {
+    let message = &stored.message;
+    let invalid =
+        |what: &str, e: String| AppError::Invalid(format!("message {}: {what}: {e}", stored.id));
+    let from_address = sender_address(config).map_err(|e| invalid("sender", e.to_string()))?;
     let from = Mailbox::new(
         Some(format!("{} | {}", message.sender_name, config.company.name)),
         from_address

@@ -613,22 +613,8 @@ impl Document {
             }
             if let Some(qr) = qr {
                 let size = 100.0;
-                let module = size / qr.width as f32;
-                let x0 = right - size;
                 let y0 = y - 4.0;
-                let rects: Vec<(f32, f32, f32, f32)> = qr
-                    .dark_runs()
-                    .into_iter()
-                    .map(|(mx, my, run)| {
-                        (
-                            x0 + mx as f32 * module,
-                            y0 - (my + 1) as f32 * module,
-                            run as f32 * module + 0.05,
-                            module + 0.05,
-                        )
-                    })
-                    .collect();
-                page.fill_rects(&rects, 0.0);
+                draw_qr(page, &qr, right - size, y0, size);
                 let note = text_width(l.scan, Font::Regular, 7.5);
                 page.text(right - note, y0 - size - 9.0, 7.5, Font::Regular, l.scan);
             }
@@ -651,22 +637,7 @@ impl Document {
             }
             page.text(left, py - 4.0, 10.0, Font::Bold, url);
             if let Ok(qr) = QrMatrix::encode(url) {
-                let module = size / qr.width as f32;
-                let x0 = right - size;
-                let y0 = y - 4.0;
-                let rects: Vec<(f32, f32, f32, f32)> = qr
-                    .dark_runs()
-                    .into_iter()
-                    .map(|(mx, my, run)| {
-                        (
-                            x0 + mx as f32 * module,
-                            y0 - (my + 1) as f32 * module,
-                            run as f32 * module + 0.05,
-                            module + 0.05,
-                        )
-                    })
-                    .collect();
-                page.fill_rects(&rects, 0.0);
+                draw_qr(page, &qr, right - size, y - 4.0, size);
             }
             y -= box_height + 8.0;
         }
@@ -678,6 +649,25 @@ impl Document {
         }
         pdf.finish()
     }
+}
+
+/// Draws `qr` as a `size`-point square whose top left corner is (`x0`,
+/// `y0`): one filled rectangle per run of dark modules in a row.
+fn draw_qr(page: &mut tegoed_formats::pdf::Page, qr: &QrMatrix, x0: f32, y0: f32, size: f32) {
+    let module = size / qr.width as f32;
+    let rects: Vec<(f32, f32, f32, f32)> = qr
+        .dark_runs()
+        .into_iter()
+        .map(|(mx, my, run)| {
+            (
+                x0 + mx as f32 * module,
+                y0 - (my + 1) as f32 * module,
+                run as f32 * module + 0.05,
+                module + 0.05,
+            )
+        })
+        .collect();
+    page.fill_rects(&rects, 0.0);
 }
 
 fn pdf_last(pdf: &mut Pdf) -> &mut tegoed_formats::pdf::Page {
