@@ -40,6 +40,10 @@ use crate::{AppError, Result};
 /// The longest note a customer can leave (characters).
 pub const MAX_NOTE: usize = 1000;
 
+/// Working days dunning waits while a person looks at a promise or plan
+/// the customer asked for (the page says so).
+const HOLD_WORKING_DAYS: u32 = 2;
+
 /// The largest amount a customer can type (€ 1 billion, in cents): more is
 /// a typing mistake.
 const MAX_AMOUNT: i64 = 100_000_000_000;
@@ -86,8 +90,13 @@ pub(crate) fn issue_in(
 }
 
 fn customer_by_number(tx: &mut dyn ReadTx, number: &str) -> Result<StoredCustomer> {
-    tx.customer_by_number(number)?
-        .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))
+    let number = number.trim();
+    match tx.customer_by_number(number)? {
+        Some(found) => Ok(found),
+        None => tx
+            .customer_by_number(&number.to_uppercase())?
+            .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'"))),
+    }
 }
 
 /// A fresh link to read out on the phone (`tegoed portal link`). Links
@@ -218,6 +227,9 @@ pub struct HowToPay {
     pub bic: Option<String>,
     pub reference: String,
     pub amount_minor: i64,
+    /// With a plan running: the day the instalment to pay is due.
+    #[serde(serialize_with = "crate::ser::opt_date")]
+    pub instalment_due: Option<Date>,
     /// The GiroCode (EPC QR) text, euros only.
     pub epc: Option<String>,
     /// The "pay now" address, when configured.
@@ -287,6 +299,12 @@ pub struct Page {
     pub plan_max_instalments: u32,
     #[serde(serialize_with = "crate::ser::date")]
     pub as_of: Date,
+    /// A promise of everything overdue, within the days, would be agreed
+    /// at once (no promise broken recently): the page may say so.
+    pub promise_at_once: bool,
+    /// A plan of two instalments starting today would be agreed at once
+    /// (class, amount): the page may say so.
+    pub plan_at_once: bool,
     /// The latest day a promise may name and be accepted at once.
     #[serde(serialize_with = "crate::ser::date")]
     pub promise_until: Date,
@@ -337,6 +355,7 @@ pub fn page(
     tx: &mut dyn ReadTx,
     config: &Config,
     stored: &StoredCustomer,
+    class: Option<char>,
     language: Language,
     as_of: Date,
 ) -> Result<Page> {
@@ -394,13 +413,42 @@ pub fn page(
         });
     }
     invoices.sort_by(|a, b| a.due_date.cmp(&b.due_date).then(a.number.cmp(&b.number)));
-    // What to pay now: the overdue invoices not in dispute; when nothing is
-    // overdue, everything open.
-    let payable: i64 = invoices
-        .iter()
-        .filter(|i| !i.disputed && (i.days_overdue > 0 || overdue == 0))
-        .map(|i| i.open_minor)
-        .sum();
+    // What to pay now: with a plan running, the next instalment (what is
+    // left of it); else the overdue invoices not in dispute; when nothing
+    // is overdue, everything open.
+    let plans = tx.plans(Some(stored.id), true)?;
+    let mut next_instalment: Option<(Date, i64)> = None;
+    if let Some(plan) = plans.first() {
+        let (_, paid) = crate::agreements::plan_status_on(
+            tx,
+            &plan.plan,
+            as_of,
+            config.dunning.plan_grace_days,
+        )?;
+        let interval = tegoed_core::agreements::Interval::parse(&plan.plan.interval)
+            .unwrap_or(tegoed_core::agreements::Interval::Months(1));
+        let mut cumulative = 0i64;
+        for i in tegoed_core::agreements::instalments(
+            plan.plan.total.minor,
+            plan.plan.instalments,
+            plan.plan.first_due,
+            interval,
+        ) {
+            cumulative = cumulative.saturating_add(i.amount_minor);
+            if cumulative > paid {
+                next_instalment = Some((i.due_on, cumulative - paid));
+                break;
+            }
+        }
+    }
+    let payable: i64 = match next_instalment {
+        Some((_, left)) => left,
+        None => invoices
+            .iter()
+            .filter(|i| !i.disputed && (i.days_overdue > 0 || overdue == 0))
+            .map(|i| i.open_minor)
+            .sum(),
+    };
     if overdue == 0 {
         refs = invoices
             .iter()
@@ -454,6 +502,7 @@ pub fn page(
                 bic: config.company.bic.clone(),
                 reference,
                 amount_minor: payable,
+                instalment_due: next_instalment.map(|(due, _)| due),
                 epc,
                 pay_now,
             }
@@ -467,7 +516,6 @@ pub fn page(
             schedule: Vec::new(),
         });
     }
-    let plans = tx.plans(Some(stored.id), true)?;
     for p in &plans {
         let interval = tegoed_core::agreements::Interval::parse(&p.plan.interval)
             .unwrap_or(tegoed_core::agreements::Interval::Months(1));
@@ -503,6 +551,26 @@ pub fn page(
         .collect();
     let contact = contact_of(tx, config, stored)?;
     let plan_active = !plans.is_empty();
+    let limits = &config.portal.limits;
+    let broken: Vec<Date> = tx
+        .promises(Some(stored.id), false)?
+        .into_iter()
+        .filter(|p| p.promise.status == tegoed_core::agreements::PromiseStatus::Broken)
+        .filter_map(|p| p.promise.status_on)
+        .collect();
+    let promise_at_once = rules::promise(limits, as_of, as_of, overdue, overdue, &broken).is_ok();
+    let plan_at_once = rules::plan(
+        limits,
+        as_of,
+        &PlanAsk {
+            instalments: 2,
+            first: as_of,
+            total_minor: overdue,
+            class,
+            has_active_plan: plan_active,
+        },
+    )
+    .is_ok();
     Ok(Page {
         number: customer.number.clone(),
         name: customer.name.clone(),
@@ -530,6 +598,8 @@ pub fn page(
         plan_max_instalments: config.portal.limits.plan_max_instalments.max(2),
         as_of,
         promise_until: as_of.add_days(config.portal.limits.promise_max_days),
+        promise_at_once,
+        plan_at_once,
     })
 }
 
@@ -695,10 +765,16 @@ pub fn clean_note(text: &str) -> Option<String> {
     let cleaned: String = text
         .trim()
         .chars()
-        .filter(|c| !c.is_control() || *c == '\n')
+        .filter(|c| (!c.is_control() || *c == '\n') && !is_bidi_control(*c))
         .take(MAX_NOTE)
         .collect();
     (!cleaned.is_empty()).then_some(cleaned)
+}
+
+/// Characters that reorder text around them (right-to-left overrides and
+/// isolates): in a note they would turn the team's own words around it.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// An amount as a customer types it (`1.234,56`, `1234.56`, `€ 50`),
@@ -795,6 +871,14 @@ fn team_why(why: &Why, language: Language) -> String {
         Why::Class { class: None } => "customer without a risk class".into(),
         Why::PlanActive if nl => "er loopt al een regeling".into(),
         Why::PlanActive => "a plan is already active".into(),
+        Why::Partial { overdue_minor } if nl => format!(
+            "minder dan de {} over de vervaldatum",
+            Money::eur(*overdue_minor).display_in(Language::Nl)
+        ),
+        Why::Partial { overdue_minor } => format!(
+            "less than the {} past its due date",
+            Money::eur(*overdue_minor).display()
+        ),
     }
 }
 
@@ -830,6 +914,24 @@ fn describe(
         ("promise", false, false) => {
             format!("You will pay {} on {}", money(r.amount), day(r.on_date))
         }
+        ("promise", true, true) if r.outcome == "accepted" => format!(
+            "Heeft toegezegd {} te betalen op {}",
+            money(r.amount),
+            day(r.on_date)
+        ),
+        ("promise", false, true) if r.outcome == "accepted" => {
+            format!("Promised to pay {} on {}", money(r.amount), day(r.on_date))
+        }
+        ("plan", true, true) if r.outcome == "accepted" => format!(
+            "Betalingsregeling afgesproken: {} termijnen vanaf {}",
+            r.instalments.unwrap_or(0),
+            day(r.on_date)
+        ),
+        ("plan", false, true) if r.outcome == "accepted" => format!(
+            "Payment plan agreed: {} instalments from {}",
+            r.instalments.unwrap_or(0),
+            day(r.on_date)
+        ),
         ("promise", true, true) => format!(
             "Belooft {} te betalen op {}",
             money(r.amount),
@@ -1038,7 +1140,7 @@ pub fn act(
             if !(2..=24).contains(instalments) {
                 return field(
                     "instalments",
-                    "Kies 2 tot 24 termijnen.",
+                    "Kies 2 tot en met 24 termijnen.",
                     "Choose 2 to 24 instalments.",
                 );
             }
@@ -1137,20 +1239,41 @@ pub fn act(
             on, amount_minor, ..
         } => {
             // Look for it on the payments queue; dunning waits meanwhile.
-            let until = as_of.add_days(limits.paid_pause_days);
-            let mut state: CollectionState = tx.collection_state(stored.id)?;
-            if limits.paid_pause_days > 0 && state.pause_until.is_none_or(|u| u < until) {
-                state.pause_until = Some(until);
-                state.pause_reason = Some(if team_lang == Language::Nl {
-                    format!(
-                        "klant zegt betaald te hebben op {}",
-                        short_date(*on, team_lang)
-                    )
-                } else {
-                    format!("customer says they paid on {}", short_date(*on, team_lang))
-                });
-                tx.set_collection_state(stored.id, &state)?;
+            if limits.paid_pause_days > 0 {
+                pause_at_least(
+                    tx,
+                    stored.id,
+                    as_of.add_days(limits.paid_pause_days),
+                    if team_lang == Language::Nl {
+                        format!(
+                            "klant zegt betaald te hebben op {}",
+                            short_date(*on, team_lang)
+                        )
+                    } else {
+                        format!("customer says they paid on {}", short_date(*on, team_lang))
+                    },
+                )?;
             }
+            // More than is open: say so, it may be a typing mistake.
+            let open: i64 = documents
+                .iter()
+                .filter(|d| d.invoice.amount.minor > 0 && d.open_minor > 0)
+                .map(|d| d.open_minor)
+                .sum();
+            let team_text = if *amount_minor > open {
+                match team_lang {
+                    Language::Nl => format!(
+                        "{team_text} (meer dan de {} die openstaat)",
+                        Money::new(open, currency).display_in(Language::Nl)
+                    ),
+                    Language::En => format!(
+                        "{team_text} (more than the {} open)",
+                        Money::new(open, currency).display()
+                    ),
+                }
+            } else {
+                team_text.clone()
+            };
             task = Some(tx.insert_task(&new_task(
                 "portal_paid",
                 None,
@@ -1170,7 +1293,7 @@ pub fn act(
                 .filter(|p| p.promise.status == tegoed_core::agreements::PromiseStatus::Broken)
                 .filter_map(|p| p.promise.status_on)
                 .collect();
-            match rules::promise(limits, as_of, *on, &broken) {
+            match rules::promise(limits, as_of, *on, *amount_minor, overdue_minor, &broken) {
                 Ok(()) => {
                     let amount = Money::new(*amount_minor, currency).to_decimal_string();
                     let line = crate::agreements::add_promise(
@@ -1243,6 +1366,8 @@ pub fn act(
             note,
         } => {
             let reason = match note {
+                // "Something else": the customer's own words say what.
+                Some(n) if *problem == Problem::Other => n.clone(),
                 Some(n) => format!("{} — {n}", problem.label(team_lang)),
                 None => problem.label(team_lang).to_string(),
             };
@@ -1298,6 +1423,18 @@ pub fn act(
             ))?);
         }
     }
+    if outcome == "request" {
+        // A person answers within two working days; no reminder meanwhile.
+        pause_at_least(
+            tx,
+            stored.id,
+            as_of.add_working_days(HOLD_WORKING_DAYS),
+            match team_lang {
+                Language::Nl => "klant vroeg via de eigen pagina om uitstel of een regeling".into(),
+                Language::En => "customer asked for time or a plan on their own page".into(),
+            },
+        )?;
+    }
     tx.set_portal_request_result(id, outcome, why.as_deref(), ref_id, task)?;
     request.outcome = outcome.into();
     request.why = why;
@@ -1340,6 +1477,23 @@ pub fn act(
     let mut receipt = receipt_of(tx, config, &stored_request, &numbers, language, contact)?;
     receipt.notify = notify;
     Ok(Ok(receipt))
+}
+
+/// Pauses dunning for `customer` up to and including `until`, unless a
+/// pause already runs as long; `why` is the reason the team reads.
+fn pause_at_least(
+    tx: &mut dyn WriteTx,
+    customer: CustomerId,
+    until: Date,
+    why: String,
+) -> Result<()> {
+    let mut state: CollectionState = tx.collection_state(customer)?;
+    if state.pause_until.is_none_or(|u| u < until) {
+        state.pause_until = Some(until);
+        state.pause_reason = Some(why);
+        tx.set_collection_state(customer, &state)?;
+    }
+    Ok(())
 }
 
 fn fingerprint(r: &PortalRequest) -> String {
@@ -1470,10 +1624,29 @@ fn receipt_of(
         }
         ("promise" | "plan", _) => {
             let reason = customer_reason(r, language);
+            // A promise goes to the collectors, a plan to the credit
+            // manager: say who, as the worklists do.
+            let who = match (kind, nl) {
+                ("promise", true) => {
+                    format!("{} van debiteurenbeheer", config.company.collector.name)
+                }
+                ("promise", false) => {
+                    format!("{} of our credit team", config.company.collector.name)
+                }
+                (_, true) => "Onze afdeling debiteurenbeheer".to_string(),
+                (_, false) => "Our credit team".to_string(),
+            };
+            let until = r.created_on.add_working_days(HOLD_WORKING_DAYS);
             if nl {
-                format!("{reason} {name} neemt binnen twee werkdagen contact met u op.")
+                format!(
+                    "{reason} {who} neemt binnen twee werkdagen contact met u op. Tot en met {} sturen we u geen herinnering.",
+                    long_date(until, language)
+                )
             } else {
-                format!("{reason} {name} will contact you within two working days.")
+                format!(
+                    "{reason} {who} will contact you within two working days. Until {} we will send you no reminder.",
+                    long_date(until, language)
+                )
             }
         }
         ("problem", _) => {
@@ -1535,7 +1708,11 @@ pub fn send_confirmation(
     let nl = language == Language::Nl;
     if let Some(to) = stored.customer.email.as_ref() {
         let mut body = String::new();
-        body.push_str(if nl { "Goedendag,\n\n" } else { "Hello,\n\n" });
+        body.push_str(&if nl {
+            format!("Beste {},\n\n", stored.customer.name)
+        } else {
+            format!("Dear {},\n\n", stored.customer.name)
+        });
         body.push_str(if nl {
             "Dit hebt u ons via uw eigen pagina laten weten:\n\n"
         } else {
@@ -1572,9 +1749,9 @@ pub fn send_confirmation(
         body.push_str(&config.company.name);
         body.push('\n');
         let subject = if nl {
-            format!("Bevestiging: {}", receipt.summary)
+            format!("We hebben uw bericht ontvangen – {}", config.company.name)
         } else {
-            format!("Confirmation: {}", receipt.summary)
+            format!("We have received your message – {}", config.company.name)
         };
         let mail = plain_mail(
             config,

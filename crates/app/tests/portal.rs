@@ -38,7 +38,7 @@ fn pay_now_confirmations_and_repeats() {
         let mut overdue = Vec::new();
         for brief in tx.customer_directory()? {
             let stored = tx.customer_by_number(&brief.number)?.unwrap();
-            let page = portal::page(tx, &config, &stored, Language::Nl, as_of())?;
+            let page = portal::page(tx, &config, &stored, None, Language::Nl, as_of())?;
             if page.overdue_minor > 0 && page.pay.is_some() && page.may.promise {
                 overdue.push((stored, page));
             }
@@ -94,6 +94,36 @@ fn pay_now_confirmations_and_repeats() {
         "one promise for two identical submissions"
     );
 
+    // A token amount is not agreed at once: it would stop the reminders.
+    let (other_customer, other_page) = &second;
+    let token = tegoed_app::write_tx(&*db, |tx| {
+        portal::act(
+            tx,
+            &config,
+            other_customer,
+            &Ask::Promise {
+                on: as_of().add_days(5),
+                amount_minor: 1,
+                note: None,
+            },
+            Some('A'),
+            Language::Nl,
+            as_of(),
+            1_795_000_050,
+        )
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(token.outcome, "request", "{}", token.next);
+    assert!(token.next.contains("lager bedrag"), "{}", token.next);
+    let hold = tegoed_app::read_tx(&*db, |tx| Ok(tx.collection_state(other_customer.id)?)).unwrap();
+    assert_eq!(
+        hold.pause_until,
+        Some(as_of().add_working_days(2)),
+        "no reminder while a colleague looks"
+    );
+    assert!(other_page.promise_at_once);
+
     // The confirmation is this customer's only.
     let (other, _) = second;
     let mine = tegoed_app::read_tx(&*db, |tx| {
@@ -144,6 +174,72 @@ fn pay_now_confirmations_and_repeats() {
         Some("risk class D may not set up a plan alone")
     );
     assert!(asked.open, "a task waits for the credit manager");
+
+    // The page tells the truth about what would be agreed at once.
+    let (d_page, a_page) = tegoed_app::read_tx(&*db, |tx| {
+        Ok((
+            portal::page(tx, &config, &other, Some('D'), Language::Nl, as_of())?,
+            portal::page(tx, &config, &customer, Some('A'), Language::Nl, as_of())?,
+        ))
+    })
+    .unwrap();
+    assert!(!d_page.plan_at_once, "class D may not set up a plan alone");
+    assert!(!a_page.may.plan || a_page.plan_at_once);
+
+    // With a plan agreed, what to pay now is the next instalment.
+    let (third, _) = tegoed_app::read_tx(&*db, |tx| {
+        for brief in tx.customer_directory()? {
+            let stored = tx.customer_by_number(&brief.number)?.unwrap();
+            if stored.id == customer.id || stored.id == other.id {
+                continue;
+            }
+            let page = portal::page(tx, &config, &stored, Some('A'), Language::Nl, as_of())?;
+            if page.may.plan && page.overdue_minor > 300 {
+                return Ok((stored, page));
+            }
+        }
+        panic!("a customer who may ask for a plan")
+    })
+    .unwrap();
+    let plan = tegoed_app::write_tx(&*db, |tx| {
+        portal::act(
+            tx,
+            &config,
+            &third,
+            &Ask::Plan {
+                instalments: 3,
+                first: as_of().add_days(7),
+                note: None,
+            },
+            Some('A'),
+            Language::Nl,
+            as_of(),
+            1_795_000_200,
+        )
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(plan.outcome, "accepted");
+    let page = tegoed_app::read_tx(&*db, |tx| {
+        portal::page(tx, &config, &third, Some('A'), Language::Nl, as_of())
+    })
+    .unwrap();
+    let pay = page.pay.unwrap();
+    assert_eq!(pay.amount_minor, plan.schedule[0].amount_minor);
+    assert_eq!(pay.instalment_due, Some(as_of().add_days(7)));
+}
+
+#[test]
+fn notes_lose_control_and_direction_characters() {
+    assert_eq!(
+        portal::clean_note("  paid \u{202E}today\u{202C} via\u{7} ING \n ok "),
+        Some("paid today via ING \n ok".into())
+    );
+    assert_eq!(portal::clean_note(" \u{2066}\u{2069} "), None);
+    assert_eq!(
+        portal::clean_note(&"x".repeat(5000)).unwrap().len(),
+        portal::MAX_NOTE
+    );
 }
 
 #[test]

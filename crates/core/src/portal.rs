@@ -64,6 +64,9 @@ pub enum Why {
     Class { class: Option<char> },
     /// The customer already has an active plan.
     PlanActive,
+    /// A promise for less than what is past its due date (a token amount
+    /// must not stop the reminders).
+    Partial { overdue_minor: i64 },
 }
 
 impl Why {
@@ -80,6 +83,7 @@ impl Why {
                 format!("class:{}", class.map(String::from).unwrap_or_default())
             }
             Why::PlanActive => "plan_active".into(),
+            Why::Partial { overdue_minor } => format!("partial:{overdue_minor}"),
         }
     }
 
@@ -102,6 +106,9 @@ impl Why {
                 class: value.chars().next(),
             },
             "plan_active" => Why::PlanActive,
+            "partial" => Why::Partial {
+                overdue_minor: value.parse().ok()?,
+            },
             _ => return None,
         })
     }
@@ -159,14 +166,32 @@ impl Why {
                 "You already have a payment plan; a colleague will look at a new one with you."
             }
             .into(),
+            Why::Partial { .. } => if nl {
+                "U noemde een lager bedrag dan wat over de vervaldatum is; daarover beslist een collega."
+            } else {
+                "The amount is less than what is past its due date; a colleague decides on that."
+            }
+            .into(),
         }
     }
 }
 
-/// Whether a promise to pay on `pay_on`, made on `as_of`, is accepted at
-/// once; `broken` are the days earlier promises of this customer were
-/// broken.
-pub fn promise(limits: &Limits, as_of: Date, pay_on: Date, broken: &[Date]) -> Result<(), Why> {
+/// Whether a promise to pay `amount_minor` on `pay_on`, made on `as_of`,
+/// is accepted at once: it covers everything past its due date
+/// (`overdue_minor`), names a day within the limit, and no earlier promise
+/// of this customer was broken (on one of the days `broken`) within the
+/// look-back.
+pub fn promise(
+    limits: &Limits,
+    as_of: Date,
+    pay_on: Date,
+    amount_minor: i64,
+    overdue_minor: i64,
+    broken: &[Date],
+) -> Result<(), Why> {
+    if amount_minor < overdue_minor {
+        return Err(Why::Partial { overdue_minor });
+    }
     if as_of.days_until(pay_on) > limits.promise_max_days {
         return Err(Why::TooFar {
             max_days: limits.promise_max_days,
@@ -371,10 +396,22 @@ mod tests {
     fn a_promise_within_the_limit_is_accepted_and_one_further_goes_to_a_person() {
         let limits = Limits::default();
         let today = d("2026-12-02");
-        assert_eq!(promise(&limits, today, d("2027-01-01"), &[]), Ok(()));
+        assert_eq!(promise(&limits, today, d("2027-01-01"), 9, 9, &[]), Ok(()));
         assert_eq!(
-            promise(&limits, today, d("2027-01-02"), &[]),
+            promise(&limits, today, d("2027-01-02"), 9, 9, &[]),
             Err(Why::TooFar { max_days: 30 })
+        );
+    }
+
+    #[test]
+    fn a_token_promise_does_not_stop_the_reminders() {
+        let limits = Limits::default();
+        let today = d("2026-12-02");
+        assert_eq!(
+            promise(&limits, today, d("2026-12-10"), 1, 1_159_782, &[]),
+            Err(Why::Partial {
+                overdue_minor: 1_159_782
+            })
         );
     }
 
@@ -383,13 +420,13 @@ mod tests {
         let limits = Limits::default();
         let today = d("2026-12-02");
         assert_eq!(
-            promise(&limits, today, d("2026-12-10"), &[d("2026-01-01")]),
+            promise(&limits, today, d("2026-12-10"), 9, 9, &[d("2026-01-01")]),
             Err(Why::BrokenRecently {
                 on: d("2026-01-01")
             })
         );
         assert_eq!(
-            promise(&limits, today, d("2026-12-10"), &[d("2025-12-01")]),
+            promise(&limits, today, d("2026-12-10"), 9, 9, &[d("2025-12-01")]),
             Ok(())
         );
     }
@@ -501,6 +538,7 @@ mod tests {
             Why::Class { class: Some('D') },
             Why::Class { class: None },
             Why::PlanActive,
+            Why::Partial { overdue_minor: 12 },
         ] {
             assert_eq!(Why::parse_code(&why.code()), Some(why));
         }

@@ -7,6 +7,16 @@ use tegoed_core::Language;
 
 /// (English key, Dutch, English when different from the key), sorted by key.
 const TABLE: &[(&str, &str, Option<&str>)] = &[
+    (
+        "A colleague contacts you within two working days to agree the date.",
+        "Een collega neemt binnen twee werkdagen contact met u op om de datum af te spreken.",
+        None,
+    ),
+    (
+        "A colleague contacts you within two working days to agree the plan.",
+        "Een collega neemt binnen twee werkdagen contact met u op om de regeling af te spreken.",
+        None,
+    ),
     ("A customer", "Een klant", None),
     (
         "A customer is in this segment when every condition of one alternative holds (the first segment that fits wins). Empty the fact of a row to remove it.",
@@ -365,6 +375,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("New limit (empty: none)"),
     ),
     ("New disputes", "Nieuwe geschillen", None),
+    ("Next instalment", "Volgende termijn", None),
     ("No account manager", "Geen accountmanager", None),
     ("No broken promises.", "Geen verbroken beloftes.", None),
     (
@@ -410,6 +421,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("No new disputes.", "Geen nieuwe geschillen.", None),
+    (
+        "No payment plans asked for.",
+        "Geen vragen om een betalingsregeling.",
+        None,
+    ),
     ("No requests waiting.", "Geen verzoeken die wachten.", None),
     (
         "No risk model yet: run `tegoed risk train`.",
@@ -479,6 +495,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("On", "Op", None),
     ("On credit hold", "Kredietstop", None),
     ("On credit hold since", "Kredietstop sinds", None),
+    ("On the call list.", "Staat op de bellijst.", None),
     ("On their own page", "Via de eigen pagina", None),
     ("One moment, please", "Een ogenblik geduld", None),
     ("Open", "Openstaand", None),
@@ -547,6 +564,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Payment plan", "Betalingsregeling", None),
     ("Payment plan made.", "Betalingsregeling gemaakt.", None),
     ("Payment plans", "Betalingsregelingen", None),
+    (
+        "Payment plans customers asked for",
+        "Betalingsregelingen waar klanten om vroegen",
+        None,
+    ),
     ("Payment terms", "Betaaltermijn", None),
     ("Payment terms (days)", "Betaaltermijn (dagen)", None),
     (
@@ -939,7 +961,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Why", "Waarom", None),
-    ("Why for a person", "Waarom naar een collega", None),
+    (
+        "Why a colleague decides",
+        "Waarom een collega beslist",
+        None,
+    ),
     ("Why left out", "Waarom overgeslagen", None),
     (
         "With these settings this customer is in another segment:",
@@ -1219,8 +1245,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("invoices to", "facturen naar", None),
     (
-        "is agreed at once; for a later date a colleague contacts you.",
-        "spreken we direct af; bij een latere datum neemt een collega contact met u op.",
+        "is agreed at once, for everything past its due date; otherwise a colleague contacts you.",
+        "spreken we direct af, voor alles wat over de vervaldatum is; anders neemt een collega contact met u op.",
         None,
     ),
     ("kept", "nagekomen", None),

@@ -125,15 +125,40 @@ fn internal(state: &S, language: Language, error: impl std::fmt::Display) -> Res
     )
 }
 
+/// Who is asking, for the rate limits: the connection's address, or —
+/// when the connection comes from a proxy on this machine or the private
+/// network (the HTTPS proxy in front of the server) — the address that
+/// proxy put last in `X-Forwarded-For`. A client on the internet cannot
+/// choose its own address this way: its header is ignored.
+fn client_of(headers: &HeaderMap, peer: &std::net::SocketAddr) -> String {
+    let ip = peer.ip();
+    let proxied = match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local(),
+    };
+    if proxied
+        && let Some(forwarded) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
+    {
+        return forwarded.to_string();
+    }
+    ip.to_string()
+}
+
 /// The customer a link opens, or the answer to give instead.
 fn opened(
     state: &S,
+    headers: &HeaderMap,
     client: &std::net::SocketAddr,
     token: &str,
     query: &Params,
 ) -> Result<StoredCustomer, Box<Response>> {
     let now = crate::now();
-    let ip = client.ip().to_string();
+    let ip = client_of(headers, client);
     let language = language_of(query, None);
     if !state.live().config.portal.enabled {
         return Err(Box::new(gone(state, language, StatusCode::NOT_FOUND)));
@@ -174,7 +199,9 @@ fn page(
 ) -> Response {
     let live = state.live();
     let as_of = state.as_of();
-    let view = match state.read(|tx| portal::page(tx, &live.config, stored, language, as_of)) {
+    let class = risk_class(state, stored);
+    let view = match state.read(|tx| portal::page(tx, &live.config, stored, class, language, as_of))
+    {
         Ok(view) => view,
         Err(e) => return internal(state, language, e.message()),
     };
@@ -211,11 +238,12 @@ fn page(
 async fn show(
     State(state): State<S>,
     ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     Query(query): Query<Params>,
 ) -> Response {
     blocking(state.clone(), move || {
-        match opened(&state, &client, &token, &query) {
+        match opened(&state, &headers, &client, &token, &query) {
             Ok(stored) => {
                 let language = language_of(&query, Some(&stored));
                 page(&state, &token, &stored, language, None)
@@ -230,16 +258,26 @@ async fn show(
 /// answer to give instead.
 fn opened_page(
     state: &S,
+    headers: &HeaderMap,
     client: &std::net::SocketAddr,
     token: &str,
     query: &Params,
 ) -> Result<(portal::Page, Language), Box<Response>> {
-    let stored = opened(state, client, token, query)?;
+    let stored = opened(state, headers, client, token, query)?;
     let language = language_of(query, Some(&stored));
     let live = state.live();
     let as_of = state.as_of();
     state
-        .read(|tx| portal::page(tx, &live.config, &stored, language, as_of))
+        .read(|tx| {
+            portal::page(
+                tx,
+                &live.config,
+                &stored,
+                risk_class(state, &stored),
+                language,
+                as_of,
+            )
+        })
         .map(|view| (view, language))
         .map_err(|e| Box::new(internal(state, language, e.message())))
 }
@@ -247,11 +285,12 @@ fn opened_page(
 async fn statement(
     State(state): State<S>,
     ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     Query(query): Query<Params>,
 ) -> Response {
     blocking(state.clone(), move || {
-        match opened_page(&state, &client, &token, &query) {
+        match opened_page(&state, &headers, &client, &token, &query) {
             Ok((view, language)) => {
                 let pdf = portal::statement_pdf(&state.live().config, &view, language);
                 let name = match language {
@@ -291,11 +330,12 @@ async fn statement(
 async fn girocode(
     State(state): State<S>,
     ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     Query(query): Query<Params>,
 ) -> Response {
     blocking(state.clone(), move || {
-        let (view, language) = match opened_page(&state, &client, &token, &query) {
+        let (view, language) = match opened_page(&state, &headers, &client, &token, &query) {
             Ok(found) => found,
             Err(answer) => return *answer,
         };
@@ -311,19 +351,24 @@ async fn girocode(
 async fn done(
     State(state): State<S>,
     ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     Path((token, id)): Path<(String, String)>,
     Query(query): Query<Params>,
 ) -> Response {
     blocking(state.clone(), move || {
-        let stored = match opened(&state, &client, &token, &query) {
+        let stored = match opened(&state, &headers, &client, &token, &query) {
             Ok(stored) => stored,
             Err(answer) => return *answer,
         };
         let language = language_of(&query, Some(&stored));
         let live = state.live();
         let as_of = state.as_of();
+        // An unknown confirmation answers exactly like an unknown link
+        // (same page, same language rule): nothing tells a valid link
+        // from an invalid one.
+        let neutral = language_of(&query, None);
         let Ok(id) = id.parse::<i64>() else {
-            return gone(&state, language, StatusCode::NOT_FOUND);
+            return gone(&state, neutral, StatusCode::NOT_FOUND);
         };
         match state.read(|tx| portal::receipt(tx, &live.config, &stored, id, language, as_of)) {
             Ok(Some(receipt)) => render(
@@ -340,7 +385,7 @@ async fn done(
                     "emailed": stored.customer.email.is_some(),
                 }),
             ),
-            Ok(None) => gone(&state, language, StatusCode::NOT_FOUND),
+            Ok(None) => gone(&state, neutral, StatusCode::NOT_FOUND),
             Err(e) => internal(&state, language, e.message()),
         }
     })
@@ -369,17 +414,24 @@ fn date_field(form: &Params, name: &'static str, language: Language) -> Result<D
 }
 
 fn amount_field(form: &Params, language: Language) -> Result<i64, FieldError> {
-    form.get("amount")
+    match form
+        .get("amount")
         .and_then(|a| portal::parse_customer_amount(a))
-        .filter(|a| *a > 0)
-        .ok_or_else(|| {
-            field_error(
-                "amount",
-                language,
-                "Vul een bedrag in, zoals 1.250,00.",
-                "Fill in an amount, such as 1,250.00.",
-            )
-        })
+    {
+        Some(minor) if minor > 0 => Ok(minor),
+        Some(_) => Err(field_error(
+            "amount",
+            language,
+            "Het bedrag moet meer dan € 0 zijn.",
+            "The amount must be more than € 0.",
+        )),
+        None => Err(field_error(
+            "amount",
+            language,
+            "Vul een bedrag in, zoals 1.250,00.",
+            "Fill in an amount, such as 1,250.00.",
+        )),
+    }
 }
 
 /// The form, read into what the customer asks.
@@ -467,7 +519,7 @@ async fn act(
     Form(form): Form<Params>,
 ) -> Response {
     blocking(state.clone(), move || {
-        let stored = match opened(&state, &client, &token, &query) {
+        let stored = match opened(&state, &headers, &client, &token, &query) {
             Ok(stored) => stored,
             Err(answer) => return *answer,
         };
@@ -494,7 +546,7 @@ async fn act(
             );
         }
         let now = crate::now();
-        let ip = client.ip().to_string();
+        let ip = client_of(&headers, &client);
         if state.limiter.portal_acts_blocked(&ip, now).is_some() {
             return gone(&state, language, StatusCode::TOO_MANY_REQUESTS);
         }

@@ -345,9 +345,11 @@ fn a_customer_acts_on_their_own_page_on_a_phone_in_dutch_and_english() {
     })
     .unwrap();
     let base = format!("http://{}", server.addr);
+    let overdue = book.row_of(&dutch).unwrap().overdue_minor;
+    let overdue = format!("{},{:02}", overdue / 100, overdue % 100);
     let stdout = run_script(
         "portal.mjs",
-        &[&base, &link(&dutch), &link(&english), &invoice],
+        &[&base, &link(&dutch), &link(&english), &invoice, &overdue],
     );
     assert!(stdout.contains("portal: ok"));
     // What the customers did is where the team works.

@@ -277,6 +277,41 @@ fn trying_many_links_is_made_to_wait() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
 
+/// Behind the HTTPS proxy every customer arrives from the proxy's address:
+/// the limits count the address the proxy forwards, so one scanner does
+/// not lock every customer out; a client on the internet cannot pick its
+/// own address with the header.
+#[test]
+fn behind_a_proxy_the_limit_counts_the_forwarded_client() {
+    let server = start(30);
+    let config = server.state.live().config.clone();
+    let url = tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::portal::link(tx, &common::system(), &config, "C000001", common::as_of())
+    })
+    .unwrap()
+    .url;
+    let valid = url[url.find("/p/").unwrap()..].to_string();
+    let from = |who: &str, path: &str| {
+        request(
+            server.addr,
+            "GET",
+            path,
+            &[("X-Forwarded-For", &format!("198.51.100.7, {who}"))],
+            None,
+        )
+        .status
+    };
+    for i in 0..20 {
+        assert_eq!(from("203.0.113.5", &format!("/p/{i:032x}")), 404);
+    }
+    assert_eq!(from("203.0.113.5", &valid), 429, "the scanner waits");
+    assert_eq!(
+        from("203.0.113.6", &valid),
+        200,
+        "another customer does not"
+    );
+}
+
 #[test]
 fn forms_need_the_pages_own_token_for_this_link() {
     let server = start(120);

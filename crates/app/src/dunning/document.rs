@@ -180,13 +180,13 @@ fn portal_texts(language: Language) -> (&'static str, &'static str) {
     match language {
         Language::Nl => (
             "Uw eigen pagina",
-            "Zie wat er openstaat en betaal, of laat ons weten dat u al betaald hebt, \
-             wanneer u betaalt, dat u een regeling wilt of dat er iets niet klopt:",
+            "Daar ziet u wat er openstaat en hoe u betaalt. U kunt ons er ook laten weten \
+             dat u al betaald hebt, dat er iets niet klopt of dat u wilt dat we contact opnemen.",
         ),
         Language::En => (
             "Your own page",
-            "See what is open and pay, or tell us you have already paid, when you will pay, \
-             that you would like a payment plan, or that something is wrong:",
+            "There you see what is open and how to pay. You can also tell us there that you \
+             have already paid, that something is wrong, or that you would like us to contact you.",
         ),
     }
 }

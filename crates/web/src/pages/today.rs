@@ -91,6 +91,11 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
             "requests": requests,
             "to_match": to_match,
             "handoffs": handoffs,
+            "plan_requests": portal
+                .iter()
+                .filter(|r| r.kind == "plan" && r.open)
+                .cloned()
+                .collect::<Vec<_>>(),
             "portal": portal_first(portal, 15),
             "may_decide": visit.user.role.may(Action::DecidePause),
         }),

@@ -8,10 +8,10 @@
 //   sees its schedule, then downloads the statement.
 // Nothing on any page is wider than the phone.
 //
-// Usage: node portal.mjs BASE_URL DUTCH_LINK ENGLISH_LINK INVOICE_OF_THE_DUTCH_CUSTOMER
+// Usage: node portal.mjs BASE_URL DUTCH_LINK ENGLISH_LINK INVOICE_OF_THE_DUTCH_CUSTOMER OVERDUE (1234,56)
 import { chromium } from 'playwright-core';
 
-const [base, dutchLink, englishLink, invoice] = process.argv.slice(2);
+const [base, dutchLink, englishLink, invoice, overdue] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -85,7 +85,7 @@ try {
   check(alert.includes('bedrag'), `the error does not say what to do: ${alert}`);
   form = page.locator('#promise form');
   check(await form.locator('input[name=on]').inputValue() === iso(7), 'the date typed was lost');
-  await form.locator('input[name=amount]').fill('50,00');
+  await form.locator('input[name=amount]').fill(overdue);
   receipt = await submitted(page, form);
   check(receipt.includes('Afgesproken'), `promise: ${receipt}`);
 
