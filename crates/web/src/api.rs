@@ -122,7 +122,7 @@ async fn dispatch(
     let path = path.map(|p| p.0).unwrap_or_default();
     blocking(state.clone(), move || {
         let run = || -> Result<Reply, Fail> {
-            let user = auth::api_user(&state, &headers, &client.ip().to_string())?;
+            let user = auth::api_user(&state, &headers, &auth::client_of(&headers, &client))?;
             let body: Option<Value> = if body.is_empty() {
                 None
             } else {

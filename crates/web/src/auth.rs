@@ -371,6 +371,30 @@ pub fn encode(text: &str) -> String {
         .collect()
 }
 
+/// Who is asking, for the rate limits: the connection's address, or —
+/// when the connection comes from a proxy on this machine or the private
+/// network (the HTTPS proxy in front of the server) — the address that
+/// proxy put last in `X-Forwarded-For`. A client on the internet cannot
+/// choose its own address this way: its header is ignored.
+pub(crate) fn client_of(headers: &axum::http::HeaderMap, peer: &std::net::SocketAddr) -> String {
+    let ip = peer.ip();
+    let proxied = match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local(),
+    };
+    if proxied
+        && let Some(forwarded) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
+    {
+        return forwarded.to_string();
+    }
+    ip.to_string()
+}
+
 /// Failed logins per e-mail address and per client address, in a sliding
 /// window: five per address or twenty per client in fifteen minutes, then
 /// wait.
@@ -478,6 +502,29 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_forwarded_client_counts_only_behind_a_proxy_of_our_own() {
+        let headers = |value: &str| {
+            let mut h = axum::http::HeaderMap::new();
+            h.insert("x-forwarded-for", value.parse().unwrap());
+            h
+        };
+        let peer = |ip: &str| std::net::SocketAddr::new(ip.parse().unwrap(), 5000);
+        let forwarded = headers("1.1.1.1, 203.0.113.9");
+        // From the proxy (loopback or private network): the address it added.
+        assert_eq!(client_of(&forwarded, &peer("127.0.0.1")), "203.0.113.9");
+        assert_eq!(client_of(&forwarded, &peer("10.0.0.2")), "203.0.113.9");
+        assert_eq!(client_of(&forwarded, &peer("::1")), "203.0.113.9");
+        // From the internet: the header is the client's own words, ignored.
+        assert_eq!(client_of(&forwarded, &peer("198.51.100.4")), "198.51.100.4");
+        // Not an address: the connection's.
+        assert_eq!(client_of(&headers("nonsense"), &peer("127.0.0.1")), "127.0.0.1");
+        assert_eq!(
+            client_of(&axum::http::HeaderMap::new(), &peer("127.0.0.1")),
+            "127.0.0.1"
+        );
+    }
 
     #[test]
     fn five_failures_block_an_address_for_the_window() {

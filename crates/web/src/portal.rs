@@ -125,30 +125,6 @@ fn internal(state: &S, language: Language, error: impl std::fmt::Display) -> Res
     )
 }
 
-/// Who is asking, for the rate limits: the connection's address, or —
-/// when the connection comes from a proxy on this machine or the private
-/// network (the HTTPS proxy in front of the server) — the address that
-/// proxy put last in `X-Forwarded-For`. A client on the internet cannot
-/// choose its own address this way: its header is ignored.
-fn client_of(headers: &HeaderMap, peer: &std::net::SocketAddr) -> String {
-    let ip = peer.ip();
-    let proxied = match ip {
-        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local(),
-    };
-    if proxied
-        && let Some(forwarded) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
-    {
-        return forwarded.to_string();
-    }
-    ip.to_string()
-}
-
 /// The customer a link opens, or the answer to give instead.
 fn opened(
     state: &S,
@@ -158,7 +134,7 @@ fn opened(
     query: &Params,
 ) -> Result<StoredCustomer, Box<Response>> {
     let now = crate::now();
-    let ip = client_of(headers, client);
+    let ip = crate::auth::client_of(headers, client);
     let language = language_of(query, None);
     if !state.live().config.portal.enabled {
         return Err(Box::new(gone(state, language, StatusCode::NOT_FOUND)));
@@ -546,7 +522,7 @@ async fn act(
             );
         }
         let now = crate::now();
-        let ip = client_of(&headers, &client);
+        let ip = crate::auth::client_of(&headers, &client);
         if state.limiter.portal_acts_blocked(&ip, now).is_some() {
             return gone(&state, language, StatusCode::TOO_MANY_REQUESTS);
         }

@@ -93,7 +93,7 @@ pub(super) async fn login(
         let email = form.get("email").map(|e| e.trim()).unwrap_or("");
         let password = form.get("password").map(String::as_str).unwrap_or("");
         let now = crate::now();
-        let ip = client.ip().to_string();
+        let ip = auth::client_of(&headers, &client);
         if let Some(wait) = state.limiter.blocked(email, &ip, now) {
             let fail = Fail::TooMany(wait);
             let message = fail.message();
