@@ -136,6 +136,8 @@ pub struct Config {
     pub scoreboard: ScoreboardSettings,
     pub appreciation: AppreciationSettings,
     pub portal: PortalSettings,
+    /// Targets of `tegoed report kpi` (`[kpi]`).
+    pub kpi: tegoed_core::kpi::Targets,
 }
 
 impl Config {
@@ -187,6 +189,7 @@ impl Config {
             scoreboard: user.scoreboard.or(default.scoreboard),
             appreciation: user.appreciation.or(default.appreciation),
             portal: user.portal.or(default.portal),
+            kpi: user.kpi.or(default.kpi),
         };
         raw.check(base, source).map_err(err)
     }
@@ -216,6 +219,37 @@ struct RawConfig {
     scoreboard: Option<RawScoreboard>,
     appreciation: Option<RawAppreciation>,
     portal: Option<RawPortal>,
+    kpi: Option<RawKpi>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawKpi {
+    cei_min: Option<f64>,
+    dso_max: Option<f64>,
+    add_max: Option<f64>,
+    bad_debt_ratio_max: Option<f64>,
+    promise_kept_rate_min: Option<f64>,
+    share_paid_on_time_min: Option<f64>,
+}
+
+fn check_kpi(raw: RawKpi) -> Result<tegoed_core::kpi::Targets, String> {
+    let check = |value: Option<f64>, what: &str, high: f64| -> Result<Option<f64>, String> {
+        match value {
+            Some(v) if !(0.0..=high).contains(&v) || v.is_nan() => {
+                Err(format!("[kpi] {what}: {v} is not between 0 and {high}"))
+            }
+            other => Ok(other),
+        }
+    };
+    Ok(tegoed_core::kpi::Targets {
+        cei_min: check(raw.cei_min, "cei_min", 100.0)?,
+        dso_max: check(raw.dso_max, "dso_max", 3650.0)?,
+        add_max: check(raw.add_max, "add_max", 3650.0)?,
+        bad_debt_ratio_max: check(raw.bad_debt_ratio_max, "bad_debt_ratio_max", 100.0)?,
+        promise_kept_rate_min: check(raw.promise_kept_rate_min, "promise_kept_rate_min", 100.0)?,
+        share_paid_on_time_min: check(raw.share_paid_on_time_min, "share_paid_on_time_min", 100.0)?,
+    })
 }
 
 #[derive(Deserialize)]
@@ -980,6 +1014,7 @@ impl RawConfig {
                 .ok_or("the [appreciation] section is missing")?,
         )?;
         let portal = check_portal(self.portal.ok_or("the [portal] section is missing")?)?;
+        let kpi = check_kpi(self.kpi.unwrap_or_default())?;
         Ok(Config {
             source,
             company,
@@ -993,6 +1028,7 @@ impl RawConfig {
             scoreboard,
             appreciation,
             portal,
+            kpi,
         })
     }
 }

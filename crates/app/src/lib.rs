@@ -27,6 +27,7 @@ pub mod error;
 pub mod facts;
 pub mod format;
 pub mod import;
+pub mod kpi;
 pub mod lease;
 pub mod legal;
 pub mod managers;

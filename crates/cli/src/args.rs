@@ -730,6 +730,15 @@ pub enum ReportCommand {
         lang: Option<String>,
     },
     /// Days sales outstanding, by the countback and the simple method.
+    /// The figures a credit manager reports, per month: DSO (countback,
+    /// simple, best possible), ADD, CEI, bad-debt ratio, promise-kept rate,
+    /// share paid on time, average days late, and the amounts behind them,
+    /// with the targets of `[kpi]`.
+    Kpi {
+        /// How many months, up to the as-of date's month.
+        #[arg(long, default_value_t = 24)]
+        months: u32,
+    },
     Dso {
         /// Period of the simple method, in days.
         #[arg(long, default_value_t = 90)]

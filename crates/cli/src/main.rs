@@ -215,6 +215,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report { report } => match report {
             ReportCommand::Aging { by, currency } => aging(&ctx, by, &currency),
             ReportCommand::Dso { days, currency } => dso(&ctx, days, &currency),
+            ReportCommand::Kpi { months } => kpi(&ctx, months),
             ReportCommand::RiskGroups { by } => credit::risk_groups(&ctx, by),
             ReportCommand::PaidOnTime { period, grace_days } => {
                 paid_on_time(&ctx, period.as_deref(), grace_days)
@@ -720,6 +721,46 @@ fn dso(ctx: &Ctx, period: u32, currency: &str) -> Result<()> {
             money(r.simple.revenue),
             r.simple.period_days,
         )
+    })
+}
+
+fn kpi(ctx: &Ctx, months: u32) -> Result<()> {
+    let config = ctx.config()?;
+    let report = ctx.read(|tx| tegoed_app::kpi::report(tx, &config.kpi, ctx.as_of, months))?;
+    ctx.print(&report, |r| {
+        let figure = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+        let mut out = format!(
+            "Credit KPIs as of {} (EUR)\n\n{:<8} {:>7} {:>7} {:>7} {:>6} {:>6} {:>7} {:>8} {:>8} {:>6} {:>14} {:>14}\n",
+            r.as_of, "month", "DSO cb", "DSO", "best", "ADD", "CEI%", "bad%", "kept%", "on time%", "late", "receivables", "credit sales"
+        );
+        for m in &r.months {
+            out.push_str(&format!(
+                "{:<8} {:>7} {:>7} {:>7} {:>6} {:>6} {:>7} {:>8} {:>8} {:>6} {:>14} {:>14}\n",
+                m.month,
+                figure(m.dso_countback),
+                figure(m.dso_simple),
+                figure(m.best_possible_dso),
+                figure(m.add),
+                figure(m.cei),
+                figure(m.bad_debt_ratio),
+                figure(m.promise_kept_rate),
+                figure(m.share_paid_on_time),
+                figure(m.avg_days_late),
+                money(m.receivables),
+                money(m.credit_sales),
+            ));
+        }
+        let t = &r.targets;
+        out.push_str(&format!(
+            "\nTargets: CEI ≥ {}, DSO ≤ {}, ADD ≤ {}, bad debt ≤ {}%, promises kept ≥ {}%, paid on time ≥ {}%\n",
+            figure(t.cei_min),
+            figure(t.dso_max),
+            figure(t.add_max),
+            figure(t.bad_debt_ratio_max),
+            figure(t.promise_kept_rate_min),
+            figure(t.share_paid_on_time_min),
+        ));
+        out
     })
 }
 

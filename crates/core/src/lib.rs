@@ -16,6 +16,7 @@ pub mod dso;
 pub mod dunning;
 pub mod iban;
 pub mod ids;
+pub mod kpi;
 pub mod ledger;
 pub mod legal;
 pub mod matching;

@@ -519,7 +519,10 @@ mod tests {
         // From the internet: the header is the client's own words, ignored.
         assert_eq!(client_of(&forwarded, &peer("198.51.100.4")), "198.51.100.4");
         // Not an address: the connection's.
-        assert_eq!(client_of(&headers("nonsense"), &peer("127.0.0.1")), "127.0.0.1");
+        assert_eq!(
+            client_of(&headers("nonsense"), &peer("127.0.0.1")),
+            "127.0.0.1"
+        );
         assert_eq!(
             client_of(&axum::http::HeaderMap::new(), &peer("127.0.0.1")),
             "127.0.0.1"
