@@ -32,7 +32,9 @@ P2,2026-10-30,200.00,EUR,C1,I2
 ";
 
 fn close(value: &Value, expected: f64) {
-    let got = value.as_f64().unwrap_or_else(|| panic!("a number, got {value}"));
+    let got = value
+        .as_f64()
+        .unwrap_or_else(|| panic!("a number, got {value}"));
     assert!((got - expected).abs() < 1e-6, "{got} is not {expected}");
 }
 
@@ -50,18 +52,35 @@ fn every_kpi_of_a_month_worked_out_by_hand() {
     // Two promises fell due in October: 300.00 by 28 Oct (nothing came:
     // broken) and 200.00 by 31 Oct (P2 on 30 Oct: kept).
     sandbox.ok(&[
-        "--as-of", "2026-10-21", "promise", "add", "C1", "--amount", "300.00", "--date",
+        "--as-of",
+        "2026-10-21",
+        "promise",
+        "add",
+        "C1",
+        "--amount",
+        "300.00",
+        "--date",
         "2026-10-28",
     ]);
     sandbox.ok(&[
-        "--as-of", "2026-10-29", "promise", "add", "C1", "--amount", "200.00", "--date",
+        "--as-of",
+        "2026-10-29",
+        "promise",
+        "add",
+        "C1",
+        "--amount",
+        "200.00",
+        "--date",
         "2026-10-31",
     ]);
     let report = sandbox.json(&["--as-of", "2026-11-10", "report", "kpi", "--months", "2"]);
     assert_eq!(report["as_of"], "2026-11-10");
     let months = report["months"].as_array().unwrap();
     assert_eq!(
-        months.iter().map(|m| m["month"].as_str().unwrap()).collect::<Vec<_>>(),
+        months
+            .iter()
+            .map(|m| m["month"].as_str().unwrap())
+            .collect::<Vec<_>>(),
         ["2026-10", "2026-11"]
     );
     let oct = &months[0];

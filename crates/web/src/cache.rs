@@ -33,7 +33,9 @@ pub struct Cache {
     /// DSO at the end of each of the last 23 months, per day: past months
     /// change only with back-dated entries, so it is computed once per day
     /// (per server) in the background, not after every change.
-    dso: Mutex<DsoHistory>,
+    dso: Mutex<Daily<Vec<tegoed_app::reports::DsoReport>>>,
+    /// The KPI report of the last 24 months, per day (the same reasoning).
+    kpi: Mutex<Daily<tegoed_app::kpi::KpiReport>>,
     /// Scoreboard reports of the current generation: each reads the whole
     /// ledger and every message, and the Scoreboard and My customers ask
     /// for the same ones again and again.
@@ -50,10 +52,19 @@ struct Scores {
     periods: std::collections::HashMap<(Date, Date), Arc<PaidOnTime>>,
 }
 
-#[derive(Default)]
-struct DsoHistory {
-    value: Option<(Date, Arc<Vec<tegoed_app::reports::DsoReport>>)>,
+/// A value computed once per business day in the background.
+struct Daily<T> {
+    value: Option<(Date, Arc<T>)>,
     building: bool,
+}
+
+impl<T> Default for Daily<T> {
+    fn default() -> Daily<T> {
+        Daily {
+            value: None,
+            building: false,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -158,34 +169,25 @@ impl Cache {
         &self,
         state: &Arc<AppState>,
     ) -> Option<Arc<Vec<tegoed_app::reports::DsoReport>>> {
-        let as_of = state.as_of();
-        let mut history = self.dso.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((day, value)) = &history.value
-            && *day == as_of
-        {
-            return Some(value.clone());
-        }
-        if !history.building {
-            history.building = true;
-            let state = state.clone();
-            let spawned = std::thread::Builder::new()
-                .name("dso-history".into())
-                .spawn(move || {
-                    let built = tegoed_app::read_tx(state.store.as_ref(), |tx| {
-                        tegoed_app::reports::dso_history(tx, as_of, tegoed_core::Currency::EUR, 23)
-                    });
-                    let mut history = state.cache.dso.lock().unwrap_or_else(|e| e.into_inner());
-                    history.building = false;
-                    match built {
-                        Ok(list) => history.value = Some((as_of, Arc::new(list))),
-                        Err(e) => tracing::warn!(error = %e, "the DSO history could not be built"),
-                    }
-                });
-            if spawned.is_err() {
-                history.building = false;
-            }
-        }
-        None
+        daily(
+            state,
+            "dso-history",
+            |c| &c.dso,
+            |tx, as_of, _| {
+                tegoed_app::reports::dso_history(tx, as_of, tegoed_core::Currency::EUR, 23)
+            },
+        )
+    }
+
+    /// The KPI report of the last 24 months when it is computed for today;
+    /// otherwise `None`, and it is being computed.
+    pub fn kpi(&self, state: &Arc<AppState>) -> Option<Arc<tegoed_app::kpi::KpiReport>> {
+        daily(
+            state,
+            "kpi",
+            |c| &c.kpi,
+            |tx, as_of, config| tegoed_app::kpi::report(tx, &config.kpi, as_of, 24),
+        )
     }
 
     /// The scores of this generation, emptied when the day or the
@@ -380,4 +382,49 @@ fn build_preview(state: &Arc<AppState>, as_of: Date) -> Result<Preview, String> 
         &tegoed_app::Silent,
     )
     .map_err(|e| e.to_string())
+}
+
+/// The value in `slot` when it was computed for today; otherwise `None`,
+/// and a background thread (`name`) computes it with `build` in one read
+/// transaction (a failure is logged; the next request tries again).
+fn daily<T: Send + Sync + 'static>(
+    state: &Arc<AppState>,
+    name: &str,
+    slot: fn(&Cache) -> &Mutex<Daily<T>>,
+    build: fn(
+        &mut dyn tegoed_store::ReadTx,
+        Date,
+        &tegoed_app::config::Config,
+    ) -> tegoed_app::Result<T>,
+) -> Option<Arc<T>> {
+    let as_of = state.as_of();
+    let mut daily = slot(&state.cache).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((day, value)) = &daily.value
+        && *day == as_of
+    {
+        return Some(value.clone());
+    }
+    if !daily.building {
+        daily.building = true;
+        let state = state.clone();
+        let what = name.to_string();
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let config = state.live();
+                let built = tegoed_app::read_tx(state.store.as_ref(), |tx| {
+                    build(tx, as_of, &config.config)
+                });
+                let mut daily = slot(&state.cache).lock().unwrap_or_else(|e| e.into_inner());
+                daily.building = false;
+                match built {
+                    Ok(value) => daily.value = Some((as_of, Arc::new(value))),
+                    Err(e) => tracing::warn!(error = %e, what, "a daily figure could not be built"),
+                }
+            });
+        if spawned.is_err() {
+            daily.building = false;
+        }
+    }
+    None
 }

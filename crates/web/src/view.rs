@@ -78,6 +78,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("segment.html", include_str!("../templates/segment.html")),
     ("template.html", include_str!("../templates/template.html")),
     ("users.html", include_str!("../templates/users.html")),
+    ("kpi.html", include_str!("../templates/kpi.html")),
     ("portal.html", include_str!("../templates/portal.html")),
     (
         "portal_card.html",
@@ -376,6 +377,29 @@ pub fn behaviour_svg(paid: &[(Date, i32)], as_of: Date, language: Language) -> S
 /// DSO per month as a line chart: (month label, days), the last point
 /// today's. Points without a DSO (no sales) are left out of the line.
 pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
+    let label = if language == Language::Nl {
+        "DSO per maand (countback), laatste 24 maanden"
+    } else {
+        "DSO per month (countback), last 24 months"
+    };
+    let unit = if language == Language::Nl {
+        "dagen"
+    } else {
+        "days"
+    };
+    line_svg(points, label, unit, None, language)
+}
+
+/// A line over months with its values (a dot with a title per known
+/// value), a scale from zero, and a dashed line at `target` when there is
+/// one; `unit` is written in the corner and in each dot's title.
+pub fn line_svg(
+    points: &[(String, Option<f64>)],
+    label: &str,
+    unit: &str,
+    target: Option<f64>,
+    language: Language,
+) -> String {
     let (width, height) = (640i64, 220i64);
     let (left, right, top, bottom) = (44i64, 12i64, 14i64, 190i64);
     let n = points.len().max(2) as i64;
@@ -384,7 +408,11 @@ pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
         .enumerate()
         .filter_map(|(i, (_, d))| d.filter(|d| d.is_finite()).map(|d| (i, d)))
         .collect();
-    let max = known.iter().map(|(_, d)| *d).fold(0.0f64, f64::max);
+    let max = known
+        .iter()
+        .map(|(_, d)| *d)
+        .chain(target)
+        .fold(0.0f64, f64::max);
     let step = if max > 150.0 {
         50.0
     } else if max > 60.0 {
@@ -396,11 +424,6 @@ pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
     let x = |i: usize| left + i as i64 * (width - left - right) / (n - 1);
     let y =
         |d: f64| top + ((1.0 - (d / high).clamp(0.0, 1.0)) * (bottom - top) as f64).round() as i64;
-    let label = if language == Language::Nl {
-        "DSO per maand (countback), laatste 24 maanden"
-    } else {
-        "DSO per month (countback), last 24 months"
-    };
     let mut svg = format!(
         "<svg class=\"chart dso\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
         escape(label)
@@ -422,12 +445,19 @@ pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
         "<text x=\"{}\" y=\"{}\" class=\"note\">{}</text>",
         width - right - 4,
         top + 10,
-        if language == Language::Nl {
-            "dagen"
-        } else {
-            "days"
-        }
+        escape(unit)
     ));
+    if let Some(target) = target {
+        svg.push_str(&format!(
+            "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" class=\"target\"/><text x=\"{2}\" y=\"{3}\" class=\"note target-label\">{4} {5}</text>",
+            y(target),
+            width - right,
+            width - right - 4,
+            y(target) - 4,
+            if language == Language::Nl { "doel" } else { "target" },
+            format::number(target, 0, language)
+        ));
+    }
     for (i, (month, _)) in points.iter().enumerate() {
         if i % 6 == 5 || i + 1 == points.len() {
             let anchor = if i + 1 == points.len() {
@@ -460,11 +490,7 @@ pub fn dso_svg(points: &[(String, Option<f64>)], language: Language) -> String {
             y(*d),
             escape(&points[*i].0),
             format::number(*d, 1, language),
-            if language == Language::Nl {
-                "dagen"
-            } else {
-                "days"
-            }
+            escape(unit)
         ));
     }
     svg.push_str("</svg>");

@@ -1590,3 +1590,37 @@ fn a_task_done_twice_is_a_conflict() {
     assert_eq!(again.status, 409, "{}", again.body);
     assert_eq!(again.json()["error"]["code"], "conflict");
 }
+
+/// The KPI page: worked out once a day in the background, then a chart per
+/// figure with its target and the last twelve months as a table, in the
+/// reader's language.
+#[test]
+fn the_kpi_page_charts_every_figure_against_its_target() {
+    let server = start(60);
+    let credit = login(server.addr, "credit@t.example");
+    let mut page = credit.get("/kpi");
+    for _ in 0..300 {
+        if !page.body.contains("id=\"kpi-building\"") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        page = credit.get("/kpi");
+    }
+    assert_eq!(page.status, 200);
+    for id in [
+        "dso", "add", "cei", "on-time", "promises", "bad-debt", "late",
+    ] {
+        assert!(
+            page.body.contains(&format!("id=\"kpi-{id}\"")),
+            "chart {id}"
+        );
+    }
+    // Six figures have a target (the shipped [kpi]); days late has none.
+    assert_eq!(page.body.matches("class=\"target\"").count(), 6);
+    assert_eq!(page.body.matches("<tr><td>").count(), 12, "twelve months");
+    let r = credit.post("/account/language", &[("language", "nl"), ("back", "/kpi")]);
+    assert_eq!(r.status, 303);
+    let nl = credit.get("/kpi");
+    assert!(nl.body.contains("De laatste twaalf maanden"));
+    assert!(nl.body.contains("doel 85"), "the CEI target in Dutch");
+}

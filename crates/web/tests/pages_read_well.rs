@@ -32,6 +32,7 @@ const PAGES: &[&str] = &[
     "/training/story",
     "/appreciation",
     "/meeting",
+    "/kpi",
     "/training/quiz",
     "/meeting?period=2026-Q3",
     "/scoreboard?period=2026-09&manager=none&sort=share_on_time",

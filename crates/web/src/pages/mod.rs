@@ -33,6 +33,7 @@ mod appreciation;
 mod check;
 mod customers;
 mod dunning;
+mod kpi;
 mod login;
 mod meeting;
 mod payments;
@@ -48,6 +49,7 @@ use check::*;
 pub(crate) use customers::parse_filter;
 use customers::*;
 use dunning::*;
+use kpi::*;
 use login::*;
 use meeting::*;
 use payments::*;
@@ -94,6 +96,7 @@ pub fn routes() -> Router<S> {
         .route("/dunning/progress", page(dunning_progress))
         .route("/payments", page(payments))
         .route("/payments/{id}/{action}", action(payment_action))
+        .route("/kpi", page(kpi_page))
         .route("/meeting", page(meeting_page))
         .route("/meeting/pdf", page(meeting_pdf))
         .route("/meeting/decide", form_action(meeting_decide, meeting_page))
