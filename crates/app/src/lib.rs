@@ -25,6 +25,7 @@ pub mod dunning;
 pub mod einvoice;
 pub mod error;
 pub mod facts;
+pub mod forecast;
 pub mod format;
 pub mod import;
 pub mod kpi;

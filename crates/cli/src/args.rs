@@ -101,6 +101,15 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<AppreciationCommand>,
     },
+    /// The cash expected in each of the next weeks, from the company's own
+    /// payment history (`forecast backtest`: how far off it was on the past).
+    Forecast {
+        /// How many weeks, from the as-of date's week.
+        #[arg(long, default_value_t = 13)]
+        weeks: u32,
+        #[command(subcommand)]
+        command: Option<ForecastCommand>,
+    },
     /// The customer's own page: a fresh link to read out on the phone, or
     /// revoke every link of a customer.
     Portal {
@@ -385,6 +394,18 @@ pub enum AppreciationCommand {
         /// Only this customer's gifts.
         #[arg(long)]
         customer: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ForecastCommand {
+    /// Fit on what was known at the cut-off (the as-of date minus the
+    /// hold-out), predict the payment day of every invoice open on it or
+    /// issued after it and paid since, and compare with what happened and
+    /// with "paid on the due date".
+    Backtest {
+        #[arg(long, default_value_t = 3)]
+        holdout_months: u32,
     },
 }
 

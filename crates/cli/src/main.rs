@@ -256,6 +256,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Appreciation { command } => collection::appreciation_cmd(&ctx, command),
         Command::Meeting { command } => collection::meeting_cmd(&ctx, command),
         Command::Portal { command } => collection::portal_cmd(&ctx, command),
+        Command::Forecast { weeks, command } => forecast_cmd(&ctx, weeks, command),
         Command::Plan { command } => collection::plan_cmd(&ctx, command),
         Command::Pause {
             customer,
@@ -722,6 +723,57 @@ fn dso(ctx: &Ctx, period: u32, currency: &str) -> Result<()> {
             r.simple.period_days,
         )
     })
+}
+
+fn forecast_cmd(ctx: &Ctx, weeks: u32, command: Option<args::ForecastCommand>) -> Result<()> {
+    use tegoed_app::forecast;
+    let figure = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+    match command {
+        Some(args::ForecastCommand::Backtest { holdout_months }) => {
+            let report = ctx.read(|tx| forecast::backtest(tx, ctx.as_of, holdout_months))?;
+            ctx.print(&report, |r| {
+                format!(
+                    "Backtest from {} to {}: {} invoices paid since the cut-off.\n\
+                     Days between predicted and actual payment: RMSE {} (paid-on-due-date baseline {}), MAE {}.\n\
+                     Weekly cash-in error (MAPE): {}% (baseline {}%).\n",
+                    r.cutoff,
+                    ctx.as_of,
+                    r.n,
+                    figure(r.rmse_days),
+                    figure(r.baseline_rmse_days),
+                    figure(r.mae_days),
+                    figure(r.weekly_mape),
+                    figure(r.baseline_weekly_mape),
+                )
+            })
+        }
+        None => {
+            let report = ctx.read(|tx| forecast::forecast(tx, ctx.as_of, weeks))?;
+            ctx.print(&report, |r| {
+                let mut out = format!(
+                    "Cash-in forecast as of {} (EUR)\n\n{:<12} {:>14} {:>14} {:>14} {:>16}\n",
+                    r.as_of, "week of", "expected", "low", "high", "promised/plan"
+                );
+                for w in &r.weeks {
+                    out.push_str(&format!(
+                        "{:<12} {:>14} {:>14} {:>14} {:>16}\n",
+                        w.week_start.to_string(),
+                        money(w.expected),
+                        money(w.low),
+                        money(w.high),
+                        money(w.from_plans_and_promises)
+                    ));
+                }
+                out.push_str(&format!(
+                    "\nLater: {}. Not expected (at the agency): {}.\n{}\n",
+                    money(r.model.after_horizon),
+                    money(r.never_expected),
+                    r.model.method
+                ));
+                out
+            })
+        }
+    }
 }
 
 fn kpi(ctx: &Ctx, months: u32) -> Result<()> {

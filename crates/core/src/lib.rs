@@ -14,6 +14,7 @@ pub mod customer;
 pub mod date;
 pub mod dso;
 pub mod dunning;
+pub mod forecast;
 pub mod iban;
 pub mod ids;
 pub mod kpi;
