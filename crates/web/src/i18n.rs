@@ -51,6 +51,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Add a user", "Gebruiker toevoegen", None),
     ("After the sale", "Na de verkoop", None),
     ("Agreed", "Afgesproken", None),
+    (
+        "Agreed (promises, plans)",
+        "Afgesproken (beloftes, regelingen)",
+        None,
+    ),
     ("Agreed at the sale", "Afgesproken bij de verkoop", None),
     (
         "Agreed with (at the customer)",
@@ -121,6 +126,12 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Call recorded.", "Telefoontje vastgelegd.", None),
     ("Calls", "Belafspraken", None),
     ("Calls due", "Te bellen", None),
+    (
+        "Cash expected per week",
+        "Verwachte ontvangsten per week",
+        None,
+    ),
+    ("Cash-in forecast", "Prognose van de ontvangsten", None),
     ("Chance of paying late", "Kans op te laat betalen", None),
     ("Change", "Wijzigen", None),
     ("Channel", "Kanaal", None),
@@ -187,6 +198,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Klanten die zeggen dat ze betaald hebben",
         None,
     ),
+    (
+        "Customers with enough history of their own",
+        "Klanten met genoeg eigen betaalgeschiedenis",
+        None,
+    ),
     ("DSO (countback)", "DSO (countback)", None),
     ("DSO (simple, 90 days)", "DSO (eenvoudig, 90 dagen)", None),
     ("DSO per month", "DSO per maand", None),
@@ -249,6 +265,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "Each open invoice is expected when its customer usually pays, learned from their own payments; promises and plans on their own dates.",
+        "Elke openstaande factuur wordt verwacht wanneer de klant gewoonlijk betaalt, geleerd uit de eigen betalingen; beloftes en regelingen op hun eigen data.",
+        None,
+    ),
+    (
         "Edit segments, strategies and policy",
         "Doelgroepen, strategieën en beleid aanpassen",
         None,
@@ -266,6 +287,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Alle betalingen zijn gekoppeld.",
         None,
     ),
+    ("Expected", "Verwacht", None),
     ("Fact", "Gegeven", None),
     ("Filters", "Filters", None),
     (
@@ -287,6 +309,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Voor wat over de vervaldatum is",
         None,
     ),
+    ("Forecast", "Prognose", None),
     ("From", "Van", None),
     (
         "From customers' own pages",
@@ -315,6 +338,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Handed to the agency on", "Naar het incassobureau op", None),
+    ("High", "Hoog", None),
     ("How the customer pays", "Hoe de klant betaalt", None),
     ("How to pay", "Zo betaalt u", None),
     ("How?", "Hoe?", None),
@@ -357,6 +381,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "De late betalers kostten in deze periode",
         None,
     ),
+    ("Later than these weeks", "Later dan deze weken", None),
     ("Leader of the period", "Koploper van de periode", None),
     ("Leave out", "Overslaan", None),
     ("Left", "Resterend", None),
@@ -377,6 +402,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("Log in first.", "Log eerst in.", None),
     ("Log out", "Uitloggen", None),
+    ("Low", "Laag", None),
     ("Match", "Koppelen", None),
     ("Meeting", "Overleg", None),
     ("Merge fields", "Samenvoegvelden", None),
@@ -472,6 +498,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "Not delivered (tried again by the next run today):",
         "Niet afgeleverd (de volgende run vandaag probeert het opnieuw):",
+        None,
+    ),
+    (
+        "Not expected (at the collection agency)",
+        "Niet verwacht (bij het incassobureau)",
         None,
     ),
     ("Not quite.", "Niet helemaal.", None),
@@ -775,6 +806,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Notities van de accountmanager",
         None,
     ),
+    (
+        "The bar is what is expected; the line over it runs from the early to the late estimate.",
+        "De balk is wat we verwachten; de lijn erover loopt van de vroege tot de late schatting.",
+        None,
+    ),
     ("The book", "De portefeuille", None),
     (
         "The collectors' worklist",
@@ -827,6 +863,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "De maanden worden berekend; laad de pagina zo opnieuw.",
         None,
     ),
+    ("The next 13 weeks from", "De komende 13 weken vanaf", None),
     ("The policy says", "Het beleid zegt", None),
     (
         "The run did not go through",
@@ -945,6 +982,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "We zoeken uw betaling op en sturen intussen geen herinneringen.",
         None,
     ),
+    ("Week of", "Week van", None),
     ("What", "Wat", None),
     (
         "What (e.g. a cake for the team)",
@@ -1204,6 +1242,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("e-invoices imported"),
     ),
     ("email", "e-mail", Some("e-mail")),
+    ("expected", "verwacht", None),
     ("expected loss", "verwacht verlies", None),
     (
         "extra sales needed to make up for a loss",

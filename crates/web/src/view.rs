@@ -79,6 +79,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("template.html", include_str!("../templates/template.html")),
     ("users.html", include_str!("../templates/users.html")),
     ("kpi.html", include_str!("../templates/kpi.html")),
+    ("forecast.html", include_str!("../templates/forecast.html")),
     ("portal.html", include_str!("../templates/portal.html")),
     (
         "portal_card.html",
@@ -579,6 +580,55 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// The cash-in forecast as bars per week (`expected`) with the band from
+/// `low` to `high` as a line over each bar; amounts in minor units, each
+/// bar with its week and figures as a title.
+pub fn forecast_svg(weeks: &[(String, i64, i64, i64)], language: Language) -> String {
+    let (width, height) = (700i64, 250i64);
+    let (left, right, top, bottom) = (40i64, 40i64, 16i64, 210i64);
+    let max = weeks.iter().map(|w| w.1.max(w.3)).max().unwrap_or(0).max(1);
+    let n = weeks.len().max(1) as i64;
+    let slot = (width - left - right) / n;
+    let bar = (slot * 2 / 3).max(2);
+    let y = |minor: i64| {
+        bottom - (minor.max(0) as f64 / max as f64 * (bottom - top) as f64).round() as i64
+    };
+    let mut svg = format!(
+        "<svg class=\"chart forecast\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(i18n::t(language, "Cash expected per week"))
+    );
+    svg.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{bottom}\" x2=\"{}\" y2=\"{bottom}\" class=\"axis\"/>",
+        width - right
+    ));
+    for (i, (week, expected, low, high)) in weeks.iter().enumerate() {
+        let x = left + i as i64 * slot + (slot - bar) / 2;
+        let title = format!(
+            "{week}: {} ({} – {})",
+            format::money(*expected, "EUR", language),
+            format::money(*low, "EUR", language),
+            format::money(*high, "EUR", language)
+        );
+        let (top_y, low_y, high_y, mid) = (y(*expected), y(*low), y(*high), x + bar / 2);
+        let bar_h = bottom - top_y;
+        svg.push_str(&format!(
+            "<g><title>{}</title><rect class=\"bar due\" x=\"{x}\" y=\"{top_y}\" width=\"{bar}\" height=\"{bar_h}\"/>\
+             <line class=\"band\" x1=\"{mid}\" y1=\"{low_y}\" x2=\"{mid}\" y2=\"{high_y}\"/></g>",
+            escape(&title),
+        ));
+        if i % 2 == 0 {
+            svg.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                x + bar / 2,
+                height - 20,
+                escape(week)
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 #[cfg(test)]

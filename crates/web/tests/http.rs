@@ -1624,3 +1624,39 @@ fn the_kpi_page_charts_every_figure_against_its_target() {
     assert!(nl.body.contains("De laatste twaalf maanden"));
     assert!(nl.body.contains("doel 85"), "the CEI target in Dutch");
 }
+
+/// The Forecast page: 13 weeks as a chart with the band, and a table, in
+/// the reader's language; the same figures as `tegoed forecast`.
+#[test]
+fn the_forecast_page_shows_the_thirteen_weeks_with_their_band() {
+    let server = start(60);
+    let credit = login(server.addr, "credit@t.example");
+    let page = credit.get("/forecast");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body.matches("class=\"band\"").count(), 13);
+    let forecast = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::forecast::forecast(tx, common::as_of(), 13)
+    })
+    .unwrap();
+    let first = &forecast.weeks[0];
+    assert!(
+        page.body.contains(&tegoed_app::format::money(
+            first.expected.minor,
+            "EUR",
+            tegoed_core::Language::En
+        )),
+        "the first week's figure"
+    );
+    let r = credit.post(
+        "/account/language",
+        &[("language", "nl"), ("back", "/forecast")],
+    );
+    assert_eq!(r.status, 303);
+    let nl = credit.get("/forecast");
+    assert!(nl.body.contains("Prognose van de ontvangsten"));
+    assert!(nl.body.contains(&tegoed_app::format::money(
+        first.expected.minor,
+        "EUR",
+        tegoed_core::Language::Nl
+    )));
+}

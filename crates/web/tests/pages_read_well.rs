@@ -33,6 +33,7 @@ const PAGES: &[&str] = &[
     "/appreciation",
     "/meeting",
     "/kpi",
+    "/forecast",
     "/training/quiz",
     "/meeting?period=2026-Q3",
     "/scoreboard?period=2026-09&manager=none&sort=share_on_time",

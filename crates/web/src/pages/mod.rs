@@ -33,6 +33,7 @@ mod appreciation;
 mod check;
 mod customers;
 mod dunning;
+mod forecast;
 mod kpi;
 mod login;
 mod meeting;
@@ -49,6 +50,7 @@ use check::*;
 pub(crate) use customers::parse_filter;
 use customers::*;
 use dunning::*;
+use forecast::*;
 use kpi::*;
 use login::*;
 use meeting::*;
@@ -97,6 +99,7 @@ pub fn routes() -> Router<S> {
         .route("/payments", page(payments))
         .route("/payments/{id}/{action}", action(payment_action))
         .route("/kpi", page(kpi_page))
+        .route("/forecast", page(forecast_page))
         .route("/meeting", page(meeting_page))
         .route("/meeting/pdf", page(meeting_pdf))
         .route("/meeting/decide", form_action(meeting_decide, meeting_page))
