@@ -80,13 +80,50 @@ impl From<&Targets> for TargetsLine {
     }
 }
 
-/// The report: months oldest first, and the targets.
+/// The report: months oldest first, the rows per group (with `--by`),
+/// and the targets.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct KpiReport {
     #[serde(serialize_with = "crate::ser::date")]
     pub as_of: Date,
     pub months: Vec<KpiMonth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<KpiRow>>,
     pub targets: TargetsLine,
+}
+
+/// How to split the rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    /// Who collects: the account manager when the customer's strategy has
+    /// the account manager send its first step, else the company's
+    /// collector.
+    Collector,
+    AccountManager,
+    Segment,
+}
+
+impl By {
+    pub fn parse(text: &str) -> Option<By> {
+        match text {
+            "collector" => Some(By::Collector),
+            "account-manager" | "account_manager" => Some(By::AccountManager),
+            "segment" => Some(By::Segment),
+            _ => None,
+        }
+    }
+}
+
+/// One group's figures for the report's last month (the same definitions;
+/// the DSO figures by the simple method over the group's own 90 days).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiRow {
+    /// The group's id (account manager or segment id; the collector's name).
+    pub key: String,
+    pub name: String,
+    pub customers: u64,
+    #[serde(flatten)]
+    pub figures: KpiMonth,
 }
 
 /// What one scan as of a month's end gives.
@@ -101,6 +138,54 @@ struct AtEnd {
     settled_on_time: u64,
     days_late: i64,
     written_off: Total,
+}
+
+/// Counts one ledger row (as of `end`) into `at`.
+fn add_row(
+    at: &mut AtEnd,
+    row: &LedgerRow,
+    start: Date,
+    end: Date,
+    from_90: Date,
+    handed_off: &FxHashMap<CustomerId, Date>,
+) {
+    if row.currency != Currency::EUR || row.issue_date > end {
+        return;
+    }
+    if row.issue_date >= start {
+        at.sales.add(row.amount_minor);
+    }
+    if row.issue_date >= from_90 {
+        at.sales_90.add(row.amount_minor);
+    }
+    if row.amount_minor <= 0 {
+        return;
+    }
+    if row.open_minor > 0 {
+        at.open.add(row.open_minor);
+        if row.due_date < end {
+            at.overdue.add(row.open_minor);
+        } else {
+            at.current.add(row.open_minor);
+        }
+        if handed_off
+            .get(&row.customer)
+            .is_some_and(|on| *on >= start && *on <= end)
+        {
+            at.written_off.add(row.open_minor);
+        }
+    } else if let Some(paid_on) = row.last_paid_on
+        && paid_on >= start
+        && paid_on <= end
+    {
+        at.settled += 1;
+        let late = row.due_date.days_until(paid_on);
+        if late <= 0 {
+            at.settled_on_time += 1;
+        } else {
+            at.days_late += i64::from(late);
+        }
+    }
 }
 
 /// The month ends of the last `months` months up to `as_of` (the current
@@ -126,54 +211,21 @@ fn scan(
     let mut at = AtEnd::default();
     let from_90 = end.add_days(-89);
     tx.scan_ledger(end, &mut |row: &LedgerRow| {
-        if row.currency != Currency::EUR || row.issue_date > end {
-            return;
-        }
-        if row.issue_date >= start {
-            at.sales.add(row.amount_minor);
-        }
-        if row.issue_date >= from_90 {
-            at.sales_90.add(row.amount_minor);
-        }
-        if row.amount_minor <= 0 {
-            return;
-        }
-        if row.open_minor > 0 {
-            at.open.add(row.open_minor);
-            if row.due_date < end {
-                at.overdue.add(row.open_minor);
-            } else {
-                at.current.add(row.open_minor);
-            }
-            if handed_off
-                .get(&row.customer)
-                .is_some_and(|on| *on >= start && *on <= end)
-            {
-                at.written_off.add(row.open_minor);
-            }
-        } else if let Some(paid_on) = row.last_paid_on
-            && paid_on >= start
-            && paid_on <= end
-        {
-            at.settled += 1;
-            let late = row.due_date.days_until(paid_on);
-            if late <= 0 {
-                at.settled_on_time += 1;
-            } else {
-                at.days_late += i64::from(late);
-            }
-        }
+        add_row(&mut at, row, start, end, from_90, handed_off);
     })?;
     Ok(at)
 }
 
-/// The figures of the last `months` months up to `as_of`.
+/// The figures of the last `months` months up to `as_of`, and with `by`
+/// one row per group for the last of them.
 pub fn report(
     tx: &mut dyn ReadTx,
-    targets: &Targets,
+    config: &crate::config::Config,
     as_of: Date,
     months: u32,
+    by: Option<By>,
 ) -> Result<KpiReport> {
+    let targets = &config.kpi;
     if !(1..=120).contains(&months) {
         return Err(crate::AppError::Invalid(format!(
             "--months {months}: choose 1 to 120 months"
@@ -246,9 +298,190 @@ pub fn report(
         });
         opening = open;
     }
+    let rows = match by {
+        Some(by) => Some(rows(tx, config, as_of, by, &handed_off, &promises)?),
+        None => None,
+    };
     Ok(KpiReport {
         as_of,
         months: out,
+        rows,
         targets: TargetsLine::from(targets),
+    })
+}
+
+/// The groups' figures for `as_of`'s month.
+fn rows(
+    tx: &mut dyn ReadTx,
+    config: &crate::config::Config,
+    as_of: Date,
+    by: By,
+    handed_off: &FxHashMap<CustomerId, Date>,
+    promises: &[tegoed_store::StoredPromise],
+) -> Result<Vec<KpiRow>> {
+    let managers: FxHashMap<_, String> = tx
+        .account_managers()?
+        .into_iter()
+        .map(|(id, m)| (id, m.name))
+        .collect();
+    let assigned = crate::segments::assignments(tx, config, as_of)?;
+    let language = config.company.language;
+    // Each customer's group: (key, name).
+    let mut keys: Vec<(String, String)> = Vec::new();
+    let mut group_of: FxHashMap<CustomerId, usize> = FxHashMap::default();
+    let mut customers: Vec<u64> = Vec::new();
+    for (brief, segment) in &assigned {
+        let segment = &config.segments[*segment];
+        let manager = brief
+            .account_manager
+            .and_then(|m| managers.get(&m).cloned());
+        let (key, name) = match by {
+            By::AccountManager => match &manager {
+                Some(name) => (name.clone(), name.clone()),
+                None => ("none".into(), "–".into()),
+            },
+            By::Segment => (segment.id.clone(), segment.name(language).to_string()),
+            By::Collector => {
+                let first_by_manager = config.strategy(&segment.strategy).is_some_and(|s| {
+                    s.steps.first().is_some_and(|step| {
+                        step.sender == tegoed_core::strategy::Sender::AccountManager
+                    })
+                });
+                let who = match (&manager, first_by_manager) {
+                    (Some(name), true) => name.clone(),
+                    _ => config.company.collector.name.clone(),
+                };
+                (who.clone(), who)
+            }
+        };
+        let index = match keys.iter().position(|k| k.0 == key) {
+            Some(i) => i,
+            None => {
+                keys.push((key, name));
+                customers.push(0);
+                keys.len() - 1
+            }
+        };
+        customers[index] += 1;
+        group_of.insert(brief.id, index);
+    }
+    let n = keys.len();
+    let start = as_of.first_of_month();
+    let before = start.add_days(-1);
+    let opening = scan_groups(
+        tx,
+        before.first_of_month(),
+        before,
+        handed_off,
+        &group_of,
+        n,
+    )?;
+    let closing = scan_groups(tx, start, as_of, handed_off, &group_of, n)?;
+    let mut due = vec![0i64; n];
+    let mut kept = vec![0i64; n];
+    for p in promises {
+        let promise = &p.promise;
+        let Some(&g) = group_of.get(&promise.customer) else {
+            continue;
+        };
+        if promise.promised_on < start
+            || promise.promised_on >= as_of
+            || promise.amount.currency != Currency::EUR
+        {
+            continue;
+        }
+        due[g] += 1;
+        let paid = if promise.promised_on >= promise.created_on {
+            tx.allocated_between(&promise.invoices, promise.created_on, promise.promised_on)?
+        } else {
+            0
+        };
+        if paid >= promise.amount.minor {
+            kept[g] += 1;
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    for (g, (key, name)) in keys.into_iter().enumerate() {
+        let (o, c) = (&opening[g], &closing[g]);
+        let (open, current, overdue) = (c.open.get()?, c.current.get()?, c.overdue.get()?);
+        let (sales, sales_90) = (c.sales.get()?, c.sales_90.get()?);
+        let opening_open = o.open.get()?;
+        let dso_simple = tegoed_core::dso::dso_simple(open, sales_90, 90);
+        let best = kpi::best_possible_dso(current, sales_90, 90);
+        let settled = c.settled as i64;
+        out.push(KpiRow {
+            key,
+            name,
+            customers: customers[g],
+            figures: KpiMonth {
+                month: format!("{:04}-{:02}", start.ymd().0, start.ymd().1),
+                dso_countback: None,
+                dso_simple,
+                best_possible_dso: best,
+                add: dso_simple.zip(best).map(|(d, b)| d - b),
+                cei: kpi::cei(opening_open, sales, open, current),
+                bad_debt_ratio: kpi::percent(c.written_off.get()?, sales),
+                promise_kept_rate: kpi::percent(kept[g], due[g]),
+                share_paid_on_time: kpi::percent(c.settled_on_time as i64, settled),
+                avg_days_late: (settled > 0).then(|| c.days_late as f64 / settled as f64),
+                receivables: Money::eur(open),
+                overdue: Money::eur(overdue),
+                credit_sales: Money::eur(sales),
+                collected: Money::eur(
+                    opening_open
+                        .checked_add(sales)
+                        .and_then(|v| v.checked_sub(open))
+                        .ok_or(tegoed_core::MoneyError::Overflow)?,
+                ),
+            },
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// [`scan`] per group (`group_of` a customer's group, `n` groups).
+fn scan_groups(
+    tx: &mut dyn ReadTx,
+    start: Date,
+    end: Date,
+    handed_off: &FxHashMap<CustomerId, Date>,
+    group_of: &FxHashMap<CustomerId, usize>,
+    n: usize,
+) -> Result<Vec<AtEnd>> {
+    let mut groups: Vec<AtEnd> = (0..n).map(|_| AtEnd::default()).collect();
+    let from_90 = end.add_days(-89);
+    tx.scan_ledger(end, &mut |row: &LedgerRow| {
+        let Some(&g) = group_of.get(&row.customer) else {
+            return;
+        };
+        add_row(&mut groups[g], row, start, end, from_90, handed_off);
+    })?;
+    Ok(groups)
+}
+
+/// What the KPI page shows: 24 months, and the last month per collector,
+/// account manager and segment.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiPage {
+    pub report: KpiReport,
+    pub collector: Vec<KpiRow>,
+    pub account_manager: Vec<KpiRow>,
+    pub segment: Vec<KpiRow>,
+}
+
+/// The KPI page's figures on `as_of`.
+pub fn page(tx: &mut dyn ReadTx, config: &crate::config::Config, as_of: Date) -> Result<KpiPage> {
+    let report = report(tx, config, as_of, 24, None)?;
+    let mut by = |by: By| -> Result<Vec<KpiRow>> {
+        Ok(crate::kpi::report(tx, config, as_of, 1, Some(by))?
+            .rows
+            .unwrap_or_default())
+    };
+    Ok(KpiPage {
+        collector: by(By::Collector)?,
+        account_manager: by(By::AccountManager)?,
+        segment: by(By::Segment)?,
+        report,
     })
 }

@@ -158,6 +158,8 @@ pub struct MeetingPack {
     pub appreciation: AppreciationOut,
     pub discuss: Vec<DiscussOut>,
     pub risk_groups: Vec<risk::RiskGroupRow>,
+    /// The KPIs of the period's months, as `tegoed report kpi` gives them.
+    pub kpi: Vec<crate::kpi::KpiMonth>,
     pub changes: Changes,
     /// Decisions since the previous period began, and older ones still
     /// open.
@@ -445,6 +447,11 @@ pub fn pack(
         .collect();
 
     let risk_groups = risk::risk_groups(tx, config, as_of, risk::GroupBy::Industry, language)?.rows;
+    // The same figures as the KPI report, for the period's months so far.
+    let (py, pm, _) = period.from.ymd();
+    let (ey, em, _) = end.ymd();
+    let period_months = ((ey - py) * 12 + em as i32 - pm as i32 + 1).clamp(1, 12) as u32;
+    let kpi = crate::kpi::report(tx, config, end, period_months, None)?.months;
 
     // What changed since the end of the previous period.
     let before = reports::aging(tx, previous.to, Currency::EUR, None)?;
@@ -513,6 +520,7 @@ pub fn pack(
         },
         discuss,
         risk_groups,
+        kpi,
         changes,
         decisions,
         training,
@@ -667,6 +675,10 @@ fn labels(language: Language) -> serde_json::Value {
         ("managers", "Per accountmanager", "Per account manager"),
         ("account_manager", "Accountmanager", "Account manager"),
         ("dso_month", "DSO per maand", "DSO per month"),
+        ("kpi", "Kerncijfers per maand", "Key figures per month"),
+        ("month", "Maand", "Month"),
+        ("best", "Best mogelijke DSO", "Best possible DSO"),
+        ("promises_kept", "Beloftes nagekomen", "Promises kept"),
         (
             "scoreboard",
             "Scorebord: op tijd betaald",

@@ -58,6 +58,28 @@ pub fn list(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Vec<Seg
     Ok(lines)
 }
 
+/// The segment (index into `config.segments`) of every customer on
+/// `as_of`, with the customers' briefs (account manager).
+pub fn assignments(
+    tx: &mut dyn ReadTx,
+    config: &Config,
+    as_of: Date,
+) -> Result<Vec<(tegoed_store::CustomerBrief, usize)>> {
+    let mut snapshot = snapshot(tx, as_of)?;
+    crate::risk::fill_classes(tx, config, &mut snapshot)?;
+    Ok(snapshot
+        .customers
+        .iter()
+        .zip(&snapshot.facts)
+        .map(|(brief, facts)| {
+            (
+                brief.clone(),
+                assign(&config.segments, facts).expect("the last segment takes everyone"),
+            )
+        })
+        .collect())
+}
+
 /// A condition checked for a customer: the condition's name, the plain
 /// bound and value, and the same as a sentence in Dutch and in English
 /// ("betaalt gemiddeld 68 dagen te laat (grens: minstens 30)").

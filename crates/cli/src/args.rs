@@ -759,6 +759,10 @@ pub enum ReportCommand {
         /// How many months, up to the as-of date's month.
         #[arg(long, default_value_t = 24)]
         months: u32,
+        /// One row per collector, account manager or segment, for the last
+        /// month.
+        #[arg(long, value_name = "collector|account-manager|segment")]
+        by: Option<String>,
     },
     Dso {
         /// Period of the simple method, in days.

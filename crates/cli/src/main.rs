@@ -215,7 +215,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report { report } => match report {
             ReportCommand::Aging { by, currency } => aging(&ctx, by, &currency),
             ReportCommand::Dso { days, currency } => dso(&ctx, days, &currency),
-            ReportCommand::Kpi { months } => kpi(&ctx, months),
+            ReportCommand::Kpi { months, by } => kpi(&ctx, months, by.as_deref()),
             ReportCommand::RiskGroups { by } => credit::risk_groups(&ctx, by),
             ReportCommand::PaidOnTime { period, grace_days } => {
                 paid_on_time(&ctx, period.as_deref(), grace_days)
@@ -776,9 +776,15 @@ fn forecast_cmd(ctx: &Ctx, weeks: u32, command: Option<args::ForecastCommand>) -
     }
 }
 
-fn kpi(ctx: &Ctx, months: u32) -> Result<()> {
+fn kpi(ctx: &Ctx, months: u32, by: Option<&str>) -> Result<()> {
     let config = ctx.config()?;
-    let report = ctx.read(|tx| tegoed_app::kpi::report(tx, &config.kpi, ctx.as_of, months))?;
+    let by = match by {
+        None => None,
+        Some(text) => Some(tegoed_app::kpi::By::parse(text).ok_or_else(|| {
+            anyhow::anyhow!("--by '{text}': choose collector, account-manager or segment")
+        })?),
+    };
+    let report = ctx.read(|tx| tegoed_app::kpi::report(tx, &config, ctx.as_of, months, by))?;
     ctx.print(&report, |r| {
         let figure = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
         let mut out = format!(
@@ -801,6 +807,24 @@ fn kpi(ctx: &Ctx, months: u32) -> Result<()> {
                 money(m.receivables),
                 money(m.credit_sales),
             ));
+        }
+        if let Some(rows) = &r.rows {
+            out.push_str(&format!(
+                "\n{:<28} {:>9} {:>7} {:>7} {:>6} {:>8} {:>14}\n",
+                "group (last month)", "customers", "DSO", "ADD", "CEI%", "on time%", "receivables"
+            ));
+            for row in rows {
+                out.push_str(&format!(
+                    "{:<28} {:>9} {:>7} {:>7} {:>6} {:>8} {:>14}\n",
+                    row.name,
+                    row.customers,
+                    figure(row.figures.dso_simple),
+                    figure(row.figures.add),
+                    figure(row.figures.cei),
+                    figure(row.figures.share_paid_on_time),
+                    money(row.figures.receivables),
+                ));
+            }
         }
         let t = &r.targets;
         out.push_str(&format!(

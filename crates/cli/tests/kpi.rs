@@ -115,6 +115,49 @@ fn every_kpi_of_a_month_worked_out_by_hand() {
     // The shipped targets.
     close(&report["targets"]["cei_min"], 85.0);
     close(&report["targets"]["dso_max"], 45.0);
+    // Per account manager, per segment: the last month's figures per group.
+    let by = sandbox.json(&[
+        "--as-of",
+        "2026-11-10",
+        "report",
+        "kpi",
+        "--months",
+        "2",
+        "--by",
+        "account-manager",
+    ]);
+    let rows = by["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "C1 has no account manager: one group");
+    assert_eq!(rows[0]["key"], "none");
+    assert_eq!(rows[0]["customers"], 1);
+    assert_eq!(rows[0]["month"], "2026-11");
+    assert_eq!(rows[0]["receivables"], "500.00");
+    close(&rows[0]["cei"], 0.0);
+    assert!(report.get("rows").is_none(), "no rows without --by");
+    let by = sandbox.json(&[
+        "--as-of",
+        "2026-11-10",
+        "report",
+        "kpi",
+        "--months",
+        "1",
+        "--by",
+        "segment",
+    ]);
+    assert_eq!(by["rows"].as_array().unwrap().len(), 1);
+    let by = sandbox.json(&[
+        "--as-of",
+        "2026-11-10",
+        "report",
+        "kpi",
+        "--months",
+        "1",
+        "--by",
+        "collector",
+    ]);
+    assert_eq!(by["rows"][0]["customers"], 1);
+    let err = sandbox.fails(&["report", "kpi", "--by", "region"]);
+    assert!(err.contains("--by 'region'"), "{err}");
     // Bad input is refused with what to do.
     let err = sandbox.fails(&["report", "kpi", "--months", "0"]);
     assert!(err.contains("--months 0"), "{err}");

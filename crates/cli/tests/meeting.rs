@@ -61,6 +61,9 @@ fn pack(sandbox: &Sandbox, as_of: &str, period: &str) -> Value {
 fn the_pack_has_the_figures_and_the_files() {
     let sandbox = ledger();
     let p = pack(&sandbox, "2026-11-25", "2026Q4");
+    // The pack's KPIs are the KPI report's, month for month.
+    let kpi = sandbox.json(&["--as-of", "2026-11-25", "report", "kpi", "--months", "2"]);
+    assert_eq!(p["kpi"], kpi["months"], "the meeting uses the same figures");
     let mut keys: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(
@@ -76,6 +79,7 @@ fn the_pack_has_the_figures_and_the_files() {
             "disputes",
             "dso",
             "handed_off",
+            "kpi",
             "lang",
             "pause_requests",
             "period",

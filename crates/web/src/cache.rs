@@ -35,7 +35,7 @@ pub struct Cache {
     /// (per server) in the background, not after every change.
     dso: Mutex<Daily<Vec<tegoed_app::reports::DsoReport>>>,
     /// The KPI report of the last 24 months, per day (the same reasoning).
-    kpi: Mutex<Daily<tegoed_app::kpi::KpiReport>>,
+    kpi: Mutex<Daily<tegoed_app::kpi::KpiPage>>,
     /// Scoreboard reports of the current generation: each reads the whole
     /// ledger and every message, and the Scoreboard and My customers ask
     /// for the same ones again and again.
@@ -181,12 +181,12 @@ impl Cache {
 
     /// The KPI report of the last 24 months when it is computed for today;
     /// otherwise `None`, and it is being computed.
-    pub fn kpi(&self, state: &Arc<AppState>) -> Option<Arc<tegoed_app::kpi::KpiReport>> {
+    pub fn kpi(&self, state: &Arc<AppState>) -> Option<Arc<tegoed_app::kpi::KpiPage>> {
         daily(
             state,
             "kpi",
             |c| &c.kpi,
-            |tx, as_of, config| tegoed_app::kpi::report(tx, &config.kpi, as_of, 24),
+            |tx, as_of, config| tegoed_app::kpi::page(tx, config, as_of),
         )
     }
 

@@ -642,7 +642,10 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Payments", "Betalingen", None),
     ("Payments to match", "Te koppelen betalingen", None),
     ("Pays by", "Betaalt uiterlijk", None),
+    ("Per account manager", "Per accountmanager", None),
+    ("Per collector", "Per incasseerder", None),
     ("Per month, up to", "Per maand, tot en met", None),
+    ("Per segment", "Per doelgroep", None),
     ("Period", "Periode", None),
     (
         "Phone number (optional)",

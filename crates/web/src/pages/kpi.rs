@@ -6,9 +6,10 @@ use super::*;
 
 pub(super) fn kpi_page(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
     let lang = visit.user.language;
-    let Some(report) = state.cache.kpi(state) else {
+    let Some(page) = state.cache.kpi(state) else {
         return render(state, visit, "kpi.html", "KPIs", json!({"ready": false}));
     };
+    let report = &page.report;
     let label = |month: &str| -> String {
         let (y, m) = month.split_once('-').unwrap_or((month, "1"));
         let m: u32 = m.parse().unwrap_or(1);
@@ -94,6 +95,11 @@ pub(super) fn kpi_page(state: &S, visit: &Visit, _: &Params, _: &Params) -> Resu
         "kpi.html",
         "KPIs",
         json!({"ready": true, "charts": charts, "months": months, "targets": t, "as_of": report.as_of.to_string(),
+               "groups": [
+                   {"id": "collector", "title": i18n::t(lang, "Per collector"), "rows": page.collector},
+                   {"id": "account-manager", "title": i18n::t(lang, "Per account manager"), "rows": page.account_manager},
+                   {"id": "segment", "title": i18n::t(lang, "Per segment"), "rows": page.segment},
+               ],
                "partial": report.as_of.add_days(1).first_of_month() != report.as_of.add_days(1)}),
     )
 }
