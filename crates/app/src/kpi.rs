@@ -248,55 +248,19 @@ pub fn report(
     for (start, end) in ends {
         let at = scan(tx, start, end, &handed_off)?;
         let dso = reports::dso(tx, end, Currency::EUR, 90)?;
-        let (open, current, overdue) = (at.open.get()?, at.current.get()?, at.overdue.get()?);
-        let (sales, sales_90) = (at.sales.get()?, at.sales_90.get()?);
-        let best = kpi::best_possible_dso(current, sales_90, 90);
-        let dso_simple = dso.simple.days;
-        // Promises whose date fell in the month and has passed.
-        let mut due = 0i64;
-        let mut kept = 0i64;
-        for p in &promises {
-            let promise = &p.promise;
-            if promise.promised_on < start
-                || promise.promised_on > end
-                || promise.promised_on >= as_of
-                || promise.amount.currency != Currency::EUR
-            {
-                continue;
-            }
-            due += 1;
-            let paid = if promise.promised_on >= promise.created_on {
-                tx.allocated_between(&promise.invoices, promise.created_on, promise.promised_on)?
-            } else {
-                0
-            };
-            if paid >= promise.amount.minor {
-                kept += 1;
-            }
-        }
-        let settled = at.settled as i64;
+        let (due, kept) = promises_kept(tx, &promises, start, end, as_of, |_| true)?;
+        let month = figures(start, opening, &at, (due, kept))?;
+        opening = at.open.get()?;
         out.push(KpiMonth {
-            month: format!("{:04}-{:02}", start.ymd().0, start.ymd().1),
             dso_countback: dso.countback.days,
-            dso_simple,
-            best_possible_dso: best,
-            add: dso_simple.zip(best).map(|(d, b)| d - b),
-            cei: kpi::cei(opening, sales, open, current),
-            bad_debt_ratio: kpi::percent(at.written_off.get()?, sales),
-            promise_kept_rate: kpi::percent(kept, due),
-            share_paid_on_time: kpi::percent(at.settled_on_time as i64, settled),
-            avg_days_late: (settled > 0).then(|| at.days_late as f64 / settled as f64),
-            receivables: Money::eur(open),
-            overdue: Money::eur(overdue),
-            credit_sales: Money::eur(sales),
-            collected: Money::eur(
-                opening
-                    .checked_add(sales)
-                    .and_then(|v| v.checked_sub(open))
-                    .ok_or(tegoed_core::MoneyError::Overflow)?,
-            ),
+            dso_simple: dso.simple.days,
+            add: dso
+                .simple
+                .days
+                .zip(month.best_possible_dso)
+                .map(|(d, b)| d - b),
+            ..month
         });
-        opening = open;
     }
     let rows = match by {
         Some(by) => Some(rows(tx, config, as_of, by, &handed_off, &promises)?),
@@ -377,67 +341,92 @@ fn rows(
         n,
     )?;
     let closing = scan_groups(tx, start, as_of, handed_off, &group_of, n)?;
-    let mut due = vec![0i64; n];
-    let mut kept = vec![0i64; n];
+    let mut out = Vec::with_capacity(n);
+    for (g, (key, name)) in keys.into_iter().enumerate() {
+        let (due, kept) = promises_kept(tx, promises, start, as_of, as_of, |c| {
+            group_of.get(&c) == Some(&g)
+        })?;
+        let month = figures(start, opening[g].open.get()?, &closing[g], (due, kept))?;
+        // The group's own simple DSO: its receivables over its 90 days.
+        let dso_simple =
+            tegoed_core::dso::dso_simple(closing[g].open.get()?, closing[g].sales_90.get()?, 90);
+        out.push(KpiRow {
+            key,
+            name,
+            customers: customers[g],
+            figures: KpiMonth {
+                dso_simple,
+                add: dso_simple.zip(month.best_possible_dso).map(|(d, b)| d - b),
+                ..month
+            },
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Promises of the customers `of` whose date fell in `start..=end` and
+/// before `as_of`: how many, and how many were paid in full by their date.
+fn promises_kept(
+    tx: &mut dyn ReadTx,
+    promises: &[tegoed_store::StoredPromise],
+    start: Date,
+    end: Date,
+    as_of: Date,
+    of: impl Fn(CustomerId) -> bool,
+) -> Result<(i64, i64)> {
+    let (mut due, mut kept) = (0i64, 0i64);
     for p in promises {
         let promise = &p.promise;
-        let Some(&g) = group_of.get(&promise.customer) else {
-            continue;
-        };
         if promise.promised_on < start
+            || promise.promised_on > end
             || promise.promised_on >= as_of
             || promise.amount.currency != Currency::EUR
+            || !of(promise.customer)
         {
             continue;
         }
-        due[g] += 1;
+        due += 1;
         let paid = if promise.promised_on >= promise.created_on {
             tx.allocated_between(&promise.invoices, promise.created_on, promise.promised_on)?
         } else {
             0
         };
         if paid >= promise.amount.minor {
-            kept[g] += 1;
+            kept += 1;
         }
     }
-    let mut out = Vec::with_capacity(n);
-    for (g, (key, name)) in keys.into_iter().enumerate() {
-        let (o, c) = (&opening[g], &closing[g]);
-        let (open, current, overdue) = (c.open.get()?, c.current.get()?, c.overdue.get()?);
-        let (sales, sales_90) = (c.sales.get()?, c.sales_90.get()?);
-        let opening_open = o.open.get()?;
-        let dso_simple = tegoed_core::dso::dso_simple(open, sales_90, 90);
-        let best = kpi::best_possible_dso(current, sales_90, 90);
-        let settled = c.settled as i64;
-        out.push(KpiRow {
-            key,
-            name,
-            customers: customers[g],
-            figures: KpiMonth {
-                month: format!("{:04}-{:02}", start.ymd().0, start.ymd().1),
-                dso_countback: None,
-                dso_simple,
-                best_possible_dso: best,
-                add: dso_simple.zip(best).map(|(d, b)| d - b),
-                cei: kpi::cei(opening_open, sales, open, current),
-                bad_debt_ratio: kpi::percent(c.written_off.get()?, sales),
-                promise_kept_rate: kpi::percent(kept[g], due[g]),
-                share_paid_on_time: kpi::percent(c.settled_on_time as i64, settled),
-                avg_days_late: (settled > 0).then(|| c.days_late as f64 / settled as f64),
-                receivables: Money::eur(open),
-                overdue: Money::eur(overdue),
-                credit_sales: Money::eur(sales),
-                collected: Money::eur(
-                    opening_open
-                        .checked_add(sales)
-                        .and_then(|v| v.checked_sub(open))
-                        .ok_or(tegoed_core::MoneyError::Overflow)?,
-                ),
-            },
-        });
-    }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+    Ok((due, kept))
+}
+
+/// The figures of a month from its amounts (`opening`: receivables at the
+/// month before's end; `promises`: due and kept). DSO fields are left
+/// `None` for the caller: the whole book and a group measure them apart.
+fn figures(start: Date, opening: i64, at: &AtEnd, (due, kept): (i64, i64)) -> Result<KpiMonth> {
+    let (open, current, overdue) = (at.open.get()?, at.current.get()?, at.overdue.get()?);
+    let (sales, sales_90) = (at.sales.get()?, at.sales_90.get()?);
+    let settled = at.settled as i64;
+    Ok(KpiMonth {
+        month: format!("{:04}-{:02}", start.ymd().0, start.ymd().1),
+        dso_countback: None,
+        dso_simple: None,
+        best_possible_dso: kpi::best_possible_dso(current, sales_90, 90),
+        add: None,
+        cei: kpi::cei(opening, sales, open, current),
+        bad_debt_ratio: kpi::percent(at.written_off.get()?, sales),
+        promise_kept_rate: kpi::percent(kept, due),
+        share_paid_on_time: kpi::percent(at.settled_on_time as i64, settled),
+        avg_days_late: (settled > 0).then(|| at.days_late as f64 / settled as f64),
+        receivables: Money::eur(open),
+        overdue: Money::eur(overdue),
+        credit_sales: Money::eur(sales),
+        collected: Money::eur(
+            opening
+                .checked_add(sales)
+                .and_then(|v| v.checked_sub(open))
+                .ok_or(tegoed_core::MoneyError::Overflow)?,
+        ),
+    })
 }
 
 /// [`scan`] per group (`group_of` a customer's group, `n` groups).
