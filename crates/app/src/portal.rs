@@ -273,7 +273,6 @@ pub struct May {
     pub promise: bool,
     pub plan: bool,
     pub problem: bool,
-    pub contact: bool,
 }
 
 /// The customer's page.
@@ -295,7 +294,6 @@ pub struct Page {
     pub running: Vec<Running>,
     pub sent: Vec<Sent>,
     pub may: May,
-    pub promise_max_days: i32,
     pub plan_max_instalments: u32,
     #[serde(serialize_with = "crate::ser::date")]
     pub as_of: Date,
@@ -586,7 +584,6 @@ pub fn page(
             promise: overdue > 0 && !plan_active,
             plan: overdue > 0 && !plan_active && config.portal.limits.plan_max_instalments > 1,
             problem: invoices.iter().any(|i| !i.disputed),
-            contact: true,
         },
         invoices,
         total_open_minor: total,
@@ -594,7 +591,6 @@ pub fn page(
         pay,
         running,
         sent,
-        promise_max_days: config.portal.limits.promise_max_days,
         plan_max_instalments: config.portal.limits.plan_max_instalments.max(2),
         as_of,
         promise_until: as_of.add_days(config.portal.limits.promise_max_days),

@@ -442,19 +442,12 @@ impl Limiter {
     /// Seconds a client must wait before presenting another API token, after
     /// [`PER_CLIENT`] wrong ones in the window.
     pub fn token_blocked(&self, client: &str, now: i64) -> Option<i64> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let times = map.get_mut(&format!("t:{client}"))?;
-        times.retain(|t| now - t < WINDOW);
-        (times.len() >= PER_CLIENT).then(|| times[times.len() - PER_CLIENT] + WINDOW - now)
+        self.wait(&format!("t:{client}"), PER_CLIENT, now)
     }
 
     /// A wrong API token from `client`.
     pub fn token_failed(&self, client: &str, now: i64) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, times| times.iter().any(|t| now - t < WINDOW));
-        }
-        map.entry(format!("t:{client}")).or_default().push(now);
+        self.count(format!("t:{client}"), now);
     }
 
     /// Seconds a client must wait before trying another portal link, after
