@@ -110,10 +110,7 @@ pub fn aging(
     let mut per_customer: HashMap<CustomerId, BucketTotals> = HashMap::new();
     let group = by.is_some();
     let mut overflow = None;
-    tx.scan_ledger(as_of, &mut |row: &LedgerRow| {
-        if row.open_minor <= 0 || row.amount_minor <= 0 {
-            return;
-        }
+    tx.scan_open_invoices(as_of, &mut |row: &LedgerRow| {
         if row.currency != currency {
             other_currency_items += 1;
             return;

@@ -99,6 +99,13 @@ const SQL_SCAN_LEDGER: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_d
                 WHERE credit_note_id IS NOT NULL AND date <= $1 GROUP BY credit_note_id) c \
            ON c.credit_note_id = i.id \
      WHERE i.issue_date <= $1 ORDER BY i.id";
+/// The open invoices of [`SQL_SCAN_LEDGER`] (credit notes and paid invoices
+/// stay on the server; `used` only matters to credit notes).
+const SQL_SCAN_OPEN_INVOICES: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_date, \
+     i.amount_minor, i.currency, a.paid, a.last_paid, NULL::bigint FROM invoice i \
+     LEFT JOIN (SELECT invoice_id, SUM(amount_minor)::bigint AS paid, MAX(date) AS last_paid \
+                FROM allocation WHERE date <= $1 GROUP BY invoice_id) a ON a.invoice_id = i.id \
+     WHERE i.issue_date <= $1 AND i.amount_minor > 0 AND i.amount_minor > COALESCE(a.paid, 0)";
 /// The matcher's scan: every document, all allocations, with its keys.
 const SQL_SCAN_INVOICE_KEYS: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_date, \
      i.amount_minor, i.currency, a.paid, a.last_paid, c.used, i.number, i.payment_reference \
@@ -677,6 +684,17 @@ impl ReadTx for PgTx<'_> {
             visit(ledger);
             Ok(())
         })
+    }
+
+    fn scan_open_invoices(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()> {
+        self.scan(
+            SQL_SCAN_OPEN_INVOICES,
+            Some(day(as_of)),
+            &mut |ledger, _| {
+                visit(ledger);
+                Ok(())
+            },
+        )
     }
 
     fn scan_invoice_keys(&mut self, visit: &mut dyn FnMut(&InvoiceKeyRow<'_>)) -> Result<()> {

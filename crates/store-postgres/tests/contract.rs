@@ -72,9 +72,12 @@ fn a_writer_is_not_blocked_by_a_long_import() {
             .unwrap()
             .with_lock_wait(Duration::from_secs(5)),
     );
+    // A ledger in use (a go-live load into empty tables is another story:
+    // see `a_go_live_load_builds_indexes_once_and_readers_wait_not_forever`).
     let customer = {
         let mut tx = store.write().unwrap();
         let id = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
+        tx.insert_invoice(&invoice("F-0".into(), id)).unwrap();
         tx.commit().unwrap();
         id
     };
@@ -82,14 +85,14 @@ fn a_writer_is_not_blocked_by_a_long_import() {
     import
         .begin_bulk_load(&[tegoed_store::BulkTable::Invoice])
         .unwrap();
-    for n in 0..10_000 {
+    for n in 1..=10_000 {
         import
             .insert_invoice(&invoice(format!("F-{n}"), customer))
             .unwrap();
     }
     assert_eq!(
         import.invoice_count().unwrap(),
-        10_000,
+        10_001,
         "the import sees its rows"
     );
     let web = {
@@ -119,13 +122,102 @@ fn a_writer_is_not_blocked_by_a_long_import() {
     );
     assert_eq!(
         store.read().unwrap().invoice_count().unwrap(),
-        0,
+        1,
         "the import is not visible before it commits"
     );
     import.commit().unwrap();
     let mut tx = store.read().unwrap();
-    assert_eq!(tx.invoice_count().unwrap(), 10_000);
+    assert_eq!(tx.invoice_count().unwrap(), 10_001);
     assert_eq!(tx.events(customer).unwrap().len(), 1);
+}
+
+/// The indexes and foreign keys of a table, as the catalog defines them.
+fn definitions(url: &str, table: &str) -> Vec<String> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut out: Vec<String> = client
+        .query(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = $1::text::regclass \
+             UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = $1::text::regclass",
+            &[&table],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    out.sort();
+    out
+}
+
+/// A first load into an empty invoice table sets its indexes and foreign
+/// key aside and builds them once at the end: after commit (and after a
+/// rollback) the table has exactly the migrated ones, and the unique key
+/// still refuses a duplicate. While the load runs, the invoices and the
+/// customers they refer to are the load's alone: a reader or writer of them
+/// waits for the lock wait at most and is told the store is busy, never
+/// hangs.
+#[test]
+fn a_go_live_load_builds_indexes_once_and_readers_wait_not_forever() {
+    let Some(db) = scratch() else { return };
+    let store = Arc::new(
+        PostgresStore::open(&db.url)
+            .unwrap()
+            .with_lock_wait(Duration::from_millis(500)),
+    );
+    let migrated = definitions(&db.url, "invoice");
+    assert!(migrated.len() >= 5, "{migrated:?}");
+    let customer = {
+        let mut tx = store.write().unwrap();
+        let id = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
+        tx.commit().unwrap();
+        id
+    };
+    for commit in [false, true] {
+        let mut load = store.write().unwrap();
+        load.begin_bulk_load(&[BulkTable::Invoice]).unwrap();
+        for n in 0..3_000 {
+            load.insert_invoice(&invoice(format!("F-{n}"), customer))
+                .unwrap();
+        }
+        if commit {
+            let reader = {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    let started = Instant::now();
+                    let outcome = store.read().and_then(|mut tx| tx.invoice_count());
+                    (outcome, started.elapsed())
+                })
+            };
+            let (outcome, took) = reader.join().unwrap();
+            assert!(matches!(outcome, Err(StoreError::Busy)), "{outcome:?}");
+            assert!(took < Duration::from_secs(3), "the reader waited {took:?}");
+            let mut other = store.write().unwrap();
+            let note = other.add_event(&TimelineEvent {
+                customer,
+                date: d("2026-03-01"),
+                kind: "note".into(),
+                invoice: None,
+                ref_id: None,
+                text: "go-live today".into(),
+                text_nl: None,
+                author: None,
+            });
+            assert!(matches!(note, Err(StoreError::Busy)), "{note:?}");
+            drop(other);
+            load.commit().unwrap();
+        } else {
+            drop(load);
+        }
+        assert_eq!(
+            definitions(&db.url, "invoice"),
+            migrated,
+            "commit: {commit}"
+        );
+    }
+    let mut tx = store.write().unwrap();
+    assert_eq!(tx.invoice_count().unwrap(), 3_000);
+    let again = tx.insert_invoice(&invoice("F-7".into(), customer));
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
 
 /// Two deliverers claim the same queued message at the same moment, each in

@@ -223,6 +223,16 @@ pub fn story(store: &dyn Store) {
         "scan: F-1 paid, F-2 3,000 open, CN-1 used"
     );
     assert!(rows.iter().all(|r| r.currency == Currency::EUR));
+    for as_of in ["2026-01-19", "2026-03-01"] {
+        let mut all = Vec::new();
+        tx.scan_ledger(d(as_of), &mut |row| all.push(*row)).unwrap();
+        all.retain(|r| r.amount_minor > 0 && r.open_minor > 0);
+        let mut open = Vec::new();
+        tx.scan_open_invoices(d(as_of), &mut |row| open.push(*row))
+            .unwrap();
+        open.sort_by_key(|r| r.invoice);
+        assert_eq!(open, all, "the open invoices of the scan, as of {as_of}");
+    }
 
     // The 2,000 overpayment is the customer's credit.
     let balances = tx.credit_balances(d("2026-03-01")).unwrap();

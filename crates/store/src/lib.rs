@@ -385,6 +385,17 @@ pub trait ReadTx: CollectionRead + RiskRead + AccessRead {
     /// Visits every document issued on or before `as_of` with its open amount
     /// as of that date (allocations dated after `as_of` do not count).
     fn scan_ledger(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()>;
+    /// Visits the rows of [`ReadTx::scan_ledger`] that are invoices (not
+    /// credit notes) with something open as of `as_of`, in no particular
+    /// order (the aging report). A backend that is remote leaves the rest
+    /// where it is instead of sending a paid ledger over the wire.
+    fn scan_open_invoices(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()> {
+        self.scan_ledger(as_of, &mut |row| {
+            if row.amount_minor > 0 && row.open_minor > 0 {
+                visit(row)
+            }
+        })
+    }
     /// Visits every document with its number and payment reference and its
     /// open amount counting all allocations (for the payment matcher).
     fn scan_invoice_keys(&mut self, visit: &mut dyn FnMut(&InvoiceKeyRow<'_>)) -> Result<()>;
