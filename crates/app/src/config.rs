@@ -25,6 +25,7 @@ use crate::{AppError, Result};
 
 mod policy;
 pub mod segment_form;
+pub mod strategy_form;
 pub use policy::{PolicySettings, RiskSettings};
 
 /// The shipped configuration, documented.

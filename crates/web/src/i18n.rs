@@ -8,6 +8,11 @@ use tegoed_core::Language;
 /// (English key, Dutch, English when different from the key), sorted by key.
 const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
+        "(another strategy: this customer's segment uses it)",
+        "(een andere strategie: die hoort bij de doelgroep van deze klant)",
+        None,
+    ),
+    (
         "A colleague contacts you within two working days to agree the date.",
         "Een collega neemt binnen twee werkdagen contact met u op om de datum af te spreken.",
         None,
@@ -274,6 +279,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Doelgroepen, strategieën en beleid aanpassen",
         None,
     ),
+    ("Effects", "Gevolgen", None),
     ("End the dunning pause", "Aanmaanpauze beëindigen", None),
     ("End the pause", "Pauze beëindigen", None),
     ("Every", "Elke", None),
@@ -316,6 +322,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Van de eigen pagina van klanten",
         None,
     ),
+    ("From overdue (€)", "Vanaf te laat (€)", None),
     ("Gift", "Cadeau", None),
     (
         "Gift budget this quarter",
@@ -551,6 +558,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("On the call list.", "Staat op de bellijst.", None),
     ("On their own page", "Via de eigen pagina", None),
     ("One moment, please", "Een ogenblik geduld", None),
+    (
+        "One row per step, in the order of the days. Days count from the due date (negative: before it). A step is sent only when the one before it was, and only when at least the amount given is overdue. Set the kind of a row to – to remove it; fill in the empty row to add a step.",
+        "Eén regel per stap, in de volgorde van de dagen. De dagen tellen vanaf de vervaldatum (negatief: ervoor). Een stap gaat pas als de stap ervoor is gegaan, en alleen als er ten minste het genoemde bedrag te laat is. Zet de soort van een regel op – om hem te schrappen; vul de lege regel in om een stap toe te voegen.",
+        None,
+    ),
     ("Open", "Openstaand", None),
     (
         "Open amount by days overdue",
@@ -752,12 +764,14 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Send request", "Verzoek versturen", None),
     ("Send thanks", "Bedankje sturen", None),
     ("Sent", "Verstuurd", None),
+    ("Sent as", "Verstuurd als", None),
     ("Set limit", "Limiet instellen", None),
     ("Settings", "Instellingen", None),
     ("Settings saved.", "Instellingen bewaard.", None),
     ("Share on time", "Deel op tijd", None),
     ("Show", "Tonen", None),
     ("Show everything", "Alles tonen", None),
+    ("Signed by", "Ondertekend door", None),
     ("Skipped", "Overgeslagen", None),
     ("Something is not right", "Er klopt iets niet", None),
     (
@@ -933,6 +947,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Vandaag krijgt deze klant een andere tekst",
         None,
     ),
+    ("Tone", "Toon", None),
     ("Too many attempts.", "Te veel pogingen.", None),
     ("Total", "Totaal", None),
     (
@@ -948,6 +963,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Until", "Tot en met", None),
     ("Up to", "Tot en met", None),
     ("Used", "Gebruikt", None),
+    (
+        "Used by the segments:",
+        "Gebruikt door de doelgroepen:",
+        None,
+    ),
     ("User added", "Gebruiker toegevoegd", None),
     ("User changed", "Gebruiker gewijzigd", None),
     ("Users", "Gebruikers", None),
@@ -1050,6 +1070,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("Why left out", "Waarom overgeslagen", None),
     (
+        "With these settings this customer gets nothing today.",
+        "Met deze instellingen krijgt deze klant vandaag niets.",
+        None,
+    ),
+    (
         "With these settings this customer is in another segment:",
         "Met deze instellingen hoort deze klant bij een andere doelgroep:",
         None,
@@ -1059,6 +1084,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Met deze instellingen hoort deze klant bij deze doelgroep.",
         None,
     ),
+    ("Words", "Tekst", None),
     ("Writing the messages", "De berichten schrijven", None),
     ("You", "Jij", None),
     (
@@ -1105,6 +1131,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("a gift is suggested", "een cadeau ligt voor de hand", None),
+    ("account_manager", "accountmanager", Some("account manager")),
     ("active", "actief", None),
     ("admin", "beheerder", None),
     ("after the deal", "na de order", None),
@@ -1539,6 +1566,12 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("to do", "te doen", None),
     ("to pay", "te betalen", None),
     ("token.create", "API-token gemaakt", Some("API token made")),
+    ("tone consumer", "voor consumenten", Some("for consumers")),
+    ("tone firm", "stevig", Some("firm")),
+    ("tone friendly", "vriendelijk", Some("friendly")),
+    ("tone light", "licht", Some("light")),
+    ("tone neutral", "neutraal", Some("neutral")),
+    ("tone warm", "warm", Some("warm")),
     ("transfer", "overboeking", Some("bank transfer")),
     ("two weeks", "twee weken", None),
     ("until", "tot en met", None),

@@ -76,6 +76,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/scoreboard.html"),
     ),
     ("segment.html", include_str!("../templates/segment.html")),
+    ("strategy.html", include_str!("../templates/strategy.html")),
     ("template.html", include_str!("../templates/template.html")),
     ("users.html", include_str!("../templates/users.html")),
     ("kpi.html", include_str!("../templates/kpi.html")),

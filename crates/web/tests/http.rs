@@ -970,6 +970,114 @@ fn a_credit_manager_edits_a_segment_through_the_form() {
     );
 }
 
+/// A credit manager changes a strategy through the form: its steps are rows
+/// (days, kind, how it is sent, the words, who signs, from what amount,
+/// effects); a wrong value is named at its row in the reader's language; a
+/// ladder the settings refuse is refused in words; a preview shows what a
+/// real customer gets today; saving writes the settings file with its
+/// comments and puts it in force. A collector may not.
+#[test]
+fn a_credit_manager_edits_a_strategy_through_the_form() {
+    let server = common::start_with(120, true);
+    let credit = login(server.addr, "credit@t.example");
+    let r = credit.post(
+        "/account/language",
+        &[("language", "nl"), ("back", "/settings")],
+    );
+    assert_eq!(r.status, 303);
+    let settings = credit.get("/settings").body;
+    assert!(
+        settings.contains("href=\"/settings/strategies/light\""),
+        "{settings}"
+    );
+    let page = credit.get("/settings/strategies/light");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("name=\"s0_offset\""),
+        "the steps are a form"
+    );
+    assert!(page.body.contains("laatste aanmaning"), "kinds in Dutch");
+    assert!(page.body.contains("Ondertekend door"));
+    let live = server.state.live();
+    let light = live.config.strategy("light").unwrap().clone();
+    drop(live);
+    let mut form: Vec<(String, String)> = vec![
+        ("name_nl".into(), "Licht".into()),
+        ("name_en".into(), "Light".into()),
+        ("tone".into(), "light".into()),
+        ("customer".into(), "C000001".into()),
+    ];
+    for (r, step) in light.steps.iter().enumerate() {
+        let mut add = |part: &str, value: String| form.push((format!("s{r}_{part}"), value));
+        add("id", step.id.clone());
+        add("kind", step.kind.as_str().into());
+        add("offset", step.offset_days.to_string());
+        add("channel", step.channel.as_str().into());
+        add("template", step.template.clone());
+        add("sender", step.sender.as_str().into());
+        add("min_overdue", (step.min_overdue_minor / 100).to_string());
+        for e in &step.effects {
+            add(&format!("effect_{}", e.as_str()), "on".into());
+        }
+    }
+    let send = |path: &str, form: &[(String, String)]| {
+        let borrowed: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        credit.post(path, &borrowed)
+    };
+    let set = |form: &mut Vec<(String, String)>, key: &str, value: &str| {
+        form.iter_mut().find(|(k, _)| k == key).unwrap().1 = value.into();
+    };
+    // A wrong value: the form again, the mistake at its row, in Dutch.
+    let mut wrong = form.clone();
+    set(&mut wrong, "s1_offset", "twee weken");
+    let page = send("/settings/strategies/light/preview", &wrong);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("aria-invalid=\"true\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains("stap 2: &#x27;twee weken&#x27; is geen aantal dagen"),
+        "{}",
+        page.body
+    );
+    // The hand-off before the final notice: refused as a whole.
+    let mut wrong = form.clone();
+    set(&mut wrong, "s4_offset", "30");
+    let page = send("/settings/strategies/light/save", &wrong);
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.body.contains("direct na de laatste aanmaning"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"30\""), "what was typed stays");
+    // A good change: the reminder a week after the due date; the preview
+    // shows what the customer gets.
+    set(&mut form, "s0_offset", "7");
+    let preview = send("/settings/strategies/light/preview", &form);
+    assert_eq!(preview.status, 200);
+    assert!(preview.body.contains("id=\"preview\""), "{}", preview.body);
+    let saved = send("/settings/strategies/light/save", &form);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(saved.header("location").unwrap().contains("done=settings"));
+    let text = std::fs::read_to_string(&server.settings).unwrap();
+    assert!(text.contains("# --- Strategies"), "comments stay");
+    let live = server.state.live();
+    let light = live.config.strategy("light").unwrap();
+    assert_eq!(light.steps[0].offset_days, 7);
+    assert_eq!(light.steps[0].id, "reminder", "ids stay");
+    assert_eq!(light.steps.len(), 5);
+    // A collector may not change settings.
+    let collector = login(server.addr, "collector@t.example");
+    assert_eq!(collector.get("/settings/strategies/light").status, 403);
+    assert_eq!(
+        collector
+            .post("/settings/strategies/light/save", &[("name_nl", "x")])
+            .status,
+        403
+    );
+}
+
 /// The payments queue, the audit log and a customer's open items sort by
 /// column, total the filtered set and export exactly it as CSV and Excel.
 #[test]

@@ -28,6 +28,7 @@ const PAGES: &[&str] = &[
     "/settings",
     "/settings/template",
     "/settings/segments/watch_list",
+    "/settings/strategies/light",
     "/scoreboard",
     "/training/story",
     "/appreciation",

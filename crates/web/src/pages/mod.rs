@@ -117,6 +117,15 @@ pub fn routes() -> Router<S> {
         .route("/settings/segments/{id}", page(segment_page))
         .route("/settings/segments/{id}/preview", preview(segment_preview))
         .route("/settings/segments/{id}/save", action(segment_save))
+        .route("/settings/strategies/{id}", page(strategy_page))
+        .route(
+            "/settings/strategies/{id}/preview",
+            preview(strategy_preview),
+        )
+        .route(
+            "/settings/strategies/{id}/save",
+            form_action(strategy_save, strategy_page),
+        )
         .route(
             "/settings/template",
             page(template_page).merge(action(template_save)),

@@ -597,3 +597,293 @@ pub(super) fn segment_save(
         &[],
     ))
 }
+
+// --- a strategy as a form ---------------------------------------------------
+
+use tegoed_app::config::strategy_form::{self, StepRow, StrategyForm};
+
+/// The form's fields: `name_nl`, `name_en`, `tone` and per step
+/// `s{row}_id|_kind|_offset|_channel|_template|_sender|_min_overdue` and
+/// one `s{row}_effect_{effect}` per effect ticked.
+fn strategy_form_of(id: &str, form: &Params) -> StrategyForm {
+    let mut steps = Vec::new();
+    for r in 0..=strategy_form::MAX_STEPS {
+        let get = |part: &str| form.get(&format!("s{r}_{part}")).cloned();
+        let Some(kind) = get("kind") else { continue };
+        steps.push(StepRow {
+            id: get("id").unwrap_or_default(),
+            kind,
+            offset: get("offset").unwrap_or_default(),
+            channel: get("channel").unwrap_or_default(),
+            template: get("template").unwrap_or_default(),
+            sender: get("sender").unwrap_or_default(),
+            min_overdue: get("min_overdue").unwrap_or_default(),
+            effects: strategy_form::EFFECTS
+                .iter()
+                .filter(|e| form.contains_key(&format!("s{r}_effect_{}", e.as_str())))
+                .map(|e| e.as_str().to_string())
+                .collect(),
+        });
+    }
+    StrategyForm {
+        id: id.to_string(),
+        name_nl: form.get("name_nl").cloned().unwrap_or_default(),
+        name_en: form.get("name_en").cloned().unwrap_or_default(),
+        tone: form.get("tone").cloned().unwrap_or_default(),
+        steps,
+    }
+}
+
+/// The templates a step may use, as (name, what people read): a step's
+/// words named after their strategy and kind ("Licht · laatste
+/// aanmaning"), the file name only to tell two apart.
+fn step_templates(state: &S, lang: Language) -> Result<Vec<(String, String)>, Fail> {
+    let live = state.live();
+    let used: Vec<&str> = live
+        .config
+        .strategies
+        .iter()
+        .flat_map(|s| s.steps.iter().map(|st| st.template.as_str()))
+        .collect();
+    let mut names: Vec<String> = templates::catalogue(live.config.delivery.templates.as_deref())?
+        .into_iter()
+        .map(|info| info.base)
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for name in names {
+        let (folder, stem) = name.rsplit_once('/').unwrap_or(("", name.as_str()));
+        let kind = tegoed_core::strategy::StepKind::from_step_id(stem)
+            .or_else(|| tegoed_core::strategy::StepKind::parse(stem));
+        if kind.is_none() && !used.contains(&name.as_str()) {
+            continue;
+        }
+        let what = match kind {
+            Some(kind) => i18n::t(lang, kind.as_str()).to_string(),
+            None => stem.replace('_', " "),
+        };
+        let label = match live.config.strategy(folder) {
+            Some(strategy) => format!("{} · {what}", strategy.name(lang)),
+            None if folder.is_empty() => what,
+            None => format!("{} · {what}", folder.replace('_', " ")),
+        };
+        out.push((name, label));
+    }
+    // Two texts of one kind in one folder: number the second one on.
+    let mut seen: Vec<String> = Vec::new();
+    for (_, label) in &mut out {
+        let n = seen.iter().filter(|l| *l == label).count();
+        seen.push(label.clone());
+        if n > 0 {
+            label.push_str(&format!(" ({})", n + 1));
+        }
+    }
+    Ok(out)
+}
+
+/// The page of strategy `id`: the form with a spare row, and a preview or
+/// the mistake when there is one.
+fn strategy_context(
+    state: &S,
+    visit: &Visit,
+    form: &StrategyForm,
+    error: Option<&segment_form::FormError>,
+) -> Result<serde_json::Value, Fail> {
+    let lang = visit.user.language;
+    let mut steps = form.steps.clone();
+    steps.retain(|s| !s.is_blank());
+    if lang == Language::Nl {
+        // Amounts as a Dutch reader writes them (the form reads both).
+        for step in &mut steps {
+            step.min_overdue = step.min_overdue.replace('.', ",");
+        }
+    }
+    steps.push(StepRow {
+        sender: "collector".into(),
+        ..StepRow::default()
+    });
+    let choices = |codes: &[&'static str]| -> Vec<serde_json::Value> {
+        codes
+            .iter()
+            .map(|c| json!({"code": c, "label": i18n::t(lang, c)}))
+            .collect()
+    };
+    let kinds: Vec<&str> = strategy_form::KINDS.iter().map(|k| k.as_str()).collect();
+    let channels: Vec<&str> = strategy_form::CHANNELS.iter().map(|c| c.as_str()).collect();
+    let effects: Vec<&str> = strategy_form::EFFECTS.iter().map(|e| e.as_str()).collect();
+    let mut tones: Vec<&str> = strategy_form::TONES.to_vec();
+    if !form.tone.is_empty() && !tones.contains(&form.tone.as_str()) {
+        tones.push(form.tone.as_str());
+    }
+    let tones: Vec<serde_json::Value> = tones
+        .iter()
+        .map(|c| json!({"code": c, "label": i18n::t(lang, &format!("tone {c}"))}))
+        .collect();
+    let used_by: Vec<String> = state
+        .live()
+        .config
+        .segments
+        .iter()
+        .filter(|s| s.strategy == form.id)
+        .map(|s| s.name(lang).to_string())
+        .collect();
+    let error = error
+        .map(|e| json!({"row": e.row, "text": if lang == Language::Nl { &e.nl } else { &e.en }}));
+    Ok(json!({
+        "form": form,
+        "steps": steps,
+        "kinds": choices(&kinds),
+        "channels": choices(&channels),
+        "effects": choices(&effects),
+        "senders": choices(&["collector", "account_manager"]),
+        "tones": tones,
+        "templates": step_templates(state, lang)?
+            .into_iter()
+            .map(|(name, label)| json!({"name": name, "label": label}))
+            .collect::<Vec<_>>(),
+        "used_by": used_by,
+        "error": error,
+        "may_save": state.config_path.is_some(),
+    }))
+}
+
+fn strategy_of(state: &S, id: &str) -> Result<StrategyForm, Fail> {
+    state
+        .live()
+        .config
+        .strategy(id)
+        .map(strategy_form::form_of)
+        .ok_or_else(|| Fail::NotFound(format!("no strategy '{id}'")))
+}
+
+/// The strategy's page; after a refused save, the form as it was sent with
+/// the mistake at its row.
+pub(super) fn strategy_page(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let id = field(path, "id")?;
+    let stored = strategy_of(state, id)?;
+    let context = match &visit.form_error {
+        Some(sent) => {
+            let edited = strategy_form_of(id, &sent.values);
+            let mistake = strategy_settings(state, &edited)?.err();
+            strategy_context(state, visit, &edited, mistake.as_ref())?
+        }
+        None => strategy_context(state, visit, &stored, None)?,
+    };
+    render(state, visit, "strategy.html", "Strategy", context)
+}
+
+/// The form applied to the settings in force and checked as a whole.
+fn strategy_settings(
+    state: &S,
+    form: &StrategyForm,
+) -> Result<Result<(String, tegoed_app::config::Config), segment_form::FormError>, Fail> {
+    let names: Vec<String> = step_templates(state, Language::En)?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    Ok(
+        strategy_form::apply(&config_text(state), form, &names).and_then(|text| {
+            parse_config(state, &text)
+                .map(|config| (text, config))
+                .map_err(|f| segment_form::FormError {
+                    alternative: None,
+                    row: None,
+                    nl: format!("Deze instellingen kloppen niet: {}", f.message()),
+                    en: format!("These settings are not valid: {}", f.message()),
+                })
+        }),
+    )
+}
+
+/// A preview of the edited strategy: what a real customer gets today with
+/// it (whichever segment they are in, the edited settings decide).
+pub(super) fn strategy_preview(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let id = field(path, "id")?;
+    strategy_of(state, id)?;
+    let edited = strategy_form_of(id, form);
+    let lang = visit.user.language;
+    let context = match strategy_settings(state, &edited)? {
+        Err(e) => strategy_context(state, visit, &edited, Some(&e))?,
+        Ok((_, config)) => {
+            let mut context = strategy_context(state, visit, &edited, None)?;
+            if let Some(number) = opt(form, "customer") {
+                context["customer"] = json!(number);
+                let outcome = tegoed_app::dunning::templates::Templates::load(
+                    config.delivery.templates.as_deref(),
+                )
+                .map_err(Fail::from)
+                .and_then(|templates| {
+                    dunning::plan(
+                        state.store.as_ref(),
+                        &config,
+                        &templates,
+                        state.as_of(),
+                        &dunning::Options {
+                            customer: Some(number.to_string()),
+                            ..dunning::Options::default()
+                        },
+                        &tegoed_app::Silent,
+                    )
+                    .map_err(Fail::from)
+                });
+                match outcome {
+                    Ok(preview) => {
+                        let messages: Vec<serde_json::Value> = preview
+                            .messages
+                            .iter()
+                            .map(|m| {
+                                json!({"strategy": config.strategy(&m.strategy).map_or(m.strategy.as_str(), |s| s.name(lang)),
+                                       "this": m.strategy == id,
+                                       "step": i18n::t(lang, m.kind),
+                                       "subject": m.message.subject, "text": m.message.text})
+                            })
+                            .collect();
+                        context["preview"] = json!({"customer": number, "messages": messages});
+                    }
+                    Err(f) => context["preview_error"] = json!(f.message()),
+                }
+            }
+            context
+        }
+    };
+    render(state, visit, "strategy.html", "Strategy", context)
+}
+
+/// Saves the edited strategy into the settings file (the rest of the file,
+/// comments included, as it was) and puts the settings in force.
+pub(super) fn strategy_save(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let id = field(path, "id")?;
+    strategy_of(state, id)?;
+    let edited = strategy_form_of(id, form);
+    let (text, _) = strategy_settings(state, &edited)?.map_err(|e| {
+        Fail::Invalid(match visit.user.language {
+            Language::Nl => e.nl,
+            Language::En => e.en,
+        })
+    })?;
+    save_settings(state, visit, &text)?;
+    Ok(with_done(
+        &format!("/settings/strategies/{}", auth::encode(id)),
+        "settings",
+        &[],
+    ))
+}
