@@ -16,16 +16,47 @@ use crate::Date;
 /// count; with fewer, the pooled history of all customers is used.
 pub const MIN_OWN_HISTORY: usize = 3;
 
-/// Days late (negative: early) of settled invoices, sorted.
+/// Days late (negative: early) of settled invoices, sorted; and the
+/// survival curve that also counts the invoices still open when the
+/// history was taken (each "not paid by day N" of them), so that slow
+/// payers still unpaid are not forgotten: `(day, share still unpaid after
+/// it)` at each day an invoice was paid (Kaplan–Meier).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
     days_late: Vec<i32>,
+    survival: Vec<(i32, f64)>,
 }
 
 impl History {
-    pub fn from_days(mut days_late: Vec<i32>) -> History {
+    pub fn from_days(days_late: Vec<i32>) -> History {
+        History::with_open(days_late, Vec::new())
+    }
+
+    /// The history of `days_late` (settled invoices) and `open_for` (how
+    /// many days late each invoice still open was when the history was
+    /// taken, negative when not yet due).
+    pub fn with_open(mut days_late: Vec<i32>, mut open_for: Vec<i32>) -> History {
         days_late.sort_unstable();
-        History { days_late }
+        open_for.sort_unstable();
+        // At risk on day t: paid on t or later, or open for t days or more.
+        let mut survival = Vec::new();
+        let mut alive = 1.0f64;
+        let (mut i, mut j) = (0usize, 0usize);
+        let total = days_late.len() + open_for.len();
+        while i < days_late.len() {
+            let t = days_late[i];
+            let paid = days_late[i..].partition_point(|d| *d == t);
+            // Open invoices open for fewer than t days left the risk set.
+            j += open_for[j..].partition_point(|d| *d < t);
+            let at_risk = total - i - j;
+            alive *= 1.0 - paid as f64 / at_risk as f64;
+            survival.push((t, alive));
+            i += paid;
+        }
+        History {
+            days_late,
+            survival,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -80,36 +111,48 @@ pub fn expect(due: Date, as_of: Date, history: &History) -> (Date, Date, Date) {
     }
     let tail = History {
         days_late: tail.to_vec(),
+        survival: Vec::new(),
     };
     let at = |q: f64| due.add_days(tail.quantile(q).round() as i32).max(as_of);
     (at(0.5), at(0.25), at(0.75))
 }
 
-/// The days an invoice is expected to be paid on, with a share each: the
-/// 10th, 30th, 50th, 70th and 90th percentile of the same history as
-/// [`expect`], a fifth each — for cash per week, where spreading each
-/// invoice over its likely days predicts the total better than its single
-/// most likely day.
-pub fn spread(due: Date, as_of: Date, history: &History) -> [(Date, f64); 5] {
+/// The days an invoice is expected to be paid on, with a share each, and
+/// the share never expected: the 10th, 30th, 50th, 70th and 90th
+/// percentile of when invoices as late as this one was on `as_of` were
+/// paid, a fifth each — for cash per week, where spreading each invoice
+/// over its likely days predicts the total better than its single most
+/// likely day. Invoices still open when the history was taken count as
+/// "not paid by then" (the survival curve), so a percentile the history
+/// never reached is a fifth expected never (or not within what the
+/// history knows). With nothing in the history: the due date, at once.
+pub fn spread(due: Date, as_of: Date, history: &History) -> (Vec<(Date, f64)>, f64) {
     let elapsed = due.days_until(as_of);
-    let from = if elapsed > 0 {
-        history.days_late.partition_point(|d| *d < elapsed)
-    } else {
-        0
-    };
-    let tail = &history.days_late[from..];
-    if tail.is_empty() && !history.is_empty() {
-        return [7, 7, 7, 14, 21].map(|days| (as_of.add_days(days), 0.2));
+    let curve = &history.survival;
+    if curve.is_empty() {
+        if history.is_empty() {
+            return (vec![(due.max(as_of), 1.0)], 0.0);
+        }
+        return (vec![], 1.0);
     }
-    let tail = History {
-        days_late: tail.to_vec(),
-    };
-    [0.1, 0.3, 0.5, 0.7, 0.9].map(|q| {
-        (
-            due.add_days(tail.quantile(q).round() as i32).max(as_of),
-            0.2,
-        )
-    })
+    // Unpaid just before `elapsed`: the curve's value at the last day
+    // before it (1 before the first).
+    let from = curve.partition_point(|(t, _)| *t < elapsed);
+    let before = if from == 0 { 1.0 } else { curve[from - 1].1 };
+    let mut parts = Vec::new();
+    let mut never = 0.0;
+    for q in [0.1, 0.3, 0.5, 0.7, 0.9] {
+        // The first day on which the share paid since `elapsed` reaches q.
+        let day = curve[from..]
+            .iter()
+            .find(|(_, alive)| before <= 0.0 || 1.0 - alive / before >= q - 1e-9)
+            .map(|(t, _)| *t);
+        match day {
+            Some(t) => parts.push((due.add_days(t).max(as_of), 0.2)),
+            None => never += 0.2,
+        }
+    }
+    (parts, never)
 }
 
 /// A settled invoice as history: its customer's key, due date and the day
@@ -117,28 +160,57 @@ pub fn spread(due: Date, as_of: Date, history: &History) -> [(Date, f64); 5] {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settled<K> {
     pub customer: K,
+    pub issue: Date,
     pub due: Date,
     pub paid_on: Date,
 }
 
+/// An invoice that was open at some time: its customer's key, its issue
+/// and due dates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Open<K> {
+    pub customer: K,
+    pub issue: Date,
+    pub due: Date,
+}
+
 /// The histories known on `cutoff`: only invoices paid in full on or
-/// before it count (a backtest must not learn from what came later).
+/// before it count as paid (a backtest must not learn from what came
+/// later); invoices issued by then and not paid by then, among `settled`
+/// (paid later) and `open`, count as open for as many days as they were
+/// late on the cut-off.
 pub fn fit<K: Copy + Eq + std::hash::Hash>(
     settled: &[Settled<K>],
+    open: &[Open<K>],
     cutoff: Date,
 ) -> (std::collections::HashMap<K, History>, History) {
-    let mut own: std::collections::HashMap<K, Vec<i32>> = std::collections::HashMap::new();
-    let mut pooled = Vec::new();
+    type Days = (Vec<i32>, Vec<i32>);
+    let mut own: std::collections::HashMap<K, Days> = std::collections::HashMap::new();
+    let mut pooled: Days = (Vec::new(), Vec::new());
+    let mut still_open = |customer: K, due: Date| {
+        let late = due.days_until(cutoff);
+        own.entry(customer).or_default().1.push(late);
+        pooled.1.push(late);
+    };
+    for o in open.iter().filter(|o| o.issue <= cutoff) {
+        still_open(o.customer, o.due);
+    }
+    for s in settled
+        .iter()
+        .filter(|s| s.paid_on > cutoff && s.issue <= cutoff)
+    {
+        still_open(s.customer, s.due);
+    }
     for s in settled.iter().filter(|s| s.paid_on <= cutoff) {
         let late = s.due.days_until(s.paid_on);
-        own.entry(s.customer).or_default().push(late);
-        pooled.push(late);
+        own.entry(s.customer).or_default().0.push(late);
+        pooled.0.push(late);
     }
     (
         own.into_iter()
-            .map(|(k, v)| (k, History::from_days(v)))
+            .map(|(k, (paid, open))| (k, History::with_open(paid, open)))
             .collect(),
-        History::from_days(pooled),
+        History::with_open(pooled.0, pooled.1),
     )
 }
 
@@ -181,7 +253,9 @@ mod tests {
     #[test]
     fn an_invoice_is_spread_over_its_likely_days() {
         let h = History::from_days((0..=10).collect());
-        let days: Vec<Date> = spread(d("2026-12-01"), d("2026-11-20"), &h)
+        let (parts, never) = spread(d("2026-12-01"), d("2026-11-20"), &h);
+        assert_eq!(never, 0.0);
+        let days: Vec<Date> = parts
             .iter()
             .map(|(day, share)| {
                 assert_eq!(*share, 0.2);
@@ -201,6 +275,35 @@ mod tests {
         );
     }
 
+    /// Worked out by hand: paid 2, 4 and 6 days late; open for 3 and 10
+    /// days. At risk on day 2: 5 (one paid: 4/5 left); day 4: 3 (the one
+    /// open for 3 days left the set; 2/3 × 4/5 = 8/15 left); day 6: 2 (one
+    /// paid: 4/15 left). The rest, 4/15, was still open: no percentile
+    /// above 11/15 is reached.
+    #[test]
+    fn invoices_still_open_count_as_not_paid_yet() {
+        let h = History::with_open(vec![2, 4, 6], vec![3, 10]);
+        assert_eq!(h.len(), 3);
+        let left: Vec<(i32, f64)> = h.survival.clone();
+        let expected = [(2, 4.0 / 5.0), (4, 8.0 / 15.0), (6, 4.0 / 15.0)];
+        for ((t, s), (et, es)) in left.iter().zip(expected) {
+            assert_eq!(*t, et);
+            assert!((s - es).abs() < 1e-12, "{t}: {s} vs {es}");
+        }
+        let due = d("2026-12-01");
+        let (parts, never) = spread(due, d("2026-11-20"), &h);
+        // 10th percentile: day 2 (1/5 paid); 30th and 50th: day 4 (7/15);
+        // 70th: day 6 (11/15); 90th: never reached.
+        let days: Vec<Date> = parts.iter().map(|(day, _)| *day).collect();
+        assert_eq!(days, [2, 4, 6, 6].map(|n| due.add_days(n)));
+        assert!((never - 0.2).abs() < 1e-12);
+        // Five days late already: of those at risk then (1 paid on day 6
+        // after 8/15 left, 4/15 after), half pay on day 6, half not known.
+        let (parts, never) = spread(due, due.add_days(5), &h);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        assert!((never - 0.4).abs() < 1e-12);
+    }
+
     #[test]
     fn too_little_own_history_uses_everyones() {
         let own = History::from_days(vec![50, 60]);
@@ -210,30 +313,48 @@ mod tests {
         assert_eq!(history_for(Some(&own), &pooled), &own);
     }
 
+    /// What was paid after the cut-off is only "open on the cut-off": the
+    /// same as an invoice never paid at all.
     #[test]
     fn nothing_paid_after_the_cutoff_is_learned() {
         let settled = vec![
             Settled {
                 customer: 1,
+                issue: d("2025-12-01"),
                 due: d("2026-01-01"),
                 paid_on: d("2026-01-11"),
             },
             Settled {
                 customer: 1,
+                issue: d("2026-01-01"),
                 due: d("2026-02-01"),
                 paid_on: d("2026-02-06"),
             },
         ];
-        let (own, pooled) = fit(&settled, d("2026-03-01"));
+        let unpaid = Open {
+            customer: 1,
+            issue: d("2026-01-15"),
+            due: d("2026-02-15"),
+        };
+        let (own, pooled) = fit(&settled, &[unpaid], d("2026-03-01"));
         let mut later = settled.clone();
         later.push(Settled {
             customer: 1,
-            due: d("2026-02-15"),
+            issue: unpaid.issue,
+            due: unpaid.due,
             paid_on: d("2026-09-01"),
         });
-        let (own_later, pooled_later) = fit(&later, d("2026-03-01"));
+        let (own_later, pooled_later) = fit(&later, &[], d("2026-03-01"));
         assert_eq!(own, own_later);
         assert_eq!(pooled, pooled_later);
         assert_eq!(pooled.len(), 2);
+        // Issued after the cut-off: not known then at all.
+        later.push(Settled {
+            customer: 1,
+            issue: d("2026-04-01"),
+            due: d("2026-05-01"),
+            paid_on: d("2026-05-02"),
+        });
+        assert_eq!(fit(&later, &[], d("2026-03-01")).1, pooled);
     }
 }
