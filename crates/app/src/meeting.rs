@@ -1071,6 +1071,40 @@ pub fn pdf(pack: &MeetingPack) -> Vec<u8> {
         sheet.y = base - 22.0;
     }
 
+    // The KPI report's figures per month, as on the page.
+    heading(&mut pdf, &mut sheet, &t("kpi"), &mut need);
+    let c = col(&[0.10, 0.10, 0.18, 0.10, 0.12, 0.20, 0.20]);
+    let head = [
+        t("month"),
+        "DSO".to_string(),
+        t("best"),
+        "ADD".to_string(),
+        "CEI".to_string(),
+        t("share_on_time"),
+        t("promises_kept"),
+    ];
+    let cells = |texts: [String; 7]| -> Vec<(f32, f32, String, bool)> {
+        texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| (c[i].0, c[i].1, text, i > 0))
+            .collect()
+    };
+    row(&mut pdf, &mut sheet, &cells(head), true, &mut need);
+    let share = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{}%", num(Some(v), 1)));
+    for k in &pack.kpi {
+        let texts = [
+            k.month.clone(),
+            num(k.dso_countback, 1),
+            num(k.best_possible_dso, 1),
+            num(k.add, 1),
+            share(k.cei),
+            share(k.share_paid_on_time),
+            share(k.promise_kept_rate),
+        ];
+        row(&mut pdf, &mut sheet, &cells(texts), false, &mut need);
+    }
+
     heading(&mut pdf, &mut sheet, &t("managers"), &mut need);
     let c = col(&[0.5, 0.25, 0.25]);
     row(

@@ -138,6 +138,15 @@ fn the_pack_has_the_figures_and_the_files() {
     );
     let pdf = std::fs::read(sandbox.dir().join("pack/meeting.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
+    // The PDF carries the KPI report's figures per month, as the page does.
+    let text = common::pdf_text(&pdf);
+    assert!(text.contains("Key figures per month"), "{text}");
+    assert!(text.contains("Best possible DSO") && text.contains("CEI"));
+    let last = p["kpi"].as_array().unwrap().last().unwrap()["month"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains(&last), "the last month, {last}");
     // In Dutch, the same pack speaks Dutch.
     sandbox.ok(&[
         "--as-of",
@@ -152,6 +161,14 @@ fn the_pack_has_the_figures_and_the_files() {
     let dutch = std::fs::read_to_string(sandbox.dir().join("nl/meeting.html")).unwrap();
     assert!(dutch.contains("Overleg sales en credit — 2026-Q4"));
     assert!(dutch.contains("€\u{a0}4.200,00"), "Dutch amounts");
+    let text = common::pdf_text(&std::fs::read(sandbox.dir().join("nl/meeting.pdf")).unwrap());
+    for heading in [
+        "Kerncijfers per maand",
+        "Best mogelijke DSO",
+        "Beloftes nagekomen",
+    ] {
+        assert!(text.contains(heading), "{heading} whole in the Dutch PDF");
+    }
     // A period that has not begun is refused.
     let err = sandbox.fails(&[
         "--as-of",

@@ -154,3 +154,23 @@ impl Sandbox {
         names
     }
 }
+
+/// The text drawn on the pages of a PDF (its content streams, inflated).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    while let Some(start) = find(&pdf[at..], b"stream\n").map(|i| at + i + 7) {
+        let Some(end) = find(&pdf[start..], b"endstream").map(|i| start + i) else {
+            break;
+        };
+        if let Ok(bytes) = miniz_oxide::inflate::decompress_to_vec_zlib(&pdf[start..end]) {
+            out.push_str(&String::from_utf8_lossy(&bytes));
+        }
+        at = end;
+    }
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
