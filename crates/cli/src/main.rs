@@ -765,7 +765,7 @@ fn forecast_cmd(ctx: &Ctx, weeks: u32, command: Option<args::ForecastCommand>) -
                     ));
                 }
                 out.push_str(&format!(
-                    "\nLater: {}. Not expected (at the agency): {}.\n{}\n",
+                    "\nLater: {}. Not expected (at the agency, or later than anyone paid before): {}.\n{}\n",
                     money(r.model.after_horizon),
                     money(r.never_expected),
                     r.model.method

@@ -508,8 +508,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
-        "Not expected (at the collection agency)",
-        "Niet verwacht (bij het incassobureau)",
+        "Not expected (at the collection agency, or later than anyone paid before)",
+        "Niet verwacht (bij het incassobureau, of later dan ooit iemand betaalde)",
         None,
     ),
     ("Not quite.", "Niet helemaal.", None),
