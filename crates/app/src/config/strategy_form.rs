@@ -19,16 +19,7 @@ use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table};
 use super::segment_form::FormError;
 
 /// Every kind of step, in ladder order.
-pub const KINDS: [StepKind; 8] = [
-    StepKind::HeadsUp,
-    StepKind::Reminder,
-    StepKind::SecondReminder,
-    StepKind::Call,
-    StepKind::Demand,
-    StepKind::FourteenDayLetter,
-    StepKind::FinalNotice,
-    StepKind::Handoff,
-];
+pub const KINDS: [StepKind; 8] = StepKind::ALL;
 /// Every channel.
 pub const CHANNELS: [Channel; 4] = [
     Channel::Email,
