@@ -468,51 +468,101 @@ fn conditions(form: &SegmentForm) -> Result<Vec<InlineTable>, FormError> {
     Ok(out)
 }
 
-/// `source` (the settings file's text) with segment `form.id` replaced by
-/// the form: names, strategy and conditions; everything else as it was.
-pub fn apply(source: &str, form: &SegmentForm) -> Result<String, FormError> {
-    let whole = |nl: String, en: String| FormError {
+/// A mistake about the form as a whole.
+pub(super) fn whole(nl: String, en: String) -> FormError {
+    FormError {
         alternative: None,
         row: None,
         nl,
         en,
-    };
-    let mut doc: DocumentMut = source.parse().map_err(|e| {
+    }
+}
+
+/// The settings file's text as a document to edit.
+pub(super) fn settings_document(source: &str) -> Result<DocumentMut, FormError> {
+    source.parse().map_err(|e| {
         whole(
             format!("het instellingenbestand is geen geldige TOML: {e}"),
             format!("the settings file is not valid TOML: {e}"),
         )
-    })?;
-    if form.name_nl.trim().is_empty() || form.name_en.trim().is_empty() {
+    })
+}
+
+/// Which `[[key]]` table a form edits, and what people call it.
+pub(super) struct Entry<'a> {
+    pub key: &'a str,
+    pub id: &'a str,
+    pub nl: &'a str,
+    pub en: &'a str,
+    pub plural_nl: &'a str,
+    pub plural_en: &'a str,
+}
+
+/// The `[[entry.key]]` table with id `entry.id`, its `name_nl` and
+/// `name_en` set from the form (both required).
+pub(super) fn named_entry<'d>(
+    doc: &'d mut DocumentMut,
+    entry: Entry<'_>,
+    name_nl: &str,
+    name_en: &str,
+) -> Result<&'d mut toml_edit::Table, FormError> {
+    let (name_nl, name_en) = (name_nl.trim(), name_en.trim());
+    if name_nl.is_empty() || name_en.is_empty() {
         return Err(whole(
-            "geef de doelgroep een Nederlandse en een Engelse naam".into(),
-            "give the segment a Dutch and an English name".into(),
+            format!("geef de {} een Nederlandse en een Engelse naam", entry.nl),
+            format!("give the {} a Dutch and an English name", entry.en),
         ));
     }
-    let when = conditions(form)?;
-    let segments = doc
-        .get_mut("segment")
+    let list = doc
+        .get_mut(entry.key)
         .and_then(Item::as_array_of_tables_mut)
         .ok_or_else(|| {
             whole(
-                "het instellingenbestand heeft geen doelgroepen ([[segment]])".into(),
-                "the settings file has no segments ([[segment]])".into(),
+                format!(
+                    "het instellingenbestand heeft geen {} ([[{}]])",
+                    entry.plural_nl, entry.key
+                ),
+                format!(
+                    "the settings file has no {} ([[{}]])",
+                    entry.plural_en, entry.key
+                ),
             )
         })?;
-    let table = segments
+    let table = list
         .iter_mut()
-        .find(|t| t.get("id").and_then(Item::as_str) == Some(form.id.as_str()))
+        .find(|t| t.get("id").and_then(Item::as_str) == Some(entry.id))
         .ok_or_else(|| {
             whole(
                 format!(
-                    "doelgroep '{}' staat niet in het instellingenbestand",
-                    form.id
+                    "{} '{}' staat niet in het instellingenbestand",
+                    entry.nl, entry.id
                 ),
-                format!("segment '{}' is not in the settings file", form.id),
+                format!("{} '{}' is not in the settings file", entry.en, entry.id),
             )
         })?;
-    table["name_nl"] = toml_edit::value(form.name_nl.trim());
-    table["name_en"] = toml_edit::value(form.name_en.trim());
+    table["name_nl"] = toml_edit::value(name_nl);
+    table["name_en"] = toml_edit::value(name_en);
+    Ok(table)
+}
+
+/// `source` (the settings file's text) with segment `form.id` replaced by
+/// the form: names, strategy and conditions; everything else as it was.
+pub fn apply(source: &str, form: &SegmentForm) -> Result<String, FormError> {
+    let mut doc = settings_document(source)?;
+    let when = conditions(form)?;
+    let table = named_entry(
+        &mut doc,
+        Entry {
+            key: "segment",
+            id: &form.id,
+            nl: "doelgroep",
+            en: "segment",
+            plural_nl: "doelgroepen",
+            plural_en: "segments",
+        },
+        &form.name_nl,
+        &form.name_en,
+    )?;
     table["strategy"] = toml_edit::value(form.strategy.trim());
     match when.len() {
         0 => {

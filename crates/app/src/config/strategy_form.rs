@@ -14,9 +14,9 @@
 use serde::Serialize;
 use tegoed_core::money::{format_minor, parse_amount};
 use tegoed_core::strategy::{Channel, Effect, Sender, StepKind, Strategy};
-use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table};
+use toml_edit::{Array, ArrayOfTables, Item, Table};
 
-use super::segment_form::FormError;
+use super::segment_form::{Entry, FormError, named_entry, settings_document, whole};
 
 /// Every kind of step, in ladder order.
 pub const KINDS: [StepKind; 8] = StepKind::ALL;
@@ -102,15 +102,6 @@ fn at_row(row: usize, nl: String, en: String) -> FormError {
     FormError {
         alternative: None,
         row: Some(row),
-        nl,
-        en,
-    }
-}
-
-fn whole(nl: String, en: String) -> FormError {
-    FormError {
-        alternative: None,
-        row: None,
         nl,
         en,
     }
@@ -253,18 +244,7 @@ fn check(i: usize, row: &StepRow, templates: &[String]) -> Result<Checked, FormE
 /// form's id gets the form's names, tone and steps. `templates` are the
 /// template names there are (a step must use one of them).
 pub fn apply(source: &str, form: &StrategyForm, templates: &[String]) -> Result<String, FormError> {
-    let mut doc: DocumentMut = source.parse().map_err(|e| {
-        whole(
-            format!("het instellingenbestand is geen geldige TOML: {e}"),
-            format!("the settings file is not valid TOML: {e}"),
-        )
-    })?;
-    if form.name_nl.trim().is_empty() || form.name_en.trim().is_empty() {
-        return Err(whole(
-            "geef de strategie een Nederlandse en een Engelse naam".into(),
-            "give the strategy a Dutch and an English name".into(),
-        ));
-    }
+    let mut doc = settings_document(source)?;
     let tone = form.tone.trim();
     if tone.is_empty() || !tone.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
         return Err(whole(
@@ -350,29 +330,19 @@ pub fn apply(source: &str, form: &StrategyForm, templates: &[String]) -> Result<
             ),
         ));
     }
-    let strategies = doc
-        .get_mut("strategy")
-        .and_then(Item::as_array_of_tables_mut)
-        .ok_or_else(|| {
-            whole(
-                "het instellingenbestand heeft geen strategieën ([[strategy]])".into(),
-                "the settings file has no strategies ([[strategy]])".into(),
-            )
-        })?;
-    let table = strategies
-        .iter_mut()
-        .find(|t| t.get("id").and_then(Item::as_str) == Some(form.id.as_str()))
-        .ok_or_else(|| {
-            whole(
-                format!(
-                    "strategie '{}' staat niet in het instellingenbestand",
-                    form.id
-                ),
-                format!("strategy '{}' is not in the settings file", form.id),
-            )
-        })?;
-    table["name_nl"] = toml_edit::value(form.name_nl.trim());
-    table["name_en"] = toml_edit::value(form.name_en.trim());
+    let table = named_entry(
+        &mut doc,
+        Entry {
+            key: "strategy",
+            id: &form.id,
+            nl: "strategie",
+            en: "strategy",
+            plural_nl: "strategieën",
+            plural_en: "strategies",
+        },
+        &form.name_nl,
+        &form.name_en,
+    )?;
     table["tone"] = toml_edit::value(form.tone.trim());
     let mut list = ArrayOfTables::new();
     for (_, step) in steps {

@@ -85,6 +85,27 @@ pub(super) fn parse_config(state: &S, text: &str) -> Result<tegoed_app::config::
     .map_err(|e| Fail::Invalid(e.to_string()))
 }
 
+/// What customer `number` gets today under `config` worded by `templates`:
+/// a preview of settings or texts not (yet) in force; nothing is saved.
+fn plan_for(
+    state: &S,
+    config: &tegoed_app::config::Config,
+    templates: &templates::Templates,
+    number: &str,
+) -> Result<dunning::Preview, Fail> {
+    Ok(dunning::plan(
+        state.store.as_ref(),
+        config,
+        templates,
+        state.as_of(),
+        &dunning::Options {
+            customer: Some(number.to_string()),
+            ..dunning::Options::default()
+        },
+        &tegoed_app::Silent,
+    )?)
+}
+
 /// A live preview of edited settings on a real customer, before saving.
 pub(super) fn settings_preview(
     state: &S,
@@ -99,17 +120,7 @@ pub(super) fn settings_preview(
     let outcome = parse_config(state, &text).and_then(|config| {
         let templates =
             tegoed_app::dunning::templates::Templates::load(config.delivery.templates.as_deref())?;
-        let preview = dunning::plan(
-            state.store.as_ref(),
-            &config,
-            &templates,
-            state.as_of(),
-            &dunning::Options {
-                customer: Some(number.to_string()),
-                ..dunning::Options::default()
-            },
-            &tegoed_app::Silent,
-        )?;
+        let preview = plan_for(state, &config, &templates, number)?;
         let as_of = state.as_of();
         let why = tegoed_app::read_tx(state.store.as_ref(), |tx| {
             let ledger = CustomerLedger::load(tx, number, as_of)?;
@@ -249,17 +260,7 @@ pub(super) fn template_preview_of(
     lang: Language,
 ) -> Result<serde_json::Value, Fail> {
     let live = state.live();
-    let preview = dunning::plan(
-        state.store.as_ref(),
-        &live.config,
-        templates,
-        state.as_of(),
-        &dunning::Options {
-            customer: Some(number.to_string()),
-            ..dunning::Options::default()
-        },
-        &tegoed_app::Silent,
-    )?;
+    let preview = plan_for(state, &live.config, templates, number)?;
     let messages: Vec<serde_json::Value> = preview
         .messages
         .iter()
@@ -825,20 +826,7 @@ pub(super) fn strategy_preview(
                     config.delivery.templates.as_deref(),
                 )
                 .map_err(Fail::from)
-                .and_then(|templates| {
-                    dunning::plan(
-                        state.store.as_ref(),
-                        &config,
-                        &templates,
-                        state.as_of(),
-                        &dunning::Options {
-                            customer: Some(number.to_string()),
-                            ..dunning::Options::default()
-                        },
-                        &tegoed_app::Silent,
-                    )
-                    .map_err(Fail::from)
-                });
+                .and_then(|templates| plan_for(state, &config, &templates, number));
                 match outcome {
                     Ok(preview) => {
                         let messages: Vec<serde_json::Value> = preview
