@@ -80,6 +80,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("template.html", include_str!("../templates/template.html")),
     ("users.html", include_str!("../templates/users.html")),
     ("kpi.html", include_str!("../templates/kpi.html")),
+    ("lists.html", include_str!("../templates/lists.html")),
     ("forecast.html", include_str!("../templates/forecast.html")),
     ("portal.html", include_str!("../templates/portal.html")),
     (

@@ -25,6 +25,11 @@ const PAGES: &[&str] = &[
     "/dunning/confirm",
     "/payments",
     "/payments?sort=amount",
+    "/lists/tasks?status=all",
+    "/lists/messages",
+    "/lists/disputes?status=all",
+    "/lists/promises?sort=amount",
+    "/lists/plans?status=all&sort=total",
     "/settings",
     "/settings/template",
     "/settings/segments/watch_list",
@@ -659,6 +664,102 @@ fn the_customer_list_sorts_totals_and_exports_what_it_shows() {
     // The sorted page reads well in Dutch too.
     let page = collector.get("/customers?sort=open");
     assert!(slips(&page.body, true).is_empty());
+}
+
+#[test]
+fn the_worklists_sort_total_page_and_export_what_they_show() {
+    let server = start(150);
+    let collector = login(server.addr, "collector@t.example");
+    set_language(&collector, "en");
+
+    // Promises, largest first: the total is the sum of the exported file,
+    // and the file holds every row the filter keeps.
+    let page = collector.get("/lists/promises?status=all&sort=amount&dir=desc");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("aria-sort=\"descending\""));
+    let csv = collector.get("/lists/promises?status=all&sort=amount&dir=desc&format=csv");
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .contains("payment-agreements-")
+    );
+    let rows = csv_rows(&csv.body, ',');
+    assert_eq!(rows[0][0], "Pays by");
+    let amounts: Vec<i64> = rows[1..]
+        .iter()
+        .map(|r| (r[2].parse::<f64>().unwrap() * 100.0).round() as i64)
+        .collect();
+    assert!(amounts.len() >= 2, "the demo has promises: {}", csv.body);
+    assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "largest first");
+    let total = tegoed_app::format::money(amounts.iter().sum(), "EUR", tegoed_core::Language::En);
+    let text = visible(&page.body);
+    assert!(
+        text.contains(&format!("Total ({})", amounts.len()))
+            && text.contains(&total.replace('\u{a0}', " ")),
+        "{total} in {text}"
+    );
+
+    // The status filter keeps only what it says; the search finds by
+    // customer number, and the export follows both.
+    let kept = collector.get("/lists/promises?status=kept&format=csv");
+    let kept = csv_rows(&kept.body, ',');
+    assert!(kept[1..].iter().all(|r| r[4] == "kept"), "{kept:?}");
+    let one = rows[1][1].split(" · ").next().unwrap().to_string();
+    let found = collector.get(&format!("/lists/promises?status=all&q={one}&format=csv"));
+    let found = csv_rows(&found.body, ',');
+    assert!(found.len() >= 2 && found[1..].iter().all(|r| r[1].starts_with(&one)));
+
+    // A call done from the task list: back on the same list, with the
+    // confirmation, and the task is no longer open.
+    let tasks = collector.get("/lists/tasks");
+    let open_before = csv_rows(&collector.get("/lists/tasks?format=csv").body, ',').len() - 1;
+    let at = tasks
+        .body
+        .find("action=\"/tasks/")
+        .expect("an open task on the list");
+    let id: String = tasks.body[at + "action=\"/tasks/".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let done = collector.post(
+        &format!("/tasks/{id}/done"),
+        &[
+            ("outcome", "Called, pays Friday"),
+            ("back", "/lists/tasks?sort=due&dir=asc&page=1"),
+        ],
+    );
+    assert_eq!(done.status, 303);
+    let location = done.header("location").unwrap().to_string();
+    assert!(location.starts_with("/lists/tasks?"), "{location}");
+    let back = collector.get(&location);
+    assert!(visible(&back.body).contains("Call recorded."));
+    let open_after = csv_rows(&collector.get("/lists/tasks?format=csv").body, ',').len() - 1;
+    assert_eq!(open_after + 1, open_before);
+
+    // In Dutch: Dutch headings and file names, `;` and a decimal comma.
+    set_language(&collector, "nl");
+    let csv = collector.get("/lists/plans?status=all&format=csv");
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .contains("betalingsregelingen-")
+    );
+    let rows = csv_rows(&csv.body, ';');
+    assert_eq!(rows[0][0], "Gemaakt op");
+    assert!(
+        rows[1][2].contains(',') && !rows[1][2].contains('.'),
+        "{:?}",
+        rows[1]
+    );
+    let xlsx = collector.get("/lists/plans?status=all&format=xlsx");
+    assert_eq!(xlsx.status, 200);
+    assert!(
+        xlsx.header("content-disposition")
+            .unwrap()
+            .ends_with(".xlsx\"")
+    );
+    assert!(collector.get("/lists/nothing").status == 404);
 }
 
 fn group(n: usize) -> String {

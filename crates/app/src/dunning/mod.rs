@@ -545,6 +545,10 @@ pub struct MessageLine {
     pub interest: String,
     pub costs: String,
     pub total: String,
+    /// `total` in minor units, for lists that sort and add it up (not in
+    /// the JSON, which keeps its decimal strings).
+    #[serde(skip)]
+    pub total_minor: i64,
     /// `null` for calls and hand-offs.
     #[serde(serialize_with = "crate::ser::opt_date")]
     pub pay_by: Option<Date>,
@@ -660,6 +664,7 @@ pub fn messages(
             interest: decimal(message.interest_minor),
             costs: decimal(costs),
             total: decimal(message.principal_minor + message.interest_minor + costs),
+            total_minor: message.principal_minor + message.interest_minor + costs,
             pay_by: message.pay_by,
             items,
             delivered_on: m.delivered_on,

@@ -35,6 +35,7 @@ mod customers;
 mod dunning;
 mod forecast;
 mod kpi;
+mod lists;
 mod login;
 mod meeting;
 mod payments;
@@ -52,6 +53,7 @@ use customers::*;
 use dunning::*;
 use forecast::*;
 use kpi::*;
+use lists::*;
 use login::*;
 use meeting::*;
 use payments::*;
@@ -96,6 +98,7 @@ pub fn routes() -> Router<S> {
         .route("/dunning/confirm", page(dunning_confirm))
         .route("/dunning/run", action(dunning_run))
         .route("/dunning/progress", page(dunning_progress))
+        .route("/lists/{list}", page(worklist))
         .route("/payments", page(payments))
         .route("/payments/{id}/{action}", action(payment_action))
         .route("/kpi", page(kpi_page))
