@@ -24,6 +24,7 @@ use tegoed_core::{Date, Iban, Language};
 use crate::{AppError, Result};
 
 mod policy;
+pub mod policy_form;
 pub mod segment_form;
 pub mod strategy_form;
 pub use policy::{PolicySettings, RiskSettings};

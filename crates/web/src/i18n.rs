@@ -78,6 +78,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Alternative", "Alternatief", None),
     ("Amount", "Bedrag", None),
     ("Amount of the deal", "Bedrag van de order", None),
+    ("Another rule decides:", "Een andere regel beslist:", None),
     ("Any time", "Maakt niet uit", None),
     ("Appreciation", "Waardering", None),
     ("Approve", "Goedkeuren", None),
@@ -163,6 +164,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Collected", "Geïnd", None),
     ("Comparison", "Vergelijking", None),
     ("Conditions", "Voorwaarden", None),
+    ("Conditions of sale", "Verkoopvoorwaarden", None),
     ("Cost of late payment", "Kosten van te laat betalen", None),
     (
         "Cost of late payment: financing (days beyond terms × amount × cost of capital ÷ 365), collection effort (messages, calls and hand-offs × their cost) and write-offs. Sales to earn it back: that cost divided by the margin.",
@@ -583,6 +585,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Opened", "Geopend", None),
+    ("Order amount", "Orderbedrag", None),
     ("Other", "Anders", None),
     ("Outcome", "Uitkomst", None),
     ("Outcome of the call", "Uitkomst van het gesprek", None),
@@ -590,6 +593,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Overdue", "Vervallen", None),
     ("Page not found", "Pagina niet gevonden", None),
     ("Paid", "Betaald", None),
+    (
+        "Paid in advance (% of the order)",
+        "Vooruitbetaling (% van de order)",
+        None,
+    ),
     ("Paid late", "Te laat betaald", None),
     ("Paid on", "Betaald op", None),
     ("Paid on time", "Op tijd betaald", None),
@@ -649,6 +657,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "Payment terms of at most (days)",
+        "Betaaltermijn van hoogstens (dagen)",
+        None,
+    ),
+    (
         "Payment {} assigned to customer {}.",
         "Betaling {} toegewezen aan klant {}.",
         None,
@@ -697,6 +710,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Read it", "Lees het", None),
     ("Reading the ledger", "De administratie lezen", None),
     ("Reason", "Reden", None),
+    ("Reason (Dutch)", "Reden (Nederlands)", None),
+    ("Reason (English)", "Reden (Engels)", None),
     ("Receivables", "Debiteurensaldo", None),
     ("Record", "Vastleggen", None),
     ("Record a decision", "Besluit vastleggen", None),
@@ -891,7 +906,22 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("The next 13 weeks from", "De komende 13 weken vanaf", None),
+    (
+        "The policy as sales reads it",
+        "Het beleid zoals sales het leest",
+        None,
+    ),
     ("The policy says", "Het beleid zegt", None),
+    (
+        "The pre-sale check takes the first rule that applies, from the top.",
+        "De check vóór de verkoop neemt de eerste regel die geldt, van boven af.",
+        None,
+    ),
+    (
+        "The rule applies when every condition of one alternative holds; without conditions it applies to every deal. Empty the fact of a row to remove it.",
+        "De regel geldt als elke voorwaarde van één alternatief klopt; zonder voorwaarden geldt hij voor elke order. Maak het gegeven van een regel leeg om hem te verwijderen.",
+        None,
+    ),
     (
         "The run did not go through",
         "De run is niet doorgegaan",
@@ -937,6 +967,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Deze pagina is alleen voor u: deel de link niet.",
         None,
     ),
+    ("This rule decides.", "Deze regel beslist.", None),
     (
         "This was done or changed in the meantime (by someone else, or a dunning run is in progress); nothing of yours was changed.",
         "Dit is intussen al gedaan of veranderd (door iemand anders, of er loopt een aanmaanrun); er is niets van jou veranderd.",
@@ -983,6 +1014,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Users", "Gebruikers", None),
     ("Value", "Waarde", None),
     ("Value in euros", "Waarde in euro", None),
+    ("Verdict", "Besluit", None),
     (
         "Wait a moment and try again.",
         "Wacht even en probeer het opnieuw.",
@@ -1059,6 +1091,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("What you did", "Wat je gedaan hebt", None),
     ("What you told us", "Wat u ons liet weten", None),
     ("When (UTC)", "Wanneer (UTC)", None),
+    ("When it applies", "Wanneer de regel geldt", None),
     ("When?", "Wanneer?", None),
     ("Where the late money sits", "Waar het late geld zit", None),
     (
@@ -1284,6 +1317,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("e-invoices imported"),
     ),
     ("email", "e-mail", Some("e-mail")),
+    ("every other deal", "elke andere order", None),
     ("expected", "verwacht", None),
     ("expected loss", "verwacht verlies", None),
     (
@@ -1388,6 +1422,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("messages", "berichten", None),
     ("month", "maand", None),
     ("next", "volgende", None),
+    ("no", "nee", None),
     ("no account manager", "geen accountmanager", None),
     ("no phone number", "geen telefoonnummer", None),
     (
@@ -1410,6 +1445,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("on_time_year", "een jaar op tijd", Some("a year on time")),
     ("open", "open", None),
     ("open now", "nu open", None),
+    ("or", "of", None),
     ("over budget", "boven budget", None),
     ("overdue", "vervallen", None),
     ("pause", "pauze", None),
@@ -1596,6 +1632,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("waiting for approval", "wacht op goedkeuring", None),
     ("week", "week", None),
     ("written off", "afgeschreven", None),
+    ("yes", "ja", None),
     ("you pay", "u betaalt", None),
     ("your own text", "eigen tekst", None),
     (

@@ -81,6 +81,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("users.html", include_str!("../templates/users.html")),
     ("kpi.html", include_str!("../templates/kpi.html")),
     ("lists.html", include_str!("../templates/lists.html")),
+    (
+        "policy_rule.html",
+        include_str!("../templates/policy_rule.html"),
+    ),
+    (
+        "condition_rows.html",
+        include_str!("../templates/condition_rows.html"),
+    ),
     ("forecast.html", include_str!("../templates/forecast.html")),
     ("portal.html", include_str!("../templates/portal.html")),
     (

@@ -1078,6 +1078,125 @@ fn a_credit_manager_edits_a_strategy_through_the_form() {
     );
 }
 
+/// A credit policy rule through its form: the rules are rows on the
+/// settings page, a wrong value comes back at its row, the preview runs the
+/// pre-sale check under the edited rule, and a save keeps the rule's place
+/// and the file's comments and puts it in force.
+#[test]
+fn a_credit_manager_edits_a_policy_rule_through_the_form() {
+    let server = common::start_with(120, true);
+    let credit = login(server.addr, "credit@t.example");
+    let r = credit.post(
+        "/account/language",
+        &[("language", "nl"), ("back", "/settings")],
+    );
+    assert_eq!(r.status, 303);
+    let settings = credit.get("/settings").body;
+    assert!(settings.contains("id=\"policy-rules\""), "rules as rows");
+    assert!(settings.contains("href=\"/settings/policy/high_risk\""));
+    let page = credit.get("/settings/policy/high_risk");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("name=\"a0r0_fact\""),
+        "conditions as rows"
+    );
+    assert!(page.body.contains("Verkoopvoorwaarden"));
+    let form: Vec<(&str, &str)> = vec![
+        ("verdict", "conditions"),
+        ("a0r0_fact", "risk_classes"),
+        ("a0r0_op", "in"),
+        ("a0r0_value", "D"),
+        ("a1r0_fact", "deal"),
+        ("a1r0_op", "min"),
+        ("a1r0_value", "75.000,00"),
+        ("terms_days", "14"),
+        ("prepayment_pct", "40"),
+        ("flag_direct_debit", "1"),
+        (
+            "reason_nl",
+            "Deze klant betaalt vaak laat, of de order is heel groot.",
+        ),
+        (
+            "reason_en",
+            "This customer often pays late, or the order is very large.",
+        ),
+        ("customer", "C000001"),
+        ("amount", "80000"),
+    ];
+    // A wrong value: the form again, the mistake at its row, in Dutch.
+    let mut wrong = form.clone();
+    wrong[6] = ("a1r0_value", "heel veel");
+    let page = credit.post("/settings/policy/high_risk/preview", &wrong);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("aria-invalid=\"true\""), "{}", page.body);
+    assert!(
+        page.body.contains("&#x27;heel veel&#x27; is geen bedrag"),
+        "{}",
+        page.body
+    );
+    // The preview: the check of a real customer and order under the edit.
+    let preview = credit.post("/settings/policy/high_risk/preview", &form);
+    assert_eq!(preview.status, 200);
+    assert!(preview.body.contains("id=\"preview\""), "{}", preview.body);
+    assert!(preview.body.contains("class=\"verdict verdict-"));
+    // Conditions without any condition of sale: refused as a whole (422),
+    // what was typed stays.
+    let mut bare: Vec<(&str, &str)> = form.clone();
+    bare.retain(|(k, _)| !matches!(*k, "terms_days" | "prepayment_pct" | "flag_direct_debit"));
+    let refused = credit.post("/settings/policy/high_risk/save", &bare);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("minstens één voorwaarde"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("75.000,00"), "what was typed stays");
+    // Saved: in force, in its place, comments kept.
+    let before: Vec<String> = server
+        .state
+        .live()
+        .config
+        .policy
+        .rules
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    let saved = credit.post("/settings/policy/high_risk/save", &form);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(saved.header("location").unwrap().contains("done=settings"));
+    let text = std::fs::read_to_string(&server.settings).unwrap();
+    assert!(text.contains("# Gross margin on sales"), "comments stay");
+    let live = server.state.live();
+    let rules = &live.config.policy.rules;
+    assert_eq!(
+        rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        before,
+        "the order stays (first match wins)"
+    );
+    let rule = rules.iter().find(|r| r.id == "high_risk").unwrap();
+    assert_eq!(rule.when.len(), 2);
+    assert_eq!(rule.when[1].deal_min, Some(7_500_000));
+    assert_eq!(
+        rule.requirements,
+        vec![
+            tegoed_core::policy::Requirement::Prepayment(0.4),
+            tegoed_core::policy::Requirement::ShorterTerms(14),
+            tegoed_core::policy::Requirement::DirectDebit,
+        ]
+    );
+    drop(live);
+    // A collector may not change the policy.
+    let collector = login(server.addr, "collector@t.example");
+    assert_eq!(collector.get("/settings/policy/high_risk").status, 403);
+    assert_eq!(
+        collector
+            .post("/settings/policy/high_risk/save", &form)
+            .status,
+        403
+    );
+    assert_eq!(credit.get("/settings/policy/nothing").status, 404);
+}
+
 /// The payments queue, the audit log and a customer's open items sort by
 /// column, total the filtered set and export exactly it as CSV and Excel.
 #[test]

@@ -34,6 +34,8 @@ const PAGES: &[&str] = &[
     "/settings/template",
     "/settings/segments/watch_list",
     "/settings/strategies/light",
+    "/settings/policy/large_prospect",
+    "/settings/policy/risky_industry",
     "/scoreboard",
     "/training/story",
     "/appreciation",

@@ -31,6 +31,10 @@ pub enum FactKind {
     Trend,
     /// Codes separated by commas: SBI sections or codes, tags, risk classes.
     List,
+    /// Yes or no (the credit policy's flags).
+    YesNo,
+    /// A rating on the 0–100 scale.
+    Score,
 }
 
 /// A comparison a row makes.
@@ -70,7 +74,19 @@ pub struct Fact {
     pub label_en: &'static str,
 }
 
-const MIN_MAX: &[Op] = &[Op::AtLeast, Op::AtMost];
+impl Fact {
+    /// The largest percentage a row may give (a limit may be used beyond
+    /// 100 %).
+    fn percent_max(&self) -> f64 {
+        if self.key == "limit_use_after" {
+            1000.0
+        } else {
+            100.0
+        }
+    }
+}
+
+pub(super) const MIN_MAX: &[Op] = &[Op::AtLeast, Op::AtMost];
 
 /// Every fact of [`Conditions`], in the order the form lists them.
 pub const FACTS: &[Fact] = &[
@@ -218,11 +234,11 @@ impl std::fmt::Display for FormError {
     }
 }
 
-fn euros(minor: i64) -> String {
+pub(super) fn euros(minor: i64) -> String {
     format_minor(minor, 2)
 }
 
-fn number(value: f64) -> String {
+pub(super) fn number(value: f64) -> String {
     let text = format!("{value}");
     text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
 }
@@ -364,10 +380,18 @@ fn value_of(fact: &Fact, text: &str) -> Result<Value, (String, String)> {
             .replace(',', ".")
             .parse::<f64>()
         {
-            Ok(v) if (0.0..=100.0).contains(&v) => Ok(Value::from((v * 10.0).round() / 1000.0)),
+            Ok(v) if v >= 0.0 && v <= fact.percent_max() => {
+                Ok(Value::from((v * 10.0).round() / 1000.0))
+            }
             _ => wrong(
-                format!("'{text}' is geen percentage van 0 tot 100"),
-                format!("'{text}' is not a percentage from 0 to 100"),
+                format!(
+                    "'{text}' is geen percentage van 0 tot {}",
+                    fact.percent_max()
+                ),
+                format!(
+                    "'{text}' is not a percentage from 0 to {}",
+                    fact.percent_max()
+                ),
             ),
         },
         FactKind::Kind => {
@@ -392,6 +416,18 @@ fn value_of(fact: &Fact, text: &str) -> Result<Value, (String, String)> {
             Some(trend) => Ok(Value::from(trend.as_str())),
             None => wrong("kies een betaalgedrag".into(), "choose a behaviour".into()),
         },
+        FactKind::YesNo => match text.to_lowercase().as_str() {
+            "ja" | "yes" | "true" => Ok(Value::from(true)),
+            "nee" | "no" | "false" => Ok(Value::from(false)),
+            _ => wrong("kies ja of nee".into(), "choose yes or no".into()),
+        },
+        FactKind::Score => match text.replace(',', ".").parse::<f64>() {
+            Ok(v) if (0.0..=100.0).contains(&v) => Ok(Value::from(v)),
+            _ => wrong(
+                format!("'{text}' is geen score van 0 tot 100"),
+                format!("'{text}' is not a score from 0 to 100"),
+            ),
+        },
         FactKind::List => {
             let items: Vec<String> = text
                 .split([',', ' ', ';'])
@@ -400,6 +436,13 @@ fn value_of(fact: &Fact, text: &str) -> Result<Value, (String, String)> {
                 .map(|s| {
                     if matches!(fact.key, "risk_classes" | "industry_sections") {
                         s.to_uppercase()
+                    } else if fact.key == "industry_groups" {
+                        match s.to_lowercase().as_str() {
+                            "laag" => "low".into(),
+                            "gemiddeld" | "midden" => "medium".into(),
+                            "hoog" => "high".into(),
+                            other => other.to_string(),
+                        }
                     } else {
                         s.to_string()
                     }
@@ -418,8 +461,17 @@ fn value_of(fact: &Fact, text: &str) -> Result<Value, (String, String)> {
 /// alternative that has rows. Rows without a fact are left out (that is how
 /// the form removes one).
 fn conditions(form: &SegmentForm) -> Result<Vec<InlineTable>, FormError> {
+    conditions_of(&form.alternatives, FACTS)
+}
+
+/// The alternatives of rows as settings values, for a form whose facts are
+/// `facts` (a segment's, or a credit policy rule's).
+pub(super) fn conditions_of(
+    alternatives: &[Vec<Row>],
+    facts: &[Fact],
+) -> Result<Vec<InlineTable>, FormError> {
     let mut out = Vec::new();
-    for (a, rows) in form.alternatives.iter().enumerate() {
+    for (a, rows) in alternatives.iter().enumerate() {
         let mut table = InlineTable::new();
         for (r, row) in rows.iter().enumerate() {
             if row.fact.trim().is_empty() {
@@ -431,7 +483,7 @@ fn conditions(form: &SegmentForm) -> Result<Vec<InlineTable>, FormError> {
                 nl,
                 en,
             };
-            let fact = FACTS.iter().find(|f| f.key == row.fact).ok_or_else(|| {
+            let fact = facts.iter().find(|f| f.key == row.fact).ok_or_else(|| {
                 at(
                     format!("onbekend gegeven '{}'", row.fact),
                     format!("unknown fact '{}'", row.fact),
@@ -564,6 +616,13 @@ pub fn apply(source: &str, form: &SegmentForm) -> Result<String, FormError> {
         &form.name_en,
     )?;
     table["strategy"] = toml_edit::value(form.strategy.trim());
+    set_when(table, when);
+    Ok(doc.to_string())
+}
+
+/// `when` of a settings table: left out without alternatives, a table for
+/// one, a list of tables for more.
+pub(super) fn set_when(table: &mut toml_edit::Table, when: Vec<InlineTable>) {
     match when.len() {
         0 => {
             table.remove("when");
@@ -581,7 +640,6 @@ pub fn apply(source: &str, form: &SegmentForm) -> Result<String, FormError> {
             table["when"] = toml_edit::value(list);
         }
     }
-    Ok(doc.to_string())
 }
 
 #[cfg(test)]

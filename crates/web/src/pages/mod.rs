@@ -120,6 +120,12 @@ pub fn routes() -> Router<S> {
         .route("/settings/segments/{id}", page(segment_page))
         .route("/settings/segments/{id}/preview", preview(segment_preview))
         .route("/settings/segments/{id}/save", action(segment_save))
+        .route("/settings/policy/{id}", page(rule_page))
+        .route("/settings/policy/{id}/preview", preview(rule_preview))
+        .route(
+            "/settings/policy/{id}/save",
+            form_action(rule_save, rule_page),
+        )
         .route("/settings/strategies/{id}", page(strategy_page))
         .route(
             "/settings/strategies/{id}/preview",

@@ -396,6 +396,18 @@ const MAX_ROWS: usize = 20;
 /// The form's fields: `name_nl`, `name_en`, `strategy` and per row
 /// `a{alternative}r{row}_fact|_op|_value`.
 fn segment_form_of(id: &str, form: &Params) -> SegmentForm {
+    SegmentForm {
+        id: id.to_string(),
+        name_nl: form.get("name_nl").cloned().unwrap_or_default(),
+        name_en: form.get("name_en").cloned().unwrap_or_default(),
+        strategy: form.get("strategy").cloned().unwrap_or_default(),
+        alternatives: alternatives_of(form),
+    }
+}
+
+/// The condition rows of a form (`a{alternative}r{row}_fact|_op|_value`),
+/// a segment's or a policy rule's.
+fn alternatives_of(form: &Params) -> Vec<Vec<Row>> {
     let mut alternatives = Vec::new();
     for a in 0..MAX_ALTERNATIVES {
         let mut rows = Vec::new();
@@ -415,26 +427,19 @@ fn segment_form_of(id: &str, form: &Params) -> SegmentForm {
     while alternatives.last().is_some_and(|rows| rows.is_empty()) {
         alternatives.pop();
     }
-    SegmentForm {
-        id: id.to_string(),
-        name_nl: form.get("name_nl").cloned().unwrap_or_default(),
-        name_en: form.get("name_en").cloned().unwrap_or_default(),
-        strategy: form.get("strategy").cloned().unwrap_or_default(),
-        alternatives,
-    }
+    alternatives
 }
 
-/// The page of segment `id`: the form (with a spare row per alternative and
-/// a spare alternative), and a preview or the mistake when there is one.
-fn segment_context(
-    state: &S,
-    visit: &Visit,
-    form: &SegmentForm,
+/// What the condition rows of a form need: the alternatives with a spare
+/// row each and a spare alternative, the facts and the comparisons in the
+/// reader's language, and the mistake at its row.
+fn conditions_context(
+    alternatives: &[Vec<Row>],
+    facts: &[segment_form::Fact],
     error: Option<&FormError>,
+    lang: Language,
 ) -> serde_json::Value {
-    let lang = visit.user.language;
-    let live = state.live();
-    let mut alternatives: Vec<Vec<Row>> = form.alternatives.clone();
+    let mut alternatives: Vec<Vec<Row>> = alternatives.to_vec();
     for rows in &mut alternatives {
         rows.retain(|r| !r.fact.trim().is_empty() || !r.value.trim().is_empty());
         rows.push(Row::default());
@@ -450,7 +455,7 @@ fn segment_context(
         (Op::OneOf, Language::Nl) => "een van",
         (Op::OneOf, Language::En) => "one of",
     };
-    let facts: Vec<serde_json::Value> = FACTS
+    let facts: Vec<serde_json::Value> = facts
         .iter()
         .map(|f| {
             json!({"key": f.key, "kind": f.kind,
@@ -461,25 +466,34 @@ fn segment_context(
         .into_iter()
         .map(|op| json!({"code": op.code(), "label": op_label(op)}))
         .collect();
+    let error = error.map(|e| {
+        json!({"alternative": e.alternative, "row": e.row,
+               "text": if lang == Language::Nl { &e.nl } else { &e.en }})
+    });
+    json!({"alternatives": alternatives, "facts": facts, "ops": ops, "error": error})
+}
+
+/// The page of segment `id`: the form (with a spare row per alternative and
+/// a spare alternative), and a preview or the mistake when there is one.
+fn segment_context(
+    state: &S,
+    visit: &Visit,
+    form: &SegmentForm,
+    error: Option<&FormError>,
+) -> serde_json::Value {
+    let lang = visit.user.language;
+    let live = state.live();
     let strategies: Vec<serde_json::Value> = live
         .config
         .strategies
         .iter()
         .map(|s| json!({"id": s.id, "name": s.name(lang)}))
         .collect();
-    let error = error.map(|e| {
-        json!({"alternative": e.alternative, "row": e.row,
-               "text": if lang == Language::Nl { &e.nl } else { &e.en }})
-    });
-    json!({
-        "form": form,
-        "alternatives": alternatives,
-        "facts": facts,
-        "ops": ops,
-        "strategies": strategies,
-        "error": error,
-        "may_save": state.config_path.is_some(),
-    })
+    let mut context = conditions_context(&form.alternatives, FACTS, error, lang);
+    context["form"] = json!(form);
+    context["strategies"] = json!(strategies);
+    context["may_save"] = json!(state.config_path.is_some());
+    context
 }
 
 fn segment_of(state: &S, id: &str) -> Result<SegmentForm, Fail> {
@@ -871,6 +885,203 @@ pub(super) fn strategy_save(
     save_settings(state, visit, &text)?;
     Ok(with_done(
         &format!("/settings/strategies/{}", auth::encode(id)),
+        "settings",
+        &[],
+    ))
+}
+
+// --- a credit policy rule as a form -----------------------------------------
+
+use tegoed_app::config::policy_form::{self, RuleForm};
+
+/// The form's fields: `verdict`, the condition rows (as a segment's),
+/// `terms_days`, `prepayment_pct`, one `flag_{code}` per condition of sale
+/// ticked, `reason_nl`, `reason_en`.
+fn rule_form_of(id: &str, form: &Params) -> RuleForm {
+    let text = |name: &str| form.get(name).cloned().unwrap_or_default();
+    RuleForm {
+        id: id.to_string(),
+        verdict: text("verdict"),
+        alternatives: alternatives_of(form),
+        terms_days: text("terms_days"),
+        prepayment_pct: text("prepayment_pct"),
+        flags: policy_form::FLAGS
+            .iter()
+            .map(|f| f.code())
+            .filter(|code| form.contains_key(&format!("flag_{code}")))
+            .map(str::to_string)
+            .collect(),
+        reason_nl: text("reason_nl"),
+        reason_en: text("reason_en"),
+    }
+}
+
+fn rule_of(state: &S, id: &str) -> Result<RuleForm, Fail> {
+    state
+        .live()
+        .config
+        .policy
+        .rules
+        .iter()
+        .find(|r| r.id == id)
+        .map(policy_form::form_of)
+        .ok_or_else(|| Fail::NotFound(format!("no policy rule '{id}'")))
+}
+
+fn rule_context(
+    state: &S,
+    visit: &Visit,
+    form: &RuleForm,
+    error: Option<&FormError>,
+) -> serde_json::Value {
+    let lang = visit.user.language;
+    let live = state.live();
+    let mut context = conditions_context(&form.alternatives, policy_form::FACTS, error, lang);
+    let position = live
+        .config
+        .policy
+        .rules
+        .iter()
+        .position(|r| r.id == form.id)
+        .map_or(0, |p| p + 1);
+    let flags: Vec<serde_json::Value> = policy_form::FLAGS
+        .iter()
+        .map(|f| {
+            json!({"code": f.code(), "label": f.text(lang),
+                   "checked": form.flags.iter().any(|c| c == f.code())})
+        })
+        .collect();
+    let verdicts: Vec<serde_json::Value> = ["approve", "conditions", "prepay"]
+        .into_iter()
+        .map(|v| json!({"code": v, "label": i18n::t(lang, v)}))
+        .collect();
+    context["form"] = json!(form);
+    context["position"] = json!(position);
+    context["rules"] = json!(live.config.policy.rules.len());
+    context["flags"] = json!(flags);
+    context["verdicts"] = json!(verdicts);
+    context["may_save"] = json!(state.config_path.is_some());
+    context
+}
+
+/// The rule's page; after a refused save, the form as it was sent with the
+/// mistake at its place.
+pub(super) fn rule_page(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let id = field(path, "id")?;
+    let stored = rule_of(state, id)?;
+    let context = match &visit.form_error {
+        Some(sent) => {
+            let edited = rule_form_of(id, &sent.values);
+            let mistake = rule_settings(state, &edited).err();
+            rule_context(state, visit, &edited, mistake.as_ref())
+        }
+        None => rule_context(state, visit, &stored, None),
+    };
+    render(state, visit, "policy_rule.html", "Policy rule", context)
+}
+
+/// The form applied to the settings in force and checked as a whole.
+fn rule_settings(
+    state: &S,
+    form: &RuleForm,
+) -> Result<(String, tegoed_app::config::Config), FormError> {
+    let text = policy_form::apply(&config_text(state), form)?;
+    let config = parse_config(state, &text).map_err(|f| FormError {
+        alternative: None,
+        row: None,
+        nl: format!("Deze instellingen kloppen niet: {}", f.message()),
+        en: format!("These settings are not valid: {}", f.message()),
+    })?;
+    Ok((text, config))
+}
+
+/// A preview of the edited rule: the pre-sale check of a real customer and
+/// order amount under the edited policy, and whether this rule decided it.
+pub(super) fn rule_preview(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let id = field(path, "id")?;
+    rule_of(state, id)?;
+    let edited = rule_form_of(id, form);
+    let lang = visit.user.language;
+    let context = match rule_settings(state, &edited) {
+        Err(e) => rule_context(state, visit, &edited, Some(&e)),
+        Ok((_, config)) => {
+            let mut context = rule_context(state, visit, &edited, None);
+            if let Some(number) = opt(form, "customer") {
+                context["customer"] = json!(number);
+                context["amount"] = json!(opt(form, "amount").unwrap_or(""));
+                let outcome = money_field(form, "amount").and_then(|amount| {
+                    let request = CheckRequest {
+                        subject: Subject::Customer(number.to_string()),
+                        amount,
+                        terms_days: None,
+                        language: lang,
+                    };
+                    let as_of = state.as_of();
+                    Ok(tegoed_app::read_tx(state.store.as_ref(), |tx| {
+                        Checker::new(tx, &config)?.check(tx, &request, as_of)
+                    })?)
+                });
+                match outcome {
+                    Ok(result) => {
+                        let decided_by = config
+                            .policy
+                            .rules
+                            .iter()
+                            .find(|r| r.id == result.rule)
+                            .map(|r| r.reason(lang).to_string());
+                        context["preview"] = json!({
+                            "customer": number,
+                            "name": result.subject.name,
+                            "verdict": result.verdict,
+                            "this_rule": result.rule == id,
+                            "decided_by": decided_by,
+                            "conditions": result.conditions.iter().map(|c| c.text.clone()).collect::<Vec<_>>(),
+                            "reasons": result.reasons,
+                        });
+                    }
+                    Err(e) => context["preview_error"] = json!(e.message()),
+                }
+            }
+            context
+        }
+    };
+    render(state, visit, "policy_rule.html", "Policy rule", context)
+}
+
+/// Saves the edited rule into the settings file (its place in the order,
+/// the rest of the file and its comments as they were) and puts the
+/// settings in force.
+pub(super) fn rule_save(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let id = field(path, "id")?;
+    rule_of(state, id)?;
+    let edited = rule_form_of(id, form);
+    let (text, _) = rule_settings(state, &edited).map_err(|e| {
+        Fail::Invalid(match visit.user.language {
+            Language::Nl => e.nl,
+            Language::En => e.en,
+        })
+    })?;
+    save_settings(state, visit, &text)?;
+    Ok(with_done(
+        &format!("/settings/policy/{}", auth::encode(id)),
         "settings",
         &[],
     ))
