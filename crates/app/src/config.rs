@@ -23,6 +23,7 @@ use tegoed_core::{Date, Iban, Language};
 
 use crate::{AppError, Result};
 
+pub mod company_form;
 mod policy;
 pub mod policy_form;
 pub mod segment_form;

@@ -13,6 +13,16 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "A 14-day letter by e-mail counts as received after (working days)",
+        "Een 14-dagenbrief per e-mail geldt als ontvangen na (werkdagen)",
+        None,
+    ),
+    (
+        "A 14-day letter by post counts as received after (working days)",
+        "Een 14-dagenbrief per post geldt als ontvangen na (werkdagen)",
+        None,
+    ),
+    (
         "A colleague contacts you within two working days to agree the date.",
         "Een collega neemt binnen twee werkdagen contact met u op om de datum af te spreken.",
         None,
@@ -30,6 +40,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("A date up to and including", "Een datum tot en met", None),
     ("A new prospect", "Een nieuwe prospect", None),
+    (
+        "A payment plan instalment may be late (days)",
+        "Een termijn van een betalingsregeling mag te laat zijn (dagen)",
+        None,
+    ),
     (
         "A real customer and a deal: what does our credit policy say? Your answer is checked against the policy's own decision, with the rule explained.",
         "Een echte klant en een order: wat zegt ons kredietbeleid? Je antwoord wordt vergeleken met het besluit van het beleid zelf, met de regel erbij uitgelegd.",
@@ -54,6 +69,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Add", "Toevoegen", None),
     ("Add a note", "Notitie toevoegen", None),
     ("Add a user", "Gebruiker toevoegen", None),
+    ("Address", "Adres", None),
     ("After the sale", "Na de verkoop", None),
     ("Agreed", "Afgesproken", None),
     (
@@ -98,6 +114,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Assigned to", "Voor", None),
     ("Audit log", "Auditlog", None),
     ("Average days late", "Gemiddeld aantal dagen te laat", None),
+    ("BIC", "BIC", None),
     ("Back", "Terug", None),
     ("Back to Dunning", "Terug naar Aanmanen", None),
     (
@@ -132,6 +149,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("Call recorded.", "Telefoontje vastgelegd.", None),
     ("Calls", "Belafspraken", None),
+    (
+        "Calls are due after (working days; 0 = the same day)",
+        "Belafspraken staan klaar na (werkdagen; 0 = dezelfde dag)",
+        None,
+    ),
     ("Calls due", "Te bellen", None),
     (
         "Cash expected per week",
@@ -139,6 +161,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Cash-in forecast", "Prognose van de ontvangsten", None),
+    ("Chamber of Commerce number", "KvK-nummer", None),
     ("Chance of paying late", "Kans op te laat betalen", None),
     ("Change", "Wijzigen", None),
     ("Channel", "Kanaal", None),
@@ -162,6 +185,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("Collected", "Geïnd", None),
+    ("Company and legal", "Bedrijf en juridisch", None),
+    ("Company name", "Bedrijfsnaam", None),
     ("Comparison", "Vergelijking", None),
     ("Conditions", "Voorwaarden", None),
     ("Conditions of sale", "Verkoopvoorwaarden", None),
@@ -190,6 +215,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Customer number or name", "Klantnummer of naam", None),
     ("Customer since", "Klant sinds", None),
     ("Customers", "Klanten", None),
+    (
+        "Customers pay to this account; the messages and their payment QR code show it.",
+        "Klanten betalen op deze rekening; de berichten en hun betaal-QR-code tonen hem.",
+        None,
+    ),
     ("Customers to thank", "Klanten om te bedanken", None),
     (
         "Customers who get this text today",
@@ -262,6 +292,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Aanmanen gepauzeerd tot en met {}.",
         None,
     ),
+    ("Dutch", "Nederlands", None),
+    ("E-mail", "E-mail", None),
     ("E-mail address", "E-mailadres", None),
     (
         "E-mail address or password is not right.",
@@ -286,6 +318,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Effects", "Gevolgen", None),
     ("End the dunning pause", "Aanmaanpauze beëindigen", None),
     ("End the pause", "Pauze beëindigen", None),
+    ("English", "Engels", None),
     ("Every", "Elke", None),
     (
         "Every message carries a fresh link; revoke when a link reached the wrong person.",
@@ -361,6 +394,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Ik wil graag een betalingsregeling",
         None,
     ),
+    ("IBAN", "IBAN", None),
     ("In a payment plan", "In een betalingsregeling", None),
     ("In the afternoon", "'s Middags", None),
     ("In the morning", "'s Ochtends", None),
@@ -386,6 +420,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Kind", "Soort", None),
     ("KvK number", "KvK-nummer", None),
     ("Language", "Taal", None),
+    (
+        "Language of the claim files for the agency",
+        "Taal van de dossiers voor het incassobureau",
+        None,
+    ),
     ("Last", "Laatst", None),
     (
         "Late payers cost in this period",
@@ -396,6 +435,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Leader of the period", "Koploper van de periode", None),
     ("Leave out", "Overslaan", None),
     ("Left", "Resterend", None),
+    ("Legal", "Juridisch", None),
     ("Let us know", "Laat het ons weten", None),
     ("Lift the credit hold", "Kredietstop opheffen", None),
     ("Limit", "Limiet", None),
@@ -422,6 +462,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Message template", "Berichtsjabloon", None),
     ("Message templates", "Berichtsjablonen", None),
     ("Messages", "Berichten", None),
+    (
+        "Messages ask to pay within (days)",
+        "Berichten vragen te betalen binnen (dagen)",
+        None,
+    ),
     ("Messages delivered:", "Berichten afgeleverd:", None),
     ("Missed instalment", "Gemiste termijn", None),
     ("Month", "Maand", None),
@@ -474,6 +519,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "No invoices in the last year to size a standard deal.",
         "Geen facturen in het afgelopen jaar om een standaardorder op te baseren.",
+        None,
+    ),
+    (
+        "No message below this overdue amount (€)",
+        "Geen bericht onder dit vervallen bedrag (€)",
         None,
     ),
     (
@@ -564,6 +614,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("On credit hold since", "Kredietstop sinds", None),
     ("On the call list.", "Staat op de bellijst.", None),
     ("On their own page", "Via de eigen pagina", None),
+    (
+        "One line per line, as on a letter.",
+        "Eén regel per regel, zoals op een brief.",
+        None,
+    ),
     ("One moment, please", "Een ogenblik geduld", None),
     (
         "One row per step, in the order of the days. Days count from the due date (negative: before it). A step is sent only when the one before it was, and only when at least the amount given is overdue. Set the kind of a row to – to remove it; fill in the empty row to add a step.",
@@ -679,6 +734,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Per month, up to", "Per maand, tot en met", None),
     ("Per segment", "Per doelgroep", None),
     ("Period", "Periode", None),
+    ("Phone", "Telefoon", None),
     (
         "Phone number (optional)",
         "Telefoonnummer (niet verplicht)",
@@ -706,6 +762,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Promises kept", "Beloftes nagekomen", None),
     ("Question", "Vraag", None),
     ("Questions", "Vragen", None),
+    (
+        "Raise collection costs by VAT (only when you cannot deduct VAT on collection services; the 14-day letter then says so)",
+        "Incassokosten verhogen met btw (alleen als je de btw op incassodiensten niet kunt aftrekken; de 14-dagenbrief zegt dat dan)",
+        None,
+    ),
     ("Rank", "Plaats", None),
     ("Read it", "Lees het", None),
     ("Reading the ledger", "De administratie lezen", None),
@@ -795,6 +856,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Show", "Tonen", None),
     ("Show everything", "Alles tonen", None),
     ("Signed by", "Ondertekend door", None),
+    (
+        "Signs the messages of steps sent by the collector, and those of customers without an account manager.",
+        "Ondertekent de berichten van stappen die de medewerker debiteurenbeheer stuurt, en die van klanten zonder accountmanager.",
+        None,
+    ),
     ("Skipped", "Overgeslagen", None),
     ("Something is not right", "Er klopt iets niet", None),
     (
@@ -857,6 +923,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "The collectors' worklist",
         "De werklijst van de incasso",
+        None,
+    ),
+    (
+        "The credit team's collector",
+        "De medewerker debiteurenbeheer",
         None,
     ),
     (
@@ -1012,6 +1083,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("User added", "Gebruiker toegevoegd", None),
     ("User changed", "Gebruiker gewijzigd", None),
     ("Users", "Gebruikers", None),
+    ("VAT rate (%)", "Btw-tarief (%)", None),
     ("Value", "Waarde", None),
     ("Value in euros", "Waarde in euro", None),
     ("Verdict", "Besluit", None),
@@ -1047,6 +1119,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "We zoeken uw betaling op en sturen intussen geen herinneringen.",
         None,
     ),
+    ("Website", "Website", None),
     ("Week of", "Week van", None),
     ("What", "Wat", None),
     (
@@ -1105,6 +1178,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Wie (standaard: de accountmanager)",
         None,
     ),
+    ("Who sends the messages", "Wie de berichten stuurt", None),
     ("Why", "Waarom", None),
     (
         "Why a colleague decides",
@@ -1631,6 +1705,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("waiting for a deadline", "wachten op een termijn", None),
     ("waiting for approval", "wacht op goedkeuring", None),
     ("week", "week", None),
+    (
+        "who sends the messages, the bank account, the collector, VAT on collection costs and the dunning run's days and minimum amount.",
+        "wie de berichten stuurt, de bankrekening, de medewerker debiteurenbeheer, btw op incassokosten en de dagen en het minimumbedrag van de aanmaningsrun.",
+        None,
+    ),
     ("written off", "afgeschreven", None),
     ("yes", "ja", None),
     ("you pay", "u betaalt", None),

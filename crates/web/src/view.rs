@@ -81,6 +81,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("users.html", include_str!("../templates/users.html")),
     ("kpi.html", include_str!("../templates/kpi.html")),
     ("lists.html", include_str!("../templates/lists.html")),
+    ("company.html", include_str!("../templates/company.html")),
     (
         "policy_rule.html",
         include_str!("../templates/policy_rule.html"),

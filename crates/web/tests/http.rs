@@ -1197,6 +1197,114 @@ fn a_credit_manager_edits_a_policy_rule_through_the_form() {
     assert_eq!(credit.get("/settings/policy/nothing").status, 404);
 }
 
+/// The company, legal and dunning settings through a form: every mistake
+/// at its field in the reader's language (the form as typed, 422), a good
+/// save written into the settings file with its comments and in force.
+#[test]
+fn a_credit_manager_edits_the_company_and_legal_settings_through_the_form() {
+    let server = common::start_with(60, true);
+    let credit = login(server.addr, "credit@t.example");
+    let r = credit.post(
+        "/account/language",
+        &[("language", "nl"), ("back", "/settings")],
+    );
+    assert_eq!(r.status, 303);
+    assert!(
+        credit
+            .get("/settings")
+            .body
+            .contains("href=\"/settings/company\"")
+    );
+    let page = credit.get("/settings/company");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let value = |name: &str| common::hidden(&page.body, name);
+    let mut form: Vec<(String, String)> = [
+        "name",
+        "iban",
+        "bic",
+        "phone",
+        "email",
+        "website",
+        "kvk",
+        "collector_name",
+        "collector_email",
+        "collector_phone",
+        "vat_rate",
+        "email_receipt_working_days",
+        "letter_receipt_working_days",
+        "pay_within_days",
+        "plan_grace_days",
+        "min_amount",
+        "call_due_working_days",
+    ]
+    .iter()
+    .map(|k| {
+        (
+            k.to_string(),
+            value(k).unwrap_or_else(|| panic!("{k} on the form")),
+        )
+    })
+    .collect();
+    form.push((
+        "address".into(),
+        "Keizersgracht 100\n1015 AA Amsterdam".into(),
+    ));
+    form.push(("language".into(), "nl".into()));
+    let minimum = form
+        .iter()
+        .find(|(k, _)| k == "min_amount")
+        .unwrap()
+        .1
+        .clone();
+    assert!(minimum.contains(','), "a Dutch amount: {minimum}");
+    let send = |form: &[(String, String)]| {
+        let borrowed: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        credit.post("/settings/company", &borrowed)
+    };
+    let set = |form: &mut Vec<(String, String)>, key: &str, to: &str| {
+        form.iter_mut().find(|(k, _)| k == key).unwrap().1 = to.into();
+    };
+    let mut wrong = form.clone();
+    set(&mut wrong, "iban", "NL00 FOUT");
+    set(&mut wrong, "pay_within_days", "twee weken");
+    let refused = send(&wrong);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("&#x27;NL00 FOUT&#x27; is geen geldig IBAN")
+    );
+    assert!(
+        refused
+            .body
+            .contains("&#x27;twee weken&#x27; is geen aantal dagen")
+    );
+    assert_eq!(refused.body.matches("aria-invalid=\"true\"").count(), 2);
+    assert!(
+        refused.body.contains("value=\"twee weken\""),
+        "what was typed stays"
+    );
+    set(&mut form, "name", "Bakkerij Jansen B.V.");
+    set(&mut form, "min_amount", "12,50");
+    form.push(("vat_uplift".into(), "1".into()));
+    let saved = send(&form);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(saved.header("location").unwrap().contains("done=settings"));
+    let text = std::fs::read_to_string(&server.settings).unwrap();
+    assert!(
+        text.contains("# When a 14-day letter counts as received"),
+        "comments stay"
+    );
+    let live = server.state.live();
+    assert_eq!(live.config.company.name, "Bakkerij Jansen B.V.");
+    assert_eq!(live.config.dunning.min_amount_minor, 1250);
+    assert!(live.config.legal.vat_uplift);
+    drop(live);
+    let collector = login(server.addr, "collector@t.example");
+    assert_eq!(collector.get("/settings/company").status, 403);
+}
+
 /// The payments queue, the audit log and a customer's open items sort by
 /// column, total the filtered set and export exactly it as CSV and Excel.
 #[test]

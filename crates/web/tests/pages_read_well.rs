@@ -35,6 +35,7 @@ const PAGES: &[&str] = &[
     "/settings/segments/watch_list",
     "/settings/strategies/light",
     "/settings/policy/large_prospect",
+    "/settings/company",
     "/settings/policy/risky_industry",
     "/scoreboard",
     "/training/story",

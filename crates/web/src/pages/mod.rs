@@ -120,6 +120,10 @@ pub fn routes() -> Router<S> {
         .route("/settings/segments/{id}", page(segment_page))
         .route("/settings/segments/{id}/preview", preview(segment_preview))
         .route("/settings/segments/{id}/save", action(segment_save))
+        .route(
+            "/settings/company",
+            page(company_page).merge(form_action(company_save, company_page)),
+        )
         .route("/settings/policy/{id}", page(rule_page))
         .route("/settings/policy/{id}/preview", preview(rule_preview))
         .route(

@@ -1086,3 +1086,243 @@ pub(super) fn rule_save(
         &[],
     ))
 }
+
+// --- company, legal and dunning settings as a form --------------------------
+
+use tegoed_app::config::company_form::{self, CompanyForm, FieldError};
+
+fn company_form_of(form: &Params) -> CompanyForm {
+    let text = |name: &str| form.get(name).cloned().unwrap_or_default();
+    CompanyForm {
+        name: text("name"),
+        address: text("address"),
+        iban: text("iban"),
+        bic: text("bic"),
+        phone: text("phone"),
+        email: text("email"),
+        website: text("website"),
+        kvk: text("kvk"),
+        language: text("language"),
+        collector_name: text("collector_name"),
+        collector_email: text("collector_email"),
+        collector_phone: text("collector_phone"),
+        vat_uplift: form.contains_key("vat_uplift"),
+        vat_rate: text("vat_rate"),
+        email_receipt_working_days: text("email_receipt_working_days"),
+        letter_receipt_working_days: text("letter_receipt_working_days"),
+        pay_within_days: text("pay_within_days"),
+        plan_grace_days: text("plan_grace_days"),
+        min_amount: text("min_amount"),
+        call_due_working_days: text("call_due_working_days"),
+    }
+}
+
+/// The form applied to the settings file and checked as a whole: the new
+/// text, or the mistakes at their fields.
+fn company_settings(state: &S, form: &CompanyForm) -> Result<String, Vec<FieldError>> {
+    let text = company_form::apply(&config_text(state), form)?;
+    parse_config(state, &text).map_err(|f| {
+        vec![FieldError {
+            field: "",
+            nl: format!("Deze instellingen kloppen niet: {}", f.message()),
+            en: format!("These settings are not valid: {}", f.message()),
+        }]
+    })?;
+    Ok(text)
+}
+
+/// The page: the settings in force, or after a refused save the form as it
+/// was sent with every mistake at its field.
+pub(super) fn company_page(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    _: &Params,
+) -> Result<Response, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let lang = visit.user.language;
+    let (form, errors) = match &visit.form_error {
+        Some(sent) => {
+            let form = company_form_of(&sent.values);
+            let errors = company_settings(state, &form).err().unwrap_or_default();
+            (form, errors)
+        }
+        None => (company_form::form_of(&state.live().config), Vec::new()),
+    };
+    let at: serde_json::Map<String, serde_json::Value> = errors
+        .iter()
+        .filter(|e| !e.field.is_empty())
+        .map(|e| (e.field.to_string(), json!(e.text(lang))))
+        .collect();
+    let whole: Vec<&str> = errors
+        .iter()
+        .filter(|e| e.field.is_empty())
+        .map(|e| e.text(lang))
+        .collect();
+    // (section title, its help, [(field, label, help, kind, input mode)])
+    type Spec = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    );
+    let sections: &[(&str, &str, &[Spec])] = &[
+        (
+            "Who sends the messages",
+            "",
+            &[
+                ("name", "Company name", "", "text", ""),
+                (
+                    "address",
+                    "Address",
+                    "One line per line, as on a letter.",
+                    "textarea",
+                    "",
+                ),
+                (
+                    "iban",
+                    "IBAN",
+                    "Customers pay to this account; the messages and their payment QR code show it.",
+                    "text",
+                    "",
+                ),
+                ("bic", "BIC", "", "text", ""),
+                ("kvk", "Chamber of Commerce number", "", "text", "numeric"),
+                ("phone", "Phone", "", "text", "tel"),
+                ("email", "E-mail", "", "text", "email"),
+                ("website", "Website", "", "text", "url"),
+                (
+                    "language",
+                    "Language of the claim files for the agency",
+                    "",
+                    "language",
+                    "",
+                ),
+            ],
+        ),
+        (
+            "The credit team's collector",
+            "Signs the messages of steps sent by the collector, and those of customers without an account manager.",
+            &[
+                ("collector_name", "Name", "", "text", ""),
+                ("collector_email", "E-mail", "", "text", "email"),
+                ("collector_phone", "Phone", "", "text", "tel"),
+            ],
+        ),
+        (
+            "Legal",
+            "",
+            &[
+                (
+                    "vat_uplift",
+                    "Raise collection costs by VAT (only when you cannot deduct VAT on collection services; the 14-day letter then says so)",
+                    "",
+                    "check",
+                    "",
+                ),
+                ("vat_rate", "VAT rate (%)", "", "text", "decimal"),
+                (
+                    "email_receipt_working_days",
+                    "A 14-day letter by e-mail counts as received after (working days)",
+                    "",
+                    "text",
+                    "numeric",
+                ),
+                (
+                    "letter_receipt_working_days",
+                    "A 14-day letter by post counts as received after (working days)",
+                    "",
+                    "text",
+                    "numeric",
+                ),
+            ],
+        ),
+        (
+            "Dunning",
+            "",
+            &[
+                (
+                    "pay_within_days",
+                    "Messages ask to pay within (days)",
+                    "",
+                    "text",
+                    "numeric",
+                ),
+                (
+                    "plan_grace_days",
+                    "A payment plan instalment may be late (days)",
+                    "",
+                    "text",
+                    "numeric",
+                ),
+                (
+                    "min_amount",
+                    "No message below this overdue amount (€)",
+                    "",
+                    "text",
+                    "decimal",
+                ),
+                (
+                    "call_due_working_days",
+                    "Calls are due after (working days; 0 = the same day)",
+                    "",
+                    "text",
+                    "numeric",
+                ),
+            ],
+        ),
+    ];
+    let mut values = serde_json::to_value(&form).map_err(|e| Fail::Internal(e.to_string()))?;
+    if lang == Language::Nl && visit.form_error.is_none() {
+        // Amounts and rates as a Dutch reader writes them (either is read).
+        for key in ["min_amount", "vat_rate"] {
+            if let Some(text) = values[key].as_str() {
+                values[key] = json!(text.replace('.', ","));
+            }
+        }
+    }
+    let sections: Vec<serde_json::Value> = sections
+        .iter()
+        .map(|(title, help, fields)| {
+            let fields: Vec<serde_json::Value> = fields
+                .iter()
+                .map(|(name, label, help, kind, mode)| {
+                    json!({"name": name, "label": label, "help": help, "kind": kind,
+                           "mode": mode, "value": values[*name], "error": at.get(*name)})
+                })
+                .collect();
+            json!({"title": title, "help": help, "fields": fields})
+        })
+        .collect();
+    render(
+        state,
+        visit,
+        "company.html",
+        "Company and legal",
+        json!({"sections": sections, "whole": whole,
+               "may_save": state.config_path.is_some()}),
+    )
+}
+
+pub(super) fn company_save(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: &Params,
+) -> Result<String, Fail> {
+    require(&visit.user, Action::EditSettings, None)?;
+    let edited = company_form_of(form);
+    let text = company_settings(state, &edited).map_err(|errors| {
+        let lang = visit.user.language;
+        Fail::Invalid(
+            errors
+                .iter()
+                .map(|e| e.text(lang).to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    save_settings(state, visit, &text)?;
+    Ok(with_done("/settings/company", "settings", &[]))
+}
