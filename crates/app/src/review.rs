@@ -282,7 +282,7 @@ fn decide(
         confidence: 100,
         needs_review: false,
         suggested_customer: None,
-        note: info.note.map(|n| format!("decided by a person; was: {n}")),
+        note: info.note.map(|n| format!("{DECIDED}{n}")),
         reverses: info.reverses,
     };
     tx.set_payment_match(stored.id, &info)?;
@@ -301,6 +301,112 @@ fn decide(
         applied,
         credit: Money::new(if left < 0 { left } else { plan.remainder }, currency),
         learned_iban,
+    })
+}
+
+/// What a person's decision writes before the matcher's own note.
+const DECIDED: &str = "decided by a person; was: ";
+
+/// What undoing a person's decision did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UndoOutcome {
+    pub payment_id: String,
+    /// The customer the decision had chosen: now the queue's suggestion.
+    pub customer_id: String,
+    /// The invoices the payment had paid, open again.
+    pub reopened: Vec<SuggestedAllocation>,
+    /// A paying IBAN that only this payment had taught, forgotten again.
+    pub forgotten_iban: Option<String>,
+}
+
+/// Undoes a person's match or assignment of payment `payment_id`: what it
+/// paid is open again, the payment is back on the review queue with the
+/// customer that was chosen as the suggestion, and an IBAN learned from it
+/// is forgotten unless another payment of that customer comes from it. Only
+/// a person's decision can be undone this way (what the matcher did by
+/// itself is re-booked with the statement).
+pub fn unmatch_payment(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    payment_id: &str,
+    as_of: Date,
+) -> Result<UndoOutcome> {
+    actor.require(Action::Collect, None)?;
+    let stored = load_payment(tx, payment_id)?;
+    let info = tx.payment_match(stored.id)?;
+    if info.needs_review {
+        // Undone already (a second click, or someone else was first).
+        return Err(AppError::Conflict(format!(
+            "payment {payment_id} is on the review queue already; there is nothing to undo"
+        )));
+    }
+    if info.rule != Some(MatchRule::Manual) {
+        return Err(AppError::Invalid(format!(
+            "payment {payment_id} was not matched by a person; only a person's match or assignment can be undone"
+        )));
+    }
+    let currency = stored.payment.amount.currency;
+    let paid: Vec<(InvoiceId, i64)> = tx
+        .allocations_from(AllocationSource::Payment(stored.id))?
+        .iter()
+        .map(|a| (a.allocation.invoice, a.allocation.amount_minor))
+        .collect();
+    posting::unpost(tx, AllocationSource::Payment(stored.id))?;
+    let chosen = stored.payment.customer;
+    let mut payment = stored.payment.clone();
+    payment.customer = None;
+    payment.invoice = None;
+    tx.update_payment(stored.id, &payment)?;
+    tx.set_payment_match(
+        stored.id,
+        &MatchInfo {
+            rule: None,
+            confidence: 0,
+            needs_review: true,
+            suggested_customer: chosen,
+            note: Some(
+                info.note
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix(DECIDED))
+                    .map_or_else(
+                        || "a person's decision was undone".to_string(),
+                        str::to_string,
+                    ),
+            ),
+            reverses: info.reverses,
+        },
+    )?;
+    let mut forgotten_iban = None;
+    if let (Some(customer), Some(iban)) = (chosen, &payment.counterparty_iban) {
+        let taught_elsewhere = tx
+            .customer_payments(customer, as_of.max(payment.date))?
+            .iter()
+            .any(|p| p.payment.counterparty_iban.as_ref() == Some(iban));
+        if !taught_elsewhere && tx.forget_learned_iban(customer, iban)? {
+            forgotten_iban = Some(iban.as_str().to_string());
+        }
+    }
+    let customer_id = match chosen {
+        Some(c) => tx.customer(c)?.map(|c| c.customer.number),
+        None => None,
+    }
+    .unwrap_or_default();
+    let reopened = suggested(tx, &paid, currency)?;
+    actor.audit(
+        tx,
+        "payment.undo",
+        payment_id,
+        &reopened
+            .iter()
+            .map(|a| a.invoice_number.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    )?;
+    Ok(UndoOutcome {
+        payment_id: payment.external_id,
+        customer_id,
+        reopened,
+        forgotten_iban,
     })
 }
 

@@ -790,6 +790,10 @@ pub enum PaymentsCommand {
         payment_id: String,
         customer_id: String,
     },
+    /// Undo a person's match or assignment: the invoices it paid are open
+    /// again and the payment is back on the queue, the chosen customer as
+    /// its suggestion.
+    Undo { payment_id: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -245,6 +245,31 @@ fn run(cli: Cli) -> Result<()> {
                 })?;
                 print_decision(&ctx, &outcome)
             }
+            PaymentsCommand::Undo { payment_id } => {
+                let as_of = ctx.as_of;
+                let outcome =
+                    ctx.write(|tx, actor| review::unmatch_payment(tx, actor, &payment_id, as_of))?;
+                ctx.print(&outcome, |o| {
+                    let mut text = format!("Payment {} is back on the queue", o.payment_id);
+                    if !o.customer_id.is_empty() {
+                        text.push_str(&format!(" (suggested: {})", o.customer_id));
+                    }
+                    text.push('.');
+                    if !o.reopened.is_empty() {
+                        let parts: Vec<String> = o
+                            .reopened
+                            .iter()
+                            .map(|a| format!("{} {}", a.invoice_number, money(a.amount)))
+                            .collect();
+                        text.push_str(&format!(" Open again: {}.", parts.join(", ")));
+                    }
+                    if let Some(iban) = &o.forgotten_iban {
+                        text.push_str(&format!(" Forgot {iban} for this customer."));
+                    }
+                    text.push('\n');
+                    text
+                })
+            }
         },
         Command::AccountManager { command } => account_managers(&ctx, command),
         Command::Segments { command } => collection::segments_cmd(&ctx, command),

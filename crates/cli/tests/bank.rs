@@ -94,12 +94,48 @@ fn review_decisions_teach_the_iban() {
 
     // A person assigns the € 500 from the unknown account to C001.
     let id = by_name["payment_id"].as_str().unwrap();
+    let open_before = ledger.open_amount("C001", "2026-002");
+    let queued = ledger
+        .json(&["payments", "unmatched"])
+        .as_array()
+        .unwrap()
+        .len();
     let outcome = ledger.json(&["payments", "assign", id, "C001"]);
     assert_eq!(outcome["applied"][0]["invoice_number"], "2026-002");
     assert_eq!(outcome["learned_iban"], "NL39RABO0300065264");
     assert_eq!(
         ledger.open_amount("C001", "2026-002"),
         Some("920.00".into())
+    );
+
+    // Undone (say it was the wrong customer): the invoice is open as
+    // before, the account is forgotten, the payment is back on the queue
+    // with C001 as its suggestion. Undoing twice is refused.
+    let undone = ledger.json(&["payments", "undo", id]);
+    assert_eq!(undone["reopened"][0]["invoice_number"], "2026-002");
+    assert_eq!(undone["forgotten_iban"], "NL39RABO0300065264");
+    assert_eq!(undone["customer_id"], "C001");
+    assert_eq!(ledger.open_amount("C001", "2026-002"), open_before);
+    let back = ledger.json(&["payments", "unmatched"]);
+    assert_eq!(back.as_array().unwrap().len(), queued);
+    let again = back
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["payment_id"] == id)
+        .expect("back on the queue");
+    assert_eq!(again["suggestion"]["customer_id"], "C001");
+    let twice = ledger.tegoed(&["payments", "undo", id]);
+    assert!(!twice.status.success());
+    assert!(
+        String::from_utf8_lossy(&twice.stderr).contains("nothing to undo"),
+        "{}",
+        String::from_utf8_lossy(&twice.stderr)
+    );
+    let outcome = ledger.json(&["payments", "assign", id, "C001"]);
+    assert_eq!(
+        outcome["learned_iban"], "NL39RABO0300065264",
+        "learned again"
     );
 
     // The next payment from that account (MT940, ABN AMRO) matches by itself.

@@ -1063,6 +1063,14 @@ impl WriteTx for PgTx<'_> {
         Ok(added > 0)
     }
 
+    fn forget_learned_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool> {
+        let removed = self.execute(
+            "DELETE FROM customer_iban WHERE iban = $1 AND customer_id = $2 AND source = 'learned'",
+            &[&iban.as_str(), &customer.0],
+        )?;
+        Ok(removed > 0)
+    }
+
     fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()> {
         self.execute(
             "UPDATE customer SET peppol_id = $2 WHERE id = $1",

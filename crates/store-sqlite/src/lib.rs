@@ -1580,6 +1580,16 @@ impl WriteTx for SqliteTx<'_> {
         Ok(added > 0)
     }
 
+    fn forget_learned_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool> {
+        let removed = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM customer_iban WHERE iban = ?1 AND customer_id = ?2 AND source = 'learned'",
+            )?
+            .execute(params![iban.as_str(), customer.0])?;
+        Ok(removed > 0)
+    }
+
     fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE customer SET peppol_id = ?2 WHERE id = ?1")?

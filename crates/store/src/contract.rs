@@ -313,6 +313,16 @@ fn bank_matching_story(
             .unwrap()
             .contains(&(learned.as_str().to_string(), customer_id))
     );
+    // A learned IBAN can be forgotten (an undone decision); the record's
+    // own IBANs cannot be forgotten that way.
+    assert!(tx.forget_learned_iban(customer_id, &learned).unwrap());
+    assert!(tx.customers_by_iban(&learned).unwrap().is_empty());
+    assert!(!tx.forget_learned_iban(customer_id, &learned).unwrap());
+    for own in &stored.customer.ibans {
+        assert!(!tx.forget_learned_iban(customer_id, own).unwrap());
+        assert_eq!(tx.customers_by_iban(own).unwrap(), vec![customer_id]);
+    }
+    assert!(tx.learn_iban(customer_id, &learned).unwrap());
 
     // Customers by KvK, VAT and Peppol endpoint.
     assert_eq!(

@@ -505,6 +505,10 @@ pub trait WriteTx: ReadTx + CollectionWrite + RiskWrite + AccessWrite {
     /// Remembers that the customer pays from `iban` (a person confirmed it);
     /// `false` when it was known already.
     fn learn_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool>;
+    /// Forgets a learned `iban` of the customer (a person's decision was
+    /// undone); the IBANs of the customer's own record stay. `false` when
+    /// there was no such learned IBAN.
+    fn forget_learned_iban(&mut self, customer: CustomerId, iban: &Iban) -> Result<bool>;
     fn set_customer_peppol(&mut self, customer: CustomerId, peppol_id: &str) -> Result<()>;
     fn set_payment_match(&mut self, id: PaymentId, info: &MatchInfo) -> Result<()>;
     fn record_statement_import(&mut self, record: &StatementImportRecord) -> Result<()>;

@@ -683,6 +683,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Pauzeverzoeken om goed te keuren",
         None,
     ),
+    (
+        "Paused by mistake; undone.",
+        "Per vergissing gepauzeerd; ongedaan gemaakt.",
+        None,
+    ),
     ("Pay now", "Nu betalen", None),
     (
         "Payment agreement made at the sale saved: {} days.",
@@ -1070,6 +1075,17 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "Try again, or ask your administrator.",
         "Probeer het opnieuw, of vraag het je beheerder.",
+        None,
+    ),
+    ("Undo", "Ongedaan maken", None),
+    (
+        "Undone: payment {} is back on the list.",
+        "Ongedaan: betaling {} staat weer op de lijst.",
+        None,
+    ),
+    (
+        "Undone: payment {} is back on the list; {} open again.",
+        "Ongedaan: betaling {} staat weer op de lijst; {} weer open.",
         None,
     ),
     ("Until", "Tot en met", None),

@@ -1305,6 +1305,136 @@ fn a_credit_manager_edits_the_company_and_legal_settings_through_the_form() {
     assert_eq!(collector.get("/settings/company").status, 403);
 }
 
+/// A payment matched from the queue is undone from its confirmation: the
+/// invoice is open again and the payment back on the list; a pause is
+/// undone the same way (ended today, with why on the timeline).
+#[test]
+fn a_match_and_a_pause_are_undone_from_their_confirmation() {
+    let server = start(120);
+    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::demo::statement(tx, common::as_of(), 40, 5)
+    })
+    .unwrap();
+    tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::bank::import_statement(
+            tx,
+            &common::system(),
+            "bank.xml",
+            statement.as_bytes(),
+            &tegoed_app::Silent,
+        )
+    })
+    .unwrap();
+    let queue = tegoed_app::read_tx(server.store.as_ref(), tegoed_app::review::unmatched).unwrap();
+    let (line, invoice) = queue
+        .iter()
+        .find_map(|l| {
+            let s = l.suggestion.as_ref()?;
+            Some((l, s.allocations.first()?.invoice_number.clone()))
+        })
+        .expect("a payment with a suggested invoice");
+    let id = line.payment_id.clone();
+    let open = |server: &common::Server| {
+        tegoed_app::read_tx(server.store.as_ref(), |tx| {
+            let stored = tx.invoice_by_number(&invoice)?.unwrap();
+            Ok(tx.allocations_to(stored.id)?.len())
+        })
+        .unwrap()
+    };
+    let allocations_before = open(&server);
+    let collector = login(server.addr, "collector@t.example");
+    collector.post(
+        "/account/language",
+        &[("language", "nl"), ("back", "/payments")],
+    );
+    let matched = collector.post(&format!("/payments/{id}/match"), &[("invoices", &invoice)]);
+    assert_eq!(matched.status, 303, "{}", matched.body);
+    let page = collector.get(matched.header("location").unwrap());
+    assert!(visible_text(&page.body).contains(&format!("Betaling {id} gekoppeld aan {invoice}")));
+    assert!(
+        page.body
+            .replace("&#x2f;", "/")
+            .contains(&format!("action=\"/payments/{id}/undo\"")),
+        "the confirmation offers undo: {}",
+        page.body
+    );
+    assert!(open(&server) > allocations_before);
+    let undone = collector.post(&format!("/payments/{id}/undo"), &[]);
+    assert_eq!(undone.status, 303, "{}", undone.body);
+    let location = undone.header("location").unwrap().to_string();
+    assert!(location.contains("done=payment_undone"), "{location}");
+    let page = collector.get(&location);
+    assert!(
+        visible_text(&page.body)
+            .contains(&format!("Ongedaan: betaling {id} staat weer op de lijst")),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("id=\"undo\""),
+        "an undo is not undone again here"
+    );
+    assert_eq!(
+        open(&server),
+        allocations_before,
+        "the invoice is open as before"
+    );
+    let queue = tegoed_app::read_tx(server.store.as_ref(), tegoed_app::review::unmatched).unwrap();
+    assert!(
+        queue.iter().any(|l| l.payment_id == id),
+        "back on the queue"
+    );
+    let twice = collector.post(&format!("/payments/{id}/undo"), &[]);
+    assert_eq!(twice.status, 409, "a second click changes nothing");
+    assert!(
+        visible_text(&twice.body).contains("Dit is intussen al gedaan of veranderd"),
+        "{}",
+        visible_text(&twice.body)
+    );
+
+    // A pause: undone from its confirmation, ended today with why.
+    let customer = "C000001";
+    let paused = collector.post(
+        &format!("/customers/{customer}/pause"),
+        &[("until", "2026-12-20"), ("reason", "Klant belt terug")],
+    );
+    assert_eq!(paused.status, 303, "{}", paused.body);
+    let page = collector.get(paused.header("location").unwrap());
+    assert!(
+        page.body
+            .replace("&#x2f;", "/")
+            .contains(&format!("action=\"/customers/{customer}/end-pause\""))
+    );
+    let ended = collector.post(
+        &format!("/customers/{customer}/end-pause"),
+        &[("undo", "1")],
+    );
+    assert_eq!(ended.status, 303, "{}", ended.body);
+    let page = collector.get(ended.header("location").unwrap());
+    assert!(visible_text(&page.body).contains("Per vergissing gepauzeerd; ongedaan gemaakt."));
+}
+
+/// The text between tags, entities of quotes decoded.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&#x27;", "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The payments queue, the audit log and a customer's open items sort by
 /// column, total the filtered set and export exactly it as CSV and Excel.
 #[test]

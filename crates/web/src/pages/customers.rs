@@ -701,7 +701,12 @@ pub(super) fn customer_action(
             ("plan", Vec::new())
         }
         "end-pause" => {
-            let reason = field(form, "reason")?;
+            // Undo (the confirmation's button) says why by itself.
+            let undo = i18n::t(visit.user.language, "Paused by mistake; undone.");
+            let reason = match opt(form, "undo") {
+                Some(_) => undo,
+                None => field(form, "reason")?,
+            };
             state.write(|tx| agreements::end_pause(tx, &actor, number, reason, as_of).map(drop))?;
             ("pause_ended", Vec::new())
         }

@@ -261,6 +261,7 @@ fn render(
         "lang": lang.as_str(),
         "title": i18n::t(lang, title),
         "done": visit.here.as_deref().and_then(|here| done_notice(here, lang)),
+        "undo": visit.here.as_deref().and_then(undo_of),
         "form_error": visit.form_error,
         "csrf": visit.csrf,
         "here": visit.here,
@@ -379,6 +380,14 @@ const DONE: &[(&str, &str)] = &[
     ("pause_request", "Pause request sent to the credit team."),
     ("payment_assigned", "Payment {} assigned to customer {}."),
     ("payment_matched", "Payment {} matched to {}."),
+    (
+        "payment_undone_credit",
+        "Undone: payment {} is back on the list.",
+    ),
+    (
+        "payment_undone",
+        "Undone: payment {} is back on the list; {} open again.",
+    ),
     ("plan", "Payment plan made."),
     (
         "portal_revoked",
@@ -434,6 +443,37 @@ fn done_notice(here: &str, lang: Language) -> Option<String> {
     }
     // A name ending in a full stop (`B.V.`) ends the sentence too.
     Some(out.replace("{}", "–").replace("..", "."))
+}
+
+/// The undo offered with a confirmation on a page reached by `here`: the
+/// form that takes the action back (posted with the session's CSRF token
+/// and checked by its use case like any other action), for the actions
+/// that can be taken back.
+fn undo_of(here: &str) -> Option<serde_json::Value> {
+    let (path, query) = here.split_once('?')?;
+    let mut code = None;
+    let mut first_ref = None;
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "done" => code = Some(auth::decode(value)),
+            "ref" if first_ref.is_none() => first_ref = Some(auth::decode(value)),
+            _ => {}
+        }
+    }
+    match code?.as_str() {
+        // A match or an assignment: the payment back on the queue.
+        "payment_matched" | "payment_assigned" => Some(json!({
+            "action": format!("/payments/{}/undo", auth::encode(&first_ref?)),
+            "fields": [],
+        })),
+        // A pause set a moment ago: ended again today.
+        "pause" if path.starts_with("/customers/") => Some(json!({
+            "action": format!("{path}/end-pause"),
+            "fields": [["undo", "1"]],
+        })),
+        _ => None,
+    }
 }
 
 /// What went wrong and what to do, in `language`. The English page shows

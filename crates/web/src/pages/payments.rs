@@ -107,6 +107,20 @@ pub(super) fn payment_action(
             state.write(|tx| review::assign_payment(tx, &actor, id, customer).map(drop))?;
             Ok(with_done("/payments", "payment_assigned", &[id, customer]))
         }
+        "undo" => {
+            let as_of = state.as_of();
+            let outcome = state.write(|tx| review::unmatch_payment(tx, &actor, id, as_of))?;
+            let invoices: Vec<&str> = outcome
+                .reopened
+                .iter()
+                .map(|a| a.invoice_number.as_str())
+                .collect();
+            Ok(if invoices.is_empty() {
+                with_done("/payments", "payment_undone_credit", &[id])
+            } else {
+                with_done("/payments", "payment_undone", &[id, &invoices.join(", ")])
+            })
+        }
         other => Err(Fail::NotFound(format!("no action '{other}'"))),
     }
 }
