@@ -51,6 +51,7 @@ pub const ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/api/v1/invoices/{number}", invoice),
     ("GET", "/api/v1/payments/unmatched", unmatched),
     ("POST", "/api/v1/payments/{id}/match", match_payment),
+    ("POST", "/api/v1/payments/{id}/undo", undo_payment),
     ("POST", "/api/v1/check", check),
     ("GET", "/api/v1/dunning/preview", dunning_preview),
     ("GET", "/api/v1/tasks", tasks),
@@ -398,6 +399,16 @@ fn unmatched(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
     require(call.user, Action::Collect, None)?;
     let list = state.read(review::unmatched)?;
     ok(json!({"total": list.len(), "payments": list}))
+}
+
+/// Takes a person's match or assignment back (the payment returns to the
+/// review queue).
+fn undo_payment(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
+    require(call.user, Action::Collect, None)?;
+    let id = param(call.path, "id")?;
+    let as_of = state.as_of();
+    let outcome = state.write(|tx| review::unmatch_payment(tx, &actor(&call), id, as_of))?;
+    ok(outcome)
 }
 
 fn match_payment(state: &S, call: Call<'_>) -> Result<Reply, Fail> {

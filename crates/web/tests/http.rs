@@ -480,6 +480,14 @@ fn the_api_does_what_the_openapi_document_says() {
                     }
                     None => continue,
                 },
+                // The same payment, matched just before (paths in order).
+                ("post", "/api/v1/payments/{id}/undo") => match &payment {
+                    Some((id, _)) => {
+                        url = url.replace("{id}", id);
+                        None
+                    }
+                    None => continue,
+                },
                 ("post", "/api/v1/appreciation/{id}/thank") => {
                     url = url.replace("{id}", &open[0].id.to_string());
                     None
