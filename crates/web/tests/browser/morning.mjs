@@ -2,8 +2,8 @@
 // in a real browser (Debian's Chromium, driven by Playwright):
 // - the collector starts on Today with their worklist, opens the customer
 //   they have to call, records the promise the customer makes and the call,
-//   then matches a payment from the bank statement; every step confirms
-//   what it did;
+//   then matches a payment from the bank statement, undoes the match and
+//   matches it again; every step confirms what it did;
 // - the credit manager raises a segment's threshold through the form,
 //   previews it on a real customer and saves it;
 // - the credit manager opens the meeting pack and records a decision;
@@ -78,6 +78,14 @@ try {
   await Promise.all([page.waitForNavigation(), suggested.locator('button').click()]);
   const matched = await done(page);
   check(/Betaling \S+ gekoppeld aan \S+/.test(matched), `no confirmation of the match: ${matched}`);
+  // Matched to the wrong invoice, say: undone from the confirmation, then
+  // matched again.
+  await Promise.all([page.waitForNavigation(), page.click('#undo button')]);
+  const undone = await done(page);
+  check(/Ongedaan: betaling \S+ staat weer op de lijst/.test(undone), `no confirmation of the undo: ${undone}`);
+  const again = page.locator('form.inline[action$="/match"]').first();
+  await Promise.all([page.waitForNavigation(), again.locator('button').click()]);
+  check(/Betaling \S+ gekoppeld aan \S+/.test(await done(page)), `not matched again: ${await done(page)}`);
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/collector-payments.png` });
   console.log(`morning: ${matched}`);
 
