@@ -420,15 +420,25 @@ impl<'c> Checker<'c> {
         reasons.push(if deal.overdue.minor > 0 {
             if nl {
                 format!(
-                    "Nu over de vervaldatum: {} (oudste {} dagen)",
+                    "Nu over de vervaldatum: {} (oudste {} {})",
                     deal.overdue.display_in(Language::Nl),
-                    deal.max_days_overdue
+                    deal.max_days_overdue,
+                    if deal.max_days_overdue == 1 {
+                        "dag"
+                    } else {
+                        "dagen"
+                    }
                 )
             } else {
                 format!(
-                    "Overdue now: {} (oldest {} days)",
+                    "Overdue now: {} (oldest {} {})",
                     deal.overdue.display_in(Language::En),
-                    deal.max_days_overdue
+                    deal.max_days_overdue,
+                    if deal.max_days_overdue == 1 {
+                        "day"
+                    } else {
+                        "days"
+                    }
                 )
             }
         } else if nl {

@@ -150,14 +150,24 @@ pub fn question(
     });
     facts.push(match (result.overdue.minor > 0, nl) {
         (true, true) => format!(
-            "{} over de vervaldatum (oudste {} dagen)",
+            "{} over de vervaldatum (oudste {} {})",
             result.overdue.display_in(language),
-            result.max_days_overdue
+            result.max_days_overdue,
+            if result.max_days_overdue == 1 {
+                "dag"
+            } else {
+                "dagen"
+            }
         ),
         (true, false) => format!(
-            "{} overdue (oldest {} days)",
+            "{} overdue (oldest {} {})",
             result.overdue.display_in(language),
-            result.max_days_overdue
+            result.max_days_overdue,
+            if result.max_days_overdue == 1 {
+                "day"
+            } else {
+                "days"
+            }
         ),
         (false, true) => "niets over de vervaldatum".into(),
         (false, false) => "nothing overdue".into(),

@@ -441,9 +441,15 @@ impl When {
         }
         if let Some(m) = self.max_days_overdue_min {
             parts.push(if nl {
-                format!("een factuur {m} dagen of langer over de vervaldatum is")
+                format!(
+                    "een factuur {m} {} of langer over de vervaldatum is",
+                    if m == 1 { "dag" } else { "dagen" }
+                )
             } else {
-                format!("an invoice is {m} or more days overdue")
+                format!(
+                    "an invoice is {m} or more {} overdue",
+                    if m == 1 { "day" } else { "days" }
+                )
             });
         }
         if let Some(m) = self.limit_use_after_min {
@@ -568,10 +574,10 @@ pub fn explain(rules: &[Rule], language: Language, company: &str) -> String {
     let mut out = String::new();
     if nl {
         out.push_str(&format!("Kredietbeleid van {company}\n\n"));
-        out.push_str("Voor elke order kijkt Tegoed naar de regels hieronder, van boven naar beneden. De eerste regel die past, bepaalt het antwoord. Twijfel je? Draai de check: `tegoed check`.\n");
+        out.push_str("Voor elke order kijkt Tegoed naar de regels hieronder, van boven naar beneden. De eerste regel die past, bepaalt het antwoord. Twijfel je? Doe de verkoopcheck (in Tegoed: Verkoopcheck) met de klant en het orderbedrag.\n");
     } else {
         out.push_str(&format!("Credit policy of {company}\n\n"));
-        out.push_str("For every order Tegoed reads the rules below from top to bottom. The first rule that fits gives the answer. Not sure? Run the check: `tegoed check`.\n");
+        out.push_str("For every order Tegoed reads the rules below from top to bottom. The first rule that fits gives the answer. Not sure? Do the pre-sale check (in Tegoed: Pre-sale check) with the customer and the order amount.\n");
     }
     let sections = [
         (

@@ -727,8 +727,23 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "Payment {} assigned to customer {}; nothing was open, so it stays as their credit.",
+        "Betaling {} toegewezen aan klant {}; er stond niets open, dus het blijft tegoed van de klant.",
+        None,
+    ),
+    (
         "Payment {} matched to {}.",
         "Betaling {} gekoppeld aan {}.",
+        None,
+    ),
+    (
+        "Payment {} matched to {}; {} stays as the customer's credit.",
+        "Betaling {} gekoppeld aan {}; {} blijft tegoed van de klant.",
+        None,
+    ),
+    (
+        "Payment {} paid no invoice: nothing is open on {}. It stays as the customer's credit.",
+        "Betaling {} betaalde geen factuur: op {} staat niets open. Het bedrag blijft tegoed van de klant.",
         None,
     ),
     ("Payments", "Betalingen", None),

@@ -191,13 +191,15 @@ impl<T> Listing<T> {
     /// The list as a file when the query asks for one (`?format=csv|xlsx`).
     pub fn export(&self, query: &Params, lang: Language, name: &str) -> Option<Response> {
         let (body, kind, extension) = match query.get("format").map(String::as_str) {
+            // With a byte-order mark: Excel then reads the file as UTF-8
+            // (€, ë) instead of the system's code page.
             Some("csv") => (
-                self.csv(lang).into_bytes(),
+                format!("\u{feff}{}", self.csv(lang)).into_bytes(),
                 "text/csv; charset=utf-8",
                 "csv",
             ),
             Some("xlsx") => (
-                self.xlsx(lang).ok()?,
+                self.xlsx(lang, name).ok()?,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "xlsx",
             ),
@@ -270,10 +272,20 @@ impl<T> Listing<T> {
         out
     }
 
-    pub fn xlsx(&self, lang: Language) -> Result<Vec<u8>, String> {
+    /// The list as an Excel workbook whose sheet is called `sheet` (as the
+    /// file, up to Excel's 31 characters).
+    pub fn xlsx(&self, lang: Language, sheet: &str) -> Result<Vec<u8>, String> {
         let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
         let mut workbook = Workbook::new();
+        let name: String = sheet
+            .chars()
+            .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+            .take(31)
+            .collect();
         let sheet = workbook.add_worksheet();
+        if !name.is_empty() {
+            sheet.set_name(&name).map_err(err)?;
+        }
         let bold = Format::new().set_bold();
         let money = Format::new().set_num_format("#,##0.00");
         let date = Format::new().set_num_format(match lang {
@@ -385,7 +397,7 @@ mod tests {
         assert_eq!(lines[1], "\"a; \"\"x\"\"\";10000,00");
         assert_eq!(lines[3], "'=A1;-0,05", "a formula is never a formula");
         assert!(sorted.csv(Language::En).contains("b,1.50"));
-        let xlsx = sorted.xlsx(Language::Nl).unwrap();
+        let xlsx = sorted.xlsx(Language::Nl, "klanten").unwrap();
         assert_eq!(&xlsx[..2], b"PK", "an xlsx is a zip");
         query.insert("dir".into(), "asc".into());
         query.insert("sort".into(), "name".into());

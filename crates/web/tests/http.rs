@@ -1400,6 +1400,31 @@ fn a_match_and_a_pause_are_undone_from_their_confirmation() {
         visible_text(&twice.body)
     );
 
+    // Regression (found by trying it): a payment matched to an invoice
+    // that is paid already pays nothing; the confirmation says so instead
+    // of "matched".
+    let again = collector.post(&format!("/payments/{id}/match"), &[("invoices", &invoice)]);
+    assert_eq!(again.status, 303);
+    let other = queue
+        .iter()
+        .find(|l| l.payment_id != id && l.unallocated.minor > 0)
+        .expect("a second payment on the queue");
+    let late = collector.post(
+        &format!("/payments/{}/match", other.payment_id),
+        &[("invoices", &invoice)],
+    );
+    assert_eq!(late.status, 303, "{}", late.body);
+    let page = collector.get(late.header("location").unwrap());
+    let text = visible_text(&page.body);
+    assert!(
+        text.contains(&format!(
+            "Betaling {} betaalde geen factuur: op {invoice} staat niets open",
+            other.payment_id
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("gekoppeld aan"), "{text}");
+
     // A pause: undone from its confirmation, ended today with why.
     let customer = "C000001";
     let paused = collector.post(
@@ -1420,6 +1445,20 @@ fn a_match_and_a_pause_are_undone_from_their_confirmation() {
     assert_eq!(ended.status, 303, "{}", ended.body);
     let page = collector.get(ended.header("location").unwrap());
     assert!(visible_text(&page.body).contains("Per vergissing gepauzeerd; ongedaan gemaakt."));
+    // Regression (found by trying it): a pause that replaced a running one
+    // offers no undo, which would end the earlier pause too.
+    let first = collector.post(
+        &format!("/customers/{customer}/pause"),
+        &[("until", "2026-12-12"), ("reason", "Zegt betaald te hebben")],
+    );
+    assert_eq!(first.status, 303);
+    let second = collector.post(
+        &format!("/customers/{customer}/pause"),
+        &[("until", "2026-12-20"), ("reason", "Klant belt terug")],
+    );
+    let page = collector.get(second.header("location").unwrap());
+    assert!(visible_text(&page.body).contains("Aanmanen gepauzeerd tot"), "{}", visible_text(&page.body));
+    assert!(!page.body.contains("id=\"undo\""), "no undo that would end the first pause");
 }
 
 /// The text between tags, entities of quotes decoded.
@@ -1471,7 +1510,12 @@ fn lists_sort_total_and_export_what_they_show() {
     assert!(page.body.contains("class=\"totals-row\""));
     let csv = collector.get("/payments?sort=amount&dir=desc&format=csv");
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
-    let rows: Vec<Vec<&str>> = csv.body.lines().map(|l| l.split(',').collect()).collect();
+    assert!(
+        csv.body.starts_with('\u{feff}'),
+        "a byte-order mark, so Excel reads € and ë as UTF-8"
+    );
+    let body = csv.body.trim_start_matches('\u{feff}');
+    let rows: Vec<Vec<&str>> = body.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(rows[0][..2], ["Date", "Amount"]);
     let amounts: Vec<f64> = rows[1..].iter().map(|r| r[1].parse().unwrap()).collect();
     assert_eq!(amounts.len() as u64, to_review, "the whole queue");
@@ -1493,7 +1537,7 @@ fn lists_sort_total_and_export_what_they_show() {
     let admin = login(server.addr, "admin@t.example");
     let log = admin.get("/users?sort=at&dir=asc&format=csv");
     assert_eq!(log.status, 200);
-    let lines: Vec<&str> = log.body.lines().collect();
+    let lines: Vec<&str> = log.body.trim_start_matches('\u{feff}').lines().collect();
     assert!(lines[0].starts_with("When (UTC),Who,What"));
     assert!(lines.len() > 2);
     assert!(
@@ -1515,6 +1559,7 @@ fn lists_sort_total_and_export_what_they_show() {
     ));
     let open: i64 = items
         .body
+        .trim_start_matches('\u{feff}')
         .lines()
         .skip(1)
         .map(|l| (l.split(',').nth(3).unwrap().parse::<f64>().unwrap() * 100.0).round() as i64)
@@ -1564,7 +1609,7 @@ fn the_scoreboard_ranks_sales_that_were_paid_on_time() {
     );
     let csv = sales.get("/scoreboard?format=csv");
     assert_eq!(csv.status, 200);
-    let lines: Vec<&str> = csv.body.lines().collect();
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
     assert!(lines[0].starts_with("Rank,Account manager,Invoices,Invoiced,Paid on time"));
     assert_eq!(lines.len() - 1, report.rows.len());
     let on_time: i64 = lines[1..]

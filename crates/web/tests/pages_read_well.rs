@@ -588,7 +588,8 @@ fn actions_confirm_what_they_did_and_errors_keep_the_menu_in_dutch() {
 /// The rows of a CSV answer, split on `separator` (the test data has no
 /// quoted separators in the columns it reads).
 fn csv_rows(body: &str, separator: char) -> Vec<Vec<String>> {
-    body.lines()
+    body.trim_start_matches('\u{feff}')
+        .lines()
         .map(|l| l.split(separator).map(str::to_string).collect())
         .collect()
 }

@@ -663,10 +663,18 @@ pub(super) fn customer_action(
         "pause" => {
             let until = date_field(form, "until")?;
             let reason = field(form, "reason")?;
-            state.write(|tx| {
-                agreements::pause(tx, &actor, number, until, reason, as_of).map(drop)
+            // A pause that replaced one still running cannot be undone by
+            // ending it (that would end the earlier one too): its
+            // confirmation offers no undo.
+            let replaced = state.write(|tx| {
+                let before = agreements::state_of(tx, number)?;
+                agreements::pause(tx, &actor, number, until, reason, as_of)?;
+                Ok(before.pause_until.is_some_and(|d| d >= as_of))
             })?;
-            ("pause", vec![until.to_string()])
+            (
+                if replaced { "pause_changed" } else { "pause" },
+                vec![until.to_string()],
+            )
         }
         "dispute" => {
             let invoice = field(form, "invoice")?;

@@ -370,6 +370,7 @@ const DONE: &[(&str, &str)] = &[
     ("limit", "Credit limit saved."),
     ("note", "Note saved."),
     ("pause", "Dunning paused until {}."),
+    ("pause_changed", "Dunning paused until {}."),
     ("hold_lifted", "Credit hold lifted."),
     ("pause_approved", "Pause approved."),
     (
@@ -380,6 +381,18 @@ const DONE: &[(&str, &str)] = &[
     ("pause_request", "Pause request sent to the credit team."),
     ("payment_assigned", "Payment {} assigned to customer {}."),
     ("payment_matched", "Payment {} matched to {}."),
+    (
+        "payment_matched_credit",
+        "Payment {} matched to {}; {} stays as the customer's credit.",
+    ),
+    (
+        "payment_credit_only",
+        "Payment {} paid no invoice: nothing is open on {}. It stays as the customer's credit.",
+    ),
+    (
+        "payment_assigned_credit",
+        "Payment {} assigned to customer {}; nothing was open, so it stays as their credit.",
+    ),
     (
         "payment_undone_credit",
         "Undone: payment {} is back on the list.",
@@ -434,10 +447,12 @@ fn done_notice(here: &str, lang: Language) -> Option<String> {
     let text = DONE.iter().find(|(c, _)| *c == code)?.1;
     let mut out = i18n::t(lang, text).to_string();
     for r in &refs {
-        // A date reference reads in the page's format.
-        let shown = match Date::parse_iso(r) {
-            Ok(d) => tegoed_app::format::short_date(d, lang),
-            Err(_) => r.clone(),
+        // A date or an amount (`€:cents`) reads in the page's format.
+        let amount = r.strip_prefix("€:").and_then(|c| c.parse::<i64>().ok());
+        let shown = match (Date::parse_iso(r), amount) {
+            (Ok(d), _) => tegoed_app::format::short_date(d, lang),
+            (_, Some(cents)) => tegoed_app::format::money(cents, "EUR", lang),
+            _ => r.clone(),
         };
         out = out.replacen("{}", &shown, 1);
     }
@@ -463,7 +478,11 @@ fn undo_of(here: &str) -> Option<serde_json::Value> {
     }
     match code?.as_str() {
         // A match or an assignment: the payment back on the queue.
-        "payment_matched" | "payment_assigned" => Some(json!({
+        "payment_matched"
+        | "payment_matched_credit"
+        | "payment_credit_only"
+        | "payment_assigned"
+        | "payment_assigned_credit" => Some(json!({
             "action": format!("/payments/{}/undo", auth::encode(&first_ref?)),
             "fields": [],
         })),

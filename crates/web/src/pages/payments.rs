@@ -95,17 +95,21 @@ pub(super) fn payment_action(
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect();
-            state.write(|tx| review::match_payment(tx, &actor, id, &invoices).map(drop))?;
-            Ok(with_done(
-                "/payments",
-                "payment_matched",
-                &[id, &invoices.join(", ")],
-            ))
+            let outcome = state.write(|tx| review::match_payment(tx, &actor, id, &invoices))?;
+            Ok(decided("/payments", &outcome, &invoices.join(", ")))
         }
         "assign" => {
             let customer = field(form, "customer")?;
-            state.write(|tx| review::assign_payment(tx, &actor, id, customer).map(drop))?;
-            Ok(with_done("/payments", "payment_assigned", &[id, customer]))
+            let outcome = state.write(|tx| review::assign_payment(tx, &actor, id, customer))?;
+            if outcome.applied.is_empty() {
+                Ok(with_done(
+                    "/payments",
+                    "payment_assigned_credit",
+                    &[id, customer],
+                ))
+            } else {
+                Ok(with_done("/payments", "payment_assigned", &[id, customer]))
+            }
         }
         "undo" => {
             let as_of = state.as_of();
@@ -122,6 +126,28 @@ pub(super) fn payment_action(
             })
         }
         other => Err(Fail::NotFound(format!("no action '{other}'"))),
+    }
+}
+
+/// The confirmation of a match that says what it did: the invoices it
+/// paid, and what stays as the customer's credit (an invoice named that was
+/// paid already takes nothing).
+fn decided(url: &str, outcome: &review::DecisionOutcome, named: &str) -> String {
+    let id = outcome.payment_id.as_str();
+    let paid: Vec<&str> = outcome
+        .applied
+        .iter()
+        .map(|a| a.invoice_number.as_str())
+        .collect();
+    let credit = format!("€:{}", outcome.credit.minor);
+    match (paid.is_empty(), outcome.credit.minor > 0) {
+        (true, _) => with_done(url, "payment_credit_only", &[id, named]),
+        (false, true) => with_done(
+            url,
+            "payment_matched_credit",
+            &[id, &paid.join(", "), &credit],
+        ),
+        (false, false) => with_done(url, "payment_matched", &[id, &paid.join(", ")]),
     }
 }
 

@@ -430,6 +430,24 @@ fn alternatives_of(form: &Params) -> Vec<Vec<Row>> {
     alternatives
 }
 
+/// The numbers of rows read from the settings (`1000.00`, `12.5`) as a
+/// Dutch reader writes them (`1000,00`, `12,5`); the forms read either.
+fn in_readers_numbers(alternatives: &mut [Vec<Row>], lang: Language) {
+    if lang != Language::Nl {
+        return;
+    }
+    for row in alternatives.iter_mut().flatten() {
+        let decimal = row.value.matches('.').count() == 1
+            && row
+                .value
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+        if decimal {
+            row.value = row.value.replace('.', ",");
+        }
+    }
+}
+
 /// What the condition rows of a form need: the alternatives with a spare
 /// row each and a spare alternative, the facts and the comparisons in the
 /// reader's language, and the mistake at its row.
@@ -515,6 +533,8 @@ pub(super) fn segment_page(
 ) -> Result<Response, Fail> {
     require(&visit.user, Action::EditSettings, None)?;
     let form = segment_of(state, field(path, "id")?)?;
+    let mut form = form;
+    in_readers_numbers(&mut form.alternatives, visit.user.language);
     let context = segment_context(state, visit, &form, None);
     render(state, visit, "segment.html", "Segment", context)
 }
@@ -981,7 +1001,11 @@ pub(super) fn rule_page(
             let mistake = rule_settings(state, &edited).err();
             rule_context(state, visit, &edited, mistake.as_ref())
         }
-        None => rule_context(state, visit, &stored, None),
+        None => {
+            let mut stored = stored;
+            in_readers_numbers(&mut stored.alternatives, visit.user.language);
+            rule_context(state, visit, &stored, None)
+        }
     };
     render(state, visit, "policy_rule.html", "Policy rule", context)
 }
@@ -1021,7 +1045,27 @@ pub(super) fn rule_preview(
             if let Some(number) = opt(form, "customer") {
                 context["customer"] = json!(number);
                 context["amount"] = json!(opt(form, "amount").unwrap_or(""));
-                let outcome = money_field(form, "amount").and_then(|amount| {
+                let nl = lang == Language::Nl;
+                let typed = opt(form, "amount").unwrap_or("");
+                let outcome = money_field(form, "amount")
+                    .map_err(|_| {
+                        Fail::Invalid(if nl {
+                            format!("Orderbedrag: '{typed}' is geen bedrag in euro's (bijvoorbeeld 5000 of 5.000,00)")
+                        } else {
+                            format!("Order amount: '{typed}' is not an amount in euros (e.g. 5000 or 5,000.00)")
+                        })
+                    })
+                    .and_then(|amount| {
+                    let known = tegoed_app::read_tx(state.store.as_ref(), |tx| {
+                        Ok(tx.customer_by_number(number)?.is_some())
+                    })?;
+                    if !known {
+                        return Err(Fail::Invalid(if nl {
+                            format!("Klant '{number}' bestaat niet: vul een klantnummer in")
+                        } else {
+                            format!("There is no customer '{number}': enter a customer number")
+                        }));
+                    }
                     let request = CheckRequest {
                         subject: Subject::Customer(number.to_string()),
                         amount,
