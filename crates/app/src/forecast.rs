@@ -162,6 +162,19 @@ pub fn forecast(tx: &mut dyn ReadTx, as_of: Date, weeks: u32) -> Result<Forecast
             None => false,
         }
     };
+    // Customers who have stopped paying (an invoice later than their
+    // history knows): their other invoices wait behind it. Invoices under a
+    // promise or plan have their own dates and do not count.
+    let stopped = stopped_customers(
+        ledger.rows.iter().filter(|r| {
+            r.open_minor > 0
+                && !promised.contains_key(&r.invoice)
+                && !planned.contains_key(&r.invoice)
+        }),
+        as_of,
+        &own,
+        &pooled,
+    );
     for row in ledger.rows.iter().filter(|r| r.open_minor > 0) {
         open_count += 1;
         if handed_off.contains_key(&row.customer) {
@@ -200,7 +213,12 @@ pub fn forecast(tx: &mut dyn ReadTx, as_of: Date, weeks: u32) -> Result<Forecast
         // of it on the early or the late day.
         // The share the history never saw paid is expected never.
         let mut left = row.open_minor;
-        let (parts, unseen) = forecast::spread(row.due_date, as_of, history);
+        let (parts, unseen) = forecast::spread_for(
+            row.due_date,
+            as_of,
+            history,
+            stopped.get(&row.customer).copied().unwrap_or(0.0),
+        );
         let never_part = (row.open_minor as f64 * unseen).round() as i64;
         for (k, (day, share)) in parts.iter().enumerate() {
             let part = if k + 1 == parts.len() {
@@ -236,7 +254,7 @@ pub fn forecast(tx: &mut dyn ReadTx, as_of: Date, weeks: u32) -> Result<Forecast
         weeks,
         never_expected: Money::eur(never),
         model: Model {
-            method: "per open invoice: its customer's days late after the due date (all customers' with fewer than 3 settled invoices), among the invoices at least as late as it already is; cash per week spreads each invoice over the 10th-90th percentile of those days, counting the invoices still open as not paid yet (a survival curve), so a percentile the history never reached is expected never; the band puts it on the 25th or 75th; promises and plans on their dates; customers at the agency never",
+            method: "per open invoice: its customer's days late after the due date (all customers' with fewer than 3 settled invoices), among the invoices at least as late as it already is; cash per week spreads each invoice over the 10th-90th percentile of those days, counting the invoices still open as not paid yet (a survival curve), so a percentile the history never reached is expected never; a customer with an invoice later than their history has stopped paying, so their other invoices are expected never to at least that share; the band puts it on the 25th or 75th; promises and plans on their dates; customers at the agency never",
             open_invoices: open_count,
             settled_invoices: ledger.settled.len() as u64,
             customers_with_own_history: own
@@ -248,6 +266,27 @@ pub fn forecast(tx: &mut dyn ReadTx, as_of: Date, weeks: u32) -> Result<Forecast
             after_horizon: Money::eur(after),
         },
     })
+}
+
+/// Per customer, the share [`forecast::stopped_paying`] of the invoices
+/// `open` on `as_of`.
+fn stopped_customers<'r>(
+    open: impl Iterator<Item = &'r LedgerRow>,
+    as_of: Date,
+    own: &std::collections::HashMap<CustomerId, forecast::History>,
+    pooled: &forecast::History,
+) -> FxHashMap<CustomerId, f64> {
+    let mut dues: FxHashMap<CustomerId, Vec<Date>> = FxHashMap::default();
+    for row in open {
+        dues.entry(row.customer).or_default().push(row.due_date);
+    }
+    dues.into_iter()
+        .map(|(customer, dues)| {
+            let history = forecast::history_for(own.get(&customer), pooled);
+            (customer, forecast::stopped_paying(dues, as_of, history))
+        })
+        .filter(|(_, share)| *share > 0.0)
+        .collect()
 }
 
 /// How the method did on the past.
@@ -299,11 +338,23 @@ pub fn backtest(tx: &mut dyn ReadTx, as_of: Date, holdout_months: u32) -> Result
     // not: the cash expected of them per week against the cash they
     // brought. (Counting only the invoices that were paid would choose the
     // test set by its outcome.)
-    for row in ledger.rows.iter().filter(|r| match r.last_paid_on {
+    let open_on_cutoff = |r: &&LedgerRow| match r.last_paid_on {
         _ if r.open_minor > 0 => true,
         Some(paid) => paid > cutoff,
         None => false,
-    }) {
+    };
+    // Who had stopped paying on the cut-off, as the forecast has it then.
+    let stopped = stopped_customers(
+        ledger
+            .rows
+            .iter()
+            .filter(|r| r.issue_date <= cutoff)
+            .filter(open_on_cutoff),
+        cutoff,
+        &own,
+        &pooled,
+    );
+    for row in ledger.rows.iter().filter(open_on_cutoff) {
         let paid = (row.open_minor == 0).then_some(row.last_paid_on).flatten();
         // What came in: the whole invoice on the day it was paid in full;
         // of one still open, what was paid, on its last payment's day.
@@ -321,7 +372,8 @@ pub fn backtest(tx: &mut dyn ReadTx, as_of: Date, holdout_months: u32) -> Result
             errors.push(f64::from(predicted.days_until(paid)));
             baseline.push(f64::from(row.due_date.days_until(paid)));
         }
-        for (day, share) in forecast::spread(row.due_date, seen, history).0 {
+        let stopped = stopped.get(&row.customer).copied().unwrap_or(0.0);
+        for (day, share) in forecast::spread_for(row.due_date, seen, history, stopped).0 {
             if let Some(i) = week(day) {
                 predicted_weeks[i] += (row.amount_minor as f64 * share).round() as i64;
             }

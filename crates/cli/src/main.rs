@@ -790,7 +790,7 @@ fn forecast_cmd(ctx: &Ctx, weeks: u32, command: Option<args::ForecastCommand>) -
                     ));
                 }
                 out.push_str(&format!(
-                    "\nLater: {}. Not expected (at the agency, or later than anyone paid before): {}.\n{}\n",
+                    "\nLater: {}. Not expected (at the agency, later than anyone paid before, or from a customer who has stopped paying): {}.\n{}\n",
                     money(r.model.after_horizon),
                     money(r.never_expected),
                     r.model.method

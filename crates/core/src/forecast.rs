@@ -8,7 +8,8 @@
 //! median days late of the history that applies (never before today);
 //! the spread is the 25th and 75th percentile. A promise or plan replaces
 //! it with its own dates; a customer handed to the agency is expected
-//! never to pay through us.
+//! never to pay through us, and a customer with an invoice later than
+//! their history not to pay their other invoices either (to that share).
 
 use crate::Date;
 
@@ -153,6 +154,37 @@ pub fn spread(due: Date, as_of: Date, history: &History) -> (Vec<(Date, f64)>, f
         }
     }
     (parts, never)
+}
+
+/// The share of a customer's invoices never expected, seen on `as_of`: the
+/// largest share [`spread`] expects never of any invoice of theirs open
+/// then (`dues`: their due dates). An invoice later than anything their
+/// history knows says the customer has stopped paying, and their other
+/// invoices wait behind it.
+pub fn stopped_paying(dues: impl IntoIterator<Item = Date>, as_of: Date, history: &History) -> f64 {
+    dues.into_iter()
+        .map(|due| spread(due, as_of, history).1)
+        .fold(0.0, f64::max)
+}
+
+/// [`spread`] for an invoice of a customer who has stopped paying to the
+/// share `stopped` ([`stopped_paying`]): its own share never expected,
+/// raised to `stopped`, its likely days taking the rest in proportion.
+pub fn spread_for(
+    due: Date,
+    as_of: Date,
+    history: &History,
+    stopped: f64,
+) -> (Vec<(Date, f64)>, f64) {
+    let (parts, never) = spread(due, as_of, history);
+    if stopped <= never || never >= 1.0 {
+        return (parts, never);
+    }
+    let scale = (1.0 - stopped) / (1.0 - never);
+    (
+        parts.into_iter().map(|(d, s)| (d, s * scale)).collect(),
+        stopped,
+    )
 }
 
 /// A settled invoice as history: its customer's key, due date and the day
@@ -302,6 +334,48 @@ mod tests {
         let (parts, never) = spread(due, due.add_days(5), &h);
         assert_eq!(parts.len(), 3, "{parts:?}");
         assert!((never - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_customer_with_an_invoice_later_than_their_history_is_expected_not_to_pay_the_others() {
+        // Paid 0, 5 and 10 days late; nothing open when the history was
+        // taken. One invoice is 30 days late on 1 March: later than any, so
+        // all of it is never expected; the customer has stopped paying.
+        let history = History::from_days(vec![0, 5, 10]);
+        let as_of = d("2026-03-01");
+        let stuck = d("2026-01-30");
+        let fresh = d("2026-03-15");
+        assert_eq!(spread(stuck, as_of, &history).1, 1.0);
+        let stopped = stopped_paying([stuck, fresh], as_of, &history);
+        assert_eq!(stopped, 1.0);
+        // The invoice not yet due would be paid on its likely days alone;
+        // with the customer stopped, never.
+        let (alone, never_alone) = spread(fresh, as_of, &history);
+        assert_eq!(never_alone, 0.0);
+        assert!((alone.iter().map(|(_, s)| s).sum::<f64>() - 1.0).abs() < 1e-9);
+        let (parts, never) = spread_for(fresh, as_of, &history, stopped);
+        assert_eq!(never, 1.0);
+        assert!(parts.iter().all(|(_, s)| *s == 0.0));
+        // Partly: one of the paid invoices was 0 days late and four invoices
+        // are still open at 20 days (at risk until then): an invoice 6 days
+        // late has paid on day 10 a share 1/5 of those at risk (the 10th
+        // percentile only), so 4/5 of it is never expected; a customer at
+        // that share scales the likely days of their others to 1/5.
+        let history = History::with_open(vec![0, 5, 10], vec![20, 20, 20, 20]);
+        let late = d("2026-02-23");
+        let (_, never_late) = spread(late, as_of, &history);
+        assert!((never_late - 0.8).abs() < 1e-9, "{never_late}");
+        let stopped = stopped_paying([late], as_of, &history);
+        let (parts, never) = spread_for(fresh, as_of, &history, stopped);
+        let (alone, own) = spread(fresh, as_of, &history);
+        assert!((never - 0.8).abs() < 1e-9);
+        let scale = 0.2 / (1.0 - own);
+        for ((d1, s1), (d2, s2)) in parts.iter().zip(&alone) {
+            assert_eq!(d1, d2);
+            assert!((s1 - s2 * scale).abs() < 1e-9);
+        }
+        // Never below the invoice's own share.
+        assert_eq!(spread_for(late, as_of, &history, 0.2).1, never_late);
     }
 
     #[test]

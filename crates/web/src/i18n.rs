@@ -564,8 +564,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
-        "Not expected (at the collection agency, or later than anyone paid before)",
-        "Niet verwacht (bij het incassobureau, of later dan ooit iemand betaalde)",
+        "Not expected (at the collection agency, later than anyone paid before, or from a customer who has stopped paying)",
+        "Niet verwacht (bij het incassobureau, later dan ooit iemand betaalde, of van een klant die niet meer betaalt)",
         None,
     ),
     ("Not quite.", "Niet helemaal.", None),

@@ -1449,7 +1449,10 @@ fn a_match_and_a_pause_are_undone_from_their_confirmation() {
     // offers no undo, which would end the earlier pause too.
     let first = collector.post(
         &format!("/customers/{customer}/pause"),
-        &[("until", "2026-12-12"), ("reason", "Zegt betaald te hebben")],
+        &[
+            ("until", "2026-12-12"),
+            ("reason", "Zegt betaald te hebben"),
+        ],
     );
     assert_eq!(first.status, 303);
     let second = collector.post(
@@ -1457,8 +1460,15 @@ fn a_match_and_a_pause_are_undone_from_their_confirmation() {
         &[("until", "2026-12-20"), ("reason", "Klant belt terug")],
     );
     let page = collector.get(second.header("location").unwrap());
-    assert!(visible_text(&page.body).contains("Aanmanen gepauzeerd tot"), "{}", visible_text(&page.body));
-    assert!(!page.body.contains("id=\"undo\""), "no undo that would end the first pause");
+    assert!(
+        visible_text(&page.body).contains("Aanmanen gepauzeerd tot"),
+        "{}",
+        visible_text(&page.body)
+    );
+    assert!(
+        !page.body.contains("id=\"undo\""),
+        "no undo that would end the first pause"
+    );
 }
 
 /// The text between tags, entities of quotes decoded.
