@@ -928,6 +928,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Dank u wel, we hebben het ontvangen",
         None,
     ),
+    ("Thank-you message", "Bedankbericht", None),
     ("Thank-you sent to {}.", "Bedankje verstuurd aan {}.", None),
     (
         "The account manager's notes",

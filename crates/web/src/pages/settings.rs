@@ -20,6 +20,18 @@ pub(super) fn settings_context(
     let lang = visit.user.language;
     let live = state.live();
     let book = portfolio(state, false)?;
+    // Texts by what people call them ("Licht · laatste aanmaning"), not by
+    // their file names.
+    let labels: HashMap<String, String> = step_templates(state, lang)?.into_iter().collect();
+    let label = |name: &str| match labels.get(name) {
+        Some(label) => label.clone(),
+        None if name.starts_with("appreciation/") => format!(
+            "{} · {}",
+            i18n::t(lang, "Appreciation"),
+            i18n::t(lang, "Thank-you message")
+        ),
+        None => name.replace('_', " "),
+    };
     let mut counts = vec![0usize; live.config.segments.len()];
     for row in &book.rows {
         if let Some(c) = counts.get_mut(row.segment) {
@@ -39,7 +51,7 @@ pub(super) fn settings_context(
         .strategies
         .iter()
         .map(|s| json!({"id": s.id, "name": s.name(lang), "tone": s.tone, "steps": s.steps.iter().map(|st| json!({
-            "id": st.id, "kind": st.kind.as_str(), "offset": st.offset_days, "channel": st.channel.as_str(), "template": st.template,
+            "id": st.id, "kind": st.kind.as_str(), "offset": st.offset_days, "channel": st.channel.as_str(), "template": label(&st.template),
             "min": st.min_overdue_minor, "effects": st.effects.iter().map(|e| i18n::t(lang, e.as_str())).collect::<Vec<_>>()})).collect::<Vec<_>>()}))
         .collect();
     let mut groups: Vec<serde_json::Value> = Vec::new();
@@ -51,7 +63,7 @@ pub(super) fn settings_context(
                     versions.push(version);
                 }
             }
-            _ => groups.push(json!({"base": info.base, "kind": info.kind, "versions": [version]})),
+            _ => groups.push(json!({"base": info.base, "label": label(&info.base), "kind": info.kind, "versions": [version]})),
         }
     }
     Ok(json!({
