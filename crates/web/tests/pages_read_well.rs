@@ -798,7 +798,7 @@ fn a_form_with_a_mistake_comes_back_with_the_message_at_the_form() {
     let form = &r.body[form_start..form_start + r.body[form_start..].find("</form>").unwrap()];
     assert!(form.contains("role=\"alert\""), "{form}");
     assert!(
-        form.contains("Bedrag: wat is ingevuld klopt niet"),
+        form.contains("Bedrag: dat is geen bedrag (bijvoorbeeld 250 of 250,00)."),
         "{form}"
     );
     assert!(
@@ -811,6 +811,19 @@ fn a_form_with_a_mistake_comes_back_with_the_message_at_the_form() {
         slips(&r.body, true).is_empty(),
         "{:?}",
         slips(&r.body, true)
+    );
+    // A pause that ended before today: said in Dutch, at its field
+    // (found by trying it: it said only "wat is ingevuld klopt niet").
+    let r = collector.post(
+        &format!("/customers/{customer}/pause"),
+        &[("until", "2020-01-01"), ("reason", "vakantie")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Tot en met: een pauze loopt tot en met vandaag of later."),
+        "{}",
+        r.body
     );
     // In English the use case's own words.
     set_language(&collector, "en");

@@ -720,10 +720,73 @@ fn form_message(message: &str, field: Option<&str>, lang: Language) -> String {
         Some("customer") => "Klant",
         _ => "",
     };
-    if label.is_empty() {
-        "Wat is ingevuld klopt niet. Controleer het formulier en probeer het opnieuw.".into()
-    } else {
-        format!("{label}: wat is ingevuld klopt niet. Verbeter het en probeer het opnieuw.")
+    // What is wrong, when the use case's words say it in a known way.
+    const WHY: &[(&str, &str)] = &[
+        (
+            "a pause ends today or later",
+            "een pauze loopt tot en met vandaag of later",
+        ),
+        (
+            "is before today",
+            "die datum is al voorbij; kies vandaag of later",
+        ),
+        (
+            "an agreement made at the sale is in the past",
+            "een afspraak bij de verkoop ligt niet in de toekomst",
+        ),
+        (
+            "must be more than zero",
+            "het bedrag moet meer dan nul zijn",
+        ),
+        ("needs a reason", "vul een reden in"),
+        ("say why", "vul een reden in"),
+        ("say what came of it", "vul in wat het gesprek opleverde"),
+        ("cannot be empty", "vul iets in"),
+        ("choose 1 to 120 instalments", "kies 1 tot 120 termijnen"),
+        (
+            "write a number and m, w or d",
+            "schrijf een getal en m, w of d (1m, 2w, 14d)",
+        ),
+        ("has nothing overdue", "deze klant heeft niets vervallen"),
+        (
+            "has no overdue invoices",
+            "deze klant heeft geen vervallen facturen; kies de facturen",
+        ),
+        (
+            "already has an active payment plan",
+            "deze klant heeft al een lopende betalingsregeling",
+        ),
+        (
+            "is already disputed",
+            "op deze factuur loopt al een geschil",
+        ),
+        ("has no open dispute", "op deze factuur loopt geen geschil"),
+        (
+            "is not paused",
+            "de aanmaningen van deze klant zijn niet gepauzeerd",
+        ),
+        (
+            "payment terms of 0 to 365 days",
+            "een betaaltermijn van 0 tot 365 dagen",
+        ),
+        (
+            "invalid amount",
+            "dat is geen bedrag (bijvoorbeeld 250 of 250,00)",
+        ),
+    ];
+    let why = WHY
+        .iter()
+        .find(|(en, _)| message.contains(en))
+        .map(|(_, nl)| *nl);
+    match (label.is_empty(), why) {
+        (true, Some(why)) => format!("{}{}.", why[..1].to_uppercase(), &why[1..]),
+        (false, Some(why)) => format!("{label}: {why}."),
+        (true, None) => {
+            "Wat is ingevuld klopt niet. Controleer het formulier en probeer het opnieuw.".into()
+        }
+        (false, None) => {
+            format!("{label}: wat is ingevuld klopt niet. Verbeter het en probeer het opnieuw.")
+        }
     }
 }
 
