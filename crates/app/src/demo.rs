@@ -1573,10 +1573,16 @@ fn seed_kept_deals(tx: &mut dyn WriteTx, config: &DemoConfig) -> Result<Agreemen
             // A promise made a few days before the money came, kept.
             let created = last.2.add_days(-(rng.range(2, 6) as i32)).max(last.1);
             let promised_on = last.2.add_days(rng.range(0, 3) as i32);
+            // The promise is for what was still to pay when it was made
+            // (part may have come before), so "kept" is true to the ledger.
+            let promised = tx.allocated_between(&[last.0], created, last.2)?;
+            if promised <= 0 {
+                continue;
+            }
             let id = tx.insert_promise(&Promise {
                 customer,
                 created_on: created,
-                amount: Money::eur(last.3),
+                amount: Money::eur(promised),
                 promised_on,
                 status: PromiseStatus::Kept,
                 status_on: Some(last.2),
@@ -1589,10 +1595,14 @@ fn seed_kept_deals(tx: &mut dyn WriteTx, config: &DemoConfig) -> Result<Agreemen
                 "promise_made",
                 Some(id),
                 (
-                    format!("Promised to pay {} by {}", eur_en(last.3), en(promised_on)),
+                    format!(
+                        "Promised to pay {} by {}",
+                        eur_en(promised),
+                        en(promised_on)
+                    ),
                     format!(
                         "Toegezegd: {} betalen uiterlijk {}",
-                        eur_nl(last.3),
+                        eur_nl(promised),
                         nl(promised_on)
                     ),
                 ),
@@ -1605,12 +1615,12 @@ fn seed_kept_deals(tx: &mut dyn WriteTx, config: &DemoConfig) -> Result<Agreemen
                 (
                     format!(
                         "Promise kept: {} paid by {}",
-                        eur_en(last.3),
+                        eur_en(promised),
                         en(promised_on)
                     ),
                     format!(
                         "Toezegging nagekomen: {} betaald uiterlijk {}",
-                        eur_nl(last.3),
+                        eur_nl(promised),
                         nl(promised_on)
                     ),
                 ),

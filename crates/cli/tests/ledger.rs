@@ -315,6 +315,31 @@ fn usage_errors_exit_with_2() {
     assert_eq!(run.tegoed(&["frobnicate"]).status.code(), Some(2));
 }
 
+/// Regression (found by reading the promise list): the demo's kept
+/// promises were for the whole invoice although part was paid before the
+/// promise, so "kept: € 489,66 paid" stood beside € 245,98 paid.
+#[test]
+fn the_demos_kept_promises_were_paid_in_full() {
+    let run = Run::new();
+    run.json(&["demo", "--customers", "600", "--as-of", "2026-12-02"]);
+    let promises = run.json(&["promise", "list", "--as-of", "2026-12-02"]);
+    let kept: Vec<&serde_json::Value> = promises
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["status"] == "kept")
+        .collect();
+    assert!(!kept.is_empty(), "the demo has kept promises: {promises}");
+    let cents = |v: &serde_json::Value| -> i64 {
+        let text = v.as_str().unwrap();
+        let (euros, cents) = text.split_once('.').unwrap();
+        euros.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap()
+    };
+    for p in kept {
+        assert!(cents(&p["paid"]) >= cents(&p["amount"]), "{p}");
+    }
+}
+
 #[test]
 fn demo_is_deterministic_and_never_duplicates() {
     let first = Run::new();
