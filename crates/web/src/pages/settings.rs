@@ -557,7 +557,31 @@ fn segment_settings(
     state: &S,
     form: &SegmentForm,
 ) -> Result<(String, tegoed_app::config::Config), FormError> {
-    let text = segment_form::apply(&config_text(state), form)?;
+    checked(state, segment_form::apply(&config_text(state), form)?)
+}
+
+/// Saves the settings a form produced and goes back to `back` with the
+/// confirmation, or refuses with the form's mistake in the reader's
+/// language (the plumbing shows the form again, as typed).
+fn save_checked(
+    state: &S,
+    visit: &Visit,
+    checked: Result<(String, tegoed_app::config::Config), FormError>,
+    back: &str,
+) -> Result<String, Fail> {
+    let (text, _) = checked.map_err(|e| {
+        Fail::Invalid(match visit.user.language {
+            Language::Nl => e.nl,
+            Language::En => e.en,
+        })
+    })?;
+    save_settings(state, visit, &text)?;
+    Ok(with_done(back, "settings", &[]))
+}
+
+/// `text` checked as settings, as a hand-edited file is: the text and the
+/// parsed settings, or what is wrong as the form's mistake.
+fn checked(state: &S, text: String) -> Result<(String, tegoed_app::config::Config), FormError> {
     let config = parse_config(state, &text).map_err(|f| FormError {
         alternative: None,
         row: None,
@@ -631,18 +655,12 @@ pub(super) fn segment_save(
     let id = field(path, "id")?;
     segment_of(state, id)?;
     let edited = segment_form_of(id, form);
-    let (text, _) = segment_settings(state, &edited).map_err(|e| {
-        Fail::Invalid(match visit.user.language {
-            Language::Nl => e.nl,
-            Language::En => e.en,
-        })
-    })?;
-    save_settings(state, visit, &text)?;
-    Ok(with_done(
+    save_checked(
+        state,
+        visit,
+        segment_settings(state, &edited),
         &format!("/settings/segments/{}", auth::encode(id)),
-        "settings",
-        &[],
-    ))
+    )
 }
 
 // --- a strategy as a form ---------------------------------------------------
@@ -835,18 +853,8 @@ fn strategy_settings(
         .into_iter()
         .map(|(name, _)| name)
         .collect();
-    Ok(
-        strategy_form::apply(&config_text(state), form, &names).and_then(|text| {
-            parse_config(state, &text)
-                .map(|config| (text, config))
-                .map_err(|f| segment_form::FormError {
-                    alternative: None,
-                    row: None,
-                    nl: format!("Deze instellingen kloppen niet: {}", f.message()),
-                    en: format!("These settings are not valid: {}", f.message()),
-                })
-        }),
-    )
+    Ok(strategy_form::apply(&config_text(state), form, &names)
+        .and_then(|text| checked(state, text)))
 }
 
 /// A preview of the edited strategy: what a real customer gets today with
@@ -908,18 +916,12 @@ pub(super) fn strategy_save(
     let id = field(path, "id")?;
     strategy_of(state, id)?;
     let edited = strategy_form_of(id, form);
-    let (text, _) = strategy_settings(state, &edited)?.map_err(|e| {
-        Fail::Invalid(match visit.user.language {
-            Language::Nl => e.nl,
-            Language::En => e.en,
-        })
-    })?;
-    save_settings(state, visit, &text)?;
-    Ok(with_done(
+    save_checked(
+        state,
+        visit,
+        strategy_settings(state, &edited)?,
         &format!("/settings/strategies/{}", auth::encode(id)),
-        "settings",
-        &[],
-    ))
+    )
 }
 
 // --- a credit policy rule as a form -----------------------------------------
@@ -1027,14 +1029,7 @@ fn rule_settings(
     state: &S,
     form: &RuleForm,
 ) -> Result<(String, tegoed_app::config::Config), FormError> {
-    let text = policy_form::apply(&config_text(state), form)?;
-    let config = parse_config(state, &text).map_err(|f| FormError {
-        alternative: None,
-        row: None,
-        nl: format!("Deze instellingen kloppen niet: {}", f.message()),
-        en: format!("These settings are not valid: {}", f.message()),
-    })?;
-    Ok((text, config))
+    checked(state, policy_form::apply(&config_text(state), form)?)
 }
 
 /// A preview of the edited rule: the pre-sale check of a real customer and
@@ -1129,18 +1124,12 @@ pub(super) fn rule_save(
     let id = field(path, "id")?;
     rule_of(state, id)?;
     let edited = rule_form_of(id, form);
-    let (text, _) = rule_settings(state, &edited).map_err(|e| {
-        Fail::Invalid(match visit.user.language {
-            Language::Nl => e.nl,
-            Language::En => e.en,
-        })
-    })?;
-    save_settings(state, visit, &text)?;
-    Ok(with_done(
+    save_checked(
+        state,
+        visit,
+        rule_settings(state, &edited),
         &format!("/settings/policy/{}", auth::encode(id)),
-        "settings",
-        &[],
-    ))
+    )
 }
 
 // --- company, legal and dunning settings as a form --------------------------
@@ -1177,14 +1166,13 @@ fn company_form_of(form: &Params) -> CompanyForm {
 /// text, or the mistakes at their fields.
 fn company_settings(state: &S, form: &CompanyForm) -> Result<String, Vec<FieldError>> {
     let text = company_form::apply(&config_text(state), form)?;
-    parse_config(state, &text).map_err(|f| {
+    checked(state, text).map(|(text, _)| text).map_err(|e| {
         vec![FieldError {
             field: "",
-            nl: format!("Deze instellingen kloppen niet: {}", f.message()),
-            en: format!("These settings are not valid: {}", f.message()),
+            nl: e.nl,
+            en: e.en,
         }]
-    })?;
-    Ok(text)
+    })
 }
 
 /// The page: the settings in force, or after a refused save the form as it
