@@ -297,6 +297,7 @@ impl PgTx<'_> {
         let customer = filter.customer.map(|c| c.0);
         let status = filter.status.map(MessageStatus::as_str);
         let as_of = filter.as_of.map(Day);
+        let since = filter.since.map(Day);
         let mut sql = format!("SELECT {MESSAGE_COLUMNS} FROM dunning_message WHERE true");
         let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
         if let Some(customer) = &customer {
@@ -314,6 +315,10 @@ impl PgTx<'_> {
         if let Some(as_of) = &as_of {
             params.push(as_of);
             sql.push_str(&format!(" AND as_of = ${}", params.len()));
+        }
+        if let Some(since) = &since {
+            params.push(since);
+            sql.push_str(&format!(" AND as_of >= ${}", params.len()));
         }
         sql.push_str(" ORDER BY id");
         self.query(&sql, &params)?

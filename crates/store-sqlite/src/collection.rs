@@ -388,6 +388,10 @@ impl SqliteTx<'_> {
             values.push(i64::from(day(as_of)).into());
             sql.push_str(&format!(" AND as_of = ?{}", values.len()));
         }
+        if let Some(since) = filter.since {
+            values.push(i64::from(day(since)).into());
+            sql.push_str(&format!(" AND as_of >= ?{}", values.len()));
+        }
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let raw: Vec<RawMessage> = stmt
             .query_map(rusqlite::params_from_iter(values), message_from_row)?

@@ -372,6 +372,8 @@ pub struct MessageFilter {
     pub run: Option<i64>,
     /// Messages of this run date.
     pub as_of: Option<Date>,
+    /// Messages of this run date or later.
+    pub since: Option<Date>,
 }
 
 /// A call (or other work) for a person.

@@ -866,6 +866,22 @@ fn collection_story(store: &dyn Store) {
         ..MessageFilter::default()
     };
     assert_eq!(tx.messages(filter).unwrap().len(), 1);
+    let since = |day: &str| MessageFilter {
+        since: Some(d(day)),
+        ..MessageFilter::default()
+    };
+    assert_eq!(
+        tx.messages(since("2026-03-15")).unwrap().len(),
+        tx.messages(MessageFilter {
+            as_of: Some(d("2026-03-15")),
+            ..MessageFilter::default()
+        })
+        .unwrap()
+        .len()
+            + tx.messages(since("2026-03-16")).unwrap().len(),
+        "on or after the day"
+    );
+    assert!(tx.messages(since("2099-01-01")).unwrap().is_empty());
     assert!(
         !tx.claim_message(message_id, "run-c").unwrap(),
         "a sent message cannot be claimed"

@@ -27,6 +27,7 @@ const PAGES: &[&str] = &[
     "/payments?sort=amount",
     "/lists/tasks?status=all",
     "/lists/messages",
+    "/lists/messages?period=all&status=sent",
     "/lists/disputes?status=all",
     "/lists/promises?sort=amount",
     "/lists/plans?status=all&sort=total",
@@ -764,6 +765,20 @@ fn the_worklists_sort_total_page_and_export_what_they_show() {
             .ends_with(".xlsx\"")
     );
     assert!(collector.get("/lists/nothing").status == 404);
+    // Messages of a period: the last 30 days unless asked; never more
+    // than all of them.
+    let rows = |q: &str| {
+        csv_rows(
+            &collector
+                .get(&format!("/lists/messages?{q}format=csv"))
+                .body,
+            ';',
+        )
+        .len()
+    };
+    let page = collector.get("/lists/messages");
+    assert!(page.body.contains("name=\"period\""), "a period to choose");
+    assert!(rows("") <= rows("period=all&"));
 }
 
 fn group(n: usize) -> String {

@@ -605,11 +605,34 @@ pub fn messages(
         ),
         None => None,
     };
-    let list = tx.messages(tegoed_store::MessageFilter {
-        customer,
-        as_of: day,
-        ..tegoed_store::MessageFilter::default()
-    })?;
+    message_lines(
+        tx,
+        tegoed_store::MessageFilter {
+            customer,
+            as_of: day,
+            ..tegoed_store::MessageFilter::default()
+        },
+    )
+}
+
+/// The messages of every customer recorded on `since` or later (the
+/// worklist's period); oldest first.
+pub fn messages_since(tx: &mut dyn tegoed_store::ReadTx, since: Date) -> Result<Vec<MessageLine>> {
+    message_lines(
+        tx,
+        tegoed_store::MessageFilter {
+            since: Some(since),
+            ..tegoed_store::MessageFilter::default()
+        },
+    )
+}
+
+/// The messages `filter` keeps, as listed.
+fn message_lines(
+    tx: &mut dyn tegoed_store::ReadTx,
+    filter: tegoed_store::MessageFilter,
+) -> Result<Vec<MessageLine>> {
+    let list = tx.messages(filter)?;
     let numbers: FxHashMap<CustomerId, String> = tx
         .customer_directory()?
         .into_iter()

@@ -15,6 +15,14 @@ const LISTS: &[(&str, &str)] = &[
     ("plans", "Payment plans"),
 ];
 
+/// The periods the message list offers: (value, days back, label).
+const PERIODS: &[(&str, Option<i32>, &str)] = &[
+    ("30", Some(30), "last 30 days"),
+    ("90", Some(90), "last 90 days"),
+    ("365", Some(365), "last 12 months"),
+    ("all", None, "all"),
+];
+
 /// Rows per page (the export has them all).
 const PAGE_SIZE: usize = 100;
 
@@ -131,6 +139,13 @@ pub(super) fn worklist(
         .filter(|s| statuses(list).iter().any(|(v, _)| v == s))
         .unwrap_or(statuses(list)[0].0);
     let keep = |s: &str| status == "all" || s == status;
+    let period_key = opt(query, "period")
+        .filter(|p| PERIODS.iter().any(|(v, _, _)| v == p))
+        .unwrap_or(PERIODS[0].0);
+    let period = PERIODS
+        .iter()
+        .find(|(v, _, _)| *v == period_key)
+        .and_then(|(_, days, _)| *days);
     let wanted = opt(query, "q").map(str::to_lowercase);
     let names: HashMap<String, String> = state.read(|tx| {
         Ok(tx
@@ -182,7 +197,13 @@ pub(super) fn worklist(
             (TASKS, rows)
         }
         "messages" => {
-            let lines = state.read(|tx| tegoed_app::dunning::messages(tx, None, None))?;
+            // Of a period (a large book sends thousands a day): the last
+            // 30 days unless asked otherwise.
+            let since = match period {
+                Some(days) => as_of.add_days(-days),
+                None => Date::from_days_since_epoch(0),
+            };
+            let lines = state.read(|tx| tegoed_app::dunning::messages_since(tx, since))?;
             let rows = lines
                 .into_iter()
                 .filter(|m| keep(m.status))
@@ -351,6 +372,14 @@ pub(super) fn worklist(
         .map(|(v, label)| json!({"value": v, "label": i18n::t(lang, label), "selected": *v == status}))
         .collect();
     let actions = shown.iter().any(|r| !r["task"].is_null());
+    let periods: Vec<_> = if list == "messages" {
+        PERIODS
+            .iter()
+            .map(|(v, _, label)| json!({"value": v, "label": i18n::t(lang, label), "selected": *v == period_key}))
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(
         state,
         visit,
@@ -365,6 +394,7 @@ pub(super) fn worklist(
             "actions": actions,
             "tabs": tabs,
             "statuses": options,
+            "periods": periods,
             "q": opt(query, "q").unwrap_or(""),
             "page": page,
             "pages": pages,
