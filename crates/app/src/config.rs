@@ -143,6 +143,14 @@ pub struct Config {
     pub kpi: tegoed_core::kpi::Targets,
 }
 
+/// Settings text as the forms' tests read it back (paths relative to the
+/// working folder); panics with the text when it is not valid.
+#[cfg(test)]
+pub(crate) fn parse_for_test(text: &str) -> Config {
+    Config::parse(text, "tegoed.toml", Path::new("."), None)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
 impl Config {
     /// The shipped default, with paths relative to `base`.
     pub fn default_in(base: &Path) -> Config {

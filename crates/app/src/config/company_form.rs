@@ -264,12 +264,9 @@ fn set_text(table: &mut Table, key: &str, text: &str) {
     }
 }
 
-/// The `[name]` table of the document (made when the file has none).
-fn section<'d>(doc: &'d mut toml_edit::DocumentMut, name: &str) -> &'d mut Table {
-    let item = doc
-        .as_table_mut()
-        .entry(name)
-        .or_insert(Item::Table(Table::new()));
+/// The `[name]` table in `parent` (made when there is none).
+fn section<'t>(parent: &'t mut Table, name: &str) -> &'t mut Table {
+    let item = parent.entry(name).or_insert(Item::Table(Table::new()));
     if !item.is_table() {
         *item = Item::Table(Table::new());
     }
@@ -288,7 +285,7 @@ pub fn apply(source: &str, form: &CompanyForm) -> Result<String, Vec<FieldError>
         }]
     })?;
     {
-        let company = section(&mut doc, "company");
+        let company = section(doc.as_table_mut(), "company");
         company["name"] = toml_edit::value(form.name.trim());
         let mut lines = Array::new();
         for line in &checked.address {
@@ -302,26 +299,21 @@ pub fn apply(source: &str, form: &CompanyForm) -> Result<String, Vec<FieldError>
         set_text(company, "website", &form.website);
         set_text(company, "kvk", &form.kvk);
         company["language"] = toml_edit::value(checked.language);
-        let collector = company
-            .entry("collector")
-            .or_insert(Item::Table(Table::new()));
-        if !collector.is_table() {
-            *collector = Item::Table(Table::new());
-        }
-        let collector = collector.as_table_mut().expect("made a table above");
+        let collector = section(company, "collector");
         collector["name"] = toml_edit::value(form.collector_name.trim());
         set_text(collector, "email", &form.collector_email);
         set_text(collector, "phone", &form.collector_phone);
     }
     {
-        let legal = section(&mut doc, "legal");
+        let legal = section(doc.as_table_mut(), "legal");
         legal["vat_uplift"] = toml_edit::value(form.vat_uplift);
         legal["vat_rate"] = toml_edit::value(checked.vat_rate.as_str());
     }
     for (name, field, n) in &checked.days {
-        section(&mut doc, name)[*field] = toml_edit::value(*n);
+        section(doc.as_table_mut(), name)[*field] = toml_edit::value(*n);
     }
-    section(&mut doc, "dunning")["min_amount"] = toml_edit::value(checked.min_amount.as_str());
+    section(doc.as_table_mut(), "dunning")["min_amount"] =
+        toml_edit::value(checked.min_amount.as_str());
     Ok(doc.to_string())
 }
 
@@ -329,10 +321,7 @@ pub fn apply(source: &str, form: &CompanyForm) -> Result<String, Vec<FieldError>
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Config {
-        Config::parse(text, "tegoed.toml", std::path::Path::new("."), None)
-            .unwrap_or_else(|e| panic!("{e}\n{text}"))
-    }
+    use crate::config::parse_for_test as parse;
 
     #[test]
     fn the_shipped_settings_survive_the_round_trip_through_the_form() {

@@ -355,12 +355,8 @@ pub fn apply(source: &str, form: &RuleForm) -> Result<String, FormError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
 
-    fn parse(text: &str) -> Config {
-        Config::parse(text, "tegoed.toml", std::path::Path::new("."), None)
-            .unwrap_or_else(|e| panic!("{e}\n{text}"))
-    }
+    use crate::config::parse_for_test as parse;
 
     #[test]
     fn every_shipped_rule_survives_the_round_trip_through_the_form() {

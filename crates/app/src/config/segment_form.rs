@@ -647,14 +647,10 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
+    use crate::config::parse_for_test as parse;
+
     fn shipped() -> Config {
-        Config::parse(
-            crate::config::DEFAULT_CONFIG,
-            "tegoed.toml",
-            std::path::Path::new("."),
-            None,
-        )
-        .unwrap()
+        parse(crate::config::DEFAULT_CONFIG)
     }
 
     #[test]
@@ -662,8 +658,7 @@ mod tests {
         let config = shipped();
         for segment in &config.segments {
             let text = apply(crate::config::DEFAULT_CONFIG, &form_of(segment)).unwrap();
-            let again = Config::parse(&text, "tegoed.toml", std::path::Path::new("."), None)
-                .unwrap_or_else(|e| panic!("{}: {e}\n{text}", segment.id));
+            let again = parse(&text);
             let back = again.segments.iter().find(|s| s.id == segment.id).unwrap();
             assert_eq!(back, segment, "{}", segment.id);
         }
@@ -690,7 +685,7 @@ mod tests {
         }]);
         let text = apply(crate::config::DEFAULT_CONFIG, &form).unwrap();
         assert!(text.contains("# --- Strategies"), "comments stay");
-        let again = Config::parse(&text, "tegoed.toml", std::path::Path::new("."), None).unwrap();
+        let again = parse(&text);
         let back = again
             .segments
             .iter()

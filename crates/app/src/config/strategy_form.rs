@@ -374,9 +374,7 @@ mod tests {
     use super::*;
     use crate::config::{Config, DEFAULT_CONFIG};
 
-    fn parse(text: &str) -> Config {
-        Config::parse(text, "tegoed.toml", std::path::Path::new("."), None).unwrap()
-    }
+    use crate::config::parse_for_test as parse;
 
     fn templates(config: &Config) -> Vec<String> {
         let mut names: Vec<String> = config

@@ -147,14 +147,14 @@ pub(super) fn worklist(
         .find(|(v, _, _)| *v == period_key)
         .and_then(|(_, days, _)| *days);
     let wanted = opt(query, "q").map(str::to_lowercase);
-    let names: HashMap<String, String> = state.read(|tx| {
-        Ok(tx
-            .customer_directory()?
-            .into_iter()
-            .map(|c| (c.number, c.name))
-            .collect())
-    })?;
-    let name_of = |number: &str| names.get(number).cloned().unwrap_or_default();
+    // Names from the book in memory (every customer), not another read.
+    let book = portfolio(state, false)?;
+    let names: HashMap<&str, &str> = book
+        .rows
+        .iter()
+        .map(|r| (r.number.as_str(), r.name.as_str()))
+        .collect();
+    let name_of = |number: &str| names.get(number).copied().unwrap_or_default().to_string();
     let who = |number: &str| Cell::Text(format!("{number} · {}", name_of(number)));
     let date = |d: Date| Cell::Date(Some(d));
     let extra = |customer: &str| RowExtra {

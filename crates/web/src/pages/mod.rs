@@ -257,11 +257,12 @@ fn render(
     extra: serde_json::Value,
 ) -> Result<Response, Fail> {
     let lang = visit.user.language;
+    let done = visit.here.as_deref().and_then(done_of);
     let mut context = json!({
         "lang": lang.as_str(),
         "title": i18n::t(lang, title),
-        "done": visit.here.as_deref().and_then(|here| done_notice(here, lang)),
-        "undo": visit.here.as_deref().and_then(undo_of),
+        "done": done.as_ref().and_then(|d| done_notice(d, lang)),
+        "undo": done.as_ref().and_then(undo_of),
         "form_error": visit.form_error,
         "csrf": visit.csrf,
         "here": visit.here,
@@ -428,10 +429,10 @@ fn with_done(url: &str, code: &str, refs: &[&str]) -> String {
     out
 }
 
-/// The confirmation to show on a page reached by `here` (path and query),
-/// in `lang`; only the codes of [`DONE`], references shown as text.
-fn done_notice(here: &str, lang: Language) -> Option<String> {
-    let query = here.split_once('?')?.1;
+/// The `done=CODE&ref=…` of a page reached by `here`: its path, the code
+/// and up to three references (80 characters each).
+fn done_of(here: &str) -> Option<(&str, String, Vec<String>)> {
+    let (path, query) = here.split_once('?')?;
     let mut code = None;
     let mut refs = Vec::new();
     for pair in query.split('&') {
@@ -443,10 +444,16 @@ fn done_notice(here: &str, lang: Language) -> Option<String> {
             _ => {}
         }
     }
-    let code = code?;
-    let text = DONE.iter().find(|(c, _)| *c == code)?.1;
+    Some((path, code?, refs))
+}
+
+/// The confirmation to show for `done` ([`done_of`]) in `lang`; only the
+/// codes of [`DONE`], references shown as text.
+fn done_notice(done: &(&str, String, Vec<String>), lang: Language) -> Option<String> {
+    let (_, code, refs) = done;
+    let text = DONE.iter().find(|(c, _)| c == code)?.1;
     let mut out = i18n::t(lang, text).to_string();
-    for r in &refs {
+    for r in refs {
         // A date or an amount (`€:cents`) reads in the page's format.
         let amount = r.strip_prefix("€:").and_then(|c| c.parse::<i64>().ok());
         let shown = match (Date::parse_iso(r), amount) {
@@ -460,30 +467,21 @@ fn done_notice(here: &str, lang: Language) -> Option<String> {
     Some(out.replace("{}", "–").replace("..", "."))
 }
 
-/// The undo offered with a confirmation on a page reached by `here`: the
-/// form that takes the action back (posted with the session's CSRF token
-/// and checked by its use case like any other action), for the actions
-/// that can be taken back.
-fn undo_of(here: &str) -> Option<serde_json::Value> {
-    let (path, query) = here.split_once('?')?;
-    let mut code = None;
-    let mut first_ref = None;
-    for pair in query.split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match key {
-            "done" => code = Some(auth::decode(value)),
-            "ref" if first_ref.is_none() => first_ref = Some(auth::decode(value)),
-            _ => {}
-        }
-    }
-    match code?.as_str() {
+/// The undo offered with the confirmation `done` ([`done_of`]): the form
+/// that takes the action back (posted with the session's CSRF token and
+/// checked by its use case like any other action), for the actions that
+/// can be taken back.
+fn undo_of(done: &(&str, String, Vec<String>)) -> Option<serde_json::Value> {
+    let (path, code, refs) = done;
+    let first_ref = refs.first();
+    match code.as_str() {
         // A match or an assignment: the payment back on the queue.
         "payment_matched"
         | "payment_matched_credit"
         | "payment_credit_only"
         | "payment_assigned"
         | "payment_assigned_credit" => Some(json!({
-            "action": format!("/payments/{}/undo", auth::encode(&first_ref?)),
+            "action": format!("/payments/{}/undo", auth::encode(first_ref?)),
             "fields": [],
         })),
         // A pause set a moment ago: ended again today.
@@ -897,6 +895,11 @@ fn managers(state: &S) -> Result<Vec<(AccountManagerId, String)>, Fail> {
 mod tests {
     use super::*;
 
+    /// A page's confirmation, as the layout shows it.
+    fn notice(here: &str, lang: Language) -> Option<String> {
+        done_of(here).and_then(|d| done_notice(&d, lang))
+    }
+
     #[test]
     fn every_confirmation_has_dutch_and_reads_its_references() {
         for (code, text) in DONE {
@@ -912,20 +915,20 @@ mod tests {
             "/payments?done=payment_matched&ref=1234&ref=2026-0042%2C%202026-0043"
         );
         assert_eq!(
-            done_notice(&url, Language::Nl).as_deref(),
+            notice(&url, Language::Nl).as_deref(),
             Some("Betaling 1234 gekoppeld aan 2026-0042, 2026-0043.")
         );
         let url = with_done("/customers/C1?x=1", "promise", &["2026-12-05"]);
         assert_eq!(
-            done_notice(&url, Language::Nl).as_deref(),
+            notice(&url, Language::Nl).as_deref(),
             Some("Betaalafspraak bewaard: betaalt uiterlijk 05-12-2026.")
         );
         assert_eq!(
-            done_notice(&url, Language::En).as_deref(),
+            notice(&url, Language::En).as_deref(),
             Some("Payment agreement saved: pays by 5 Dec 2026.")
         );
         // Only known codes; a reference is text, never markup of its own.
-        assert_eq!(done_notice("/x?done=<script>", Language::Nl), None);
-        assert_eq!(done_notice("/x", Language::Nl), None);
+        assert_eq!(notice("/x?done=<script>", Language::Nl), None);
+        assert_eq!(notice("/x", Language::Nl), None);
     }
 }

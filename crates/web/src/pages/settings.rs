@@ -1052,38 +1052,7 @@ pub(super) fn rule_preview(
             if let Some(number) = opt(form, "customer") {
                 context["customer"] = json!(number);
                 context["amount"] = json!(opt(form, "amount").unwrap_or(""));
-                let nl = lang == Language::Nl;
-                let typed = opt(form, "amount").unwrap_or("");
-                let outcome = money_field(form, "amount")
-                    .map_err(|_| {
-                        Fail::Invalid(if nl {
-                            format!("Orderbedrag: '{typed}' is geen bedrag in euro's (bijvoorbeeld 5000 of 5.000,00)")
-                        } else {
-                            format!("Order amount: '{typed}' is not an amount in euros (e.g. 5000 or 5,000.00)")
-                        })
-                    })
-                    .and_then(|amount| {
-                    let known = tegoed_app::read_tx(state.store.as_ref(), |tx| {
-                        Ok(tx.customer_by_number(number)?.is_some())
-                    })?;
-                    if !known {
-                        return Err(Fail::Invalid(if nl {
-                            format!("Klant '{number}' bestaat niet: vul een klantnummer in")
-                        } else {
-                            format!("There is no customer '{number}': enter a customer number")
-                        }));
-                    }
-                    let request = CheckRequest {
-                        subject: Subject::Customer(number.to_string()),
-                        amount,
-                        terms_days: None,
-                        language: lang,
-                    };
-                    let as_of = state.as_of();
-                    Ok(tegoed_app::read_tx(state.store.as_ref(), |tx| {
-                        Checker::new(tx, &config)?.check(tx, &request, as_of)
-                    })?)
-                });
+                let outcome = rule_check(state, &config, number, form, lang);
                 match outcome {
                     Ok(result) => {
                         let decided_by = config
@@ -1109,6 +1078,47 @@ pub(super) fn rule_preview(
         }
     };
     render(state, visit, "policy_rule.html", "Policy rule", context)
+}
+
+/// The pre-sale check of customer `number` and the form's order amount
+/// under `config`, in one read; a wrong amount or an unknown customer said
+/// in the reader's language.
+fn rule_check(
+    state: &S,
+    config: &tegoed_app::config::Config,
+    number: &str,
+    form: &Params,
+    lang: Language,
+) -> Result<tegoed_app::policy::CheckResult, Fail> {
+    let nl = lang == Language::Nl;
+    let typed = opt(form, "amount").unwrap_or("");
+    let amount = money_field(form, "amount").map_err(|_| {
+        Fail::Invalid(if nl {
+            format!(
+                "Orderbedrag: '{typed}' is geen bedrag in euro's (bijvoorbeeld 5000 of 5.000,00)"
+            )
+        } else {
+            format!("Order amount: '{typed}' is not an amount in euros (e.g. 5000 or 5,000.00)")
+        })
+    })?;
+    let request = CheckRequest {
+        subject: Subject::Customer(number.to_string()),
+        amount,
+        terms_days: None,
+        language: lang,
+    };
+    let as_of = state.as_of();
+    tegoed_app::read_tx(state.store.as_ref(), |tx| {
+        Checker::new(tx, config)?.check(tx, &request, as_of)
+    })
+    .map_err(|e| match Fail::from(e) {
+        Fail::NotFound(_) => Fail::Invalid(if nl {
+            format!("Klant '{number}' bestaat niet: vul een klantnummer in")
+        } else {
+            format!("There is no customer '{number}': enter a customer number")
+        }),
+        other => other,
+    })
 }
 
 /// Saves the edited rule into the settings file (its place in the order,
