@@ -1387,6 +1387,10 @@ fn a_match_and_a_pause_are_undone_from_their_confirmation() {
         !page.body.contains("id=\"undo\""),
         "an undo is not undone again here"
     );
+    assert!(
+        !visible_text(&page.body).contains("(0%)"),
+        "the chosen customer is suggested without a made-up confidence"
+    );
     assert_eq!(
         open(&server),
         allocations_before,
