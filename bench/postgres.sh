@@ -159,6 +159,16 @@ done
 # --- web ---------------------------------------------------------------------
 echo
 echo "-- web: 50 clients, wrk 2 threads, ${SECONDS_EACH}s per route"
+# Waits until process PID used under 0.1 s of CPU in 2 s (at most 10 min).
+wait_idle() {
+  local pid=$1 before after
+  for _ in $(seq 1 300); do
+    before=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    sleep 2
+    after=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    [ $((after - before)) -lt 10 ] && return 0
+  done
+}
 web() { # backend db
   local backend=$1 db=$2
   "$BIN" --db "$db" --as-of "$AS_OF" risk train >/dev/null 2>&1 || true
@@ -178,6 +188,10 @@ web() { # backend db
   [ -n "$session" ] || { echo "login failed on $backend" >&2; exit 1; }
   cookie="Cookie: tegoed_session=$session"
   curl -sf -H "$cookie" "$url/today" >/dev/null   # waits for the in-memory book
+  # Today starts the day's background work (the dunning preview, the DSO
+  # of 23 month-ends, the appreciation suggestions); the figures are of a
+  # server that has finished it, not of one still busy starting up.
+  wait_idle "$SERVER_PID"
   local results="$OUT/pg-work-web-$backend.txt"; rm -f "$results"
   route() { # name header args…
     local name=$1 header=$2; shift 2

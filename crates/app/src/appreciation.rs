@@ -317,11 +317,15 @@ fn managers(
 }
 
 /// Open suggestions true on or before `as_of`, oldest first; only those of
-/// `account_manager`'s customers when given.
+/// `account_manager`'s customers when given. `book` names the customers
+/// when the caller keeps one loaded (the web app: Today shows these on
+/// every visit); a customer it does not know, and every one without it,
+/// is read.
 pub fn open_suggestions(
     tx: &mut dyn ReadTx,
     account_manager: Option<AccountManagerId>,
     as_of: Date,
+    book: Option<&crate::portfolio::Portfolio>,
 ) -> Result<Vec<SuggestionLine>> {
     let mut open = tx.appreciations(None, true)?;
     open.retain(|a| a.appreciation.since <= as_of);
@@ -329,11 +333,7 @@ pub fn open_suggestions(
         return Ok(Vec::new());
     }
     let names = managers(tx)?;
-    let directory: FxHashMap<CustomerId, (String, String, Option<AccountManagerId>)> = tx
-        .customer_directory()?
-        .into_iter()
-        .map(|c| (c.id, (c.number, c.name, c.account_manager)))
-        .collect();
+    let directory = who(tx, open.iter().map(|a| a.appreciation.customer), book)?;
     Ok(open
         .into_iter()
         .filter_map(|stored| {
@@ -344,6 +344,45 @@ pub fn open_suggestions(
             Some(line(stored, number, name, manager, &names))
         })
         .collect())
+}
+
+/// A customer's number, name and account manager.
+type Who = (String, String, Option<AccountManagerId>);
+
+/// Number, name and account manager of the customers `ids` names: from
+/// `book` where it knows them, the rest in one batch read of those
+/// customers, never the whole directory (reading 100,000 customers twice
+/// on every visit made Today take 0.8 s on the 100k bench).
+fn who(
+    tx: &mut dyn ReadTx,
+    ids: impl Iterator<Item = CustomerId>,
+    book: Option<&crate::portfolio::Portfolio>,
+) -> Result<FxHashMap<CustomerId, Who>> {
+    let mut out = FxHashMap::default();
+    let mut missing: Vec<CustomerId> = Vec::new();
+    let mut seen = rustc_hash::FxHashSet::default();
+    for id in ids {
+        if !seen.insert(id) {
+            continue;
+        }
+        match book.and_then(|b| b.row_by_id(id)) {
+            Some(row) => {
+                out.insert(
+                    id,
+                    (row.number.clone(), row.name.clone(), row.account_manager),
+                );
+            }
+            None => missing.push(id),
+        }
+    }
+    for c in tx.customers(&missing)? {
+        let customer = c.customer;
+        out.insert(
+            c.id,
+            (customer.number, customer.name, customer.account_manager),
+        );
+    }
+    Ok(out)
 }
 
 fn line(
@@ -851,15 +890,14 @@ pub fn gifts(tx: &mut dyn ReadTx, number: Option<&str>) -> Result<Vec<GiftLine>>
     };
     let list = tx.gifts(only)?;
     let names = managers(tx)?;
-    let directory: FxHashMap<CustomerId, (String, String)> = tx
-        .customer_directory()?
-        .into_iter()
-        .map(|c| (c.id, (c.number, c.name)))
-        .collect();
+    let directory = who(tx, list.iter().map(|g| g.gift.customer), None)?;
     let mut out: Vec<GiftLine> = list
         .into_iter()
         .map(|g| {
-            let (number, name) = directory.get(&g.gift.customer).cloned().unwrap_or_default();
+            let (number, name) = directory
+                .get(&g.gift.customer)
+                .map(|(number, name, _)| (number.clone(), name.clone()))
+                .unwrap_or_default();
             GiftLine {
                 id: g.id,
                 customer: number,

@@ -121,6 +121,8 @@ pub struct Portfolio {
     names: NameIndex,
     /// Row index by customer id.
     by_id: rustc_hash::FxHashMap<CustomerId, usize>,
+    /// Row index by customer number (Today names disputes by it).
+    by_number: rustc_hash::FxHashMap<String, usize>,
 }
 
 /// Customer numbers and names in lower case, one line per row in one
@@ -305,7 +307,7 @@ impl Portfolio {
     }
 
     pub fn row_of(&self, number: &str) -> Option<&PortfolioRow> {
-        self.rows.iter().find(|r| r.number == number)
+        self.by_number.get(number).map(|&i| &self.rows[i])
     }
 }
 
@@ -384,6 +386,11 @@ pub fn build(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Portfo
     let worklists = worklists(tx, as_of)?;
     let names = NameIndex::new(&rows);
     let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let by_number = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.number.clone(), i))
+        .collect();
     Ok(Portfolio {
         as_of,
         rows,
@@ -396,6 +403,7 @@ pub fn build(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Portfo
         worklists,
         names,
         by_id,
+        by_number,
     })
 }
 

@@ -109,29 +109,22 @@ pub fn aging(
     let mut other_currency_items = 0u64;
     let mut per_customer: HashMap<CustomerId, BucketTotals> = HashMap::new();
     let group = by.is_some();
-    let mut overflow = None;
-    tx.scan_open_invoices(as_of, &mut |row: &LedgerRow| {
-        if row.currency != currency {
-            other_currency_items += 1;
-            return;
+    // What is open per due date (and customer): the store sums, the
+    // buckets are decided here.
+    for sum in tx.open_by_due(as_of, group)? {
+        if sum.currency != currency {
+            other_currency_items += sum.count;
+            continue;
         }
-        let days = row.due_date.days_until(as_of);
-        let mut add = || -> Result<(), tegoed_core::MoneyError> {
-            totals.add(days, row.open_minor)?;
-            if group {
-                per_customer
-                    .entry(row.customer)
-                    .or_default()
-                    .add(days, row.open_minor)?;
-            }
-            Ok(())
-        };
-        if let Err(e) = add() {
-            overflow = Some(e);
+        let days = sum.due_date.days_until(as_of);
+        let open = i64::try_from(sum.open_minor).map_err(|_| tegoed_core::MoneyError::Overflow)?;
+        totals.add_items(days, open, sum.count)?;
+        if let Some(customer) = sum.customer {
+            per_customer
+                .entry(customer)
+                .or_default()
+                .add_items(days, open, sum.count)?;
         }
-    })?;
-    if let Some(e) = overflow {
-        return Err(e.into());
     }
     let rows = match by {
         None => None,

@@ -70,9 +70,19 @@ impl BucketTotals {
     /// Adds an open item; a bucket whose total would overflow is an error,
     /// never a wrong number.
     pub fn add(&mut self, days_overdue: i32, open_minor: i64) -> Result<(), MoneyError> {
+        self.add_items(days_overdue, open_minor, 1)
+    }
+
+    /// Adds `count` open items, `open_minor` together, all `days_overdue`.
+    pub fn add_items(
+        &mut self,
+        days_overdue: i32,
+        open_minor: i64,
+        count: u64,
+    ) -> Result<(), MoneyError> {
         let idx = Bucket::of(days_overdue).index();
         self.amounts[idx] = add_minor(self.amounts[idx], open_minor)?;
-        self.counts[idx] += 1;
+        self.counts[idx] += count;
         Ok(())
     }
 

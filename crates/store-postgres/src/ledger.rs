@@ -18,8 +18,8 @@ use tegoed_core::{
 use tegoed_store::schema::{Cell, Table};
 use tegoed_store::{
     BulkTable, CreditBalance, CustomerBrief, CustomerKey, DocumentState, InvoiceKeyRow, InvoiceRef,
-    LedgerRow, PaymentState, ReadTx, Result, ReviewItem, StatementImportRecord, StoredAllocation,
-    StoredCustomer, StoredInvoice, StoredPayment, WriteTx,
+    LedgerRow, OpenByDue, PaymentState, ReadTx, Result, ReviewItem, StatementImportRecord,
+    StoredAllocation, StoredCustomer, StoredInvoice, StoredPayment, WriteTx,
 };
 
 use crate::types::{Day, day};
@@ -101,11 +101,21 @@ const SQL_SCAN_LEDGER: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_d
      WHERE i.issue_date <= $1 ORDER BY i.id";
 /// The open invoices of [`SQL_SCAN_LEDGER`] (credit notes and paid invoices
 /// stay on the server; `used` only matters to credit notes).
-const SQL_SCAN_OPEN_INVOICES: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_date, \
-     i.amount_minor, i.currency, a.paid, a.last_paid, NULL::bigint FROM invoice i \
-     LEFT JOIN (SELECT invoice_id, SUM(amount_minor)::bigint AS paid, MAX(date) AS last_paid \
-                FROM allocation WHERE date <= $1 GROUP BY invoice_id) a ON a.invoice_id = i.id \
-     WHERE i.issue_date <= $1 AND i.amount_minor > 0 AND i.amount_minor > COALESCE(a.paid, 0)";
+/// From what each invoice has allocated (kept by the database: migration
+/// 6): one pass over the invoices. Only an invoice with an allocation dated
+/// after `$1` has its allocations read, to count those up to `$1`.
+const SQL_SCAN_OPEN_INVOICES: &str = "SELECT id, customer_id, issue_date, due_date, amount_minor, \
+     currency, paid, last_paid, NULL::bigint FROM (\
+       SELECT i.id, i.customer_id, i.issue_date, i.due_date, i.amount_minor, i.currency, \
+         CASE WHEN i.last_allocated > $1 THEN (SELECT SUM(x.amount_minor)::bigint FROM allocation x \
+                                               WHERE x.invoice_id = i.id AND x.date <= $1) \
+              ELSE i.allocated_minor END AS paid, \
+         CASE WHEN i.last_allocated > $1 THEN (SELECT MAX(x.date) FROM allocation x \
+                                               WHERE x.invoice_id = i.id AND x.date <= $1) \
+              ELSE i.last_allocated END AS last_paid \
+       FROM invoice i WHERE i.issue_date <= $1 AND i.amount_minor > 0 \
+         AND (i.amount_minor > i.allocated_minor OR i.last_allocated > $1)) o \
+     WHERE amount_minor > COALESCE(paid, 0)";
 /// The matcher's scan: every document, all allocations, with its keys.
 const SQL_SCAN_INVOICE_KEYS: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_date, \
      i.amount_minor, i.currency, a.paid, a.last_paid, c.used, i.number, i.payment_reference \
@@ -695,6 +705,38 @@ impl ReadTx for PgTx<'_> {
                 Ok(())
             },
         )
+    }
+
+    fn open_by_due(&mut self, as_of: Date, by_customer: bool) -> Result<Vec<OpenByDue>> {
+        // The sum as text: it may not fit a bigint (the report says so).
+        let sql = format!(
+            "SELECT CASE WHEN $2 THEN customer_id END, currency, due_date, \
+             SUM(amount_minor - COALESCE(paid, 0))::text, count(*) \
+             FROM ({SQL_SCAN_OPEN_INVOICES}) o GROUP BY 1, 2, 3"
+        );
+        let mut currencies = Currencies::default();
+        let mut out = Vec::new();
+        // A few hundred groups from a million rows: hashed, not compiled.
+        // Misled by the cost of the per-invoice subqueries it rarely runs,
+        // the planner sorted the million rows on disk instead (1.6 s, not
+        // 0.66 s) and spent 350 ms compiling the 200 ms scan (JIT; left on
+        // for the other statements: the dunning preview's scans gain 2 s).
+        self.batch("SET LOCAL enable_sort = off; SET LOCAL jit = off")?;
+        self.stream(&sql, &[&day(as_of), &by_customer], &mut |row| {
+            let sum: String = get(row, 3)?;
+            out.push(OpenByDue {
+                customer: get::<Option<i64>>(row, 0)?.map(CustomerId),
+                currency: currencies.get(get(row, 1)?)?,
+                due_date: get::<Day>(row, 2)?.0,
+                open_minor: sum
+                    .parse()
+                    .map_err(|_| corrupt("sum of open amounts", &sum))?,
+                count: u64::try_from(get::<i64>(row, 4)?).unwrap_or(0),
+            });
+            Ok(())
+        })?;
+        self.batch("SET LOCAL enable_sort TO DEFAULT; SET LOCAL jit TO DEFAULT")?;
+        Ok(out)
     }
 
     fn scan_invoice_keys(&mut self, visit: &mut dyn FnMut(&InvoiceKeyRow<'_>)) -> Result<()> {

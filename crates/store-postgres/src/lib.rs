@@ -119,6 +119,16 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (4, "quiz", include_str!("../migrations/0004_quiz.sql")),
     (5, "portal", include_str!("../migrations/0005_portal.sql")),
+    (
+        6,
+        "invoice_paid",
+        include_str!("../migrations/0006_invoice_paid.sql"),
+    ),
+    (
+        7,
+        "identifier_collation",
+        include_str!("../migrations/0007_identifier_collation.sql"),
+    ),
 ];
 
 /// Idle connections kept for reuse (each with its prepared statements).

@@ -223,16 +223,7 @@ pub fn story(store: &dyn Store) {
         "scan: F-1 paid, F-2 3,000 open, CN-1 used"
     );
     assert!(rows.iter().all(|r| r.currency == Currency::EUR));
-    for as_of in ["2026-01-19", "2026-03-01"] {
-        let mut all = Vec::new();
-        tx.scan_ledger(d(as_of), &mut |row| all.push(*row)).unwrap();
-        all.retain(|r| r.amount_minor > 0 && r.open_minor > 0);
-        let mut open = Vec::new();
-        tx.scan_open_invoices(d(as_of), &mut |row| open.push(*row))
-            .unwrap();
-        open.sort_by_key(|r| r.invoice);
-        assert_eq!(open, all, "the open invoices of the scan, as of {as_of}");
-    }
+    open_invoices_agree_with_the_scan(&mut *tx, "as first written");
 
     // The 2,000 overpayment is the customer's credit.
     let balances = tx.credit_balances(d("2026-03-01")).unwrap();
@@ -268,8 +259,10 @@ pub fn story(store: &dyn Store) {
     );
     tx.set_allocation_amount(allocations[0].row, 4_000).unwrap();
     assert_eq!(tx.open_items(customer_id).unwrap().len(), 2);
+    open_invoices_agree_with_the_scan(&mut *tx, "an allocation lowered");
     tx.delete_allocation(allocations[0].row).unwrap();
     assert!(tx.allocations_to(first_id).unwrap().is_empty());
+    open_invoices_agree_with_the_scan(&mut *tx, "an allocation removed");
     let mut moved = payment.clone();
     moved.amount = Money::eur(9_000);
     tx.update_payment(payment_id, &moved).unwrap();
@@ -289,6 +282,49 @@ pub fn story(store: &dyn Store) {
     drop(tx);
 
     bank_matching_story(store, customer_id, payment_id);
+}
+
+/// The open invoices (what aging reads) are those of the whole ledger's
+/// scan that have money open, on a day before a payment, the day of a
+/// credit and today, whatever was `done` to the allocations before.
+fn open_invoices_agree_with_the_scan(tx: &mut dyn crate::ReadTx, done: &str) {
+    for as_of in ["2026-01-19", "2026-02-09", "2026-03-01"] {
+        let mut all = Vec::new();
+        tx.scan_ledger(d(as_of), &mut |row| all.push(*row)).unwrap();
+        all.retain(|r| r.amount_minor > 0 && r.open_minor > 0);
+        let mut open = Vec::new();
+        tx.scan_open_invoices(d(as_of), &mut |row| open.push(*row))
+            .unwrap();
+        open.sort_by_key(|r| r.invoice);
+        assert_eq!(open, all, "the open invoices as of {as_of}, {done}");
+        // Their sums per due date (and customer), as aging reads them.
+        for by_customer in [false, true] {
+            let mut expected: Vec<crate::OpenByDue> = Vec::new();
+            for row in &all {
+                let customer = by_customer.then_some(row.customer);
+                match expected.iter_mut().find(|s| {
+                    (s.customer, s.currency, s.due_date) == (customer, row.currency, row.due_date)
+                }) {
+                    Some(sum) => {
+                        sum.open_minor += i128::from(row.open_minor);
+                        sum.count += 1;
+                    }
+                    None => expected.push(crate::OpenByDue {
+                        customer,
+                        currency: row.currency,
+                        due_date: row.due_date,
+                        open_minor: i128::from(row.open_minor),
+                        count: 1,
+                    }),
+                }
+            }
+            let mut sums = tx.open_by_due(d(as_of), by_customer).unwrap();
+            let key = |s: &crate::OpenByDue| (s.customer.map(|c| c.0), s.due_date);
+            sums.sort_by_key(key);
+            expected.sort_by_key(key);
+            assert_eq!(sums, expected, "open per due date as of {as_of}, {done}");
+        }
+    }
 }
 
 /// What statement matching and e-invoices need from a store.

@@ -77,9 +77,18 @@ fn card_and_gifts(
         ));
     }
     let live = state.live();
-    let (suggestions, gifts, budgets) = state.read(|tx| {
+    // Suggestions are read once per change, named from the book in memory.
+    let book = portfolio(state, false)?;
+    let all = state
+        .cache
+        .suggestions(state, &book)
+        .map_err(Fail::Internal)?;
+    let suggestions: Vec<&SuggestionLine> = all
+        .iter()
+        .filter(|s| mine.is_none() || s.account_manager_id == mine.flatten())
+        .collect();
+    let (gifts, budgets) = state.read(|tx| {
         Ok((
-            appreciation::open_suggestions(tx, mine.flatten(), as_of)?,
             appreciation::gifts(tx, None)?,
             appreciation::budgets(tx, &live.config, as_of)?,
         ))
