@@ -317,15 +317,12 @@ fn managers(
 }
 
 /// Open suggestions true on or before `as_of`, oldest first; only those of
-/// `account_manager`'s customers when given. `book` names the customers
-/// when the caller keeps one loaded (the web app: Today shows these on
-/// every visit); a customer it does not know, and every one without it,
-/// is read.
+/// `account_manager`'s customers when given. Reads the customers they
+/// name, not the whole directory.
 pub fn open_suggestions(
     tx: &mut dyn ReadTx,
     account_manager: Option<AccountManagerId>,
     as_of: Date,
-    book: Option<&crate::portfolio::Portfolio>,
 ) -> Result<Vec<SuggestionLine>> {
     let mut open = tx.appreciations(None, true)?;
     open.retain(|a| a.appreciation.since <= as_of);
@@ -333,7 +330,7 @@ pub fn open_suggestions(
         return Ok(Vec::new());
     }
     let names = managers(tx)?;
-    let directory = who(tx, open.iter().map(|a| a.appreciation.customer), book)?;
+    let directory = who(tx, open.iter().map(|a| a.appreciation.customer))?;
     Ok(open
         .into_iter()
         .filter_map(|stored| {
@@ -349,40 +346,27 @@ pub fn open_suggestions(
 /// A customer's number, name and account manager.
 type Who = (String, String, Option<AccountManagerId>);
 
-/// Number, name and account manager of the customers `ids` names: from
-/// `book` where it knows them, the rest in one batch read of those
-/// customers, never the whole directory (reading 100,000 customers twice
-/// on every visit made Today take 0.8 s on the 100k bench).
+/// Number, name and account manager of the customers `ids` names, in one
+/// batch read of those customers, never the whole directory (reading
+/// 100,000 customers twice on every visit made Today take 0.8 s on the
+/// 100k bench).
 fn who(
     tx: &mut dyn ReadTx,
     ids: impl Iterator<Item = CustomerId>,
-    book: Option<&crate::portfolio::Portfolio>,
 ) -> Result<FxHashMap<CustomerId, Who>> {
-    let mut out = FxHashMap::default();
-    let mut missing: Vec<CustomerId> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
-    for id in ids {
-        if !seen.insert(id) {
-            continue;
-        }
-        match book.and_then(|b| b.row_by_id(id)) {
-            Some(row) => {
-                out.insert(
-                    id,
-                    (row.number.clone(), row.name.clone(), row.account_manager),
-                );
-            }
-            None => missing.push(id),
-        }
-    }
-    for c in tx.customers(&missing)? {
-        let customer = c.customer;
-        out.insert(
-            c.id,
-            (customer.number, customer.name, customer.account_manager),
-        );
-    }
-    Ok(out)
+    let wanted: Vec<CustomerId> = ids.filter(|id| seen.insert(*id)).collect();
+    Ok(tx
+        .customers(&wanted)?
+        .into_iter()
+        .map(|c| {
+            let customer = c.customer;
+            (
+                c.id,
+                (customer.number, customer.name, customer.account_manager),
+            )
+        })
+        .collect())
 }
 
 fn line(
@@ -890,7 +874,7 @@ pub fn gifts(tx: &mut dyn ReadTx, number: Option<&str>) -> Result<Vec<GiftLine>>
     };
     let list = tx.gifts(only)?;
     let names = managers(tx)?;
-    let directory = who(tx, list.iter().map(|g| g.gift.customer), None)?;
+    let directory = who(tx, list.iter().map(|g| g.gift.customer))?;
     let mut out: Vec<GiftLine> = list
         .into_iter()
         .map(|g| {

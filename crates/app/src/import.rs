@@ -837,7 +837,7 @@ impl LedgerKeys {
 /// What an import into an empty ledger wrote, kept compactly (every
 /// number in one string) so its credit notes are applied from memory: the
 /// ledger holds nothing else, so nothing is paid yet and a credit note has
-/// all of itself left. Reading a million invoices back took 2 s of a 12 s
+/// all of itself left. Reading a million invoices back took 2 s of a 10 s
 /// go-live load on PostgreSQL.
 #[derive(Default)]
 struct Written {

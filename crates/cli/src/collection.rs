@@ -576,7 +576,7 @@ pub fn appreciation_cmd(ctx: &Ctx, command: Option<AppreciationCommand>) -> Resu
                     None => None,
                 };
                 appreciation::refresh(tx, &config.appreciation.rules, ctx.as_of)?;
-                appreciation::open_suggestions(tx, manager, ctx.as_of, None)
+                appreciation::open_suggestions(tx, manager, ctx.as_of)
             })?;
             ctx.print(&list, |list| {
                 if list.is_empty() {

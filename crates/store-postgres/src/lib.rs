@@ -129,6 +129,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "identifier_collation",
         include_str!("../migrations/0007_identifier_collation.sql"),
     ),
+    (
+        8,
+        "recount_locks",
+        include_str!("../migrations/0008_recount_locks.sql"),
+    ),
 ];
 
 /// Idle connections kept for reuse (each with its prepared statements).

@@ -317,6 +317,87 @@ fn concurrent_postings_to_one_invoice_are_serialized() {
     );
 }
 
+/// A recount of an invoice's allocations (one removed) that waits for a
+/// transaction adding another allocation to it counts that one too: what
+/// the invoice has allocated stays the sum of its allocations.
+#[test]
+fn a_recount_waiting_for_a_new_allocation_counts_it() {
+    let Some(db) = scratch() else { return };
+    let store = Arc::new(PostgresStore::open(&db.url).unwrap());
+    let payment = |n: usize, customer| Payment {
+        external_id: format!("P-{n}"),
+        date: d("2026-02-01"),
+        amount: Money::eur(1_000),
+        customer: Some(customer),
+        invoice: None,
+        reference: None,
+        counterparty_iban: None,
+        counterparty_name: None,
+        source: PaymentSource::Csv,
+        end_to_end_id: None,
+        bank_account: None,
+    };
+    let (invoice_id, first, second) = {
+        let mut tx = store.write().unwrap();
+        let customer = tx.insert_customer(&Customer::new("C-1", "Een")).unwrap();
+        let id = tx.insert_invoice(&invoice("F-1".into(), customer)).unwrap();
+        let first = tx.insert_payment(&payment(1, customer)).unwrap();
+        let second = tx.insert_payment(&payment(2, customer)).unwrap();
+        tx.insert_allocation(&Allocation {
+            invoice: id,
+            source: AllocationSource::Payment(first),
+            amount_minor: 1_000,
+            date: d("2026-02-01"),
+        })
+        .unwrap();
+        tx.commit().unwrap();
+        (id, first, second)
+    };
+    // One transaction adds an allocation and holds on to it ...
+    let mut adding = store.write().unwrap();
+    adding
+        .insert_allocation(&Allocation {
+            invoice: invoice_id,
+            source: AllocationSource::Payment(second),
+            amount_minor: 500,
+            date: d("2026-02-02"),
+        })
+        .unwrap();
+    // ... while another removes the first one, and waits for it.
+    let remover = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || {
+            let mut tx = store.write().unwrap();
+            let row = tx
+                .allocations_from(AllocationSource::Payment(first))
+                .unwrap()[0]
+                .row;
+            tx.delete_allocation(row).unwrap();
+            tx.commit().unwrap();
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    adding.commit().unwrap();
+    remover.join().unwrap();
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let row = admin
+        .query_one(
+            "SELECT allocated_minor, last_allocated::text FROM invoice WHERE id = $1",
+            &[&invoice_id.0],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 500, "the new allocation, counted");
+    assert_eq!(
+        row.get::<_, Option<String>>(1).as_deref(),
+        Some("2026-02-02")
+    );
+    let mut tx = store.read().unwrap();
+    let mut open = Vec::new();
+    tx.scan_open_invoices(d("2026-03-01"), &mut |r| open.push(r.open_minor))
+        .unwrap();
+    assert_eq!(open, vec![12_100 - 500]);
+}
+
 /// A write waiting longer than the lock wait for a row another transaction
 /// holds fails with Busy instead of hanging.
 #[test]
@@ -368,7 +449,7 @@ fn reopening_runs_no_migration_twice() {
             &[],
         )
         .unwrap();
-    assert_eq!(rows.len(), 7, "every migration");
+    assert_eq!(rows.len(), 8, "every migration");
     for row in &rows {
         assert_eq!(
             row.get::<_, i64>(1),
@@ -406,7 +487,7 @@ fn a_changed_migration_is_refused() {
     match PostgresStore::open(&db.url) {
         Err(StoreError::TooNew {
             found: 99,
-            known: 7,
+            known: 8,
         }) => {}
         other => panic!("expected TooNew, got {:?}", other.err()),
     }

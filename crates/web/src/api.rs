@@ -567,7 +567,7 @@ fn appreciation_list(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
         _ => None,
     };
     let as_of = state.as_of();
-    let list = state.read(|tx| appreciation::open_suggestions(tx, mine, as_of, None))?;
+    let list = state.read(|tx| appreciation::open_suggestions(tx, mine, as_of))?;
     ok(json!({ "suggestions": list }))
 }
 

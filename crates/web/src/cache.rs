@@ -211,15 +211,11 @@ impl Cache {
         scores
     }
 
-    /// Every open appreciation suggestion of today, oldest first, named
-    /// from `book`: read once per generation instead of on every visit to
-    /// Today (2,566 suggestions on the 100k bench made Today's p95 0.8 s
-    /// at 50 clients).
-    pub fn suggestions(
-        &self,
-        state: &Arc<AppState>,
-        book: &Portfolio,
-    ) -> Result<Arc<Vec<SuggestionLine>>, String> {
+    /// Every open appreciation suggestion of today, oldest first: read
+    /// (with the customers they name, as they are now) once per generation
+    /// instead of on every visit to Today (2,566 suggestions on the 100k
+    /// bench made Today's p95 0.8 s at 50 clients).
+    pub fn suggestions(&self, state: &Arc<AppState>) -> Result<Arc<Vec<SuggestionLine>>, String> {
         let key = {
             let scores = self.scores(state);
             if let Some(list) = &scores.suggestions {
@@ -229,7 +225,7 @@ impl Cache {
         };
         let list = Arc::new(
             tegoed_app::read_tx(state.store.as_ref(), |tx| {
-                tegoed_app::appreciation::open_suggestions(tx, None, state.as_of(), Some(book))
+                tegoed_app::appreciation::open_suggestions(tx, None, state.as_of())
             })
             .map_err(|e| e.to_string())?,
         );

@@ -412,7 +412,7 @@ fn the_api_does_what_the_openapi_document_says() {
     // dismiss), and a gift over budget by a salesperson for the credit
     // manager to approve and another to refuse.
     let mut open = tegoed_app::read_tx(server.store.as_ref(), |tx| {
-        tegoed_app::appreciation::open_suggestions(tx, None, common::as_of(), None)
+        tegoed_app::appreciation::open_suggestions(tx, None, common::as_of())
     })
     .unwrap();
     open.dedup_by(|a, b| a.customer == b.customer);

@@ -391,7 +391,7 @@ fn every_page_reads_well_for_every_role_in_both_languages() {
     // Appreciation: a thank-you sent (its message page is read too) and a
     // gift over budget waiting for a credit manager.
     let open = tegoed_app::read_tx(server.store.as_ref(), |tx| {
-        tegoed_app::appreciation::open_suggestions(tx, None, common::as_of(), None)
+        tegoed_app::appreciation::open_suggestions(tx, None, common::as_of())
     })
     .unwrap();
     assert!(open.len() >= 2, "the demo has customers to thank: {open:?}");

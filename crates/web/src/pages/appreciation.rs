@@ -77,12 +77,8 @@ fn card_and_gifts(
         ));
     }
     let live = state.live();
-    // Suggestions are read once per change, named from the book in memory.
-    let book = portfolio(state, false)?;
-    let all = state
-        .cache
-        .suggestions(state, &book)
-        .map_err(Fail::Internal)?;
+    // Suggestions are read once per change, not on every visit.
+    let all = state.cache.suggestions(state).map_err(Fail::Internal)?;
     let suggestions: Vec<&SuggestionLine> = all
         .iter()
         .filter(|s| mine.is_none() || s.account_manager_id == mine.flatten())
