@@ -814,10 +814,7 @@ impl LedgerKeys {
                 });
             }
         })?;
-        for list in items.values_mut() {
-            list.sort_unstable_by_key(|item| (item.due_date, item.issue_date, item.invoice));
-        }
-        open.preload_all(items);
+        preload(open, items);
         Ok(LedgerKeys {
             by_number,
             credit_left,
@@ -832,6 +829,15 @@ impl LedgerKeys {
     fn credit_left(&self, credit_note: InvoiceId) -> i64 {
         self.credit_left.get(&credit_note).copied().unwrap_or(0)
     }
+}
+
+/// Hands `open` every customer's items in the order
+/// [`tegoed_store::ReadTx::open_items`] gives them.
+fn preload(open: &mut OpenItems, mut items: HashMap<CustomerId, Vec<OpenItem>>) {
+    for list in items.values_mut() {
+        list.sort_unstable_by_key(|item| (item.due_date, item.issue_date, item.invoice));
+    }
+    open.preload_all(items);
 }
 
 /// What an import into an empty ledger wrote, kept compactly (every
@@ -909,11 +915,8 @@ impl Written {
                 });
             }
         }
-        for list in items.values_mut() {
-            list.sort_unstable_by_key(|item| (item.due_date, item.issue_date, item.invoice));
-        }
         // Only the credit notes' customers are asked for.
-        open.preload_all(items);
+        preload(open, items);
         LedgerKeys {
             by_number,
             credit_left,
@@ -926,7 +929,6 @@ mod tests {
     use super::*;
     use crate::demo::{self, CsvSink, DemoConfig};
     use crate::{Silent, write_tx};
-    use Date;
     use tegoed_store::Store;
     use tegoed_store::schema::{self, Cell};
     use tegoed_store_sqlite::SqliteStore;

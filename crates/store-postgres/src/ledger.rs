@@ -101,21 +101,19 @@ const SQL_SCAN_LEDGER: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_d
      WHERE i.issue_date <= $1 ORDER BY i.id";
 /// The open invoices of [`SQL_SCAN_LEDGER`] (credit notes and paid invoices
 /// stay on the server; `used` only matters to credit notes).
-/// From what each invoice has allocated (kept by the database: migration
-/// 6): one pass over the invoices. Only an invoice with an allocation dated
-/// after `$1` has its allocations read, to count those up to `$1`.
-const SQL_SCAN_OPEN_INVOICES: &str = "SELECT id, customer_id, issue_date, due_date, amount_minor, \
-     currency, paid, last_paid, NULL::bigint FROM (\
-       SELECT i.id, i.customer_id, i.issue_date, i.due_date, i.amount_minor, i.currency, \
-         CASE WHEN i.last_allocated > $1 THEN (SELECT SUM(x.amount_minor)::bigint FROM allocation x \
-                                               WHERE x.invoice_id = i.id AND x.date <= $1) \
-              ELSE i.allocated_minor END AS paid, \
-         CASE WHEN i.last_allocated > $1 THEN (SELECT MAX(x.date) FROM allocation x \
-                                               WHERE x.invoice_id = i.id AND x.date <= $1) \
-              ELSE i.last_allocated END AS last_paid \
-       FROM invoice i WHERE i.issue_date <= $1 AND i.amount_minor > 0 \
-         AND (i.amount_minor > i.allocated_minor OR i.last_allocated > $1)) o \
-     WHERE amount_minor > COALESCE(paid, 0)";
+/// What is open on each invoice with something open on `$1`, from what it
+/// has allocated (kept by the database: migration 6): one pass over the
+/// invoices. Only an invoice with an allocation dated after `$1` has its
+/// allocations read, to count those up to `$1`.
+const SQL_OPEN_INVOICES: &str = "SELECT customer_id, currency, due_date, amount_minor - paid AS open \
+     FROM (SELECT i.customer_id, i.currency, i.due_date, i.amount_minor, \
+             CASE WHEN i.last_allocated > $1 \
+                  THEN COALESCE((SELECT SUM(x.amount_minor)::bigint FROM allocation x \
+                                 WHERE x.invoice_id = i.id AND x.date <= $1), 0) \
+                  ELSE i.allocated_minor END AS paid \
+           FROM invoice i WHERE i.issue_date <= $1 AND i.amount_minor > 0 \
+             AND (i.amount_minor > i.allocated_minor OR i.last_allocated > $1)) o \
+     WHERE amount_minor > paid";
 /// The matcher's scan: every document, all allocations, with its keys.
 const SQL_SCAN_INVOICE_KEYS: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_date, \
      i.amount_minor, i.currency, a.paid, a.last_paid, c.used, i.number, i.payment_reference \
@@ -696,23 +694,11 @@ impl ReadTx for PgTx<'_> {
         })
     }
 
-    fn scan_open_invoices(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()> {
-        self.scan(
-            SQL_SCAN_OPEN_INVOICES,
-            Some(day(as_of)),
-            &mut |ledger, _| {
-                visit(ledger);
-                Ok(())
-            },
-        )
-    }
-
     fn open_by_due(&mut self, as_of: Date, by_customer: bool) -> Result<Vec<OpenByDue>> {
         // The sum as text: it may not fit a bigint (the report says so).
         let sql = format!(
             "SELECT CASE WHEN $2 THEN customer_id END, currency, due_date, \
-             SUM(amount_minor - COALESCE(paid, 0))::text, count(*) \
-             FROM ({SQL_SCAN_OPEN_INVOICES}) o GROUP BY 1, 2, 3"
+             SUM(open)::text, count(*) FROM ({SQL_OPEN_INVOICES}) o GROUP BY 1, 2, 3"
         );
         let mut currencies = Currencies::default();
         let mut out = Vec::new();

@@ -392,9 +392,12 @@ fn a_recount_waiting_for_a_new_allocation_counts_it() {
         Some("2026-02-02")
     );
     let mut tx = store.read().unwrap();
-    let mut open = Vec::new();
-    tx.scan_open_invoices(d("2026-03-01"), &mut |r| open.push(r.open_minor))
-        .unwrap();
+    let open: Vec<i128> = tx
+        .open_by_due(d("2026-03-01"), true)
+        .unwrap()
+        .iter()
+        .map(|s| s.open_minor)
+        .collect();
     assert_eq!(open, vec![12_100 - 500]);
 }
 

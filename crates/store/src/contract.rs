@@ -284,19 +284,14 @@ pub fn story(store: &dyn Store) {
     bank_matching_story(store, customer_id, payment_id);
 }
 
-/// The open invoices (what aging reads) are those of the whole ledger's
-/// scan that have money open, on a day before a payment, the day of a
+/// The open invoices summed per due date (what aging reads) are those of
+/// the whole ledger's scan that have money open, on a day before a payment, the day of a
 /// credit and today, whatever was `done` to the allocations before.
 fn open_invoices_agree_with_the_scan(tx: &mut dyn crate::ReadTx, done: &str) {
     for as_of in ["2026-01-19", "2026-02-09", "2026-03-01"] {
         let mut all = Vec::new();
         tx.scan_ledger(d(as_of), &mut |row| all.push(*row)).unwrap();
         all.retain(|r| r.amount_minor > 0 && r.open_minor > 0);
-        let mut open = Vec::new();
-        tx.scan_open_invoices(d(as_of), &mut |row| open.push(*row))
-            .unwrap();
-        open.sort_by_key(|r| r.invoice);
-        assert_eq!(open, all, "the open invoices as of {as_of}, {done}");
         // Their sums per due date (and customer), as aging reads them.
         for by_customer in [false, true] {
             let mut expected: Vec<crate::OpenByDue> = Vec::new();

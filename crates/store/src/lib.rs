@@ -398,19 +398,9 @@ pub trait ReadTx: CollectionRead + RiskRead + AccessRead {
     /// Visits every document issued on or before `as_of` with its open amount
     /// as of that date (allocations dated after `as_of` do not count).
     fn scan_ledger(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()>;
-    /// Visits the rows of [`ReadTx::scan_ledger`] that are invoices (not
-    /// credit notes) with something open as of `as_of`, in no particular
-    /// order (the aging report). A backend that is remote leaves the rest
-    /// where it is instead of sending a paid ledger over the wire.
-    fn scan_open_invoices(&mut self, as_of: Date, visit: &mut dyn FnMut(&LedgerRow)) -> Result<()> {
-        self.scan_ledger(as_of, &mut |row| {
-            if row.amount_minor > 0 && row.open_minor > 0 {
-                visit(row)
-            }
-        })
-    }
 
-    /// The open invoices of [`ReadTx::scan_open_invoices`] summed per
+    /// The invoices (not credit notes) of [`ReadTx::scan_ledger`] with
+    /// something open on `as_of`, summed per
     /// currency and due date, and per customer when `by_customer`, in no
     /// particular order: all the aging report needs, which decides the
     /// buckets itself. A remote backend sends a few hundred rows instead of
@@ -418,7 +408,10 @@ pub trait ReadTx: CollectionRead + RiskRead + AccessRead {
     fn open_by_due(&mut self, as_of: Date, by_customer: bool) -> Result<Vec<OpenByDue>> {
         let mut sums: std::collections::HashMap<(Option<CustomerId>, Currency, Date), (i128, u64)> =
             std::collections::HashMap::new();
-        self.scan_open_invoices(as_of, &mut |row| {
+        self.scan_ledger(as_of, &mut |row| {
+            if row.amount_minor <= 0 || row.open_minor <= 0 {
+                return;
+            }
             let customer = by_customer.then_some(row.customer);
             let sum = sums
                 .entry((customer, row.currency, row.due_date))
