@@ -76,11 +76,17 @@ const SQL_CUSTOMER_CREDIT: &str = "SELECT \
          WHERE a.credit_note_id = i.id), 0)) FROM invoice i WHERE i.customer_id = $1 AND i.currency = $2 \
          AND i.amount_minor < 0), 0)::bigint";
 
+/// The credit left on payments dated on or before `$1`, per customer: from
+/// what each payment has allocated (kept by the database: migration 9);
+/// only a payment with an allocation dated after `$1` has its allocations
+/// read, to count those up to `$1`. Fully allocated payments stay out.
 const SQL_CREDIT_PAYMENTS: &str = "SELECT p.customer_id, p.currency, \
-     SUM(p.amount_minor - COALESCE(a.allocated, 0))::bigint FROM payment p \
-     LEFT JOIN (SELECT payment_id, SUM(amount_minor) AS allocated FROM allocation \
-                WHERE payment_id IS NOT NULL AND date <= $1 GROUP BY payment_id) a ON a.payment_id = p.id \
-     WHERE p.date <= $1 GROUP BY p.customer_id, p.currency";
+     SUM(p.amount_minor - CASE WHEN p.last_allocated > $1 \
+         THEN COALESCE((SELECT SUM(a.amount_minor) FROM allocation a \
+                        WHERE a.payment_id = p.id AND a.date <= $1), 0) \
+         ELSE p.allocated_minor END)::bigint FROM payment p \
+     WHERE p.date <= $1 AND (p.amount_minor <> p.allocated_minor OR p.last_allocated > $1) \
+     GROUP BY p.customer_id, p.currency";
 const SQL_CREDIT_NOTES_LEFT: &str = "SELECT i.customer_id, i.currency, \
      SUM(-i.amount_minor - COALESCE(c.used, 0))::bigint FROM invoice i \
      LEFT JOIN (SELECT credit_note_id, SUM(amount_minor) AS used FROM allocation \
@@ -89,16 +95,23 @@ const SQL_CREDIT_NOTES_LEFT: &str = "SELECT i.customer_id, i.currency, \
      WHERE i.amount_minor < 0 AND i.issue_date <= $1 GROUP BY i.customer_id, i.currency";
 
 /// The ledger scan: every document with what was allocated to it (and, for
-/// a credit note, what it paid) as of `$1`, in id order. One statement: the
-/// server hash-joins the two aggregates and streams the rows.
+/// a credit note, what it paid) as of `$1`, in id order. What an invoice
+/// has allocated is kept by the database (migration 6); only an invoice
+/// with an allocation dated after `$1`, and each credit note, has its
+/// allocations read.
 const SQL_SCAN_LEDGER: &str = "SELECT i.id, i.customer_id, i.issue_date, i.due_date, i.amount_minor, \
-     i.currency, a.paid, a.last_paid, c.used FROM invoice i \
-     LEFT JOIN (SELECT invoice_id, SUM(amount_minor)::bigint AS paid, MAX(date) AS last_paid \
-                FROM allocation WHERE date <= $1 GROUP BY invoice_id) a ON a.invoice_id = i.id \
-     LEFT JOIN (SELECT credit_note_id, SUM(amount_minor)::bigint AS used FROM allocation \
-                WHERE credit_note_id IS NOT NULL AND date <= $1 GROUP BY credit_note_id) c \
-           ON c.credit_note_id = i.id \
-     WHERE i.issue_date <= $1 ORDER BY i.id";
+     i.currency, \
+     CASE WHEN i.last_allocated > $1 \
+          THEN (SELECT SUM(x.amount_minor)::bigint FROM allocation x \
+                WHERE x.invoice_id = i.id AND x.date <= $1) \
+          ELSE i.allocated_minor END, \
+     CASE WHEN i.last_allocated > $1 \
+          THEN (SELECT MAX(x.date) FROM allocation x WHERE x.invoice_id = i.id AND x.date <= $1) \
+          ELSE i.last_allocated END, \
+     CASE WHEN i.amount_minor < 0 \
+          THEN (SELECT SUM(x.amount_minor)::bigint FROM allocation x \
+                WHERE x.credit_note_id = i.id AND x.date <= $1) END \
+     FROM invoice i WHERE i.issue_date <= $1 ORDER BY i.id";
 /// The open invoices of [`SQL_SCAN_LEDGER`] (credit notes and paid invoices
 /// stay on the server; `used` only matters to credit notes).
 /// What is open on each invoice with something open on `$1`, from what it
@@ -806,9 +819,12 @@ impl ReadTx for PgTx<'_> {
 
     fn unallocated_payments(&mut self, as_of: Date) -> Result<Vec<(StoredPayment, i64)>> {
         let sql = format!(
-            "SELECT {PAYMENT_COLUMNS}, p.amount_minor - COALESCE((SELECT SUM(a.amount_minor) \
-                 FROM allocation a WHERE a.payment_id = p.id AND a.date <= $1), 0)::bigint \
-             FROM payment p WHERE p.date <= $1 AND p.amount_minor > 0"
+            "SELECT {PAYMENT_COLUMNS}, p.amount_minor - CASE WHEN p.last_allocated > $1 \
+                 THEN COALESCE((SELECT SUM(a.amount_minor) FROM allocation a \
+                                WHERE a.payment_id = p.id AND a.date <= $1), 0) \
+                 ELSE p.allocated_minor END::bigint \
+             FROM payment p WHERE p.date <= $1 AND p.amount_minor > 0 \
+               AND (p.amount_minor > p.allocated_minor OR p.last_allocated > $1)"
         );
         let mut out = Vec::new();
         for row in self.query(&sql, &[&day(as_of)])? {

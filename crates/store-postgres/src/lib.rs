@@ -134,6 +134,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "recount_locks",
         include_str!("../migrations/0008_recount_locks.sql"),
     ),
+    (
+        9,
+        "payment_allocated",
+        include_str!("../migrations/0009_payment_allocated.sql"),
+    ),
 ];
 
 /// Idle connections kept for reuse (each with its prepared statements).
