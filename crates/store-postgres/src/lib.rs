@@ -274,6 +274,7 @@ impl PostgresStore {
                         failed: false,
                         poisoned: false,
                         bulk: None,
+                        memo: HashMap::new(),
                     });
                 }
                 Err(e) if !fresh && e.as_db_error().is_none() => continue,
@@ -422,6 +423,30 @@ pub(crate) struct PgTx<'s> {
     poisoned: bool,
     /// Rows waiting to be sent with COPY (see the crate documentation).
     bulk: Option<copy::Bulk>,
+    /// A read transaction's small results, by statement and parameters:
+    /// see [`PgTx::query_unflushed`].
+    memo: HashMap<(String, Vec<u8>), Vec<Row>>,
+}
+
+/// The key of a read's result: its statement and its parameters as
+/// PostgreSQL receives them (`None` for a parameter that cannot be encoded,
+/// which the query itself then reports; and for a sequence, which is not
+/// part of the snapshot).
+fn memo_key(sql: &str, statement: &Statement, params: Params<'_>) -> Option<(String, Vec<u8>)> {
+    if sql.contains("store_revision") || params.len() != statement.params().len() {
+        return None;
+    }
+    let mut bytes = bytes::BytesMut::new();
+    for (value, ty) in params.iter().zip(statement.params()) {
+        let start = bytes.len();
+        bytes.extend_from_slice(&[0; 4]);
+        let length = match value.to_sql_checked(ty, &mut bytes).ok()? {
+            postgres::types::IsNull::Yes => -1,
+            postgres::types::IsNull::No => i32::try_from(bytes.len() - start - 4).ok()?,
+        };
+        bytes[start..start + 4].copy_from_slice(&length.to_be_bytes());
+    }
+    Some((sql.to_string(), bytes.to_vec()))
 }
 
 impl Drop for PgTx<'_> {
@@ -486,10 +511,32 @@ impl PgTx<'_> {
     }
 
     /// Runs a prepared statement without flushing a bulk load first.
+    /// Runs a query. In a read transaction (one snapshot: `REPEATABLE
+    /// READ READ ONLY`) the same statement with the same parameters gives
+    /// the same rows, so a small result is kept and given again: one
+    /// customer page asks for the customer's disputes, promises, ratings,
+    /// tags and collection state from several use cases (risk, segment,
+    /// check, timeline), and each round trip costs both processes.
     pub(crate) fn query_unflushed(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+        /// Results up to this many rows are kept (big scans are not asked
+        /// twice, and are not held until the transaction ends).
+        const MEMO_ROWS: usize = 256;
         let statement = self.prepared(sql)?;
+        let key = match self.write {
+            true => None,
+            false => memo_key(sql, &statement, params),
+        };
+        if let Some(rows) = key.as_ref().and_then(|key| self.memo.get(key)) {
+            return Ok(rows.clone());
+        }
         let result = self.client()?.query(&statement, params);
-        result.map_err(|e| self.fail(e))
+        let rows = result.map_err(|e| self.fail(e))?;
+        if let Some(key) = key
+            && rows.len() <= MEMO_ROWS
+        {
+            self.memo.insert(key, rows.clone());
+        }
+        Ok(rows)
     }
 
     pub(crate) fn execute_unflushed(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
@@ -611,6 +658,46 @@ pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use tegoed_store::{CollectionRead, CollectionWrite};
+
+    /// A read transaction answers a repeated small read from memory, and
+    /// only that: other parameters, a write transaction and the revision
+    /// sequence go to the server; what it answers is what the server gave.
+    #[test]
+    fn a_read_transaction_asks_the_server_once_per_read() {
+        let Some(db) = testing::scratch() else { return };
+        let store = PostgresStore::open(&db.url).unwrap();
+        let customer = {
+            let mut tx = Box::new(store.begin(true).unwrap());
+            let id = tx
+                .insert_customer(&tegoed_core::Customer::new("C-1", "Een"))
+                .unwrap();
+            tx.add_tag(id, "vip").unwrap();
+            assert!(tx.tags_of(id).unwrap().contains(&"vip".to_string()));
+            tx.tags_of(id).unwrap();
+            assert!(tx.memo.is_empty(), "a writer reads afresh");
+            tx.commit().unwrap();
+            id
+        };
+        let mut tx = store.begin(false).unwrap();
+        let first = tx.tags_of(customer).unwrap();
+        assert_eq!(tx.memo.len(), 1);
+        // Changed meanwhile: the snapshot, and so the memory, keeps what
+        // the transaction saw first.
+        let mut other = store.write().unwrap();
+        other.add_tag(customer, "late").unwrap();
+        other.commit().unwrap();
+        assert_eq!(tx.tags_of(customer).unwrap(), first);
+        assert_eq!(tx.memo.len(), 1, "the same read, from memory");
+        tx.tags_of(tegoed_core::CustomerId(customer.0 + 1)).unwrap();
+        assert_eq!(tx.memo.len(), 2, "another customer, another read");
+        tx.revision().unwrap();
+        assert_eq!(tx.memo.len(), 2, "the revision is read afresh");
+        drop(tx);
+        let mut tx = store.begin(false).unwrap();
+        assert_eq!(tx.tags_of(customer).unwrap().len(), 2, "a new snapshot");
+    }
 
     #[test]
     fn the_location_has_no_password() {

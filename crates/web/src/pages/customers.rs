@@ -398,6 +398,16 @@ pub(super) fn customer(
     // The model comes with the cached book (loaded once, not per page);
     // the rest is one read of the customer.
     let book = portfolio(state, false)?;
+    // The customer's page requests in the same read: on PostgreSQL the
+    // customer is then found again from the transaction's memory.
+    let (view, portal) = state.read(|tx| {
+        let view = customer::view(tx, &live.config, book.model.clone(), number, as_of, lang)?;
+        let portal = match tx.customer_by_number(number)? {
+            Some(c) => tegoed_app::portal::recent(tx, Some(c.id), None, 366, lang, as_of)?,
+            None => Vec::new(),
+        };
+        Ok((view, portal))
+    })?;
     let CustomerView {
         statement,
         owner,
@@ -414,13 +424,8 @@ pub(super) fn customer(
         paid,
         sale_agreements,
         relationship,
-    } = state
-        .read(|tx| customer::view(tx, &live.config, book.model.clone(), number, as_of, lang))?;
+    } = view;
     timeline.reverse();
-    let portal = state.read(|tx| match tx.customer_by_number(number)? {
-        Some(c) => tegoed_app::portal::recent(tx, Some(c.id), None, 366, lang, as_of),
-        None => Ok(Vec::new()),
-    })?;
     // What the customer asked on their page is listed (and done) there,
     // in the reader's language, not again among the calls.
     let from_portal: Vec<i64> = portal.iter().filter_map(|r| r.task).collect();
