@@ -237,12 +237,24 @@ fn tag_map(tx: &mut dyn ReadTx) -> Result<FxHashMap<CustomerId, Vec<String>>> {
 /// Facts and open documents of every customer on `as_of`, in one read
 /// transaction (a consistent picture).
 pub fn snapshot(tx: &mut dyn ReadTx, as_of: Date) -> Result<Snapshot> {
+    snapshot_visiting(tx, as_of, &mut |_, _| {})
+}
+
+/// [`snapshot`], handing each ledger row with its customer's position to
+/// `visit` as well, so what else needs every row (the risk histories) is
+/// built from the same read.
+pub(crate) fn snapshot_visiting(
+    tx: &mut dyn ReadTx,
+    as_of: Date,
+    visit: &mut dyn FnMut(usize, &LedgerRow),
+) -> Result<Snapshot> {
     let customers = tx.customer_directory()?;
     let index = CustomerIndex::new(&customers);
     let mut builder = FactsBuilder::new(as_of, &customers);
     tx.scan_ledger(as_of, &mut |row| {
         if let Some(idx) = index.get(row.customer) {
             builder.add(idx, row);
+            visit(idx, row);
         }
     })?;
     let tags = tag_map(tx)?;

@@ -14,7 +14,6 @@ use tegoed_store::ReadTx;
 use crate::Result;
 use crate::config::Config;
 use crate::reports::{self, DsoReport};
-use crate::risk::{classes, load_histories, load_model, rating_views};
 
 /// One customer as lists show them.
 #[derive(Clone, Debug, Serialize)]
@@ -313,26 +312,10 @@ impl Portfolio {
 
 /// Builds the portfolio of `as_of`.
 pub fn build(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Portfolio> {
-    let mut snapshot = crate::facts::snapshot(tx, as_of)?;
-    let model = load_model(tx)?.map(std::sync::Arc::new);
+    // Every customer's risk class is shown, whether a segment uses it or not.
+    let (snapshot, model) = crate::risk::classified_snapshot(tx, config, as_of, true)?;
+    let model = model.map(std::sync::Arc::new);
     let has_model = model.is_some();
-    if let Some(model) = &model {
-        let all = load_histories(tx, as_of)?;
-        let ratings = rating_views(tx, &config.risk, as_of)?;
-        let found = classes(
-            Some(model),
-            &config.risk,
-            &all.customers,
-            &all.histories,
-            &ratings,
-            as_of,
-        );
-        for (customer, class) in all.customers.iter().zip(found) {
-            if let Some(p) = snapshot.position(customer.id) {
-                snapshot.facts[p].risk_class = class;
-            }
-        }
-    }
     let in_plan: rustc_hash::FxHashSet<CustomerId> = tx
         .plans(None, true)?
         .into_iter()

@@ -1257,36 +1257,52 @@ pub fn segments_use_risk(config: &Config) -> bool {
         .any(|s| s.when.iter().any(|w| !w.risk_classes.is_empty()))
 }
 
-/// Puts every customer's risk class into a snapshot's facts, when a
-/// segment looks at it and a model has been trained (one more scan).
-pub fn fill_classes(
+/// Every customer's facts on `as_of` (see [`crate::facts::snapshot`]),
+/// with their risk class filled in when `classes` is asked for and a model
+/// is trained, and that model. The ledger is read once for both: the
+/// dunning plan and the web app's book used to read it a second time for
+/// the risk histories (2.4 s of a million rows on PostgreSQL).
+pub fn classified_snapshot(
     tx: &mut dyn ReadTx,
     config: &Config,
-    snapshot: &mut crate::facts::Snapshot,
-) -> Result<()> {
-    if !segments_use_risk(config) {
-        return Ok(());
-    }
-    let as_of = snapshot.as_of;
-    let Some(model) = load_model(tx)? else {
-        return Ok(());
+    as_of: Date,
+    classes_wanted: bool,
+) -> Result<(crate::facts::Snapshot, Option<LoadedModel>)> {
+    let model = match classes_wanted {
+        true => load_model(tx)?,
+        false => None,
     };
-    let all = load_histories(tx, as_of)?;
+    let Some(model) = model else {
+        return Ok((crate::facts::snapshot(tx, as_of)?, None));
+    };
+    let mut histories: Vec<CustomerHistory> = Vec::new();
+    let mut snapshot = crate::facts::snapshot_visiting(tx, as_of, &mut |idx, row| {
+        if idx >= histories.len() {
+            histories.resize_with(idx + 1, CustomerHistory::default);
+        }
+        histories[idx].add_row(row);
+    })?;
+    histories.resize_with(snapshot.customers.len(), CustomerHistory::default);
+    let index: FxHashMap<CustomerId, usize> = snapshot
+        .customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    add_agreements(tx, &index, &mut histories, as_of)?;
     let ratings = rating_views(tx, &config.risk, as_of)?;
-    let classes = classes(
+    let found = classes(
         Some(&model),
         &config.risk,
-        &all.customers,
-        &all.histories,
+        &snapshot.customers,
+        &histories,
         &ratings,
         as_of,
     );
-    for (customer, class) in all.customers.iter().zip(classes) {
-        if let Some(p) = snapshot.position(customer.id) {
-            snapshot.facts[p].risk_class = class;
-        }
+    for (facts, class) in snapshot.facts.iter_mut().zip(found) {
+        facts.risk_class = class;
     }
-    Ok(())
+    Ok((snapshot, Some(model)))
 }
 
 /// One customer's risk class on `as_of` (None without a model).

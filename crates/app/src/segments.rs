@@ -9,7 +9,6 @@ use tegoed_store::{LedgerRow, ReadTx, StoredCustomer};
 
 use crate::Result;
 use crate::config::Config;
-use crate::facts::snapshot;
 
 /// One segment with its customers.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -29,8 +28,12 @@ pub struct SegmentLine {
 
 /// Every segment with customer count, open and overdue amounts (euros).
 pub fn list(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Vec<SegmentLine>> {
-    let mut snapshot = snapshot(tx, as_of)?;
-    crate::risk::fill_classes(tx, config, &mut snapshot)?;
+    let (snapshot, _) = crate::risk::classified_snapshot(
+        tx,
+        config,
+        as_of,
+        crate::risk::segments_use_risk(config),
+    )?;
     let mut lines: Vec<SegmentLine> = config
         .segments
         .iter()
@@ -65,8 +68,12 @@ pub fn assignments(
     config: &Config,
     as_of: Date,
 ) -> Result<Vec<(tegoed_store::CustomerBrief, usize)>> {
-    let mut snapshot = snapshot(tx, as_of)?;
-    crate::risk::fill_classes(tx, config, &mut snapshot)?;
+    let (snapshot, _) = crate::risk::classified_snapshot(
+        tx,
+        config,
+        as_of,
+        crate::risk::segments_use_risk(config),
+    )?;
     Ok(snapshot
         .customers
         .iter()

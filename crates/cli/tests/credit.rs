@@ -160,6 +160,13 @@ fn risk_model_trains_on_a_time_split_and_explains_scores() {
         scored, 600,
         "every customer has a class once a model exists"
     );
+    // The segments read the classes from the same scan as the facts; the
+    // risk groups from a scan of their own: the same customers are E.
+    assert_eq!(
+        groups["total"]["classes"]["E"].as_u64().unwrap_or(0),
+        risky,
+        "class E in the risk groups and the segment that takes class E"
+    );
     for by in ["segment", "account-manager"] {
         let g = sandbox.json(&["--as-of", AS_OF, "report", "risk-groups", "--by", by]);
         assert_eq!(g["by"], by);

@@ -35,7 +35,7 @@ use tegoed_store::{Message, MessageItem, Store, Task};
 
 use crate::agreements::{AgreementChange, evaluate};
 use crate::config::Config;
-use crate::facts::{OpenDoc, snapshot};
+use crate::facts::OpenDoc;
 use crate::progress::Progress;
 use crate::{AppError, Result};
 use compose::{Composer, Decision};
@@ -232,8 +232,12 @@ pub fn plan(
 ) -> Result<Preview> {
     progress.start("Reading the ledger", 0);
     let mut tx = store.read()?;
-    let mut snapshot = snapshot(tx.as_mut(), as_of)?;
-    crate::risk::fill_classes(tx.as_mut(), config, &mut snapshot)?;
+    let (snapshot, _) = crate::risk::classified_snapshot(
+        tx.as_mut(),
+        config,
+        as_of,
+        crate::risk::segments_use_risk(config),
+    )?;
     let only = match &options.customer {
         Some(number) => Some(
             tx.customer_by_number(number)?
@@ -719,8 +723,12 @@ pub fn sample(
     let step = strategy
         .position(step_id)
         .ok_or_else(|| AppError::NotFound(format!("no step '{step_id}' in '{strategy_id}'")))?;
-    let mut snapshot = snapshot(tx, as_of)?;
-    crate::risk::fill_classes(tx, config, &mut snapshot)?;
+    let (snapshot, _) = crate::risk::classified_snapshot(
+        tx,
+        config,
+        as_of,
+        crate::risk::segments_use_risk(config),
+    )?;
     let stored = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
