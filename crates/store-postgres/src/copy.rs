@@ -615,9 +615,12 @@ impl PgTx<'_> {
     }
 
     pub(crate) fn read_revision(&mut self) -> Result<i64> {
-        let row = self.query_one("SELECT last_value, is_called FROM store_revision", &[])?;
-        let last: i64 = get(&row, 0)?;
-        let called: bool = get(&row, 1)?;
+        let rows = self.query_afresh("SELECT last_value, is_called FROM store_revision", &[])?;
+        let row = rows
+            .first()
+            .ok_or_else(|| StoreError::Backend("no row from the revision sequence".into()))?;
+        let last: i64 = get(row, 0)?;
+        let called: bool = get(row, 1)?;
         // A fresh sequence reports 1 before its first nextval: that is 0.
         Ok(if called { last } else { last - 1 })
     }

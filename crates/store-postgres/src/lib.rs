@@ -430,10 +430,9 @@ pub(crate) struct PgTx<'s> {
 
 /// The key of a read's result: its statement and its parameters as
 /// PostgreSQL receives them (`None` for a parameter that cannot be encoded,
-/// which the query itself then reports; and for a sequence, which is not
-/// part of the snapshot).
+/// which the query itself then reports).
 fn memo_key(sql: &str, statement: &Statement, params: Params<'_>) -> Option<(String, Vec<u8>)> {
-    if sql.contains("store_revision") || params.len() != statement.params().len() {
+    if params.len() != statement.params().len() {
         return None;
     }
     let mut bytes = bytes::BytesMut::new();
@@ -510,19 +509,21 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    /// Runs a prepared statement without flushing a bulk load first.
-    /// Runs a query. In a read transaction (one snapshot: `REPEATABLE
-    /// READ READ ONLY`) the same statement with the same parameters gives
-    /// the same rows, so a small result is kept and given again: one
-    /// customer page asks for the customer's disputes, promises, ratings,
-    /// tags and collection state from several use cases (risk, segment,
-    /// check, timeline), and each round trip costs both processes.
+    /// Runs a query without flushing a bulk load first. In a read
+    /// transaction (one snapshot: `REPEATABLE READ READ ONLY`) the same
+    /// statement with the same parameters gives the same rows, so a small
+    /// result is kept and given again: one customer page asks for the
+    /// customer's disputes, promises, ratings, tags and collection state
+    /// from several use cases (risk, segment, check, timeline), and each
+    /// round trip costs both processes.
     pub(crate) fn query_unflushed(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         /// Results up to this many rows are kept (big scans are not asked
-        /// twice, and are not held until the transaction ends).
+        /// twice, and are not held until the transaction ends) ...
         const MEMO_ROWS: usize = 256;
+        /// ... and this many results, however long the transaction.
+        const MEMO_ENTRIES: usize = 1024;
         let statement = self.prepared(sql)?;
-        let key = match self.write {
+        let key = match self.write || self.failed {
             true => None,
             false => memo_key(sql, &statement, params),
         };
@@ -533,10 +534,20 @@ impl PgTx<'_> {
         let rows = result.map_err(|e| self.fail(e))?;
         if let Some(key) = key
             && rows.len() <= MEMO_ROWS
+            && self.memo.len() < MEMO_ENTRIES
         {
             self.memo.insert(key, rows.clone());
         }
         Ok(rows)
+    }
+
+    /// Runs a query that is always asked of the server, also in a read
+    /// transaction: a sequence is not part of a snapshot.
+    pub(crate) fn query_afresh(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+        self.ready()?;
+        let statement = self.prepared(sql)?;
+        let result = self.client()?.query(&statement, params);
+        result.map_err(|e| self.fail(e))
     }
 
     pub(crate) fn execute_unflushed(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
