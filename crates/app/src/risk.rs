@@ -225,7 +225,7 @@ pub fn load_histories(tx: &mut dyn ReadTx, as_of: Date) -> Result<Histories> {
             histories[i].add_row(row);
         }
     })?;
-    add_agreements(tx, &index, &mut histories, as_of)?;
+    add_agreements(tx, &|c| index.get(&c).copied(), &mut histories, as_of)?;
     Ok(Histories {
         customers,
         histories,
@@ -233,14 +233,15 @@ pub fn load_histories(tx: &mut dyn ReadTx, as_of: Date) -> Result<Histories> {
 }
 
 /// Adds disputes and broken promises (dated) to histories.
-pub fn add_agreements(
+/// `position` finds a customer's history.
+fn add_agreements(
     tx: &mut dyn ReadTx,
-    index: &FxHashMap<CustomerId, usize>,
+    position: &dyn Fn(CustomerId) -> Option<usize>,
     histories: &mut [CustomerHistory],
     as_of: Date,
 ) -> Result<()> {
     for dispute in tx.disputes(None, false)? {
-        if let Some(&i) = index.get(&dispute.dispute.customer)
+        if let Some(i) = position(dispute.dispute.customer)
             && dispute.dispute.opened_on <= as_of
         {
             histories[i].disputes.push(dispute.dispute.opened_on);
@@ -248,8 +249,8 @@ pub fn add_agreements(
     }
     for promise in tx.promises(None, false)? {
         if promise.promise.status == PromiseStatus::Broken
-            && let (Some(&i), Some(on)) = (
-                index.get(&promise.promise.customer),
+            && let (Some(i), Some(on)) = (
+                position(promise.promise.customer),
                 promise.promise.status_on,
             )
             && on <= as_of
@@ -1257,6 +1258,16 @@ pub fn segments_use_risk(config: &Config) -> bool {
         .any(|s| s.when.iter().any(|w| !w.risk_classes.is_empty()))
 }
 
+/// Every customer's facts on `as_of` as the segments are assigned from
+/// them: with risk classes when a segment looks at them.
+pub fn segment_snapshot(
+    tx: &mut dyn ReadTx,
+    config: &Config,
+    as_of: Date,
+) -> Result<crate::facts::Snapshot> {
+    Ok(classified_snapshot(tx, config, as_of, segments_use_risk(config))?.0)
+}
+
 /// Every customer's facts on `as_of` (see [`crate::facts::snapshot`]),
 /// with their risk class filled in when `classes` is asked for and a model
 /// is trained, and that model. The ledger is read once for both: the
@@ -1283,13 +1294,7 @@ pub fn classified_snapshot(
         histories[idx].add_row(row);
     })?;
     histories.resize_with(snapshot.customers.len(), CustomerHistory::default);
-    let index: FxHashMap<CustomerId, usize> = snapshot
-        .customers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id, i))
-        .collect();
-    add_agreements(tx, &index, &mut histories, as_of)?;
+    add_agreements(tx, &|c| snapshot.position(c), &mut histories, as_of)?;
     let ratings = rating_views(tx, &config.risk, as_of)?;
     let found = classes(
         Some(&model),

@@ -28,12 +28,7 @@ pub struct SegmentLine {
 
 /// Every segment with customer count, open and overdue amounts (euros).
 pub fn list(tx: &mut dyn ReadTx, config: &Config, as_of: Date) -> Result<Vec<SegmentLine>> {
-    let (snapshot, _) = crate::risk::classified_snapshot(
-        tx,
-        config,
-        as_of,
-        crate::risk::segments_use_risk(config),
-    )?;
+    let snapshot = crate::risk::segment_snapshot(tx, config, as_of)?;
     let mut lines: Vec<SegmentLine> = config
         .segments
         .iter()
@@ -68,12 +63,7 @@ pub fn assignments(
     config: &Config,
     as_of: Date,
 ) -> Result<Vec<(tegoed_store::CustomerBrief, usize)>> {
-    let (snapshot, _) = crate::risk::classified_snapshot(
-        tx,
-        config,
-        as_of,
-        crate::risk::segments_use_risk(config),
-    )?;
+    let snapshot = crate::risk::segment_snapshot(tx, config, as_of)?;
     Ok(snapshot
         .customers
         .iter()

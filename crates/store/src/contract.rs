@@ -340,6 +340,12 @@ fn derived_sums_agree_with_the_allocations(
             .filter(|a| a.date <= as_of)
             .collect()
     };
+    let allocated_from = |tx: &mut dyn crate::ReadTx, source| -> i64 {
+        upto(tx.allocations_from(source).unwrap())
+            .iter()
+            .map(|a| a.amount_minor)
+            .sum()
+    };
     let mut credit: Vec<(CustomerId, Currency, i64)> = Vec::new();
     let mut add_credit = |customer, currency, minor: i64| match credit
         .iter_mut()
@@ -365,13 +371,7 @@ fn derived_sums_agree_with_the_allocations(
                 row.invoice
             );
         } else {
-            let used: i64 = upto(
-                tx.allocations_from(AllocationSource::CreditNote(row.invoice))
-                    .unwrap(),
-            )
-            .iter()
-            .map(|a| a.amount_minor)
-            .sum();
+            let used = allocated_from(tx, AllocationSource::CreditNote(row.invoice));
             assert_eq!(
                 row.open_minor,
                 row.amount_minor + used,
@@ -390,13 +390,7 @@ fn derived_sums_agree_with_the_allocations(
     let mut unallocated = Vec::new();
     for customer in customers {
         for state in tx.customer_payments(customer, as_of).unwrap() {
-            let allocated: i64 = upto(
-                tx.allocations_from(AllocationSource::Payment(state.id))
-                    .unwrap(),
-            )
-            .iter()
-            .map(|a| a.amount_minor)
-            .sum();
+            let allocated = allocated_from(tx, AllocationSource::Payment(state.id));
             let left = state.payment.amount.minor - allocated;
             add_credit(customer, state.payment.amount.currency, left);
             if state.payment.amount.minor > 0 && left > 0 {

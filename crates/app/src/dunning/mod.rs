@@ -232,12 +232,7 @@ pub fn plan(
 ) -> Result<Preview> {
     progress.start("Reading the ledger", 0);
     let mut tx = store.read()?;
-    let (snapshot, _) = crate::risk::classified_snapshot(
-        tx.as_mut(),
-        config,
-        as_of,
-        crate::risk::segments_use_risk(config),
-    )?;
+    let snapshot = crate::risk::segment_snapshot(tx.as_mut(), config, as_of)?;
     let only = match &options.customer {
         Some(number) => Some(
             tx.customer_by_number(number)?
@@ -723,12 +718,7 @@ pub fn sample(
     let step = strategy
         .position(step_id)
         .ok_or_else(|| AppError::NotFound(format!("no step '{step_id}' in '{strategy_id}'")))?;
-    let (snapshot, _) = crate::risk::classified_snapshot(
-        tx,
-        config,
-        as_of,
-        crate::risk::segments_use_risk(config),
-    )?;
+    let snapshot = crate::risk::segment_snapshot(tx, config, as_of)?;
     let stored = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
