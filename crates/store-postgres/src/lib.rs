@@ -713,7 +713,11 @@ mod tests {
         tx.revision().unwrap();
         assert_eq!(tx.memo.len(), 2, "the revision is read afresh");
         assert_eq!(tx.customers(&[customer]).unwrap().len(), 1);
-        assert_eq!(tx.memo.len(), 2, "a batch read by a list of ids is not kept");
+        assert_eq!(
+            tx.memo.len(),
+            2,
+            "a batch read by a list of ids is not kept"
+        );
         drop(tx);
         let mut tx = store.begin(false).unwrap();
         assert_eq!(tx.tags_of(customer).unwrap().len(), 2, "a new snapshot");
