@@ -18,9 +18,10 @@ use axum::routing::on;
 use serde_json::{Value, json};
 use tegoed_app::access::{self, Action, Principal};
 use tegoed_app::facts::CustomerLedger;
-use tegoed_app::policy::Checker;
+use tegoed_app::policy::{CheckRequest, Checker, Subject};
 use tegoed_app::{agreements, appreciation, reports, review, risk, segments};
-use tegoed_core::Language;
+use tegoed_core::customer::CustomerKind;
+use tegoed_core::{Currency, Language, Money};
 
 use crate::auth::{self, Fail, require};
 use crate::{AppState, blocking};
@@ -260,7 +261,7 @@ fn whole_days(n: &serde_json::Number) -> Option<u64> {
 
 /// A deal amount: a decimal string `1234.56` or a JSON number, more than
 /// zero and below one billion, at most two decimals.
-fn deal_amount(value: &Value) -> Result<String, Fail> {
+fn deal_amount(value: &Value) -> Result<Money, Fail> {
     let bad = || {
         Fail::Invalid(
             "'amount': a positive amount in euros below 1000000000, such as \"5000\" or \"1234.56\""
@@ -285,7 +286,9 @@ fn deal_amount(value: &Value) -> Result<String, Fail> {
     if !plain {
         return Err(bad());
     }
-    Ok(text)
+    tegoed_core::money::parse_amount(&text, 2)
+        .map(|minor| Money::new(minor, Currency::EUR))
+        .map_err(|_| bad())
 }
 
 fn customers(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
@@ -294,7 +297,7 @@ fn customers(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
         .cache
         .portfolio(state, false)
         .map_err(Fail::Internal)?;
-    let filter = crate::pages::parse_filter(state, call.query);
+    let filter = crate::listing::customer_filter(&state.live().config, call.query);
     let limit = query_int(call.query, "limit", 1, 1000)?.unwrap_or(50) as usize;
     let offset = query_int(call.query, "offset", 0, i64::from(u32::MAX))?.unwrap_or(0) as usize;
     query_int(call.query, "account_manager", 0, i64::MAX)?;
@@ -443,23 +446,22 @@ fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
         .ok_or_else(|| {
             Fail::Invalid("the body needs 'amount' and 'customer' or 'prospect'".into())
         })?;
-    let mut form = Params::new();
     let amount = body
         .get("amount")
         .ok_or_else(|| Fail::Invalid("'amount' is missing".into()))?;
-    form.insert("amount".into(), deal_amount(amount)?);
-    match body.get("terms") {
-        None => {}
+    let amount = deal_amount(amount)?;
+    let terms_days = match body.get("terms") {
+        None => None,
         // JSON Schema counts 30.0 as an integer too.
         Some(Value::Number(n)) if whole_days(n).is_some() => {
-            form.insert("terms".into(), whole_days(n).unwrap_or(0).to_string());
+            whole_days(n).and_then(|d| i32::try_from(d).ok())
         }
         Some(_) => {
             return Err(Fail::Invalid(
                 "'terms': a whole number of days from 0 to 365".into(),
             ));
         }
-    }
+    };
     let string = |value: &Value, name: &str| -> Result<String, Fail> {
         let text = value
             .as_str()
@@ -467,43 +469,49 @@ fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
         text_ok(name, text)?;
         Ok(text.to_string())
     };
-    match (body.get("customer"), body.get("prospect")) {
-        (Some(customer), None) => {
-            form.insert("customer".into(), string(customer, "customer")?);
-        }
+    let subject = match (body.get("customer"), body.get("prospect")) {
+        (Some(customer), None) => Subject::Customer(string(customer, "customer")?),
         (None, Some(prospect)) if prospect.is_object() => {
-            form.insert("new".into(), "1".into());
             let name = prospect
                 .get("name")
                 .ok_or_else(|| Fail::Invalid("'prospect.name' is missing".into()))?;
-            form.insert("name".into(), string(name, "prospect.name")?);
-            if let Some(kvk) = prospect.get("kvk") {
-                let kvk = kvk
-                    .as_str()
-                    .filter(|k| k.len() == 8 && k.bytes().all(|b| b.is_ascii_digit()));
-                let kvk = kvk.ok_or_else(|| {
-                    Fail::Invalid("'prospect.kvk': a KvK number of 8 digits".into())
-                })?;
-                form.insert("kvk".into(), kvk.to_string());
-            }
-            if let Some(industry) = prospect.get("industry") {
-                let code = industry.as_str().unwrap_or("");
-                tegoed_core::party::SbiCode::parse(code)
-                    .ok()
-                    .filter(|_| code.len() >= 2 && code.bytes().all(|b| b.is_ascii_digit()))
-                    .ok_or_else(|| {
-                        Fail::Invalid(format!(
-                            "'prospect.industry' ({industry}): an SBI code of 2 to 5 digits"
-                        ))
-                    })?;
-                form.insert("industry".into(), code.to_string());
-            }
-            match prospect.get("kind").map(|k| k.as_str()) {
-                None => {}
-                Some(Some(kind @ ("b2b" | "b2c"))) => {
-                    form.insert("kind".into(), kind.to_string());
+            let name = string(name, "prospect.name")?;
+            let kvk = match prospect.get("kvk") {
+                None => None,
+                Some(kvk) => Some(
+                    kvk.as_str()
+                        .filter(|k| k.len() == 8 && k.bytes().all(|b| b.is_ascii_digit()))
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            Fail::Invalid("'prospect.kvk': a KvK number of 8 digits".into())
+                        })?,
+                ),
+            };
+            let industry = match prospect.get("industry") {
+                None => None,
+                Some(industry) => {
+                    let code = industry.as_str().unwrap_or("");
+                    let sbi = tegoed_core::party::SbiCode::parse(code)
+                        .ok()
+                        .filter(|_| code.len() >= 2 && code.bytes().all(|b| b.is_ascii_digit()))
+                        .ok_or_else(|| {
+                            Fail::Invalid(format!(
+                                "'prospect.industry' ({industry}): an SBI code of 2 to 5 digits"
+                            ))
+                        })?;
+                    Some(sbi)
                 }
+            };
+            let kind = match prospect.get("kind").map(|k| k.as_str()) {
+                None | Some(Some("b2b")) => CustomerKind::B2b,
+                Some(Some("b2c")) => CustomerKind::B2c,
                 Some(_) => return Err(Fail::Invalid("'prospect.kind': b2b or b2c".into())),
+            };
+            Subject::Prospect {
+                name,
+                kvk,
+                industry,
+                kind,
             }
         }
         _ => {
@@ -512,7 +520,7 @@ fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
                     .into(),
             ));
         }
-    }
+    };
     let lang = match body.get("lang") {
         None => call.user.language,
         Some(lang) => lang
@@ -520,7 +528,12 @@ fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
             .and_then(Language::parse)
             .ok_or_else(|| Fail::Invalid("'lang': nl or en".into()))?,
     };
-    let request = crate::pages::check_request(&form, lang)?;
+    let request = CheckRequest {
+        subject,
+        amount,
+        terms_days,
+        language: lang,
+    };
     let live = state.live();
     // The model comes with the cached book: loaded once, not per check.
     let book = state

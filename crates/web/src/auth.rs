@@ -24,6 +24,8 @@ pub enum Fail {
     Forbidden(String),
     NotFound(String),
     Invalid(String),
+    /// A form field that could not be read (see [`crate::forms`]).
+    Field(crate::forms::FieldError),
     Csrf,
     TooMany(i64),
     /// Someone else is doing this right now (a dunning run in progress).
@@ -47,6 +49,12 @@ impl From<AppError> for Fail {
             AppError::Store(s) => Fail::from(s),
             other => Fail::Invalid(other.to_string()),
         }
+    }
+}
+
+impl From<crate::forms::FieldError> for Fail {
+    fn from(e: crate::forms::FieldError) -> Fail {
+        Fail::Field(e)
     }
 }
 
@@ -77,7 +85,7 @@ impl Fail {
             Fail::Unauthorized => StatusCode::UNAUTHORIZED,
             Fail::Forbidden(_) | Fail::Csrf => StatusCode::FORBIDDEN,
             Fail::NotFound(_) => StatusCode::NOT_FOUND,
-            Fail::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Fail::Invalid(_) | Fail::Field(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Fail::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Fail::Conflict(_) => StatusCode::CONFLICT,
             Fail::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -92,7 +100,7 @@ impl Fail {
             Fail::Forbidden(_) => "forbidden",
             Fail::Csrf => "csrf",
             Fail::NotFound(_) => "not_found",
-            Fail::Invalid(_) => "invalid",
+            Fail::Invalid(_) | Fail::Field(_) => "invalid",
             Fail::TooMany(_) => "rate_limited",
             Fail::Conflict(_) => "conflict",
             Fail::Busy => "busy",
@@ -108,6 +116,7 @@ impl Fail {
             Fail::Forbidden(m) | Fail::NotFound(m) | Fail::Invalid(m) | Fail::Conflict(m) => {
                 m.clone()
             }
+            Fail::Field(e) => e.message(tegoed_core::Language::En),
             Fail::Busy => format!(
                 "Tegoed is busy with other work (an import or a dunning run); nothing was changed. Try again in {BUSY_RETRY_SECONDS} seconds"
             ),

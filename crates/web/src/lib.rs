@@ -12,6 +12,7 @@ pub mod api;
 mod auth;
 mod background;
 mod cache;
+mod forms;
 mod i18n;
 mod listing;
 mod pages;

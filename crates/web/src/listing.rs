@@ -78,6 +78,29 @@ pub struct Listing<T> {
 
 type Params = std::collections::HashMap<String, String>;
 
+/// The filters of the customer list (`q`, `segment`, `risk`,
+/// `account_manager`, `overdue`, `hold`), as the Customers page and the
+/// API's `GET /customers` both take them; a filter they cannot read is
+/// left out.
+pub fn customer_filter(
+    config: &tegoed_app::config::Config,
+    query: &Params,
+) -> tegoed_app::portfolio::Filter {
+    let get = |name: &str| query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    tegoed_app::portfolio::Filter {
+        query: get("q").map(str::to_string),
+        segment: get("segment").and_then(|s| config.segments.iter().position(|x| x.id == s)),
+        risk_class: get("risk")
+            .and_then(|r| r.chars().next())
+            .map(|c| c.to_ascii_uppercase()),
+        account_manager: get("account_manager")
+            .and_then(|m| m.parse().ok())
+            .map(tegoed_core::AccountManagerId),
+        overdue_only: get("overdue").is_some(),
+        on_hold_only: get("hold").is_some(),
+    }
+}
+
 impl<T> Listing<T> {
     pub fn new(columns: &'static [Column], rows: Vec<(Vec<Cell>, T)>) -> Listing<T> {
         Listing {

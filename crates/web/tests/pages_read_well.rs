@@ -853,6 +853,73 @@ fn a_form_with_a_mistake_comes_back_with_the_message_at_the_form() {
     assert!(form.contains("value=\"holiday\""), "{form}");
 }
 
+/// The forms are read into typed values at the edge (a date, an amount, a
+/// number in its range): a field that is not one comes back at its form
+/// with what is wrong with that field, in the reader's language, without
+/// reaching the use case.
+#[test]
+fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
+    let server = start(120);
+    let collector = login(server.addr, "collector@t.example");
+    let customer = interesting_customers(&collector)
+        .into_iter()
+        .next()
+        .expect("a customer");
+    let form_of = |body: &str, id: &str| -> String {
+        let start = body.find(&format!("id=\"{id}\"")).expect(id);
+        body[start..start + body[start..].find("</form>").unwrap()].to_string()
+    };
+    let plan = [
+        ("instalments", "twaalf"),
+        ("first", "2026-12-20"),
+        ("interval", "1m"),
+    ];
+    for (lang, said) in [
+        ("nl", "Termijnen: &#x27;twaalf&#x27; is geen heel getal van 1 tot en met 120."),
+        ("en", "Instalments: &#x27;twaalf&#x27; is not a whole number from 1 to 120."),
+    ] {
+        set_language(&collector, lang);
+        let r = collector.post(&format!("/customers/{customer}/plan"), &plan);
+        assert_eq!(r.status, 422, "{}", r.body);
+        let form = form_of(&r.body, "plan-form");
+        assert!(form.contains(said), "{lang}: {form}");
+        assert!(form.contains("value=\"twaalf\""), "what was typed stays");
+        assert!(slips(&r.body, lang == "nl").is_empty(), "{:?}", slips(&r.body, lang == "nl"));
+    }
+    set_language(&collector, "nl");
+    let r = collector.post(
+        &format!("/customers/{customer}/pause"),
+        &[("until", "volgende week"), ("reason", "vakantie")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        form_of(&r.body, "pause-form")
+            .contains("Tot en met: &#x27;volgende week&#x27; is geen datum; kies een datum (jjjj-mm-dd)."),
+        "{}",
+        r.body
+    );
+    // An empty reason is named as the field to fill in.
+    let r = collector.post(
+        &format!("/customers/{customer}/pause"),
+        &[("until", "2026-12-20"), ("reason", "  ")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(form_of(&r.body, "pause-form").contains("Reden: vul dit in."), "{}", r.body);
+    // A note far too long is refused at the form, not stored.
+    let long = "x".repeat(20_000);
+    let r = collector.post(&format!("/customers/{customer}/note"), &[("text", long.as_str())]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Notitie: te lang; hooguit 10.000 tekens."), "{}", r.body);
+    // Nothing of it reached the customer's timeline.
+    let page = collector.get(&format!("/customers/{customer}"));
+    assert!(!page.body.contains(&long[..200]));
+    // The payments queue's match needs at least one invoice number.
+    let r = collector.post("/payments/1/match", &[("invoices", " , ")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("Facturen: vul dit in."), "{}", r.body);
+    assert!(r.body.contains("<nav>"), "an error page keeps the menu");
+}
+
 /// The customer's own page, its confirmations and the page for a link
 /// that opens nothing, in Dutch and English, for the customers who used
 /// it in the demo; and the team's pages that show what they did.

@@ -161,20 +161,32 @@ pub(super) fn appreciation_page(
     )
 }
 
+/// The form of a suggestion's buttons: the gift's `item` and `value` (for
+/// `gift` only) and where to go back to.
+#[derive(Deserialize)]
+pub(super) struct SuggestionForm {
+    #[serde(default, deserialize_with = "forms::optional")]
+    item: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    value: Option<Text>,
+    #[serde(default)]
+    back: Back,
+}
+
 /// One click on a suggestion: `thank`, `gift` (with `item` and `value`) or
 /// `dismiss`.
 pub(super) fn appreciation_action(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: SuggestionForm,
 ) -> Result<String, Fail> {
     let id: i64 = field(path, "id")?
         .parse()
         .map_err(|_| Fail::NotFound("no such suggestion".into()))?;
     let actor = visit.actor();
     let as_of = state.as_of();
-    let back_to = back(form, "/appreciation");
+    let back_to = form.back.or("/appreciation");
     let (number, name) = state.read(|tx| appreciation::customer_of(tx, id))?;
     match field(path, "action")? {
         "thank" => {
@@ -198,8 +210,9 @@ pub(super) fn appreciation_action(
             Ok(with_done(&back_to, code, &[&name]))
         }
         "gift" => {
-            let item = field(form, "item")?;
-            let value = field(form, "value")?;
+            let missing = |name| forms::FieldError::new(name, forms::Problem::Missing);
+            let item = form.item.as_ref().ok_or_else(|| missing("item"))?.as_str();
+            let value = form.value.as_ref().ok_or_else(|| missing("value"))?.as_str();
             let live = state.live();
             let logged = state.write(|tx| {
                 appreciation::gift(
@@ -235,7 +248,7 @@ pub(super) fn gift_decision(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: BackForm,
 ) -> Result<String, Fail> {
     let id: i64 = field(path, "id")?
         .parse()
@@ -249,7 +262,7 @@ pub(super) fn gift_decision(
     let line =
         state.write(|tx| appreciation::decide_gift(tx, &visit.actor(), id, approve, as_of))?;
     Ok(with_done(
-        &back(form, "/today"),
+        &form.back.or("/today"),
         if approve {
             "gift_approved"
         } else {

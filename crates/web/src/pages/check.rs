@@ -2,40 +2,70 @@
 
 use super::*;
 
-pub(crate) fn check_request(query: &Params, language: Language) -> Result<CheckRequest, Fail> {
-    let amount = money_field(query, "amount")?;
-    let terms_days = match opt(query, "terms") {
-        Some(t) => Some(
-            t.parse()
-                .map_err(|_| Fail::Invalid(format!("terms ({t}): a number of days")))?,
-        ),
-        None => None,
-    };
-    let subject = match opt(query, "customer") {
-        Some(number) if opt(query, "new").is_none() => Subject::Customer(number.to_string()),
-        _ => Subject::Prospect {
-            name: field(query, "name")?.to_string(),
-            kvk: opt(query, "kvk").map(str::to_string),
-            industry: match opt(query, "industry") {
-                Some(code) => Some(
-                    tegoed_core::party::SbiCode::parse(code)
-                        .map_err(|e| Fail::Invalid(format!("industry ({code}): {e}")))?,
-                ),
-                None => None,
+/// The check's form: the order's amount and terms, and a customer number
+/// or (with `new`) a prospect's name, KvK number, industry and kind.
+#[derive(Deserialize)]
+struct CheckForm {
+    amount: Amount,
+    #[serde(default, deserialize_with = "forms::optional")]
+    terms: Option<Whole<0, 365>>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    customer: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    new: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    name: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    kvk: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    industry: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    kind: Option<Text>,
+}
+
+impl CheckForm {
+    fn request(self, language: Language) -> Result<CheckRequest, Fail> {
+        let text = |t: Option<Text>| t.map(|t| t.0);
+        let subject = match (self.customer, self.new) {
+            (Some(number), None) => Subject::Customer(number.0),
+            _ => Subject::Prospect {
+                name: self.name.ok_or_else(|| missing("name"))?.0,
+                kvk: text(self.kvk),
+                industry: match self.industry {
+                    Some(code) => Some(tegoed_core::party::SbiCode::parse(code.as_str()).map_err(
+                        |_| {
+                            forms::FieldError::new(
+                                "industry",
+                                forms::Problem::NotAChoice {
+                                    text: code.0.chars().take(40).collect(),
+                                },
+                            )
+                        },
+                    )?),
+                    None => None,
+                },
+                kind: match self.kind.as_ref().map(Text::as_str) {
+                    Some("b2c") => CustomerKind::B2c,
+                    Some("b2b") | None => CustomerKind::B2b,
+                    Some(other) => {
+                        return Err(forms::FieldError::new(
+                            "kind",
+                            forms::Problem::NotAChoice {
+                                text: other.chars().take(40).collect(),
+                            },
+                        )
+                        .into());
+                    }
+                },
             },
-            kind: match opt(query, "kind") {
-                Some("b2c") => CustomerKind::B2c,
-                Some("b2b") | None => CustomerKind::B2b,
-                Some(other) => return Err(Fail::Invalid(format!("kind ({other}): b2b or b2c"))),
-            },
-        },
-    };
-    Ok(CheckRequest {
-        subject,
-        amount,
-        terms_days,
-        language,
-    })
+        };
+        Ok(CheckRequest {
+            subject,
+            amount: self.amount.0,
+            terms_days: self.terms.map(|t| t.0 as i32),
+            language,
+        })
+    }
 }
 
 pub(super) fn check(
@@ -73,7 +103,7 @@ pub(super) fn check(
     let (result, error) = if asked {
         let live = state.live();
         let run = || -> Result<_, Fail> {
-            let request = check_request(&query, lang)?;
+            let request = forms::from_map::<CheckForm>(&query)?.request(lang)?;
             let as_of = state.as_of();
             state.read(|tx| Checker::new(tx, &live.config)?.check(tx, &request, as_of))
         };
@@ -94,6 +124,7 @@ pub(super) fn check(
                     }),
                 )
             }
+            Err(Fail::Field(e)) => (None, Some(e.message(lang))),
             Err(Fail::Invalid(message)) => {
                 let field = field_of(&message);
                 (None, Some(form_message(&message, field.as_deref(), lang)))

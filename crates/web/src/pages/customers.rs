@@ -192,22 +192,6 @@ pub(super) fn notifications(
     Ok(out)
 }
 
-pub(crate) fn parse_filter(state: &S, query: &Params) -> Filter {
-    let config = &state.live().config;
-    Filter {
-        query: opt(query, "q").map(str::to_string),
-        segment: opt(query, "segment").and_then(|s| config.segments.iter().position(|x| x.id == s)),
-        risk_class: opt(query, "risk")
-            .and_then(|r| r.chars().next())
-            .map(|c| c.to_ascii_uppercase()),
-        account_manager: opt(query, "account_manager")
-            .and_then(|m| m.parse().ok())
-            .map(AccountManagerId),
-        overdue_only: opt(query, "overdue").is_some(),
-        on_hold_only: opt(query, "hold").is_some(),
-    }
-}
-
 pub(super) fn customers(
     state: &S,
     visit: &Visit,
@@ -216,7 +200,7 @@ pub(super) fn customers(
 ) -> Result<Response, Fail> {
     let lang = visit.user.language;
     let book = portfolio(state, false)?;
-    let filter = parse_filter(state, query);
+    let filter = listing::customer_filter(&state.live().config, query);
     let page: usize = opt(query, "page")
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
@@ -616,160 +600,322 @@ pub(super) fn message_as_sent(
     Ok(response)
 }
 
-/// The customer page's forms. Each use case checks what the user may do
-/// and writes its audit line in the same transaction as the change.
-pub(super) fn customer_action(
+// --- the customer page's forms ---------------------------------------------
+//
+// One handler and one typed form per action. Each use case checks what the
+// user may do and writes its audit line in the same transaction as the
+// change; the handler answers with the customer page and its confirmation.
+
+/// The customer page with the confirmation `code` and its references.
+fn done_on_customer(number: &str, code: &str, refs: &[&str]) -> String {
+    with_done(&format!("/customers/{}", auth::encode(number)), code, refs)
+}
+
+/// The customer number of the page the form was posted from.
+fn number_of(path: &Params) -> Result<&str, Fail> {
+    field(path, "number")
+}
+
+pub(super) fn portal_revoke(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    _: Empty,
 ) -> Result<String, Fail> {
-    let number = field(path, "number")?;
-    let action = field(path, "action")?;
-    let actor = visit.actor();
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    let done =
+        state.write(|tx| tegoed_app::portal::revoke(tx, &visit.actor(), number, as_of))?;
+    Ok(done_on_customer(
+        number,
+        "portal_revoked",
+        &[&done.revoked.to_string()],
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct NoteForm {
+    text: Text,
+}
+
+pub(super) fn note(state: &S, visit: &Visit, path: &Params, form: NoteForm) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    state.write(|tx| {
+        agreements::add_note(tx, &visit.actor(), number, form.text.as_str(), as_of).map(drop)
+    })?;
+    Ok(done_on_customer(number, "note", &[]))
+}
+
+#[derive(Deserialize)]
+pub(super) struct PromiseForm {
+    amount: Text,
+    date: Day,
+    #[serde(default, deserialize_with = "forms::optional")]
+    invoices: Option<Numbers>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    note: Option<Text>,
+}
+
+pub(super) fn promise(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: PromiseForm,
+) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    let date = form.date.0;
+    let invoices = form.invoices.map(|n| n.0).unwrap_or_default();
+    let note = form.note.as_ref().map(Text::as_str);
+    // The amount as typed: it is read in the currency of the invoices it
+    // covers, which only the use case knows.
+    let amount = form.amount.as_str();
+    state.write(|tx| {
+        agreements::add_promise(
+            tx,
+            &visit.actor(),
+            number,
+            amount,
+            date,
+            &invoices,
+            note,
+            as_of,
+        )
+        .map(drop)
+    })?;
+    Ok(done_on_customer(number, "promise", &[&date.to_string()]))
+}
+
+/// A pause (or a request for one): until when, and why.
+#[derive(Deserialize)]
+pub(super) struct PauseForm {
+    until: Day,
+    reason: Text,
+}
+
+pub(super) fn pause_request(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: PauseForm,
+) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    state.write(|tx| {
+        access::request_pause(
+            tx,
+            &visit.actor(),
+            number,
+            form.until.0,
+            form.reason.as_str(),
+            as_of,
+        )
+        .map(drop)
+    })?;
+    Ok(done_on_customer(number, "pause_request", &[]))
+}
+
+pub(super) fn pause(state: &S, visit: &Visit, path: &Params, form: PauseForm) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    let until = form.until.0;
+    // A pause that replaced one still running cannot be undone by ending it
+    // (that would end the earlier one too): its confirmation offers no undo.
+    let replaced = state.write(|tx| {
+        let before = agreements::state_of(tx, number)?;
+        agreements::pause(tx, &visit.actor(), number, until, form.reason.as_str(), as_of)?;
+        Ok(before.pause_until.is_some_and(|d| d >= as_of))
+    })?;
+    let code = if replaced { "pause_changed" } else { "pause" };
+    Ok(done_on_customer(number, code, &[&until.to_string()]))
+}
+
+#[derive(Deserialize)]
+pub(super) struct DisputeForm {
+    invoice: Text,
+    reason: Text,
+}
+
+pub(super) fn dispute(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: DisputeForm,
+) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    let invoice = form.invoice.as_str();
+    state.write(|tx| {
+        invoice_of(tx, invoice, number)?;
+        agreements::open_dispute(tx, &visit.actor(), invoice, form.reason.as_str(), as_of)
+            .map(drop)
+    })?;
+    Ok(done_on_customer(number, "dispute", &[invoice]))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ResolveForm {
+    invoice: Text,
+    #[serde(default, deserialize_with = "forms::optional")]
+    resolution: Option<Text>,
+}
+
+pub(super) fn resolve(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: ResolveForm,
+) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    let invoice = form.invoice.as_str();
+    let resolution = form.resolution.as_ref().map(Text::as_str);
+    state.write(|tx| {
+        invoice_of(tx, invoice, number)?;
+        agreements::resolve_dispute(tx, &visit.actor(), invoice, resolution, as_of).map(drop)
+    })?;
+    Ok(done_on_customer(number, "resolved", &[invoice]))
+}
+
+#[derive(Deserialize)]
+pub(super) struct PlanForm {
+    instalments: Whole<1, 120>,
+    first: Day,
+    /// `1m`, `2w`, `14d`; a month when left empty.
+    #[serde(default, deserialize_with = "forms::optional")]
+    interval: Option<Text>,
+}
+
+pub(super) fn plan(state: &S, visit: &Visit, path: &Params, form: PlanForm) -> Result<String, Fail> {
+    let number = number_of(path)?;
     let as_of = state.as_of();
     let grace_days = state.live().config.dunning.plan_grace_days;
-    let done: (&str, Vec<String>) = match action {
-        "portal-revoke" => {
-            let done = state.write(|tx| tegoed_app::portal::revoke(tx, &actor, number, as_of))?;
-            ("portal_revoked", vec![done.revoked.to_string()])
+    let interval = form.interval.as_ref().map_or("1m", Text::as_str);
+    state.write(|tx| {
+        agreements::create_plan(
+            tx,
+            &visit.actor(),
+            number,
+            form.instalments.0,
+            form.first.0,
+            interval,
+            grace_days,
+            as_of,
+        )
+        .map(drop)
+    })?;
+    Ok(done_on_customer(number, "plan", &[]))
+}
+
+#[derive(Deserialize)]
+pub(super) struct EndPauseForm {
+    #[serde(default, deserialize_with = "forms::optional")]
+    reason: Option<Text>,
+    /// Sent by the confirmation's undo button, which says why by itself.
+    #[serde(default, deserialize_with = "forms::optional")]
+    undo: Option<Text>,
+}
+
+pub(super) fn end_pause(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: EndPauseForm,
+) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    let reason = match (&form.undo, &form.reason) {
+        (Some(_), _) => i18n::t(visit.user.language, "Paused by mistake; undone."),
+        (None, Some(reason)) => reason.as_str(),
+        (None, None) => {
+            return Err(forms::FieldError::new("reason", forms::Problem::Missing).into());
         }
-        "note" => {
-            let text = field(form, "text")?;
-            state.write(|tx| agreements::add_note(tx, &actor, number, text, as_of).map(drop))?;
-            ("note", Vec::new())
-        }
-        "promise" => {
-            let amount = field(form, "amount")?;
-            let date = date_field(form, "date")?;
-            let invoices: Vec<String> = opt(form, "invoices")
-                .map(|t| {
-                    t.split([',', ' '])
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let note = opt(form, "note");
-            state.write(|tx| {
-                agreements::add_promise(tx, &actor, number, amount, date, &invoices, note, as_of)
-                    .map(drop)
-            })?;
-            ("promise", vec![date.to_string()])
-        }
-        "pause-request" => {
-            let until = date_field(form, "until")?;
-            let reason = field(form, "reason")?;
-            state.write(|tx| {
-                access::request_pause(tx, &actor, number, until, reason, as_of).map(drop)
-            })?;
-            ("pause_request", Vec::new())
-        }
-        "pause" => {
-            let until = date_field(form, "until")?;
-            let reason = field(form, "reason")?;
-            // A pause that replaced one still running cannot be undone by
-            // ending it (that would end the earlier one too): its
-            // confirmation offers no undo.
-            let replaced = state.write(|tx| {
-                let before = agreements::state_of(tx, number)?;
-                agreements::pause(tx, &actor, number, until, reason, as_of)?;
-                Ok(before.pause_until.is_some_and(|d| d >= as_of))
-            })?;
-            (
-                if replaced { "pause_changed" } else { "pause" },
-                vec![until.to_string()],
-            )
-        }
-        "dispute" => {
-            let invoice = field(form, "invoice")?;
-            let reason = field(form, "reason")?;
-            state.write(|tx| {
-                invoice_of(tx, invoice, number)?;
-                agreements::open_dispute(tx, &actor, invoice, reason, as_of).map(drop)
-            })?;
-            ("dispute", vec![invoice.to_string()])
-        }
-        "resolve" => {
-            let invoice = field(form, "invoice")?;
-            let resolution = opt(form, "resolution");
-            state.write(|tx| {
-                invoice_of(tx, invoice, number)?;
-                agreements::resolve_dispute(tx, &actor, invoice, resolution, as_of).map(drop)
-            })?;
-            ("resolved", vec![invoice.to_string()])
-        }
-        "plan" => {
-            let count: u32 = field(form, "instalments")?
-                .parse()
-                .map_err(|_| Fail::Invalid("instalments: a whole number".into()))?;
-            let first = date_field(form, "first")?;
-            let interval = opt(form, "interval").unwrap_or("1m");
-            state.write(|tx| {
-                agreements::create_plan(
-                    tx, &actor, number, count, first, interval, grace_days, as_of,
-                )
-                .map(drop)
-            })?;
-            ("plan", Vec::new())
-        }
-        "end-pause" => {
-            // Undo (the confirmation's button) says why by itself.
-            let undo = i18n::t(visit.user.language, "Paused by mistake; undone.");
-            let reason = match opt(form, "undo") {
-                Some(_) => undo,
-                None => field(form, "reason")?,
-            };
-            state.write(|tx| agreements::end_pause(tx, &actor, number, reason, as_of).map(drop))?;
-            ("pause_ended", Vec::new())
-        }
-        "lift-hold" => {
-            let reason = field(form, "reason")?;
-            state.write(|tx| {
-                agreements::lift_credit_hold(tx, &actor, number, reason, as_of).map(drop)
-            })?;
-            ("hold_lifted", Vec::new())
-        }
-        "sale-agreement" => {
-            let terms: u32 = field(form, "terms")?
-                .parse()
-                .map_err(|_| Fail::Invalid("terms: a whole number of days".into()))?;
-            let agreed_on = date_field(form, "date")?;
-            state.write(|tx| {
-                agreements::record_sale_agreement(
-                    tx,
-                    &actor,
-                    number,
-                    &agreements::NewSaleAgreement {
-                        terms_days: terms,
-                        method: opt(form, "method"),
-                        invoice_contact: opt(form, "invoice_contact"),
-                        agreed_with: field(form, "agreed_with").unwrap_or(""),
-                        agreed_on,
-                        note: opt(form, "note"),
-                    },
-                    as_of,
-                )
-                .map(drop)
-            })?;
-            ("sale_agreement", vec![terms.to_string()])
-        }
-        "limit" => {
-            let limit = match opt(form, "limit") {
-                Some(_) => Some(money_field(form, "limit")?),
-                None => None,
-            };
-            state.write(|tx| agreements::set_credit_limit(tx, &actor, number, limit, as_of))?;
-            ("limit", Vec::new())
-        }
-        _ => return Err(Fail::NotFound(format!("no action '{action}'"))),
     };
-    let refs: Vec<&str> = done.1.iter().map(String::as_str).collect();
-    Ok(with_done(
-        &format!("/customers/{}", auth::encode(number)),
-        done.0,
-        &refs,
+    state.write(|tx| agreements::end_pause(tx, &visit.actor(), number, reason, as_of).map(drop))?;
+    Ok(done_on_customer(number, "pause_ended", &[]))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReasonForm {
+    reason: Text,
+}
+
+pub(super) fn lift_hold(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: ReasonForm,
+) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    state.write(|tx| {
+        agreements::lift_credit_hold(tx, &visit.actor(), number, form.reason.as_str(), as_of)
+            .map(drop)
+    })?;
+    Ok(done_on_customer(number, "hold_lifted", &[]))
+}
+
+#[derive(Deserialize)]
+pub(super) struct SaleAgreementForm {
+    terms: Whole<0, 365>,
+    date: Day,
+    #[serde(default, deserialize_with = "forms::optional")]
+    method: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    invoice_contact: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    agreed_with: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    note: Option<Text>,
+}
+
+pub(super) fn sale_agreement(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: SaleAgreementForm,
+) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    let terms = form.terms.0;
+    state.write(|tx| {
+        agreements::record_sale_agreement(
+            tx,
+            &visit.actor(),
+            number,
+            &agreements::NewSaleAgreement {
+                terms_days: terms,
+                method: form.method.as_ref().map(Text::as_str),
+                invoice_contact: form.invoice_contact.as_ref().map(Text::as_str),
+                agreed_with: form.agreed_with.as_ref().map_or("", Text::as_str),
+                agreed_on: form.date.0,
+                note: form.note.as_ref().map(Text::as_str),
+            },
+            as_of,
+        )
+        .map(drop)
+    })?;
+    Ok(done_on_customer(
+        number,
+        "sale_agreement",
+        &[&terms.to_string()],
     ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct LimitForm {
+    /// No limit when left empty.
+    #[serde(default, deserialize_with = "forms::optional")]
+    limit: Option<Amount>,
+}
+
+pub(super) fn limit(state: &S, visit: &Visit, path: &Params, form: LimitForm) -> Result<String, Fail> {
+    let number = number_of(path)?;
+    let as_of = state.as_of();
+    let limit = form.limit.map(|a| a.0);
+    state.write(|tx| agreements::set_credit_limit(tx, &visit.actor(), number, limit, as_of))?;
+    Ok(done_on_customer(number, "limit", &[]))
 }
 
 /// The invoice must belong to the customer of the page.
@@ -790,34 +936,36 @@ pub(super) fn invoice_of(
 
 /// Collectors complete any call, account managers the calls about their
 /// own customers (the use case decides).
+#[derive(Deserialize)]
+pub(super) struct CallForm {
+    /// What came of the call.
+    outcome: Text,
+    #[serde(default)]
+    back: Back,
+}
+
 pub(super) fn task_done(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: CallForm,
 ) -> Result<String, Fail> {
     let id: i64 = field(path, "id")?
         .parse()
         .map_err(|_| Fail::NotFound("no such task".into()))?;
-    let outcome = field(form, "outcome")?;
     let as_of = state.as_of();
-    let line =
-        state.write(|tx| agreements::complete_task(tx, &visit.actor(), id, outcome, as_of))?;
-    Ok(with_done(
-        &back(
-            form,
-            &format!("/customers/{}", auth::encode(&line.customer)),
-        ),
-        "call",
-        &[],
-    ))
+    let line = state.write(|tx| {
+        agreements::complete_task(tx, &visit.actor(), id, form.outcome.as_str(), as_of)
+    })?;
+    let page = format!("/customers/{}", auth::encode(&line.customer));
+    Ok(with_done(&form.back.or(&page), "call", &[]))
 }
 
 pub(super) fn decide_pause(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: BackForm,
 ) -> Result<String, Fail> {
     let id: i64 = field(path, "id")?
         .parse()
@@ -834,7 +982,7 @@ pub(super) fn decide_pause(
     } else {
         "pause_rejected"
     };
-    Ok(with_done(&back(form, "/today"), code, &[]))
+    Ok(with_done(&form.back.or("/today"), code, &[]))
 }
 
 /// Why a customer is on credit hold, for people: the dunning run writes

@@ -93,12 +93,15 @@ pub(super) fn dunning_confirm(
     )
 }
 
+/// The confirmation page's form: a `leave_out_<customer>` box per customer
+/// (a form of rows, so read as a map) and the `reason`.
 pub(super) fn dunning_run(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: Params,
 ) -> Result<String, Fail> {
+    let form = &form;
     let live = state.live();
     // Customers ticked on the confirmation page stay out of this run.
     let mut leave_out: Vec<String> = form

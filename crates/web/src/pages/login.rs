@@ -167,22 +167,20 @@ pub(super) async fn logout(
     .await
 }
 
+#[derive(Deserialize)]
+pub(super) struct LanguageForm {
+    language: forms::Lang,
+    #[serde(default)]
+    back: Back,
+}
+
 pub(super) fn set_language(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: LanguageForm,
 ) -> Result<String, Fail> {
-    let language = Language::parse(field(form, "language")?)
-        .ok_or_else(|| Fail::Invalid("language: nl or en".into()))?;
-    state.write(|tx| access::set_language(tx, &visit.actor(), language))?;
-    Ok(back(form, "/"))
+    state.write(|tx| access::set_language(tx, &visit.actor(), form.language.0))?;
+    Ok(form.back.or("/"))
 }
 
-/// Where a form asked to go back to (a local path only).
-pub(super) fn back(form: &Params, default: &str) -> String {
-    form.get("back")
-        .filter(|b| auth::local_path(b))
-        .cloned()
-        .unwrap_or_else(|| default.to_string())
-}

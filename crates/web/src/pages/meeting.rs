@@ -69,26 +69,37 @@ pub(super) fn meeting_pdf(
 }
 
 /// A decision taken at the meeting (credit managers).
+#[derive(Deserialize)]
+pub(super) struct DecisionForm {
+    customer: Text,
+    text: Text,
+    #[serde(default, deserialize_with = "forms::optional")]
+    owner: Option<Text>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    due: Option<Day>,
+    #[serde(default)]
+    back: Back,
+}
+
 pub(super) fn meeting_decide(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: DecisionForm,
 ) -> Result<String, Fail> {
-    let number = field(form, "customer")?.trim().to_string();
-    let text = field(form, "text")?;
-    let owner = opt(form, "owner");
-    let due = match opt(form, "due") {
-        Some(_) => Some(date_field(form, "due")?),
-        None => None,
-    };
+    let owner = form.owner.as_ref().map(Text::as_str);
+    let due = form.due.map(|d| d.0);
     let as_of = state.as_of();
     let line = state.write(|tx| {
-        tegoed_app::meeting::decide(tx, &visit.actor(), &number, text, owner, due, as_of)
+        tegoed_app::meeting::decide(
+            tx,
+            &visit.actor(),
+            form.customer.as_str(),
+            form.text.as_str(),
+            owner,
+            due,
+            as_of,
+        )
     })?;
-    Ok(with_done(
-        &back(form, "/meeting"),
-        "decision",
-        &[&line.name],
-    ))
+    Ok(with_done(&form.back.or("/meeting"), "decision", &[&line.name]))
 }

@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use minijinja::Value;
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tegoed_app::access::{self, Action, Role};
 use tegoed_app::customer::{self, CustomerView};
@@ -27,6 +29,7 @@ use tegoed_store::MessageFilter;
 
 use crate::auth::{self, Fail, Visit, check_csrf, require};
 use crate::listing::{self, Cell, Column, Listing, column, totalled};
+use crate::forms::{self, Amount, Back, Day, Empty, Numbers, Text, Whole};
 use crate::{AppState, blocking, i18n, view};
 
 mod appreciation;
@@ -46,9 +49,7 @@ mod training;
 mod users;
 
 use appreciation::*;
-pub(crate) use check::check_request;
 use check::*;
-pub(crate) use customers::parse_filter;
 use customers::*;
 use dunning::*;
 use forecast::*;
@@ -65,8 +66,18 @@ use users::*;
 
 type S = Arc<AppState>;
 type Params = HashMap<String, String>;
+/// A page: the path's parameters and the query.
 type PageFn = fn(&S, &Visit, &Params, &Params) -> Result<Response, Fail>;
-type PostFn = fn(&S, &Visit, &Params, &Params) -> Result<String, Fail>;
+/// A form post: the path's parameters and the form `F`, read by
+/// [`forms::parse`] (a map of strings only for forms of numbered rows).
+/// Answers where to go next.
+type PostFn<F> = fn(&S, &Visit, &Params, F) -> Result<String, Fail>;
+/// A form post that answers with a page (previews).
+type PreviewFn<F> = fn(&S, &Visit, &Params, F) -> Result<Response, Fail>;
+
+/// What a form handler can be given: a typed form.
+trait Input: DeserializeOwned + Send + 'static {}
+impl<F: DeserializeOwned + Send + 'static> Input for F {}
 
 pub fn routes() -> Router<S> {
     Router::new()
@@ -89,9 +100,32 @@ pub fn routes() -> Router<S> {
             "/customers/{number}/messages/{id}/{part}",
             page(message_as_sent),
         )
+        .route("/customers/{number}/note", form_action(note, customer))
+        .route("/customers/{number}/promise", form_action(promise, customer))
         .route(
-            "/customers/{number}/{action}",
-            form_action(customer_action, customer),
+            "/customers/{number}/pause-request",
+            form_action(pause_request, customer),
+        )
+        .route("/customers/{number}/pause", form_action(pause, customer))
+        .route("/customers/{number}/dispute", form_action(dispute, customer))
+        .route("/customers/{number}/resolve", form_action(resolve, customer))
+        .route("/customers/{number}/plan", form_action(plan, customer))
+        .route(
+            "/customers/{number}/end-pause",
+            form_action(end_pause, customer),
+        )
+        .route(
+            "/customers/{number}/lift-hold",
+            form_action(lift_hold, customer),
+        )
+        .route(
+            "/customers/{number}/sale-agreement",
+            form_action(sale_agreement, customer),
+        )
+        .route("/customers/{number}/limit", form_action(limit, customer))
+        .route(
+            "/customers/{number}/portal-revoke",
+            form_action(portal_revoke, customer),
         )
         .route("/check", page(check))
         .route("/dunning", page(dunning_page))
@@ -100,7 +134,9 @@ pub fn routes() -> Router<S> {
         .route("/dunning/progress", page(dunning_progress))
         .route("/lists/{list}", page(worklist))
         .route("/payments", page(payments))
-        .route("/payments/{id}/{action}", action(payment_action))
+        .route("/payments/{id}/match", action(payment_match))
+        .route("/payments/{id}/assign", action(payment_assign))
+        .route("/payments/{id}/undo", action(payment_undo))
         .route("/kpi", page(kpi_page))
         .route("/forecast", page(forecast_page))
         .route("/meeting", page(meeting_page))
@@ -146,7 +182,9 @@ pub fn routes() -> Router<S> {
         .route("/settings/template/preview", preview(template_preview))
         .route("/settings/template/reset", action(template_reset))
         .route("/users", page(users))
-        .route("/users/{action}", preview(user_action))
+        .route("/users/add", preview(add_user))
+        .route("/users/token", preview(create_token))
+        .route("/users/update", preview(update_user))
         .route("/account/language", action(set_language))
 }
 
@@ -179,10 +217,10 @@ fn page(handler: PageFn) -> MethodRouter<S> {
 }
 
 /// A form post that changes something and redirects.
-fn action(handler: PostFn) -> MethodRouter<S> {
+fn action<F: Input>(handler: PostFn<F>) -> MethodRouter<S> {
     post(
-        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
-            act(s, h, u, p, f, handler, None)
+        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, body: Bytes| {
+            act(s, h, u, p, body, handler, None)
         },
     )
 }
@@ -190,21 +228,35 @@ fn action(handler: PostFn) -> MethodRouter<S> {
 /// A state-changing form post whose mistakes (invalid input) show the page
 /// `page` again, with the message at the form and what was typed (HTTP
 /// 422), instead of an error page.
-fn form_action(handler: PostFn, page: PageFn) -> MethodRouter<S> {
+fn form_action<F: Input>(handler: PostFn<F>, page: PageFn) -> MethodRouter<S> {
     post(
-        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
-            act(s, h, u, p, f, handler, Some(page))
+        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, body: Bytes| {
+            act(s, h, u, p, body, handler, Some(page))
         },
     )
 }
 
 /// A form post that renders a page and changes nothing (previews).
-fn preview(handler: PageFn) -> MethodRouter<S> {
+fn preview<F: Input>(handler: PreviewFn<F>) -> MethodRouter<S> {
     post(
-        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, f: Form<Params>| {
-            show_post(s, h, u, p, f, handler)
+        move |s: State<S>, h: HeaderMap, u: Uri, p: Option<Path<Params>>, body: Bytes| {
+            show_post(s, h, u, p, body, handler)
         },
     )
+}
+
+/// A form's body, read twice: as the map of what was typed (for the CSRF
+/// token, and to fill the form again after a mistake) and as the typed
+/// form `F` the handler gets. The CSRF token and NUL characters are
+/// checked before `F` is read.
+fn read_form<F: Input>(body: &[u8], visit: &Visit) -> Result<(Params, F), (Params, Fail)> {
+    let typed: Params = forms::parse(body).map_err(|e| (Params::new(), Fail::Field(e)))?;
+    check_csrf(&typed, visit).map_err(|f| (typed.clone(), f))?;
+    auth::refuse_nul(typed.iter()).map_err(|f| (typed.clone(), f))?;
+    match forms::parse::<F>(body) {
+        Ok(form) => Ok((typed, form)),
+        Err(e) => Err((typed, Fail::Field(e))),
+    }
 }
 
 const CSS: &str = include_str!("../../static/app.css");
@@ -497,7 +549,14 @@ fn undo_of(done: &(&str, String, Vec<String>)) -> Option<serde_json::Value> {
 /// the use case's own words; the Dutch page shows them when they have a
 /// Dutch version, and otherwise says in Dutch what kind of problem it is.
 fn error_words(fail: &Fail, language: Language) -> (String, String) {
-    error_words_of(fail.code(), &fail.message(), language)
+    match fail {
+        // A form field's mistake says itself in both languages.
+        Fail::Field(e) => (
+            e.message(language),
+            error_words_of(fail.code(), "", language).1,
+        ),
+        _ => error_words_of(fail.code(), &fail.message(), language),
+    }
 }
 
 /// [`error_words`] of an error kept as its code and English words.
@@ -576,13 +635,13 @@ async fn show(
 }
 
 /// A form post that renders a page (previews): CSRF-checked, no change.
-async fn show_post(
+async fn show_post<F: Input>(
     State(state): State<S>,
     headers: HeaderMap,
     uri: Uri,
     path: Option<Path<Params>>,
-    Form(form): Form<Params>,
-    handler: PageFn,
+    body: Bytes,
+    handler: PreviewFn<F>,
 ) -> Response {
     let path = path.map(|p| p.0).unwrap_or_default();
     blocking(state.clone(), move || {
@@ -590,9 +649,9 @@ async fn show_post(
             Ok(v) => v,
             Err(f) => return error_page(&state, f, Language::Nl),
         };
-        check_csrf(&form, &visit)
-            .and_then(|()| auth::refuse_nul(path.iter().chain(form.iter())))
-            .and_then(|()| handler(&state, &visit, &path, &form))
+        auth::refuse_nul(path.iter())
+            .and_then(|()| read_form::<F>(&body, &visit).map_err(|(_, f)| f))
+            .and_then(|(_, form)| handler(&state, &visit, &path, form))
             .unwrap_or_else(|f| {
                 page_error(
                     &state,
@@ -610,13 +669,13 @@ async fn show_post(
 /// to where the handler says (with `done=…` for the confirmation). With
 /// `again`, invalid input shows that page again with the message at the
 /// form (422); otherwise every failure is an error page.
-async fn act(
+async fn act<F: Input>(
     State(state): State<S>,
     headers: HeaderMap,
     uri: Uri,
     path: Option<Path<Params>>,
-    Form(form): Form<Params>,
-    handler: PostFn,
+    body: Bytes,
+    handler: PostFn<F>,
     again: Option<PageFn>,
 ) -> Response {
     let path = path.map(|p| p.0).unwrap_or_default();
@@ -625,23 +684,44 @@ async fn act(
             Ok(v) => v,
             Err(f) => return error_page(&state, f, Language::Nl),
         };
-        let outcome = check_csrf(&form, &visit)
-            .and_then(|()| auth::refuse_nul(path.iter().chain(form.iter())))
-            .and_then(|()| handler(&state, &visit, &path, &form));
+        let (typed, outcome) = match auth::refuse_nul(path.iter())
+            .map_err(|f| (Params::new(), f))
+            .and_then(|()| read_form::<F>(&body, &visit))
+        {
+            Ok((typed, form)) => (typed, handler(&state, &visit, &path, form)),
+            Err((typed, f)) => (typed, Err(f)),
+        };
+        // Which form on the page the mistake is about: the action's name.
+        let form_name = path
+            .get("action")
+            .cloned()
+            .or_else(|| uri.path().rsplit('/').next().map(str::to_string))
+            .unwrap_or_default();
         match outcome {
             Ok(target) => {
                 state.cache.invalidate(&state);
                 Redirect::to(&target).into_response()
             }
-            Err(Fail::Invalid(message)) if again.is_some() => {
+            Err(fail @ (Fail::Invalid(_) | Fail::Field(_))) if again.is_some() => {
                 let lang = visit.user.language;
-                let field = field_of(&message);
+                let (field, message) = match fail {
+                    Fail::Field(e) => (
+                        (!e.field.is_empty()).then(|| e.field.clone()),
+                        e.message(lang),
+                    ),
+                    Fail::Invalid(message) => {
+                        let field = field_of(&message);
+                        let shown = form_message(&message, field.as_deref(), lang);
+                        (field, shown)
+                    }
+                    _ => unreachable!("matched above"),
+                };
                 let visit_again = Visit {
                     form_error: Some(auth::FormError {
-                        form: path.get("action").cloned().unwrap_or_default(),
-                        message: form_message(&message, field.as_deref(), lang),
+                        form: form_name,
+                        message,
                         field,
-                        values: form.clone(),
+                        values: typed,
                     }),
                     ..visit
                 };
@@ -788,6 +868,18 @@ fn form_message(message: &str, field: Option<&str>, lang: Language) -> String {
     }
 }
 
+/// A form whose only field is where to go back to (a button).
+#[derive(Deserialize)]
+struct BackForm {
+    #[serde(default)]
+    back: Back,
+}
+
+/// A field the form needs that was left empty.
+fn missing(name: &str) -> Fail {
+    Fail::Field(forms::FieldError::new(name, forms::Problem::Missing))
+}
+
 fn field<'a>(form: &'a Params, name: &str) -> Result<&'a str, Fail> {
     form.get(name)
         .map(|v| v.trim())
@@ -797,11 +889,6 @@ fn field<'a>(form: &'a Params, name: &str) -> Result<&'a str, Fail> {
 
 fn opt<'a>(form: &'a Params, name: &str) -> Option<&'a str> {
     form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-}
-
-fn date_field(form: &Params, name: &str) -> Result<Date, Fail> {
-    let text = field(form, name)?;
-    Date::parse_iso(text).map_err(|e| Fail::Invalid(format!("'{name}': {e}")))
 }
 
 fn money_field(form: &Params, name: &str) -> Result<Money, Fail> {

@@ -80,53 +80,69 @@ pub(super) fn payments(
     )
 }
 
-pub(super) fn payment_action(
+#[derive(Deserialize)]
+pub(super) struct MatchForm {
+    /// The invoices the payment pays, as typed (commas or spaces between).
+    invoices: Numbers,
+}
+
+/// A payment matched by hand to the invoices named.
+pub(super) fn payment_match(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: MatchForm,
 ) -> Result<String, Fail> {
     let id = field(path, "id")?;
-    let actor = visit.actor();
-    match field(path, "action")? {
-        "match" => {
-            let invoices: Vec<String> = field(form, "invoices")?
-                .split([',', ' '])
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
-            let outcome = state.write(|tx| review::match_payment(tx, &actor, id, &invoices))?;
-            Ok(decided("/payments", &outcome, &invoices.join(", ")))
-        }
-        "assign" => {
-            let customer = field(form, "customer")?;
-            let outcome = state.write(|tx| review::assign_payment(tx, &actor, id, customer))?;
-            if outcome.applied.is_empty() {
-                Ok(with_done(
-                    "/payments",
-                    "payment_assigned_credit",
-                    &[id, customer],
-                ))
-            } else {
-                Ok(with_done("/payments", "payment_assigned", &[id, customer]))
-            }
-        }
-        "undo" => {
-            let as_of = state.as_of();
-            let outcome = state.write(|tx| review::unmatch_payment(tx, &actor, id, as_of))?;
-            let invoices: Vec<&str> = outcome
-                .reopened
-                .iter()
-                .map(|a| a.invoice_number.as_str())
-                .collect();
-            Ok(if invoices.is_empty() {
-                with_done("/payments", "payment_undone_credit", &[id])
-            } else {
-                with_done("/payments", "payment_undone", &[id, &invoices.join(", ")])
-            })
-        }
-        other => Err(Fail::NotFound(format!("no action '{other}'"))),
-    }
+    let invoices = form.invoices.0;
+    let outcome = state.write(|tx| review::match_payment(tx, &visit.actor(), id, &invoices))?;
+    Ok(decided("/payments", &outcome, &invoices.join(", ")))
+}
+
+#[derive(Deserialize)]
+pub(super) struct AssignForm {
+    customer: Text,
+}
+
+/// A payment given to a customer: it pays their open invoices, oldest
+/// first, and what is left stays as their credit.
+pub(super) fn payment_assign(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: AssignForm,
+) -> Result<String, Fail> {
+    let id = field(path, "id")?;
+    let customer = form.customer.as_str();
+    let outcome = state.write(|tx| review::assign_payment(tx, &visit.actor(), id, customer))?;
+    let code = if outcome.applied.is_empty() {
+        "payment_assigned_credit"
+    } else {
+        "payment_assigned"
+    };
+    Ok(with_done("/payments", code, &[id, customer]))
+}
+
+/// A match or assignment taken back: the payment is on the queue again.
+pub(super) fn payment_undo(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    _: Empty,
+) -> Result<String, Fail> {
+    let id = field(path, "id")?;
+    let as_of = state.as_of();
+    let outcome = state.write(|tx| review::unmatch_payment(tx, &visit.actor(), id, as_of))?;
+    let invoices: Vec<&str> = outcome
+        .reopened
+        .iter()
+        .map(|a| a.invoice_number.as_str())
+        .collect();
+    Ok(if invoices.is_empty() {
+        with_done("/payments", "payment_undone_credit", &[id])
+    } else {
+        with_done("/payments", "payment_undone", &[id, &invoices.join(", ")])
+    })
 }
 
 /// The confirmation of a match that says what it did: the invoices it

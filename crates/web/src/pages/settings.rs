@@ -119,15 +119,26 @@ fn plan_for(
 }
 
 /// A live preview of edited settings on a real customer, before saving.
+/// The settings as TOML (the experts' editor), and the customer to preview
+/// them on.
+#[derive(Deserialize)]
+pub(super) struct TomlForm {
+    #[serde(default, deserialize_with = "forms::optional")]
+    toml: Option<forms::Document>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    customer: Option<Text>,
+}
+
 pub(super) fn settings_preview(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: TomlForm,
 ) -> Result<Response, Fail> {
     require(&visit.user, Action::EditSettings, None)?;
-    let text = form.get("toml").cloned().unwrap_or_default();
-    let number = field(form, "customer")?;
+    let text = form.toml.map(|t| t.0).unwrap_or_default();
+    let number = form.customer.ok_or_else(|| missing("customer"))?;
+    let number = number.as_str();
     let mut context = settings_context(state, visit, &text)?;
     let outcome = parse_config(state, &text).and_then(|config| {
         let templates =
@@ -154,11 +165,11 @@ pub(super) fn settings_save(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: TomlForm,
 ) -> Result<String, Fail> {
     require(&visit.user, Action::EditSettings, None)?;
-    let text = field(form, "toml")?;
-    save_settings(state, visit, text)?;
+    let text = form.toml.ok_or_else(|| missing("toml"))?;
+    save_settings(state, visit, &text.0)?;
     Ok(with_done("/settings", "settings", &[]))
 }
 
@@ -307,16 +318,28 @@ pub(super) fn template_page(
 }
 
 /// A live preview of an edited template on a real customer, before saving.
+/// A message template: its name, the text (empty for a preview of nothing)
+/// and the customer to preview it on.
+#[derive(Deserialize)]
+pub(super) struct TemplateForm {
+    name: Text,
+    #[serde(default, deserialize_with = "forms::optional")]
+    source: Option<forms::Document>,
+    #[serde(default, deserialize_with = "forms::optional")]
+    customer: Option<Text>,
+}
+
 pub(super) fn template_preview(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: TemplateForm,
 ) -> Result<Response, Fail> {
     require(&visit.user, Action::EditSettings, None)?;
-    let name = field(form, "name")?;
-    let source = form.get("source").map(String::as_str).unwrap_or_default();
-    let number = field(form, "customer")?;
+    let name = form.name.as_str();
+    let source = form.source.as_ref().map_or("", |s| s.0.as_str());
+    let number = form.customer.as_ref().ok_or_else(|| missing("customer"))?;
+    let number = number.as_str();
     let (mut context, info) = template_context(state, visit, name, Some(source))?;
     context["customer"] = json!(number);
     let dir = state.live().config.delivery.templates.clone();
@@ -349,11 +372,12 @@ pub(super) fn template_save(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: TemplateForm,
 ) -> Result<String, Fail> {
     require(&visit.user, Action::EditSettings, None)?;
-    let name = field(form, "name")?;
-    let source = field(form, "source")?;
+    let name = form.name.as_str();
+    let source = form.source.as_ref().ok_or_else(|| missing("source"))?;
+    let source = source.0.as_str();
     let dir = templates_folder(state)?;
     let loaded = templates::save_override(&dir, name, source)?;
     let detail = format!("{} bytes in {}", source.len(), dir.display());
@@ -368,10 +392,10 @@ pub(super) fn template_reset(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: TemplateForm,
 ) -> Result<String, Fail> {
     require(&visit.user, Action::EditSettings, None)?;
-    let name = field(form, "name")?;
+    let name = form.name.as_str();
     let dir = templates_folder(state)?;
     let loaded = templates::remove_override(&dir, name)?;
     let detail = "back to the shipped text";
@@ -597,8 +621,9 @@ pub(super) fn segment_preview(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: Params,
 ) -> Result<Response, Fail> {
+    let form = &form;
     require(&visit.user, Action::EditSettings, None)?;
     let id = field(path, "id")?;
     segment_of(state, id)?;
@@ -649,8 +674,9 @@ pub(super) fn segment_save(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: Params,
 ) -> Result<String, Fail> {
+    let form = &form;
     require(&visit.user, Action::EditSettings, None)?;
     let id = field(path, "id")?;
     segment_of(state, id)?;
@@ -863,8 +889,9 @@ pub(super) fn strategy_preview(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: Params,
 ) -> Result<Response, Fail> {
+    let form = &form;
     require(&visit.user, Action::EditSettings, None)?;
     let id = field(path, "id")?;
     strategy_of(state, id)?;
@@ -910,8 +937,9 @@ pub(super) fn strategy_save(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: Params,
 ) -> Result<String, Fail> {
+    let form = &form;
     require(&visit.user, Action::EditSettings, None)?;
     let id = field(path, "id")?;
     strategy_of(state, id)?;
@@ -1038,8 +1066,9 @@ pub(super) fn rule_preview(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: Params,
 ) -> Result<Response, Fail> {
+    let form = &form;
     require(&visit.user, Action::EditSettings, None)?;
     let id = field(path, "id")?;
     rule_of(state, id)?;
@@ -1128,8 +1157,9 @@ pub(super) fn rule_save(
     state: &S,
     visit: &Visit,
     path: &Params,
-    form: &Params,
+    form: Params,
 ) -> Result<String, Fail> {
+    let form = &form;
     require(&visit.user, Action::EditSettings, None)?;
     let id = field(path, "id")?;
     rule_of(state, id)?;
@@ -1363,8 +1393,9 @@ pub(super) fn company_save(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: Params,
 ) -> Result<String, Fail> {
+    let form = &form;
     require(&visit.user, Action::EditSettings, None)?;
     let edited = company_form_of(form);
     let text = company_settings(state, &edited).map_err(|errors| {

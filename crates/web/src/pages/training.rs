@@ -122,16 +122,25 @@ pub(super) fn quiz_page(
 }
 
 /// An answer to a quiz question: checked, kept, and shown.
+#[derive(Deserialize)]
+pub(super) struct AnswerForm {
+    /// The question (its seed), as the quiz page put it in the form.
+    seed: Text,
+    answer: Text,
+}
+
 pub(super) fn quiz_answer(
     state: &S,
     visit: &Visit,
     _: &Params,
-    form: &Params,
+    form: AnswerForm,
 ) -> Result<String, Fail> {
-    let seed: u64 = field(form, "seed")?
+    let seed: u64 = form
+        .seed
+        .as_str()
         .parse()
         .map_err(|_| Fail::Invalid("the question is not known; take a new one".into()))?;
-    let answer = field(form, "answer")?;
+    let answer = form.answer.as_str();
     let live = state.live();
     let as_of = state.as_of();
     let lang = visit.user.language;

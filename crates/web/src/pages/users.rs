@@ -79,50 +79,105 @@ pub(super) fn users(
 
 /// Adding a user or making an API token answers with the page (the token is
 /// shown once, so no redirect).
-pub(super) fn user_action(
+/// A role as the form names it (`credit_manager`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RoleField(Role);
+
+impl forms::FormValue for RoleField {
+    fn from_text(text: &str) -> Result<Self, forms::Problem> {
+        Role::parse(text)
+            .map(RoleField)
+            .ok_or_else(|| forms::Problem::NotAChoice {
+                text: text.chars().take(40).collect(),
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for RoleField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        forms::required(d)
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewUserForm {
+    email: Text,
+    #[serde(default, deserialize_with = "forms::optional")]
+    name: Option<Text>,
+    role: RoleField,
+    #[serde(default, deserialize_with = "forms::optional")]
+    language: Option<forms::Lang>,
+    /// Not trimmed: a password is what was typed. Empty: the user sets one
+    /// with a link (the use case decides what it accepts).
+    #[serde(default)]
+    password: String,
+    #[serde(default, deserialize_with = "forms::optional")]
+    account_manager: Option<Text>,
+}
+
+/// Adding a user answers with the page (no redirect).
+pub(super) fn add_user(
     state: &S,
     visit: &Visit,
-    path: &Params,
-    form: &Params,
+    _: &Params,
+    form: NewUserForm,
 ) -> Result<Response, Fail> {
-    let actor = visit.actor();
-    let mut context;
-    match field(path, "action")? {
-        "add" => {
-            let role = Role::parse(field(form, "role")?).ok_or_else(|| {
-                Fail::Invalid("role: admin, credit_manager, collector or sales".into())
-            })?;
-            let language = opt(form, "language")
-                .and_then(Language::parse)
-                .unwrap_or(Language::Nl);
-            let new = access::NewUser {
-                email: field(form, "email")?,
-                name: opt(form, "name"),
-                role,
-                language,
-                password: form.get("password").map(String::as_str).unwrap_or(""),
-                account_manager: opt(form, "account_manager"),
-            };
-            let line = state.write(|tx| access::add_user(tx, &actor, &new))?;
-            context = users_context(state, &Params::new(), visit.user.language)?;
-            context["added"] = json!(line.email);
-        }
-        "token" => {
-            let email = field(form, "email")?;
-            let name = field(form, "name")?;
-            let token = state.write(|tx| access::create_api_token(tx, &actor, email, name))?;
-            context = users_context(state, &Params::new(), visit.user.language)?;
-            context["token"] = json!({"email": email, "name": name, "value": token});
-        }
-        "update" => {
-            let email = field(form, "email")?;
-            let role = opt(form, "role").and_then(Role::parse);
-            let disabled = opt(form, "disabled").map(|d| d == "1");
-            state.write(|tx| access::update_user(tx, &actor, email, role, None, disabled))?;
-            context = users_context(state, &Params::new(), visit.user.language)?;
-            context["updated"] = json!(email);
-        }
-        other => return Err(Fail::NotFound(format!("no action '{other}'"))),
-    }
+    let new = access::NewUser {
+        email: form.email.as_str(),
+        name: form.name.as_ref().map(Text::as_str),
+        role: form.role.0,
+        language: form.language.map_or(Language::Nl, |l| l.0),
+        password: &form.password,
+        account_manager: form.account_manager.as_ref().map(Text::as_str),
+    };
+    let line = state.write(|tx| access::add_user(tx, &visit.actor(), &new))?;
+    let mut context = users_context(state, &Params::new(), visit.user.language)?;
+    context["added"] = json!(line.email);
+    render(state, visit, "users.html", "Users", context)
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenForm {
+    email: Text,
+    /// What the token is for (`boekhouding`).
+    name: Text,
+}
+
+/// An API token is shown once, on the page this answers with.
+pub(super) fn create_token(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: TokenForm,
+) -> Result<Response, Fail> {
+    let (email, name) = (form.email.as_str(), form.name.as_str());
+    let token = state.write(|tx| access::create_api_token(tx, &visit.actor(), email, name))?;
+    let mut context = users_context(state, &Params::new(), visit.user.language)?;
+    context["token"] = json!({"email": email, "name": name, "value": token});
+    render(state, visit, "users.html", "Users", context)
+}
+
+#[derive(Deserialize)]
+pub(super) struct UpdateUserForm {
+    email: Text,
+    #[serde(default, deserialize_with = "forms::optional")]
+    role: Option<RoleField>,
+    /// `1` disables the user, `0` enables them again.
+    #[serde(default, deserialize_with = "forms::optional")]
+    disabled: Option<Text>,
+}
+
+pub(super) fn update_user(
+    state: &S,
+    visit: &Visit,
+    _: &Params,
+    form: UpdateUserForm,
+) -> Result<Response, Fail> {
+    let email = form.email.as_str();
+    let role = form.role.map(|r| r.0);
+    let disabled = form.disabled.as_ref().map(|d| d.as_str() == "1");
+    state.write(|tx| access::update_user(tx, &visit.actor(), email, role, None, disabled))?;
+    let mut context = users_context(state, &Params::new(), visit.user.language)?;
+    context["updated"] = json!(email);
     render(state, visit, "users.html", "Users", context)
 }
