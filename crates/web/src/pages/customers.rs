@@ -461,53 +461,106 @@ pub(super) fn customer(
         .cloned()
         .unwrap_or_default();
     let user = &visit.user;
-    render(
-        state,
-        visit,
-        "customer.html",
-        &statement.name.clone(),
-        json!({
-            "c": statement,
-            "open_items": open_items,
-            "list": items_head,
-            "segment": why.segment_name(lang),
-            "segment_id": why.segment,
-            "strategy": live.config.strategy(&why.strategy).map_or(why.strategy.as_str(), |s| s.name(lang)),
-            "why": matched.iter().map(|c| c.text(lang)).collect::<Vec<_>>(),
-            "facts": why.facts,
-            "risk": risk,
-            "verdict": verdict,
-            "timeline": timeline,
-            "timeline_total": timeline_total,
-            "disputes": disputes,
-            "promises": promises,
-            "plans": plans,
-            "requests": requests,
-            "tasks": tasks,
-            "portal": portal,
-            "portal_on": live.config.portal.enabled,
-            "state": state_line,
-            "behaviour": view::behaviour_svg(
-                &paid.iter().map(|p| (p.paid_on, p.days_late)).collect::<Vec<_>>(),
-                as_of,
-                lang,
-            ),
-            "paid_count": paid.len(),
-            "sale_agreements": sale_agreements,
-            "relationship": relationship,
-            "may": {
-                "note": user.may(Action::Note, owner),
-                "agreement": user.may(Action::Agreement, owner),
-                "request_pause": user.role == Role::Sales && user.may(Action::RequestPause, owner),
-                "collect": user.may(Action::Collect, owner),
-                "decide": user.may(Action::DecidePause, owner),
-                "limit": user.may(Action::SetLimit, owner),
-                "revoke_links": user.may(Action::RevokeLinks, owner),
-            },
-            "own": owner.is_some() && owner == user.account_manager,
-            "today": as_of.to_string(),
-        }),
-    )
+    let title = statement.name.clone();
+    let page = CustomerPage {
+        segment: why.segment_name(lang),
+        segment_id: &why.segment,
+        strategy: live
+            .config
+            .strategy(&why.strategy)
+            .map_or(why.strategy.as_str(), |s| s.name(lang)),
+        why: matched.iter().map(|c| c.text(lang).to_string()).collect(),
+        facts: &why.facts,
+        c: &statement,
+        open_items,
+        list: items_head,
+        risk: &risk,
+        verdict: &verdict,
+        timeline: &timeline,
+        timeline_total,
+        disputes: &disputes,
+        promises: &promises,
+        plans: &plans,
+        requests: &requests,
+        tasks: &tasks,
+        portal: &portal,
+        portal_on: live.config.portal.enabled,
+        state: &state_line,
+        behaviour: view::behaviour_svg(
+            &paid.iter().map(|p| (p.paid_on, p.days_late)).collect::<Vec<_>>(),
+            as_of,
+            lang,
+        ),
+        paid_count: paid.len(),
+        sale_agreements: &sale_agreements,
+        relationship: &relationship,
+        may: CustomerMay {
+            note: user.may(Action::Note, owner),
+            agreement: user.may(Action::Agreement, owner),
+            request_pause: user.role == Role::Sales && user.may(Action::RequestPause, owner),
+            collect: user.may(Action::Collect, owner),
+            decide: user.may(Action::DecidePause, owner),
+            limit: user.may(Action::SetLimit, owner),
+            revoke_links: user.may(Action::RevokeLinks, owner),
+        },
+        own: owner.is_some() && owner == user.account_manager,
+        today: as_of.to_string(),
+    };
+    render(state, visit, "customer.html", &title, page)
+}
+
+/// The customer page's view-model (`customer.html`): the shared view of
+/// sales and credit, as the use case `customer::view` gathered it, with
+/// what the reader's role may do here.
+#[derive(Serialize)]
+struct CustomerPage<'a> {
+    /// The statement: the customer, their balance and open items.
+    c: &'a tegoed_app::reports::Statement,
+    /// The open items in the list's order (sortable, exportable).
+    open_items: Vec<&'a &'a tegoed_app::reports::OpenItemLine>,
+    list: serde_json::Value,
+    /// The segment's name, id (for the settings link) and strategy's name.
+    segment: &'a str,
+    segment_id: &'a str,
+    strategy: &'a str,
+    /// Why the customer is in the segment: the conditions that held.
+    why: Vec<String>,
+    facts: &'a tegoed_app::segments::FactsLine,
+    risk: &'a tegoed_app::risk::RiskShow,
+    verdict: &'a Option<tegoed_app::policy::CheckResult>,
+    /// Newest first; at most 100 unless all were asked for.
+    timeline: &'a [tegoed_app::agreements::TimelineEntry],
+    timeline_total: usize,
+    disputes: &'a [tegoed_app::agreements::DisputeLine],
+    promises: &'a [tegoed_app::agreements::PromiseLine],
+    plans: &'a [tegoed_app::agreements::PlanLine],
+    requests: &'a [tegoed_app::access::PauseRequestLine],
+    tasks: &'a [tegoed_app::agreements::TaskLine],
+    /// What the customer did on their own page.
+    portal: &'a [tegoed_app::portal::TeamLine],
+    portal_on: bool,
+    state: &'a tegoed_app::agreements::StateLine,
+    /// Days late per paid invoice over two years, as an SVG chart.
+    behaviour: String,
+    paid_count: usize,
+    sale_agreements: &'a [tegoed_app::agreements::SaleAgreementLine],
+    relationship: &'a tegoed_app::customer::Relationship,
+    may: CustomerMay,
+    /// The account manager reading is this customer's own.
+    own: bool,
+    today: String,
+}
+
+/// What the reader may do on this customer's page.
+#[derive(Serialize)]
+struct CustomerMay {
+    note: bool,
+    agreement: bool,
+    request_pause: bool,
+    collect: bool,
+    decide: bool,
+    limit: bool,
+    revoke_links: bool,
 }
 
 pub(super) fn message(

@@ -299,39 +299,77 @@ fn html(body: String) -> Response {
     response
 }
 
-/// Renders `template` inside the layout, with the user, language and CSRF
-/// token.
+/// What the layout around every page shows: the language, the title, the
+/// confirmation of the last action (with its undo), the signed-in user and
+/// what their role may open, and the form tokens.
+#[derive(Serialize)]
+struct Layout<'a> {
+    lang: &'static str,
+    title: &'a str,
+    done: Option<String>,
+    undo: Option<serde_json::Value>,
+    form_error: &'a Option<auth::FormError>,
+    csrf: &'a str,
+    here: &'a Option<String>,
+    as_of: String,
+    user: LayoutUser<'a>,
+}
+
+/// The signed-in user, and which parts of the menu their role sees.
+#[derive(Serialize)]
+struct LayoutUser<'a> {
+    name: &'a str,
+    email: &'a str,
+    role: &'static str,
+    collect: bool,
+    manage: bool,
+    admin: bool,
+    sales: bool,
+}
+
+/// A page's view-model inside the layout (the page's fields win).
+#[derive(Serialize)]
+struct InLayout<'a, P: Serialize> {
+    #[serde(flatten)]
+    layout: Layout<'a>,
+    #[serde(flatten)]
+    page: P,
+}
+
+/// Renders `template` inside the layout ([`Layout`]) with the page's
+/// view-model `page`: a struct of its own, or a JSON object.
 fn render(
     state: &S,
     visit: &Visit,
     template: &str,
     title: &str,
-    extra: serde_json::Value,
+    page: impl Serialize,
 ) -> Result<Response, Fail> {
     let lang = visit.user.language;
     let done = visit.here.as_deref().and_then(done_of);
-    let mut context = json!({
-        "lang": lang.as_str(),
-        "title": i18n::t(lang, title),
-        "done": done.as_ref().and_then(|d| done_notice(d, lang)),
-        "undo": done.as_ref().and_then(undo_of),
-        "form_error": visit.form_error,
-        "csrf": visit.csrf,
-        "here": visit.here,
-        "as_of": state.as_of().to_string(),
-        "user": {
-            "name": visit.user.name,
-            "email": visit.user.email,
-            "role": visit.user.role.as_str(),
-            "collect": visit.user.role.may(Action::Collect),
-            "manage": visit.user.role.may(Action::EditSettings),
-            "admin": visit.user.role.may(Action::ManageUsers),
-            "sales": visit.user.role == Role::Sales,
+    let user = &visit.user;
+    let context = InLayout {
+        layout: Layout {
+            lang: lang.as_str(),
+            title: i18n::t(lang, title),
+            done: done.as_ref().and_then(|d| done_notice(d, lang)),
+            undo: done.as_ref().and_then(undo_of),
+            form_error: &visit.form_error,
+            csrf: &visit.csrf,
+            here: &visit.here,
+            as_of: state.as_of().to_string(),
+            user: LayoutUser {
+                name: &user.name,
+                email: &user.email,
+                role: user.role.as_str(),
+                collect: user.role.may(Action::Collect),
+                manage: user.role.may(Action::EditSettings),
+                admin: user.role.may(Action::ManageUsers),
+                sales: user.role == Role::Sales,
+            },
         },
-    });
-    if let (Some(base), serde_json::Value::Object(more)) = (context.as_object_mut(), extra) {
-        base.extend(more);
-    }
+        page,
+    };
     let body = state
         .views
         .render(template, Value::from_serialize(&context))

@@ -32,7 +32,7 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
     })?;
     let lists = &book.worklists;
     let (broken, disputes, to_match) = (&lists.broken, &lists.new_disputes, lists.to_match);
-    let handoffs: Vec<serde_json::Value> = state
+    let handoffs: Vec<Handoff> = state
         .cache
         .preview_if_ready(state)
         .map(|p| {
@@ -40,7 +40,12 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
                 .iter()
                 .filter(|m| m.channel == "handoff")
                 .take(20)
-                .map(|m| json!({"customer": m.customer, "name": m.name, "total": m.amounts.total, "segment": m.segment}))
+                .map(|m| Handoff {
+                    customer: m.customer.clone(),
+                    name: m.name.clone(),
+                    total: m.amounts.total.clone(),
+                    segment: m.segment.clone(),
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -61,45 +66,96 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
         ));
         view::dso_svg(&points, lang)
     });
-    let appreciation = appreciation::card(state, visit, 8)?;
-    render(
-        state,
-        visit,
-        "today.html",
-        "Today",
-        json!({
-            "card": appreciation,
-            "open": book.aging.total().map_err(|e| Fail::Internal(e.to_string()))?,
-            "overdue": book.aging.overdue().map_err(|e| Fail::Internal(e.to_string()))?,
-            "dso_countback": book.dso.countback.days,
-            "dso_simple": book.dso.simple.days,
-            "customers": book.rows.len(),
-            "invoices": book.invoices,
-            "chart": view::aging_svg(&bars, lang),
-            "dso_chart": dso_chart,
-            "calls": calls.1,
-            "calls_total": calls.0,
-            "broken": broken.iter().take(15).collect::<Vec<_>>(),
-            "broken_total": broken.len(),
-            "disputes": disputes
-                .iter()
-                .take(15)
-                .map(|d| json!({"customer": d.customer, "invoice": d.invoice, "reason": d.reason,
-                                "name": book.row_of(&d.customer).map_or(d.customer.as_str(), |r| r.name.as_str())}))
-                .collect::<Vec<_>>(),
-            "disputes_total": disputes.len(),
-            "requests": requests,
-            "to_match": to_match,
-            "handoffs": handoffs,
-            "plan_requests": portal
-                .iter()
-                .filter(|r| r.kind == "plan" && r.open)
-                .cloned()
-                .collect::<Vec<_>>(),
-            "portal": portal_first(portal, 15),
-            "may_decide": visit.user.role.may(Action::DecidePause),
-        }),
-    )
+    let internal = |e: tegoed_core::MoneyError| Fail::Internal(e.to_string());
+    let page = TodayPage {
+        card: appreciation::card(state, visit, 8)?,
+        open: book.aging.total().map_err(internal)?,
+        overdue: book.aging.overdue().map_err(internal)?,
+        dso_countback: book.dso.countback.days,
+        dso_simple: book.dso.simple.days,
+        customers: book.rows.len(),
+        invoices: book.invoices,
+        chart: view::aging_svg(&bars, lang),
+        dso_chart,
+        calls_total: calls.0,
+        calls: calls.1,
+        broken: broken.iter().take(15).collect(),
+        broken_total: broken.len(),
+        disputes: disputes
+            .iter()
+            .take(15)
+            .map(|d| NewDispute {
+                customer: &d.customer,
+                invoice: &d.invoice,
+                reason: &d.reason,
+                name: book
+                    .row_of(&d.customer)
+                    .map_or(d.customer.as_str(), |r| r.name.as_str()),
+            })
+            .collect(),
+        disputes_total: disputes.len(),
+        requests,
+        to_match,
+        handoffs,
+        plan_requests: portal
+            .iter()
+            .filter(|r| r.kind == "plan" && r.open)
+            .cloned()
+            .collect(),
+        portal: portal_first(portal, 15),
+        may_decide: visit.user.role.may(Action::DecidePause),
+    };
+    render(state, visit, "today.html", "Today", page)
+}
+
+/// Today's view-model (`today.html`): the worklist first (calls due,
+/// broken promises, new disputes, pause and plan requests, payments to
+/// match, hand-offs to the agency), then the book at a glance.
+#[derive(Serialize)]
+struct TodayPage<'a> {
+    /// Customers who kept their agreements: thanks and gifts to consider.
+    card: serde_json::Value,
+    /// Open and overdue in minor units (euros).
+    open: i64,
+    overdue: i64,
+    dso_countback: Option<f64>,
+    dso_simple: Option<f64>,
+    customers: usize,
+    invoices: u64,
+    /// The aging buckets and the DSO per month, as SVG charts.
+    chart: String,
+    dso_chart: Option<String>,
+    calls: Vec<agreements::CallLine>,
+    calls_total: usize,
+    broken: Vec<&'a agreements::PromiseLine>,
+    broken_total: usize,
+    disputes: Vec<NewDispute<'a>>,
+    disputes_total: usize,
+    requests: Vec<access::PauseRequestLine>,
+    to_match: usize,
+    handoffs: Vec<Handoff>,
+    plan_requests: Vec<tegoed_app::portal::TeamLine>,
+    portal: Vec<tegoed_app::portal::TeamLine>,
+    may_decide: bool,
+}
+
+/// A dispute opened in the last days, with the customer's name.
+#[derive(Serialize)]
+struct NewDispute<'a> {
+    customer: &'a str,
+    name: &'a str,
+    invoice: &'a str,
+    reason: &'a str,
+}
+
+/// A customer the next dunning run hands to the collection agency.
+#[derive(Serialize)]
+struct Handoff {
+    customer: String,
+    name: String,
+    /// A decimal in euros (`1234.56`); the page formats it.
+    total: String,
+    segment: String,
 }
 
 /// Portal requests for a card: the open ones first (newest first within
