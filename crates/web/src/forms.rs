@@ -265,9 +265,9 @@ pub struct Day(pub Date);
 
 impl FormValue for Day {
     fn from_text(text: &str) -> Result<Self, Problem> {
-        Date::parse_iso(text).map(Day).map_err(|_| Problem::NotADate {
-            text: clip(text),
-        })
+        Date::parse_iso(text)
+            .map(Day)
+            .map_err(|_| Problem::NotADate { text: clip(text) })
     }
 }
 
@@ -335,9 +335,9 @@ pub struct Lang(pub Language);
 
 impl FormValue for Lang {
     fn from_text(text: &str) -> Result<Self, Problem> {
-        Language::parse(text).map(Lang).ok_or_else(|| Problem::NotAChoice {
-            text: clip(text),
-        })
+        Language::parse(text)
+            .map(Lang)
+            .ok_or_else(|| Problem::NotAChoice { text: clip(text) })
     }
 }
 
@@ -456,11 +456,14 @@ mod tests {
 
     #[test]
     fn hostile_forms_are_refused_without_a_panic() {
-        let long = format!("amount=1&date=2026-12-05&instalments=1&note={}", "x".repeat(20_000));
+        let long = format!(
+            "amount=1&date=2026-12-05&instalments=1&note={}",
+            "x".repeat(20_000)
+        );
         let e = promise(&long).expect_err("too long");
         assert_eq!(e.problem, Problem::TooLong { max: 10_000 });
-        let e = promise("amount=99999999999999999999&date=2026-12-05&instalments=1")
-            .expect_err("huge");
+        let e =
+            promise("amount=99999999999999999999&date=2026-12-05&instalments=1").expect_err("huge");
         assert!(matches!(e.problem, Problem::NotAnAmount { .. }));
         assert!(promise("%FF%FE=%FF").is_err());
         let e = promise("amount=1&date=2026-12-05&instalments=1&invoices=a%2C").map(|p| p.invoices);

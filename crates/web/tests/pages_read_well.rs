@@ -875,8 +875,14 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
         ("interval", "1m"),
     ];
     for (lang, said) in [
-        ("nl", "Termijnen: &#x27;twaalf&#x27; is geen heel getal van 1 tot en met 120."),
-        ("en", "Instalments: &#x27;twaalf&#x27; is not a whole number from 1 to 120."),
+        (
+            "nl",
+            "Termijnen: &#x27;twaalf&#x27; is geen heel getal van 1 tot en met 120.",
+        ),
+        (
+            "en",
+            "Instalments: &#x27;twaalf&#x27; is not a whole number from 1 to 120.",
+        ),
     ] {
         set_language(&collector, lang);
         let r = collector.post(&format!("/customers/{customer}/plan"), &plan);
@@ -884,7 +890,11 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
         let form = form_of(&r.body, "plan-form");
         assert!(form.contains(said), "{lang}: {form}");
         assert!(form.contains("value=\"twaalf\""), "what was typed stays");
-        assert!(slips(&r.body, lang == "nl").is_empty(), "{:?}", slips(&r.body, lang == "nl"));
+        assert!(
+            slips(&r.body, lang == "nl").is_empty(),
+            "{:?}",
+            slips(&r.body, lang == "nl")
+        );
     }
     set_language(&collector, "nl");
     let r = collector.post(
@@ -893,8 +903,9 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
-        form_of(&r.body, "pause-form")
-            .contains("Tot en met: &#x27;volgende week&#x27; is geen datum; kies een datum (jjjj-mm-dd)."),
+        form_of(&r.body, "pause-form").contains(
+            "Tot en met: &#x27;volgende week&#x27; is geen datum; kies een datum (jjjj-mm-dd)."
+        ),
         "{}",
         r.body
     );
@@ -904,12 +915,23 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
         &[("until", "2026-12-20"), ("reason", "  ")],
     );
     assert_eq!(r.status, 422, "{}", r.body);
-    assert!(form_of(&r.body, "pause-form").contains("Reden: vul dit in."), "{}", r.body);
+    assert!(
+        form_of(&r.body, "pause-form").contains("Reden: vul dit in."),
+        "{}",
+        r.body
+    );
     // A note far too long is refused at the form, not stored.
     let long = "x".repeat(20_000);
-    let r = collector.post(&format!("/customers/{customer}/note"), &[("text", long.as_str())]);
+    let r = collector.post(
+        &format!("/customers/{customer}/note"),
+        &[("text", long.as_str())],
+    );
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("Notitie: te lang; hooguit 10.000 tekens."), "{}", r.body);
+    assert!(
+        r.body.contains("Notitie: te lang; hooguit 10.000 tekens."),
+        "{}",
+        r.body
+    );
     // Nothing of it reached the customer's timeline.
     let page = collector.get(&format!("/customers/{customer}"));
     assert!(!page.body.contains(&long[..200]));

@@ -212,7 +212,11 @@ pub(super) fn appreciation_action(
         "gift" => {
             let missing = |name| forms::FieldError::new(name, forms::Problem::Missing);
             let item = form.item.as_ref().ok_or_else(|| missing("item"))?.as_str();
-            let value = form.value.as_ref().ok_or_else(|| missing("value"))?.as_str();
+            let value = form
+                .value
+                .as_ref()
+                .ok_or_else(|| missing("value"))?
+                .as_str();
             let live = state.live();
             let logged = state.write(|tx| {
                 appreciation::gift(

@@ -487,7 +487,10 @@ pub(super) fn customer(
         portal_on: live.config.portal.enabled,
         state: &state_line,
         behaviour: view::behaviour_svg(
-            &paid.iter().map(|p| (p.paid_on, p.days_late)).collect::<Vec<_>>(),
+            &paid
+                .iter()
+                .map(|p| (p.paid_on, p.days_late))
+                .collect::<Vec<_>>(),
             as_of,
             lang,
         ),
@@ -677,8 +680,7 @@ pub(super) fn portal_revoke(
 ) -> Result<String, Fail> {
     let number = number_of(path)?;
     let as_of = state.as_of();
-    let done =
-        state.write(|tx| tegoed_app::portal::revoke(tx, &visit.actor(), number, as_of))?;
+    let done = state.write(|tx| tegoed_app::portal::revoke(tx, &visit.actor(), number, as_of))?;
     Ok(done_on_customer(
         number,
         "portal_revoked",
@@ -691,7 +693,12 @@ pub(super) struct NoteForm {
     text: Text,
 }
 
-pub(super) fn note(state: &S, visit: &Visit, path: &Params, form: NoteForm) -> Result<String, Fail> {
+pub(super) fn note(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: NoteForm,
+) -> Result<String, Fail> {
     let number = number_of(path)?;
     let as_of = state.as_of();
     state.write(|tx| {
@@ -769,7 +776,12 @@ pub(super) fn pause_request(
     Ok(done_on_customer(number, "pause_request", &[]))
 }
 
-pub(super) fn pause(state: &S, visit: &Visit, path: &Params, form: PauseForm) -> Result<String, Fail> {
+pub(super) fn pause(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: PauseForm,
+) -> Result<String, Fail> {
     let number = number_of(path)?;
     let as_of = state.as_of();
     let until = form.until.0;
@@ -777,7 +789,14 @@ pub(super) fn pause(state: &S, visit: &Visit, path: &Params, form: PauseForm) ->
     // (that would end the earlier one too): its confirmation offers no undo.
     let replaced = state.write(|tx| {
         let before = agreements::state_of(tx, number)?;
-        agreements::pause(tx, &visit.actor(), number, until, form.reason.as_str(), as_of)?;
+        agreements::pause(
+            tx,
+            &visit.actor(),
+            number,
+            until,
+            form.reason.as_str(),
+            as_of,
+        )?;
         Ok(before.pause_until.is_some_and(|d| d >= as_of))
     })?;
     let code = if replaced { "pause_changed" } else { "pause" };
@@ -801,8 +820,7 @@ pub(super) fn dispute(
     let invoice = form.invoice.as_str();
     state.write(|tx| {
         invoice_of(tx, invoice, number)?;
-        agreements::open_dispute(tx, &visit.actor(), invoice, form.reason.as_str(), as_of)
-            .map(drop)
+        agreements::open_dispute(tx, &visit.actor(), invoice, form.reason.as_str(), as_of).map(drop)
     })?;
     Ok(done_on_customer(number, "dispute", &[invoice]))
 }
@@ -840,7 +858,12 @@ pub(super) struct PlanForm {
     interval: Option<Text>,
 }
 
-pub(super) fn plan(state: &S, visit: &Visit, path: &Params, form: PlanForm) -> Result<String, Fail> {
+pub(super) fn plan(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: PlanForm,
+) -> Result<String, Fail> {
     let number = number_of(path)?;
     let as_of = state.as_of();
     let grace_days = state.live().config.dunning.plan_grace_days;
@@ -963,7 +986,12 @@ pub(super) struct LimitForm {
     limit: Option<Amount>,
 }
 
-pub(super) fn limit(state: &S, visit: &Visit, path: &Params, form: LimitForm) -> Result<String, Fail> {
+pub(super) fn limit(
+    state: &S,
+    visit: &Visit,
+    path: &Params,
+    form: LimitForm,
+) -> Result<String, Fail> {
     let number = number_of(path)?;
     let as_of = state.as_of();
     let limit = form.limit.map(|a| a.0);

@@ -183,4 +183,3 @@ pub(super) fn set_language(
     state.write(|tx| access::set_language(tx, &visit.actor(), form.language.0))?;
     Ok(form.back.or("/"))
 }
-

@@ -101,5 +101,9 @@ pub(super) fn meeting_decide(
             as_of,
         )
     })?;
-    Ok(with_done(&form.back.or("/meeting"), "decision", &[&line.name]))
+    Ok(with_done(
+        &form.back.or("/meeting"),
+        "decision",
+        &[&line.name],
+    ))
 }

@@ -28,8 +28,8 @@ use tegoed_core::{AccountManagerId, Currency, Date, Language, Money};
 use tegoed_store::MessageFilter;
 
 use crate::auth::{self, Fail, Visit, check_csrf, require};
-use crate::listing::{self, Cell, Column, Listing, column, totalled};
 use crate::forms::{self, Amount, Back, Day, Empty, Numbers, Text, Whole};
+use crate::listing::{self, Cell, Column, Listing, column, totalled};
 use crate::{AppState, blocking, i18n, view};
 
 mod appreciation;
@@ -101,14 +101,23 @@ pub fn routes() -> Router<S> {
             page(message_as_sent),
         )
         .route("/customers/{number}/note", form_action(note, customer))
-        .route("/customers/{number}/promise", form_action(promise, customer))
+        .route(
+            "/customers/{number}/promise",
+            form_action(promise, customer),
+        )
         .route(
             "/customers/{number}/pause-request",
             form_action(pause_request, customer),
         )
         .route("/customers/{number}/pause", form_action(pause, customer))
-        .route("/customers/{number}/dispute", form_action(dispute, customer))
-        .route("/customers/{number}/resolve", form_action(resolve, customer))
+        .route(
+            "/customers/{number}/dispute",
+            form_action(dispute, customer),
+        )
+        .route(
+            "/customers/{number}/resolve",
+            form_action(resolve, customer),
+        )
         .route("/customers/{number}/plan", form_action(plan, customer))
         .route(
             "/customers/{number}/end-pause",
