@@ -5,7 +5,9 @@
 #   ledger   `import invoices` into a fresh database, against the baseline of
 #            loading the same file into a bare table with the database's own
 #            bulk tool (`psql \copy` for PostgreSQL, `sqlite3 .import` for
-#            SQLite); `report aging` over the whole ledger;
+#            SQLite); on PostgreSQL also against `psql \copy` of the same
+#            rows into Tegoed's own invoice table (its indexes and foreign
+#            key), for reference; `report aging` over the whole ledger;
 #   dunning  `dunning preview --summary` and a full `dunning run` (plan,
 #            record, deliver every message as files) on a fresh copy;
 #   web      50 clients (wrk) on the customer page, customer search, the
@@ -73,8 +75,9 @@ fi
 invoices=$(($(wc -l < "$CSV/invoices.csv") - 1))
 echo
 echo "-- ledger: $invoices invoice rows"
+INVOICE_COLUMNS="id, number, customer_id, issue_date, due_date, amount_minor, currency, payment_reference, description, credits_invoice"
 for backend in sqlite postgres; do
-  ours=(); base=()
+  ours=(); base=(); table=()
   for run in $(seq "$RUNS"); do
     if [ "$backend" = sqlite ]; then
       db="$OUT/pg-work-ledger.db"; rm -f "$db"*
@@ -98,8 +101,27 @@ for backend in sqlite postgres; do
       t1=$(now)
     fi
     base+=("$(secs "$t0" "$t1")")
+    if [ "$backend" = postgres ]; then
+      # A second baseline: the same rows (as Tegoed stored them, ids and
+      # all) loaded with `psql \copy` into Tegoed's own invoice table, with
+      # its indexes and its foreign key to the customers, in one COPY.
+      rows="$OUT/pg-work-invoice-rows.csv"
+      "$PSQL" -q "$db" -c "\copy (SELECT $INVOICE_COLUMNS FROM invoice ORDER BY id) TO '$rows' WITH (FORMAT csv)"
+      fresh_pg bench_table
+      "$BIN" --db "$(db_url bench_table)" import customers "$CSV/customers.csv" >/dev/null
+      t0=$(now)
+      "$PSQL" -q "$(db_url bench_table)" -c "\copy invoice ($INVOICE_COLUMNS) FROM '$rows' WITH (FORMAT csv)"
+      t1=$(now)
+      table+=("$(secs "$t0" "$t1")")
+      rm -f "$rows"
+    fi
   done
   ours_med=$(echo "${ours[*]}" | median); base_med=$(echo "${base[*]}" | median)
+  if [ "$backend" = postgres ]; then
+    RESULT[postgres.table]=$(echo "${table[*]}" | median)
+    RESULT[postgres.table_ratio]=$(ratio "$ours_med" "${RESULT[postgres.table]}")
+    echo "postgres: psql \copy of the same rows into the invoice table ${table[*]} s (median ${RESULT[postgres.table]})"
+  fi
   aging=()
   for run in $(seq "$RUNS"); do
     t0=$(now); "$BIN" --db "$db" --as-of "$AS_OF" report aging --json >/dev/null; t1=$(now)
@@ -110,7 +132,7 @@ for backend in sqlite postgres; do
   RESULT[$backend.aging]=$(echo "${aging[*]}" | median)
   echo "$backend: import invoices ${ours[*]} s (median $ours_med); baseline ${base[*]} s (median $base_med); ratio ${RESULT[$backend.ratio]}; aging ${aging[*]} s (median ${RESULT[$backend.aging]})"
 done
-[ -n "${KEEP:-}" ] || sql "DROP DATABASE IF EXISTS bench_baseline WITH (FORCE)"
+[ -n "${KEEP:-}" ] || { sql "DROP DATABASE IF EXISTS bench_baseline WITH (FORCE)"; sql "DROP DATABASE IF EXISTS bench_table WITH (FORCE)"; }
 
 # --- dunning -----------------------------------------------------------------
 SQLITE_BASE="$OUT/dunning-base-$CUSTOMERS.db"
@@ -235,6 +257,8 @@ s, p = "sqlite", "postgres"
 line("import 1M invoices (s)", R[f"{s}.import"], R[f"{p}.import"])
 line("  baseline: sqlite3 .import / psql \\copy (s)", R[f"{s}.baseline"], R[f"{p}.baseline"])
 line("  ratio to the baseline", R[f"{s}.ratio"], R[f"{p}.ratio"], f"within 3x: {check(float(R[f'{p}.ratio']) <= 3)}")
+line("  psql \\copy of the same rows into the invoice table (s)", "", R[f"{p}.table"])
+line("  ratio to that", "", R[f"{p}.table_ratio"], "(for reference: the table's indexes and foreign key)")
 line("report aging (s)", R[f"{s}.aging"], R[f"{p}.aging"], f"< 1 s: {check(float(R[f'{p}.aging']) < 1)}")
 line("dunning preview --summary (s)", R[f"{s}.preview"], R[f"{p}.preview"], f"< 5 s: {check(float(R[f'{p}.preview']) < 5)}")
 line(f"dunning run, {R[f'{p}.messages']} messages (s)", R[f"{s}.run"], R[f"{p}.run"], f"< 30 s: {check(float(R[f'{p}.run']) < 30)}")
