@@ -6,6 +6,7 @@
 //! Session and API tokens are random 256-bit values; the store keeps only
 //! their BLAKE2b hash, so a copy of the database does not log anyone in.
 
+use crate::refusal::{Needed, Refusal};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use blake2::{Blake2b512, Digest};
@@ -797,12 +798,14 @@ pub fn request_pause(
     as_of: Date,
 ) -> Result<PauseRequestLine> {
     if reason.trim().is_empty() {
-        return Err(AppError::Invalid("a pause request needs a reason".into()));
+        return Err(Refusal::Missing(Needed::PauseRequestReason).into());
     }
     if until < as_of {
-        return Err(AppError::Invalid(format!(
-            "the pause would end on {until}, before today ({as_of})"
-        )));
+        return Err(Refusal::RequestedPauseEndsBeforeToday {
+            until,
+            today: as_of,
+        }
+        .into());
     }
     let customer = tx
         .customer_by_number(number)?

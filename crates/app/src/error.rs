@@ -28,6 +28,10 @@ pub enum AppError {
     /// A request that cannot be carried out as asked.
     #[error("{0}")]
     Invalid(String),
+    /// A business rule refuses the request (known by kind, see
+    /// [`crate::refusal`]).
+    #[error("{0}")]
+    Refused(#[from] crate::refusal::Refusal),
     /// The acting user may not do this (their role, or not their customer).
     #[error("{0}")]
     Forbidden(String),

@@ -40,6 +40,7 @@ pub mod portfolio;
 pub mod posting;
 pub mod progress;
 pub mod quiz;
+pub mod refusal;
 pub mod reports;
 pub mod review;
 pub mod risk;

@@ -26,6 +26,8 @@ pub enum Fail {
     Invalid(String),
     /// A form field that could not be read (see [`crate::forms`]).
     Field(crate::forms::FieldError),
+    /// A business rule refused the request ([`tegoed_app::refusal`]).
+    Refused(tegoed_app::refusal::Refusal),
     Csrf,
     TooMany(i64),
     /// Someone else is doing this right now (a dunning run in progress).
@@ -47,6 +49,7 @@ impl From<AppError> for Fail {
             AppError::Forbidden(m) => Fail::Forbidden(m),
             AppError::Busy(m) | AppError::Conflict(m) => Fail::Conflict(m),
             AppError::Store(s) => Fail::from(s),
+            AppError::Refused(r) => Fail::Refused(r),
             other => Fail::Invalid(other.to_string()),
         }
     }
@@ -85,7 +88,9 @@ impl Fail {
             Fail::Unauthorized => StatusCode::UNAUTHORIZED,
             Fail::Forbidden(_) | Fail::Csrf => StatusCode::FORBIDDEN,
             Fail::NotFound(_) => StatusCode::NOT_FOUND,
-            Fail::Invalid(_) | Fail::Field(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Fail::Invalid(_) | Fail::Field(_) | Fail::Refused(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Fail::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Fail::Conflict(_) => StatusCode::CONFLICT,
             Fail::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -100,7 +105,7 @@ impl Fail {
             Fail::Forbidden(_) => "forbidden",
             Fail::Csrf => "csrf",
             Fail::NotFound(_) => "not_found",
-            Fail::Invalid(_) | Fail::Field(_) => "invalid",
+            Fail::Invalid(_) | Fail::Field(_) | Fail::Refused(_) => "invalid",
             Fail::TooMany(_) => "rate_limited",
             Fail::Conflict(_) => "conflict",
             Fail::Busy => "busy",
@@ -117,6 +122,7 @@ impl Fail {
                 m.clone()
             }
             Fail::Field(e) => e.message(tegoed_core::Language::En),
+            Fail::Refused(r) => r.to_string(),
             Fail::Busy => format!(
                 "Tegoed is busy with other work (an import or a dunning run); nothing was changed. Try again in {BUSY_RETRY_SECONDS} seconds"
             ),

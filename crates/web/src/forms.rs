@@ -60,6 +60,16 @@ impl FieldError {
     }
 }
 
+/// A business rule's refusal for the reader: the field's label and what
+/// to do, in `lang` (the use case's kind of refusal, not its English).
+pub fn refusal_message(refusal: &tegoed_app::refusal::Refusal, lang: Language) -> String {
+    let why = refusal.text(lang);
+    match refusal.field().and_then(|f| label(f, lang)) {
+        Some(label) => format!("{label}: {why}."),
+        None => format!("{}{}.", why[..1].to_uppercase(), &why[1..]),
+    }
+}
+
 impl Problem {
     /// What is wrong, in `lang`, as the end of a sentence.
     pub fn text(&self, lang: Language) -> String {

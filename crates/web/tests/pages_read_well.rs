@@ -851,6 +851,27 @@ fn a_form_with_a_mistake_comes_back_with_the_message_at_the_form() {
     let form = &r.body[form_start..form_start + r.body[form_start..].find("</form>").unwrap()];
     assert!(form.contains("role=\"alert\""), "{form}");
     assert!(form.contains("value=\"holiday\""), "{form}");
+    // The refusal is known by kind: said in plain English at its field, not
+    // as the CLI's words with their flags (it said "--until 2020-01-01: a
+    // pause ends today or later (today is …)").
+    assert!(
+        form.contains("Until: a pause lasts until today or later."),
+        "{form}"
+    );
+    assert!(!r.body.contains("--until"), "no CLI flag on a page");
+    // A promise for a day that has passed, in Dutch.
+    set_language(&collector, "nl");
+    let r = collector.post(
+        &format!("/customers/{customer}/promise"),
+        &[("amount", "100"), ("date", "2026-01-05")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Datum: die datum is al voorbij; kies vandaag of later."),
+        "{}",
+        r.body
+    );
 }
 
 /// The forms are read into typed values at the edge (a date, an amount, a

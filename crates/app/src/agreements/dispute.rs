@@ -1,6 +1,7 @@
 //! Disputes: a customer contests an invoice; dunning leaves it alone until
 //! the dispute is resolved.
 
+use crate::refusal::{Needed, Refusal};
 use serde::Serialize;
 use tegoed_core::Date;
 use tegoed_store::{Dispute, ReadTx, StoredDispute, WriteTx};
@@ -67,7 +68,7 @@ pub fn open_dispute(
     reason: &str,
     as_of: Date,
 ) -> Result<DisputeLine> {
-    require_text(reason, "a dispute needs a reason (--reason)")?;
+    require_text(reason, Needed::DisputeReason)?;
     let invoice = tx
         .invoice_by_number(invoice_number)?
         .ok_or_else(|| AppError::NotFound(format!("no invoice with number '{invoice_number}'")))?;
@@ -79,10 +80,12 @@ pub fn open_dispute(
         )));
     }
     if let Some(open) = tx.open_dispute_on(invoice.id)? {
-        return Err(AppError::Invalid(format!(
-            "invoice {invoice_number} is already disputed since {} ({})",
-            open.dispute.opened_on, open.dispute.reason
-        )));
+        return Err(Refusal::AlreadyDisputed {
+            invoice: invoice_number.to_string(),
+            since: open.dispute.opened_on,
+            reason: open.dispute.reason,
+        }
+        .into());
     }
     let dispute = Dispute {
         invoice: invoice.id,
@@ -128,7 +131,9 @@ pub fn resolve_dispute(
     let owner = owner_of(tx, invoice.invoice.customer)?;
     actor.require(Action::Collect, owner)?;
     let open = tx.open_dispute_on(invoice.id)?.ok_or_else(|| {
-        AppError::Invalid(format!("invoice {invoice_number} has no open dispute"))
+        AppError::from(Refusal::NoOpenDispute {
+            invoice: invoice_number.to_string(),
+        })
     })?;
     let resolution = resolution.map(str::trim).filter(|r| !r.is_empty());
     tx.resolve_dispute(open.id, as_of, resolution)?;

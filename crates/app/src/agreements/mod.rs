@@ -29,15 +29,16 @@ pub use state::*;
 pub use task::*;
 pub use timeline::*;
 
+use crate::refusal::{Needed, Refusal};
 use tegoed_core::{Currency, CustomerId, Date, InvoiceId, Language, Money};
 use tegoed_store::{DocumentState, ReadTx, StoredCustomer, TimelineEvent, WriteTx};
 
 use crate::{AppError, Result};
 
 /// A reason, outcome or note a person must give: not blank.
-fn require_text(text: &str, missing: &str) -> Result<()> {
+fn require_text(text: &str, needed: Needed) -> Result<()> {
     if text.trim().is_empty() {
-        return Err(AppError::Invalid(missing.to_string()));
+        return Err(Refusal::Missing(needed).into());
     }
     Ok(())
 }

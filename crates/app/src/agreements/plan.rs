@@ -2,6 +2,7 @@
 //! instalments; completed when paid up, broken when an instalment is more
 //! than the grace days late.
 
+use crate::refusal::Refusal;
 use serde::Serialize;
 use tegoed_core::agreements::{Interval, PlanStatus, instalments, plan_status};
 use tegoed_core::{Date, Money};
@@ -107,32 +108,35 @@ pub fn create_plan(
     as_of: Date,
 ) -> Result<PlanLine> {
     if !(1..=120).contains(&count) {
-        return Err(AppError::Invalid(format!(
-            "--instalments {count}: choose 1 to 120 instalments"
-        )));
+        return Err(Refusal::InstalmentsOutOfRange { count }.into());
     }
     let parsed = Interval::parse(interval).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "--interval '{interval}': write a number and m, w or d (1m, 2w, 14d)"
-        ))
+        AppError::from(Refusal::IntervalUnreadable {
+            interval: interval.to_string(),
+        })
     })?;
     if first < as_of {
-        return Err(AppError::Invalid(format!(
-            "--first {first} is before today ({as_of})"
-        )));
+        return Err(Refusal::FirstInstalmentBeforeToday {
+            first,
+            today: as_of,
+        }
+        .into());
     }
     let stored = customer(tx, number)?;
     actor.require(Action::Collect, stored.customer.account_manager)?;
     if !tx.plans(Some(stored.id), true)?.is_empty() {
-        return Err(AppError::Invalid(format!(
-            "customer {number} already has an active payment plan"
-        )));
+        return Err(Refusal::PlanAlreadyRunning {
+            customer: number.to_string(),
+        }
+        .into());
     }
     let overdue = overdue_invoices(tx, stored.id, as_of)?;
     let Some(currency) = overdue.first().map(|o| o.3) else {
-        return Err(AppError::Invalid(format!(
-            "customer {number} has nothing overdue on {as_of}"
-        )));
+        return Err(Refusal::NothingOverdue {
+            customer: number.to_string(),
+            today: as_of,
+        }
+        .into());
     };
     let invoices: Vec<_> = overdue.into_iter().filter(|o| o.3 == currency).collect();
     let total = tegoed_core::money::sum_minor(invoices.iter().map(|o| o.2))?;

@@ -1,6 +1,7 @@
 //! Promises to pay: an amount by a date, covering invoices; kept when the
 //! money arrives by then, broken when it does not.
 
+use crate::refusal::Refusal;
 use serde::Serialize;
 use tegoed_core::agreements::{PromiseStatus, promise_status};
 use tegoed_core::{Currency, Date, InvoiceId, Money};
@@ -88,9 +89,7 @@ pub fn add_promise(
     as_of: Date,
 ) -> Result<PromiseLine> {
     if date < as_of {
-        return Err(AppError::Invalid(format!(
-            "the promised date {date} is before today ({as_of})"
-        )));
+        return Err(Refusal::PromiseBeforeToday { date, today: as_of }.into());
     }
     let stored = customer(tx, number)?;
     actor.require(Action::Agreement, stored.customer.account_manager)?;
@@ -117,17 +116,25 @@ pub fn add_promise(
         chosen
     };
     if chosen.is_empty() {
-        return Err(AppError::Invalid(format!(
-            "customer {number} has no overdue invoices on {as_of}; name the invoices with --invoice"
-        )));
+        return Err(Refusal::NoOverdueInvoices {
+            customer: number.to_string(),
+            today: as_of,
+        }
+        .into());
     }
     let currency = chosen[0].3;
-    let amount_minor = tegoed_core::money::parse_amount(amount, currency.exponent())
-        .map_err(|e| AppError::Invalid(format!("--amount '{amount}': {e}")))?;
+    let amount_minor =
+        tegoed_core::money::parse_amount(amount, currency.exponent()).map_err(|e| {
+            Refusal::AmountUnreadable {
+                amount: amount.to_string(),
+                reason: e.to_string(),
+            }
+        })?;
     if amount_minor <= 0 {
-        return Err(AppError::Invalid(format!(
-            "--amount '{amount}' must be more than zero"
-        )));
+        return Err(Refusal::AmountNotPositive {
+            amount: amount.to_string(),
+        }
+        .into());
     }
     let promise = Promise {
         customer: stored.id,

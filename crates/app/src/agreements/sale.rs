@@ -5,6 +5,7 @@
 //! ("Zoals op 3 maart 2026 afgesproken met Sanne de Boer: betalen binnen 30
 //! dagen").
 
+use crate::refusal::{Needed, Refusal};
 use serde::Serialize;
 use tegoed_core::Date;
 use tegoed_core::party::Email;
@@ -72,10 +73,10 @@ pub fn record_sale_agreement(
     let stored = customer(tx, number)?;
     actor.require(Action::Agreement, stored.customer.account_manager)?;
     if new.terms_days > 365 {
-        return Err(AppError::Invalid(format!(
-            "--terms {}: payment terms of 0 to 365 days",
-            new.terms_days
-        )));
+        return Err(Refusal::TermsOutOfRange {
+            terms: new.terms_days,
+        }
+        .into());
     }
     let method = new.method.unwrap_or("transfer").trim();
     if !matches!(method, "transfer" | "direct_debit") {
@@ -84,10 +85,7 @@ pub fn record_sale_agreement(
         )));
     }
     let agreed_with = new.agreed_with.trim();
-    require_text(
-        agreed_with,
-        "say who at the customer agreed (--agreed-with)",
-    )?;
+    require_text(agreed_with, Needed::AgreedWith)?;
     if agreed_with.chars().count() > 200 {
         return Err(AppError::Invalid(
             "--agreed-with: at most 200 characters".into(),
@@ -103,10 +101,11 @@ pub fn record_sale_agreement(
         None => None,
     };
     if new.agreed_on > as_of {
-        return Err(AppError::Invalid(format!(
-            "--date {}: an agreement made at the sale is in the past (today is {as_of})",
-            new.agreed_on
-        )));
+        return Err(Refusal::SaleAgreementInTheFuture {
+            date: new.agreed_on,
+            today: as_of,
+        }
+        .into());
     }
     let note = new.note.map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 2000) {

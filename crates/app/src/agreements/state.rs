@@ -1,6 +1,7 @@
 //! A customer's collection state and what changes it: dunning pauses,
 //! notes, the credit limit and tags.
 
+use crate::refusal::{Needed, Refusal};
 use serde::Serialize;
 use tegoed_core::{CustomerId, Date, Language};
 use tegoed_store::{CollectionState, ReadTx, TimelineEvent, WriteTx};
@@ -43,15 +44,17 @@ pub fn pause(
     reason: &str,
     as_of: Date,
 ) -> Result<StateLine> {
-    require_text(reason, "a pause needs a reason (--reason)")?;
+    require_text(reason, Needed::PauseReason)?;
     let stored = customer(tx, number)?;
     actor.require(Action::Collect, stored.customer.account_manager)?;
     if until < as_of {
         // A pause that ended before today would only put an untrue line
         // on the timeline.
-        return Err(AppError::Invalid(format!(
-            "--until {until}: a pause ends today or later (today is {as_of})"
-        )));
+        return Err(Refusal::PauseEndsBeforeToday {
+            until,
+            today: as_of,
+        }
+        .into());
     }
     let state = pause_in(tx, stored.id, until, reason, as_of)?;
     actor.audit(
@@ -72,14 +75,15 @@ pub fn end_pause(
     reason: &str,
     as_of: Date,
 ) -> Result<StateLine> {
-    require_text(reason, "say why the pause ends (--reason)")?;
+    require_text(reason, Needed::EndPauseReason)?;
     let stored = customer(tx, number)?;
     actor.require(Action::Collect, stored.customer.account_manager)?;
     let state = tx.collection_state(stored.id)?;
     if state.pause_until.is_none_or(|until| until < as_of) {
-        return Err(AppError::Invalid(format!(
-            "customer {number} is not paused"
-        )));
+        return Err(Refusal::NotPaused {
+            customer: number.to_string(),
+        }
+        .into());
     }
     let state = pause_in(tx, stored.id, as_of.add_days(-1), reason, as_of)?;
     actor.audit(tx, "pause.end", number, reason.trim())?;
@@ -95,7 +99,7 @@ pub fn lift_credit_hold(
     reason: &str,
     as_of: Date,
 ) -> Result<StateLine> {
-    require_text(reason, "say why the credit hold is lifted (--reason)")?;
+    require_text(reason, Needed::LiftHoldReason)?;
     let stored = customer(tx, number)?;
     actor.require(Action::SetLimit, stored.customer.account_manager)?;
     if tx.collection_state(stored.id)?.credit_hold_since.is_none() {
@@ -210,7 +214,7 @@ pub fn add_note(
     as_of: Date,
 ) -> Result<TimelineEntry> {
     let author = actor.id.as_str();
-    require_text(text, "a note cannot be empty")?;
+    require_text(text, Needed::Note)?;
     if text.chars().count() > 4000 {
         return Err(AppError::Invalid(
             "a note can be at most 4,000 characters".into(),

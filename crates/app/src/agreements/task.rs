@@ -1,6 +1,7 @@
 //! Call tasks: who to call, why, with talking points; done with an outcome.
 //! The call list puts the most important first.
 
+use crate::refusal::Needed;
 use serde::Serialize;
 use tegoed_core::{Date, Money};
 use tegoed_store::{ReadTx, StoredTask, TimelineEvent, WriteTx};
@@ -77,7 +78,7 @@ pub fn complete_task(
     outcome: &str,
     as_of: Date,
 ) -> Result<TaskLine> {
-    require_text(outcome, "say what came of it (--outcome)")?;
+    require_text(outcome, Needed::CallOutcome)?;
     let stored = tx
         .task(id)?
         .ok_or_else(|| AppError::NotFound(format!("no task {id}")))?;

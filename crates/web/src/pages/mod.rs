@@ -602,6 +602,10 @@ fn error_words(fail: &Fail, language: Language) -> (String, String) {
             e.message(language),
             error_words_of(fail.code(), "", language).1,
         ),
+        Fail::Refused(r) => (
+            forms::refusal_message(r, language),
+            error_words_of(fail.code(), "", language).1,
+        ),
         _ => error_words_of(fail.code(), &fail.message(), language),
     }
 }
@@ -749,12 +753,18 @@ async fn act<F: Input>(
                 state.cache.invalidate(&state);
                 Redirect::to(&target).into_response()
             }
-            Err(fail @ (Fail::Invalid(_) | Fail::Field(_))) if again.is_some() => {
+            Err(fail @ (Fail::Invalid(_) | Fail::Field(_) | Fail::Refused(_)))
+                if again.is_some() =>
+            {
                 let lang = visit.user.language;
                 let (field, message) = match fail {
                     Fail::Field(e) => (
                         (!e.field.is_empty()).then(|| e.field.clone()),
                         e.message(lang),
+                    ),
+                    Fail::Refused(r) => (
+                        r.field().map(str::to_string),
+                        forms::refusal_message(&r, lang),
                     ),
                     Fail::Invalid(message) => {
                         let field = field_of(&message);
@@ -815,102 +825,20 @@ fn field_of(message: &str) -> Option<String> {
         .or_else(|| message.find("(--").and_then(|at| word(&message[at + 3..])))
 }
 
-/// A form's mistake in the reader's language: the use case's words in
-/// English; in Dutch the field it is about and what to do.
+/// A form's mistake that is neither a field the form could not read
+/// ([`forms::FieldError`]) nor a refusal known by kind
+/// ([`tegoed_app::refusal::Refusal`]): the use case's words in English; in
+/// Dutch the field it is about and what to do.
 fn form_message(message: &str, field: Option<&str>, lang: Language) -> String {
     if lang == Language::En || i18n::has(message) {
         return i18n::t(lang, message).to_string();
     }
-    let label = match field {
-        Some("amount") => "Bedrag",
-        Some("date") => "Datum",
-        Some("until") => "Tot en met",
-        Some("reason") => "Reden",
-        Some("instalments") => "Termijnen",
-        Some("first") => "Eerste termijn",
-        Some("interval") => "Interval",
-        Some("limit") => "Kredietlimiet",
-        Some("terms") => "Betaaltermijn",
-        Some("agreed_with") => "Afgesproken met",
-        Some("invoice_contact") => "Facturen naar",
-        Some("method") => "Betaalwijze",
-        Some("text") => "Notitie",
-        Some("note") => "Notitie",
-        Some("invoices" | "invoice") => "Facturen",
-        Some("resolution") => "Oplossing",
-        Some("value") => "Waarde",
-        Some("item") => "Cadeau",
-        Some("due") => "Uiterlijk",
-        Some("owner") => "Wie",
-        Some("customer") => "Klant",
-        _ => "",
-    };
-    // What is wrong, when the use case's words say it in a known way.
-    const WHY: &[(&str, &str)] = &[
-        (
-            "a pause ends today or later",
-            "een pauze loopt tot en met vandaag of later",
-        ),
-        (
-            "is before today",
-            "die datum is al voorbij; kies vandaag of later",
-        ),
-        (
-            "an agreement made at the sale is in the past",
-            "een afspraak bij de verkoop ligt niet in de toekomst",
-        ),
-        (
-            "must be more than zero",
-            "het bedrag moet meer dan nul zijn",
-        ),
-        ("needs a reason", "vul een reden in"),
-        ("say why", "vul een reden in"),
-        ("say what came of it", "vul in wat het gesprek opleverde"),
-        ("cannot be empty", "vul iets in"),
-        ("choose 1 to 120 instalments", "kies 1 tot 120 termijnen"),
-        (
-            "write a number and m, w or d",
-            "schrijf een getal en m, w of d (1m, 2w, 14d)",
-        ),
-        ("has nothing overdue", "deze klant heeft niets vervallen"),
-        (
-            "has no overdue invoices",
-            "deze klant heeft geen vervallen facturen; kies de facturen",
-        ),
-        (
-            "already has an active payment plan",
-            "deze klant heeft al een lopende betalingsregeling",
-        ),
-        (
-            "is already disputed",
-            "op deze factuur loopt al een geschil",
-        ),
-        ("has no open dispute", "op deze factuur loopt geen geschil"),
-        (
-            "is not paused",
-            "de aanmaningen van deze klant zijn niet gepauzeerd",
-        ),
-        (
-            "payment terms of 0 to 365 days",
-            "een betaaltermijn van 0 tot 365 dagen",
-        ),
-        (
-            "invalid amount",
-            "dat is geen bedrag (bijvoorbeeld 250 of 250,00)",
-        ),
-    ];
-    let why = WHY
-        .iter()
-        .find(|(en, _)| message.contains(en))
-        .map(|(_, nl)| *nl);
-    match (label.is_empty(), why) {
-        (true, Some(why)) => format!("{}{}.", why[..1].to_uppercase(), &why[1..]),
-        (false, Some(why)) => format!("{label}: {why}."),
-        (true, None) => {
-            "Wat is ingevuld klopt niet. Controleer het formulier en probeer het opnieuw.".into()
-        }
-        (false, None) => {
+    match field.and_then(|f| forms::label(f, lang)) {
+        Some(label) => {
             format!("{label}: wat is ingevuld klopt niet. Verbeter het en probeer het opnieuw.")
+        }
+        None => {
+            "Wat is ingevuld klopt niet. Controleer het formulier en probeer het opnieuw.".into()
         }
     }
 }

@@ -1,0 +1,347 @@
+//! Requests a business rule refuses, known by kind.
+//!
+//! The agreements a collector or salesperson makes (a pause, a promise, a
+//! plan, a dispute, a sale agreement) are refused for a handful of reasons.
+//! Each is a [`Refusal`] with its data, so every edge says it in its own
+//! way without reading English back: the CLI and the API print
+//! [`Display`](std::fmt::Display) (the words they always printed, with the
+//! CLI's flags), the web app says [`Refusal::text`] in the reader's
+//! language at the form field [`Refusal::field`] names.
+
+use std::fmt;
+
+use tegoed_core::{Date, Language};
+
+/// A request a business rule refuses; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A pause that ended before today would put an untrue line on the
+    /// timeline.
+    PauseEndsBeforeToday { until: Date, today: Date },
+    /// A salesperson's request for a pause that ends before today.
+    RequestedPauseEndsBeforeToday { until: Date, today: Date },
+    /// A promise to pay on a day that has passed.
+    PromiseBeforeToday { date: Date, today: Date },
+    /// A payment plan whose first instalment is due on a day that has
+    /// passed.
+    FirstInstalmentBeforeToday { first: Date, today: Date },
+    /// An agreement made at the sale is recorded on or after the day it was
+    /// made, not before.
+    SaleAgreementInTheFuture { date: Date, today: Date },
+    /// Payment terms outside 0 to 365 days.
+    TermsOutOfRange { terms: u32 },
+    /// An amount that cannot be read.
+    AmountUnreadable { amount: String, reason: String },
+    /// An amount of zero or less.
+    AmountNotPositive { amount: String },
+    /// A text the request needs was left empty.
+    Missing(Needed),
+    /// A payment plan of fewer than 1 or more than 120 instalments.
+    InstalmentsOutOfRange { count: u32 },
+    /// An interval between instalments that cannot be read.
+    IntervalUnreadable { interval: String },
+    /// A payment plan for a customer with nothing overdue.
+    NothingOverdue { customer: String, today: Date },
+    /// A promise without invoices named, for a customer with nothing
+    /// overdue.
+    NoOverdueInvoices { customer: String, today: Date },
+    /// A second payment plan while one is running.
+    PlanAlreadyRunning { customer: String },
+    /// A dispute on an invoice already disputed.
+    AlreadyDisputed {
+        invoice: String,
+        since: Date,
+        reason: String,
+    },
+    /// Resolving a dispute on an invoice that has none open.
+    NoOpenDispute { invoice: String },
+    /// Ending a pause for a customer who is not paused.
+    NotPaused { customer: String },
+}
+
+/// The text a request needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needed {
+    /// Why dunning pauses.
+    PauseReason,
+    /// Why a salesperson asks for a pause.
+    PauseRequestReason,
+    /// Why a pause ends early.
+    EndPauseReason,
+    /// Why the credit hold is lifted.
+    LiftHoldReason,
+    /// What the invoice is disputed for.
+    DisputeReason,
+    /// What came of a call.
+    CallOutcome,
+    /// A note's text.
+    Note,
+    /// Who at the customer agreed to a sale agreement.
+    AgreedWith,
+}
+
+impl Refusal {
+    /// The form field the refusal is about (the web app's field names),
+    /// when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        Some(match self {
+            Refusal::PauseEndsBeforeToday { .. }
+            | Refusal::RequestedPauseEndsBeforeToday { .. } => "until",
+            Refusal::PromiseBeforeToday { .. } | Refusal::SaleAgreementInTheFuture { .. } => "date",
+            Refusal::FirstInstalmentBeforeToday { .. } => "first",
+            Refusal::TermsOutOfRange { .. } => "terms",
+            Refusal::AmountUnreadable { .. } | Refusal::AmountNotPositive { .. } => "amount",
+            Refusal::Missing(Needed::CallOutcome) => "outcome",
+            Refusal::Missing(Needed::Note) => "text",
+            Refusal::Missing(Needed::AgreedWith) => "agreed_with",
+            Refusal::Missing(_) => "reason",
+            Refusal::InstalmentsOutOfRange { .. } => "instalments",
+            Refusal::IntervalUnreadable { .. } => "interval",
+            Refusal::NoOverdueInvoices { .. } => "invoices",
+            Refusal::AlreadyDisputed { .. } | Refusal::NoOpenDispute { .. } => "invoice",
+            Refusal::NothingOverdue { .. }
+            | Refusal::PlanAlreadyRunning { .. }
+            | Refusal::NotPaused { .. } => return None,
+        })
+    }
+
+    /// What is wrong and what to do, in `lang`, as the end of a sentence
+    /// that starts with the field's label (no CLI flags, no ISO dates).
+    pub fn text(&self, lang: Language) -> String {
+        let nl = lang == Language::Nl;
+        let pick = |dutch: &str, english: &str| if nl { dutch } else { english }.to_string();
+        match self {
+            Refusal::PauseEndsBeforeToday { .. }
+            | Refusal::RequestedPauseEndsBeforeToday { .. } => pick(
+                "een pauze loopt tot en met vandaag of later",
+                "a pause lasts until today or later",
+            ),
+            Refusal::PromiseBeforeToday { .. } | Refusal::FirstInstalmentBeforeToday { .. } => {
+                pick(
+                    "die datum is al voorbij; kies vandaag of later",
+                    "that day has passed; choose today or later",
+                )
+            }
+            Refusal::SaleAgreementInTheFuture { .. } => pick(
+                "een afspraak bij de verkoop ligt niet in de toekomst",
+                "an agreement made at the sale is not in the future",
+            ),
+            Refusal::TermsOutOfRange { .. } => pick(
+                "een betaaltermijn van 0 tot 365 dagen",
+                "payment terms of 0 to 365 days",
+            ),
+            Refusal::AmountUnreadable { .. } => pick(
+                "dat is geen bedrag (bijvoorbeeld 250 of 250,00)",
+                "that is not an amount (for example 250 or 250.00)",
+            ),
+            Refusal::AmountNotPositive { .. } => pick(
+                "het bedrag moet meer dan nul zijn",
+                "the amount must be more than zero",
+            ),
+            Refusal::Missing(Needed::CallOutcome) => pick(
+                "vul in wat het gesprek opleverde",
+                "fill in what came of the call",
+            ),
+            Refusal::Missing(Needed::Note) => pick("vul iets in", "write something"),
+            Refusal::Missing(Needed::AgreedWith) => pick(
+                "vul in met wie bij de klant het is afgesproken",
+                "fill in who at the customer agreed",
+            ),
+            Refusal::Missing(_) => pick("vul een reden in", "fill in a reason"),
+            Refusal::InstalmentsOutOfRange { .. } => {
+                pick("kies 1 tot 120 termijnen", "choose 1 to 120 instalments")
+            }
+            Refusal::IntervalUnreadable { .. } => pick(
+                "schrijf een getal en m, w of d (1m, 2w, 14d)",
+                "write a number and m, w or d (1m, 2w, 14d)",
+            ),
+            Refusal::NothingOverdue { .. } => pick(
+                "deze klant heeft niets vervallen",
+                "this customer has nothing overdue",
+            ),
+            Refusal::NoOverdueInvoices { .. } => pick(
+                "deze klant heeft geen vervallen facturen; kies de facturen",
+                "this customer has no overdue invoices; name the invoices",
+            ),
+            Refusal::PlanAlreadyRunning { .. } => pick(
+                "deze klant heeft al een lopende betalingsregeling",
+                "this customer already has a payment plan running",
+            ),
+            Refusal::AlreadyDisputed { .. } => pick(
+                "op deze factuur loopt al een geschil",
+                "this invoice is already disputed",
+            ),
+            Refusal::NoOpenDispute { .. } => pick(
+                "op deze factuur loopt geen geschil",
+                "this invoice has no open dispute",
+            ),
+            Refusal::NotPaused { .. } => pick(
+                "de aanmaningen van deze klant zijn niet gepauzeerd",
+                "dunning for this customer is not paused",
+            ),
+        }
+    }
+}
+
+/// The words the CLI and the API print (with the CLI's flags).
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::PauseEndsBeforeToday { until, today } => write!(
+                f,
+                "--until {until}: a pause ends today or later (today is {today})"
+            ),
+            Refusal::RequestedPauseEndsBeforeToday { until, today } => {
+                write!(f, "the pause would end on {until}, before today ({today})")
+            }
+            Refusal::PromiseBeforeToday { date, today } => {
+                write!(f, "the promised date {date} is before today ({today})")
+            }
+            Refusal::FirstInstalmentBeforeToday { first, today } => {
+                write!(f, "--first {first} is before today ({today})")
+            }
+            Refusal::SaleAgreementInTheFuture { date, today } => write!(
+                f,
+                "--date {date}: an agreement made at the sale is in the past (today is {today})"
+            ),
+            Refusal::TermsOutOfRange { terms } => {
+                write!(f, "--terms {terms}: payment terms of 0 to 365 days")
+            }
+            Refusal::AmountUnreadable { amount, reason } => {
+                write!(f, "--amount '{amount}': {reason}")
+            }
+            Refusal::AmountNotPositive { amount } => {
+                write!(f, "--amount '{amount}' must be more than zero")
+            }
+            Refusal::Missing(needed) => f.write_str(match needed {
+                Needed::PauseReason => "a pause needs a reason (--reason)",
+                Needed::PauseRequestReason => "a pause request needs a reason",
+                Needed::EndPauseReason => "say why the pause ends (--reason)",
+                Needed::LiftHoldReason => "say why the credit hold is lifted (--reason)",
+                Needed::DisputeReason => "a dispute needs a reason (--reason)",
+                Needed::CallOutcome => "say what came of it (--outcome)",
+                Needed::Note => "a note cannot be empty",
+                Needed::AgreedWith => "say who at the customer agreed (--agreed-with)",
+            }),
+            Refusal::InstalmentsOutOfRange { count } => {
+                write!(f, "--instalments {count}: choose 1 to 120 instalments")
+            }
+            Refusal::IntervalUnreadable { interval } => write!(
+                f,
+                "--interval '{interval}': write a number and m, w or d (1m, 2w, 14d)"
+            ),
+            Refusal::NothingOverdue { customer, today } => {
+                write!(f, "customer {customer} has nothing overdue on {today}")
+            }
+            Refusal::NoOverdueInvoices { customer, today } => write!(
+                f,
+                "customer {customer} has no overdue invoices on {today}; name the invoices with --invoice"
+            ),
+            Refusal::PlanAlreadyRunning { customer } => {
+                write!(f, "customer {customer} already has an active payment plan")
+            }
+            Refusal::AlreadyDisputed {
+                invoice,
+                since,
+                reason,
+            } => write!(
+                f,
+                "invoice {invoice} is already disputed since {since} ({reason})"
+            ),
+            Refusal::NoOpenDispute { invoice } => {
+                write!(f, "invoice {invoice} has no open dispute")
+            }
+            Refusal::NotPaused { customer } => write!(f, "customer {customer} is not paused"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<Refusal> {
+        let day = Date::parse_iso("2026-12-01").expect("date");
+        let today = Date::parse_iso("2026-12-02").expect("date");
+        let mut all = vec![
+            Refusal::PauseEndsBeforeToday { until: day, today },
+            Refusal::RequestedPauseEndsBeforeToday { until: day, today },
+            Refusal::PromiseBeforeToday { date: day, today },
+            Refusal::FirstInstalmentBeforeToday { first: day, today },
+            Refusal::SaleAgreementInTheFuture { date: day, today },
+            Refusal::TermsOutOfRange { terms: 400 },
+            Refusal::AmountUnreadable {
+                amount: "x".into(),
+                reason: "invalid amount 'x': expected a number".into(),
+            },
+            Refusal::AmountNotPositive { amount: "0".into() },
+            Refusal::InstalmentsOutOfRange { count: 0 },
+            Refusal::IntervalUnreadable {
+                interval: "x".into(),
+            },
+            Refusal::NothingOverdue {
+                customer: "C1".into(),
+                today,
+            },
+            Refusal::NoOverdueInvoices {
+                customer: "C1".into(),
+                today,
+            },
+            Refusal::PlanAlreadyRunning {
+                customer: "C1".into(),
+            },
+            Refusal::AlreadyDisputed {
+                invoice: "F1".into(),
+                since: day,
+                reason: "kapot".into(),
+            },
+            Refusal::NoOpenDispute {
+                invoice: "F1".into(),
+            },
+            Refusal::NotPaused {
+                customer: "C1".into(),
+            },
+        ];
+        for needed in [
+            Needed::PauseReason,
+            Needed::PauseRequestReason,
+            Needed::EndPauseReason,
+            Needed::LiftHoldReason,
+            Needed::DisputeReason,
+            Needed::CallOutcome,
+            Needed::Note,
+            Needed::AgreedWith,
+        ] {
+            all.push(Refusal::Missing(needed));
+        }
+        all
+    }
+
+    #[test]
+    fn every_refusal_reads_for_people_in_both_languages_and_keeps_the_clis_words() {
+        for refusal in all() {
+            for lang in [Language::Nl, Language::En] {
+                let text = refusal.text(lang);
+                assert!(!text.is_empty(), "{refusal:?}");
+                // No CLI flag, no ISO date, no identifier.
+                assert!(!text.contains("--"), "{refusal:?}: {text}");
+                assert!(!text.contains("2026-12"), "{refusal:?}: {text}");
+                assert!(!text.contains('_'), "{refusal:?}: {text}");
+            }
+            assert_ne!(refusal.text(Language::Nl), refusal.text(Language::En));
+        }
+        // The CLI prints what it always printed.
+        let today = Date::parse_iso("2026-12-02").expect("date");
+        let until = Date::parse_iso("2026-11-30").expect("date");
+        assert_eq!(
+            Refusal::PauseEndsBeforeToday { until, today }.to_string(),
+            "--until 2026-11-30: a pause ends today or later (today is 2026-12-02)"
+        );
+        assert_eq!(
+            Refusal::Missing(Needed::CallOutcome).to_string(),
+            "say what came of it (--outcome)"
+        );
+    }
+}
