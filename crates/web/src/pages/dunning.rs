@@ -15,26 +15,66 @@ pub(super) fn dunning_page(
     let preview = state.cache.preview(state, true).map_err(Fail::Internal)?;
     let live = state.live();
     let lang = visit.user.language;
-    let mut groups: Vec<serde_json::Value> = Vec::new();
-    for step in &preview.by_step {
-        let messages: Vec<_> = preview
-            .messages
-            .iter()
-            .filter(|m| m.segment == step.segment && m.step == step.step)
-            .take(50)
-            .collect();
-        groups.push(json!({"segment": segment_label(&live.config, &step.segment, lang),
-            "step": step_label(&live.config, &step.segment, &step.step, lang), "channel": step.channel, "count": step.messages, "messages": messages}));
-    }
-    render(
-        state,
-        visit,
-        "dunning.html",
-        "Dunning",
-        json!({"p": {"customers": preview.messages.len(), "skipped": preview.skipped, "agreements": preview.agreements.len(), "holds_released": preview.holds_released.len()},
-               "groups": groups,
-               "running": state.runs.latest().is_some_and(|run| run.outcome().is_none())}),
-    )
+    let groups = preview
+        .by_step
+        .iter()
+        .map(|step| StepGroup {
+            segment: segment_label(&live.config, &step.segment, lang),
+            step: step_label(&live.config, &step.segment, &step.step, lang),
+            channel: step.channel,
+            count: step.messages,
+            messages: preview
+                .messages
+                .iter()
+                .filter(|m| m.segment == step.segment && m.step == step.step)
+                .take(50)
+                .collect(),
+        })
+        .collect();
+    let page = DunningPage {
+        p: PreviewCounts {
+            customers: preview.messages.len(),
+            skipped: &preview.skipped,
+            agreements: preview.agreements.len(),
+            holds_released: preview.holds_released.len(),
+        },
+        groups,
+        running: state
+            .runs
+            .latest()
+            .is_some_and(|run| run.outcome().is_none()),
+    };
+    render(state, visit, "dunning.html", "Dunning", page)
+}
+
+/// The Dunning page's view-model (`dunning.html`): what today's run would
+/// send, per segment and step, with the first 50 messages of each.
+#[derive(Serialize)]
+struct DunningPage<'a> {
+    p: PreviewCounts<'a>,
+    groups: Vec<StepGroup<'a>>,
+    /// A run started from this server is still going.
+    running: bool,
+}
+
+#[derive(Serialize)]
+struct PreviewCounts<'a> {
+    customers: usize,
+    /// Customers not written to today, and why.
+    skipped: &'a dunning::Skipped,
+    agreements: usize,
+    holds_released: usize,
+}
+
+/// One step of one segment's strategy in today's run.
+#[derive(Serialize)]
+struct StepGroup<'a> {
+    /// The segment's and the step's names in the reader's language.
+    segment: String,
+    step: String,
+    channel: &'a str,
+    count: u64,
+    messages: Vec<&'a dunning::Planned>,
 }
 
 /// Before anything is sent: per segment, step and channel the messages and
@@ -53,8 +93,9 @@ pub(super) fn dunning_confirm(
     let lang = visit.user.language;
     let segment_name = |id: &str| segment_label(&live.config, id, lang);
     let minor = |text: &str| tegoed_core::money::parse_amount(text, 2).unwrap_or(0);
-    let mut groups: Vec<serde_json::Value> = Vec::new();
+    let mut groups = Vec::new();
     let (mut all_total, mut all_costs) = (0i64, 0i64);
+    let overflow = || Fail::Internal("the run's total is too large to add up".into());
     for step in &preview.by_step {
         let of_group: Vec<&dunning::Planned> = preview
             .messages
@@ -63,34 +104,89 @@ pub(super) fn dunning_confirm(
                 m.segment == step.segment && m.step == step.step && m.channel == step.channel
             })
             .collect();
-        let total: i64 = of_group.iter().map(|m| minor(&m.amounts.total)).sum();
-        let costs: i64 = of_group.iter().map(|m| minor(&m.amounts.costs)).sum();
-        all_total += total;
-        all_costs += costs;
-        let kind = of_group.first().map_or("reminder", |m| m.kind);
-        groups.push(json!({
-            "segment": segment_name(&step.segment), "kind": kind, "channel": step.channel,
-            "count": step.messages, "total": total, "costs": costs,
-        }));
+        let (mut total, mut costs) = (0i64, 0i64);
+        for m in &of_group {
+            total = total
+                .checked_add(minor(&m.amounts.total))
+                .ok_or_else(overflow)?;
+            costs = costs
+                .checked_add(minor(&m.amounts.costs))
+                .ok_or_else(overflow)?;
+        }
+        all_total = all_total.checked_add(total).ok_or_else(overflow)?;
+        all_costs = all_costs.checked_add(costs).ok_or_else(overflow)?;
+        groups.push(ConfirmGroup {
+            segment: segment_name(&step.segment),
+            kind: of_group.first().map_or("reminder", |m| m.kind),
+            channel: step.channel,
+            count: step.messages,
+            total,
+            costs,
+        });
     }
-    let serious: Vec<serde_json::Value> = preview
+    let serious = preview
         .messages
         .iter()
         .filter(|m| matches!(m.kind, "final_notice" | "handoff"))
-        .map(|m| {
-            json!({"customer": m.customer, "name": m.name, "kind": m.kind,
-                   "total": minor(&m.amounts.total), "costs": minor(&m.amounts.costs),
-                   "segment": segment_name(&m.segment)})
+        .map(|m| Serious {
+            customer: &m.customer,
+            name: &m.name,
+            kind: m.kind,
+            total: minor(&m.amounts.total),
+            costs: minor(&m.amounts.costs),
+            segment: segment_name(&m.segment),
         })
         .collect();
+    let page = ConfirmPage {
+        groups,
+        serious,
+        count: preview.messages.len(),
+        total: all_total,
+        costs: all_costs,
+    };
     render(
         state,
         visit,
         "dunning_confirm.html",
         "Check before sending",
-        json!({"groups": groups, "serious": serious, "count": preview.messages.len(),
-               "total": all_total, "costs": all_costs}),
+        page,
     )
+}
+
+/// The check before sending (`dunning_confirm.html`). Amounts in minor
+/// units (euros); the page formats them.
+#[derive(Serialize)]
+struct ConfirmPage<'a> {
+    groups: Vec<ConfirmGroup<'a>>,
+    /// Every final notice and hand-off to the agency, each of which can be
+    /// left out of this run.
+    serious: Vec<Serious<'a>>,
+    count: usize,
+    total: i64,
+    costs: i64,
+}
+
+/// One segment, step kind and channel of the run.
+#[derive(Serialize)]
+struct ConfirmGroup<'a> {
+    segment: String,
+    /// The step's kind (the page shows its name).
+    kind: &'a str,
+    channel: &'a str,
+    count: u64,
+    total: i64,
+    costs: i64,
+}
+
+/// A customer who gets a final notice or goes to the agency.
+#[derive(Serialize)]
+struct Serious<'a> {
+    customer: &'a str,
+    name: &'a str,
+    kind: &'a str,
+    total: i64,
+    costs: i64,
+    segment: String,
 }
 
 /// The confirmation page's form: a `leave_out_<customer>` box per customer

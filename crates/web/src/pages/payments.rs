@@ -49,7 +49,11 @@ pub(super) fn payments(
             let note = line.note.as_deref().map(|n| note_text(n, lang));
             (
                 cells,
-                json!({"p": line, "note": note, "suggested_invoices": joined}),
+                QueueRow {
+                    p: line,
+                    note,
+                    suggested_invoices: joined,
+                },
             )
         })
         .collect();
@@ -63,7 +67,7 @@ pub(super) fn payments(
         return Ok(file);
     }
     let head = list.head(&listing::base_of("/payments", query), lang);
-    let rows: Vec<&serde_json::Value> = list.items().into_iter().take(200).collect();
+    let rows: Vec<&QueueRow> = list.items().into_iter().take(200).collect();
     // Customers who said on their own page that they paid: the payment to
     // look for among these (open until someone marks it done).
     let said_paid: Vec<_> = state
@@ -71,13 +75,34 @@ pub(super) fn payments(
         .into_iter()
         .filter(|r| r.kind == "paid" && r.open)
         .collect();
-    render(
-        state,
-        visit,
-        "payments.html",
-        "Payments to match",
-        json!({"rows": rows, "total": head["count"], "list": head, "said_paid": said_paid}),
-    )
+    let page = PaymentsPage {
+        total: head["count"].clone(),
+        rows,
+        list: head,
+        said_paid,
+    };
+    render(state, visit, "payments.html", "Payments to match", page)
+}
+
+/// The payments queue's view-model (`payments.html`).
+#[derive(Serialize)]
+struct PaymentsPage<'a> {
+    /// The first 200 payments in the list's order.
+    rows: Vec<&'a QueueRow>,
+    /// How many payments wait (all, not only the rows shown).
+    total: serde_json::Value,
+    list: serde_json::Value,
+    /// Customers who said on their own page that they paid.
+    said_paid: Vec<tegoed_app::portal::TeamLine>,
+}
+
+/// A payment waiting to be matched, with the matcher's note in the
+/// reader's language and the invoices it suggests.
+#[derive(Serialize)]
+struct QueueRow {
+    p: review::UnmatchedLine,
+    note: Option<String>,
+    suggested_invoices: String,
 }
 
 #[derive(Deserialize)]
