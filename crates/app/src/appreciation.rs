@@ -950,12 +950,17 @@ pub fn gift(
     if item.chars().count() > 200 {
         return Err(AppError::Invalid("--item: at most 200 characters".into()));
     }
-    let value_minor = tegoed_core::money::parse_amount(value, 2)
-        .map_err(|e| AppError::Invalid(format!("--value '{value}': {e}")))?;
+    let value_minor = tegoed_core::money::parse_amount(value, 2).map_err(|e| {
+        crate::refusal::Refusal::GiftValueUnreadable {
+            value: value.to_string(),
+            reason: e.to_string(),
+        }
+    })?;
     if value_minor <= 0 {
-        return Err(AppError::Invalid(format!(
-            "--value '{value}': a gift is worth more than nothing"
-        )));
+        return Err(crate::refusal::Refusal::GiftValueNotPositive {
+            value: value.to_string(),
+        }
+        .into());
     }
     let suggestions = open_of(tx, &stored, only, as_of)?;
     let manager = stored.customer.account_manager;

@@ -34,6 +34,10 @@ pub enum Refusal {
     AmountUnreadable { amount: String, reason: String },
     /// An amount of zero or less.
     AmountNotPositive { amount: String },
+    /// A gift's value that cannot be read.
+    GiftValueUnreadable { value: String, reason: String },
+    /// A gift worth nothing or less.
+    GiftValueNotPositive { value: String },
     /// A text the request needs was left empty.
     Missing(Needed),
     /// A payment plan of fewer than 1 or more than 120 instalments.
@@ -91,6 +95,7 @@ impl Refusal {
             Refusal::FirstInstalmentBeforeToday { .. } => "first",
             Refusal::TermsOutOfRange { .. } => "terms",
             Refusal::AmountUnreadable { .. } | Refusal::AmountNotPositive { .. } => "amount",
+            Refusal::GiftValueUnreadable { .. } | Refusal::GiftValueNotPositive { .. } => "value",
             Refusal::Missing(Needed::CallOutcome) => "outcome",
             Refusal::Missing(Needed::Note) => "text",
             Refusal::Missing(Needed::AgreedWith) => "agreed_with",
@@ -137,6 +142,14 @@ impl Refusal {
             Refusal::AmountNotPositive { .. } => pick(
                 "het bedrag moet meer dan nul zijn",
                 "the amount must be more than zero",
+            ),
+            Refusal::GiftValueUnreadable { .. } => pick(
+                "dat is geen bedrag (bijvoorbeeld 45 of 45,00)",
+                "that is not an amount (for example 45 or 45.00)",
+            ),
+            Refusal::GiftValueNotPositive { .. } => pick(
+                "een cadeau is meer dan niets waard",
+                "a gift is worth more than nothing",
             ),
             Refusal::Missing(Needed::CallOutcome) => pick(
                 "vul in wat het gesprek opleverde",
@@ -213,6 +226,12 @@ impl fmt::Display for Refusal {
             Refusal::AmountNotPositive { amount } => {
                 write!(f, "--amount '{amount}' must be more than zero")
             }
+            Refusal::GiftValueUnreadable { value, reason } => {
+                write!(f, "--value '{value}': {reason}")
+            }
+            Refusal::GiftValueNotPositive { value } => {
+                write!(f, "--value '{value}': a gift is worth more than nothing")
+            }
             Refusal::Missing(needed) => f.write_str(match needed {
                 Needed::PauseReason => "a pause needs a reason (--reason)",
                 Needed::PauseRequestReason => "a pause request needs a reason",
@@ -277,6 +296,11 @@ mod tests {
                 reason: "invalid amount 'x': expected a number".into(),
             },
             Refusal::AmountNotPositive { amount: "0".into() },
+            Refusal::GiftValueUnreadable {
+                value: "x".into(),
+                reason: "invalid amount 'x': expected a number".into(),
+            },
+            Refusal::GiftValueNotPositive { value: "0".into() },
             Refusal::InstalmentsOutOfRange { count: 0 },
             Refusal::IntervalUnreadable {
                 interval: "x".into(),

@@ -467,7 +467,7 @@ fn check(state: &S, call: Call<'_>) -> Result<Reply, Fail> {
             .as_str()
             .ok_or_else(|| Fail::Invalid(format!("'{name}': a text that is not empty")))?;
         text_ok(name, text)?;
-        Ok(text.to_string())
+        Ok(text.trim().to_string())
     };
     let subject = match (body.get("customer"), body.get("prospect")) {
         (Some(customer), None) => Subject::Customer(string(customer, "customer")?),

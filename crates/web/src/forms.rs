@@ -28,7 +28,10 @@ pub enum Problem {
     NotAChoice { text: String },
     /// Longer than the form allows.
     TooLong { max: usize },
-    /// The form itself could not be read (not `application/x-www-form-urlencoded`).
+    /// More numbers in a list than the form allows.
+    TooMany { max: usize },
+    /// The form itself could not be read: not sent as
+    /// `application/x-www-form-urlencoded`, or not in that format.
     Unreadable,
 }
 
@@ -54,7 +57,7 @@ impl FieldError {
         let why = self.problem.text(lang);
         match label(&self.field, lang) {
             Some(label) => format!("{label}: {why}."),
-            None if self.field.is_empty() => format!("{}{}.", why[..1].to_uppercase(), &why[1..]),
+            None if self.field.is_empty() => format!("{}.", sentence(&why)),
             None => format!("'{}': {why}.", self.field),
         }
     }
@@ -66,7 +69,16 @@ pub fn refusal_message(refusal: &tegoed_app::refusal::Refusal, lang: Language) -
     let why = refusal.text(lang);
     match refusal.field().and_then(|f| label(f, lang)) {
         Some(label) => format!("{label}: {why}."),
-        None => format!("{}{}.", why[..1].to_uppercase(), &why[1..]),
+        None => format!("{}.", sentence(&why)),
+    }
+}
+
+/// `text` with a capital first letter (any letter, not only ASCII).
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -105,6 +117,14 @@ impl Problem {
                     format!("te lang; hooguit {max} tekens")
                 } else {
                     format!("too long; at most {max} characters")
+                }
+            }
+            Problem::TooMany { max } => {
+                let max = tegoed_app::format::integer(*max as i64, lang);
+                if nl {
+                    format!("te veel; hooguit {max} nummers")
+                } else {
+                    format!("too many; at most {max} numbers")
                 }
             }
             Problem::Unreadable if nl => {
@@ -148,6 +168,13 @@ pub fn label(field: &str, lang: Language) -> Option<&'static str> {
         ("kvk", "KvK-nummer", "KvK number"),
         ("industry", "Branche (SBI)", "Industry (SBI)"),
         ("kind", "Soort klant", "Kind of customer"),
+        ("toml", "Instellingen (TOML)", "Settings (TOML)"),
+        ("source", "Tekst van het sjabloon", "Template text"),
+        ("seed", "Vraag", "Question"),
+        ("answer", "Antwoord", "Answer"),
+        ("account_manager", "Accountmanager", "Account manager"),
+        ("disabled", "Status", "Status"),
+        ("password", "Wachtwoord", "Password"),
     ];
     LABELS
         .iter()
@@ -214,14 +241,19 @@ pub fn required<'de, D: Deserializer<'de>, T: FormValue>(d: D) -> Result<T, D::E
 }
 
 /// For `#[serde(default, deserialize_with = "forms::optional")]`: an
-/// optional field, `None` when absent or left empty.
+/// optional field, `None` when absent, left empty or holding nothing of
+/// its kind (a list of only commas).
 pub fn optional<'de, D: Deserializer<'de>, T: FormValue>(d: D) -> Result<Option<T>, D::Error> {
     let text = String::deserialize(d)?;
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    T::from_text(text).map(Some).map_err(fail)
+    match T::from_text(text) {
+        Ok(value) => Ok(Some(value)),
+        Err(Problem::Missing) => Ok(None),
+        Err(problem) => Err(fail(problem)),
+    }
 }
 
 macro_rules! form_value {
@@ -333,7 +365,7 @@ impl FormValue for Numbers {
             return Err(Problem::Missing);
         }
         if numbers.len() > MAX {
-            return Err(Problem::TooLong { max: MAX });
+            return Err(Problem::TooMany { max: MAX });
         }
         Ok(Numbers(numbers))
     }

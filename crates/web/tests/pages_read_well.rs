@@ -956,6 +956,52 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
     // Nothing of it reached the customer's timeline.
     let page = collector.get(&format!("/customers/{customer}"));
     assert!(!page.body.contains(&long[..200]));
+    // Ending a pause for a customer who is not paused: the end-pause form
+    // is not on the page then, so the refusal is shown at the top (it came
+    // back as a 422 with no message to be seen).
+    let unpaused = interesting_customers(&collector)
+        .into_iter()
+        .find(|c| {
+            !collector
+                .get(&format!("/customers/{c}"))
+                .body
+                .contains("id=\"end-pause-form\"")
+        })
+        .expect("a customer who is not paused");
+    let r = collector.post(
+        &format!("/customers/{unpaused}/end-pause"),
+        &[("reason", "klant betaalt")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("id=\"form-error\">De aanmaningen van deze klant zijn niet gepauzeerd.</p>"),
+        "{}",
+        r.body
+    );
+    // A body that is not a form is not read as one, and changes nothing.
+    let r = common::request(
+        server.addr,
+        "POST",
+        &format!("/customers/{customer}/note"),
+        &[("Cookie", &collector.cookie)],
+        Some((
+            "text/plain",
+            &format!("csrf={}&text=ingeschoven", collector.csrf),
+        )),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("Het formulier kon niet worden gelezen"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !collector
+            .get(&format!("/customers/{customer}"))
+            .body
+            .contains("ingeschoven")
+    );
     // The payments queue's match needs at least one invoice number.
     let r = collector.post("/payments/1/match", &[("invoices", " , ")]);
     assert_eq!(r.status, 422, "{}", r.body);

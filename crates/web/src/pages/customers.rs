@@ -1015,8 +1015,7 @@ pub(super) fn invoice_of(
     }
 }
 
-/// Collectors complete any call, account managers the calls about their
-/// own customers (the use case decides).
+/// A call done, and what came of it.
 #[derive(Deserialize)]
 pub(super) struct CallForm {
     /// What came of the call.
@@ -1025,6 +1024,8 @@ pub(super) struct CallForm {
     back: Back,
 }
 
+/// Collectors complete any call, account managers the calls about their
+/// own customers (the use case decides).
 pub(super) fn task_done(
     state: &S,
     visit: &Visit,

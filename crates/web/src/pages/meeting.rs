@@ -68,7 +68,7 @@ pub(super) fn meeting_pdf(
         .into_response())
 }
 
-/// A decision taken at the meeting (credit managers).
+/// A decision: about which customer, what, who does it and by when.
 #[derive(Deserialize)]
 pub(super) struct DecisionForm {
     customer: Text,
@@ -81,6 +81,7 @@ pub(super) struct DecisionForm {
     back: Back,
 }
 
+/// A decision taken at the meeting (credit managers).
 pub(super) fn meeting_decide(
     state: &S,
     visit: &Visit,

@@ -256,9 +256,26 @@ fn preview<F: Input>(handler: PreviewFn<F>) -> MethodRouter<S> {
 
 /// A form's body, read twice: as the map of what was typed (for the CSRF
 /// token, and to fill the form again after a mistake) and as the typed
-/// form `F` the handler gets. The CSRF token and NUL characters are
-/// checked before `F` is read.
-fn read_form<F: Input>(body: &[u8], visit: &Visit) -> Result<(Params, F), (Params, Fail)> {
+/// form `F` the handler gets. Only a body sent as a form is read; the CSRF
+/// token and NUL characters are checked before `F` is read.
+fn read_form<F: Input>(
+    headers: &HeaderMap,
+    body: &[u8],
+    visit: &Visit,
+) -> Result<(Params, F), (Params, Fail)> {
+    let unreadable = || Fail::Field(forms::FieldError::new("", forms::Problem::Unreadable));
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !is_form {
+        return Err((Params::new(), unreadable()));
+    }
     let typed: Params = forms::parse(body).map_err(|e| (Params::new(), Fail::Field(e)))?;
     check_csrf(&typed, visit).map_err(|f| (typed.clone(), f))?;
     auth::refuse_nul(typed.iter()).map_err(|f| (typed.clone(), f))?;
@@ -701,7 +718,7 @@ async fn show_post<F: Input>(
             Err(f) => return error_page(&state, f, Language::Nl),
         };
         auth::refuse_nul(path.iter())
-            .and_then(|()| read_form::<F>(&body, &visit).map_err(|(_, f)| f))
+            .and_then(|()| read_form::<F>(&headers, &body, &visit).map_err(|(_, f)| f))
             .and_then(|(_, form)| handler(&state, &visit, &path, form))
             .unwrap_or_else(|f| {
                 page_error(
@@ -737,7 +754,7 @@ async fn act<F: Input>(
         };
         let (typed, outcome) = match auth::refuse_nul(path.iter())
             .map_err(|f| (Params::new(), f))
-            .and_then(|()| read_form::<F>(&body, &visit))
+            .and_then(|()| read_form::<F>(&headers, &body, &visit))
         {
             Ok((typed, form)) => (typed, handler(&state, &visit, &path, form)),
             Err((typed, f)) => (typed, Err(f)),

@@ -118,7 +118,6 @@ fn plan_for(
     )?)
 }
 
-/// A live preview of edited settings on a real customer, before saving.
 /// The settings as TOML (the experts' editor), and the customer to preview
 /// them on.
 #[derive(Deserialize)]
@@ -129,6 +128,7 @@ pub(super) struct TomlForm {
     customer: Option<Text>,
 }
 
+/// A live preview of edited settings on a real customer, before saving.
 pub(super) fn settings_preview(
     state: &S,
     visit: &Visit,
@@ -317,7 +317,6 @@ pub(super) fn template_page(
     render(state, visit, "template.html", "Message template", context)
 }
 
-/// A live preview of an edited template on a real customer, before saving.
 /// A message template: its name, the text (empty for a preview of nothing)
 /// and the customer to preview it on.
 #[derive(Deserialize)]
@@ -329,6 +328,7 @@ pub(super) struct TemplateForm {
     customer: Option<Text>,
 }
 
+/// A live preview of an edited template on a real customer, before saving.
 pub(super) fn template_preview(
     state: &S,
     visit: &Visit,

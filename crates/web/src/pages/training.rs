@@ -121,7 +121,7 @@ pub(super) fn quiz_page(
     )
 }
 
-/// An answer to a quiz question: checked, kept, and shown.
+/// An answer to a quiz question.
 #[derive(Deserialize)]
 pub(super) struct AnswerForm {
     /// The question (its seed), as the quiz page put it in the form.
@@ -129,6 +129,7 @@ pub(super) struct AnswerForm {
     answer: Text,
 }
 
+/// An answer to a quiz question: checked, kept, and shown.
 pub(super) fn quiz_answer(
     state: &S,
     visit: &Visit,

@@ -77,8 +77,6 @@ pub(super) fn users(
     )
 }
 
-/// Adding a user or making an API token answers with the page (the token is
-/// shown once, so no redirect).
 /// A role as the form names it (`credit_manager`).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct RoleField(Role);
@@ -115,7 +113,8 @@ pub(super) struct NewUserForm {
     account_manager: Option<Text>,
 }
 
-/// Adding a user answers with the page (no redirect).
+/// Adding a user answers with the page (no redirect), like making an API
+/// token and changing a user.
 pub(super) fn add_user(
     state: &S,
     visit: &Visit,
