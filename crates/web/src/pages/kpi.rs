@@ -7,7 +7,7 @@ use super::*;
 pub(super) fn kpi_page(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
     let lang = visit.user.language;
     let Some(page) = state.cache.kpi(state) else {
-        return render(state, visit, "kpi.html", "KPIs", json!({"ready": false}));
+        return render(state, visit, "kpi.html", "KPIs", KpiPage::default());
     };
     let report = &page.report;
     let label = |month: &str| -> String {
@@ -25,7 +25,7 @@ pub(super) fn kpi_page(state: &S, visit: &Visit, _: &Params, _: &Params) -> Resu
         };
     let t = &report.targets;
     let (days, percent) = (i18n::t(lang, "days"), "%");
-    let charts: Vec<serde_json::Value> = [
+    let charts: Vec<KpiChart> = [
         (
             "dso",
             "DSO (countback)",
@@ -79,27 +79,93 @@ pub(super) fn kpi_page(state: &S, visit: &Visit, _: &Params, _: &Params) -> Resu
     .into_iter()
     .map(|(id, title, points, unit, target)| {
         let title = i18n::t(lang, title);
-        json!({"id": id, "title": title, "svg": view::line_svg(&points, title, unit, target, lang)})
+        KpiChart {
+            id,
+            title,
+            svg: view::line_svg(&points, title, unit, target, lang),
+        }
     })
     .collect();
-    let months: Vec<serde_json::Value> = report
+    let months = report
         .months
         .iter()
         .rev()
         .take(12)
-        .map(|m| json!({"label": label(&m.month), "m": m}))
+        .map(|m| KpiMonthRow {
+            label: label(&m.month),
+            m,
+        })
         .collect();
-    render(
-        state,
-        visit,
-        "kpi.html",
-        "KPIs",
-        json!({"ready": true, "charts": charts, "months": months, "targets": t, "as_of": report.as_of.to_string(),
-               "groups": [
-                   {"id": "collector", "title": i18n::t(lang, "Per collector"), "rows": page.collector},
-                   {"id": "account-manager", "title": i18n::t(lang, "Per account manager"), "rows": page.account_manager},
-                   {"id": "segment", "title": i18n::t(lang, "Per segment"), "rows": page.segment},
-               ],
-               "partial": report.as_of.add_days(1).first_of_month() != report.as_of.add_days(1)}),
-    )
+    fn group<'a>(
+        id: &'static str,
+        title: &'static str,
+        rows: &'a [tegoed_app::kpi::KpiRow],
+        lang: Language,
+    ) -> KpiGroup<'a> {
+        KpiGroup {
+            id,
+            title: i18n::t(lang, title),
+            rows,
+        }
+    }
+    let view = KpiPage {
+        ready: true,
+        charts,
+        months,
+        targets: Some(t),
+        as_of: Some(report.as_of.to_string()),
+        groups: vec![
+            group("collector", "Per collector", &page.collector, lang),
+            group(
+                "account-manager",
+                "Per account manager",
+                &page.account_manager,
+                lang,
+            ),
+            group("segment", "Per segment", &page.segment, lang),
+        ],
+        partial: report.as_of.add_days(1).first_of_month() != report.as_of.add_days(1),
+    };
+    render(state, visit, "kpi.html", "KPIs", view)
+}
+
+/// The KPI page's view-model (`kpi.html`); not `ready` until the figures
+/// have been computed in the background.
+#[derive(Serialize, Default)]
+struct KpiPage<'a> {
+    ready: bool,
+    charts: Vec<KpiChart>,
+    /// The last twelve months, newest first.
+    months: Vec<KpiMonthRow<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    targets: Option<&'a tegoed_app::kpi::TargetsLine>,
+    /// The day the figures were computed for (the page's own as-of; the
+    /// layout's until they are ready).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    as_of: Option<String>,
+    groups: Vec<KpiGroup<'a>>,
+    /// The last month is not over yet.
+    partial: bool,
+}
+
+/// One KPI over 24 months as an SVG chart with its target.
+#[derive(Serialize)]
+struct KpiChart {
+    id: &'static str,
+    title: &'static str,
+    svg: String,
+}
+
+#[derive(Serialize)]
+struct KpiMonthRow<'a> {
+    label: String,
+    m: &'a tegoed_app::kpi::KpiMonth,
+}
+
+/// The figures per collector, account manager or segment.
+#[derive(Serialize)]
+struct KpiGroup<'a> {
+    id: &'static str,
+    title: &'static str,
+    rows: &'a [tegoed_app::kpi::KpiRow],
 }
