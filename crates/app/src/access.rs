@@ -559,6 +559,24 @@ pub fn update_user(
     if let Some(disabled) = disabled {
         stored.user.disabled = disabled;
     }
+    // Someone must be able to manage users: the last active administrator
+    // keeps that role and stays active.
+    let admin = Role::Admin.as_str();
+    let was_admin = before.role == admin && !before.disabled;
+    let stays_admin = stored.user.role == admin && !stored.user.disabled;
+    if was_admin && !stays_admin {
+        let others = tx
+            .users()?
+            .iter()
+            .filter(|u| u.id != stored.id && u.user.role == admin && !u.user.disabled)
+            .count();
+        if others == 0 {
+            return Err(Refusal::LastAdministrator {
+                email: stored.user.email.clone(),
+            }
+            .into());
+        }
+    }
     if stored.user != before {
         tx.update_user(stored.id, &stored.user)?;
         actor.audit(
@@ -804,6 +822,14 @@ pub fn request_pause(
         return Err(Refusal::RequestedPauseEndsBeforeToday {
             until,
             today: as_of,
+        }
+        .into());
+    }
+    if until > crate::refusal::latest_ahead(as_of) {
+        return Err(Refusal::TooFarAhead {
+            field: "until",
+            date: until,
+            latest: crate::refusal::latest_ahead(as_of),
         }
         .into());
     }

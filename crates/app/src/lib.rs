@@ -34,6 +34,7 @@ pub mod legal;
 pub mod managers;
 pub mod meeting;
 pub mod migrate;
+pub mod news;
 pub mod policy;
 pub mod portal;
 pub mod portfolio;

@@ -12,6 +12,15 @@ use std::fmt;
 
 use tegoed_core::{Date, Language};
 
+/// How far ahead a pause may end, a promise fall due or a payment plan
+/// start: a year. Further out, dunning would stop for years on one click.
+pub const MAX_DAYS_AHEAD: i32 = 365;
+
+/// The last day a pause, promise or plan may reach from `today`.
+pub fn latest_ahead(today: Date) -> Date {
+    today.add_days(MAX_DAYS_AHEAD)
+}
+
 /// A request a business rule refuses; nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -20,6 +29,13 @@ pub enum Refusal {
     PauseEndsBeforeToday { until: Date, today: Date },
     /// A salesperson's request for a pause that ends before today.
     RequestedPauseEndsBeforeToday { until: Date, today: Date },
+    /// A pause, promise or first instalment more than a year ahead
+    /// (`field`: `until`, `date` or `first`).
+    TooFarAhead {
+        field: &'static str,
+        date: Date,
+        latest: Date,
+    },
     /// A promise to pay on a day that has passed.
     PromiseBeforeToday { date: Date, today: Date },
     /// A payment plan whose first instalment is due on a day that has
@@ -61,6 +77,9 @@ pub enum Refusal {
     NoOpenDispute { invoice: String },
     /// Ending a pause for a customer who is not paused.
     NotPaused { customer: String },
+    /// Taking the role or the access of the last active administrator:
+    /// nobody could manage users any more.
+    LastAdministrator { email: String },
 }
 
 /// The text a request needs.
@@ -93,6 +112,7 @@ impl Refusal {
             | Refusal::RequestedPauseEndsBeforeToday { .. } => "until",
             Refusal::PromiseBeforeToday { .. } | Refusal::SaleAgreementInTheFuture { .. } => "date",
             Refusal::FirstInstalmentBeforeToday { .. } => "first",
+            Refusal::TooFarAhead { field, .. } => field,
             Refusal::TermsOutOfRange { .. } => "terms",
             Refusal::AmountUnreadable { .. } | Refusal::AmountNotPositive { .. } => "amount",
             Refusal::GiftValueUnreadable { .. } | Refusal::GiftValueNotPositive { .. } => "value",
@@ -104,6 +124,7 @@ impl Refusal {
             Refusal::IntervalUnreadable { .. } => "interval",
             Refusal::NoOverdueInvoices { .. } => "invoices",
             Refusal::AlreadyDisputed { .. } | Refusal::NoOpenDispute { .. } => "invoice",
+            Refusal::LastAdministrator { .. } => "role",
             Refusal::NothingOverdue { .. }
             | Refusal::PlanAlreadyRunning { .. }
             | Refusal::NotPaused { .. } => return None,
@@ -126,6 +147,14 @@ impl Refusal {
                     "die datum is al voorbij; kies vandaag of later",
                     "that day has passed; choose today or later",
                 )
+            }
+            Refusal::TooFarAhead { latest, .. } => {
+                let latest = crate::format::long_date(*latest, lang);
+                if nl {
+                    format!("hooguit een jaar vooruit, tot en met {latest}")
+                } else {
+                    format!("at most a year ahead, until {latest}")
+                }
             }
             Refusal::SaleAgreementInTheFuture { .. } => pick(
                 "een afspraak bij de verkoop ligt niet in de toekomst",
@@ -192,6 +221,10 @@ impl Refusal {
                 "de aanmaningen van deze klant zijn niet gepauzeerd",
                 "dunning for this customer is not paused",
             ),
+            Refusal::LastAdministrator { .. } => pick(
+                "dit is de laatste actieve beheerder; maak eerst iemand anders beheerder",
+                "this is the last active administrator; make someone else an administrator first",
+            ),
         }
     }
 }
@@ -207,6 +240,11 @@ impl fmt::Display for Refusal {
             Refusal::RequestedPauseEndsBeforeToday { until, today } => {
                 write!(f, "the pause would end on {until}, before today ({today})")
             }
+            Refusal::TooFarAhead {
+                field,
+                date,
+                latest,
+            } => write!(f, "--{field} {date}: at most a year ahead (until {latest})"),
             Refusal::PromiseBeforeToday { date, today } => {
                 write!(f, "the promised date {date} is before today ({today})")
             }
@@ -271,6 +309,10 @@ impl fmt::Display for Refusal {
                 write!(f, "invoice {invoice} has no open dispute")
             }
             Refusal::NotPaused { customer } => write!(f, "customer {customer} is not paused"),
+            Refusal::LastAdministrator { email } => write!(
+                f,
+                "{email} is the last active administrator; make someone else an administrator first"
+            ),
         }
     }
 }
@@ -288,6 +330,11 @@ mod tests {
             Refusal::PauseEndsBeforeToday { until: day, today },
             Refusal::RequestedPauseEndsBeforeToday { until: day, today },
             Refusal::PromiseBeforeToday { date: day, today },
+            Refusal::TooFarAhead {
+                field: "until",
+                date: day,
+                latest: today,
+            },
             Refusal::FirstInstalmentBeforeToday { first: day, today },
             Refusal::SaleAgreementInTheFuture { date: day, today },
             Refusal::TermsOutOfRange { terms: 400 },
@@ -326,6 +373,9 @@ mod tests {
             },
             Refusal::NotPaused {
                 customer: "C1".into(),
+            },
+            Refusal::LastAdministrator {
+                email: "a@b.example".into(),
             },
         ];
         for needed in [

@@ -124,3 +124,55 @@ fn use_cases_refuse_what_the_actor_may_not_do_and_write_nothing() {
     );
     assert_eq!(log[0].at, 1_700_000_000);
 }
+
+/// Nobody could manage users any more once the last active administrator
+/// was made a salesperson or disabled (an administrator could do it to
+/// themself): the use case refuses it, and allows it once another
+/// administrator is active.
+#[test]
+fn the_last_active_administrator_keeps_the_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::database(dir.path(), "admins");
+    let system = Actor::system("test", 0);
+    let add = |email: &str, role: Role| {
+        write_tx(&*store, |tx| {
+            access::add_user(
+                tx,
+                &system,
+                &NewUser {
+                    email,
+                    name: None,
+                    role,
+                    language: Language::Nl,
+                    password: "een lang wachtwoord",
+                    account_manager: None,
+                },
+            )
+        })
+        .unwrap();
+    };
+    add("a1@t.example", Role::Admin);
+    add("c1@t.example", Role::Collector);
+    let admin = actor(Role::Admin, None);
+    let update = |email: &str, role: Option<Role>, disabled: Option<bool>| {
+        write_tx(&*store, |tx| {
+            access::update_user(tx, &admin, email, role, None, disabled)
+        })
+    };
+    for (role, disabled) in [(Some(Role::Sales), None), (None, Some(true))] {
+        match update("a1@t.example", role, disabled) {
+            Err(AppError::Refused(tegoed_app::refusal::Refusal::LastAdministrator { .. })) => {}
+            other => panic!("the last administrator was changed: {other:?}"),
+        }
+    }
+    // Other users change as before; with a second administrator the first
+    // may step down.
+    update("c1@t.example", Some(Role::Sales), None).unwrap();
+    add("a2@t.example", Role::Admin);
+    let line = update("a1@t.example", Some(Role::CreditManager), None).unwrap();
+    assert_eq!(line.role, "credit_manager");
+    match update("a2@t.example", None, Some(true)) {
+        Err(AppError::Refused(_)) => {}
+        other => panic!("the last administrator was disabled: {other:?}"),
+    }
+}

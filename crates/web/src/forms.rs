@@ -20,6 +20,8 @@ pub enum Problem {
     Missing,
     /// Not a date as `<input type=date>` sends it (`yyyy-mm-dd`).
     NotADate { text: String },
+    /// A date before 1900 or after 2999.
+    DateOutOfRange { text: String },
     /// Not an amount (`250`, `250,00`, `€ 1.250,00`), or too large.
     NotAnAmount { text: String },
     /// Not a whole number from `min` to `max`.
@@ -93,6 +95,12 @@ impl Problem {
                 format!("'{text}' is geen datum; kies een datum (jjjj-mm-dd)")
             }
             Problem::NotADate { text } => format!("'{text}' is not a date; pick one (yyyy-mm-dd)"),
+            Problem::DateOutOfRange { text } if nl => {
+                format!("'{text}' ligt buiten 1900 tot en met 2999; kies een andere datum")
+            }
+            Problem::DateOutOfRange { text } => {
+                format!("'{text}' is outside 1900 to 2999; pick another date")
+            }
             Problem::NotAnAmount { text } if nl => {
                 format!("'{text}' is geen bedrag (bijvoorbeeld 250 of 250,00, tot een miljard)")
             }
@@ -307,9 +315,18 @@ pub struct Day(pub Date);
 
 impl FormValue for Day {
     fn from_text(text: &str) -> Result<Self, Problem> {
-        Date::parse_iso(text)
-            .map(Day)
-            .map_err(|_| Problem::NotADate { text: clip(text) })
+        Date::parse_iso(text).map(Day).map_err(|_| {
+            // A well-formed day of a year Tegoed does not keep.
+            let bytes = text.as_bytes();
+            let shaped = bytes.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-';
+            let year = text.get(..4).and_then(|y| y.parse::<i32>().ok());
+            match year {
+                Some(y) if shaped && !(1900..=2999).contains(&y) => {
+                    Problem::DateOutOfRange { text: clip(text) }
+                }
+                _ => Problem::NotADate { text: clip(text) },
+            }
+        })
     }
 }
 

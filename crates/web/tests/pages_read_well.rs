@@ -930,6 +930,52 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
         "{}",
         r.body
     );
+    // A promise decades ahead would stop dunning for decades: at most a
+    // year (it was saved: "betaalt uiterlijk 01-01-2099").
+    let latest = tegoed_app::format::long_date(
+        tegoed_app::refusal::latest_ahead(common::as_of()),
+        tegoed_core::Language::Nl,
+    );
+    let r = collector.post(
+        &format!("/customers/{customer}/promise"),
+        &[("amount", "10"), ("date", "2099-01-01")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        form_of(&r.body, "promise-form").contains(&format!(
+            "Datum: hooguit een jaar vooruit, tot en met {latest}."
+        )),
+        "{}",
+        r.body
+    );
+    // A day Tegoed does not keep is said as such, not as "no date".
+    let r = collector.post(
+        &format!("/customers/{customer}/pause"),
+        &[("until", "9999-12-31"), ("reason", "vakantie")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("ligt buiten 1900 tot en met 2999"),
+        "{}",
+        r.body
+    );
+    // A refused sale agreement keeps every field as typed.
+    let r = collector.post(
+        &format!("/customers/{customer}/sale-agreement"),
+        &[
+            ("terms", "45"),
+            ("method", "direct_debit"),
+            ("agreed_with", ""),
+            ("date", "2026-11-01"),
+            ("note", "afgesproken op de beurs"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let form = form_of(&r.body, "sale-agreement-form");
+    assert!(form.contains("value=\"45\""), "{form}");
+    assert!(form.contains("value=\"direct_debit\" selected"), "{form}");
+    assert!(form.contains("value=\"2026-11-01\""), "{form}");
+    assert!(form.contains("value=\"afgesproken op de beurs\""), "{form}");
     // An empty reason is named as the field to fill in.
     let r = collector.post(
         &format!("/customers/{customer}/pause"),

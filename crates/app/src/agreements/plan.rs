@@ -2,7 +2,7 @@
 //! instalments; completed when paid up, broken when an instalment is more
 //! than the grace days late.
 
-use crate::refusal::Refusal;
+use crate::refusal::{Refusal, latest_ahead};
 use serde::Serialize;
 use tegoed_core::agreements::{Interval, PlanStatus, instalments, plan_status};
 use tegoed_core::{Date, Money};
@@ -119,6 +119,14 @@ pub fn create_plan(
         return Err(Refusal::FirstInstalmentBeforeToday {
             first,
             today: as_of,
+        }
+        .into());
+    }
+    if first > latest_ahead(as_of) {
+        return Err(Refusal::TooFarAhead {
+            field: "first",
+            date: first,
+            latest: latest_ahead(as_of),
         }
         .into());
     }

@@ -1,7 +1,7 @@
 //! Promises to pay: an amount by a date, covering invoices; kept when the
 //! money arrives by then, broken when it does not.
 
-use crate::refusal::Refusal;
+use crate::refusal::{Refusal, latest_ahead};
 use serde::Serialize;
 use tegoed_core::agreements::{PromiseStatus, promise_status};
 use tegoed_core::{Currency, Date, InvoiceId, Money};
@@ -90,6 +90,14 @@ pub fn add_promise(
 ) -> Result<PromiseLine> {
     if date < as_of {
         return Err(Refusal::PromiseBeforeToday { date, today: as_of }.into());
+    }
+    if date > latest_ahead(as_of) {
+        return Err(Refusal::TooFarAhead {
+            field: "date",
+            date,
+            latest: latest_ahead(as_of),
+        }
+        .into());
     }
     let stored = customer(tx, number)?;
     actor.require(Action::Agreement, stored.customer.account_manager)?;

@@ -1,7 +1,7 @@
 //! A customer's collection state and what changes it: dunning pauses,
 //! notes, the credit limit and tags.
 
-use crate::refusal::{Needed, Refusal};
+use crate::refusal::{Needed, Refusal, latest_ahead};
 use serde::Serialize;
 use tegoed_core::{CustomerId, Date, Language};
 use tegoed_store::{CollectionState, ReadTx, TimelineEvent, WriteTx};
@@ -53,6 +53,14 @@ pub fn pause(
         return Err(Refusal::PauseEndsBeforeToday {
             until,
             today: as_of,
+        }
+        .into());
+    }
+    if until > latest_ahead(as_of) {
+        return Err(Refusal::TooFarAhead {
+            field: "until",
+            date: until,
+            latest: latest_ahead(as_of),
         }
         .into());
     }

@@ -91,105 +91,107 @@ pub(super) fn my_customers(
     )
 }
 
-/// What a salesperson should know about their customers this week: new
-/// overdue invoices, final notices and hand-offs sent, credit holds.
+/// A piece of news on My customers, in the reader's words.
+#[derive(Serialize)]
+pub(super) struct NewsLine {
+    /// The kind of news (the page shows its name).
+    kind: &'static str,
+    date: String,
+    customer: String,
+    name: String,
+    text: String,
+    amount: Option<i64>,
+}
+
+/// What a salesperson should know about their customers this week
+/// ([`tegoed_app::news`] decides; this says it in the reader's language).
 pub(super) fn notifications(
     state: &S,
     book: &Portfolio,
     manager: AccountManagerId,
     lang: Language,
-) -> Result<Vec<serde_json::Value>, Fail> {
-    let as_of = book.as_of;
-    let mut out = Vec::new();
-    let mut tx = state.store.read().map_err(Fail::from)?;
-    let internal = Fail::from;
-    for n in book
-        .newly_overdue
-        .iter()
-        .filter(|n| book.rows[n.row].account_manager == Some(manager))
-        .take(50)
-    {
-        let row = &book.rows[n.row];
-        let number = tx
-            .invoice(n.invoice)
-            .map_err(internal)?
-            .map(|i| i.invoice.number)
-            .unwrap_or_default();
-        out.push(json!({"kind": "overdue", "date": n.due_date.to_string(), "customer": row.number, "name": row.name,
-                        "text": number, "amount": n.open_minor}));
-    }
-    let mine: std::collections::HashMap<_, _> = book
-        .rows
-        .iter()
-        .filter(|r| r.account_manager == Some(manager))
-        .map(|r| (r.id, r))
-        .collect();
-    for back in 0..14 {
-        let day = as_of.add_days(-back);
-        for m in tx
-            .messages(MessageFilter {
-                as_of: Some(day),
-                ..MessageFilter::default()
-            })
-            .map_err(internal)?
-        {
-            let Some(row) = mine.get(&m.message.customer) else {
-                continue;
-            };
-            let kind = state
-                .live()
-                .config
-                .strategy(&m.message.strategy)
-                .and_then(|s| s.steps.iter().find(|st| st.id == m.message.step_id))
-                .map(|st| st.kind);
-            let final_step = matches!(
-                kind,
-                Some(
-                    tegoed_core::strategy::StepKind::FinalNotice
-                        | tegoed_core::strategy::StepKind::Handoff
-                )
-            ) || m.message.channel.as_str() == "handoff";
-            if final_step {
-                out.push(json!({"kind": if m.message.channel.as_str() == "handoff" { "handoff" } else { "final_notice" },
-                                "date": day.to_string(), "customer": row.number, "name": row.name,
-                                "text": m.message.step_id, "amount": m.message.principal_minor}));
+) -> Result<Vec<NewsLine>, Fail> {
+    let config = &state.live().config;
+    let news = state.read(|tx| tegoed_app::news::for_account_manager(tx, book, config, manager))?;
+    Ok(news.into_iter().map(|n| news_line(n, lang)).collect())
+}
+
+/// A piece of news in `lang`.
+fn news_line(n: tegoed_app::news::News, lang: Language) -> NewsLine {
+    use tegoed_app::news::Detail;
+    NewsLine {
+        kind: n.kind,
+        date: n.date.to_string(),
+        text: match n.detail {
+            Detail::Invoice { number } => number,
+            // A hand-off says it all in its kind.
+            Detail::Channel { .. } if n.kind == "handoff" => String::new(),
+            Detail::Channel { channel } => i18n::t(lang, &channel).to_string(),
+            Detail::HoldReason { reason } => hold_reason(&reason, lang),
+            Detail::Pause { until, decided_by } => {
+                let until = tegoed_app::format::long_date(until, lang);
+                match lang {
+                    Language::Nl => format!("tot en met {until}, besloten door {decided_by}"),
+                    Language::En => format!("until {until}, decided by {decided_by}"),
+                }
             }
-        }
+        },
+        customer: n.customer,
+        name: n.name,
+        amount: n.amount,
     }
-    for (customer, state) in tx.collection_states().map_err(internal)? {
-        if let (Some(row), Some(since)) = (mine.get(&customer), state.credit_hold_since)
-            && since.add_days(14) >= as_of
-        {
-            out.push(json!({"kind": "blocked", "date": since.to_string(), "customer": row.number, "name": row.name,
-                            "text": hold_reason(&state.credit_hold_reason.unwrap_or_default(), lang), "amount": row.overdue_minor}));
-        }
-    }
-    // Pause requests for these customers decided in the last two weeks:
-    // the salesperson who asked hears the answer.
-    drop(tx);
-    let numbers: std::collections::HashSet<&str> =
-        mine.values().map(|r| r.number.as_str()).collect();
-    for request in state.read(|tx| access::pause_requests(tx, None, false))? {
-        let Some(decided_on) = request.decided_on else {
-            continue;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tegoed_app::news::{Detail, News};
+
+    /// My customers told of a final notice by the step's id ("laatste
+    /// aanmaning: final_notice"); it says the channel in words.
+    #[test]
+    fn news_of_a_final_notice_is_said_in_words() {
+        let news = |kind, detail| News {
+            kind,
+            date: Date::parse_iso("2026-12-01").expect("date"),
+            customer: "C1".into(),
+            name: "Bakkerij Jansen".into(),
+            detail,
+            amount: Some(12_345),
         };
-        if !numbers.contains(request.customer.as_str()) || decided_on.add_days(14) < as_of {
-            continue;
-        }
-        let until = tegoed_app::format::short_date(request.until, lang);
-        let by = request.decided_by.clone().unwrap_or_default();
-        out.push(json!({
-            "kind": if request.status == "approved" { "pause_approved" } else { "pause_rejected" },
-            "date": decided_on.to_string(), "customer": request.customer, "name": request.name,
-            "text": match lang {
-                Language::Nl => format!("tot en met {until}, besloten door {by}"),
-                Language::En => format!("until {until}, decided by {by}"),
-            },
-            "amount": null,
-        }));
+        let letter = Detail::Channel {
+            channel: "letter".into(),
+        };
+        assert_eq!(
+            news_line(news("final_notice", letter.clone()), Language::Nl).text,
+            "brief"
+        );
+        assert_eq!(
+            news_line(news("final_notice", letter), Language::En).text,
+            "letter"
+        );
+        let handoff = Detail::Channel {
+            channel: "handoff".into(),
+        };
+        assert_eq!(news_line(news("handoff", handoff), Language::Nl).text, "");
+        let hold = Detail::HoldReason {
+            reason: "dunning step final_notice (standard)".into(),
+        };
+        let text = news_line(news("blocked", hold), Language::Nl).text;
+        assert_eq!(
+            text,
+            "gezet door de aanmaanrun bij de stap laatste aanmaning"
+        );
+        let pause = Detail::Pause {
+            until: Date::parse_iso("2026-12-20").expect("date"),
+            decided_by: "Carla Krediet".into(),
+        };
+        let text = news_line(news("pause_approved", pause), Language::Nl).text;
+        assert_eq!(
+            text,
+            "tot en met 20 december 2026, besloten door Carla Krediet"
+        );
     }
-    out.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
-    Ok(out)
 }
 
 pub(super) fn customers(

@@ -25,7 +25,6 @@ use tegoed_app::portfolio::{Filter, Portfolio, PortfolioRow, Sort, SortKey};
 use tegoed_app::{AppError, agreements, review, segments};
 use tegoed_core::customer::CustomerKind;
 use tegoed_core::{AccountManagerId, Currency, Date, Language, Money};
-use tegoed_store::MessageFilter;
 
 use crate::auth::{self, Fail, Visit, check_csrf, require};
 use crate::forms::{self, Amount, Back, Day, Empty, Numbers, Text, Whole};
@@ -570,10 +569,11 @@ fn done_notice(done: &(&str, String, Vec<String>), lang: Language) -> Option<Str
     let text = DONE.iter().find(|(c, _)| c == code)?.1;
     let mut out = i18n::t(lang, text).to_string();
     for r in refs {
-        // A date or an amount (`€:cents`) reads in the page's format.
+        // A date or an amount (`€:cents`) reads in the page's format (a
+        // confirmation is a sentence: a date in words).
         let amount = r.strip_prefix("€:").and_then(|c| c.parse::<i64>().ok());
         let shown = match (Date::parse_iso(r), amount) {
-            (Ok(d), _) => tegoed_app::format::short_date(d, lang),
+            (Ok(d), _) => tegoed_app::format::long_date(d, lang),
             (_, Some(cents)) => tegoed_app::format::money(cents, "EUR", lang),
             _ => r.clone(),
         };
@@ -1000,11 +1000,11 @@ mod tests {
         let url = with_done("/customers/C1?x=1", "promise", &["2026-12-05"]);
         assert_eq!(
             notice(&url, Language::Nl).as_deref(),
-            Some("Betaalafspraak bewaard: betaalt uiterlijk 05-12-2026.")
+            Some("Betaalafspraak bewaard: betaalt uiterlijk 5 december 2026.")
         );
         assert_eq!(
             notice(&url, Language::En).as_deref(),
-            Some("Payment agreement saved: pays by 5 Dec 2026.")
+            Some("Payment agreement saved: pays by 5 December 2026.")
         );
         // Only known codes; a reference is text, never markup of its own.
         assert_eq!(notice("/x?done=<script>", Language::Nl), None);

@@ -163,7 +163,7 @@ pub(super) struct UpdateUserForm {
     role: Option<RoleField>,
     /// `1` disables the user, `0` enables them again.
     #[serde(default, deserialize_with = "forms::optional")]
-    disabled: Option<Text>,
+    disabled: Option<Whole<0, 1>>,
 }
 
 pub(super) fn update_user(
@@ -174,7 +174,7 @@ pub(super) fn update_user(
 ) -> Result<Response, Fail> {
     let email = form.email.as_str();
     let role = form.role.map(|r| r.0);
-    let disabled = form.disabled.as_ref().map(|d| d.as_str() == "1");
+    let disabled = form.disabled.map(|d| d.0 == 1);
     state.write(|tx| access::update_user(tx, &visit.actor(), email, role, None, disabled))?;
     let mut context = users_context(state, &Params::new(), visit.user.language)?;
     context["updated"] = json!(email);

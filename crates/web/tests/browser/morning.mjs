@@ -61,7 +61,7 @@ try {
   await page.fill('#promise-form input[name=date]', '2026-12-02');
   await page.fill('#promise-form input[name=note]', 'Belt terug als het niet lukt');
   await Promise.all([page.waitForNavigation(), page.click('#promise-form button[type=submit]')]);
-  check((await done(page)).includes('Betaalafspraak bewaard: betaalt uiterlijk 02-12-2026'),
+  check((await done(page)).includes('Betaalafspraak bewaard: betaalt uiterlijk 2 december 2026'),
         `no confirmation of the promise: ${await done(page)}`);
   check((await page.textContent('#promises')).includes('02-12-2026'), 'the promise is not on the page');
 
