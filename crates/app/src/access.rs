@@ -472,18 +472,22 @@ pub struct NewUser<'a> {
 /// Creates a user; an existing e-mail address is an error.
 pub fn add_user(tx: &mut dyn WriteTx, actor: &Actor, new: &NewUser<'_>) -> Result<UserLine> {
     actor.require(Action::ManageUsers, None)?;
-    let email = Email::parse(new.email)
-        .map_err(|e| AppError::Invalid(format!("e-mail address '{}': {e}", new.email)))?;
+    let email = Email::parse(new.email).map_err(|e| Refusal::EmailInvalid {
+        field: "email",
+        text: new.email.to_string(),
+        reason: e.to_string(),
+    })?;
     if new.password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::Invalid(format!(
-            "the password must be at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(Refusal::PasswordTooShort {
+            min: MIN_PASSWORD_CHARS,
+        }
+        .into());
     }
     if tx.user_by_email(email.as_str())?.is_some() {
-        return Err(AppError::Invalid(format!(
-            "a user with e-mail address {} exists already",
-            email.as_str()
-        )));
+        return Err(Refusal::UserExists {
+            email: email.as_str().to_string(),
+        }
+        .into());
     }
     let managers = tx.account_managers()?;
     let account_manager = match new.account_manager {
@@ -891,10 +895,11 @@ pub fn decide_pause(
         .pause_request(id)?
         .ok_or_else(|| AppError::NotFound(format!("no pause request {id}")))?;
     if stored.request.status != "pending" {
-        return Err(AppError::Invalid(format!(
-            "pause request {id} was {} already",
-            stored.request.status
-        )));
+        return Err(Refusal::PauseRequestDecided {
+            id,
+            status: stored.request.status,
+        }
+        .into());
     }
     let status = if approve { "approved" } else { "rejected" };
     tx.decide_pause_request(id, status, by, as_of)?;

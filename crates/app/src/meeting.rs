@@ -7,6 +7,7 @@
 //! were done) — as JSON, a self-contained HTML file and a PDF — and the
 //! decisions taken at it (a task for the owner and a timeline line).
 
+use crate::refusal::{Needed, Refusal};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tegoed_core::scoreboard::Period;
@@ -569,20 +570,32 @@ pub fn decide(
     .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(AppError::Invalid("--text: say what was decided".into()));
+        return Err(Refusal::Missing(Needed::Decision).into());
     }
     if text.chars().count() > 2000 {
-        return Err(AppError::Invalid("--text: at most 2,000 characters".into()));
+        return Err(Refusal::TooLong {
+            field: "text",
+            max: 2000,
+            said: "--text: at most 2,000 characters",
+        }
+        .into());
     }
     let due_on = due.unwrap_or_else(|| as_of.add_days(14));
     if due_on < as_of {
-        return Err(AppError::Invalid(format!(
-            "--due {due_on}: a decision is due today or later (today is {as_of})"
-        )));
+        return Err(Refusal::DecisionDueBeforeToday {
+            due: due_on,
+            today: as_of,
+        }
+        .into());
     }
     let owner = match owner.map(str::trim).filter(|o| !o.is_empty()) {
         Some(o) if o.chars().count() > 200 => {
-            return Err(AppError::Invalid("--owner: at most 200 characters".into()));
+            return Err(Refusal::TooLong {
+                field: "owner",
+                max: 200,
+                said: "--owner: at most 200 characters",
+            }
+            .into());
         }
         Some(o) => {
             // Someone who will see it: a user, or an account manager.
@@ -590,10 +603,8 @@ pub fn decide(
                 .user_by_email(o)?
                 .map(|u| u.user.name)
                 .or_else(|| crate::managers::find(tx, o).ok().map(|(_, m)| m.name));
-            Some(known.ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "--owner '{o}': not a user or account manager (give an e-mail address or name)"
-                ))
+            Some(known.ok_or_else(|| Refusal::OwnerUnknown {
+                owner: o.to_string(),
             })?)
         }
         None => match stored.customer.account_manager {

@@ -126,10 +126,10 @@ pub struct CheckResult {
 /// A deal needs a positive amount.
 fn positive_amount(request: &CheckRequest) -> Result<()> {
     if request.amount.minor <= 0 {
-        return Err(AppError::Invalid(format!(
-            "--amount {}: a deal needs a positive amount",
-            request.amount.to_decimal_string()
-        )));
+        return Err(crate::refusal::Refusal::DealNotPositive {
+            amount: request.amount.to_decimal_string(),
+        }
+        .into());
     }
     Ok(())
 }

@@ -249,9 +249,10 @@ pub fn answer(
 ) -> Result<Checked> {
     let answer = answer.trim();
     if !VERDICTS.contains(&answer) {
-        return Err(AppError::Invalid(format!(
-            "answer '{answer}': approve, conditions or prepay"
-        )));
+        return Err(crate::refusal::Refusal::AnswerUnknown {
+            answer: answer.to_string(),
+        }
+        .into());
     }
     let (number, amount_minor, terms) = deal_of(tx, seed, as_of)?;
     let result = check(tx, config, &number, amount_minor, terms, as_of, language)?;

@@ -80,6 +80,39 @@ pub enum Refusal {
     /// Taking the role or the access of the last active administrator:
     /// nobody could manage users any more.
     LastAdministrator { email: String },
+    /// A way of paying other than transfer or direct debit.
+    MethodUnknown { method: String },
+    /// An e-mail address that is not one (`field`: `invoice_contact` or
+    /// `email`).
+    EmailInvalid {
+        field: &'static str,
+        text: String,
+        reason: String,
+    },
+    /// A text longer than the field allows; `said` is what the CLI prints.
+    TooLong {
+        field: &'static str,
+        max: usize,
+        said: &'static str,
+    },
+    /// Lifting a credit hold that is not (any more) set.
+    NotOnHold { customer: String },
+    /// A negative credit limit.
+    LimitNegative,
+    /// A meeting decision due on a day that has passed.
+    DecisionDueBeforeToday { due: Date, today: Date },
+    /// A decision's owner who is neither a user nor an account manager.
+    OwnerUnknown { owner: String },
+    /// A quiz answer that is not one of the verdicts.
+    AnswerUnknown { answer: String },
+    /// A pre-sale check of a deal of nothing or less.
+    DealNotPositive { amount: String },
+    /// A password shorter than the minimum.
+    PasswordTooShort { min: usize },
+    /// A second user with the same e-mail address.
+    UserExists { email: String },
+    /// Deciding a pause request that was decided already.
+    PauseRequestDecided { id: i64, status: String },
 }
 
 /// The text a request needs.
@@ -101,6 +134,8 @@ pub enum Needed {
     Note,
     /// Who at the customer agreed to a sale agreement.
     AgreedWith,
+    /// What the meeting decided.
+    Decision,
 }
 
 impl Refusal {
@@ -119,12 +154,23 @@ impl Refusal {
             Refusal::Missing(Needed::CallOutcome) => "outcome",
             Refusal::Missing(Needed::Note) => "text",
             Refusal::Missing(Needed::AgreedWith) => "agreed_with",
+            Refusal::Missing(Needed::Decision) => "text",
             Refusal::Missing(_) => "reason",
             Refusal::InstalmentsOutOfRange { .. } => "instalments",
             Refusal::IntervalUnreadable { .. } => "interval",
             Refusal::NoOverdueInvoices { .. } => "invoices",
             Refusal::AlreadyDisputed { .. } | Refusal::NoOpenDispute { .. } => "invoice",
             Refusal::LastAdministrator { .. } => "role",
+            Refusal::MethodUnknown { .. } => "method",
+            Refusal::EmailInvalid { field, .. } | Refusal::TooLong { field, .. } => field,
+            Refusal::LimitNegative => "limit",
+            Refusal::DecisionDueBeforeToday { .. } => "due",
+            Refusal::OwnerUnknown { .. } => "owner",
+            Refusal::AnswerUnknown { .. } => "answer",
+            Refusal::DealNotPositive { .. } => "amount",
+            Refusal::PasswordTooShort { .. } => "password",
+            Refusal::UserExists { .. } => "email",
+            Refusal::NotOnHold { .. } | Refusal::PauseRequestDecided { .. } => return None,
             Refusal::NothingOverdue { .. }
             | Refusal::PlanAlreadyRunning { .. }
             | Refusal::NotPaused { .. } => return None,
@@ -189,6 +235,9 @@ impl Refusal {
                 "vul in met wie bij de klant het is afgesproken",
                 "fill in who at the customer agreed",
             ),
+            Refusal::Missing(Needed::Decision) => {
+                pick("vul in wat er besloten is", "fill in what was decided")
+            }
             Refusal::Missing(_) => pick("vul een reden in", "fill in a reason"),
             Refusal::InstalmentsOutOfRange { .. } => {
                 pick("kies 1 tot 120 termijnen", "choose 1 to 120 instalments")
@@ -220,6 +269,61 @@ impl Refusal {
             Refusal::NotPaused { .. } => pick(
                 "de aanmaningen van deze klant zijn niet gepauzeerd",
                 "dunning for this customer is not paused",
+            ),
+            Refusal::MethodUnknown { .. } => pick(
+                "kies overschrijving of automatische incasso",
+                "choose transfer or direct debit",
+            ),
+            Refusal::EmailInvalid { .. } => pick(
+                "dat is geen e-mailadres (naam@bedrijf.nl)",
+                "that is not an e-mail address (name@company.com)",
+            ),
+            Refusal::TooLong { max, .. } => {
+                let max = crate::format::integer(*max as i64, lang);
+                if nl {
+                    format!("te lang; hooguit {max} tekens")
+                } else {
+                    format!("too long; at most {max} characters")
+                }
+            }
+            Refusal::NotOnHold { .. } => pick(
+                "deze klant staat niet (meer) op kredietstop",
+                "this customer is not (any more) on credit hold",
+            ),
+            Refusal::LimitNegative => pick(
+                "een kredietlimiet is nul of meer (leeg: geen limiet)",
+                "a credit limit is zero or more (empty: no limit)",
+            ),
+            Refusal::DecisionDueBeforeToday { .. } => pick(
+                "die datum is al voorbij; kies vandaag of later",
+                "that day has passed; choose today or later",
+            ),
+            Refusal::OwnerUnknown { .. } => pick(
+                "geen gebruiker of accountmanager; geef een e-mailadres of naam",
+                "not a user or account manager; give an e-mail address or name",
+            ),
+            Refusal::AnswerUnknown { .. } => pick(
+                "kies goedkeuren, met voorwaarden of vooruitbetalen",
+                "choose approve, with conditions or prepay",
+            ),
+            Refusal::DealNotPositive { .. } => pick(
+                "het bedrag van de order moet meer dan nul zijn",
+                "the order's amount must be more than zero",
+            ),
+            Refusal::PasswordTooShort { min } => {
+                if nl {
+                    format!("een wachtwoord heeft minstens {min} tekens")
+                } else {
+                    format!("a password has at least {min} characters")
+                }
+            }
+            Refusal::UserExists { .. } => pick(
+                "er is al een gebruiker met dit e-mailadres",
+                "there is a user with this e-mail address already",
+            ),
+            Refusal::PauseRequestDecided { .. } => pick(
+                "over dit verzoek is al besloten; het staat niet meer op de lijst",
+                "this request was decided already; it is no longer on the list",
             ),
             Refusal::LastAdministrator { .. } => pick(
                 "dit is de laatste actieve beheerder; maak eerst iemand anders beheerder",
@@ -279,6 +383,7 @@ impl fmt::Display for Refusal {
                 Needed::CallOutcome => "say what came of it (--outcome)",
                 Needed::Note => "a note cannot be empty",
                 Needed::AgreedWith => "say who at the customer agreed (--agreed-with)",
+                Needed::Decision => "--text: say what was decided",
             }),
             Refusal::InstalmentsOutOfRange { count } => {
                 write!(f, "--instalments {count}: choose 1 to 120 instalments")
@@ -309,6 +414,45 @@ impl fmt::Display for Refusal {
                 write!(f, "invoice {invoice} has no open dispute")
             }
             Refusal::NotPaused { customer } => write!(f, "customer {customer} is not paused"),
+            Refusal::MethodUnknown { method } => {
+                write!(f, "--method '{method}': transfer or direct_debit")
+            }
+            Refusal::EmailInvalid {
+                field,
+                text,
+                reason,
+            } => match *field {
+                "invoice_contact" => write!(f, "--invoice-contact '{text}': {reason}"),
+                _ => write!(f, "e-mail address '{text}': {reason}"),
+            },
+            Refusal::TooLong { said, .. } => f.write_str(said),
+            Refusal::NotOnHold { customer } => {
+                write!(f, "customer {customer} is not on credit hold")
+            }
+            Refusal::LimitNegative => f.write_str("a credit limit cannot be negative"),
+            Refusal::DecisionDueBeforeToday { due, today } => write!(
+                f,
+                "--due {due}: a decision is due today or later (today is {today})"
+            ),
+            Refusal::OwnerUnknown { owner } => write!(
+                f,
+                "--owner '{owner}': not a user or account manager (give an e-mail address or name)"
+            ),
+            Refusal::AnswerUnknown { answer } => {
+                write!(f, "answer '{answer}': approve, conditions or prepay")
+            }
+            Refusal::DealNotPositive { amount } => {
+                write!(f, "--amount {amount}: a deal needs a positive amount")
+            }
+            Refusal::PasswordTooShort { min } => {
+                write!(f, "the password must be at least {min} characters")
+            }
+            Refusal::UserExists { email } => {
+                write!(f, "a user with e-mail address {email} exists already")
+            }
+            Refusal::PauseRequestDecided { id, status } => {
+                write!(f, "pause request {id} was {status} already")
+            }
             Refusal::LastAdministrator { email } => write!(
                 f,
                 "{email} is the last active administrator; make someone else an administrator first"
@@ -377,6 +521,41 @@ mod tests {
             Refusal::LastAdministrator {
                 email: "a@b.example".into(),
             },
+            Refusal::MethodUnknown {
+                method: "cash".into(),
+            },
+            Refusal::EmailInvalid {
+                field: "invoice_contact",
+                text: "x".into(),
+                reason: "no @".into(),
+            },
+            Refusal::TooLong {
+                field: "note",
+                max: 2000,
+                said: "--note: at most 2,000 characters",
+            },
+            Refusal::NotOnHold {
+                customer: "C1".into(),
+            },
+            Refusal::LimitNegative,
+            Refusal::DecisionDueBeforeToday { due: day, today },
+            Refusal::OwnerUnknown {
+                owner: "Niemand".into(),
+            },
+            Refusal::AnswerUnknown {
+                answer: "maybe".into(),
+            },
+            Refusal::DealNotPositive {
+                amount: "-1.00".into(),
+            },
+            Refusal::PasswordTooShort { min: 10 },
+            Refusal::UserExists {
+                email: "a@b.example".into(),
+            },
+            Refusal::PauseRequestDecided {
+                id: 1,
+                status: "approved".into(),
+            },
         ];
         for needed in [
             Needed::PauseReason,
@@ -387,6 +566,7 @@ mod tests {
             Needed::CallOutcome,
             Needed::Note,
             Needed::AgreedWith,
+            Needed::Decision,
         ] {
             all.push(Refusal::Missing(needed));
         }

@@ -2037,7 +2037,8 @@ fn the_meeting_pack_opens_prints_and_records_decisions() {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
-        r.body.contains("Uiterlijk: wat is ingevuld klopt niet"),
+        r.body
+            .contains("Uiterlijk: die datum is al voorbij; kies vandaag of later."),
         "{}",
         r.body
     );

@@ -976,6 +976,28 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
     assert!(form.contains("value=\"direct_debit\" selected"), "{form}");
     assert!(form.contains("value=\"2026-11-01\""), "{form}");
     assert!(form.contains("value=\"afgesproken op de beurs\""), "{form}");
+    // In English too the refusal is said for people, not as the CLI's
+    // words ("--invoice-contact 'not-an-email': …").
+    set_language(&collector, "en");
+    let r = collector.post(
+        &format!("/customers/{customer}/sale-agreement"),
+        &[
+            ("terms", "30"),
+            ("method", "transfer"),
+            ("agreed_with", "Piet"),
+            ("date", "2026-11-01"),
+            ("invoice_contact", "not-an-email"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        form_of(&r.body, "sale-agreement-form")
+            .contains("Invoices to: that is not an e-mail address (name@company.com)."),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("--invoice-contact"));
+    set_language(&collector, "nl");
     // An empty reason is named as the field to fill in.
     let r = collector.post(
         &format!("/customers/{customer}/pause"),

@@ -80,21 +80,29 @@ pub fn record_sale_agreement(
     }
     let method = new.method.unwrap_or("transfer").trim();
     if !matches!(method, "transfer" | "direct_debit") {
-        return Err(AppError::Invalid(format!(
-            "--method '{method}': transfer or direct_debit"
-        )));
+        return Err(Refusal::MethodUnknown {
+            method: method.to_string(),
+        }
+        .into());
     }
     let agreed_with = new.agreed_with.trim();
     require_text(agreed_with, Needed::AgreedWith)?;
     if agreed_with.chars().count() > 200 {
-        return Err(AppError::Invalid(
-            "--agreed-with: at most 200 characters".into(),
-        ));
+        return Err(Refusal::TooLong {
+            field: "agreed_with",
+            max: 200,
+            said: "--agreed-with: at most 200 characters",
+        }
+        .into());
     }
     let contact = match new.invoice_contact.map(str::trim).filter(|c| !c.is_empty()) {
         Some(text) => Some(
             Email::parse(text)
-                .map_err(|e| AppError::Invalid(format!("--invoice-contact '{text}': {e}")))?
+                .map_err(|e| Refusal::EmailInvalid {
+                    field: "invoice_contact",
+                    text: text.to_string(),
+                    reason: e.to_string(),
+                })?
                 .as_str()
                 .to_string(),
         ),
@@ -109,7 +117,12 @@ pub fn record_sale_agreement(
     }
     let note = new.note.map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 2000) {
-        return Err(AppError::Invalid("--note: at most 2,000 characters".into()));
+        return Err(Refusal::TooLong {
+            field: "note",
+            max: 2000,
+            said: "--note: at most 2,000 characters",
+        }
+        .into());
     }
     let agreed_by = match stored.customer.account_manager {
         Some(manager) => tx

@@ -111,9 +111,10 @@ pub fn lift_credit_hold(
     let stored = customer(tx, number)?;
     actor.require(Action::SetLimit, stored.customer.account_manager)?;
     if tx.collection_state(stored.id)?.credit_hold_since.is_none() {
-        return Err(AppError::Invalid(format!(
-            "customer {number} is not on credit hold"
-        )));
+        return Err(Refusal::NotOnHold {
+            customer: number.to_string(),
+        }
+        .into());
     }
     let state = release_hold(
         tx,
@@ -224,9 +225,12 @@ pub fn add_note(
     let author = actor.id.as_str();
     require_text(text, Needed::Note)?;
     if text.chars().count() > 4000 {
-        return Err(AppError::Invalid(
-            "a note can be at most 4,000 characters".into(),
-        ));
+        return Err(Refusal::TooLong {
+            field: "text",
+            max: 4000,
+            said: "a note can be at most 4,000 characters",
+        }
+        .into());
     }
     let stored = customer(tx, number)?;
     actor.require(Action::Note, stored.customer.account_manager)?;
@@ -265,9 +269,7 @@ pub fn set_credit_limit(
     as_of: Date,
 ) -> Result<Option<tegoed_core::Money>> {
     if limit.is_some_and(|l| l.minor < 0) {
-        return Err(AppError::Invalid(
-            "a credit limit cannot be negative".into(),
-        ));
+        return Err(Refusal::LimitNegative.into());
     }
     let mut stored = customer(tx, number)?;
     actor.require(Action::SetLimit, stored.customer.account_manager)?;
