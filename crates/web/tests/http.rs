@@ -2044,8 +2044,19 @@ fn the_meeting_pack_opens_prints_and_records_decisions() {
     );
     assert!(r.body.contains("value=\"Later bellen\""));
     // A typo in the customer number is a clear error, nothing recorded.
-    let r = credit.post("/meeting/decide", &[("customer", "C999999"), ("text", "x")]);
+    let r = credit.post(
+        "/meeting/decide",
+        &[("customer", "C999999"), ("text", "Klant bellen")],
+    );
     assert_eq!(r.status, 404);
+    // The meeting page again, with the message at the form and what was
+    // typed (it was an error page and the decision was lost).
+    assert!(
+        r.body.contains("Dat nummer bestaat niet (meer)"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"Klant bellen\"") || r.body.contains(">Klant bellen<"));
 }
 
 #[test]

@@ -171,18 +171,20 @@ pub fn create_plan(
             let numbers = numbers_of(&invoices);
             (
                 format!(
-                    "Payment plan: {} in {count} instalment{} of about {} from {} (every {interval}), invoices {numbers}",
+                    "Payment plan: {} in {count} instalment{} of about {} from {} ({}), invoices {numbers}",
                     eur(total, currency),
                     if count == 1 { "" } else { "s" },
                     eur(schedule[0].amount_minor, currency),
                     date_en(first),
+                    every(parsed, Language::En),
                 ),
                 format!(
-                    "Betalingsregeling: {} in {count} termijn{} van ongeveer {} vanaf {} (elke {interval}), facturen {numbers}",
+                    "Betalingsregeling: {} in {count} termijn{} van ongeveer {} vanaf {} ({}), facturen {numbers}",
                     eur_nl(total, currency),
                     if count == 1 { "" } else { "en" },
                     eur_nl(schedule[0].amount_minor, currency),
                     date_nl(first),
+                    every(parsed, Language::Nl),
                 ),
             )
         },
@@ -216,4 +218,43 @@ pub fn plans_of(
     list.iter()
         .map(|p| plan_line(tx, p, as_of, grace_days))
         .collect()
+}
+
+/// How often the instalments fall due, in words ("every 2 weeks", "elke
+/// maand"), for the timeline.
+fn every(interval: Interval, language: Language) -> String {
+    let nl = language == Language::Nl;
+    match interval {
+        Interval::Months(1) if nl => "elke maand".into(),
+        Interval::Months(1) => "every month".into(),
+        Interval::Months(n) if nl => format!("elke {n} maanden"),
+        Interval::Months(n) => format!("every {n} months"),
+        Interval::Days(7) if nl => "elke week".into(),
+        Interval::Days(7) => "every week".into(),
+        Interval::Days(d) if d % 7 == 0 && nl => format!("elke {} weken", d / 7),
+        Interval::Days(d) if d % 7 == 0 => format!("every {} weeks", d / 7),
+        Interval::Days(1) if nl => "elke dag".into(),
+        Interval::Days(1) => "every day".into(),
+        Interval::Days(d) if nl => format!("elke {d} dagen"),
+        Interval::Days(d) => format!("every {d} days"),
+    }
+}
+
+#[cfg(test)]
+mod every_tests {
+    use super::*;
+
+    /// The timeline said "(elke 2w)": the form's code, not words.
+    #[test]
+    fn intervals_read_as_words() {
+        let nl = |t| every(Interval::parse(t).expect("interval"), Language::Nl);
+        let en = |t| every(Interval::parse(t).expect("interval"), Language::En);
+        assert_eq!(nl("1m"), "elke maand");
+        assert_eq!(nl("2w"), "elke 2 weken");
+        assert_eq!(nl("1w"), "elke week");
+        assert_eq!(nl("14d"), "elke 2 weken");
+        assert_eq!(nl("10d"), "elke 10 dagen");
+        assert_eq!(en("3m"), "every 3 months");
+        assert_eq!(en("2w"), "every 2 weeks");
+    }
 }

@@ -770,11 +770,16 @@ async fn act<F: Input>(
                 state.cache.invalidate(&state);
                 Redirect::to(&target).into_response()
             }
-            Err(fail @ (Fail::Invalid(_) | Fail::Field(_) | Fail::Refused(_)))
-                if again.is_some() =>
-            {
+            // A mistake in what was typed, or a number typed that does not
+            // exist (an invoice, a customer named in the form): the page
+            // again with the message at the form and what was typed.
+            Err(
+                fail @ (Fail::Invalid(_) | Fail::Field(_) | Fail::Refused(_) | Fail::NotFound(_)),
+            ) if again.is_some() => {
                 let lang = visit.user.language;
+                let status = fail.status();
                 let (field, message) = match fail {
+                    Fail::NotFound(message) => (None, not_found_message(&message, lang)),
                     Fail::Field(e) => (
                         (!e.field.is_empty()).then(|| e.field.clone()),
                         e.message(lang),
@@ -802,7 +807,7 @@ async fn act<F: Input>(
                 let page = again.expect("checked above");
                 match page(&state, &visit_again, &path, &Params::new()) {
                     Ok(mut response) => {
-                        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                        *response.status_mut() = status;
                         response
                     }
                     Err(f) => page_error(&state, f, lang, Some(&visit_again), came_from(&headers)),
@@ -818,6 +823,23 @@ async fn act<F: Input>(
         }
     })
     .await
+}
+
+/// A number typed in a form that does not exist, in the reader's
+/// language: the use case's words in English (they name the number); in
+/// Dutch what is wrong and what to do.
+fn not_found_message(message: &str, lang: Language) -> String {
+    match lang {
+        Language::En => {
+            let mut chars = message.chars();
+            let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+            format!("{first}{}.", chars.as_str())
+        }
+        Language::Nl => {
+            "Dat nummer bestaat niet (meer), of het hoort bij iets anders. Controleer het en probeer het opnieuw."
+                .into()
+        }
+    }
 }
 
 /// The form field a use case's message is about: `'amount' …`,
