@@ -28,6 +28,8 @@ pub enum Problem {
     NotInRange { text: String, min: u32, max: u32 },
     /// Not one of the choices the form offers.
     NotAChoice { text: String },
+    /// Not a KvK number (8 digits).
+    NotAKvkNumber { text: String },
     /// Longer than the form allows.
     TooLong { max: usize },
     /// More numbers in a list than the form allows.
@@ -118,6 +120,12 @@ impl Problem {
             }
             Problem::NotAChoice { text } => {
                 format!("'{text}' is not one of the choices; pick one from the list")
+            }
+            Problem::NotAKvkNumber { text } if nl => {
+                format!("'{text}' is geen KvK-nummer (8 cijfers)")
+            }
+            Problem::NotAKvkNumber { text } => {
+                format!("'{text}' is not a KvK number (8 digits)")
             }
             Problem::TooLong { max } => {
                 let max = tegoed_app::format::integer(*max as i64, lang);

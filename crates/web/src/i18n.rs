@@ -1019,7 +1019,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "De run is niet doorgegaan",
         None,
     ),
-    ("The run is done", "De run is klaar", None),
+    ("The run is done", "De aanmaanrun is klaar", None),
     ("The run is going on", "De run is bezig", None),
     ("The settings file", "Het instellingenbestand", None),
     ("The templates folder", "De map met sjablonen", None),

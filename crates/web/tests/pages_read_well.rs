@@ -998,6 +998,17 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
     );
     assert!(!r.body.contains("--invoice-contact"));
     set_language(&collector, "nl");
+    // The pre-sale check: an empty customer is named as such (it said
+    // "Naam: vul dit in.", the prospect's field), a KvK number is checked.
+    let r = collector.get("/check?customer=&amount=5000");
+    assert!(r.body.contains("Klant: vul dit in."), "{}", r.body);
+    let r = collector.get("/check?new=1&name=Nieuw+B.V.&kvk=abc&amount=5000");
+    assert!(
+        r.body
+            .contains("KvK-nummer: &#x27;abc&#x27; is geen KvK-nummer (8 cijfers)."),
+        "{}",
+        r.body
+    );
     // An empty reason is named as the field to fill in.
     let r = collector.post(
         &format!("/customers/{customer}/pause"),

@@ -25,12 +25,27 @@ struct CheckForm {
 
 impl CheckForm {
     fn request(self, language: Language) -> Result<CheckRequest, Fail> {
-        let text = |t: Option<Text>| t.map(|t| t.0);
         let subject = match (self.customer, self.new) {
             (Some(number), None) => Subject::Customer(number.0),
+            // The customer form left empty: the customer is what is missing.
+            (None, None) => return Err(missing("customer")),
             _ => Subject::Prospect {
                 name: self.name.ok_or_else(|| missing("name"))?.0,
-                kvk: text(self.kvk),
+                kvk: match self.kvk {
+                    Some(kvk) if kvk.0.len() == 8 && kvk.0.bytes().all(|b| b.is_ascii_digit()) => {
+                        Some(kvk.0)
+                    }
+                    Some(kvk) => {
+                        return Err(forms::FieldError::new(
+                            "kvk",
+                            forms::Problem::NotAKvkNumber {
+                                text: kvk.0.chars().take(40).collect(),
+                            },
+                        )
+                        .into());
+                    }
+                    None => None,
+                },
                 industry: match self.industry {
                     Some(code) => Some(tegoed_core::party::SbiCode::parse(code.as_str()).map_err(
                         |_| {
