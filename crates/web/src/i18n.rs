@@ -1486,6 +1486,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "bankafschrift ingelezen",
         Some("bank statement imported"),
     ),
+    ("in dispute", "betwist", None),
     ("instalments", "termijnen", None),
     (
         "instalments are agreed at once; for more, a colleague contacts you.",

@@ -1009,6 +1009,40 @@ fn typed_forms_say_which_field_is_wrong_in_the_readers_language() {
         "{}",
         r.body
     );
+    // An invoice in dispute offers no second dispute (the button stayed).
+    let page = collector.get(&format!("/customers/{customer}")).body;
+    let invoice = page
+        .split("name=\"invoice\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an open invoice to dispute")
+        .to_string();
+    let r = collector.post(
+        &format!("/customers/{customer}/dispute"),
+        &[
+            ("invoice", invoice.as_str()),
+            ("reason", "levering niet compleet"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = collector.get(&format!("/customers/{customer}")).body;
+    let row_start = page
+        .find(&format!("<td class=\"nowrap\">{invoice}</td>"))
+        .expect("the invoice's row");
+    let row = &page[row_start..row_start + page[row_start..].find("</tr>").unwrap()];
+    assert!(row.contains(">betwist<"), "{row}");
+    assert!(!row.contains("/dispute\""), "{row}");
+    // A preview on a customer number that finds nobody says so in Dutch.
+    let credit = login(server.addr, "credit@t.example");
+    set_language(&credit, "nl");
+    let r = credit.get("/settings/template?name=standard/reminder.nl.txt&customer=C999999");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Geen klant gevonden met dit nummer; zoek het op bij Klanten."),
+        "{}",
+        r.body
+    );
     // An empty reason is named as the field to fill in.
     let r = collector.post(
         &format!("/customers/{customer}/pause"),

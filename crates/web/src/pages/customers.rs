@@ -480,6 +480,11 @@ pub(super) fn customer(
         verdict: &verdict,
         timeline: &timeline,
         timeline_total,
+        disputed: disputes
+            .iter()
+            .filter(|d| d.resolved_on.is_none())
+            .map(|d| d.invoice.as_str())
+            .collect(),
         disputes: &disputes,
         promises: &promises,
         plans: &plans,
@@ -537,6 +542,8 @@ struct CustomerPage<'a> {
     timeline: &'a [tegoed_app::agreements::TimelineEntry],
     timeline_total: usize,
     disputes: &'a [tegoed_app::agreements::DisputeLine],
+    /// The invoices with a dispute open (no second one is offered).
+    disputed: Vec<&'a str>,
     promises: &'a [tegoed_app::agreements::PromiseLine],
     plans: &'a [tegoed_app::agreements::PlanLine],
     requests: &'a [tegoed_app::access::PauseRequestLine],

@@ -156,7 +156,7 @@ pub(super) fn settings_preview(
             context["preview"] = json!({"customer": number, "messages": preview.messages,
                     "segment": why.segment_name(visit.user.language)});
         }
-        Err(f) => context["preview_error"] = json!(f.message()),
+        Err(f) => context["preview_error"] = json!(preview_error(&f, visit.user.language)),
     }
     render(state, visit, "settings.html", "Settings", context)
 }
@@ -311,7 +311,7 @@ pub(super) fn template_page(
         let live = state.live();
         match template_preview_of(state, &info, number, &live.templates, visit.user.language) {
             Ok(preview) => context["preview"] = preview,
-            Err(f) => context["preview_error"] = json!(f.message()),
+            Err(f) => context["preview_error"] = json!(preview_error(&f, visit.user.language)),
         }
     }
     render(state, visit, "template.html", "Message template", context)
@@ -348,7 +348,7 @@ pub(super) fn template_preview(
         .and_then(|edited| template_preview_of(state, &info, number, &edited, visit.user.language));
     match outcome {
         Ok(preview) => context["preview"] = preview,
-        Err(f) => context["preview_error"] = json!(f.message()),
+        Err(f) => context["preview_error"] = json!(preview_error(&f, visit.user.language)),
     }
     render(state, visit, "template.html", "Message template", context)
 }
@@ -659,7 +659,10 @@ pub(super) fn segment_preview(
                             "why": reasons,
                         });
                     }
-                    Err(e) => context["preview_error"] = json!(Fail::from(e).message()),
+                    Err(e) => {
+                        context["preview_error"] =
+                            json!(preview_error(&Fail::from(e), visit.user.language))
+                    }
                 }
                 context["customer"] = json!(number);
             }
@@ -922,7 +925,9 @@ pub(super) fn strategy_preview(
                             .collect();
                         context["preview"] = json!({"customer": number, "messages": messages});
                     }
-                    Err(f) => context["preview_error"] = json!(f.message()),
+                    Err(f) => {
+                        context["preview_error"] = json!(preview_error(&f, visit.user.language))
+                    }
                 }
             }
             context
@@ -1100,7 +1105,9 @@ pub(super) fn rule_preview(
                             "reasons": result.reasons,
                         });
                     }
-                    Err(e) => context["preview_error"] = json!(e.message()),
+                    Err(e) => {
+                        context["preview_error"] = json!(preview_error(&e, visit.user.language))
+                    }
                 }
             }
             context
@@ -1410,4 +1417,18 @@ pub(super) fn company_save(
     })?;
     save_settings(state, visit, &text)?;
     Ok(with_done("/settings/company", "settings", &[]))
+}
+
+/// Why a preview could not be shown, in the reader's language: a customer
+/// number that finds nobody, or a refusal, said for people; a template or
+/// settings mistake in the words of the checker (the experts' editor shows
+/// the file as it is, and so its mistakes).
+fn preview_error(fail: &Fail, lang: Language) -> String {
+    match fail {
+        Fail::NotFound(_) if lang == Language::Nl => {
+            "Geen klant gevonden met dit nummer; zoek het op bij Klanten.".into()
+        }
+        Fail::Refused(_) | Fail::Field(_) => error_words(fail, lang).0,
+        other => other.message(),
+    }
 }
