@@ -94,7 +94,7 @@ pub(super) fn check(
     // A customer asked by name (or part of a number): the one customer it
     // fits is checked; several are offered to choose from.
     let mut query = query.clone();
-    let mut choices: Vec<serde_json::Value> = Vec::new();
+    let mut choices: Vec<CustomerChoice> = Vec::new();
     if let Some(typed) = opt(&query, "customer").map(str::to_string)
         && opt(&query, "new").is_none()
     {
@@ -110,7 +110,10 @@ pub(super) fn check(
             } else {
                 choices = hits
                     .iter()
-                    .map(|r| json!({"number": r.number, "name": r.name}))
+                    .map(|r| CustomerChoice {
+                        number: r.number.clone(),
+                        name: r.name.clone(),
+                    })
                     .collect();
             }
         }
@@ -149,11 +152,31 @@ pub(super) fn check(
     } else {
         (None, None)
     };
-    render(
-        state,
-        visit,
-        "check.html",
-        "Pre-sale check",
-        json!({"q": query, "r": result, "error": error, "choices": choices}),
-    )
+    let page = CheckPage {
+        q: &query,
+        r: result,
+        error,
+        choices,
+    };
+    render(state, visit, "check.html", "Pre-sale check", page)
+}
+
+/// The pre-sale check's view-model (`check.html`).
+#[derive(Serialize)]
+struct CheckPage<'a> {
+    /// What was asked, to fill the forms again.
+    q: &'a Params,
+    /// The verdict with its reasons and the cost of non-payment.
+    r: Option<tegoed_app::policy::CheckResult>,
+    /// What is wrong with what was asked, in the reader's language.
+    error: Option<String>,
+    /// The customers a name fits, when it fits more than one.
+    choices: Vec<CustomerChoice>,
+}
+
+/// A customer the typed name fits.
+#[derive(Serialize)]
+struct CustomerChoice {
+    number: String,
+    name: String,
 }

@@ -24,17 +24,29 @@ pub(super) fn forecast_page(
             )
         })
         .collect();
-    let total: i64 = forecast.weeks.iter().map(|w| w.expected.minor).sum();
-    render(
-        state,
-        visit,
-        "forecast.html",
-        "Forecast",
-        json!({
-            "f": forecast,
-            "chart": view::forecast_svg(&bars, lang),
-            "total": total,
-            "pooled_median": forecast.model.pooled_median_days_late,
-        }),
-    )
+    let mut total: i64 = 0;
+    for week in &forecast.weeks {
+        total = total
+            .checked_add(week.expected.minor)
+            .ok_or_else(|| Fail::Internal("the forecast's total is too large".into()))?;
+    }
+    let page = ForecastPage {
+        chart: view::forecast_svg(&bars, lang),
+        total,
+        pooled_median: forecast.model.pooled_median_days_late,
+        f: &forecast,
+    };
+    render(state, visit, "forecast.html", "Forecast", page)
+}
+
+/// The forecast's view-model (`forecast.html`).
+#[derive(Serialize)]
+struct ForecastPage<'a> {
+    /// The 13 weeks, the method and its backtest.
+    f: &'a tegoed_app::forecast::Forecast,
+    /// The expected cash per week with its band, as an SVG chart.
+    chart: String,
+    /// Expected over the 13 weeks, in minor units (euros).
+    total: i64,
+    pooled_median: f64,
 }

@@ -31,18 +31,31 @@ pub(super) fn meeting_page(
         quarters.push(format!("{y}-Q{}", (m - 1) / 3 + 1));
         from = from.add_months(-3);
     }
+    let page = MeetingPage {
+        body,
+        period: &pack.period.label,
+        quarters,
+        may_decide: visit.user.role.may(Action::DecidePause),
+    };
     render(
         state,
         visit,
         "meeting.html",
         "Sales and credit meeting",
-        json!({
-            "body": body,
-            "period": pack.period.label,
-            "quarters": quarters,
-            "may_decide": visit.user.role.may(Action::DecidePause),
-        }),
+        page,
     )
+}
+
+/// The meeting page's view-model (`meeting.html`).
+#[derive(Serialize)]
+struct MeetingPage<'a> {
+    /// The pack as HTML (the same document as its PDF).
+    body: String,
+    period: &'a str,
+    /// The last eight quarters to choose from (`2026-Q4`).
+    quarters: Vec<String>,
+    /// The reader may record decisions.
+    may_decide: bool,
 }
 
 /// The pack as the PDF for those who bring paper.

@@ -44,22 +44,40 @@ pub(super) fn training_story(
         }
         None => None,
     };
-    let picker: Vec<serde_json::Value> = managers
+    let picker = managers
         .iter()
-        .map(|(id, name)| json!({"id": id.0, "name": name, "selected": Some(name) == chosen.as_ref()}))
+        .map(|(id, name)| Choice {
+            id: id.0,
+            name,
+            selected: Some(name) == chosen.as_ref(),
+        })
         .collect();
-    render(
-        state,
-        visit,
-        "training.html",
-        "After the sale",
-        json!({
-            "story": story.as_ref().and_then(|s| s.as_ref().ok()),
-            "nothing": story.as_ref().is_some_and(|s| s.is_err()),
-            "managers": picker,
-            "may_choose": visit.user.role != Role::Sales,
-        }),
-    )
+    let page = StoryPage {
+        story: story.as_ref().and_then(|s| s.as_ref().ok()),
+        nothing: story.as_ref().is_some_and(|s| s.is_err()),
+        managers: picker,
+        may_choose: visit.user.role != Role::Sales,
+    };
+    render(state, visit, "training.html", "After the sale", page)
+}
+
+/// *After the sale* (`training.html`): one invoice's story, or that the
+/// account manager has none to tell.
+#[derive(Serialize)]
+struct StoryPage<'a> {
+    story: Option<&'a tegoed_app::training::Story>,
+    nothing: bool,
+    /// The account managers to choose from (not for a salesperson).
+    managers: Vec<Choice<'a>>,
+    may_choose: bool,
+}
+
+/// One account manager in the picker.
+#[derive(Serialize)]
+struct Choice<'a> {
+    id: i64,
+    name: &'a str,
+    selected: bool,
 }
 
 /// The policy quiz: a question about a real customer and deal, and after
@@ -93,32 +111,62 @@ pub(super) fn quiz_page(
     let (from, _) = tegoed_core::appreciation::quarter_of(as_of);
     let scores = state.read(|tx| quiz::scores(tx, from, as_of))?;
     let mine = scores.iter().find(|s| s.user == actor.id).cloned();
-    let choices: Vec<serde_json::Value> = quiz::VERDICTS
+    let choices = quiz::VERDICTS
         .iter()
-        .map(|v| json!({"value": v, "text": quiz::verdict_text(v, lang)}))
+        .map(|v| VerdictChoice {
+            value: v,
+            text: quiz::verdict_text(v, lang),
+        })
         .collect();
-    render(
-        state,
-        visit,
-        "quiz.html",
-        "Policy quiz",
-        json!({
-            "question": question,
-            "choices": choices,
-            "result": result.map(|r| json!({
-                "correct": r.correct,
-                "answer": quiz::verdict_text(&r.answer, lang),
-                "verdict": quiz::verdict_text(&r.verdict, lang),
-                "name": r.name,
-                "amount": r.amount,
-                "terms_days": r.terms_days,
-                "explanation": r.explanation,
-                "conditions": r.conditions,
-            })),
-            "mine": mine,
-            "scores": scores,
+    let page = QuizPage {
+        question,
+        choices,
+        result: result.map(|r| QuizResult {
+            correct: r.correct,
+            answer: quiz::verdict_text(&r.answer, lang),
+            verdict: quiz::verdict_text(&r.verdict, lang),
+            name: r.name,
+            amount: r.amount,
+            terms_days: r.terms_days,
+            explanation: r.explanation,
+            conditions: r.conditions,
         }),
-    )
+        mine,
+        scores,
+    };
+    render(state, visit, "quiz.html", "Policy quiz", page)
+}
+
+/// The policy quiz's view-model (`quiz.html`).
+#[derive(Serialize)]
+struct QuizPage {
+    question: tegoed_app::quiz::Question,
+    choices: Vec<VerdictChoice>,
+    /// The answer just given, checked.
+    result: Option<QuizResult>,
+    /// The reader's score this quarter.
+    mine: Option<tegoed_app::quiz::Score>,
+    scores: Vec<tegoed_app::quiz::Score>,
+}
+
+/// A verdict to choose, in words.
+#[derive(Serialize)]
+struct VerdictChoice {
+    value: &'static str,
+    text: &'static str,
+}
+
+/// An answer checked against the policy's own verdict.
+#[derive(Serialize)]
+struct QuizResult {
+    correct: bool,
+    answer: &'static str,
+    verdict: &'static str,
+    name: String,
+    amount: String,
+    terms_days: i32,
+    explanation: Vec<String>,
+    conditions: Vec<String>,
 }
 
 /// An answer to a quiz question.
