@@ -129,55 +129,109 @@ pub(super) fn scoreboard_page(
                 .position(|r| r.account_manager_id == Some(mine))
         }),
     };
-    let out: Vec<serde_json::Value> = list
+    let out: Vec<ScoreRow> = list
         .items()
         .into_iter()
         .map(|&i| {
             let r = &report.rows[i];
-            json!({
-                "row": r,
-                "name": manager_label(r, lang),
-                "manager": r.account_manager_id.map_or("none".to_string(), |m| m.0.to_string()),
-                "cost": cost_minor(r),
-                "leader": r.rank == Some(1),
-                "own": r.account_manager_id.is_some() && r.account_manager_id == visit.user.account_manager,
-                "trend": view::sparkline(&trend_of(r.account_manager_id), lang),
-            })
+            ScoreRow {
+                row: r,
+                name: manager_label(r, lang),
+                manager: r
+                    .account_manager_id
+                    .map_or("none".to_string(), |m| m.0.to_string()),
+                cost: cost_minor(r),
+                leader: r.rank == Some(1),
+                own: r.account_manager_id.is_some()
+                    && r.account_manager_id == visit.user.account_manager,
+                trend: view::sparkline(&trend_of(r.account_manager_id), lang),
+            }
         })
         .collect();
     let (y, m, _) = report.period.from.ymd();
     let single_month = Period::parse(&format!("{y}-{m:02}")) == Some(period);
-    let periods: Vec<serde_json::Value> = trend
+    let periods = trend
         .iter()
         .rev()
         .map(|month| {
             let (y, m, _) = month.period.from.ymd();
-            json!({"value": format!("{y}-{m:02}"), "label": tegoed_app::format::month(y, m, lang)})
+            Month {
+                value: format!("{y}-{m:02}"),
+                label: tegoed_app::format::month(y, m, lang),
+            }
         })
         .collect();
-    render(
-        state,
-        visit,
-        "scoreboard.html",
-        "Scoreboard",
-        json!({
-            "report": &*report,
-            "rows": out,
-            "list": list.head(&listing::base_of("/scoreboard", query), lang),
-            "total_cost": cost_minor(&report.total),
-            "period_label": if single_month {
-                tegoed_app::format::month(y, m, lang)
-            } else {
-                format!("{} – {}", tegoed_app::format::short_date(report.period.from, lang), tegoed_app::format::short_date(report.period.to, lang))
-            },
-            "periods": periods,
-            "chosen": chosen.map(|i| json!({
-                "name": manager_label(&report.rows[i], lang),
-                "row": &report.rows[i],
-                "cost": cost_minor(&report.rows[i]),
-                "customers": report.customers[i].iter().take(50).collect::<Vec<_>>(),
-            })),
-            "query_period": opt(query, "period"),
+    let page = ScoreboardPage {
+        report: &report,
+        rows: out,
+        list: list.head(&listing::base_of("/scoreboard", query), lang),
+        total_cost: cost_minor(&report.total),
+        period_label: if single_month {
+            tegoed_app::format::month(y, m, lang)
+        } else {
+            format!(
+                "{} – {}",
+                tegoed_app::format::short_date(report.period.from, lang),
+                tegoed_app::format::short_date(report.period.to, lang)
+            )
+        },
+        periods,
+        chosen: chosen.map(|i| Chosen {
+            name: manager_label(&report.rows[i], lang),
+            row: &report.rows[i],
+            cost: cost_minor(&report.rows[i]),
+            customers: report.customers[i].iter().take(50).collect(),
         }),
-    )
+        query_period: opt(query, "period"),
+    };
+    render(state, visit, "scoreboard.html", "Scoreboard", page)
+}
+
+/// The scoreboard's view-model (`scoreboard.html`): sales that were paid
+/// on time, per account manager, for a period.
+#[derive(Serialize)]
+struct ScoreboardPage<'a> {
+    report: &'a tegoed_app::scoreboard::PaidOnTime,
+    rows: Vec<ScoreRow<'a>>,
+    list: serde_json::Value,
+    /// What late payment cost in all, in minor units (euros).
+    total_cost: i64,
+    period_label: String,
+    /// The months to choose from, newest first.
+    periods: Vec<Month>,
+    /// The account manager opened, with their customers.
+    chosen: Option<Chosen<'a>>,
+    query_period: Option<&'a str>,
+}
+
+/// One account manager's line.
+#[derive(Serialize)]
+struct ScoreRow<'a> {
+    row: &'a tegoed_app::scoreboard::ScoreLine,
+    name: String,
+    /// The account manager's id for the link (`none` for customers
+    /// without one).
+    manager: String,
+    cost: i64,
+    leader: bool,
+    /// The reader's own line.
+    own: bool,
+    /// The share paid on time per month, as an SVG sparkline.
+    trend: String,
+}
+
+/// A month to choose.
+#[derive(Serialize)]
+struct Month {
+    value: String,
+    label: String,
+}
+
+/// The account manager opened, and their customers (at most 50).
+#[derive(Serialize)]
+struct Chosen<'a> {
+    name: String,
+    row: &'a tegoed_app::scoreboard::ScoreLine,
+    cost: i64,
+    customers: Vec<&'a tegoed_app::scoreboard::CustomerLine>,
 }

@@ -36,20 +36,44 @@ fn audit_listing(
     Ok(Listing::new(AUDIT, rows).sort(query))
 }
 
-pub(super) fn users_context(
-    state: &S,
-    query: &Params,
-    lang: Language,
-) -> Result<serde_json::Value, Fail> {
+/// The users page's view-model (`users.html`): the users, the audit log,
+/// and what was just done (a user added or changed, a token made: shown
+/// once).
+#[derive(Serialize)]
+pub(super) struct UsersPage {
+    users: Vec<access::UserLine>,
+    /// The newest 200 lines of the audit log, in the list's order.
+    audit: Vec<access::AuditLine>,
+    list: serde_json::Value,
+    /// Account managers' names, to link a salesperson to.
+    managers: Vec<String>,
+    roles: Vec<&'static str>,
+    added: Option<String>,
+    updated: Option<String>,
+    token: Option<NewToken>,
+}
+
+/// An API token just made, shown this once.
+#[derive(Serialize)]
+pub(super) struct NewToken {
+    email: String,
+    name: String,
+    value: String,
+}
+
+pub(super) fn users_context(state: &S, query: &Params, lang: Language) -> Result<UsersPage, Fail> {
     let managers: Vec<_> = managers(state)?.into_iter().map(|(_, n)| n).collect();
     let audit = audit_listing(state, query, lang)?;
-    Ok(json!({
-        "users": state.read(access::users)?,
-        "audit": audit.items().into_iter().take(200).collect::<Vec<_>>(),
-        "list": audit.head(&listing::base_of("/users", query), lang),
-        "managers": managers,
-        "roles": Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-    }))
+    Ok(UsersPage {
+        users: state.read(access::users)?,
+        list: audit.head(&listing::base_of("/users", query), lang),
+        audit: audit.items().into_iter().take(200).cloned().collect(),
+        managers,
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        added: None,
+        updated: None,
+        token: None,
+    })
 }
 
 pub(super) fn users(
@@ -131,7 +155,7 @@ pub(super) fn add_user(
     };
     let line = state.write(|tx| access::add_user(tx, &visit.actor(), &new))?;
     let mut context = users_context(state, &Params::new(), visit.user.language)?;
-    context["added"] = json!(line.email);
+    context.added = Some(line.email);
     render(state, visit, "users.html", "Users", context)
 }
 
@@ -152,7 +176,11 @@ pub(super) fn create_token(
     let (email, name) = (form.email.as_str(), form.name.as_str());
     let token = state.write(|tx| access::create_api_token(tx, &visit.actor(), email, name))?;
     let mut context = users_context(state, &Params::new(), visit.user.language)?;
-    context["token"] = json!({"email": email, "name": name, "value": token});
+    context.token = Some(NewToken {
+        email: email.to_string(),
+        name: name.to_string(),
+        value: token,
+    });
     render(state, visit, "users.html", "Users", context)
 }
 
@@ -177,6 +205,6 @@ pub(super) fn update_user(
     let disabled = form.disabled.map(|d| d.0 == 1);
     state.write(|tx| access::update_user(tx, &visit.actor(), email, role, None, disabled))?;
     let mut context = users_context(state, &Params::new(), visit.user.language)?;
-    context["updated"] = json!(email);
+    context.updated = Some(email.to_string());
     render(state, visit, "users.html", "Users", context)
 }
