@@ -20,7 +20,11 @@ pub(super) fn my_customers(
             visit,
             "customers.html",
             "My customers",
-            json!({"mine": true, "unlinked": true}),
+            MinePage {
+                mine: true,
+                unlinked: true,
+                ..MinePage::default()
+            },
         );
     };
     let book = portfolio(state, false)?;
@@ -63,32 +67,64 @@ pub(super) fn my_customers(
         .find(|r| r.account_manager_id == Some(manager))
         .map(|r| {
             let c = &r.cost_of_late_payment;
-            json!({
-                "total": c.financing.minor + c.collection.minor + c.written_off.minor,
-                "extra": c.extra_revenue_needed.map(|m| m.minor),
-                "share": r.share_on_time,
+            let total = c
+                .financing
+                .minor
+                .checked_add(c.collection.minor)
+                .and_then(|t| t.checked_add(c.written_off.minor))
+                .ok_or_else(|| Fail::Internal("the cost of late payment is too large".into()))?;
+            Ok::<_, Fail>(LateCost {
+                total,
+                extra: c.extra_revenue_needed.map(|m| m.minor),
+                share: r.share_on_time,
             })
-        });
-    let appreciation = super::appreciation::card(state, visit, 8)?;
-    render(
-        state,
-        visit,
-        "customers.html",
-        "My customers",
-        json!({
-            "mine": true,
-            "card": appreciation,
-            "portal": super::today::portal_first(portal, 15),
-            "cost": cost,
-            "calls": calls,
-            "rows": rows,
-            "total": total,
-            "overdue_count": rows.iter().filter(|r| r.row.overdue_minor > 0).count(),
-            "hold_count": rows.iter().filter(|r| r.row.on_hold).count(),
-            "plan_count": rows.iter().filter(|r| r.row.in_plan).count(),
-            "notifications": notes,
-        }),
-    )
+        })
+        .transpose()?;
+    let page = MinePage {
+        mine: true,
+        unlinked: false,
+        card: Some(super::appreciation::card(state, visit, 8)?),
+        portal: super::today::portal_first(portal, 15),
+        cost,
+        calls,
+        overdue_count: rows.iter().filter(|r| r.row.overdue_minor > 0).count(),
+        hold_count: rows.iter().filter(|r| r.row.on_hold).count(),
+        plan_count: rows.iter().filter(|r| r.row.in_plan).count(),
+        rows,
+        total,
+        notifications: notes,
+    };
+    render(state, visit, "customers.html", "My customers", page)
+}
+
+/// My customers' view-model (`customers.html` with `mine`): a
+/// salesperson's own customers, their calls, news and what late payment
+/// cost this quarter.
+#[derive(Serialize, Default)]
+struct MinePage<'a> {
+    mine: bool,
+    /// The user is linked to no account manager: nothing to show.
+    unlinked: bool,
+    card: Option<serde_json::Value>,
+    portal: Vec<tegoed_app::portal::TeamLine>,
+    cost: Option<LateCost>,
+    calls: Vec<agreements::CallLine>,
+    rows: Vec<RowOut<'a>>,
+    total: usize,
+    overdue_count: usize,
+    hold_count: usize,
+    plan_count: usize,
+    notifications: Vec<NewsLine>,
+}
+
+/// What this salesperson's late payers cost this quarter so far.
+#[derive(Serialize)]
+struct LateCost {
+    /// Financing, collection and write-offs, in minor units (euros).
+    total: i64,
+    /// The extra sales needed to earn it back.
+    extra: Option<i64>,
+    share: Option<f64>,
 }
 
 /// A piece of news on My customers, in the reader's words.
@@ -261,15 +297,21 @@ pub(super) fn customers(
         .collect();
     let rows = rows_out(state, &shown, lang)?;
     let live = state.live();
-    let segments: Vec<_> = live
+    let segments = live
         .config
         .segments
         .iter()
-        .map(|s| json!({"id": s.id, "name": s.name(lang)}))
+        .map(|s| Named {
+            id: s.id.clone(),
+            name: s.name(lang).to_string(),
+        })
         .collect();
-    let managers: Vec<_> = managers(state)?
+    let managers = managers(state)?
         .into_iter()
-        .map(|(id, n)| json!({"id": id.0, "name": n}))
+        .map(|(id, n)| Named {
+            id: id.0.to_string(),
+            name: n,
+        })
         .collect();
     let mut keep: Vec<(String, String)> = query
         .iter()
@@ -281,29 +323,73 @@ pub(super) fn customers(
         .iter()
         .map(|(k, v)| format!("{}={}&", auth::encode(k), auth::encode(v)))
         .collect();
-    render(
-        state,
-        visit,
-        "customers.html",
-        "Customers",
-        json!({
-            "mine": false,
-            "rows": rows,
-            "total": total,
-            "page": page,
-            "pages": total.div_ceil(PAGE_SIZE).max(1),
-            "base": base,
-            "q": query,
-            "segments": segments,
-            "managers": managers,
-            "has_model": book.has_model,
-            "totals": totals,
-            "columns": sort_columns(sort),
-            "sort": sort.map(|s| s.key.as_str()),
-            "descending": sort.is_some_and(|s| s.descending),
-            "order": sort.map(|s| format!("sort={}&dir={}&", s.key.as_str(), if s.descending { "desc" } else { "asc" })).unwrap_or_default(),
-        }),
-    )
+    let view = CustomersPage {
+        mine: false,
+        rows,
+        total,
+        page,
+        pages: total.div_ceil(PAGE_SIZE).max(1),
+        base,
+        q: query,
+        segments,
+        managers,
+        has_model: book.has_model,
+        totals,
+        columns: sort_columns(sort),
+        sort: sort.map(|s| s.key.as_str()),
+        descending: sort.is_some_and(|s| s.descending),
+        order: sort
+            .map(|s| {
+                let dir = if s.descending { "desc" } else { "asc" };
+                format!("sort={}&dir={dir}&", s.key.as_str())
+            })
+            .unwrap_or_default(),
+    };
+    render(state, visit, "customers.html", "Customers", view)
+}
+
+/// The customer list's view-model (`customers.html`, not `mine`): one page
+/// of the filtered, sorted book, its totals and the filters.
+#[derive(Serialize)]
+struct CustomersPage<'a> {
+    mine: bool,
+    rows: Vec<RowOut<'a>>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    /// The filters as a query, for the paging links.
+    base: String,
+    q: &'a Params,
+    segments: Vec<Named>,
+    managers: Vec<Named>,
+    /// A risk model is trained (the risk column has classes).
+    has_model: bool,
+    /// Of the whole filtered set, not only this page.
+    totals: tegoed_app::portfolio::Totals,
+    columns: Vec<SortColumn>,
+    sort: Option<&'static str>,
+    descending: bool,
+    /// The sort as a query, for the paging links.
+    order: String,
+}
+
+/// A segment or account manager to filter on.
+#[derive(Serialize)]
+struct Named {
+    id: String,
+    name: String,
+}
+
+/// A column header: sortable ones carry the key and the direction their
+/// link sorts in.
+#[derive(Serialize)]
+struct SortColumn {
+    key: Option<&'static str>,
+    label: &'static str,
+    class: &'static str,
+    dir: Option<&'static str>,
+    /// `aria-sort` of the column the list is sorted by.
+    aria: Option<&'static str>,
 }
 
 /// The customer list as a file: the page's columns, the number split out.
@@ -321,10 +407,16 @@ const CUSTOMER_EXPORT: &[Column] = &[
 
 /// The list's column headers: the sortable ones with the link that sorts
 /// by them (the other way round when they already do).
-fn sort_columns(sort: Option<Sort>) -> serde_json::Value {
-    let column = |key: Option<SortKey>, label: &str, class: &str| {
+fn sort_columns(sort: Option<Sort>) -> Vec<SortColumn> {
+    let column = |key: Option<SortKey>, label: &'static str, class: &'static str| {
         let Some(key) = key else {
-            return json!({"label": label});
+            return SortColumn {
+                key: None,
+                label,
+                class,
+                dir: None,
+                aria: None,
+            };
         };
         let current = sort.filter(|s| s.key == key);
         let first_desc = matches!(key, SortKey::Open | SortKey::Overdue | SortKey::Days);
@@ -334,10 +426,21 @@ fn sort_columns(sort: Option<Sort>) -> serde_json::Value {
             None if first_desc => "desc",
             None => "asc",
         };
-        json!({"key": key.as_str(), "label": label, "class": class, "dir": dir,
-               "aria": current.map(|s| if s.descending { "descending" } else { "ascending" })})
+        SortColumn {
+            key: Some(key.as_str()),
+            label,
+            class,
+            dir: Some(dir),
+            aria: current.map(|s| {
+                if s.descending {
+                    "descending"
+                } else {
+                    "ascending"
+                }
+            }),
+        }
     };
-    json!([
+    vec![
         column(Some(SortKey::Name), "Customer", ""),
         column(None, "Segment", ""),
         column(Some(SortKey::Risk), "Risk", ""),
@@ -346,7 +449,7 @@ fn sort_columns(sort: Option<Sort>) -> serde_json::Value {
         column(Some(SortKey::Days), "Days", "num"),
         column(None, "Status", ""),
         column(None, "Account manager", ""),
-    ])
+    ]
 }
 
 /// `sort=open&dir=desc`: the column and the direction (amounts and days
@@ -592,16 +695,27 @@ pub(super) fn message(
         .ok_or_else(|| Fail::NotFound(format!("no message {id} for customer {number}")))?;
     let live = state.live();
     let lang = visit.user.language;
-    render(
-        state,
-        visit,
-        "message.html",
-        "Message",
-        json!({"m": found, "number": number,
-               "view": format!("/customers/{}/messages/{id}/", auth::encode(number)),
-               "segment": segment_label(&live.config, &found.segment, lang),
-               "step": step_label(&live.config, &found.segment, &found.step, lang)}),
-    )
+    let page = MessagePage {
+        view: format!("/customers/{}/messages/{id}/", auth::encode(number)),
+        segment: segment_label(&live.config, &found.segment, lang),
+        step: step_label(&live.config, &found.segment, &found.step, lang),
+        number,
+        m: found,
+    };
+    render(state, visit, "message.html", "Message", page)
+}
+
+/// One message's page (`message.html`): what was sent, and links to it as
+/// the customer got it.
+#[derive(Serialize)]
+struct MessagePage<'a> {
+    m: dunning::MessageLine,
+    number: &'a str,
+    /// The start of the links to the e-mail and the PDF as sent.
+    view: String,
+    /// The segment's and the step's names in the reader's language.
+    segment: String,
+    step: String,
 }
 
 /// A message as the customer got it: the e-mail's HTML (`…/email`, the QR
