@@ -9,72 +9,124 @@ use super::*;
 
 /// A suggestion as the cards show it: the reason and evidence in the
 /// reader's language.
-fn suggestion_out(s: &SuggestionLine, lang: Language) -> serde_json::Value {
-    json!({
-        "id": s.id,
-        "customer": s.customer,
-        "name": s.name,
-        "account_manager": s.account_manager,
-        "reason": i18n::t(lang, s.reason),
-        "evidence": s.evidence_in(lang),
-        "since": s.since.to_string(),
-        "gift": appreciation::is_gift(s.suggested),
-    })
+#[derive(Serialize)]
+pub(super) struct SuggestionOut {
+    id: i64,
+    customer: String,
+    name: String,
+    account_manager: Option<String>,
+    reason: &'static str,
+    evidence: String,
+    since: String,
+    /// The suggestion is a gift (not only a thank-you).
+    gift: bool,
 }
 
-fn gift_out(g: &GiftLine, lang: Language) -> serde_json::Value {
-    json!({
-        "id": g.id,
-        "customer": g.customer,
-        "name": g.name,
-        "account_manager": g.account_manager,
-        "given_on": g.given_on.to_string(),
-        "item": g.item,
-        "value": g.value_minor,
-        "status": i18n::t(lang, g.status),
-        "waiting": g.status == "awaiting_approval",
-        "logged_by": g.logged_by,
-        "decided_by": g.decided_by,
-    })
+fn suggestion_out(s: &SuggestionLine, lang: Language) -> SuggestionOut {
+    SuggestionOut {
+        id: s.id,
+        customer: s.customer.clone(),
+        name: s.name.clone(),
+        account_manager: s.account_manager.clone(),
+        reason: i18n::t(lang, s.reason),
+        evidence: s.evidence_in(lang).to_string(),
+        since: s.since.to_string(),
+        gift: appreciation::is_gift(s.suggested),
+    }
 }
 
-fn budget_out(b: &BudgetLine) -> serde_json::Value {
-    json!({
-        "account_manager": b.account_manager,
-        "from": b.quarter_from.to_string(),
-        "to": b.quarter_to.to_string(),
-        "budget": b.budget_minor,
-        "used": b.used_minor,
-        "awaiting": b.awaiting_minor,
-        "left": b.left_minor,
-        "over": b.over_minor,
-    })
+/// A gift, with the budget it is weighed against while it waits.
+#[derive(Serialize)]
+pub(super) struct GiftOut {
+    id: i64,
+    customer: String,
+    name: String,
+    account_manager: Option<String>,
+    given_on: String,
+    item: String,
+    /// In minor units (euros).
+    value: i64,
+    status: &'static str,
+    waiting: bool,
+    logged_by: String,
+    decided_by: Option<String>,
+    budget: Option<BudgetOut>,
+}
+
+fn gift_out(g: &GiftLine, lang: Language) -> GiftOut {
+    GiftOut {
+        id: g.id,
+        customer: g.customer.clone(),
+        name: g.name.clone(),
+        account_manager: g.account_manager.clone(),
+        given_on: g.given_on.to_string(),
+        item: g.item.clone(),
+        value: g.value_minor,
+        status: i18n::t(lang, g.status),
+        waiting: g.status == "awaiting_approval",
+        logged_by: g.logged_by.clone(),
+        decided_by: g.decided_by.clone(),
+        budget: None,
+    }
+}
+
+/// An account manager's gift budget this quarter, in minor units (euros).
+#[derive(Serialize)]
+pub(super) struct BudgetOut {
+    account_manager: Option<String>,
+    from: String,
+    to: String,
+    budget: i64,
+    used: i64,
+    awaiting: i64,
+    left: i64,
+    over: i64,
+}
+
+fn budget_out(b: &BudgetLine) -> BudgetOut {
+    BudgetOut {
+        account_manager: b.account_manager.clone(),
+        from: b.quarter_from.to_string(),
+        to: b.quarter_to.to_string(),
+        budget: b.budget_minor,
+        used: b.used_minor,
+        awaiting: b.awaiting_minor,
+        left: b.left_minor,
+        over: b.over_minor,
+    }
+}
+
+/// The appreciation card (`appreciation_card.html`, on Today, My customers
+/// and the Appreciation page).
+#[derive(Serialize, Default)]
+pub(super) struct Card {
+    /// The newest open suggestions (as many as the card shows).
+    suggestions: Vec<SuggestionOut>,
+    /// How many are open in all.
+    total: usize,
+    /// Gifts over budget waiting for a credit manager.
+    waiting: Vec<GiftOut>,
+    may_approve: bool,
+    budgets: Vec<BudgetOut>,
 }
 
 /// What the appreciation card shows to `visit`'s user: the open
 /// suggestions (a salesperson's own customers only), the gifts waiting for
 /// approval (for those who may approve) and the gift budget (a
 /// salesperson's own, or everyone's).
-pub(super) fn card(state: &S, visit: &Visit, limit: usize) -> Result<serde_json::Value, Fail> {
+pub(super) fn card(state: &S, visit: &Visit, limit: usize) -> Result<Card, Fail> {
     Ok(card_and_gifts(state, visit, limit)?.0)
 }
 
 /// [`card`], with every gift it read (the Appreciation page lists them).
-fn card_and_gifts(
-    state: &S,
-    visit: &Visit,
-    limit: usize,
-) -> Result<(serde_json::Value, Vec<GiftLine>), Fail> {
+fn card_and_gifts(state: &S, visit: &Visit, limit: usize) -> Result<(Card, Vec<GiftLine>), Fail> {
     state.raise_appreciation();
     let lang = visit.user.language;
     let as_of = state.as_of();
     let mine = (visit.user.role == Role::Sales).then_some(visit.user.account_manager);
     if mine == Some(None) {
         // A salesperson not linked to an account manager has no customers.
-        return Ok((
-            json!({"suggestions": [], "total": 0, "waiting": [], "budgets": []}),
-            Vec::new(),
-        ));
+        return Ok((Card::default(), Vec::new()));
     }
     let live = state.live();
     // Suggestions are read once per change, not on every visit.
@@ -92,27 +144,27 @@ fn card_and_gifts(
     let may_approve = visit.user.role.may(Action::ApproveGift);
     // Newest first: what happened lately is what to act on.
     let total = suggestions.len();
-    let shown: Vec<serde_json::Value> = suggestions
+    let shown = suggestions
         .iter()
         .rev()
         .take(limit)
         .map(|s| suggestion_out(s, lang))
         .collect();
-    let waiting: Vec<serde_json::Value> = gifts
+    let waiting = gifts
         .iter()
         .filter(|g| g.status == "awaiting_approval")
         .filter(|g| may_approve || (mine.is_some() && g.account_manager_id == mine.flatten()))
         .map(|g| {
             let mut out = gift_out(g, lang);
             // What the approver weighs it against: that budget.
-            out["budget"] = budgets
+            out.budget = budgets
                 .iter()
                 .find(|b| b.account_manager_id == g.account_manager_id)
-                .map_or(serde_json::Value::Null, budget_out);
+                .map(budget_out);
             out
         })
         .collect();
-    let budgets: Vec<serde_json::Value> = budgets
+    let budgets = budgets
         .iter()
         .filter(|b| {
             mine.flatten()
@@ -121,13 +173,13 @@ fn card_and_gifts(
         .map(budget_out)
         .collect();
     Ok((
-        json!({
-            "suggestions": shown,
-            "total": total,
-            "waiting": waiting,
-            "may_approve": may_approve,
-            "budgets": budgets,
-        }),
+        Card {
+            suggestions: shown,
+            total,
+            waiting,
+            may_approve,
+            budgets,
+        },
         gifts,
     ))
 }
@@ -144,7 +196,7 @@ pub(super) fn appreciation_page(
     let (card, all_gifts) = card_and_gifts(state, visit, usize::MAX)?;
     let mine = (visit.user.role == Role::Sales).then_some(visit.user.account_manager);
     let (from, _) = tegoed_core::appreciation::quarter_of(state.as_of());
-    let gifts: Vec<serde_json::Value> = all_gifts
+    let gifts = all_gifts
         .iter()
         .filter(|g| g.given_on >= from.add_years(-1))
         // A salesperson sees the gifts to their own customers.
@@ -152,13 +204,16 @@ pub(super) fn appreciation_page(
         .take(200)
         .map(|g| gift_out(g, lang))
         .collect();
-    render(
-        state,
-        visit,
-        "appreciation.html",
-        "Appreciation",
-        json!({"card": card, "gifts": gifts}),
-    )
+    let page = AppreciationPage { card, gifts };
+    render(state, visit, "appreciation.html", "Appreciation", page)
+}
+
+/// The Appreciation page's view-model (`appreciation.html`).
+#[derive(Serialize)]
+struct AppreciationPage {
+    card: Card,
+    /// The gifts of the last year and this quarter (at most 200).
+    gifts: Vec<GiftOut>,
 }
 
 /// The form of a suggestion's buttons: the gift's `item` and `value` (for

@@ -105,7 +105,7 @@ struct MinePage<'a> {
     mine: bool,
     /// The user is linked to no account manager: nothing to show.
     unlinked: bool,
-    card: Option<serde_json::Value>,
+    card: Option<super::appreciation::Card>,
     portal: Vec<tegoed_app::portal::TeamLine>,
     cost: Option<LateCost>,
     calls: Vec<agreements::CallLine>,

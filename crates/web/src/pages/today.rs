@@ -114,7 +114,7 @@ pub(super) fn today(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<
 #[derive(Serialize)]
 struct TodayPage<'a> {
     /// Customers who kept their agreements: thanks and gifts to consider.
-    card: serde_json::Value,
+    card: appreciation::Card,
     /// Open and overdue in minor units (euros).
     open: i64,
     overdue: i64,
