@@ -324,13 +324,13 @@ pub(super) fn worklist(
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
         .clamp(1, pages);
-    let shown: Vec<serde_json::Value> = listed
+    let shown: Vec<ListRow> = listed
         .rows
         .iter()
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
         .map(|(cells, row)| {
-            let cells: Vec<serde_json::Value> = cells
+            let cells: Vec<ListCell> = cells
                 .iter()
                 .enumerate()
                 .map(|(i, cell)| {
@@ -341,14 +341,18 @@ pub(super) fn worklist(
                         ("step", Some(href)) => Some(href.clone()),
                         _ => None,
                     };
-                    json!({
-                        "text": cell_text(cell, lang),
-                        "num": matches!(cell, Cell::Money(_) | Cell::Count(_)),
-                        "href": href,
-                    })
+                    ListCell {
+                        text: cell_text(cell, lang),
+                        num: matches!(cell, Cell::Money(_) | Cell::Count(_)),
+                        href,
+                    }
                 })
                 .collect();
-            json!({"cells": cells, "task": row.task, "talking_points": row.talking_points})
+            ListRow {
+                cells,
+                task: row.task,
+                talking_points: row.talking_points.clone(),
+            }
         })
         .collect();
     // The page's own address with its filters, order and page: where a
@@ -363,45 +367,105 @@ pub(super) fn worklist(
     };
     let join = if base.contains('?') { '&' } else { '?' };
     let paged = format!("{base}{join}{order}");
-    let tabs: Vec<_> = LISTS
+    let tabs = LISTS
         .iter()
-        .map(|(l, h)| json!({"href": format!("/lists/{l}"), "label": i18n::t(lang, h), "current": *l == list}))
+        .map(|(l, h)| Tab {
+            href: format!("/lists/{l}"),
+            label: i18n::t(lang, h),
+            current: *l == list,
+        })
         .collect();
-    let options: Vec<_> = statuses(list)
+    let option = |value: &'static str, label: &'static str, selected: bool| Choice {
+        value,
+        label: i18n::t(lang, label),
+        selected,
+    };
+    let options = statuses(list)
         .iter()
-        .map(|(v, label)| json!({"value": v, "label": i18n::t(lang, label), "selected": *v == status}))
+        .map(|(v, label)| option(v, label, *v == status))
         .collect();
-    let actions = shown.iter().any(|r| !r["task"].is_null());
-    let periods: Vec<_> = if list == "messages" {
+    let actions = shown.iter().any(|r| r.task.is_some());
+    let periods = if list == "messages" {
         PERIODS
             .iter()
-            .map(|(v, _, label)| json!({"value": v, "label": i18n::t(lang, label), "selected": *v == period_key}))
+            .map(|(v, _, label)| option(v, label, *v == period_key))
             .collect()
     } else {
         Vec::new()
     };
-    render(
-        state,
-        visit,
-        "lists.html",
+    let view = ListPage {
         heading,
-        json!({
-            "heading": heading,
-            "list": head,
-            "list_name": list,
-            "rows": shown,
-            "columns": columns.len(),
-            "actions": actions,
-            "tabs": tabs,
-            "statuses": options,
-            "periods": periods,
-            "q": opt(query, "q").unwrap_or(""),
-            "page": page,
-            "pages": pages,
-            "paged": paged,
-            "back": format!("{paged}page={page}"),
-        }),
-    )
+        list: head,
+        list_name: list,
+        rows: shown,
+        columns: columns.len(),
+        actions,
+        tabs,
+        statuses: options,
+        periods,
+        q: opt(query, "q").unwrap_or(""),
+        page,
+        pages,
+        back: format!("{paged}page={page}"),
+        paged,
+    };
+    render(state, visit, "lists.html", heading, view)
+}
+
+/// A worklist's view-model (`lists.html`): one page of the list as cells
+/// in the reader's format, with its tabs, filters and paging.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    heading: &'a str,
+    list: serde_json::Value,
+    list_name: &'a str,
+    rows: Vec<ListRow>,
+    /// How many columns the rows have.
+    columns: usize,
+    /// Some row has a task to complete (the action column is shown).
+    actions: bool,
+    tabs: Vec<Tab>,
+    statuses: Vec<Choice>,
+    /// The periods to filter messages on (messages only).
+    periods: Vec<Choice>,
+    q: &'a str,
+    page: usize,
+    pages: usize,
+    /// The page's address with its filters and order, for the paging.
+    paged: String,
+    /// Where a form on a row comes back to.
+    back: String,
+}
+
+#[derive(Serialize)]
+struct ListRow {
+    cells: Vec<ListCell>,
+    task: Option<i64>,
+    talking_points: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListCell {
+    text: String,
+    /// A number (right-aligned).
+    num: bool,
+    href: Option<String>,
+}
+
+/// One worklist among the tabs.
+#[derive(Serialize)]
+struct Tab {
+    href: String,
+    label: &'static str,
+    current: bool,
+}
+
+/// A status or period to filter on.
+#[derive(Serialize)]
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
 }
 
 /// A cell as the page shows it (the export keeps its type).
