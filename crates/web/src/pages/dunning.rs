@@ -269,24 +269,65 @@ pub(super) fn dunning_progress(
         return Ok(Redirect::to("/dunning").into_response());
     };
     let (phase, done, total) = run.progress();
-    let context = match run.outcome() {
-        None => json!({
-            "state": "running", "refresh": 1, "started_by": run.started_by,
-            "phase": i18n::t(lang, &phase), "done": done, "total": total,
-        }),
+    let started_by = run.started_by.as_str();
+    let page = match run.outcome() {
+        None => Progress::Running {
+            refresh: 1,
+            started_by,
+            phase: i18n::t(lang, &phase).to_string(),
+            done,
+            total,
+        },
         Some(Outcome::Done(report)) => {
             let d = &report.delivered;
-            json!({
-                "state": "done", "started_by": run.started_by,
-                "sent": d.email + d.letter + d.call + d.handoff,
-                "email": d.email, "letter": d.letter, "call": d.call, "handoff": d.handoff,
-                "failed": report.failed.len(),
-            })
+            Progress::Done {
+                started_by,
+                sent: d.email + d.letter + d.call + d.handoff,
+                email: d.email,
+                letter: d.letter,
+                call: d.call,
+                handoff: d.handoff,
+                failed: report.failed.len(),
+            }
         }
         Some(Outcome::Failed { code, message }) => {
             let (message, todo) = error_words_of(code, &message, lang);
-            json!({"state": "failed", "started_by": run.started_by, "message": message, "todo": todo})
+            Progress::Failed {
+                started_by,
+                message,
+                todo,
+            }
         }
     };
-    render(state, visit, "dunning_progress.html", "Dunning", context)
+    render(state, visit, "dunning_progress.html", "Dunning", page)
+}
+
+/// The run's progress page (`dunning_progress.html`), by `state`.
+#[derive(Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum Progress<'a> {
+    /// Still going: the page reloads itself every `refresh` seconds.
+    Running {
+        refresh: u32,
+        started_by: &'a str,
+        phase: String,
+        done: u64,
+        total: u64,
+    },
+    /// Ended: what was delivered, per channel, and how many failed.
+    Done {
+        started_by: &'a str,
+        sent: u64,
+        email: u64,
+        letter: u64,
+        call: u64,
+        handoff: u64,
+        failed: usize,
+    },
+    /// Stopped: why, and what to do, in the reader's language.
+    Failed {
+        started_by: &'a str,
+        message: String,
+        todo: String,
+    },
 }
