@@ -30,7 +30,7 @@ pub enum AppError {
     Invalid(String),
     /// A business rule refuses the request (known by kind, see
     /// [`crate::refusal`]).
-    #[error("{0}")]
+    #[error(transparent)]
     Refused(#[from] crate::refusal::Refusal),
     /// The acting user may not do this (their role, or not their customer).
     #[error("{0}")]

@@ -658,6 +658,13 @@ fn a_pause_that_ended_before_today_is_refused() {
         "te laat",
     ]);
     assert!(error.contains("a pause ends today or later"), "{error}");
+    // Said once (a refusal printed itself twice, as the error and as its
+    // cause: "X: X").
+    assert_eq!(
+        error.matches("a pause ends today or later").count(),
+        1,
+        "{error}"
+    );
     sandbox.ok(&[
         "--as-of", AS_OF, "pause", "C000001", "--until", AS_OF, "--reason", "vandaag",
     ]);

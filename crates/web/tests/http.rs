@@ -1975,6 +1975,20 @@ fn sales_thanks_a_customer_and_a_gift_over_budget_waits_for_the_credit_manager()
         .body;
     assert!(message.contains("thank-you"), "{message}");
     assert!(!message.contains("thank_you"), "{message}");
+    // A gift for a suggestion no longer listed (thanked or dismissed by a
+    // colleague first): the page says why on top (it came back as a 404
+    // with nothing to read).
+    let r = credit.post(
+        "/appreciation/999999/gift",
+        &[
+            ("item", "Taart"),
+            ("value", "25"),
+            ("suggestion", "999999"),
+            ("back", "/appreciation"),
+        ],
+    );
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(r.body.contains("id=\"form-error\""), "{}", r.body);
 }
 
 #[test]

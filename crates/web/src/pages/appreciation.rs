@@ -204,7 +204,20 @@ pub(super) fn appreciation_page(
         .take(200)
         .map(|g| gift_out(g, lang))
         .collect();
-    let page = AppreciationPage { card, gifts };
+    // A mistake about a suggestion no longer listed (a colleague thanked
+    // or dismissed it first) has no line to stand at: it goes on top.
+    let stray_error = visit.form_error.as_ref().and_then(|e| {
+        let listed = e
+            .values
+            .get("suggestion")
+            .is_some_and(|id| card.suggestions.iter().any(|s| s.id.to_string() == *id));
+        (!listed).then(|| e.message.clone())
+    });
+    let page = AppreciationPage {
+        card,
+        gifts,
+        stray_error,
+    };
     render(state, visit, "appreciation.html", "Appreciation", page)
 }
 
@@ -212,6 +225,8 @@ pub(super) fn appreciation_page(
 #[derive(Serialize)]
 struct AppreciationPage {
     card: Card,
+    /// A form's mistake about a suggestion that is not listed any more.
+    stray_error: Option<String>,
     /// The gifts of the last year and this quarter (at most 200).
     gifts: Vec<GiftOut>,
 }
