@@ -569,6 +569,9 @@ pub fn update_user(
     let was_admin = before.role == admin && !before.disabled;
     let stays_admin = stored.user.role == admin && !stored.user.disabled;
     if was_admin && !stays_admin {
+        // Two administrators stepping down at once: the second waits for
+        // the first and counts what it committed.
+        tx.lock_administrators()?;
         let others = tx
             .users()?
             .iter()

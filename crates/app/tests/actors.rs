@@ -176,3 +176,62 @@ fn the_last_active_administrator_keeps_the_role() {
         other => panic!("the last administrator was disabled: {other:?}"),
     }
 }
+
+/// Two administrators stepping down at the same moment: each sees the
+/// other still active, and without a lock both would succeed and leave
+/// nobody to manage users. The second waits for the first and is refused.
+#[test]
+fn two_administrators_stepping_down_at_once_leave_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::database(dir.path(), "admins_race");
+    let system = Actor::system("test", 0);
+    for email in ["a1@t.example", "a2@t.example"] {
+        write_tx(&*store, |tx| {
+            access::add_user(
+                tx,
+                &system,
+                &NewUser {
+                    email,
+                    name: None,
+                    role: Role::Admin,
+                    language: Language::Nl,
+                    password: "een lang wachtwoord",
+                    account_manager: None,
+                },
+            )
+        })
+        .unwrap();
+    }
+    let admin = actor(Role::Admin, None);
+    let barrier = std::sync::Barrier::new(2);
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| {
+            write_tx(&*store, |tx| {
+                let line =
+                    access::update_user(tx, &admin, "a1@t.example", Some(Role::Sales), None, None)?;
+                // The other steps down while this one is not committed yet.
+                barrier.wait();
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                Ok(line)
+            })
+        });
+        let second = scope.spawn(|| {
+            barrier.wait();
+            write_tx(&*store, |tx| {
+                access::update_user(tx, &admin, "a2@t.example", None, None, Some(true))
+            })
+        });
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    assert!(first.is_ok(), "{first:?}");
+    assert!(
+        matches!(second, Err(AppError::Refused(_))),
+        "both stepped down: {second:?}"
+    );
+    let users = read_tx(&*store, |tx| access::users(tx)).unwrap();
+    let active_admins = users
+        .iter()
+        .filter(|u| u.role == "admin" && !u.disabled)
+        .count();
+    assert_eq!(active_admins, 1);
+}

@@ -218,6 +218,16 @@ impl AccessWrite for PgTx<'_> {
         )
     }
 
+    fn lock_administrators(&mut self) -> Result<()> {
+        // READ COMMITTED: the statements after this one see what the
+        // transaction that held the rows committed.
+        self.execute(
+            "SELECT id FROM app_user WHERE role = 'admin' ORDER BY id FOR UPDATE",
+            &[],
+        )
+        .map(drop)
+    }
+
     fn update_user(&mut self, id: i64, user: &User) -> Result<()> {
         self.execute(
             "UPDATE app_user SET email = $2, name = $3, role = $4, language = $5, \

@@ -227,6 +227,11 @@ impl AccessWrite for SqliteTx<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
+    fn lock_administrators(&mut self) -> Result<()> {
+        // Writers run one at a time (`BEGIN IMMEDIATE`): nothing to hold.
+        Ok(())
+    }
+
     fn update_user(&mut self, id: i64, user: &User) -> Result<()> {
         self.conn
             .prepare_cached(

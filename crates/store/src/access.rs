@@ -131,6 +131,12 @@ pub trait AccessRead {
 pub trait AccessWrite: AccessRead {
     fn insert_user(&mut self, user: &User) -> Result<i64>;
     fn update_user(&mut self, id: i64, user: &User) -> Result<()>;
+    /// Holds the administrators' rows until the transaction ends, so a
+    /// rule over all of them (the last active administrator keeps the
+    /// role) is checked against what others commit meanwhile: a second
+    /// transaction doing the same waits, then reads the first one's
+    /// change. A backend whose writers run one at a time does nothing.
+    fn lock_administrators(&mut self) -> Result<()>;
 
     fn insert_session(&mut self, token_hash: &str, session: &Session) -> Result<()>;
     fn delete_session(&mut self, token_hash: &str) -> Result<()>;
