@@ -832,14 +832,7 @@ pub fn request_pause(
         }
         .into());
     }
-    if until > crate::refusal::latest_ahead(as_of) {
-        return Err(Refusal::TooFarAhead {
-            field: "until",
-            date: until,
-            latest: crate::refusal::latest_ahead(as_of),
-        }
-        .into());
-    }
+    crate::refusal::within_a_year("until", until, as_of)?;
     let customer = tx
         .customer_by_number(number)?
         .ok_or_else(|| AppError::NotFound(format!("no customer with number '{number}'")))?;

@@ -21,6 +21,20 @@ pub fn latest_ahead(today: Date) -> Date {
     today.add_days(MAX_DAYS_AHEAD)
 }
 
+/// Refuses `date` (the form's `field`) when it lies more than a year after
+/// `today`.
+pub fn within_a_year(field: &'static str, date: Date, today: Date) -> Result<(), Refusal> {
+    let latest = latest_ahead(today);
+    if date > latest {
+        return Err(Refusal::TooFarAhead {
+            field,
+            date,
+            latest,
+        });
+    }
+    Ok(())
+}
+
 /// A request a business rule refuses; nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {

@@ -125,6 +125,25 @@ fn use_cases_refuse_what_the_actor_may_not_do_and_write_nothing() {
     assert_eq!(log[0].at, 1_700_000_000);
 }
 
+/// Adds a user with `role` (by the system, as `tegoed user add` does).
+fn add_user(store: &dyn tegoed_store::Store, email: &str, role: Role) {
+    write_tx(store, |tx| {
+        access::add_user(
+            tx,
+            &Actor::system("test", 0),
+            &NewUser {
+                email,
+                name: None,
+                role,
+                language: Language::Nl,
+                password: "een lang wachtwoord",
+                account_manager: None,
+            },
+        )
+    })
+    .unwrap();
+}
+
 /// Nobody could manage users any more once the last active administrator
 /// was made a salesperson or disabled (an administrator could do it to
 /// themself): the use case refuses it, and allows it once another
@@ -133,24 +152,7 @@ fn use_cases_refuse_what_the_actor_may_not_do_and_write_nothing() {
 fn the_last_active_administrator_keeps_the_role() {
     let dir = tempfile::tempdir().unwrap();
     let store = common::database(dir.path(), "admins");
-    let system = Actor::system("test", 0);
-    let add = |email: &str, role: Role| {
-        write_tx(&*store, |tx| {
-            access::add_user(
-                tx,
-                &system,
-                &NewUser {
-                    email,
-                    name: None,
-                    role,
-                    language: Language::Nl,
-                    password: "een lang wachtwoord",
-                    account_manager: None,
-                },
-            )
-        })
-        .unwrap();
-    };
+    let add = |email, role| add_user(&*store, email, role);
     add("a1@t.example", Role::Admin);
     add("c1@t.example", Role::Collector);
     let admin = actor(Role::Admin, None);
@@ -184,23 +186,8 @@ fn the_last_active_administrator_keeps_the_role() {
 fn two_administrators_stepping_down_at_once_leave_one() {
     let dir = tempfile::tempdir().unwrap();
     let store = common::database(dir.path(), "admins_race");
-    let system = Actor::system("test", 0);
     for email in ["a1@t.example", "a2@t.example"] {
-        write_tx(&*store, |tx| {
-            access::add_user(
-                tx,
-                &system,
-                &NewUser {
-                    email,
-                    name: None,
-                    role: Role::Admin,
-                    language: Language::Nl,
-                    password: "een lang wachtwoord",
-                    account_manager: None,
-                },
-            )
-        })
-        .unwrap();
+        add_user(&*store, email, Role::Admin);
     }
     let admin = actor(Role::Admin, None);
     let barrier = std::sync::Barrier::new(2);

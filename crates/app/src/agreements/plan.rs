@@ -2,7 +2,7 @@
 //! instalments; completed when paid up, broken when an instalment is more
 //! than the grace days late.
 
-use crate::refusal::{Refusal, latest_ahead};
+use crate::refusal::Refusal;
 use serde::Serialize;
 use tegoed_core::agreements::{Interval, PlanStatus, instalments, plan_status};
 use tegoed_core::{Date, Money};
@@ -122,14 +122,7 @@ pub fn create_plan(
         }
         .into());
     }
-    if first > latest_ahead(as_of) {
-        return Err(Refusal::TooFarAhead {
-            field: "first",
-            date: first,
-            latest: latest_ahead(as_of),
-        }
-        .into());
-    }
+    crate::refusal::within_a_year("first", first, as_of)?;
     let stored = customer(tx, number)?;
     actor.require(Action::Collect, stored.customer.account_manager)?;
     if !tx.plans(Some(stored.id), true)?.is_empty() {

@@ -1,7 +1,7 @@
 //! Promises to pay: an amount by a date, covering invoices; kept when the
 //! money arrives by then, broken when it does not.
 
-use crate::refusal::{Refusal, latest_ahead};
+use crate::refusal::Refusal;
 use serde::Serialize;
 use tegoed_core::agreements::{PromiseStatus, promise_status};
 use tegoed_core::{Currency, Date, InvoiceId, Money};
@@ -91,14 +91,7 @@ pub fn add_promise(
     if date < as_of {
         return Err(Refusal::PromiseBeforeToday { date, today: as_of }.into());
     }
-    if date > latest_ahead(as_of) {
-        return Err(Refusal::TooFarAhead {
-            field: "date",
-            date,
-            latest: latest_ahead(as_of),
-        }
-        .into());
-    }
+    crate::refusal::within_a_year("date", date, as_of)?;
     let stored = customer(tx, number)?;
     actor.require(Action::Agreement, stored.customer.account_manager)?;
     let overdue = overdue_invoices(tx, stored.id, as_of)?;

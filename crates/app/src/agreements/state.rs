@@ -1,7 +1,7 @@
 //! A customer's collection state and what changes it: dunning pauses,
 //! notes, the credit limit and tags.
 
-use crate::refusal::{Needed, Refusal, latest_ahead};
+use crate::refusal::{Needed, Refusal};
 use serde::Serialize;
 use tegoed_core::{CustomerId, Date, Language};
 use tegoed_store::{CollectionState, ReadTx, TimelineEvent, WriteTx};
@@ -56,14 +56,7 @@ pub fn pause(
         }
         .into());
     }
-    if until > latest_ahead(as_of) {
-        return Err(Refusal::TooFarAhead {
-            field: "until",
-            date: until,
-            latest: latest_ahead(as_of),
-        }
-        .into());
-    }
+    crate::refusal::within_a_year("until", until, as_of)?;
     let state = pause_in(tx, stored.id, until, reason, as_of)?;
     actor.audit(
         tx,
