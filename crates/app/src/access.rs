@@ -6,6 +6,7 @@
 //! Session and API tokens are random 256-bit values; the store keeps only
 //! their BLAKE2b hash, so a copy of the database does not log anyone in.
 
+use crate::audit::{Detail, Label};
 use crate::refusal::{Needed, Refusal};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -299,9 +300,9 @@ impl Actor {
         tx: &mut dyn WriteTx,
         action: &str,
         subject: &str,
-        detail: &str,
+        detail: crate::audit::Detail,
     ) -> Result<()> {
-        audit(tx, &self.id, action, subject, detail, self.at)
+        audit(tx, &self.id, action, subject, &detail.stored(), self.at)
     }
 }
 
@@ -530,7 +531,12 @@ pub fn add_user(tx: &mut dyn WriteTx, actor: &Actor, new: &NewUser<'_>) -> Resul
         created_at: actor.at,
     };
     let id = tx.insert_user(&user)?;
-    actor.audit(tx, "user.add", &user.email, &format!("role {}", user.role))?;
+    actor.audit(
+        tx,
+        "user.add",
+        &user.email,
+        Detail::none().word(Label::Role, &user.role),
+    )?;
     user_line(tx, &StoredUser { id, user })
 }
 
@@ -590,16 +596,17 @@ pub fn update_user(
             tx,
             "user.update",
             &stored.user.email,
-            &format!(
-                "role {}, language {}, {}",
-                stored.user.role,
-                stored.user.language,
-                if stored.user.disabled {
-                    "disabled"
-                } else {
-                    "active"
-                }
-            ),
+            Detail::none()
+                .word(Label::Role, &stored.user.role)
+                .word(Label::Language, stored.user.language.as_str())
+                .word(
+                    Label::Status,
+                    if stored.user.disabled {
+                        "disabled"
+                    } else {
+                        "active"
+                    },
+                ),
         )?;
     }
     user_line(tx, &stored)
@@ -613,7 +620,12 @@ pub fn set_language(tx: &mut dyn WriteTx, actor: &Actor, language: Language) -> 
     if stored.user.language != language {
         stored.user.language = language;
         tx.update_user(stored.id, &stored.user)?;
-        actor.audit(tx, "user.language", &actor.id, language.as_str())?;
+        actor.audit(
+            tx,
+            "user.language",
+            &actor.id,
+            Detail::none().word(Label::Language, language.as_str()),
+        )?;
     }
     Ok(())
 }
@@ -716,7 +728,12 @@ pub fn create_api_token(
         .ok_or_else(|| AppError::NotFound(format!("no user {email}")))?;
     let token = format!("tgd_{}", random_hex(32)?);
     tx.insert_api_token(&token_hash(&token), user.id, name.trim(), actor.at)?;
-    actor.audit(tx, "token.create", &user.user.email, name.trim())?;
+    actor.audit(
+        tx,
+        "token.create",
+        &user.user.email,
+        Detail::none().text(Label::Name, name),
+    )?;
     Ok(token)
 }
 
@@ -872,7 +889,9 @@ pub fn request_pause(
         tx,
         "pause.request",
         number,
-        &format!("until {until}: {}", request.reason),
+        Detail::none()
+            .date(Label::Until, until)
+            .text(Label::Reason, &request.reason),
     )?;
     request_line(tx, id, request)
 }
@@ -929,7 +948,7 @@ pub fn decide_pause(
             "pause.reject"
         },
         &line.customer,
-        &format!("request {id}"),
+        Detail::none().number(Label::Request, id),
     )?;
     Ok(line)
 }

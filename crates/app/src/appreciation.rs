@@ -6,6 +6,7 @@
 //! approves), and dismissing a suggestion. All on the customer's timeline
 //! and in the audit log.
 
+use crate::audit::{Detail, Label};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tegoed_core::agreements::{PlanStatus, PromiseStatus};
@@ -714,13 +715,12 @@ pub fn thank(
             tx.as_mut(),
             "appreciation.thank",
             number,
-            &format!(
-                "message {id}: {}",
-                suggestions
+            Detail::none().number(Label::Message, id).words(
+                Label::Reasons,
+                &suggestions
                     .iter()
                     .map(|s| s.appreciation.reason.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                    .collect::<Vec<_>>(),
             ),
         )?;
         tx.commit()?;
@@ -1040,11 +1040,11 @@ pub fn gift(
         tx,
         "appreciation.gift",
         number,
-        &format!(
-            "gift {id}: {item}, {}, {}",
-            value_money.to_decimal_string(),
-            status.as_str()
-        ),
+        Detail::none()
+            .number(Label::Gift, id)
+            .text(Label::Item, item)
+            .money(Label::Value, value_money)
+            .word(Label::Status, status.as_str()),
     )?;
     let all = tx.gifts(None)?;
     let budget = budget_of(&all, config, manager, name, as_of);
@@ -1140,7 +1140,7 @@ pub fn decide_gift(
             "appreciation.gift_refused"
         },
         &number,
-        &format!("gift {id}"),
+        Detail::none().number(Label::Gift, id),
     )?;
     gifts(tx, Some(&number))?
         .into_iter()
@@ -1174,7 +1174,9 @@ pub fn dismiss(
         tx,
         "appreciation.dismiss",
         &customer_row.customer.number,
-        &format!("suggestion {id} ({})", stored.appreciation.reason.as_str()),
+        Detail::none()
+            .number(Label::Suggestion, id)
+            .word(Label::Reason, stored.appreciation.reason.as_str()),
     )?;
     let names = managers(tx)?;
     Ok(line(

@@ -10,6 +10,7 @@
 //! not customer payments, except a refund from a customer's credit or a
 //! returned direct debit, which undoes the payment it returned.
 
+use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_core::allocation::{self, OpenItem, Target};
 use tegoed_core::matching::{Decision, Incoming, IndexedInvoice, MatchIndex, MatchRule};
@@ -124,10 +125,11 @@ pub fn import_statement(
             tx,
             "import.statement",
             file,
-            &format!(
-                "{} transactions: {} payments booked, {} to review, {} seen before",
-                summary.transactions, summary.payments, summary.to_review, summary.duplicates
-            ),
+            Detail::none()
+                .number(Label::Transactions, summary.transactions)
+                .number(Label::PaymentsBooked, summary.payments)
+                .number(Label::ToReview, summary.to_review)
+                .number(Label::SeenBefore, summary.duplicates),
         )?;
         Ok(summary)
     })

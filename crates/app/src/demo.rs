@@ -11,6 +11,7 @@
 //! The generator writes through a [`Sink`]: straight into the store, or into
 //! the canonical CSV files (for the import benchmark).
 
+use crate::audit::{Detail, Label};
 use std::io::Write;
 
 use tegoed_core::allocation::{self, OpenItem, Target};
@@ -1172,10 +1173,10 @@ pub fn fill(
         tx,
         "demo.fill",
         &config.as_of.to_string(),
-        &format!(
-            "{} customers, {} invoices, {} payments",
-            counts.customers, counts.invoices, counts.payments
-        ),
+        Detail::none()
+            .number(Label::Customers, counts.customers)
+            .number(Label::Invoices, counts.invoices)
+            .number(Label::Payments, counts.payments),
     )?;
     Ok(DemoOutcome::Generated(counts))
 }

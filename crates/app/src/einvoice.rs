@@ -7,6 +7,7 @@
 //! it). A credit note that names its invoice (`BillingReference`) is applied
 //! to that invoice; otherwise to the customer's oldest open items.
 
+use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_core::customer::{Address, CustomerKind, Language};
 use tegoed_core::party::{Email, KvkNumber, VatNumber};
@@ -137,7 +138,9 @@ pub fn import_ubl(
         tx,
         "einvoice.import",
         file,
-        &format!("{} {}", document.number, customer.customer.number),
+        Detail::none()
+            .text(Label::Invoice, &document.number)
+            .text(Label::Customer, &customer.customer.number),
     )?;
     Ok(EInvoiceSummary {
         file: file.to_string(),

@@ -7,6 +7,7 @@
 //! payment id), so importing the same file again changes nothing, and a
 //! changed row updates its record.
 
+use crate::audit::{Detail, Label};
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
@@ -143,10 +144,11 @@ fn audit_import(tx: &mut dyn WriteTx, actor: &Actor, summary: &ImportSummary) ->
         tx,
         &format!("import.{}", summary.kind),
         &summary.file,
-        &format!(
-            "{} rows: {} new, {} changed, {} unchanged",
-            summary.rows, summary.inserted, summary.updated, summary.unchanged
-        ),
+        Detail::none()
+            .number(Label::Rows, summary.rows)
+            .number(Label::New, summary.inserted)
+            .number(Label::Changed, summary.updated)
+            .number(Label::Unchanged, summary.unchanged),
     )
 }
 

@@ -17,6 +17,7 @@
 pub mod access;
 pub mod agreements;
 pub mod appreciation;
+pub mod audit;
 pub mod bank;
 pub mod config;
 pub mod customer;

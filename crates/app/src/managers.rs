@@ -1,6 +1,7 @@
 //! Account managers and salespeople: the people who own customer
 //! relationships.
 
+use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_core::AccountManager;
 use tegoed_core::party::Email;
@@ -102,7 +103,10 @@ pub fn add(tx: &mut dyn WriteTx, actor: &Actor, name: &str, email: Option<&str>)
             "manager.update"
         },
         name,
-        manager.email.as_ref().map_or("", |e| e.as_str()),
+        Detail::none().text(
+            Label::Email,
+            manager.email.as_ref().map_or("", |e| e.as_str()),
+        ),
     )?;
     Ok(created)
 }

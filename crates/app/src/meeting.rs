@@ -7,6 +7,7 @@
 //! were done) — as JSON, a self-contained HTML file and a PDF — and the
 //! decisions taken at it (a task for the owner and a timeline line).
 
+use crate::audit::Detail;
 use crate::refusal::{Needed, Refusal};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -650,7 +651,12 @@ pub fn decide(
         )),
         author: Some(actor.id.clone()),
     })?;
-    actor.audit(tx, "meeting.decide", &stored.customer.number, text)?;
+    actor.audit(
+        tx,
+        "meeting.decide",
+        &stored.customer.number,
+        Detail::said(text),
+    )?;
     let directory: FxHashMap<CustomerId, (String, String)> = [(
         stored.id,
         (stored.customer.number.clone(), stored.customer.name.clone()),

@@ -10,6 +10,7 @@
 //! it stays in use) and the target written in one write transaction: the
 //! copy is there completely or not at all.
 
+use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_store::schema::{Cell, Kind, TABLES, Table};
 use tegoed_store::{ReadTx, Store};
@@ -209,7 +210,9 @@ pub fn migrate(
         target.as_mut(),
         "database.migrate",
         to_name,
-        &format!("{total} rows copied from {from_name}"),
+        Detail::none()
+            .number(Label::RowsCopied, total)
+            .text(Label::From, from_name),
     )?;
     target.commit()?;
     progress.finish();

@@ -23,6 +23,7 @@
 //!   invoice alone) and a task for the account manager, who gets an e-mail;
 //! - "Please contact me" → a call for the account manager.
 
+use crate::audit::{Detail, Label};
 use lettre::message::{Mailbox, header::ContentType};
 use serde::Serialize;
 use tegoed_core::portal::{self as rules, Contact, DayPart, PlanAsk, Problem, Why};
@@ -121,7 +122,7 @@ pub fn link(
         tx,
         "portal.link",
         &stored.customer.number,
-        &format!("valid until {expires_on}"),
+        Detail::none().date(Label::ValidUntil, expires_on),
     )?;
     Ok(Link {
         customer: stored.customer.number,
@@ -159,7 +160,7 @@ pub fn revoke(tx: &mut dyn WriteTx, actor: &Actor, number: &str, as_of: Date) ->
         tx,
         "portal.revoke",
         &stored.customer.number,
-        &format!("{revoked} links"),
+        Detail::none().number(Label::Links, revoked),
     )?;
     Ok(Revoked {
         customer: stored.customer.number,
@@ -1464,9 +1465,10 @@ pub fn act(
         tx,
         &format!("portal.{}", ask.kind()),
         &number,
-        &format!(
-            "{outcome}: {}",
-            describe(&request, &numbers, Language::En, true)
+        Detail::none().word(Label::Outcome, outcome).both(
+            Label::Message,
+            describe(&request, &numbers, Language::Nl, true),
+            describe(&request, &numbers, Language::En, true),
         ),
     )?;
     let stored_request = StoredPortalRequest { id, request };

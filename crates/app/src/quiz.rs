@@ -4,6 +4,7 @@
 //! policy's own decision (the pre-sale check), with the rule explained; the
 //! answers are kept, so each person's score and who did the training show.
 
+use crate::audit::{Detail, Label};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tegoed_core::{Date, Language, Money};
@@ -288,10 +289,17 @@ pub fn answer(
         tx,
         "training.quiz",
         &number,
-        &format!(
-            "answered {answer}, the policy says {} ({})",
-            result.verdict, result.rule
-        ),
+        Detail::none()
+            .both(
+                Label::YourAnswer,
+                verdict_text(answer, Language::Nl).to_string(),
+                verdict_text(answer, Language::En).to_string(),
+            )
+            .both(
+                Label::PolicySays,
+                verdict_text(&stored.verdict, Language::Nl).to_string(),
+                verdict_text(&stored.verdict, Language::En).to_string(),
+            ),
     )?;
     let (explanation, conditions) = explained(&result);
     Ok(Checked {

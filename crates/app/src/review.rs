@@ -4,6 +4,7 @@
 //! paying IBAN is stored on the customer, so the next payment from that
 //! account matches by itself.
 
+use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_core::allocation::Target;
 use tegoed_core::matching::MatchRule;
@@ -214,7 +215,12 @@ pub fn match_payment(
         )));
     }
     let outcome = decide(tx, stored, customer, Target::Invoices(&invoices))?;
-    actor.audit(tx, "payment.match", payment_id, &invoice_numbers.join(","))?;
+    actor.audit(
+        tx,
+        "payment.match",
+        payment_id,
+        Detail::none().names(Label::Invoices, invoice_numbers),
+    )?;
     Ok(outcome)
 }
 
@@ -242,7 +248,12 @@ pub fn assign_payment(
         )));
     }
     let outcome = decide(tx, stored, customer.id, Target::OldestFirst)?;
-    actor.audit(tx, "payment.assign", payment_id, customer_number)?;
+    actor.audit(
+        tx,
+        "payment.assign",
+        payment_id,
+        Detail::none().text(Label::Customer, customer_number),
+    )?;
     Ok(outcome)
 }
 
@@ -396,11 +407,13 @@ pub fn unmatch_payment(
         tx,
         "payment.undo",
         payment_id,
-        &reopened
-            .iter()
-            .map(|a| a.invoice_number.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
+        Detail::none().names(
+            Label::InvoicesReopened,
+            &reopened
+                .iter()
+                .map(|a| a.invoice_number.as_str())
+                .collect::<Vec<_>>(),
+        ),
     )?;
     Ok(UndoOutcome {
         payment_id: payment.external_id,

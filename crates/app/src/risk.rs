@@ -6,6 +6,7 @@
 //! model; invoices due after it whose outcome is known by the as-of date test
 //! it. Every invoice's features are computed as of its issue date.
 
+use crate::audit::{Detail, Label};
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
@@ -536,19 +537,16 @@ pub fn train(
     let body = serde_json::to_string(&file).expect("a model serializes");
     let mut tx = store.write()?;
     let model_id = tx.insert_risk_model(as_of, &body)?;
-    actor.audit(
-        tx.as_mut(),
-        "risk.train",
-        &format!("model {model_id}"),
-        &format!(
-            "as of {as_of}, AUC {}, {} invoices to train, {} to test",
-            metrics
-                .auc
-                .map_or_else(|| "unknown".to_string(), |auc| format!("{auc:.3}")),
-            metrics.n_train,
-            metrics.n_test
-        ),
-    )?;
+    actor.audit(tx.as_mut(), "risk.train", &format!("model {model_id}"), {
+        let detail = Detail::none().date(Label::AsOf, as_of);
+        let detail = match metrics.auc {
+            Some(auc) => detail.decimal(Label::Auc, auc, 3),
+            None => detail.word(Label::Auc, "unknown"),
+        };
+        detail
+            .number(Label::Train, metrics.n_train)
+            .number(Label::Test, metrics.n_test)
+    })?;
     tx.commit()?;
     Ok(TrainReport {
         auc: metrics.auc,
@@ -987,10 +985,11 @@ pub fn import_ratings(
         tx,
         "ratings.import",
         file,
-        &format!(
-            "{} rows: {} new, {} changed, {} unchanged",
-            summary.rows, summary.inserted, summary.updated, summary.unchanged
-        ),
+        Detail::none()
+            .number(Label::Rows, summary.rows)
+            .number(Label::New, summary.inserted)
+            .number(Label::Changed, summary.updated)
+            .number(Label::Unchanged, summary.unchanged),
     )?;
     Ok(summary)
 }

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use tegoed_app::access::{self, NewUser, Role};
+use tegoed_app::audit;
 use tegoed_app::demo::{self, DemoConfig};
 use tegoed_app::risk;
 use tegoed_core::Language;
@@ -269,7 +270,12 @@ pub fn user_cmd(ctx: &Ctx, command: UserCommand) -> Result<()> {
             })
         }
         UserCommand::Audit { limit } => {
-            let lines = ctx.read(|tx| access::audit_log(tx, limit))?;
+            let mut lines = ctx.read(|tx| access::audit_log(tx, limit))?;
+            // Details in English words and formats, as the rest of the CLI.
+            let en = Language::En;
+            for line in &mut lines {
+                line.detail = audit::show(&line.detail, en, &|k| tegoed_web::i18n::t(en, k).into());
+            }
             ctx.print(&lines, |lines| {
                 let mut table = crate::render::Table::new(&[
                     ("When (UTC)", crate::render::Align::Left),

@@ -45,7 +45,7 @@ fn changes_from_the_command_line_are_audited_under_the_acting_user() {
     assert_eq!(pause[0]["subject"], "C001");
     assert_eq!(
         pause[0]["detail"],
-        "until 2026-03-20: Directeur op vakantie"
+        "until: 20 Mar 2026 · reason: Directeur op vakantie"
     );
     // The imports of the sandbox are there too, one line per file.
     for kind in ["customers", "invoices", "payments"] {

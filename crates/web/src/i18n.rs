@@ -59,6 +59,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("API token", "API-token", None),
     ("API token for", "API-token voor", None),
+    ("AUC", "AUC", None),
     ("About", "Over", None),
     (
         "About to be handed off",
@@ -1281,6 +1282,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     ("a gift is suggested", "een cadeau ligt voor de hand", None),
+    ("accepted", "geaccepteerd", None),
     ("account_manager", "accountmanager", Some("account manager")),
     ("active", "actief", None),
     ("admin", "beheerder", None),
@@ -1295,6 +1297,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("agreement at the sale recorded"),
     ),
     ("all", "alle", None),
+    ("amount", "bedrag", None),
+    ("answered", "geantwoord", None),
     ("appreciation", "waardering", Some("appreciation")),
     (
         "approve",
@@ -1302,6 +1306,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("Sell on normal terms"),
     ),
     ("approved", "goedgekeurd", None),
+    ("as of", "per", None),
     ("asked by", "gevraagd door", None),
     ("at the agency", "bij het incassobureau", None),
     (
@@ -1320,6 +1325,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("call_planned", "belafspraak", Some("call planned")),
     ("calls", "telefoontjes", None),
     ("cancelled", "geannuleerd", None),
+    ("changed", "gewijzigd", None),
     ("claim", "vordering (overdracht)", None),
     ("class", "klasse", None),
     ("collection", "incasso", None),
@@ -1369,6 +1375,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "klanten krijgen een bericht in de run van vandaag.",
         None,
     ),
+    ("customers left out", "klanten overgeslagen", None),
     (
         "database.migrate",
         "database overgezet",
@@ -1392,6 +1399,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "besluit uitgevoerd",
         Some("decision carried out"),
     ),
+    ("delivered", "verstuurd", None),
     ("demand", "aanmaning", Some("demand")),
     ("demo.fill", "demodata gemaakt", Some("demo data made")),
     ("direct_debit", "automatische incasso", Some("direct debit")),
@@ -1416,6 +1424,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("dunning delivered"),
     ),
     ("dunning.run", "aanmaanrun", Some("dunning run")),
+    ("e-mail", "e-mail", None),
     ("e-mails", "e-mails", None),
     (
         "einvoice.import",
@@ -1423,6 +1432,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("e-invoices imported"),
     ),
     ("email", "e-mail", Some("e-mail")),
+    ("en", "Engels", Some("English")),
     ("every other deal", "elke andere order", None),
     ("expected", "verwacht", None),
     ("expected loss", "verwacht verlies", None),
@@ -1435,11 +1445,14 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("final_notice", "laatste aanmaning", Some("final notice")),
     ("financing", "financiering", None),
     ("financing so far", "financiering tot nu toe", None),
+    ("first", "eerste", None),
+    ("folder", "map", None),
     (
         "fourteen_day_letter",
         "veertiendagenbrief",
         Some("14-day letter"),
     ),
+    ("from", "van", None),
     ("gift", "cadeau", Some("gift")),
     ("given", "gegeven", Some("given")),
     ("hand-offs", "overdrachten", None),
@@ -1506,13 +1519,16 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "facturen in de wacht (geschil, belofte, regeling)",
         None,
     ),
+    ("invoices reopened", "facturen weer open", None),
     ("invoices to", "facturen naar", None),
     (
         "is agreed at once, for everything past its due date; otherwise a colleague contacts you.",
         "spreken we direct af, voor alles wat over de vervaldatum is; anders neemt een collega contact met u op.",
         None,
     ),
+    ("item", "wat", None),
     ("kept", "nagekomen", None),
+    ("language", "taal", None),
     ("last 12 months", "afgelopen 12 maanden", None),
     ("last 30 days", "afgelopen 30 dagen", None),
     ("last 90 days", "afgelopen 90 dagen", None),
@@ -1520,7 +1536,9 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("left", "resterend", None),
     ("letter", "brief", None),
     ("letters", "brieven", None),
+    ("limit", "limiet", None),
     ("limit.set", "kredietlimiet gezet", Some("credit limit set")),
+    ("links", "links", None),
     ("logged by", "vastgelegd door", None),
     (
         "meeting_decision",
@@ -1530,8 +1548,12 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("message", "bericht", None),
     ("message_sent", "bericht verstuurd", Some("message sent")),
     ("messages", "berichten", None),
+    ("method", "betaalwijze", None),
     ("month", "maand", None),
+    ("name", "naam", None),
+    ("new", "nieuw", None),
     ("next", "volgende", None),
+    ("nl", "Nederlands", Some("Dutch")),
     ("no", "nee", None),
     ("no account manager", "geen accountmanager", None),
     ("no phone number", "geen telefoonnummer", None),
@@ -1556,6 +1578,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("open", "open", None),
     ("open now", "nu open", None),
     ("or", "of", None),
+    ("outcome", "uitkomst", None),
     ("over budget", "boven budget", None),
     ("overdue", "vervallen", None),
     ("pause", "pauze", None),
@@ -1576,6 +1599,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("paying later and later", "betaalt steeds later", None),
     ("paying sooner and sooner", "betaalt steeds eerder", None),
     ("payment", "betaling", None),
+    ("payment terms (days)", "betaaltermijn (dagen)", None),
     (
         "payment.assign",
         "betaling aan klant toegewezen",
@@ -1586,6 +1610,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "betaling gekoppeld",
         Some("payment matched"),
     ),
+    ("payments", "betalingen", None),
+    ("payments booked", "betalingen geboekt", None),
     ("pending", "wacht op besluit", None),
     ("plan", "regeling", None),
     (
@@ -1642,6 +1668,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("Prepayment only"),
     ),
     ("previous", "vorige", None),
+    ("promise", "belofte", None),
     (
         "promise.add",
         "betaalbelofte vastgelegd",
@@ -1661,10 +1688,14 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "ratings ingelezen",
         Some("ratings imported"),
     ),
+    ("reason", "reden", None),
+    ("reasons", "redenen", None),
     ("refund", "terugbetaling", None),
     ("refused", "afgewezen", Some("refused")),
     ("rejected", "afgewezen", None),
     ("reminder", "herinnering", Some("reminder")),
+    ("request", "verzoek", None),
+    ("resolution", "oplossing", None),
     ("resolved", "opgelost", None),
     ("right", "goed", None),
     (
@@ -1672,9 +1703,13 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "risicomodel getraind",
         Some("risk model trained"),
     ),
+    ("role", "rol", None),
     ("room", "ruimte", None),
     ("room after", "ruimte daarna", None),
+    ("rows", "regels", None),
+    ("rows copied", "regels gekopieerd", None),
     ("rule", "regel", None),
+    ("run", "run", None),
     (
         "sale_agreement",
         "afspraak bij de verkoop",
@@ -1691,24 +1726,29 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "tweede herinnering",
         Some("second reminder"),
     ),
+    ("seen before", "al eerder ingelezen", None),
     ("sent", "verstuurd", None),
     (
         "settings.save",
         "instellingen bewaard",
         Some("settings saved"),
     ),
+    ("size (bytes)", "grootte (bytes)", None),
     (
         "someone else changed this at the same moment; nothing of yours was saved. Reload the page and try again",
         "Iemand anders veranderde dit op hetzelfde moment; van jouw wijziging is niets bewaard. Laad de pagina opnieuw en probeer het nog eens.",
         None,
     ),
+    ("status", "status", None),
     ("steady", "gelijk gebleven", None),
+    ("suggestion", "suggestie", None),
     ("tag", "label", None),
     ("tag.add", "label toegevoegd", Some("tag added")),
     ("tag.remove", "label verwijderd", Some("tag removed")),
     ("task.done", "telefoontje afgerond", Some("call done")),
     ("thank_you", "bedankje", Some("thank-you")),
     ("the customer", "de klant", None),
+    ("the policy says", "het beleid zegt", None),
     (
         "the sales needed to earn it back",
         "de omzet die nodig is om dat terug te verdienen",
@@ -1723,6 +1763,9 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("to", "aan", None),
     ("to do", "te doen", None),
     ("to pay", "te betalen", None),
+    ("to review", "te beoordelen", None),
+    ("to test", "om te testen", None),
+    ("to train", "om te leren", None),
     ("token.create", "API-token gemaakt", Some("API token made")),
     ("tone consumer", "voor consumenten", Some("for consumers")),
     ("tone firm", "stevig", Some("firm")),
@@ -1730,16 +1773,22 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("tone light", "licht", Some("light")),
     ("tone neutral", "neutraal", Some("neutral")),
     ("tone warm", "warm", Some("warm")),
+    ("transactions", "transacties", None),
     ("transfer", "overboeking", Some("bank transfer")),
     ("two weeks", "twee weken", None),
+    ("unchanged", "ongewijzigd", None),
+    ("unknown", "onbekend", None),
     ("until", "tot en met", None),
     ("used", "gebruikt", None),
     ("used by", "gebruikt door", None),
     ("user.add", "gebruiker toegevoegd", Some("user added")),
     ("user.language", "taal gewijzigd", Some("language changed")),
     ("user.update", "gebruiker gewijzigd", Some("user changed")),
+    ("valid until", "geldig tot", None),
+    ("value", "waarde", None),
     ("waiting for a deadline", "wachten op een termijn", None),
     ("waiting for approval", "wacht op goedkeuring", None),
+    ("was", "was", None),
     ("week", "week", None),
     (
         "who sends the messages, the bank account, the collector, VAT on collection costs and the dunning run's days and minimum amount.",
@@ -1799,6 +1848,16 @@ mod tests {
                 }
             }
         }
+        assert!(missing.is_empty(), "no Dutch for: {missing:?}");
+    }
+
+    #[test]
+    fn every_audit_detail_label_has_a_dutch_version() {
+        let missing: Vec<_> = tegoed_app::audit::Label::ALL
+            .iter()
+            .map(|l| l.key())
+            .filter(|k| !has(k))
+            .collect();
         assert!(missing.is_empty(), "no Dutch for: {missing:?}");
     }
 

@@ -13,7 +13,7 @@ mod auth;
 mod background;
 mod cache;
 mod forms;
-mod i18n;
+pub mod i18n;
 mod listing;
 mod pages;
 mod portal;

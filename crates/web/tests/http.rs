@@ -187,6 +187,57 @@ fn pages_and_api_by_role() {
 }
 
 #[test]
+fn the_audit_logs_details_read_in_the_readers_language() {
+    let server = start(30);
+    let credit = login(server.addr, "credit@t.example");
+    let own = "C000001";
+    let r = credit.post(
+        &format!("/customers/{own}/pause"),
+        &[("until", "2026-12-31"), ("reason", "Directeur op vakantie")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = credit.post(&format!("/customers/{own}/limit"), &[("limit", "12500")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    let admin = login(server.addr, "admin@t.example");
+    let english = admin.get("/users").body;
+    assert!(
+        english.contains("until: 31 Dec 2026 · reason: Directeur op vakantie"),
+        "{english}"
+    );
+    assert!(
+        english.contains("limit: €\u{a0}12,500.00 · was: "),
+        "{english}"
+    );
+    assert_eq!(
+        admin
+            .post("/account/language", &[("language", "nl")])
+            .status,
+        303
+    );
+    let dutch = admin.get("/users").body;
+    assert!(
+        dutch.contains("tot en met: 31-12-2026 · reden: Directeur op vakantie"),
+        "{dutch}"
+    );
+    assert!(
+        dutch.contains("limiet: €\u{a0}12.500,00 · was: "),
+        "{dutch}"
+    );
+    // What the stored line holds is typed, not words of either language.
+    let log = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::access::audit_log(tx, 50)
+    })
+    .unwrap();
+    let pause = log.iter().find(|a| a.action == "pause.set").unwrap();
+    assert!(
+        pause.detail.contains("\"date\":\"2026-12-31\""),
+        "{}",
+        pause.detail
+    );
+}
+
+#[test]
 fn hostile_names_and_notes_are_escaped() {
     let server = start(30);
     let hostile = "<script>alert('x')</script> \"Quote\" & Co";

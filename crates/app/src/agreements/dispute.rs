@@ -1,6 +1,7 @@
 //! Disputes: a customer contests an invoice; dunning leaves it alone until
 //! the dispute is resolved.
 
+use crate::audit::{Detail, Label};
 use crate::refusal::{Needed, Refusal};
 use serde::Serialize;
 use tegoed_core::Date;
@@ -112,7 +113,9 @@ pub fn open_dispute(
         tx,
         "dispute.open",
         &line.customer,
-        &format!("{invoice_number}: {}", line.reason),
+        Detail::none()
+            .text(Label::Invoice, invoice_number)
+            .text(Label::Reason, &line.reason),
     )?;
     Ok(line)
 }
@@ -162,10 +165,9 @@ pub fn resolve_dispute(
         tx,
         "dispute.resolve",
         &line.customer,
-        &match resolution {
-            Some(r) => format!("{invoice_number}: {r}"),
-            None => invoice_number.to_string(),
-        },
+        Detail::none()
+            .text(Label::Invoice, invoice_number)
+            .text(Label::Resolution, resolution.unwrap_or_default()),
     )?;
     Ok(line)
 }

@@ -2,6 +2,7 @@
 //! instalments; completed when paid up, broken when an instalment is more
 //! than the grace days late.
 
+use crate::audit::{Detail, Label};
 use crate::refusal::Refusal;
 use serde::Serialize;
 use tegoed_core::agreements::{Interval, PlanStatus, instalments, plan_status};
@@ -187,7 +188,10 @@ pub fn create_plan(
         tx,
         "plan.create",
         number,
-        &format!("{count} instalments from {first} (plan {id})"),
+        Detail::none()
+            .number(Label::Instalments, count)
+            .date(Label::First, first)
+            .number(Label::Plan, id),
     )?;
     Ok(line)
 }

@@ -1,6 +1,7 @@
 //! Promises to pay: an amount by a date, covering invoices; kept when the
 //! money arrives by then, broken when it does not.
 
+use crate::audit::{Detail, Label};
 use crate::refusal::Refusal;
 use serde::Serialize;
 use tegoed_core::agreements::{PromiseStatus, promise_status};
@@ -168,7 +169,10 @@ pub fn add_promise(
         tx,
         "promise.add",
         number,
-        &format!("{} by {date} (promise {id})", line.amount.display()),
+        Detail::none()
+            .money(Label::Amount, line.amount)
+            .date(Label::By, date)
+            .number(Label::Promise, id),
     )?;
     Ok(line)
 }

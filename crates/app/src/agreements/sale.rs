@@ -5,6 +5,7 @@
 //! ("Zoals op 3 maart 2026 afgesproken met Sanne de Boer: betalen binnen 30
 //! dagen").
 
+use crate::audit::{Detail, Label};
 use crate::refusal::{Needed, Refusal};
 use serde::Serialize;
 use tegoed_core::Date;
@@ -176,7 +177,10 @@ pub fn record_sale_agreement(
         tx,
         "agreement.record",
         number,
-        &format!("{} days, {method}, with {agreed_with}", new.terms_days),
+        Detail::none()
+            .number(Label::TermsDays, new.terms_days)
+            .word(Label::Method, method)
+            .text(Label::AgreedWith, agreed_with),
     )?;
     Ok(SaleAgreementLine::of(
         number,

@@ -1,6 +1,7 @@
 //! A customer's collection state and what changes it: dunning pauses,
 //! notes, the credit limit and tags.
 
+use crate::audit::{Detail, Label};
 use crate::refusal::{Needed, Refusal};
 use serde::Serialize;
 use tegoed_core::{CustomerId, Date, Language};
@@ -62,7 +63,9 @@ pub fn pause(
         tx,
         "pause.set",
         number,
-        &format!("until {until}: {}", reason.trim()),
+        Detail::none()
+            .date(Label::Until, until)
+            .text(Label::Reason, reason),
     )?;
     Ok(state_line(stored.customer.number, state))
 }
@@ -87,7 +90,7 @@ pub fn end_pause(
         .into());
     }
     let state = pause_in(tx, stored.id, as_of.add_days(-1), reason, as_of)?;
-    actor.audit(tx, "pause.end", number, reason.trim())?;
+    actor.audit(tx, "pause.end", number, Detail::said(reason))?;
     Ok(state_line(stored.customer.number, state))
 }
 
@@ -118,7 +121,7 @@ pub fn lift_credit_hold(
             format!("Kredietstop opgeheven: {}", reason.trim()),
         ),
     )?;
-    actor.audit(tx, "hold.lift", number, reason.trim())?;
+    actor.audit(tx, "hold.lift", number, Detail::said(reason))?;
     Ok(state_line(stored.customer.number, state))
 }
 
@@ -240,7 +243,7 @@ pub fn add_note(
         tx,
         "note.add",
         number,
-        &text.trim().chars().take(200).collect::<String>(),
+        Detail::said(&text.trim().chars().take(200).collect::<String>()),
     )?;
     Ok(TimelineEntry {
         date: as_of,
@@ -304,11 +307,9 @@ pub fn set_credit_limit(
             tx,
             "limit.set",
             number,
-            &format!(
-                "{} (was {})",
-                limit.map(|l| l.display()).unwrap_or_else(|| "none".into()),
-                before.map(|b| b.display()).unwrap_or_else(|| "none".into())
-            ),
+            Detail::none()
+                .money_or_none(Label::Limit, limit)
+                .money_or_none(Label::Was, before),
         )?;
     }
     Ok(before)
@@ -364,7 +365,7 @@ pub fn tag(
                 tx,
                 if remove { "tag.remove" } else { "tag.add" },
                 number,
-                &tag,
+                Detail::said(&tag),
             )?;
         }
     }

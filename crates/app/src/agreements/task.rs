@@ -1,6 +1,7 @@
 //! Call tasks: who to call, why, with talking points; done with an outcome.
 //! The call list puts the most important first.
 
+use crate::audit::Detail;
 use crate::refusal::Needed;
 use serde::Serialize;
 use tegoed_core::{Date, Money};
@@ -119,7 +120,7 @@ pub fn complete_task(
     )?
     .pop()
     .ok_or_else(|| AppError::NotFound(format!("no task {id}")))?;
-    actor.audit(tx, "task.done", &line.customer, outcome.trim())?;
+    actor.audit(tx, "task.done", &line.customer, Detail::said(outcome))?;
     Ok(line)
 }
 

@@ -9,6 +9,7 @@
 //! means it goes again on the next run (at least once); every message
 //! carries a stable Message-ID so mail systems can recognise the repeat.
 
+use crate::audit::{Detail, Label};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -820,17 +821,14 @@ pub fn run(
         tx.as_mut(),
         "dunning.run",
         &as_of.to_string(),
-        &format!(
-            "run {run_id}: {} messages, {} customers left out{}",
-            preview.messages.len(),
-            options.only.leave_out.len(),
-            options
-                .only
-                .leave_out_reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        ),
+        Detail::none()
+            .number(Label::Run, run_id)
+            .number(Label::Messages, preview.messages.len())
+            .number(Label::LeftOut, options.only.leave_out.len())
+            .text(
+                Label::Reason,
+                options.only.leave_out_reason.as_deref().unwrap_or_default(),
+            ),
     )?;
     tx.commit()?;
     progress.finish();
@@ -1032,11 +1030,13 @@ pub fn run(
             tx.as_mut(),
             "dunning.delivered",
             &as_of.to_string(),
-            &format!(
-                "run {run_id}: {} delivered, {} failed",
-                delivered.email + delivered.letter + delivered.call + delivered.handoff,
-                failed.len()
-            ),
+            Detail::none()
+                .number(Label::Run, run_id)
+                .number(
+                    Label::Delivered,
+                    delivered.email + delivered.letter + delivered.call + delivered.handoff,
+                )
+                .number(Label::Failed, failed.len()),
         )?;
         tx.commit()?;
     }

@@ -10,6 +10,7 @@
 //! step: importing the file again changes nothing. Every new row lands on
 //! the customer's timeline.
 
+use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_core::Date;
 use tegoed_core::strategy::{Channel, StepKind};
@@ -192,10 +193,11 @@ pub fn import(
         tx,
         "import.dunning_history",
         file,
-        &format!(
-            "{} rows: {} new, {} changed, {} unchanged",
-            summary.rows, summary.inserted, summary.updated, summary.unchanged
-        ),
+        Detail::none()
+            .number(Label::Rows, summary.rows)
+            .number(Label::New, summary.inserted)
+            .number(Label::Changed, summary.updated)
+            .number(Label::Unchanged, summary.unchanged),
     )?;
     Ok(summary)
 }

@@ -2,6 +2,7 @@
 //! message templates with a live preview.
 
 use super::*;
+use tegoed_app::audit::{Detail, Label};
 use tegoed_app::dunning;
 
 pub(super) fn config_text(state: &S) -> String {
@@ -191,8 +192,8 @@ fn save_settings(state: &S, visit: &Visit, text: &str) -> Result<(), Fail> {
         .map_err(|e| Fail::Internal(format!("cannot save {}: {e}", path.display())))?;
     state.replace_config(crate::Live { config, templates });
     let target = path.display().to_string();
-    let detail = format!("{} bytes", text.len());
-    state.write(|tx| visit.actor().audit(tx, "settings.save", &target, &detail))?;
+    let detail = Detail::none().number(Label::Size, text.len());
+    state.write(|tx| visit.actor().audit(tx, "settings.save", &target, detail))?;
     Ok(())
 }
 
@@ -380,8 +381,10 @@ pub(super) fn template_save(
     let source = source.0.as_str();
     let dir = templates_folder(state)?;
     let loaded = templates::save_override(&dir, name, source)?;
-    let detail = format!("{} bytes in {}", source.len(), dir.display());
-    use_templates(state, visit, loaded, "template.save", name, &detail)?;
+    let detail = Detail::none()
+        .number(Label::Size, source.len())
+        .text(Label::Folder, &dir.display().to_string());
+    use_templates(state, visit, loaded, "template.save", name, detail)?;
     Ok(format!(
         "/settings/template?name={}&saved=1",
         auth::encode(name)
@@ -398,7 +401,11 @@ pub(super) fn template_reset(
     let name = form.name.as_str();
     let dir = templates_folder(state)?;
     let loaded = templates::remove_override(&dir, name)?;
-    let detail = "back to the shipped text";
+    let detail = Detail::none().both(
+        Label::Outcome,
+        "terug naar de meegeleverde tekst".into(),
+        "back to the shipped text".into(),
+    );
     use_templates(state, visit, loaded, "template.reset", name, detail)?;
     Ok(format!("/settings/template?name={}", auth::encode(name)))
 }
@@ -410,14 +417,14 @@ pub(super) fn use_templates(
     loaded: templates::Templates,
     action: &str,
     name: &str,
-    detail: &str,
+    detail: Detail,
 ) -> Result<(), Fail> {
     let config = state.live().config.clone();
     state.replace_config(crate::Live {
         config,
         templates: loaded,
     });
-    state.write(|tx| visit.actor().audit(tx, action, name, detail))
+    state.write(|tx| visit.actor().audit(tx, action, name, detail.clone()))
 }
 
 // --- a segment as a form ----------------------------------------------------

@@ -1,6 +1,7 @@
 //! Users, roles and API tokens.
 
 use super::*;
+use tegoed_app::audit;
 
 /// The audit log's columns (sortable and exportable).
 const AUDIT: &[Column] = &[
@@ -22,7 +23,8 @@ fn audit_listing(
     let lines = state.read(|tx| access::audit_log(tx, AUDIT_LINES))?;
     let rows = lines
         .into_iter()
-        .map(|a| {
+        .map(|mut a| {
+            a.detail = audit::show(&a.detail, lang, &|key| i18n::t(lang, key).to_string());
             let cells = vec![
                 Cell::Moment(a.at),
                 Cell::Text(a.actor.clone()),
