@@ -14,6 +14,7 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use serde::Serialize;
 use tegoed_app::format;
 use tegoed_core::{Date, Language};
 
@@ -66,6 +67,30 @@ pub const fn totalled(key: &'static str, label: &'static str) -> Column {
         label,
         total: true,
     }
+}
+
+/// What a list's table head shows: the headings with their sort links,
+/// the totals of the whole filtered list, how many rows it has, and the
+/// links that export exactly it.
+#[derive(Serialize)]
+pub struct Head {
+    pub headings: Vec<Heading>,
+    /// Per column, its total as text (money columns that total).
+    pub totals: Vec<Option<String>>,
+    pub any_total: bool,
+    pub count: usize,
+    pub csv: String,
+    pub xlsx: String,
+}
+
+/// A column heading: its label, the link that sorts by it, how it is
+/// sorted now (for screen readers), and whether it holds numbers.
+#[derive(Serialize)]
+pub struct Heading {
+    pub label: String,
+    pub href: String,
+    pub aria: Option<&'static str>,
+    pub num: bool,
 }
 
 /// Rows of cells with what the page needs to draw each (`T`).
@@ -161,9 +186,9 @@ impl<T> Listing<T> {
     /// Headings with the link that sorts by each (the other way round when
     /// the list is already sorted by it), and the totals as text, for the
     /// page. `base`: the page's path and query without sort and format.
-    pub fn head(&self, base: &str, lang: Language) -> serde_json::Value {
+    pub fn head(&self, base: &str, lang: Language) -> Head {
         let join = if base.contains('?') { '&' } else { '?' };
-        let headings: Vec<serde_json::Value> = self
+        let headings: Vec<Heading> = self
             .columns
             .iter()
             .enumerate()
@@ -179,12 +204,14 @@ impl<T> Listing<T> {
                 } else {
                     format!("{base}{join}sort={}&dir={dir}", c.key)
                 };
-                serde_json::json!({
-                    "label": i18n::t(lang, c.label),
-                    "href": href,
-                    "aria": current.map(|d| if d { "descending" } else { "ascending" }),
-                    "num": self.rows.first().is_some_and(|(cells, _)| matches!(cells.get(i), Some(Cell::Money(_)) | Some(Cell::Count(_)))),
-                })
+                Heading {
+                    label: i18n::t(lang, c.label).to_string(),
+                    href,
+                    aria: current.map(|d| if d { "descending" } else { "ascending" }),
+                    num: self.rows.first().is_some_and(|(cells, _)| {
+                        matches!(cells.get(i), Some(Cell::Money(_)) | Some(Cell::Count(_)))
+                    }),
+                }
             })
             .collect();
         let totals: Vec<Option<String>> = self
@@ -201,14 +228,14 @@ impl<T> Listing<T> {
             ),
             None => String::new(),
         };
-        serde_json::json!({
-            "headings": headings,
-            "totals": totals,
-            "any_total": self.columns.iter().any(|c| c.total) && !self.rows.is_empty(),
-            "count": self.rows.len(),
-            "csv": format!("{base}{join}{order}format=csv"),
-            "xlsx": format!("{base}{join}{order}format=xlsx"),
-        })
+        Head {
+            headings,
+            totals,
+            any_total: self.columns.iter().any(|c| c.total) && !self.rows.is_empty(),
+            count: self.rows.len(),
+            csv: format!("{base}{join}{order}format=csv"),
+            xlsx: format!("{base}{join}{order}format=xlsx"),
+        }
     }
 
     /// The list as a file when the query asks for one (`?format=csv|xlsx`).
@@ -426,7 +453,7 @@ mod tests {
         query.insert("sort".into(), "name".into());
         let by_name = listing().sort(&query);
         assert_eq!(by_name.items(), vec![&2, &3, &1]);
-        let head = by_name.head("/payments?q=x", Language::Nl);
+        let head = serde_json::to_value(by_name.head("/payments?q=x", Language::Nl)).unwrap();
         assert_eq!(head["headings"][0]["aria"], "ascending");
         assert_eq!(
             head["headings"][0]["href"],

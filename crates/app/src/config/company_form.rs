@@ -45,6 +45,45 @@ pub struct CompanyForm {
     pub call_due_working_days: String,
 }
 
+/// A field's value as the form shows it: what was typed, or a tick.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum FieldValue<'a> {
+    Text(&'a str),
+    Tick(bool),
+}
+
+impl CompanyForm {
+    /// The value of the form's field `name`; `None` for a name the form
+    /// does not have.
+    pub fn field(&self, name: &str) -> Option<FieldValue<'_>> {
+        let text = FieldValue::Text;
+        Some(match name {
+            "name" => text(&self.name),
+            "address" => text(&self.address),
+            "iban" => text(&self.iban),
+            "bic" => text(&self.bic),
+            "phone" => text(&self.phone),
+            "email" => text(&self.email),
+            "website" => text(&self.website),
+            "kvk" => text(&self.kvk),
+            "language" => text(&self.language),
+            "collector_name" => text(&self.collector_name),
+            "collector_email" => text(&self.collector_email),
+            "collector_phone" => text(&self.collector_phone),
+            "vat_uplift" => FieldValue::Tick(self.vat_uplift),
+            "vat_rate" => text(&self.vat_rate),
+            "email_receipt_working_days" => text(&self.email_receipt_working_days),
+            "letter_receipt_working_days" => text(&self.letter_receipt_working_days),
+            "pay_within_days" => text(&self.pay_within_days),
+            "plan_grace_days" => text(&self.plan_grace_days),
+            "min_amount" => text(&self.min_amount),
+            "call_due_working_days" => text(&self.call_due_working_days),
+            _ => return None,
+        })
+    }
+}
+
 /// A mistake at a field (the form's field name), in Dutch and English.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -319,6 +358,27 @@ pub fn apply(source: &str, form: &CompanyForm) -> Result<String, Vec<FieldError>
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_field_of_the_form_reads_by_its_name() {
+        let form = CompanyForm {
+            name: "n".into(),
+            vat_uplift: true,
+            call_due_working_days: "2".into(),
+            ..CompanyForm::default()
+        };
+        let serde_json::Value::Object(fields) = serde_json::to_value(&form).unwrap() else {
+            panic!("an object");
+        };
+        for (name, value) in fields {
+            let read = form
+                .field(&name)
+                .unwrap_or_else(|| panic!("no field {name}"));
+            assert_eq!(serde_json::to_value(read).unwrap(), value, "{name}");
+        }
+        assert_eq!(form.field("nope"), None);
+    }
+
     use super::*;
 
     use crate::config::parse_for_test as parse;

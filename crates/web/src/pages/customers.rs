@@ -631,7 +631,7 @@ struct CustomerPage<'a> {
     c: &'a tegoed_app::reports::Statement,
     /// The open items in the list's order (sortable, exportable).
     open_items: Vec<&'a &'a tegoed_app::reports::OpenItemLine>,
-    list: serde_json::Value,
+    list: listing::Head,
     /// The segment's name, id (for the settings link) and strategy's name.
     segment: &'a str,
     segment_id: &'a str,

@@ -417,7 +417,7 @@ pub(super) fn worklist(
 #[derive(Serialize)]
 struct ListPage<'a> {
     heading: &'a str,
-    list: serde_json::Value,
+    list: listing::Head,
     list_name: &'a str,
     rows: Vec<ListRow>,
     /// How many columns the rows have.

@@ -27,13 +27,22 @@ pub(super) fn login_page(
     status: StatusCode,
 ) -> Response {
     let token = login_token(state);
-    let context = json!({
-        "lang": language.as_str(),
-        "title": i18n::t(language, "Log in"),
-        "next": next,
-        "login_token": token,
-        "error": error,
-    });
+    /// The login page's view-model (`login.html`).
+    #[derive(Serialize)]
+    struct LoginPage<'a> {
+        lang: &'static str,
+        title: &'a str,
+        next: &'a str,
+        login_token: &'a str,
+        error: Option<String>,
+    }
+    let context = LoginPage {
+        lang: language.as_str(),
+        title: i18n::t(language, "Log in"),
+        next,
+        login_token: &token,
+        error,
+    };
     match state
         .views
         .render("login.html", Value::from_serialize(&context))

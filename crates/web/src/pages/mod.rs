@@ -15,7 +15,6 @@ use axum::routing::{MethodRouter, get, post};
 use minijinja::Value;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tegoed_app::access::{self, Action, Role};
 use tegoed_app::customer::{self, CustomerView};
 use tegoed_app::dunning::templates;
@@ -332,7 +331,7 @@ struct Layout<'a> {
     lang: &'static str,
     title: &'a str,
     done: Option<String>,
-    undo: Option<serde_json::Value>,
+    undo: Option<Undo>,
     form_error: &'a Option<auth::FormError>,
     csrf: &'a str,
     here: &'a Option<String>,
@@ -423,22 +422,15 @@ fn page_error(
     let status = fail.status();
     let (message, todo) = error_words(&fail, language);
     let back = back.unwrap_or_else(|| "/".into());
-    let extra = json!({
-        "status": status.as_u16(),
-        "message": message,
-        "todo": todo,
-        "code": fail.code(),
-        "back": back,
-    });
+    let extra = ErrorPage {
+        status: status.as_u16(),
+        message,
+        todo,
+        code: fail.code(),
+        back,
+    };
     let rendered = match visit {
-        Some(visit) => render(
-            state,
-            visit,
-            "error.html",
-            "Something is not right",
-            extra.clone(),
-        )
-        .ok(),
+        Some(visit) => render(state, visit, "error.html", "Something is not right", &extra).ok(),
         None => None,
     };
     let mut response = match rendered {
@@ -447,9 +439,12 @@ fn page_error(
             response
         }
         None => {
-            let mut context = extra;
-            context["lang"] = json!(language.as_str());
-            context["title"] = json!(i18n::t(language, "Something is not right"));
+            // Without a session: the page alone, without the menu.
+            let context = BareErrorPage {
+                lang: language.as_str(),
+                title: i18n::t(language, "Something is not right"),
+                error: &extra,
+            };
             let body = state
                 .views
                 .render("error_bare.html", Value::from_serialize(&context))
@@ -459,6 +454,26 @@ fn page_error(
     };
     fail.set_retry_after(response.headers_mut());
     response
+}
+
+/// The error page's view-model (`error.html`, and `error_bare.html`
+/// without a session): what went wrong, what to do, a stable code and the
+/// way back.
+#[derive(Serialize)]
+struct ErrorPage {
+    status: u16,
+    message: String,
+    todo: String,
+    code: &'static str,
+    back: String,
+}
+
+#[derive(Serialize)]
+struct BareErrorPage<'a> {
+    lang: &'static str,
+    title: &'a str,
+    #[serde(flatten)]
+    error: &'a ErrorPage,
 }
 
 /// The confirmations an action leaves behind (`?done=CODE&ref=…` on the
@@ -587,7 +602,14 @@ fn done_notice(done: &(&str, String, Vec<String>), lang: Language) -> Option<Str
 /// that takes the action back (posted with the session's CSRF token and
 /// checked by its use case like any other action), for the actions that
 /// can be taken back.
-fn undo_of(done: &(&str, String, Vec<String>)) -> Option<serde_json::Value> {
+/// The form that takes an action back: where it posts and its fields.
+#[derive(Serialize)]
+struct Undo {
+    action: String,
+    fields: Vec<(&'static str, &'static str)>,
+}
+
+fn undo_of(done: &(&str, String, Vec<String>)) -> Option<Undo> {
     let (path, code, refs) = done;
     let first_ref = refs.first();
     match code.as_str() {
@@ -596,15 +618,15 @@ fn undo_of(done: &(&str, String, Vec<String>)) -> Option<serde_json::Value> {
         | "payment_matched_credit"
         | "payment_credit_only"
         | "payment_assigned"
-        | "payment_assigned_credit" => Some(json!({
-            "action": format!("/payments/{}/undo", auth::encode(first_ref?)),
-            "fields": [],
-        })),
+        | "payment_assigned_credit" => Some(Undo {
+            action: format!("/payments/{}/undo", auth::encode(first_ref?)),
+            fields: Vec::new(),
+        }),
         // A pause set a moment ago: ended again today.
-        "pause" if path.starts_with("/customers/") => Some(json!({
-            "action": format!("{path}/end-pause"),
-            "fields": [["undo", "1"]],
-        })),
+        "pause" if path.starts_with("/customers/") => Some(Undo {
+            action: format!("{path}/end-pause"),
+            fields: vec![("undo", "1")],
+        }),
         _ => None,
     }
 }

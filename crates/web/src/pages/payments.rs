@@ -76,7 +76,7 @@ pub(super) fn payments(
         .filter(|r| r.kind == "paid" && r.open)
         .collect();
     let page = PaymentsPage {
-        total: head["count"].clone(),
+        total: head.count,
         rows,
         list: head,
         said_paid,
@@ -90,8 +90,8 @@ struct PaymentsPage<'a> {
     /// The first 200 payments in the list's order.
     rows: Vec<&'a QueueRow>,
     /// How many payments wait (all, not only the rows shown).
-    total: serde_json::Value,
-    list: serde_json::Value,
+    total: usize,
+    list: listing::Head,
     /// Customers who said on their own page that they paid.
     said_paid: Vec<tegoed_app::portal::TeamLine>,
 }

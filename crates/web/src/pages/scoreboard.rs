@@ -193,7 +193,7 @@ pub(super) fn scoreboard_page(
 struct ScoreboardPage<'a> {
     report: &'a tegoed_app::scoreboard::PaidOnTime,
     rows: Vec<ScoreRow<'a>>,
-    list: serde_json::Value,
+    list: listing::Head,
     /// What late payment cost in all, in minor units (euros).
     total_cost: i64,
     period_label: String,

@@ -13,11 +13,75 @@ pub(super) fn config_text(state: &S) -> String {
         .unwrap_or_else(|| tegoed_app::config::DEFAULT_CONFIG.to_string())
 }
 
-pub(super) fn settings_context(
-    state: &S,
-    visit: &Visit,
-    text: &str,
-) -> Result<serde_json::Value, Fail> {
+/// The settings page's view-model (`settings.html`): the segments with how
+/// many customers each holds, the strategies with their steps, the message
+/// texts by what people call them, the credit policy in words, the TOML
+/// for experts, and a preview of edited settings when one was asked.
+#[derive(Serialize)]
+pub(super) struct SettingsPage {
+    segments: Vec<SegmentLine>,
+    strategies: Vec<StrategyLine>,
+    templates: Vec<TemplateGroup>,
+    policy: tegoed_app::policy::PolicyText,
+    toml: String,
+    path: Option<String>,
+    may_edit: bool,
+    preview: Option<SettingsPreview>,
+    preview_error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SegmentLine {
+    id: String,
+    name: String,
+    strategy: String,
+    customers: usize,
+}
+
+#[derive(Serialize)]
+struct StrategyLine {
+    id: String,
+    name: String,
+    tone: String,
+    steps: Vec<StepLine>,
+}
+
+#[derive(Serialize)]
+struct StepLine {
+    id: String,
+    kind: &'static str,
+    offset: i32,
+    channel: &'static str,
+    template: String,
+    min: i64,
+    effects: Vec<String>,
+}
+
+/// A message text with its language versions.
+#[derive(Serialize)]
+struct TemplateGroup {
+    base: String,
+    label: String,
+    kind: &'static str,
+    versions: Vec<TemplateVersion>,
+}
+
+#[derive(Serialize)]
+struct TemplateVersion {
+    name: String,
+    language: String,
+    custom: bool,
+}
+
+/// What a customer would get today under edited settings.
+#[derive(Serialize)]
+struct SettingsPreview {
+    customer: String,
+    messages: Vec<dunning::Planned>,
+    segment: String,
+}
+
+pub(super) fn settings_context(state: &S, visit: &Visit, text: &str) -> Result<SettingsPage, Fail> {
     let lang = visit.user.language;
     let live = state.live();
     let book = portfolio(state, false)?;
@@ -39,43 +103,79 @@ pub(super) fn settings_context(
             *c += 1;
         }
     }
-    let segments: Vec<_> = live
+    let segments = live
         .config
         .segments
         .iter()
         .zip(&counts)
-        .map(|(s, n)| json!({"id": s.id, "name": s.name(lang),
-            "strategy": live.config.strategy(&s.strategy).map_or(s.strategy.as_str(), |st| st.name(lang)), "customers": n}))
+        .map(|(s, n)| SegmentLine {
+            id: s.id.clone(),
+            name: s.name(lang).to_string(),
+            strategy: live
+                .config
+                .strategy(&s.strategy)
+                .map_or(s.strategy.as_str(), |st| st.name(lang))
+                .to_string(),
+            customers: *n,
+        })
         .collect();
-    let strategies: Vec<_> = live
+    let strategies = live
         .config
         .strategies
         .iter()
-        .map(|s| json!({"id": s.id, "name": s.name(lang), "tone": s.tone, "steps": s.steps.iter().map(|st| json!({
-            "id": st.id, "kind": st.kind.as_str(), "offset": st.offset_days, "channel": st.channel.as_str(), "template": label(&st.template),
-            "min": st.min_overdue_minor, "effects": st.effects.iter().map(|e| i18n::t(lang, e.as_str())).collect::<Vec<_>>()})).collect::<Vec<_>>()}))
+        .map(|s| StrategyLine {
+            id: s.id.clone(),
+            name: s.name(lang).to_string(),
+            tone: s.tone.clone(),
+            steps: s
+                .steps
+                .iter()
+                .map(|st| StepLine {
+                    id: st.id.clone(),
+                    kind: st.kind.as_str(),
+                    offset: st.offset_days,
+                    channel: st.channel.as_str(),
+                    template: label(&st.template),
+                    min: st.min_overdue_minor,
+                    effects: st
+                        .effects
+                        .iter()
+                        .map(|e| i18n::t(lang, e.as_str()).to_string())
+                        .collect(),
+                })
+                .collect(),
+        })
         .collect();
-    let mut groups: Vec<serde_json::Value> = Vec::new();
+    let mut groups: Vec<TemplateGroup> = Vec::new();
     for info in templates::catalogue(live.config.delivery.templates.as_deref())? {
-        let version = json!({"name": info.name, "language": info.language, "custom": info.custom});
+        let version = TemplateVersion {
+            name: info.name,
+            language: info.language,
+            custom: info.custom,
+        };
         match groups.last_mut() {
-            Some(last) if last["base"] == info.base.as_str() && last["kind"] == info.kind => {
-                if let Some(versions) = last["versions"].as_array_mut() {
-                    versions.push(version);
-                }
+            Some(last) if last.base == info.base && last.kind == info.kind => {
+                last.versions.push(version)
             }
-            _ => groups.push(json!({"base": info.base, "label": label(&info.base), "kind": info.kind, "versions": [version]})),
+            _ => groups.push(TemplateGroup {
+                label: label(&info.base),
+                base: info.base,
+                kind: info.kind,
+                versions: vec![version],
+            }),
         }
     }
-    Ok(json!({
-        "segments": segments,
-        "strategies": strategies,
-        "templates": groups,
-        "policy": tegoed_app::policy::explain(&live.config, lang),
-        "toml": text,
-        "path": state.config_path.as_ref().map(|p| p.display().to_string()),
-        "may_edit": visit.user.role.may(Action::EditSettings),
-    }))
+    Ok(SettingsPage {
+        segments,
+        strategies,
+        templates: groups,
+        policy: tegoed_app::policy::explain(&live.config, lang),
+        toml: text.to_string(),
+        path: state.config_path.as_ref().map(|p| p.display().to_string()),
+        may_edit: visit.user.role.may(Action::EditSettings),
+        preview: None,
+        preview_error: None,
+    })
 }
 
 pub(super) fn settings(state: &S, visit: &Visit, _: &Params, _: &Params) -> Result<Response, Fail> {
@@ -154,10 +254,13 @@ pub(super) fn settings_preview(
     });
     match outcome {
         Ok((preview, why)) => {
-            context["preview"] = json!({"customer": number, "messages": preview.messages,
-                    "segment": why.segment_name(visit.user.language)});
+            context.preview = Some(SettingsPreview {
+                customer: number.to_string(),
+                messages: preview.messages,
+                segment: why.segment_name(visit.user.language).to_string(),
+            });
         }
-        Err(f) => context["preview_error"] = json!(preview_error(&f, visit.user.language)),
+        Err(f) => context.preview_error = Some(preview_error(&f, visit.user.language)),
     }
     render(state, visit, "settings.html", "Settings", context)
 }
@@ -197,6 +300,57 @@ fn save_settings(state: &S, visit: &Visit, text: &str) -> Result<(), Fail> {
     Ok(())
 }
 
+/// The template page's view-model (`template.html`): the text (edited or
+/// as it stands), which steps use it, the merge fields, customers who get
+/// it today, and a preview on one of them when asked.
+#[derive(Serialize)]
+pub(super) struct TemplatePage {
+    tpl: templates::TemplateInfo,
+    source: String,
+    used_by: Vec<UsedBy>,
+    suggestions: Vec<String>,
+    dir: Option<String>,
+    may_edit: bool,
+    fields: Vec<MergeField>,
+    saved: bool,
+    customer: Option<String>,
+    preview: Option<TemplatePreview>,
+    preview_error: Option<String>,
+}
+
+/// A strategy step that words its message with the template.
+#[derive(Serialize)]
+struct UsedBy {
+    strategy: String,
+    step: String,
+    channel: &'static str,
+}
+
+/// A merge field, as set in the text, with what it is.
+#[derive(Serialize)]
+struct MergeField {
+    field: &'static str,
+    label: &'static str,
+}
+
+/// A customer's messages of today with the (edited) text in place.
+#[derive(Serialize)]
+pub(super) struct TemplatePreview {
+    customer: String,
+    messages: Vec<PreviewMessage>,
+}
+
+#[derive(Serialize)]
+struct PreviewMessage {
+    strategy: String,
+    step: String,
+    language: String,
+    /// Worded by the template on the page.
+    uses: bool,
+    subject: String,
+    text: String,
+}
+
 /// The template page: the text (edited or as it stands), which steps use
 /// it, and customers who get it today.
 pub(super) fn template_context(
@@ -204,7 +358,7 @@ pub(super) fn template_context(
     visit: &Visit,
     name: &str,
     source: Option<&str>,
-) -> Result<(serde_json::Value, templates::TemplateInfo), Fail> {
+) -> Result<(TemplatePage, templates::TemplateInfo), Fail> {
     let live = state.live();
     let dir = live.config.delivery.templates.as_deref();
     let info = templates::find(dir, name)?;
@@ -212,7 +366,7 @@ pub(super) fn template_context(
         Some(text) => text.to_string(),
         None => templates::source_of(dir, &info)?,
     };
-    let used_by: Vec<(String, String, &'static str)> = live
+    let used_by = live
         .config
         .strategies
         .iter()
@@ -220,12 +374,10 @@ pub(super) fn template_context(
             s.steps
                 .iter()
                 .filter(|st| st.template == info.base)
-                .map(|st| {
-                    (
-                        s.name(visit.user.language).to_string(),
-                        i18n::t(visit.user.language, st.kind.as_str()).to_string(),
-                        st.channel.as_str(),
-                    )
+                .map(|st| UsedBy {
+                    strategy: s.name(visit.user.language).to_string(),
+                    step: i18n::t(visit.user.language, st.kind.as_str()).to_string(),
+                    channel: st.channel.as_str(),
                 })
         })
         .collect();
@@ -243,18 +395,29 @@ pub(super) fn template_context(
                 .collect()
         })
         .unwrap_or_default();
-    let context = json!({
-        "tpl": info,
-        "source": source,
-        "used_by": used_by.iter().map(|(s, st, c)| json!({"strategy": s, "step": st, "channel": c})).collect::<Vec<_>>(),
-        "suggestions": suggestions,
-        "dir": dir.map(|d| d.display().to_string()),
-        "may_edit": visit.user.role.may(Action::EditSettings),
-        "fields": templates::MERGE_FIELDS
+    let context = TemplatePage {
+        tpl: info.clone(),
+        source,
+        used_by,
+        suggestions,
+        dir: dir.map(|d| d.display().to_string()),
+        may_edit: visit.user.role.may(Action::EditSettings),
+        fields: templates::MERGE_FIELDS
             .iter()
-            .map(|(field, nl, en)| json!({"field": field, "label": if visit.user.language == Language::Nl { nl } else { en }}))
-            .collect::<Vec<_>>(),
-    });
+            .map(|&(field, nl, en)| MergeField {
+                field,
+                label: if visit.user.language == Language::Nl {
+                    nl
+                } else {
+                    en
+                },
+            })
+            .collect(),
+        saved: false,
+        customer: None,
+        preview: None,
+        preview_error: None,
+    };
     Ok((context, info))
 }
 
@@ -282,20 +445,29 @@ pub(super) fn template_preview_of(
     number: &str,
     templates: &templates::Templates,
     lang: Language,
-) -> Result<serde_json::Value, Fail> {
+) -> Result<TemplatePreview, Fail> {
     let live = state.live();
     let preview = plan_for(state, &live.config, templates, number)?;
-    let messages: Vec<serde_json::Value> = preview
+    let messages = preview
         .messages
         .iter()
-        .map(|m| {
-            json!({"strategy": live.config.strategy(&m.strategy).map_or(m.strategy.as_str(), |s| s.name(lang)),
-                   "step": i18n::t(lang, m.kind), "language": m.language,
-                   "uses": written_with(&live.config, m, info),
-                   "subject": m.message.subject, "text": m.message.text})
+        .map(|m| PreviewMessage {
+            strategy: live
+                .config
+                .strategy(&m.strategy)
+                .map_or(m.strategy.as_str(), |s| s.name(lang))
+                .to_string(),
+            step: i18n::t(lang, m.kind).to_string(),
+            language: m.language.to_string(),
+            uses: written_with(&live.config, m, info),
+            subject: m.message.subject.clone(),
+            text: m.message.text.clone(),
         })
         .collect();
-    Ok(json!({"customer": number, "messages": messages}))
+    Ok(TemplatePreview {
+        customer: number.to_string(),
+        messages,
+    })
 }
 
 pub(super) fn template_page(
@@ -306,13 +478,13 @@ pub(super) fn template_page(
 ) -> Result<Response, Fail> {
     let name = field(query, "name")?;
     let (mut context, info) = template_context(state, visit, name, None)?;
-    context["saved"] = json!(query.contains_key("saved"));
+    context.saved = query.contains_key("saved");
     if let Some(number) = opt(query, "customer") {
-        context["customer"] = json!(number);
+        context.customer = Some(number.to_string());
         let live = state.live();
         match template_preview_of(state, &info, number, &live.templates, visit.user.language) {
-            Ok(preview) => context["preview"] = preview,
-            Err(f) => context["preview_error"] = json!(preview_error(&f, visit.user.language)),
+            Ok(preview) => context.preview = Some(preview),
+            Err(f) => context.preview_error = Some(preview_error(&f, visit.user.language)),
         }
     }
     render(state, visit, "template.html", "Message template", context)
@@ -342,14 +514,14 @@ pub(super) fn template_preview(
     let number = form.customer.as_ref().ok_or_else(|| missing("customer"))?;
     let number = number.as_str();
     let (mut context, info) = template_context(state, visit, name, Some(source))?;
-    context["customer"] = json!(number);
+    context.customer = Some(number.to_string());
     let dir = state.live().config.delivery.templates.clone();
     let outcome = templates::check_source(dir.as_deref(), name, source)
         .map_err(Fail::from)
         .and_then(|edited| template_preview_of(state, &info, number, &edited, visit.user.language));
     match outcome {
-        Ok(preview) => context["preview"] = preview,
-        Err(f) => context["preview_error"] = json!(preview_error(&f, visit.user.language)),
+        Ok(preview) => context.preview = Some(preview),
+        Err(f) => context.preview_error = Some(preview_error(&f, visit.user.language)),
     }
     render(state, visit, "template.html", "Message template", context)
 }
@@ -494,12 +666,56 @@ fn in_readers_numbers(alternatives: &mut [Vec<Row>], lang: Language) {
 /// What the condition rows of a form need: the alternatives with a spare
 /// row each and a spare alternative, the facts and the comparisons in the
 /// reader's language, and the mistake at its row.
+#[derive(Serialize)]
+struct Conditions {
+    alternatives: Vec<Vec<Row>>,
+    facts: Vec<FactChoice>,
+    ops: Vec<Choice>,
+    error: Option<RowError>,
+}
+
+/// A fact a condition row can test, in the reader's words.
+#[derive(Serialize)]
+struct FactChoice {
+    key: &'static str,
+    kind: segment_form::FactKind,
+    label: &'static str,
+}
+
+/// One choice of a list: its code and what the reader reads.
+#[derive(Serialize)]
+struct Choice {
+    code: String,
+    label: String,
+}
+
+/// What is wrong with a form, at the row it is about (or the whole form).
+#[derive(Serialize)]
+struct RowError {
+    alternative: Option<usize>,
+    row: Option<usize>,
+    text: String,
+}
+
+impl RowError {
+    fn of(e: &FormError, lang: Language) -> RowError {
+        RowError {
+            alternative: e.alternative,
+            row: e.row,
+            text: match lang {
+                Language::Nl => e.nl.clone(),
+                Language::En => e.en.clone(),
+            },
+        }
+    }
+}
+
 fn conditions_context(
     alternatives: &[Vec<Row>],
     facts: &[segment_form::Fact],
     error: Option<&FormError>,
     lang: Language,
-) -> serde_json::Value {
+) -> Conditions {
     let mut alternatives: Vec<Vec<Row>> = alternatives.to_vec();
     for rows in &mut alternatives {
         rows.retain(|r| !r.fact.trim().is_empty() || !r.value.trim().is_empty());
@@ -516,22 +732,31 @@ fn conditions_context(
         (Op::OneOf, Language::Nl) => "een van",
         (Op::OneOf, Language::En) => "one of",
     };
-    let facts: Vec<serde_json::Value> = facts
+    let facts = facts
         .iter()
-        .map(|f| {
-            json!({"key": f.key, "kind": f.kind,
-                   "label": if lang == Language::Nl { f.label_nl } else { f.label_en }})
+        .map(|f| FactChoice {
+            key: f.key,
+            kind: f.kind,
+            label: if lang == Language::Nl {
+                f.label_nl
+            } else {
+                f.label_en
+            },
         })
         .collect();
-    let ops: Vec<serde_json::Value> = [Op::AtLeast, Op::AtMost, Op::Is, Op::OneOf]
+    let ops = [Op::AtLeast, Op::AtMost, Op::Is, Op::OneOf]
         .into_iter()
-        .map(|op| json!({"code": op.code(), "label": op_label(op)}))
+        .map(|op| Choice {
+            code: op.code().to_string(),
+            label: op_label(op).to_string(),
+        })
         .collect();
-    let error = error.map(|e| {
-        json!({"alternative": e.alternative, "row": e.row,
-               "text": if lang == Language::Nl { &e.nl } else { &e.en }})
-    });
-    json!({"alternatives": alternatives, "facts": facts, "ops": ops, "error": error})
+    Conditions {
+        alternatives,
+        facts,
+        ops,
+        error: error.map(|e| RowError::of(e, lang)),
+    }
 }
 
 /// The page of segment `id`: the form (with a spare row per alternative and
@@ -541,20 +766,62 @@ fn segment_context(
     visit: &Visit,
     form: &SegmentForm,
     error: Option<&FormError>,
-) -> serde_json::Value {
+) -> SegmentPage {
     let lang = visit.user.language;
     let live = state.live();
-    let strategies: Vec<serde_json::Value> = live
-        .config
+    SegmentPage {
+        conditions: conditions_context(&form.alternatives, FACTS, error, lang),
+        form: form.clone(),
+        strategies: strategy_choices(&live.config, lang),
+        may_save: state.config_path.is_some(),
+        customer: None,
+        preview: None,
+        preview_error: None,
+    }
+}
+
+/// The strategies to choose from, by name.
+fn strategy_choices(config: &tegoed_app::config::Config, lang: Language) -> Vec<Named> {
+    config
         .strategies
         .iter()
-        .map(|s| json!({"id": s.id, "name": s.name(lang)}))
-        .collect();
-    let mut context = conditions_context(&form.alternatives, FACTS, error, lang);
-    context["form"] = json!(form);
-    context["strategies"] = json!(strategies);
-    context["may_save"] = json!(state.config_path.is_some());
-    context
+        .map(|s| Named {
+            id: s.id.clone(),
+            name: s.name(lang).to_string(),
+        })
+        .collect()
+}
+
+/// Something chosen by id and shown by name.
+#[derive(Serialize)]
+struct Named {
+    id: String,
+    name: String,
+}
+
+/// The segment page's view-model (`segment.html`): the form with its
+/// condition rows, the strategies to choose from, and a preview of the
+/// edited segment on a customer when asked.
+#[derive(Serialize)]
+struct SegmentPage {
+    #[serde(flatten)]
+    conditions: Conditions,
+    form: SegmentForm,
+    strategies: Vec<Named>,
+    may_save: bool,
+    customer: Option<String>,
+    preview: Option<SegmentPreview>,
+    preview_error: Option<String>,
+}
+
+/// Where a customer lands under the edited segment, and why.
+#[derive(Serialize)]
+struct SegmentPreview {
+    customer: String,
+    name: String,
+    segment: String,
+    in_this: bool,
+    why: Vec<String>,
 }
 
 fn segment_of(state: &S, id: &str) -> Result<SegmentForm, Fail> {
@@ -658,20 +925,20 @@ pub(super) fn segment_preview(
                             .and_then(|t| t.matched_alternative.and_then(|i| t.alternatives.get(i)))
                             .map(|checks| checks.iter().map(|c| c.text(lang).to_string()).collect())
                             .unwrap_or_default();
-                        context["preview"] = json!({
-                            "customer": number,
-                            "name": why.name,
-                            "segment": why.segment_name(lang),
-                            "in_this": why.segment == id,
-                            "why": reasons,
+                        context.preview = Some(SegmentPreview {
+                            customer: number.to_string(),
+                            segment: why.segment_name(lang).to_string(),
+                            in_this: why.segment == id,
+                            name: why.name,
+                            why: reasons,
                         });
                     }
                     Err(e) => {
-                        context["preview_error"] =
-                            json!(preview_error(&Fail::from(e), visit.user.language))
+                        context.preview_error =
+                            Some(preview_error(&Fail::from(e), visit.user.language))
                     }
                 }
-                context["customer"] = json!(number);
+                context.customer = Some(number.to_string());
             }
         }
     }
@@ -785,12 +1052,57 @@ fn step_templates(state: &S, lang: Language) -> Result<Vec<(String, String)>, Fa
 
 /// The page of strategy `id`: the form with a spare row, and a preview or
 /// the mistake when there is one.
+/// The strategy page's view-model (`strategy.html`): the form with its step
+/// rows (and a spare one), the choices of each column in the reader's
+/// words, the segments that use the strategy, and a preview when asked.
+#[derive(Serialize)]
+struct StrategyPage {
+    form: StrategyForm,
+    steps: Vec<StepRow>,
+    kinds: Vec<Choice>,
+    channels: Vec<Choice>,
+    effects: Vec<Choice>,
+    senders: Vec<Choice>,
+    tones: Vec<Choice>,
+    templates: Vec<TemplateChoice>,
+    used_by: Vec<String>,
+    error: Option<RowError>,
+    may_save: bool,
+    customer: Option<String>,
+    preview: Option<StrategyPreview>,
+    preview_error: Option<String>,
+}
+
+/// A message text a step can use, by what people call it.
+#[derive(Serialize)]
+struct TemplateChoice {
+    name: String,
+    label: String,
+}
+
+/// What a customer gets today under the edited strategy.
+#[derive(Serialize)]
+struct StrategyPreview {
+    customer: String,
+    messages: Vec<StrategyMessage>,
+}
+
+#[derive(Serialize)]
+struct StrategyMessage {
+    strategy: String,
+    /// Sent under the strategy on the page.
+    this: bool,
+    step: String,
+    subject: String,
+    text: String,
+}
+
 fn strategy_context(
     state: &S,
     visit: &Visit,
     form: &StrategyForm,
     error: Option<&segment_form::FormError>,
-) -> Result<serde_json::Value, Fail> {
+) -> Result<StrategyPage, Fail> {
     let lang = visit.user.language;
     let mut steps = form.steps.clone();
     steps.retain(|s| !s.is_blank());
@@ -804,10 +1116,13 @@ fn strategy_context(
         sender: "collector".into(),
         ..StepRow::default()
     });
-    let choices = |codes: &[&'static str]| -> Vec<serde_json::Value> {
+    let choices = |codes: &[&str]| -> Vec<Choice> {
         codes
             .iter()
-            .map(|c| json!({"code": c, "label": i18n::t(lang, c)}))
+            .map(|c| Choice {
+                code: c.to_string(),
+                label: i18n::t(lang, c).to_string(),
+            })
             .collect()
     };
     let kinds: Vec<&str> = strategy_form::KINDS.iter().map(|k| k.as_str()).collect();
@@ -817,9 +1132,12 @@ fn strategy_context(
     if !form.tone.is_empty() && !tones.contains(&form.tone.as_str()) {
         tones.push(form.tone.as_str());
     }
-    let tones: Vec<serde_json::Value> = tones
+    let tones = tones
         .iter()
-        .map(|c| json!({"code": c, "label": i18n::t(lang, &format!("tone {c}"))}))
+        .map(|c| Choice {
+            code: c.to_string(),
+            label: i18n::t(lang, &format!("tone {c}")).to_string(),
+        })
         .collect();
     let used_by: Vec<String> = state
         .live()
@@ -829,24 +1147,25 @@ fn strategy_context(
         .filter(|s| s.strategy == form.id)
         .map(|s| s.name(lang).to_string())
         .collect();
-    let error = error
-        .map(|e| json!({"row": e.row, "text": if lang == Language::Nl { &e.nl } else { &e.en }}));
-    Ok(json!({
-        "form": form,
-        "steps": steps,
-        "kinds": choices(&kinds),
-        "channels": choices(&channels),
-        "effects": choices(&effects),
-        "senders": choices(&["collector", "account_manager"]),
-        "tones": tones,
-        "templates": step_templates(state, lang)?
+    Ok(StrategyPage {
+        form: form.clone(),
+        steps,
+        kinds: choices(&kinds),
+        channels: choices(&channels),
+        effects: choices(&effects),
+        senders: choices(&["collector", "account_manager"]),
+        tones,
+        templates: step_templates(state, lang)?
             .into_iter()
-            .map(|(name, label)| json!({"name": name, "label": label}))
-            .collect::<Vec<_>>(),
-        "used_by": used_by,
-        "error": error,
-        "may_save": state.config_path.is_some(),
-    }))
+            .map(|(name, label)| TemplateChoice { name, label })
+            .collect(),
+        used_by,
+        error: error.map(|e| RowError::of(e, lang)),
+        may_save: state.config_path.is_some(),
+        customer: None,
+        preview: None,
+        preview_error: None,
+    })
 }
 
 fn strategy_of(state: &S, id: &str) -> Result<StrategyForm, Fail> {
@@ -912,7 +1231,7 @@ pub(super) fn strategy_preview(
         Ok((_, config)) => {
             let mut context = strategy_context(state, visit, &edited, None)?;
             if let Some(number) = opt(form, "customer") {
-                context["customer"] = json!(number);
+                context.customer = Some(number.to_string());
                 let outcome = tegoed_app::dunning::templates::Templates::load(
                     config.delivery.templates.as_deref(),
                 )
@@ -920,21 +1239,26 @@ pub(super) fn strategy_preview(
                 .and_then(|templates| plan_for(state, &config, &templates, number));
                 match outcome {
                     Ok(preview) => {
-                        let messages: Vec<serde_json::Value> = preview
+                        let messages = preview
                             .messages
                             .iter()
-                            .map(|m| {
-                                json!({"strategy": config.strategy(&m.strategy).map_or(m.strategy.as_str(), |s| s.name(lang)),
-                                       "this": m.strategy == id,
-                                       "step": i18n::t(lang, m.kind),
-                                       "subject": m.message.subject, "text": m.message.text})
+                            .map(|m| StrategyMessage {
+                                strategy: config
+                                    .strategy(&m.strategy)
+                                    .map_or(m.strategy.as_str(), |s| s.name(lang))
+                                    .to_string(),
+                                this: m.strategy == id,
+                                step: i18n::t(lang, m.kind).to_string(),
+                                subject: m.message.subject.clone(),
+                                text: m.message.text.clone(),
                             })
                             .collect();
-                        context["preview"] = json!({"customer": number, "messages": messages});
+                        context.preview = Some(StrategyPreview {
+                            customer: number.to_string(),
+                            messages,
+                        });
                     }
-                    Err(f) => {
-                        context["preview_error"] = json!(preview_error(&f, visit.user.language))
-                    }
+                    Err(f) => context.preview_error = Some(preview_error(&f, visit.user.language)),
                 }
             }
             context
@@ -1002,15 +1326,52 @@ fn rule_of(state: &S, id: &str) -> Result<RuleForm, Fail> {
         .ok_or_else(|| Fail::NotFound(format!("no policy rule '{id}'")))
 }
 
-fn rule_context(
-    state: &S,
-    visit: &Visit,
-    form: &RuleForm,
-    error: Option<&FormError>,
-) -> serde_json::Value {
+/// The policy rule page's view-model (`policy_rule.html`): the form with
+/// its condition rows, the rule's place in the policy, the conditions and
+/// decisions to choose from, and a pre-sale check under the edited rule
+/// when asked.
+#[derive(Serialize)]
+struct RulePage {
+    #[serde(flatten)]
+    conditions: Conditions,
+    form: RuleForm,
+    /// The rule's place in the policy (from 1; the first that applies
+    /// decides).
+    position: usize,
+    rules: usize,
+    flags: Vec<Flag>,
+    verdicts: Vec<Choice>,
+    may_save: bool,
+    customer: Option<String>,
+    amount: Option<String>,
+    preview: Option<RulePreview>,
+    preview_error: Option<String>,
+}
+
+/// A condition the rule can set on a sale, and whether it does.
+#[derive(Serialize)]
+struct Flag {
+    code: &'static str,
+    label: String,
+    checked: bool,
+}
+
+/// The pre-sale check of a customer and an amount under the edited policy.
+#[derive(Serialize)]
+struct RulePreview {
+    customer: String,
+    name: String,
+    verdict: &'static str,
+    this_rule: bool,
+    decided_by: Option<String>,
+    conditions: Vec<String>,
+    reasons: Vec<String>,
+}
+
+fn rule_context(state: &S, visit: &Visit, form: &RuleForm, error: Option<&FormError>) -> RulePage {
     let lang = visit.user.language;
     let live = state.live();
-    let mut context = conditions_context(&form.alternatives, policy_form::FACTS, error, lang);
+    let conditions = conditions_context(&form.alternatives, policy_form::FACTS, error, lang);
     let position = live
         .config
         .policy
@@ -1018,24 +1379,34 @@ fn rule_context(
         .iter()
         .position(|r| r.id == form.id)
         .map_or(0, |p| p + 1);
-    let flags: Vec<serde_json::Value> = policy_form::FLAGS
+    let flags = policy_form::FLAGS
         .iter()
-        .map(|f| {
-            json!({"code": f.code(), "label": f.text(lang),
-                   "checked": form.flags.iter().any(|c| c == f.code())})
+        .map(|f| Flag {
+            code: f.code(),
+            label: f.text(lang).to_string(),
+            checked: form.flags.iter().any(|c| c == f.code()),
         })
         .collect();
-    let verdicts: Vec<serde_json::Value> = ["approve", "conditions", "prepay"]
+    let verdicts = ["approve", "conditions", "prepay"]
         .into_iter()
-        .map(|v| json!({"code": v, "label": i18n::t(lang, v)}))
+        .map(|v| Choice {
+            code: v.to_string(),
+            label: i18n::t(lang, v).to_string(),
+        })
         .collect();
-    context["form"] = json!(form);
-    context["position"] = json!(position);
-    context["rules"] = json!(live.config.policy.rules.len());
-    context["flags"] = json!(flags);
-    context["verdicts"] = json!(verdicts);
-    context["may_save"] = json!(state.config_path.is_some());
-    context
+    RulePage {
+        conditions,
+        form: form.clone(),
+        position,
+        rules: live.config.policy.rules.len(),
+        flags,
+        verdicts,
+        may_save: state.config_path.is_some(),
+        customer: None,
+        amount: None,
+        preview: None,
+        preview_error: None,
+    }
 }
 
 /// The rule's page; after a refused save, the form as it was sent with the
@@ -1091,8 +1462,8 @@ pub(super) fn rule_preview(
         Ok((_, config)) => {
             let mut context = rule_context(state, visit, &edited, None);
             if let Some(number) = opt(form, "customer") {
-                context["customer"] = json!(number);
-                context["amount"] = json!(opt(form, "amount").unwrap_or(""));
+                context.customer = Some(number.to_string());
+                context.amount = Some(opt(form, "amount").unwrap_or("").to_string());
                 let outcome = rule_check(state, &config, number, form, lang);
                 match outcome {
                     Ok(result) => {
@@ -1102,19 +1473,17 @@ pub(super) fn rule_preview(
                             .iter()
                             .find(|r| r.id == result.rule)
                             .map(|r| r.reason(lang).to_string());
-                        context["preview"] = json!({
-                            "customer": number,
-                            "name": result.subject.name,
-                            "verdict": result.verdict,
-                            "this_rule": result.rule == id,
-                            "decided_by": decided_by,
-                            "conditions": result.conditions.iter().map(|c| c.text.clone()).collect::<Vec<_>>(),
-                            "reasons": result.reasons,
+                        context.preview = Some(RulePreview {
+                            customer: number.to_string(),
+                            verdict: result.verdict,
+                            this_rule: result.rule == id,
+                            decided_by,
+                            conditions: result.conditions.iter().map(|c| c.text.clone()).collect(),
+                            name: result.subject.name,
+                            reasons: result.reasons,
                         });
                     }
-                    Err(e) => {
-                        context["preview_error"] = json!(preview_error(&e, visit.user.language))
-                    }
+                    Err(e) => context.preview_error = Some(preview_error(&e, visit.user.language)),
                 }
             }
             context
@@ -1247,10 +1616,10 @@ pub(super) fn company_page(
         }
         None => (company_form::form_of(&state.live().config), Vec::new()),
     };
-    let at: serde_json::Map<String, serde_json::Value> = errors
+    let at: HashMap<&str, &str> = errors
         .iter()
         .filter(|e| !e.field.is_empty())
-        .map(|e| (e.field.to_string(), json!(e.text(lang))))
+        .map(|e| (e.field, e.text(lang)))
         .collect();
     let whole: Vec<&str> = errors
         .iter()
@@ -1371,26 +1740,29 @@ pub(super) fn company_page(
             ],
         ),
     ];
-    let mut values = serde_json::to_value(&form).map_err(|e| Fail::Internal(e.to_string()))?;
+    let mut form = form;
     if lang == Language::Nl && visit.form_error.is_none() {
         // Amounts and rates as a Dutch reader writes them (either is read).
-        for key in ["min_amount", "vat_rate"] {
-            if let Some(text) = values[key].as_str() {
-                values[key] = json!(text.replace('.', ","));
-            }
-        }
+        form.min_amount = form.min_amount.replace('.', ",");
+        form.vat_rate = form.vat_rate.replace('.', ",");
     }
-    let sections: Vec<serde_json::Value> = sections
+    let sections = sections
         .iter()
-        .map(|(title, help, fields)| {
-            let fields: Vec<serde_json::Value> = fields
+        .map(|&(title, help, fields)| CompanySection {
+            title,
+            help,
+            fields: fields
                 .iter()
-                .map(|(name, label, help, kind, mode)| {
-                    json!({"name": name, "label": label, "help": help, "kind": kind,
-                           "mode": mode, "value": values[*name], "error": at.get(*name)})
+                .map(|&(name, label, help, kind, mode)| CompanyField {
+                    name,
+                    label,
+                    help,
+                    kind,
+                    mode,
+                    value: form.field(name),
+                    error: at.get(name).copied(),
                 })
-                .collect();
-            json!({"title": title, "help": help, "fields": fields})
+                .collect(),
         })
         .collect();
     render(
@@ -1398,9 +1770,44 @@ pub(super) fn company_page(
         visit,
         "company.html",
         "Company and legal",
-        json!({"sections": sections, "whole": whole,
-               "may_save": state.config_path.is_some()}),
+        CompanyPage {
+            sections,
+            whole,
+            may_save: state.config_path.is_some(),
+        },
     )
+}
+
+/// The company page's view-model (`company.html`): the settings in
+/// sections of fields, each with its value and its mistake, and the
+/// mistakes about the form as a whole.
+#[derive(Serialize)]
+struct CompanyPage<'a> {
+    sections: Vec<CompanySection<'a>>,
+    whole: Vec<&'a str>,
+    may_save: bool,
+}
+
+/// A titled group of fields; title, labels and help are vocabulary keys
+/// (translated by the template).
+#[derive(Serialize)]
+struct CompanySection<'a> {
+    title: &'static str,
+    help: &'static str,
+    fields: Vec<CompanyField<'a>>,
+}
+
+#[derive(Serialize)]
+struct CompanyField<'a> {
+    name: &'static str,
+    label: &'static str,
+    help: &'static str,
+    /// `text`, `textarea`, `check` or `language`.
+    kind: &'static str,
+    /// The input mode a phone keyboard opens with (`numeric`, `email`).
+    mode: &'static str,
+    value: Option<company_form::FieldValue<'a>>,
+    error: Option<&'a str>,
 }
 
 pub(super) fn company_save(

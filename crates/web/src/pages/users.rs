@@ -46,7 +46,7 @@ pub(super) struct UsersPage {
     users: Vec<access::UserLine>,
     /// The newest 200 lines of the audit log, in the list's order.
     audit: Vec<access::AuditLine>,
-    list: serde_json::Value,
+    list: listing::Head,
     /// Account managers' names, to link a salesperson to.
     managers: Vec<String>,
     roles: Vec<&'static str>,
