@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::Value;
-use serde_json::json;
+use serde::Serialize;
 use tegoed_app::access;
 use tegoed_app::portal::{self, Ask, FieldError};
 use tegoed_core::portal::{Contact, DayPart, Problem};
@@ -80,7 +80,7 @@ fn language_of(query: &Params, stored: Option<&StoredCustomer>) -> Language {
     }
 }
 
-fn render(state: &S, name: &str, status: StatusCode, context: serde_json::Value) -> Response {
+fn render(state: &S, name: &str, status: StatusCode, context: impl Serialize) -> Response {
     match state.views.render(name, Value::from_serialize(&context)) {
         Ok(body) => secure((status, axum::response::Html(body)).into_response()),
         Err(e) => {
@@ -90,38 +90,57 @@ fn render(state: &S, name: &str, status: StatusCode, context: serde_json::Value)
     }
 }
 
+/// The view-model of `portal_gone.html`: the page for a link that opens
+/// nothing, and for what went wrong (too many tries, a form from an old
+/// page, busy, broken), with how to reach the company instead.
+#[derive(Serialize, Default)]
+struct GonePage {
+    lang: &'static str,
+    company: String,
+    phone: Option<String>,
+    email: Option<String>,
+    /// The way back to the customer's page (when the link did open).
+    base: Option<String>,
+    limited: bool,
+    broken: bool,
+    expired_form: bool,
+    busy: bool,
+}
+
+impl GonePage {
+    fn of(state: &S, language: Language) -> GonePage {
+        let live = state.live();
+        let company = &live.config.company;
+        GonePage {
+            lang: language.as_str(),
+            company: company.name.clone(),
+            phone: company.phone.clone(),
+            email: company.email.clone(),
+            ..GonePage::default()
+        }
+    }
+}
+
 /// The one page for every link that opens nothing.
 fn gone(state: &S, language: Language, status: StatusCode) -> Response {
-    let live = state.live();
-    let company = &live.config.company;
-    render(
-        state,
-        "portal_gone.html",
-        status,
-        json!({
-            "lang": language.as_str(),
-            "company": company.name,
-            "phone": company.phone,
-            "email": company.email,
-            "limited": status == StatusCode::TOO_MANY_REQUESTS,
-        }),
-    )
+    let page = GonePage {
+        limited: status == StatusCode::TOO_MANY_REQUESTS,
+        ..GonePage::of(state, language)
+    };
+    render(state, "portal_gone.html", status, page)
 }
 
 fn internal(state: &S, language: Language, error: impl std::fmt::Display) -> Response {
     tracing::error!(error = %error, "portal");
-    let live = state.live();
+    let page = GonePage {
+        broken: true,
+        ..GonePage::of(state, language)
+    };
     render(
         state,
         "portal_gone.html",
         StatusCode::INTERNAL_SERVER_ERROR,
-        json!({
-            "lang": language.as_str(),
-            "company": live.config.company.name,
-            "phone": live.config.company.phone,
-            "email": live.config.company.email,
-            "broken": true,
-        }),
+        page,
     )
 }
 
@@ -182,33 +201,92 @@ fn page(
         Err(e) => return internal(state, language, e.message()),
     };
     let form_token = access::new_portal_form_token(&state.login_key, token).unwrap_or_default();
-    let problems: Vec<_> = Problem::ALL
+    let problems = Problem::ALL
         .iter()
-        .map(|p| json!({"code": p.as_str(), "label": p.label(language)}))
+        .map(|p| ProblemChoice {
+            code: p.as_str(),
+            label: p.label(language),
+        })
         .collect();
     let (status, error, bad) = match form {
         Some((action, e, typed)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            json!({"action": action, "field": e.field, "message": e.message, "typed": typed}),
+            Some(PortalError {
+                action,
+                field: e.field,
+                message: &e.message,
+                typed,
+            }),
             format!("{action}-{}", e.field),
         ),
-        None => (StatusCode::OK, serde_json::Value::Null, String::new()),
+        None => (StatusCode::OK, None, String::new()),
     };
     render(
         state,
         "portal.html",
         status,
-        json!({
-            "lang": language.as_str(),
-            "other_lang": if language == Language::Nl { "en" } else { "nl" },
-            "base": format!("/p/{token}"),
-            "page": view,
-            "csrf": form_token,
-            "problems": problems,
-            "error": error,
-            "bad": bad,
-        }),
+        PortalPage {
+            lang: language.as_str(),
+            other_lang: other_language(language),
+            base: format!("/p/{token}"),
+            page: view,
+            csrf: form_token,
+            problems,
+            error,
+            bad,
+        },
     )
+}
+
+/// The view-model of `portal.html`: the customer's page, its forms' token,
+/// the problems they can report, and a refused form's mistake with what
+/// was typed.
+#[derive(Serialize)]
+struct PortalPage<'a> {
+    lang: &'static str,
+    other_lang: &'static str,
+    base: String,
+    page: portal::Page,
+    csrf: String,
+    problems: Vec<ProblemChoice>,
+    error: Option<PortalError<'a>>,
+    /// `{action}-{field}`: the field to mark.
+    bad: String,
+}
+
+#[derive(Serialize)]
+struct ProblemChoice {
+    code: &'static str,
+    label: &'static str,
+}
+
+/// A refused form: which form, which field, why, and what was typed.
+#[derive(Serialize)]
+struct PortalError<'a> {
+    action: &'a str,
+    field: &'static str,
+    message: &'a str,
+    typed: &'a Params,
+}
+
+/// The language the page offers to switch to.
+fn other_language(language: Language) -> &'static str {
+    match language {
+        Language::Nl => "en",
+        Language::En => "nl",
+    }
+}
+
+/// The view-model of `portal_done.html`: what the customer just did.
+#[derive(Serialize)]
+struct DonePage<'a> {
+    lang: &'static str,
+    other_lang: &'static str,
+    base: String,
+    company: &'a str,
+    receipt: portal::Receipt,
+    id: i64,
+    emailed: bool,
 }
 
 async fn show(
@@ -351,15 +429,15 @@ async fn done(
                 &state,
                 "portal_done.html",
                 StatusCode::OK,
-                json!({
-                    "lang": language.as_str(),
-                    "other_lang": if language == Language::Nl { "en" } else { "nl" },
-                    "base": format!("/p/{token}"),
-                    "company": live.config.company.name,
-                    "receipt": receipt,
-                    "id": id,
-                    "emailed": stored.customer.email.is_some(),
-                }),
+                DonePage {
+                    lang: language.as_str(),
+                    other_lang: other_language(language),
+                    base: format!("/p/{token}"),
+                    company: &live.config.company.name,
+                    receipt,
+                    id,
+                    emailed: stored.customer.email.is_some(),
+                },
             ),
             Ok(None) => gone(&state, neutral, StatusCode::NOT_FOUND),
             Err(e) => internal(&state, language, e.message()),
@@ -517,8 +595,11 @@ async fn act(
                 &state,
                 "portal_gone.html",
                 StatusCode::FORBIDDEN,
-                json!({"lang": language.as_str(), "company": state.live().config.company.name,
-                       "expired_form": true, "base": format!("/p/{token}")}),
+                GonePage {
+                    expired_form: true,
+                    base: Some(format!("/p/{token}")),
+                    ..GonePage::of(&state, language)
+                },
             );
         }
         let now = crate::now();
@@ -577,8 +658,11 @@ async fn act(
                 &state,
                 "portal_gone.html",
                 StatusCode::SERVICE_UNAVAILABLE,
-                json!({"lang": language.as_str(), "company": live.config.company.name,
-                       "busy": true, "base": format!("/p/{token}")}),
+                GonePage {
+                    busy: true,
+                    base: Some(format!("/p/{token}")),
+                    ..GonePage::of(&state, language)
+                },
             ),
             Err(e) => internal(&state, language, e.message()),
         }
