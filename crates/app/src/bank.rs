@@ -11,6 +11,7 @@
 //! returned direct debit, which undoes the payment it returned.
 
 use crate::audit::{Detail, Label};
+use crate::payment_note::PaymentNote;
 use serde::Serialize;
 use tegoed_core::allocation::{self, OpenItem, Target};
 use tegoed_core::matching::{Decision, Incoming, IndexedInvoice, MatchIndex, MatchRule};
@@ -397,7 +398,12 @@ fn book_credit(
                 rule: Some(MatchRule::Reversal),
                 confidence: 100,
                 reverses: Some(refund.id),
-                note: Some(format!("refund {} came back", refund.payment.external_id)),
+                note: Some(
+                    PaymentNote::RefundCameBack {
+                        refund: refund.payment.external_id.clone(),
+                    }
+                    .stored(),
+                ),
                 ..MatchInfo::default()
             },
         )?;
@@ -435,10 +441,7 @@ fn book_credit(
             let target = Target::Invoices(&invoices);
             let remainder = allocation::allocate(&items, booking.amount, target).remainder;
             let note = (remainder > 0).then(|| {
-                format!(
-                    "{} more than was open; kept as the customer's credit",
-                    Money::new(remainder, booking.amount.currency)
-                )
+                PaymentNote::more_than_open(Money::new(remainder, booking.amount.currency)).stored()
             });
             let (plan, parts) = posting::plan_for_items(
                 &mut items,
@@ -479,11 +482,7 @@ fn book_credit(
                     rule: Some(rule),
                     confidence,
                     needs_review: true,
-                    note: Some(format!(
-                        "pays {} which {} already paid; kept as the customer's credit",
-                        numbers.join(", "),
-                        if numbers.len() == 1 { "was" } else { "were" }
-                    )),
+                    note: Some(PaymentNote::AlreadyPaid { invoices: numbers }.stored()),
                     ..MatchInfo::default()
                 },
                 Vec::new(),
@@ -498,10 +497,13 @@ fn book_credit(
                     confidence: suggestion.as_ref().map_or(0, |s| s.confidence),
                     needs_review: true,
                     suggested_customer: suggestion.as_ref().map(|s| s.customer),
-                    note: Some(match &suggestion {
-                        Some(s) => format!("{reason}; suggested because {}", s.basis),
-                        None => reason,
-                    }),
+                    note: Some(
+                        PaymentNote::Review {
+                            reason: reason.into(),
+                            suggested_because: suggestion.as_ref().map(|s| s.basis.into()),
+                        }
+                        .stored(),
+                    ),
                     reverses: None,
                 },
                 Vec::new(),
@@ -533,7 +535,7 @@ fn book_debit(
                     &MatchInfo {
                         rule: Some(MatchRule::Refund),
                         confidence: 90,
-                        note: Some("refund of the customer's credit".into()),
+                        note: Some(PaymentNote::RefundOfCredit.stored()),
                         ..MatchInfo::default()
                     },
                 )?;
@@ -585,22 +587,23 @@ fn book_return(
                     rule: Some(MatchRule::Reversal),
                     confidence: 100,
                     reverses: Some(original.id),
-                    note: Some(format!(
-                        "returns {}{}; its invoices are open again",
-                        original.payment.external_id,
-                        reason
-                            .as_ref()
-                            .map(|r| format!(" (reason {r})"))
-                            .unwrap_or_default()
-                    )),
+                    note: Some(
+                        PaymentNote::Returns {
+                            original: original.payment.external_id.clone(),
+                            reason: reason.clone(),
+                        }
+                        .stored(),
+                    ),
                     ..MatchInfo::default()
                 },
             )?;
             let mut info = tx.payment_match(original.id)?;
-            info.note = Some(format!(
-                "returned by the bank on {}",
-                booking.entry.booking_date
-            ));
+            info.note = Some(
+                PaymentNote::ReturnedOn {
+                    date: booking.entry.booking_date.to_string(),
+                }
+                .stored(),
+            );
             tx.set_payment_match(original.id, &info)?;
             summary.reversals += 1;
         }
@@ -617,10 +620,7 @@ fn book_return(
                     confidence: 0,
                     needs_review: true,
                     suggested_customer: customer,
-                    note: Some(format!(
-                        "a returned payment{} whose original is not in Tegoed; assign it to the customer who owes it again",
-                        reason.as_ref().map(|r| format!(" (reason {r})")).unwrap_or_default()
-                    )),
+                    note: Some(PaymentNote::ReturnWithoutOriginal { reason }.stored()),
                     reverses: None,
                 },
             )?;

@@ -36,6 +36,7 @@ pub mod managers;
 pub mod meeting;
 pub mod migrate;
 pub mod news;
+pub mod payment_note;
 pub mod policy;
 pub mod portal;
 pub mod portfolio;

@@ -5,10 +5,11 @@
 //! account matches by itself.
 
 use crate::audit::{Detail, Label};
+use crate::payment_note::PaymentNote;
 use serde::Serialize;
 use tegoed_core::allocation::Target;
 use tegoed_core::matching::MatchRule;
-use tegoed_core::{AllocationSource, CustomerId, Date, InvoiceId, MatchInfo, Money};
+use tegoed_core::{AllocationSource, CustomerId, Date, InvoiceId, Language, MatchInfo, Money};
 use tegoed_store::{ReadTx, StoredPayment, WriteTx};
 
 use crate::access::{Action, Actor};
@@ -51,7 +52,11 @@ pub struct UnmatchedLine {
     pub reference: Option<String>,
     pub rule: Option<&'static str>,
     pub confidence: u8,
+    /// The note in English (the CLI and the API).
     pub note: Option<String>,
+    /// The note, typed: the pages read it in the reader's language.
+    #[serde(skip)]
+    pub typed_note: Option<PaymentNote>,
     pub suggestion: Option<SuggestionLine>,
 }
 
@@ -111,7 +116,12 @@ pub fn unmatched(tx: &mut dyn ReadTx) -> Result<Vec<UnmatchedLine>> {
             reference: payment.reference.clone(),
             rule: item.info.rule.map(MatchRule::as_str),
             confidence: item.info.confidence,
-            note: item.info.note.clone(),
+            note: item
+                .info
+                .note
+                .as_deref()
+                .map(|n| PaymentNote::from_stored(n).text(Language::En)),
+            typed_note: item.info.note.as_deref().map(PaymentNote::from_stored),
             suggestion,
         });
     }
@@ -293,7 +303,12 @@ fn decide(
         confidence: 100,
         needs_review: false,
         suggested_customer: None,
-        note: info.note.map(|n| format!("{DECIDED}{n}")),
+        note: info.note.map(|n| {
+            PaymentNote::Decided {
+                was: Box::new(PaymentNote::from_stored(&n)),
+            }
+            .stored()
+        }),
         reverses: info.reverses,
     };
     tx.set_payment_match(stored.id, &info)?;
@@ -314,9 +329,6 @@ fn decide(
         learned_iban,
     })
 }
-
-/// What a person's decision writes before the matcher's own note.
-const DECIDED: &str = "decided by a person; was: ";
 
 /// What undoing a person's decision did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -375,14 +387,13 @@ pub fn unmatch_payment(
             confidence: 0,
             needs_review: true,
             suggested_customer: chosen,
+            // The matcher's note from before the decision, if it had one.
             note: Some(
-                info.note
-                    .as_deref()
-                    .and_then(|n| n.strip_prefix(DECIDED))
-                    .map_or_else(
-                        || "a person's decision was undone".to_string(),
-                        str::to_string,
-                    ),
+                match info.note.as_deref().map(PaymentNote::from_stored) {
+                    Some(PaymentNote::Decided { was }) => *was,
+                    _ => PaymentNote::DecisionUndone,
+                }
+                .stored(),
             ),
             reverses: info.reverses,
         },

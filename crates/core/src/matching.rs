@@ -112,8 +112,28 @@ pub enum Decision {
     /// Not sure: a person decides; maybe with a suggestion.
     Review {
         suggestion: Option<Suggestion>,
-        reason: String,
+        reason: ReviewReason,
     },
+}
+
+/// Why a payment waits for a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewReason {
+    /// No reference, invoice number or known account.
+    NothingKnown,
+    /// A known account, but the amount fits no combination of open invoices.
+    AmountFitsNothing,
+    /// The paying account belongs to this many customers.
+    SharedAccount(usize),
+}
+
+/// Why a customer is suggested for a payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// The paying account belongs to this customer.
+    OwnAccount,
+    /// The payer's name is close to this customer's.
+    SimilarName,
 }
 
 /// A proposed customer, with how the amount would be applied oldest-first.
@@ -121,7 +141,7 @@ pub enum Decision {
 pub struct Suggestion {
     pub customer: CustomerId,
     pub confidence: u8,
-    pub basis: &'static str,
+    pub basis: Basis,
     pub allocations: Vec<(InvoiceId, i64)>,
 }
 
@@ -768,23 +788,17 @@ impl MatchIndex {
         }
         // 4. A suggestion for a person.
         let (customer, basis, confidence) = match iban_customers.as_slice() {
-            [only] => (
-                Some(*only),
-                "the paying account belongs to this customer",
-                60,
-            ),
+            [only] => (Some(*only), Basis::OwnAccount, 60),
             [] => match payment
                 .counterparty_name
                 .and_then(|n| self.customer_by_name(n))
             {
-                Some((customer, score)) => (
-                    Some(customer),
-                    "the payer's name is close to this customer's",
-                    (score * 50.0) as u8,
-                ),
-                None => (None, "", 0),
+                Some((customer, score)) => {
+                    (Some(customer), Basis::SimilarName, (score * 50.0) as u8)
+                }
+                None => (None, Basis::OwnAccount, 0),
             },
-            _ => (None, "", 0),
+            _ => (None, Basis::OwnAccount, 0),
         };
         let suggestion = customer.map(|customer| {
             let mut left = payment.amount.minor;
@@ -805,9 +819,9 @@ impl MatchIndex {
             }
         });
         let reason = match iban_customers.len() {
-            0 => "no reference, invoice number or known account".to_string(),
-            1 => "known account, but the amount fits no combination of open invoices".to_string(),
-            n => format!("the paying account belongs to {n} customers"),
+            0 => ReviewReason::NothingKnown,
+            1 => ReviewReason::AmountFitsNothing,
+            n => ReviewReason::SharedAccount(n),
         };
         Decision::Review { suggestion, reason }
     }

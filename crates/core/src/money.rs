@@ -303,6 +303,28 @@ pub fn format_grouped(minor: i64, exponent: u32) -> String {
     }
 }
 
+/// Reads an amount a person typed into a form: as [`parse_amount`], and
+/// also `50.000` or `50,000` (one separator followed by exactly three
+/// digits, which cannot be decimals of a currency with fewer) as thousands,
+/// which is what people mean by it. Files keep the strict reading: there a
+/// third decimal is a mistake to report, not a guess to make.
+pub fn parse_typed_amount(text: &str, exponent: u32) -> Result<i64, MoneyError> {
+    let strict = parse_amount(text, exponent);
+    if strict.is_ok() || exponent >= 3 {
+        return strict;
+    }
+    let mut separators = text.match_indices(['.', ',']);
+    match (separators.next(), separators.next()) {
+        (Some((at, _)), None)
+            if text[at + 1..].len() == 3 && text[at + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            let grouped = format!("{}{}", &text[..at], &text[at + 1..]);
+            parse_amount(&grouped, exponent).or(strict)
+        }
+        _ => strict,
+    }
+}
+
 /// Reads an amount written the way accounting exports write them, into minor
 /// units with `exponent` decimals.
 ///
@@ -414,6 +436,22 @@ pub fn parse_amount(text: &str, exponent: u32) -> Result<i64, MoneyError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_typed_amount_with_one_separator_and_three_digits_is_thousands() {
+        assert_eq!(parse_typed_amount("50.000", 2), Ok(5_000_000));
+        assert_eq!(parse_typed_amount("50,000", 2), Ok(5_000_000));
+        assert_eq!(parse_typed_amount("€ 1.250", 2), Ok(125_000));
+        assert_eq!(parse_typed_amount("50.000,00", 2), Ok(5_000_000));
+        assert_eq!(parse_typed_amount("12,50", 2), Ok(1_250));
+        assert_eq!(parse_typed_amount("12.5", 2), Ok(1_250));
+        assert!(parse_typed_amount("1.2345", 2).is_err());
+        // Files keep the strict reading; a currency with three decimals
+        // reads three decimals.
+        assert!(parse_amount("50.000", 2).is_err());
+        assert_eq!(parse_typed_amount("50.000", 3), Ok(50_000));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -344,7 +344,7 @@ pub struct Amount(pub Money);
 
 impl FormValue for Amount {
     fn from_text(text: &str) -> Result<Self, Problem> {
-        tegoed_core::money::parse_amount(text, 2)
+        tegoed_core::money::parse_typed_amount(text, 2)
             .map(|minor| Amount(Money::new(minor, Currency::EUR)))
             .map_err(|_| Problem::NotAnAmount { text: clip(text) })
     }

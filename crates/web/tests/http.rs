@@ -186,6 +186,27 @@ fn pages_and_api_by_role() {
     assert!(admin.get("/users").body.contains("<td>note</td>"));
 }
 
+/// Regression: "50.000" typed into an amount field (fifty thousand, as a
+/// Dutch person writes it) was refused as an amount with three decimals.
+#[test]
+fn an_amount_typed_with_a_thousands_point_is_read_as_thousands() {
+    let server = start(30);
+    let credit = login(server.addr, "credit@t.example");
+    for (typed, minor) in [("50.000", 5_000_000), ("€ 7,500", 750_000)] {
+        let r = credit.post("/customers/C000001/limit", &[("limit", typed)]);
+        assert_eq!(r.status, 303, "{typed}: {}", r.body);
+        let log = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+            tegoed_app::access::audit_log(tx, 1)
+        })
+        .unwrap();
+        assert!(
+            log[0].detail.contains(&format!("\"minor\":{minor},")),
+            "{typed}: {}",
+            log[0].detail
+        );
+    }
+}
+
 #[test]
 fn the_audit_logs_details_read_in_the_readers_language() {
     let server = start(30);
@@ -1369,6 +1390,71 @@ fn a_credit_manager_edits_the_company_and_legal_settings_through_the_form() {
     assert_eq!(collector.get("/settings/company").status, 403);
 }
 
+/// The matcher's notes on the queue read in the reader's language, also
+/// after a person's match is undone; they are stored typed, not as
+/// English sentences translated by patterns.
+#[test]
+fn the_matchers_notes_read_in_the_readers_language() {
+    let server = start(120);
+    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::demo::statement(tx, common::as_of(), 40, 5)
+    })
+    .unwrap();
+    tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::bank::import_statement(
+            tx,
+            &common::system(),
+            "bank.xml",
+            statement.as_bytes(),
+            &tegoed_app::Silent,
+        )
+    })
+    .unwrap();
+    let english = [
+        "no reference",
+        "known account",
+        "suggested because",
+        "already paid",
+        "decided by a person",
+    ];
+    let collector = login(server.addr, "collector@t.example");
+    let page = visible_text(&collector.get("/payments").body);
+    assert!(page.contains("suggested because"), "{page}");
+    collector.post("/account/language", &[("language", "nl")]);
+    let dutch = |collector: &common::Client| {
+        let page = visible_text(&collector.get("/payments").body);
+        assert!(page.contains("voorgesteld omdat"), "{page}");
+        for words in english {
+            assert!(!page.contains(words), "{words}: {page}");
+        }
+    };
+    dutch(&collector);
+    // Matched by a person and undone: the note of before, in Dutch.
+    let queue = tegoed_app::read_tx(server.store.as_ref(), tegoed_app::review::unmatched).unwrap();
+    let (id, invoice) = queue
+        .iter()
+        .find_map(|l| {
+            let s = l.suggestion.as_ref()?;
+            Some((
+                l.payment_id.clone(),
+                s.allocations.first()?.invoice_number.clone(),
+            ))
+        })
+        .expect("a payment with a suggested invoice");
+    let matched = collector.post(&format!("/payments/{id}/match"), &[("invoices", &invoice)]);
+    assert_eq!(matched.status, 303, "{}", matched.body);
+    let undone = collector.post(&format!("/payments/{id}/undo"), &[]);
+    assert_eq!(undone.status, 303, "{}", undone.body);
+    dutch(&collector);
+    let stored = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        let p = tx.payment_by_external_id(&id)?.unwrap();
+        Ok(tx.payment_match(p.id)?.note)
+    })
+    .unwrap()
+    .unwrap();
+    assert!(stored.starts_with('{'), "typed: {stored}");
+}
+
 /// A payment matched from the queue is undone from its confirmation: the
 /// invoice is open again and the payment back on the list; a pause is
 /// undone the same way (ended today, with why on the timeline).
@@ -2122,6 +2208,15 @@ fn the_meeting_pack_opens_prints_and_records_decisions() {
         r.body
     );
     assert!(r.body.contains("value=\"Klant bellen\"") || r.body.contains(">Klant bellen<"));
+    // Regression: the decision's talking points were English with an ISO
+    // date on Dutch pages ("Decided at the sales and credit meeting of
+    // 2026-12-02").
+    let page = visible_text(&credit.get(&format!("/customers/{own}")).body);
+    assert!(
+        page.contains("Besloten in het overleg van sales en credit van"),
+        "{page}"
+    );
+    assert!(!page.contains("Decided at the sales"), "{page}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use crate::audit::Detail;
 use crate::refusal::Needed;
 use serde::Serialize;
-use tegoed_core::{Date, Money};
+use tegoed_core::{Date, Language, Money};
 use tegoed_store::{ReadTx, StoredTask, TimelineEvent, WriteTx};
 
 use super::*;
@@ -32,6 +32,24 @@ pub struct TaskLine {
     #[serde(serialize_with = "crate::ser::opt_date")]
     pub done_on: Option<Date>,
     pub outcome: Option<String>,
+}
+
+impl TaskLine {
+    /// What to say or know before acting on the task, in `language`: a
+    /// decision of the sales and credit meeting says when it was made (its
+    /// stored text is the English of that); other tasks their talking
+    /// points as written (the call script is in the customer's language,
+    /// a customer's request in their words).
+    pub fn talking_points_in(&self, language: Language) -> String {
+        if self.kind != "decision" {
+            return self.talking_points.clone();
+        }
+        let day = crate::format::long_date(self.created_on, language);
+        match language {
+            Language::Nl => format!("Besloten in het overleg van sales en credit van {day}"),
+            Language::En => format!("Decided at the sales and credit meeting of {day}"),
+        }
+    }
 }
 
 /// The lines of `list`, with the customers read in one go.

@@ -11,7 +11,7 @@
 use serde::Serialize;
 use tegoed_core::Language;
 use tegoed_core::iban::Iban;
-use tegoed_core::money::{format_minor, parse_amount};
+use tegoed_core::money::{format_minor, parse_typed_amount};
 use tegoed_core::rate::Rate;
 use toml_edit::{Array, Item, Table};
 
@@ -262,7 +262,8 @@ fn check(form: &CompanyForm) -> Result<Checked, Vec<FieldError>> {
             ),
         }
     }
-    let min_amount = match parse_amount(&form.min_amount.trim().replace(['€', ' '], ""), 2) {
+    let min_amount = match parse_typed_amount(&form.min_amount.trim().replace(['€', ' '], ""), 2)
+    {
         Ok(minor) if minor >= 0 => format_minor(minor, 2),
         _ => {
             wrong(

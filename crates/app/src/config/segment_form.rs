@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 use tegoed_core::customer::CustomerKind;
-use tegoed_core::money::{format_minor, parse_amount};
+use tegoed_core::money::{format_minor, parse_typed_amount};
 use tegoed_core::segment::{Conditions, Segment, Trend};
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
 
@@ -344,7 +344,7 @@ fn value_of(fact: &Fact, text: &str) -> Result<Value, (String, String)> {
         return wrong("vul een waarde in".into(), "enter a value".into());
     }
     match fact.kind {
-        FactKind::Money => match parse_amount(&text.replace(['€', ' '], ""), 2) {
+        FactKind::Money => match parse_typed_amount(&text.replace(['€', ' '], ""), 2) {
             Ok(minor) if minor >= 0 => Ok(Value::from(euros(minor))),
             _ => wrong(
                 format!("'{text}' is geen bedrag in euro's (bijvoorbeeld 1000 of 1000,50)"),

@@ -12,7 +12,7 @@
 //! say, as for a file edited by hand.
 
 use serde::Serialize;
-use tegoed_core::money::{format_minor, parse_amount};
+use tegoed_core::money::{format_minor, parse_typed_amount};
 use tegoed_core::strategy::{Channel, Effect, Sender, StepKind, Strategy};
 use toml_edit::{Array, ArrayOfTables, Item, Table};
 
@@ -191,7 +191,7 @@ fn check(i: usize, row: &StepRow, templates: &[String]) -> Result<Checked, FormE
     let min_overdue = match row.min_overdue.trim() {
         "" => None,
         text => {
-            let minor = parse_amount(text, 2)
+            let minor = parse_typed_amount(text, 2)
                 .ok()
                 .filter(|m| *m >= 0)
                 .ok_or_else(|| {

@@ -519,6 +519,9 @@ pub(super) fn customer(
     // in the reader's language, not again among the calls.
     let from_portal: Vec<i64> = portal.iter().filter_map(|r| r.task).collect();
     tasks.retain(|t| !from_portal.contains(&t.id));
+    for task in &mut tasks {
+        task.talking_points = task.talking_points_in(lang);
+    }
     let all = query.contains_key("all");
     let items = Listing::new(
         OPEN_ITEMS,

@@ -189,7 +189,7 @@ pub(super) fn worklist(
                     if t.done_on.is_none() && visit.user.role.may(Action::Collect) {
                         row.task = Some(t.id);
                         row.talking_points =
-                            Some(t.talking_points).filter(|p| !p.trim().is_empty());
+                            Some(t.talking_points_in(lang)).filter(|p| !p.trim().is_empty());
                     }
                     (cells, row)
                 })

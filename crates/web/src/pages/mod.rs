@@ -929,7 +929,7 @@ fn opt<'a>(form: &'a Params, name: &str) -> Option<&'a str> {
 
 fn money_field(form: &Params, name: &str) -> Result<Money, Fail> {
     let text = field(form, name)?;
-    tegoed_core::money::parse_amount(text, 2)
+    tegoed_core::money::parse_typed_amount(text, 2)
         .map(|minor| Money::new(minor, Currency::EUR))
         .map_err(|e| Fail::Invalid(format!("'{name}' ({text}): {e}")))
 }

@@ -46,7 +46,7 @@ pub(super) fn payments(
                         .unwrap_or_default(),
                 ),
             ];
-            let note = line.note.as_deref().map(|n| note_text(n, lang));
+            let note = line.typed_note.as_ref().map(|n| n.text(lang));
             (
                 cells,
                 QueueRow {
@@ -189,118 +189,5 @@ fn decided(url: &str, outcome: &review::DecisionOutcome, named: &str) -> String 
             &[id, &paid.join(", "), &credit],
         ),
         (false, false) => with_done(url, "payment_matched", &[id, &paid.join(", ")]),
-    }
-}
-
-/// The matcher's note on a payment (stored in English when the payment was
-/// booked) in the reader's language: every sentence the matcher writes,
-/// with its numbers, dates and invoice numbers kept.
-fn note_text(note: &str, lang: Language) -> String {
-    if lang == Language::En {
-        return note.to_string();
-    }
-    let dutch = |part: &str| -> String {
-        const FIXED: &[(&str, &str)] = &[
-            (
-                "no reference, invoice number or known account",
-                "geen betalingskenmerk, factuurnummer of bekende rekening",
-            ),
-            (
-                "known account, but the amount fits no combination of open invoices",
-                "bekende rekening, maar het bedrag past bij geen combinatie van openstaande facturen",
-            ),
-            (
-                "the paying account belongs to this customer",
-                "de betalende rekening is van deze klant",
-            ),
-            (
-                "the payer's name is close to this customer's",
-                "de naam van de betaler lijkt op die van deze klant",
-            ),
-            (
-                "refund of the customer's credit",
-                "terugbetaling van het tegoed van de klant",
-            ),
-        ];
-        if let Some((_, nl)) = FIXED.iter().find(|(en, _)| *en == part) {
-            return nl.to_string();
-        }
-        let between = |text: &str, start: &str, end: &str| -> Option<String> {
-            text.strip_prefix(start)?
-                .strip_suffix(end)
-                .map(str::to_string)
-        };
-        if let Some(n) = between(part, "the paying account belongs to ", " customers") {
-            return format!("de betalende rekening is van {n} klanten");
-        }
-        if let Some(rest) = between(
-            part,
-            "pays ",
-            " already paid; kept as the customer's credit",
-        ) {
-            let (numbers, verb) = match rest.strip_suffix(" which was") {
-                Some(one) => (one, "dat al betaald was"),
-                None => (
-                    rest.strip_suffix(" which were").unwrap_or(&rest),
-                    "die al betaald waren",
-                ),
-            };
-            return format!("betaalt {numbers}, {verb}; bewaard als tegoed van de klant");
-        }
-        if let Some(rest) = between(part, "returns ", "; its invoices are open again") {
-            return format!(
-                "stort {} terug; de facturen staan weer open",
-                rest.replace("(reason ", "(reden ")
-            );
-        }
-        if let Some(date) = part.strip_prefix("returned by the bank on ") {
-            let shown = Date::parse_iso(date)
-                .map(|d| tegoed_app::format::short_date(d, lang))
-                .unwrap_or_else(|_| date.to_string());
-            return format!("door de bank teruggeboekt op {shown}");
-        }
-        if part.starts_with("a returned payment") {
-            return "een teruggeboekte betaling waarvan de oorspronkelijke betaling niet in Tegoed staat; wijs hem toe aan de klant die het bedrag weer verschuldigd is".into();
-        }
-        part.to_string()
-    };
-    if let Some(was) = note.strip_prefix("decided by a person; was: ") {
-        return format!(
-            "door een medewerker besloten; eerst: {}",
-            note_text(was, lang)
-        );
-    }
-    match note.split_once("; suggested because ") {
-        Some((reason, basis)) => format!("{}; voorgesteld omdat {}", dutch(reason), dutch(basis)),
-        None => dutch(note),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_matchers_notes_read_in_dutch() {
-        let nl = |n: &str| note_text(n, Language::Nl);
-        assert_eq!(
-            nl(
-                "no reference, invoice number or known account; suggested because the payer's name is close to this customer's"
-            ),
-            "geen betalingskenmerk, factuurnummer of bekende rekening; voorgesteld omdat de naam van de betaler lijkt op die van deze klant"
-        );
-        assert_eq!(
-            nl("the paying account belongs to 3 customers"),
-            "de betalende rekening is van 3 klanten"
-        );
-        assert_eq!(
-            nl("pays 2026-0001, 2026-0002 which were already paid; kept as the customer's credit"),
-            "betaalt 2026-0001, 2026-0002, die al betaald waren; bewaard als tegoed van de klant"
-        );
-        assert_eq!(
-            nl("returned by the bank on 2026-11-20"),
-            "door de bank teruggeboekt op 20-11-2026"
-        );
-        assert_eq!(note_text("anything", Language::En), "anything");
     }
 }
