@@ -777,8 +777,11 @@ pub struct AuditLine {
     pub detail: String,
 }
 
+/// The newest `limit` lines of the audit log, newest first by when they
+/// happened (a line written later about an earlier moment, as the demo's
+/// history does, sorts by its moment).
 pub fn audit_log(tx: &mut dyn ReadTx, limit: u32) -> Result<Vec<AuditLine>> {
-    Ok(tx
+    let mut lines: Vec<AuditLine> = tx
         .audit_log(limit)?
         .into_iter()
         .map(|e| AuditLine {
@@ -788,7 +791,9 @@ pub fn audit_log(tx: &mut dyn ReadTx, limit: u32) -> Result<Vec<AuditLine>> {
             subject: e.subject,
             detail: e.detail,
         })
-        .collect())
+        .collect();
+    lines.sort_by_key(|l| std::cmp::Reverse(l.at));
+    Ok(lines)
 }
 
 // --- pause requests -----------------------------------------------------------

@@ -950,7 +950,7 @@ pub fn gift(
     if item.chars().count() > 200 {
         return Err(AppError::Invalid("--item: at most 200 characters".into()));
     }
-    let value_minor = tegoed_core::money::parse_amount(value, 2).map_err(|e| {
+    let value_minor = tegoed_core::money::parse_typed_amount(value, 2).map_err(|e| {
         crate::refusal::Refusal::GiftValueUnreadable {
             value: value.to_string(),
             reason: e.to_string(),

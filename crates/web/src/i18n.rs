@@ -242,7 +242,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "Klanten met genoeg eigen betaalgeschiedenis",
         None,
     ),
-    ("DSO (countback)", "DSO (countback)", None),
+    ("DSO (countback)", "DSO (countbackmethode)", None),
     ("DSO (simple, 90 days)", "DSO (eenvoudig, 90 dagen)", None),
     ("DSO per month", "DSO per maand", None),
     ("Date", "Datum", None),
@@ -910,6 +910,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("Talking points", "Gesprekspunten", None),
     ("Target groups", "Doelgroepen", None),
     ("Task", "Taak", None),
+    ("Task done.", "Taak afgerond.", None),
     ("Tasks", "Taken", None),
     (
         "Tegoed is busy with other work (an import or a dunning run); nothing was changed.",
@@ -958,8 +959,8 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
-        "The dashed line is the target (Settings, [kpi]).",
-        "De stippellijn is het doel (Instellingen, [kpi]).",
+        "The dashed line is the target (Settings, KPI targets).",
+        "De stippellijn is het doel (Instellingen, KPI-doelen).",
         None,
     ),
     (
@@ -1298,8 +1299,34 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     ("all", "alle", None),
     ("amount", "bedrag", None),
+    ("and", "en", None),
     ("answered", "geantwoord", None),
     ("appreciation", "waardering", Some("appreciation")),
+    (
+        "appreciation.dismiss",
+        "suggestie voor waardering overgeslagen",
+        Some("appreciation suggestion dismissed"),
+    ),
+    (
+        "appreciation.gift",
+        "cadeau vastgelegd",
+        Some("gift recorded"),
+    ),
+    (
+        "appreciation.gift_approved",
+        "cadeau goedgekeurd",
+        Some("gift approved"),
+    ),
+    (
+        "appreciation.gift_refused",
+        "cadeau afgewezen",
+        Some("gift refused"),
+    ),
+    (
+        "appreciation.thank",
+        "bedankje gestuurd",
+        Some("thank-you sent"),
+    ),
     (
         "approve",
         "Verkopen op normale voorwaarden",
@@ -1341,6 +1368,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("collection costs"),
     ),
     ("collector", "incassomedewerker", None),
+    ("command line", "opdrachtregel", None),
     ("completed", "voltooid", None),
     (
         "conditions",
@@ -1540,6 +1568,23 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("limit.set", "kredietlimiet gezet", Some("credit limit set")),
     ("links", "links", None),
     ("logged by", "vastgelegd door", None),
+    ("login", "ingelogd", Some("logged in")),
+    ("logout", "uitgelogd", Some("logged out")),
+    (
+        "manager.add",
+        "accountmanager toegevoegd",
+        Some("account manager added"),
+    ),
+    (
+        "manager.update",
+        "accountmanager gewijzigd",
+        Some("account manager changed"),
+    ),
+    (
+        "meeting.decide",
+        "besluit van het overleg vastgelegd",
+        Some("meeting decision recorded"),
+    ),
     (
         "meeting_decision",
         "besluit van het overleg",
@@ -1550,6 +1595,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("messages", "berichten", None),
     ("method", "betaalwijze", None),
     ("month", "maand", None),
+    ("more customers", "klanten meer", None),
     ("name", "naam", None),
     ("new", "nieuw", None),
     ("next", "volgende", None),
@@ -1571,6 +1617,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("not yet due", "loopt nog", Some("running")),
     ("note", "notitie", None),
     ("note.add", "notitie", Some("note")),
+    ("noted", "genoteerd", None),
     ("of", "van", None),
     ("on", "op", None),
     ("on hold", "kredietstop", None),
@@ -1609,6 +1656,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         "payment.match",
         "betaling gekoppeld",
         Some("payment matched"),
+    ),
+    (
+        "payment.undo",
+        "koppeling van betaling ongedaan gemaakt",
+        Some("payment match undone"),
     ),
     ("payments", "betalingen", None),
     ("payments booked", "betalingen geboekt", None),
@@ -1746,6 +1798,17 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("tag.add", "label toegevoegd", Some("tag added")),
     ("tag.remove", "label verwijderd", Some("tag removed")),
     ("task.done", "telefoontje afgerond", Some("call done")),
+    ("task_done", "taak afgerond", Some("task done")),
+    (
+        "template.reset",
+        "berichttekst teruggezet",
+        Some("message text reset"),
+    ),
+    (
+        "template.save",
+        "berichttekst opgeslagen",
+        Some("message text saved"),
+    ),
     ("thank_you", "bedankje", Some("thank-you")),
     ("the customer", "de klant", None),
     ("the policy says", "het beleid zegt", None),
@@ -1773,6 +1836,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("tone light", "licht", Some("light")),
     ("tone neutral", "neutraal", Some("neutral")),
     ("tone warm", "warm", Some("warm")),
+    (
+        "training.quiz",
+        "quizvraag beantwoord",
+        Some("quiz question answered"),
+    ),
     ("transactions", "transacties", None),
     ("transfer", "overboeking", Some("bank transfer")),
     ("two weeks", "twee weken", None),
@@ -1849,6 +1917,55 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "no Dutch for: {missing:?}");
+    }
+
+    /// Every audit action a use case writes (the string literals of the
+    /// lines after `.audit(`) reads as words on the Users page.
+    #[test]
+    fn every_audit_action_has_a_dutch_version() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("source folder") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("source");
+                    let lines: Vec<&str> = text.lines().collect();
+                    for (i, line) in lines.iter().enumerate() {
+                        if !line.contains(".audit(") && !line.contains("use_templates(") {
+                            continue;
+                        }
+                        for near in &lines[i..(i + 8).min(lines.len())] {
+                            for quoted in near.split('"').skip(1).step_by(2) {
+                                let code = quoted.split('.').collect::<Vec<_>>();
+                                let is_action = code.len() == 2
+                                    && code.iter().all(|p| {
+                                        !p.is_empty()
+                                            && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                                    });
+                                if is_action {
+                                    found.push(quoted.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        walk(&std::path::Path::new(root).join("app/src"), &mut found);
+        walk(
+            &std::path::Path::new(root).join("web/src/pages"),
+            &mut found,
+        );
+        assert!(found.len() > 30, "found the audit calls: {found:?}");
+        found.extend(["login", "logout"].map(String::from));
+        let missing: Vec<_> = found.iter().filter(|a| !has(a)).collect();
+        assert!(
+            missing.is_empty(),
+            "no Dutch for the audit actions {missing:?}"
+        );
     }
 
     #[test]

@@ -553,9 +553,18 @@ pub fn sparkline(points: &[(String, Option<f64>)], language: Language) -> String
     svg
 }
 
-/// `€ 12k`, `€ 1,2 mln`: short labels over the bars.
+/// Short labels over the bars: `€ 1,2 mln`, `€ 468.100` (Dutch writes no
+/// `k`), `€1.2M`, `€468.1k`.
 fn short_money(minor: i64, language: Language) -> String {
     let euros = minor as f64 / 100.0;
+    if language == Language::Nl && euros.abs() < 1_000_000.0 {
+        let rounded = if euros.abs() >= 1_000.0 {
+            (euros / 100.0).round() as i64 * 100
+        } else {
+            euros.round() as i64
+        };
+        return format!("€ {}", tegoed_app::format::integer(rounded, language));
+    }
     let (value, unit) = if euros.abs() >= 1_000_000.0 {
         (
             euros / 1_000_000.0,
@@ -645,6 +654,14 @@ pub fn forecast_svg(weeks: &[(String, i64, i64, i64)], language: Language) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_labels_over_bars_read_in_the_language() {
+        assert_eq!(short_money(46_812_345, Language::Nl), "€ 468.100");
+        assert_eq!(short_money(46_812_345, Language::En), "€ 468.1k");
+        assert_eq!(short_money(210_000_000, Language::Nl), "€ 2,1 mln");
+        assert_eq!(short_money(91_250, Language::Nl), "€ 913");
+    }
 
     #[test]
     fn decimals_parse_to_minor_units() {

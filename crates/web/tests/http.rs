@@ -192,19 +192,31 @@ fn pages_and_api_by_role() {
 fn an_amount_typed_with_a_thousands_point_is_read_as_thousands() {
     let server = start(30);
     let credit = login(server.addr, "credit@t.example");
+    let last_audit = || {
+        tegoed_app::read_tx(server.store.as_ref(), |tx| {
+            tegoed_app::access::audit_log(tx, 1)
+        })
+        .unwrap()
+        .remove(0)
+    };
     for (typed, minor) in [("50.000", 5_000_000), ("€ 7,500", 750_000)] {
         let r = credit.post("/customers/C000001/limit", &[("limit", typed)]);
         assert_eq!(r.status, 303, "{typed}: {}", r.body);
-        let log = tegoed_app::read_tx(server.store.as_ref(), |tx| {
-            tegoed_app::access::audit_log(tx, 1)
-        })
-        .unwrap();
+        let detail = last_audit().detail;
         assert!(
-            log[0].detail.contains(&format!("\"minor\":{minor},")),
-            "{typed}: {}",
-            log[0].detail
+            detail.contains(&format!("\"minor\":{minor},")),
+            "{typed}: {detail}"
         );
     }
+    // The promise form reads it the same way (it refused "50.000" while
+    // the limit took it, found by trying both).
+    let r = credit.post(
+        "/customers/C000001/promise",
+        &[("amount", "1.000"), ("date", "2026-12-20")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let detail = last_audit().detail;
+    assert!(detail.contains("\"minor\":100000,"), "{detail}");
 }
 
 #[test]

@@ -125,12 +125,10 @@ pub fn add_promise(
         .into());
     }
     let currency = chosen[0].3;
-    let amount_minor =
-        tegoed_core::money::parse_amount(amount, currency.exponent()).map_err(|e| {
-            Refusal::AmountUnreadable {
-                amount: amount.to_string(),
-                reason: e.to_string(),
-            }
+    let amount_minor = tegoed_core::money::parse_typed_amount(amount, currency.exponent())
+        .map_err(|e| Refusal::AmountUnreadable {
+            amount: amount.to_string(),
+            reason: e.to_string(),
         })?;
     if amount_minor <= 0 {
         return Err(Refusal::AmountNotPositive {

@@ -115,10 +115,12 @@ pub fn complete_task(
     tx.add_event(&TimelineEvent {
         customer: stored.task.customer,
         date: as_of,
-        kind: if stored.task.kind == "decision" {
-            "decision_done"
-        } else {
-            "call_done"
+        // What was done: a call, a decision carried out, or another task
+        // (a customer's request from their own page) handled.
+        kind: match stored.task.kind.as_str() {
+            "decision" => "decision_done",
+            "call" => "call_done",
+            _ => "task_done",
         }
         .into(),
         invoice: None,

@@ -41,6 +41,7 @@ pub fn event_label(kind: &str, language: Language) -> &'static str {
             "besluit van het overleg",
         ),
         "decision_done" => ("meeting decision carried out", "besluit uitgevoerd"),
+        "task_done" => ("task done", "taak afgerond"),
         "handed_off" => ("handed to the agency", "naar het incassobureau"),
         "history" => (
             "sent by the earlier system",

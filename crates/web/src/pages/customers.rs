@@ -1166,7 +1166,8 @@ pub(super) fn task_done(
         agreements::complete_task(tx, &visit.actor(), id, form.outcome.as_str(), as_of)
     })?;
     let page = format!("/customers/{}", auth::encode(&line.customer));
-    Ok(with_done(&form.back.or(&page), "call", &[]))
+    let done = if line.kind == "call" { "call" } else { "task" };
+    Ok(with_done(&form.back.or(&page), done, &[]))
 }
 
 pub(super) fn decide_pause(

@@ -480,6 +480,7 @@ struct BareErrorPage<'a> {
 /// page it returns to), as the text with `{}` for each reference.
 const DONE: &[(&str, &str)] = &[
     ("call", "Call recorded."),
+    ("task", "Task done."),
     (
         "decision",
         "Decision about {} recorded; it is on the owner's list.",

@@ -12,6 +12,19 @@ const AUDIT: &[Column] = &[
     column("detail", "Details"),
 ];
 
+/// Who did it, for people: a user by e-mail address, a customer on their
+/// own page, or the command line acting for someone.
+fn actor_label(actor: &str, lang: Language) -> String {
+    if let Some(customer) = actor.strip_prefix("portal:") {
+        return format!("{} {customer}", i18n::t(lang, "the customer"));
+    }
+    match actor.strip_prefix("cli:") {
+        Some("command line") => i18n::t(lang, "command line").to_string(),
+        Some(name) => format!("{name} ({})", i18n::t(lang, "command line")),
+        None => actor.to_string(),
+    }
+}
+
 /// The newest lines of the audit log the page shows and exports.
 const AUDIT_LINES: u32 = 1000;
 
@@ -25,6 +38,7 @@ fn audit_listing(
         .into_iter()
         .map(|mut a| {
             a.detail = audit::show(&a.detail, lang, &|key| i18n::t(lang, key).to_string());
+            a.actor = actor_label(&a.actor, lang);
             let cells = vec![
                 Cell::Moment(a.at),
                 Cell::Text(a.actor.clone()),
