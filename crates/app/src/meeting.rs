@@ -26,8 +26,11 @@ const DISCUSS: usize = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PeriodOut {
-    /// `2026-Q4`.
+    /// `2026-Q4`: the period as a code (links, file names, `--period`).
     pub label: String,
+    /// The period in words of the pack's language: `4e kwartaal 2026`,
+    /// `november 2026`, `Q4 2026`.
+    pub name: String,
     #[serde(serialize_with = "crate::ser::date")]
     pub from: Date,
     #[serde(serialize_with = "crate::ser::date")]
@@ -168,6 +171,45 @@ pub struct MeetingPack {
     pub decisions: Vec<DecisionLine>,
     /// Who did the policy quiz in the period, and how well.
     pub training: Vec<crate::quiz::Score>,
+}
+
+/// The period in words: a month by name, a quarter, or a year.
+fn name_of(period: Period, language: Language) -> String {
+    let (y, m, _) = period.from.ymd();
+    let months = period.from.days_until(period.to) / 28;
+    match (months, language) {
+        (0..=1, _) => crate::format::month(y, m, language),
+        (2..=4, Language::Nl) => format!("{}e kwartaal {y}", (m - 1) / 3 + 1),
+        (2..=4, Language::En) => format!("Q{} {y}", (m - 1) / 3 + 1),
+        _ => y.to_string(),
+    }
+}
+
+/// The period of a code (`2026-Q4`) in words of `language`; the code
+/// itself when it is not one.
+pub fn period_name(code: &str, language: Language) -> String {
+    Period::parse(code).map_or_else(|| code.to_string(), |p| name_of(p, language))
+}
+
+/// A KPI month (`2026-10`) in words of `language` (`oktober 2026`).
+fn month_name_of(month: &str, language: Language) -> String {
+    match year_month(month) {
+        Some((y, m)) => crate::format::month(y, m, language),
+        None => month.to_string(),
+    }
+}
+
+/// A KPI month in short words (`okt 2026`), for a narrow column.
+fn month_short_of(month: &str, language: Language) -> String {
+    match year_month(month) {
+        Some((y, m)) => format!("{} {y}", crate::format::month_short(m, language)),
+        None => month.to_string(),
+    }
+}
+
+fn year_month(month: &str) -> Option<(i32, u32)> {
+    let (y, m) = month.split_once('-')?;
+    Some((y.parse().ok()?, m.parse().ok()?))
 }
 
 fn label_of(period: Period) -> String {
@@ -500,11 +542,13 @@ pub fn pack(
         lang: language.as_str(),
         period: PeriodOut {
             label: label_of(period),
+            name: name_of(period, language),
             from: period.from,
             to: period.to,
         },
         previous: PeriodOut {
             label: label_of(previous),
+            name: name_of(previous, language),
             from: previous.from,
             to: previous.to,
         },
@@ -864,6 +908,9 @@ pub fn html(pack: &MeetingPack, standalone: bool) -> Result<String> {
     env.add_filter("pct", move |value: Option<f64>| -> String {
         value.map_or("–".into(), |v| percent(v, language))
     });
+    env.add_filter("month", move |value: String| -> String {
+        month_name_of(&value, language)
+    });
     env.add_filter(
         "num",
         move |value: Option<f64>, digits: Option<u32>| -> String {
@@ -900,7 +947,7 @@ pub fn pdf(pack: &MeetingPack) -> Vec<u8> {
     };
     let left = 40.0;
     let right = PAGE_WIDTH - 40.0;
-    let mut pdf = Pdf::new(&format!("{} {}", t("title"), pack.period.label));
+    let mut pdf = Pdf::new(&format!("{} {}", t("title"), pack.period.name));
     pdf.page();
     let fit = |text: &str, width: f32, size: f32| -> String {
         let mut out = text.to_string();
@@ -959,7 +1006,7 @@ pub fn pdf(pack: &MeetingPack) -> Vec<u8> {
         sheet.y,
         16.0,
         Font::Bold,
-        &format!("{} — {}", t("title"), pack.period.label),
+        &format!("{} — {}", t("title"), pack.period.name),
     );
     sheet.y -= 18.0;
     pdf.current_page().text(
@@ -1069,7 +1116,7 @@ pub fn pdf(pack: &MeetingPack) -> Vec<u8> {
             let label = if i + 1 == pack.dso.len() {
                 t("now").to_lowercase()
             } else {
-                format!("{mm:02}-{}", yy % 100)
+                format!("{} {}", crate::format::month_short(mm, language), yy % 100)
             };
             let lw = text_width(&label, Font::Regular, 7.0);
             page.text(x - lw / 2.0, base - 10.0, 7.0, Font::Regular, &label);
@@ -1111,7 +1158,7 @@ pub fn pdf(pack: &MeetingPack) -> Vec<u8> {
     let share = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{}%", num(Some(v), 1)));
     for k in &pack.kpi {
         let texts = [
-            k.month.clone(),
+            month_short_of(&k.month, language),
             num(k.dso_countback, 1),
             num(k.best_possible_dso, 1),
             num(k.add, 1),

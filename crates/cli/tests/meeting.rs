@@ -131,7 +131,7 @@ fn the_pack_has_the_figures_and_the_files() {
     let html = std::fs::read_to_string(sandbox.dir().join("pack/meeting.html")).unwrap();
     assert!(html.starts_with("<!doctype html>"), "{}", &html[..100]);
     assert!(html.contains("<svg") && html.contains("@media print"));
-    assert!(html.contains("Sales and credit meeting — 2026-Q4"));
+    assert!(html.contains("Sales and credit meeting — Q4 2026"));
     assert!(
         !html.contains("<link") && !html.contains("<script") && !html.contains("src="),
         "self-contained: nothing to fetch"
@@ -146,7 +146,8 @@ fn the_pack_has_the_figures_and_the_files() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(text.contains(&last), "the last month, {last}");
+    assert_eq!(last, "2026-11");
+    assert!(text.contains("Nov 2026"), "the last month in words: {text}");
     // In Dutch, the same pack speaks Dutch.
     sandbox.ok(&[
         "--as-of",
@@ -159,7 +160,10 @@ fn the_pack_has_the_figures_and_the_files() {
         "nl",
     ]);
     let dutch = std::fs::read_to_string(sandbox.dir().join("nl/meeting.html")).unwrap();
-    assert!(dutch.contains("Overleg sales en credit — 2026-Q4"));
+    assert!(dutch.contains("Overleg sales en credit — 4e kwartaal 2026"));
+    // Months in words, not codes (found by a trial: "2026-10").
+    assert!(dutch.contains("<td>oktober 2026</td>"), "{dutch}");
+    assert!(!dutch.contains("<td>2026-10</td>"));
     assert!(dutch.contains("€\u{a0}4.200,00"), "Dutch amounts");
     let text = common::pdf_text(&std::fs::read(sandbox.dir().join("nl/meeting.pdf")).unwrap());
     for heading in [

@@ -2147,7 +2147,7 @@ fn the_meeting_pack_opens_prints_and_records_decisions() {
     let sales = login(server.addr, &server.sales_email);
     let page = sales.get("/meeting").body;
     assert!(
-        page.contains("Sales and credit meeting — 2026-Q4"),
+        page.contains("Sales and credit meeting — Q4 2026"),
         "{page}"
     );
     assert!(page.contains("<svg"), "the DSO chart");

@@ -744,8 +744,16 @@ fn the_worklists_sort_total_page_and_export_what_they_show() {
         Ok(tx.task(id.parse().unwrap())?.unwrap().task.kind)
     })
     .unwrap();
-    let said = if kind == "call" { "Call recorded." } else { "Task done." };
-    assert!(visible(&back.body).contains(said), "{kind}: {}", visible(&back.body));
+    let said = if kind == "call" {
+        "Call recorded."
+    } else {
+        "Task done."
+    };
+    assert!(
+        visible(&back.body).contains(said),
+        "{kind}: {}",
+        visible(&back.body)
+    );
     let open_after = csv_rows(&collector.get("/lists/tasks?format=csv").body, ',').len() - 1;
     assert_eq!(open_after + 1, open_before);
 

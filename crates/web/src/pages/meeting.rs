@@ -28,7 +28,9 @@ pub(super) fn meeting_page(
     let mut quarters = Vec::new();
     for _ in 0..8 {
         let (y, m, _) = from.ymd();
-        quarters.push(format!("{y}-Q{}", (m - 1) / 3 + 1));
+        let code = format!("{y}-Q{}", (m - 1) / 3 + 1);
+        let name = tegoed_app::meeting::period_name(&code, visit.user.language);
+        quarters.push((code, name));
         from = from.add_months(-3);
     }
     let page = MeetingPage {
@@ -52,8 +54,9 @@ struct MeetingPage<'a> {
     /// The pack as HTML (the same document as its PDF).
     body: String,
     period: &'a str,
-    /// The last eight quarters to choose from (`2026-Q4`).
-    quarters: Vec<String>,
+    /// The last eight quarters to choose from: code (`2026-Q4`) and name
+    /// (`4e kwartaal 2026`).
+    quarters: Vec<(String, String)>,
     /// The reader may record decisions.
     may_decide: bool,
 }
