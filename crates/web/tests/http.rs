@@ -781,6 +781,18 @@ fn a_credit_manager_edits_a_message_template_with_a_live_preview() {
         &[("name", &name), ("source", broken), ("customer", &customer)],
     );
     assert!(r.body.contains("role=\"alert\""), "the error is shown");
+    // In Dutch, what it means comes first (the parser's detail is English).
+    credit.post("/account/language", &[("language", "nl")]);
+    let r = credit.post(
+        "/settings/template/preview",
+        &[("name", &name), ("source", broken), ("customer", &customer)],
+    );
+    assert!(
+        visible_text(&r.body).contains("Dit klopt nog niet, er is niets veranderd."),
+        "{}",
+        visible_text(&r.body)
+    );
+    credit.post("/account/language", &[("language", "en")]);
     let r = credit.post("/settings/template", &[("name", &name), ("source", broken)]);
     assert_eq!(r.status, 422);
     assert!(!file.exists());

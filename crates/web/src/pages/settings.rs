@@ -1843,6 +1843,12 @@ fn preview_error(fail: &Fail, lang: Language) -> String {
             "Geen klant gevonden met dit nummer; zoek het op bij Klanten.".into()
         }
         Fail::Refused(_) | Fail::Field(_) => error_words(fail, lang).0,
+        // What the settings or template check found is technical (a key,
+        // a line and column, a block name) and comes from the parser in
+        // English; a Dutch reader gets what it means first.
+        Fail::Invalid(detail) if lang == Language::Nl => format!(
+            "Dit klopt nog niet, er is niets veranderd. Wat de controle vond (regel en kolom tellen in de tekst): {detail}"
+        ),
         other => other.message(),
     }
 }
