@@ -7,6 +7,7 @@
 use crate::audit::{Detail, Label};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
+use tegoed_core::policy::Verdict;
 use tegoed_core::{Date, Language, Money};
 use tegoed_store::{QuizAnswer, ReadTx, WriteTx};
 
@@ -19,16 +20,12 @@ use crate::{AppError, Result};
 /// The three answers, as the policy names them.
 pub const VERDICTS: [&str; 3] = ["approve", "conditions", "prepay"];
 
-/// What a verdict means, for people.
+/// What a verdict means, for people: the policy's own words
+/// ([`Verdict::title`]), as on the policy page and the pre-sale check.
 pub fn verdict_text(verdict: &str, language: Language) -> &'static str {
-    match (verdict, language) {
-        ("approve", Language::Nl) => "Gewoon leveren op de normale voorwaarden",
-        ("approve", Language::En) => "Sell on the normal terms",
-        ("conditions", Language::Nl) => "Leveren onder voorwaarden",
-        ("conditions", Language::En) => "Sell with conditions",
-        (_, Language::Nl) => "Alleen tegen vooruitbetaling",
-        (_, Language::En) => "Prepayment only",
-    }
+    Verdict::parse(verdict)
+        .unwrap_or(Verdict::Prepay)
+        .title(language)
 }
 
 /// A question.

@@ -29,6 +29,18 @@ impl Verdict {
             Verdict::Prepay => "prepay",
         }
     }
+
+    /// What the verdict tells sales, the same words wherever it is shown.
+    pub fn title(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Verdict::Approve, Language::Nl) => "Verkopen op normale voorwaarden",
+            (Verdict::Approve, Language::En) => "Sell on normal terms",
+            (Verdict::Conditions, Language::Nl) => "Verkopen met extra voorwaarden",
+            (Verdict::Conditions, Language::En) => "Sell with extra conditions",
+            (Verdict::Prepay, Language::Nl) => "Alleen tegen vooruitbetaling",
+            (Verdict::Prepay, Language::En) => "Prepayment only",
+        }
+    }
 }
 
 /// A condition of sale that a `conditions` rule asks for.
@@ -579,24 +591,8 @@ pub fn explain(rules: &[Rule], language: Language, company: &str) -> String {
         out.push_str(&format!("Credit policy of {company}\n\n"));
         out.push_str("For every order Tegoed reads the rules below from top to bottom. The first rule that fits gives the answer. Not sure? Do the pre-sale check (in Tegoed: Pre-sale check) with the customer and the order amount.\n");
     }
-    let sections = [
-        (
-            Verdict::Prepay,
-            "Alleen tegen vooruitbetaling",
-            "Prepayment only",
-        ),
-        (
-            Verdict::Conditions,
-            "Verkopen met extra voorwaarden",
-            "Sell with extra conditions",
-        ),
-        (
-            Verdict::Approve,
-            "Verkopen op normale voorwaarden",
-            "Sell on normal terms",
-        ),
-    ];
-    for (verdict, title_nl, title_en) in sections {
+    for verdict in [Verdict::Prepay, Verdict::Conditions, Verdict::Approve] {
+        let (title_nl, title_en) = (verdict.title(Language::Nl), verdict.title(Language::En));
         let rules: Vec<(usize, &Rule)> = rules
             .iter()
             .enumerate()

@@ -1591,6 +1591,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("meeting decision"),
     ),
     ("message", "bericht", None),
+    ("message text", "berichttekst", None),
     ("message_sent", "bericht verstuurd", Some("message sent")),
     ("messages", "berichten", None),
     ("method", "betaalwijze", None),
