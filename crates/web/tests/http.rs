@@ -1420,20 +1420,7 @@ fn a_credit_manager_edits_the_company_and_legal_settings_through_the_form() {
 #[test]
 fn the_matchers_notes_read_in_the_readers_language() {
     let server = start(120);
-    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
-        tegoed_app::demo::statement(tx, common::as_of(), 40, 5)
-    })
-    .unwrap();
-    tegoed_app::write_tx(server.store.as_ref(), |tx| {
-        tegoed_app::bank::import_statement(
-            tx,
-            &common::system(),
-            "bank.xml",
-            statement.as_bytes(),
-            &tegoed_app::Silent,
-        )
-    })
-    .unwrap();
+    common::import_demo_statement(&server, 40, 5);
     let english = [
         "no reference",
         "known account",
@@ -1485,20 +1472,7 @@ fn the_matchers_notes_read_in_the_readers_language() {
 #[test]
 fn a_match_and_a_pause_are_undone_from_their_confirmation() {
     let server = start(120);
-    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
-        tegoed_app::demo::statement(tx, common::as_of(), 40, 5)
-    })
-    .unwrap();
-    tegoed_app::write_tx(server.store.as_ref(), |tx| {
-        tegoed_app::bank::import_statement(
-            tx,
-            &common::system(),
-            "bank.xml",
-            statement.as_bytes(),
-            &tegoed_app::Silent,
-        )
-    })
-    .unwrap();
+    common::import_demo_statement(&server, 40, 5);
     let queue = tegoed_app::read_tx(server.store.as_ref(), tegoed_app::review::unmatched).unwrap();
     let (line, invoice) = queue
         .iter()
@@ -1667,21 +1641,7 @@ fn visible_text(html: &str) -> String {
 #[test]
 fn lists_sort_total_and_export_what_they_show() {
     let server = start(120);
-    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
-        tegoed_app::demo::statement(tx, common::as_of(), 40, 5)
-    })
-    .unwrap();
-    let to_review = tegoed_app::write_tx(server.store.as_ref(), |tx| {
-        tegoed_app::bank::import_statement(
-            tx,
-            &common::system(),
-            "bank.xml",
-            statement.as_bytes(),
-            &tegoed_app::Silent,
-        )
-    })
-    .unwrap()
-    .to_review;
+    let to_review = common::import_demo_statement(&server, 40, 5).to_review;
     assert!(to_review > 1);
     let collector = login(server.addr, "collector@t.example");
     let page = collector.get("/payments?sort=amount&dir=desc");

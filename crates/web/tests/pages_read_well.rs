@@ -374,20 +374,7 @@ fn interesting_customers(client: &Client) -> Vec<String> {
 fn every_page_reads_well_for_every_role_in_both_languages() {
     let server = start(150);
     // A bank statement, so the payments queue has rows to read.
-    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
-        tegoed_app::demo::statement(tx, common::as_of(), 30, 3)
-    })
-    .unwrap();
-    tegoed_app::write_tx(server.store.as_ref(), |tx| {
-        tegoed_app::bank::import_statement(
-            tx,
-            &common::system(),
-            "bank.xml",
-            statement.as_bytes(),
-            &tegoed_app::Silent,
-        )
-    })
-    .unwrap();
+    common::import_demo_statement(&server, 30, 3);
     // Appreciation: a thank-you sent (its message page is read too) and a
     // gift over budget waiting for a credit manager.
     let open = tegoed_app::read_tx(server.store.as_ref(), |tx| {

@@ -65,6 +65,30 @@ pub fn system() -> access::Actor {
     access::Actor::system("test", 0)
 }
 
+/// Imports a demo bank statement of `entries` payments (a realistic mix,
+/// some of them for the payments queue; deterministic for `seed`).
+#[allow(dead_code)]
+pub fn import_demo_statement(
+    server: &Server,
+    entries: u32,
+    seed: u64,
+) -> tegoed_app::bank::StatementSummary {
+    let statement = tegoed_app::read_tx(server.store.as_ref(), |tx| {
+        tegoed_app::demo::statement(tx, as_of(), entries, seed)
+    })
+    .unwrap();
+    tegoed_app::write_tx(server.store.as_ref(), |tx| {
+        tegoed_app::bank::import_statement(
+            tx,
+            &system(),
+            "bank.xml",
+            statement.as_bytes(),
+            &tegoed_app::Silent,
+        )
+    })
+    .unwrap()
+}
+
 pub fn as_of() -> Date {
     Date::parse_iso(AS_OF).unwrap()
 }
