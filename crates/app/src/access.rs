@@ -883,7 +883,7 @@ pub fn request_pause(
                 request.reason
             ),
             Some(format!(
-                "Aanmaningspauze tot en met {} gevraagd: {}",
+                "Aanmaanpauze tot en met {} gevraagd: {}",
                 crate::agreements::date_nl(until),
                 request.reason
             )),

@@ -103,7 +103,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("As of", "Stand per", None),
     (
         "Ask a credit manager or an administrator if you need this.",
-        "Vraag een credit manager of beheerder als je dit nodig hebt.",
+        "Vraag een creditmanager of beheerder als je dit nodig hebt.",
         None,
     ),
     (

@@ -441,7 +441,7 @@ fn sales_requests_a_pause_and_a_credit_manager_approves_it() {
     let dutch = credit.get(&format!("/customers/{own}")).body;
     for text in [
         "Aanmaningen gepauzeerd tot en met 20-12-2026: New contract signed",
-        "Aanmaningspauze tot en met 20-12-2026 gevraagd: New contract signed",
+        "Aanmaanpauze tot en met 20-12-2026 gevraagd: New contract signed",
         "Factuur ",
         "Betaling van €",
     ] {

@@ -170,7 +170,7 @@ pub(crate) fn pause_in(
         if until < as_of {
             (
                 format!("Dunning pause ended: {}", reason.trim()),
-                format!("Aanmaningspauze beëindigd: {}", reason.trim()),
+                format!("Aanmaanpauze beëindigd: {}", reason.trim()),
             )
         } else {
             (
