@@ -216,6 +216,7 @@ pub fn migrate(
     )?;
     target.commit()?;
     progress.finish();
+    to.settle()?;
 
     // Read the copy back: it must hold what the source held (the audit log
     // one line more, the migration's own, after the copied ones).

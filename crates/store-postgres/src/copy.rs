@@ -164,6 +164,30 @@ impl PgTx<'_> {
     /// ids are taken a block at a time with one `setval` (see
     /// [`PgTx::bulk_id`]).
     pub(crate) fn begin_bulk(&mut self, tables: &[BulkTable]) -> Result<()> {
+        self.begin_bulk_tables(tables)
+    }
+
+    /// Gives the tables loaded from empty in this transaction their
+    /// planner statistics before it commits. Without them PostgreSQL
+    /// guesses (a customer with 1,500 payments, say) until autovacuum
+    /// comes round, which after a million rows took minutes: in that time
+    /// a customer page scanned the whole allocation table (220 ms per
+    /// statement) and, at 50 clients on the 100k bench, answered in 1.9 s
+    /// at p95 against 53 ms once analyzed. `ANALYZE` reads a sample (about
+    /// a second for the whole demo database) and runs inside the
+    /// transaction, so the statistics appear with the rows.
+    pub(crate) fn analyze_loaded(&mut self) -> Result<()> {
+        if self.loaded.is_empty() {
+            return Ok(());
+        }
+        let tables: Vec<String> = std::mem::take(&mut self.loaded)
+            .into_iter()
+            .map(|t| format!("\"{t}\""))
+            .collect();
+        self.batch(&format!("ANALYZE {}", tables.join(", ")))
+    }
+
+    fn begin_bulk_tables(&mut self, tables: &[BulkTable]) -> Result<()> {
         for table in tables {
             let announced = self
                 .bulk
@@ -177,6 +201,9 @@ impl PgTx<'_> {
             let locked = self.lock_if_empty(name, set_aside)?;
             if locked && set_aside {
                 self.set_aside(name)?;
+            }
+            if locked {
+                self.loaded.insert(name);
             }
             let bulk = self.bulk.get_or_insert_with(Bulk::default);
             bulk.buffers[slot(*table)] = Some(Buffer {
@@ -590,6 +617,9 @@ impl PgTx<'_> {
     pub(crate) fn copy_table_in(&mut self, table: &Table, rows: &[Vec<Cell>]) -> Result<()> {
         self.ready()?;
         if !rows.is_empty() {
+            // A copy fills an empty database (`tegoed migrate` refuses any
+            // other): give the table its statistics before the commit.
+            self.loaded.insert(table.name);
             let mut encoder = CopyEncoder::new();
             for row in rows {
                 encode_cells(&mut encoder, table, row)?;

@@ -345,6 +345,12 @@ pub trait Store: Send + Sync {
     fn write(&self) -> Result<Box<dyn WriteTx + '_>>;
     /// What kind of database this is (`sqlite`, `postgres`), for messages.
     fn backend(&self) -> &'static str;
+    /// After a copy of a whole database into this one: brings the
+    /// backend's own bookkeeping up to date, so the first users after it
+    /// do not wait for it. Nothing to do by default.
+    fn settle(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Everything the application can read, inside one transaction: a
