@@ -11,7 +11,8 @@
 #   dunning  `dunning preview --summary` and a full `dunning run` (plan,
 #            record, deliver every message as files) on a fresh copy;
 #   web      50 clients (wrk) on the customer page, customer search, the
-#            Today page and the pre-sale check API; p95 against /healthz.
+#            Today page and the pre-sale check API; p95 against /healthz;
+#            each route once on cold caches (shown), then measured.
 # Targets: import within 3x its baseline, aging < 1 s, preview < 5 s, run
 # < 30 s, page p95 < 100 ms.
 #
@@ -180,7 +181,7 @@ done
 
 # --- web ---------------------------------------------------------------------
 echo
-echo "-- web: 50 clients, wrk 2 threads, ${SECONDS_EACH}s per route"
+echo "-- web: 50 clients, wrk 2 threads, ${SECONDS_EACH}s per route, after a first pass of as long on cold caches"
 # Waits until process PID used under 0.1 s of CPU in 2 s (at most 10 min).
 wait_idle() {
   local pid=$1 before after
@@ -215,11 +216,20 @@ web() { # backend db
   # server that has finished it, not of one still busy starting up.
   wait_idle "$SERVER_PID"
   local results="$OUT/pg-work-web-$backend.txt"; rm -f "$results"
+  # Each route runs twice: first on caches as the start left them (a
+  # fresh copy of the database; shown as "cold"), then measured against
+  # its target, as a server that has been serving for a while answers.
   route() { # name header args…
     local name=$1 header=$2; shift 2
-    local line
-    line=$(wrk -t2 -c50 -d"${SECONDS_EACH}s" --latency -H "$header" -s bench/latency.lua "$url" -- "$@" | grep RESULT)
-    echo "$name ${line#RESULT }" >> "$results"
+    local line pass
+    for pass in cold warm; do
+      line=$(wrk -t2 -c50 -d"${SECONDS_EACH}s" --latency -H "$header" -s bench/latency.lua "$url" -- "$@" | grep RESULT)
+      if [ "$pass" = cold ]; then
+        echo "$name-cold ${line#RESULT }" >> "$results"
+      else
+        echo "$name ${line#RESULT }" >> "$results"
+      fi
+    done
   }
   route "healthz" "$cookie" "/healthz" 1
   route "customer-page" "$cookie" "/customers/C%06d" "$CUSTOMERS"
@@ -267,6 +277,8 @@ for route in ("customer-page", "customer-search", "today", "check-api"):
     base = W[p]["healthz"]["p95_ms"]
     line(f"{route} p95 ms (x healthz on PostgreSQL)", f"{a['p95_ms']:.1f}", f"{b['p95_ms']:.1f} ({b['p95_ms'] / base:.0f}x)",
          f"p95 < 100 ms: {check(b['p95_ms'] < 100 and b['errors'] == 0)}")
+    ca, cb = W[s][f"{route}-cold"], W[p][f"{route}-cold"]
+    line("  the first pass, on cold caches (p95 ms)", f"{ca['p95_ms']:.1f}", f"{cb['p95_ms']:.1f}", "(for reference)")
 line("healthz p95 ms (baseline)", f"{W[s]['healthz']['p95_ms']:.1f}", f"{W[p]['healthz']['p95_ms']:.1f}")
 print()
 print("PASS: every PostgreSQL target met" if ok else "FAIL: a PostgreSQL target was missed")
