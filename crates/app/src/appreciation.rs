@@ -6,7 +6,6 @@
 //! approves), and dismissing a suggestion. All on the customer's timeline
 //! and in the audit log.
 
-use crate::audit::{Detail, Label};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tegoed_core::agreements::{PlanStatus, PromiseStatus};
@@ -22,6 +21,7 @@ use tegoed_store::{
 
 use crate::access::{Action, Actor};
 use crate::agreements::event;
+use crate::audit::{Detail, Label};
 use crate::config::Config;
 use crate::dunning::document::{Document, Letterhead, Signature};
 use crate::dunning::templates::Templates;

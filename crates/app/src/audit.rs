@@ -10,196 +10,91 @@ use tegoed_core::{Date, Language, Money};
 
 use crate::format;
 
-/// The name of a fact. Its [`Label::key`] is English and is what readers
-/// translate (the web app's vocabulary holds every key; a test checks).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Label {
-    AgreedWith,
-    Amount,
-    AsOf,
-    Auc,
-    By,
-    Changed,
-    Customer,
-    Customers,
-    Delivered,
-    Email,
-    Failed,
-    First,
-    Folder,
-    From,
-    Gift,
-    Instalments,
-    Invoice,
-    Invoices,
-    InvoicesReopened,
-    Item,
-    LeftOut,
-    Language,
-    Limit,
-    Links,
-    Message,
-    Messages,
-    Method,
-    Name,
-    New,
-    Outcome,
-    Payments,
-    PaymentsBooked,
-    Plan,
-    PolicySays,
-    Promise,
-    Reason,
-    Reasons,
-    Request,
-    Resolution,
-    Role,
-    Rows,
-    RowsCopied,
-    Run,
-    SeenBefore,
-    Size,
-    Status,
-    Suggestion,
-    TermsDays,
-    Test,
-    ToReview,
-    Train,
-    Transactions,
-    Unchanged,
-    Until,
-    ValidUntil,
-    Value,
-    Was,
-    YourAnswer,
+/// Declares [`Label`] from one list of names and keys: the enum, its
+/// `ALL` and its `key`.
+macro_rules! labels {
+    ($($name:ident => $key:literal,)*) => {
+        /// The name of a fact. Its [`Label::key`] is English and is what
+        /// readers translate (the web app's vocabulary holds every key; a
+        /// test checks).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Label {
+            $($name,)*
+        }
+
+        impl Label {
+            /// Every label (for the vocabulary test).
+            pub const ALL: &'static [Label] = &[$(Label::$name,)*];
+
+            /// The English key readers translate.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Label::$name => $key,)*
+                }
+            }
+        }
+    };
 }
 
-impl Label {
-    /// Every label (for the vocabulary test).
-    pub const ALL: &'static [Label] = &[
-        Label::AgreedWith,
-        Label::Amount,
-        Label::AsOf,
-        Label::Auc,
-        Label::By,
-        Label::Changed,
-        Label::Customer,
-        Label::Customers,
-        Label::Delivered,
-        Label::Email,
-        Label::Failed,
-        Label::First,
-        Label::Folder,
-        Label::From,
-        Label::Gift,
-        Label::Instalments,
-        Label::Invoice,
-        Label::Invoices,
-        Label::InvoicesReopened,
-        Label::Item,
-        Label::LeftOut,
-        Label::Language,
-        Label::Limit,
-        Label::Links,
-        Label::Message,
-        Label::Messages,
-        Label::Method,
-        Label::Name,
-        Label::New,
-        Label::Outcome,
-        Label::Payments,
-        Label::PaymentsBooked,
-        Label::Plan,
-        Label::PolicySays,
-        Label::Promise,
-        Label::Reason,
-        Label::Reasons,
-        Label::Request,
-        Label::Resolution,
-        Label::Role,
-        Label::Rows,
-        Label::RowsCopied,
-        Label::Run,
-        Label::SeenBefore,
-        Label::Size,
-        Label::Status,
-        Label::Suggestion,
-        Label::TermsDays,
-        Label::Test,
-        Label::ToReview,
-        Label::Train,
-        Label::Transactions,
-        Label::Unchanged,
-        Label::Until,
-        Label::ValidUntil,
-        Label::Value,
-        Label::Was,
-        Label::YourAnswer,
-    ];
-
-    /// The English key readers translate.
-    pub fn key(self) -> &'static str {
-        match self {
-            Label::AgreedWith => "agreed with",
-            Label::Amount => "amount",
-            Label::AsOf => "as of",
-            Label::Auc => "AUC",
-            Label::By => "by",
-            Label::Changed => "changed",
-            Label::Customer => "customer",
-            Label::Customers => "customers",
-            Label::Delivered => "delivered",
-            Label::Email => "e-mail",
-            Label::Failed => "failed",
-            Label::First => "first",
-            Label::Folder => "folder",
-            Label::From => "from",
-            Label::Gift => "gift",
-            Label::Instalments => "instalments",
-            Label::Invoice => "invoice",
-            Label::Invoices => "invoices",
-            Label::InvoicesReopened => "invoices reopened",
-            Label::Item => "item",
-            Label::LeftOut => "customers left out",
-            Label::Language => "language",
-            Label::Limit => "limit",
-            Label::Links => "links",
-            Label::Message => "message",
-            Label::Messages => "messages",
-            Label::Method => "method",
-            Label::Name => "name",
-            Label::New => "new",
-            Label::Outcome => "outcome",
-            Label::Payments => "payments",
-            Label::PaymentsBooked => "payments booked",
-            Label::Plan => "plan",
-            Label::PolicySays => "the policy says",
-            Label::Promise => "promise",
-            Label::Reason => "reason",
-            Label::Reasons => "reasons",
-            Label::Request => "request",
-            Label::Resolution => "resolution",
-            Label::Role => "role",
-            Label::Rows => "rows",
-            Label::RowsCopied => "rows copied",
-            Label::Run => "run",
-            Label::SeenBefore => "seen before",
-            Label::Size => "size (bytes)",
-            Label::Status => "status",
-            Label::Suggestion => "suggestion",
-            Label::TermsDays => "payment terms (days)",
-            Label::Test => "to test",
-            Label::ToReview => "to review",
-            Label::Train => "to train",
-            Label::Transactions => "transactions",
-            Label::Unchanged => "unchanged",
-            Label::Until => "until",
-            Label::ValidUntil => "valid until",
-            Label::Value => "value",
-            Label::Was => "was",
-            Label::YourAnswer => "answered",
-        }
-    }
+labels! {
+    AgreedWith => "agreed with",
+    Amount => "amount",
+    AsOf => "as of",
+    Auc => "AUC",
+    By => "by",
+    Changed => "changed",
+    Customer => "customer",
+    Customers => "customers",
+    Delivered => "delivered",
+    Email => "e-mail",
+    Failed => "failed",
+    First => "first",
+    Folder => "folder",
+    From => "from",
+    Gift => "gift",
+    Instalments => "instalments",
+    Invoice => "invoice",
+    Invoices => "invoices",
+    InvoicesReopened => "invoices reopened",
+    Item => "item",
+    LeftOut => "customers left out",
+    Language => "language",
+    Limit => "limit",
+    Links => "links",
+    Message => "message",
+    Messages => "messages",
+    Method => "method",
+    Name => "name",
+    New => "new",
+    Outcome => "outcome",
+    Payments => "payments",
+    PaymentsBooked => "payments booked",
+    Plan => "plan",
+    PolicySays => "the policy says",
+    Promise => "promise",
+    Reason => "reason",
+    Reasons => "reasons",
+    Request => "request",
+    Resolution => "resolution",
+    Role => "role",
+    Rows => "rows",
+    RowsCopied => "rows copied",
+    Run => "run",
+    SeenBefore => "seen before",
+    Size => "size (bytes)",
+    Status => "status",
+    Suggestion => "suggestion",
+    TermsDays => "payment terms (days)",
+    Test => "to test",
+    ToReview => "to review",
+    Train => "to train",
+    Transactions => "transactions",
+    Unchanged => "unchanged",
+    Until => "until",
+    ValidUntil => "valid until",
+    Value => "value",
+    Was => "was",
+    YourAnswer => "answered",
 }
 
 /// One fact's value.
@@ -320,6 +215,15 @@ impl Detail {
 
     pub fn decimal(self, label: Label, value: f64, decimals: usize) -> Detail {
         self.with(label, Value::Decimal { value, decimals })
+    }
+
+    /// What an import did with a file's rows.
+    pub fn row_counts(rows: u64, new: u64, changed: u64, unchanged: u64) -> Detail {
+        Detail::none()
+            .number(Label::Rows, rows)
+            .number(Label::New, new)
+            .number(Label::Changed, changed)
+            .number(Label::Unchanged, unchanged)
     }
 
     /// A text Tegoed words itself, in both languages.

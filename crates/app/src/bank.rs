@@ -10,8 +10,6 @@
 //! not customer payments, except a refund from a customer's credit or a
 //! returned direct debit, which undoes the payment it returned.
 
-use crate::audit::{Detail, Label};
-use crate::payment_note::PaymentNote;
 use serde::Serialize;
 use tegoed_core::allocation::{self, OpenItem, Target};
 use tegoed_core::matching::{Decision, Incoming, IndexedInvoice, MatchIndex, MatchRule};
@@ -22,7 +20,9 @@ use tegoed_core::{
 use tegoed_formats::statement::{self, BankEntry, Direction, EntryStatus, StatementFile, TxDetail};
 use tegoed_store::{BulkTable, StatementImportRecord, WriteTx};
 
+use crate::audit::{Detail, Label};
 use crate::error::{AppError, Result};
+use crate::payment_note::PaymentNote;
 use crate::posting;
 use crate::progress::Progress;
 

@@ -11,7 +11,6 @@
 //! The generator writes through a [`Sink`]: straight into the store, or into
 //! the canonical CSV files (for the import benchmark).
 
-use crate::audit::{Detail, Label};
 use std::io::Write;
 
 use tegoed_core::allocation::{self, OpenItem, Target};
@@ -24,6 +23,7 @@ use tegoed_core::{
 use tegoed_formats::ledger_csv::{CUSTOMER_COLUMNS, CsvWriter, INVOICE_COLUMNS, PAYMENT_COLUMNS};
 use tegoed_store::{BulkTable, WriteTx};
 
+use crate::audit::{Detail, Label};
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::rng::Rng;

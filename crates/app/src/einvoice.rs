@@ -7,7 +7,6 @@
 //! it). A credit note that names its invoice (`BillingReference`) is applied
 //! to that invoice; otherwise to the customer's oldest open items.
 
-use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_core::customer::{Address, CustomerKind, Language};
 use tegoed_core::party::{Email, KvkNumber, VatNumber};
@@ -16,6 +15,7 @@ use tegoed_formats::ubl::{self, DocumentKind, EInvoice};
 use tegoed_store::{CustomerKey, StoredCustomer, WriteTx};
 
 use crate::access::{Action, Actor};
+use crate::audit::{Detail, Label};
 
 use crate::error::{AppError, Result};
 use crate::import::{InvoiceWriter, Outcome};

@@ -7,7 +7,6 @@
 //! payment id), so importing the same file again changes nothing, and a
 //! changed row updates its record.
 
-use crate::audit::{Detail, Label};
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
@@ -21,6 +20,7 @@ use tegoed_formats::ledger_csv::{self, CsvError, PaymentRow};
 use tegoed_store::{BulkTable, CustomerBrief, InvoiceRef, WriteTx};
 
 use crate::access::{Action, Actor};
+use crate::audit::Detail;
 use crate::error::{AppError, Result};
 use crate::posting::{self, OpenItems};
 use crate::progress::Progress;
@@ -144,11 +144,12 @@ fn audit_import(tx: &mut dyn WriteTx, actor: &Actor, summary: &ImportSummary) ->
         tx,
         &format!("import.{}", summary.kind),
         &summary.file,
-        Detail::none()
-            .number(Label::Rows, summary.rows)
-            .number(Label::New, summary.inserted)
-            .number(Label::Changed, summary.updated)
-            .number(Label::Unchanged, summary.unchanged),
+        Detail::row_counts(
+            summary.rows,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
+        ),
     )
 }
 

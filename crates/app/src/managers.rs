@@ -1,13 +1,13 @@
 //! Account managers and salespeople: the people who own customer
 //! relationships.
 
-use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_core::AccountManager;
 use tegoed_core::party::Email;
 use tegoed_store::{ReadTx, WriteTx};
 
 use crate::access::{Action, Actor};
+use crate::audit::{Detail, Label};
 
 use crate::error::{AppError, Result};
 

@@ -185,10 +185,19 @@ fn name_of(period: Period, language: Language) -> String {
     }
 }
 
-/// The period of a code (`2026-Q4`) in words of `language`; the code
-/// itself when it is not one.
-pub fn period_name(code: &str, language: Language) -> String {
-    Period::parse(code).map_or_else(|| code.to_string(), |p| name_of(p, language))
+/// The last `count` quarters up to the one `as_of` is in, newest first:
+/// each as its code (`2026-Q4`, for `--period` and links) and its name in
+/// `language` (`4e kwartaal 2026`).
+pub fn recent_quarters(as_of: Date, count: usize, language: Language) -> Vec<(String, String)> {
+    let mut quarters = Vec::with_capacity(count);
+    let (mut from, _) = tegoed_core::appreciation::quarter_of(as_of);
+    for _ in 0..count {
+        let (_, to) = tegoed_core::appreciation::quarter_of(from);
+        let quarter = Period { from, to };
+        quarters.push((label_of(quarter), name_of(quarter, language)));
+        from = from.add_months(-3);
+    }
+    quarters
 }
 
 /// A KPI month (`2026-10`) in words of `language` (`oktober 2026`).

@@ -10,12 +10,12 @@
 //! it stays in use) and the target written in one write transaction: the
 //! copy is there completely or not at all.
 
-use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_store::schema::{Cell, Kind, TABLES, Table};
 use tegoed_store::{ReadTx, Store};
 
 use crate::access::{Action, Actor};
+use crate::audit::{Detail, Label};
 use crate::progress::Progress;
 use crate::{AppError, Result};
 

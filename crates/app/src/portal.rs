@@ -23,7 +23,6 @@
 //!   invoice alone) and a task for the account manager, who gets an e-mail;
 //! - "Please contact me" → a call for the account manager.
 
-use crate::audit::{Detail, Label};
 use lettre::message::{Mailbox, header::ContentType};
 use serde::Serialize;
 use tegoed_core::portal::{self as rules, Contact, DayPart, PlanAsk, Problem, Why};
@@ -34,6 +33,7 @@ use tegoed_store::{
 };
 
 use crate::access::{Action, Actor, random_hex, token_hash};
+use crate::audit::{Detail, Label};
 use crate::config::Config;
 use crate::format::{long_date, short_date};
 use crate::{AppError, Result};

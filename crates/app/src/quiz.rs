@@ -4,7 +4,6 @@
 //! policy's own decision (the pre-sale check), with the rule explained; the
 //! answers are kept, so each person's score and who did the training show.
 
-use crate::audit::{Detail, Label};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tegoed_core::policy::Verdict;
@@ -12,6 +11,7 @@ use tegoed_core::{Date, Language, Money};
 use tegoed_store::{QuizAnswer, ReadTx, WriteTx};
 
 use crate::access::Actor;
+use crate::audit::{Detail, Label};
 use crate::config::Config;
 use crate::format::{money, percent};
 use crate::policy::{CheckRequest, CheckResult, Checker, Subject};

@@ -4,8 +4,6 @@
 //! paying IBAN is stored on the customer, so the next payment from that
 //! account matches by itself.
 
-use crate::audit::{Detail, Label};
-use crate::payment_note::PaymentNote;
 use serde::Serialize;
 use tegoed_core::allocation::Target;
 use tegoed_core::matching::MatchRule;
@@ -13,6 +11,8 @@ use tegoed_core::{AllocationSource, CustomerId, Date, InvoiceId, Language, Match
 use tegoed_store::{ReadTx, StoredPayment, WriteTx};
 
 use crate::access::{Action, Actor};
+use crate::audit::{Detail, Label};
+use crate::payment_note::PaymentNote;
 
 use crate::error::{AppError, Result};
 use crate::posting::{self, OpenItems};
@@ -102,6 +102,7 @@ pub fn unmatched(tx: &mut dyn ReadTx) -> Result<Vec<UnmatchedLine>> {
                 })
             }
         };
+        let typed_note = item.info.note.as_deref().map(PaymentNote::from_stored);
         lines.push(UnmatchedLine {
             payment_id: payment.external_id.clone(),
             date: payment.date,
@@ -116,12 +117,8 @@ pub fn unmatched(tx: &mut dyn ReadTx) -> Result<Vec<UnmatchedLine>> {
             reference: payment.reference.clone(),
             rule: item.info.rule.map(MatchRule::as_str),
             confidence: item.info.confidence,
-            note: item
-                .info
-                .note
-                .as_deref()
-                .map(|n| PaymentNote::from_stored(n).text(Language::En)),
-            typed_note: item.info.note.as_deref().map(PaymentNote::from_stored),
+            note: typed_note.as_ref().map(|n| n.text(Language::En)),
+            typed_note,
             suggestion,
         });
     }

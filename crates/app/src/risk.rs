@@ -6,7 +6,6 @@
 //! model; invoices due after it whose outcome is known by the as-of date test
 //! it. Every invoice's features are computed as of its issue date.
 
-use crate::audit::{Detail, Label};
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
@@ -22,6 +21,7 @@ use tegoed_core::{Currency, CustomerId, Date, Language, Money};
 use tegoed_formats::ledger_csv;
 use tegoed_store::{CustomerBrief, LedgerRow, Rating, ReadTx, Store, Upsert, WriteTx};
 
+use crate::audit::{Detail, Label};
 use crate::config::{Config, RiskSettings};
 use crate::{AppError, Result};
 
@@ -985,11 +985,12 @@ pub fn import_ratings(
         tx,
         "ratings.import",
         file,
-        Detail::none()
-            .number(Label::Rows, summary.rows)
-            .number(Label::New, summary.inserted)
-            .number(Label::Changed, summary.updated)
-            .number(Label::Unchanged, summary.unchanged),
+        Detail::row_counts(
+            summary.rows,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
+        ),
     )?;
     Ok(summary)
 }

@@ -556,15 +556,18 @@ pub fn sparkline(points: &[(String, Option<f64>)], language: Language) -> String
 /// Short labels over the bars: `€ 1,2 mln`, `€ 468.100` (Dutch writes no
 /// `k`), `€1.2M`, `€468.1k`.
 fn short_money(minor: i64, language: Language) -> String {
-    let euros = minor as f64 / 100.0;
-    if language == Language::Nl && euros.abs() < 1_000_000.0 {
-        let rounded = if euros.abs() >= 1_000.0 {
-            (euros / 100.0).round() as i64 * 100
+    if language == Language::Nl && minor.unsigned_abs() < 100_000_000 {
+        // Whole euros, in hundreds from a thousand up (half away from zero).
+        let step: i64 = if minor.unsigned_abs() >= 100_000 {
+            10_000
         } else {
-            euros.round() as i64
+            100
         };
+        let half = if minor < 0 { -step / 2 } else { step / 2 };
+        let rounded = (minor + half) / step * (step / 100);
         return format!("€ {}", tegoed_app::format::integer(rounded, language));
     }
+    let euros = minor as f64 / 100.0;
     let (value, unit) = if euros.abs() >= 1_000_000.0 {
         (
             euros / 1_000_000.0,

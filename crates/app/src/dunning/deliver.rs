@@ -9,7 +9,6 @@
 //! means it goes again on the next run (at least once); every message
 //! carries a stable Message-ID so mail systems can recognise the repeat.
 
-use crate::audit::{Detail, Label};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -29,6 +28,7 @@ use super::document::Document;
 use super::templates::Templates;
 use super::{Options, Preview, Skipped, StepCount, plan};
 use crate::agreements::event;
+use crate::audit::{Detail, Label};
 use crate::config::{Config, Smtp, SmtpTls};
 use crate::legal::{Claim, NotClaimed, build_handoff_claim};
 use crate::progress::Progress;

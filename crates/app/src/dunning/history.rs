@@ -10,7 +10,6 @@
 //! step: importing the file again changes nothing. Every new row lands on
 //! the customer's timeline.
 
-use crate::audit::{Detail, Label};
 use serde::Serialize;
 use tegoed_core::Date;
 use tegoed_core::strategy::{Channel, StepKind};
@@ -19,6 +18,7 @@ use tegoed_store::{HistoryRow, Upsert, WriteTx};
 
 use crate::access::{Action, Actor};
 use crate::agreements::{date_nl, event};
+use crate::audit::Detail;
 use crate::config::Config;
 use crate::{AppError, Result};
 
@@ -193,11 +193,12 @@ pub fn import(
         tx,
         "import.dunning_history",
         file,
-        Detail::none()
-            .number(Label::Rows, summary.rows)
-            .number(Label::New, summary.inserted)
-            .number(Label::Changed, summary.updated)
-            .number(Label::Unchanged, summary.unchanged),
+        Detail::row_counts(
+            summary.rows,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
+        ),
     )?;
     Ok(summary)
 }

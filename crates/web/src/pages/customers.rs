@@ -373,13 +373,6 @@ struct CustomersPage<'a> {
     order: String,
 }
 
-/// A segment or account manager to filter on.
-#[derive(Serialize)]
-struct Named {
-    id: String,
-    name: String,
-}
-
 /// A column header: sortable ones carry the key and the direction their
 /// link sorts in.
 #[derive(Serialize)]

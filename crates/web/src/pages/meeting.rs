@@ -23,16 +23,7 @@ pub(super) fn meeting_page(
 ) -> Result<Response, Fail> {
     let pack = pack_of(state, visit, query)?;
     let body = tegoed_app::meeting::html(&pack, false)?;
-    // The last eight quarters to choose from.
-    let (mut from, _) = tegoed_core::appreciation::quarter_of(state.as_of());
-    let mut quarters = Vec::new();
-    for _ in 0..8 {
-        let (y, m, _) = from.ymd();
-        let code = format!("{y}-Q{}", (m - 1) / 3 + 1);
-        let name = tegoed_app::meeting::period_name(&code, visit.user.language);
-        quarters.push((code, name));
-        from = from.add_months(-3);
-    }
+    let quarters = tegoed_app::meeting::recent_quarters(state.as_of(), 8, visit.user.language);
     let page = MeetingPage {
         body,
         period: &pack.period.label,

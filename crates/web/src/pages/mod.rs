@@ -949,6 +949,22 @@ fn segment_name(state: &S, index: usize, lang: Language) -> String {
         .unwrap_or_default()
 }
 
+/// What people read for a strategy id: its `name_nl`/`name_en`.
+fn strategy_label(config: &tegoed_app::config::Config, id: &str, lang: Language) -> String {
+    match config.strategy(id) {
+        Some(s) => s.name(lang).to_string(),
+        None => id.replace('_', " "),
+    }
+}
+
+/// Something chosen by id and shown by name (a segment, an account
+/// manager, a strategy).
+#[derive(Serialize)]
+struct Named {
+    id: String,
+    name: String,
+}
+
 /// What people read for a segment id: its `name_nl`/`name_en`.
 fn segment_label(config: &tegoed_app::config::Config, id: &str, lang: Language) -> String {
     match config.segment(id) {

@@ -111,11 +111,7 @@ pub(super) fn settings_context(state: &S, visit: &Visit, text: &str) -> Result<S
         .map(|(s, n)| SegmentLine {
             id: s.id.clone(),
             name: s.name(lang).to_string(),
-            strategy: live
-                .config
-                .strategy(&s.strategy)
-                .map_or(s.strategy.as_str(), |st| st.name(lang))
-                .to_string(),
+            strategy: strategy_label(&live.config, &s.strategy, lang),
             customers: *n,
         })
         .collect();
@@ -314,7 +310,7 @@ pub(super) struct TemplatePage {
     fields: Vec<MergeField>,
     saved: bool,
     customer: Option<String>,
-    preview: Option<TemplatePreview>,
+    preview: Option<MessagesPreview>,
     preview_error: Option<String>,
 }
 
@@ -333,9 +329,9 @@ struct MergeField {
     label: &'static str,
 }
 
-/// A customer's messages of today with the (edited) text in place.
+/// A customer's messages of today under edited settings or texts.
 #[derive(Serialize)]
-pub(super) struct TemplatePreview {
+pub(super) struct MessagesPreview {
     customer: String,
     messages: Vec<PreviewMessage>,
 }
@@ -345,10 +341,29 @@ struct PreviewMessage {
     strategy: String,
     step: String,
     language: String,
-    /// Worded by the template on the page.
-    uses: bool,
+    /// About what the page edits: worded by its template, or sent under
+    /// its strategy.
+    marked: bool,
     subject: String,
     text: String,
+}
+
+impl PreviewMessage {
+    fn of(
+        config: &tegoed_app::config::Config,
+        m: &dunning::Planned,
+        lang: Language,
+        marked: bool,
+    ) -> PreviewMessage {
+        PreviewMessage {
+            strategy: strategy_label(config, &m.strategy, lang),
+            step: i18n::t(lang, m.kind).to_string(),
+            language: m.language.to_string(),
+            marked,
+            subject: m.message.subject.clone(),
+            text: m.message.text.clone(),
+        }
+    }
 }
 
 /// The template page: the text (edited or as it stands), which steps use
@@ -445,26 +460,15 @@ pub(super) fn template_preview_of(
     number: &str,
     templates: &templates::Templates,
     lang: Language,
-) -> Result<TemplatePreview, Fail> {
+) -> Result<MessagesPreview, Fail> {
     let live = state.live();
     let preview = plan_for(state, &live.config, templates, number)?;
     let messages = preview
         .messages
         .iter()
-        .map(|m| PreviewMessage {
-            strategy: live
-                .config
-                .strategy(&m.strategy)
-                .map_or(m.strategy.as_str(), |s| s.name(lang))
-                .to_string(),
-            step: i18n::t(lang, m.kind).to_string(),
-            language: m.language.to_string(),
-            uses: written_with(&live.config, m, info),
-            subject: m.message.subject.clone(),
-            text: m.message.text.clone(),
-        })
+        .map(|m| PreviewMessage::of(&live.config, m, lang, written_with(&live.config, m, info)))
         .collect();
-    Ok(TemplatePreview {
+    Ok(MessagesPreview {
         customer: number.to_string(),
         messages,
     })
@@ -792,13 +796,6 @@ fn strategy_choices(config: &tegoed_app::config::Config, lang: Language) -> Vec<
         .collect()
 }
 
-/// Something chosen by id and shown by name.
-#[derive(Serialize)]
-struct Named {
-    id: String,
-    name: String,
-}
-
 /// The segment page's view-model (`segment.html`): the form with its
 /// condition rows, the strategies to choose from, and a preview of the
 /// edited segment on a customer when asked.
@@ -1069,7 +1066,7 @@ struct StrategyPage {
     error: Option<RowError>,
     may_save: bool,
     customer: Option<String>,
-    preview: Option<StrategyPreview>,
+    preview: Option<MessagesPreview>,
     preview_error: Option<String>,
 }
 
@@ -1078,23 +1075,6 @@ struct StrategyPage {
 struct TemplateChoice {
     name: String,
     label: String,
-}
-
-/// What a customer gets today under the edited strategy.
-#[derive(Serialize)]
-struct StrategyPreview {
-    customer: String,
-    messages: Vec<StrategyMessage>,
-}
-
-#[derive(Serialize)]
-struct StrategyMessage {
-    strategy: String,
-    /// Sent under the strategy on the page.
-    this: bool,
-    step: String,
-    subject: String,
-    text: String,
 }
 
 fn strategy_context(
@@ -1242,18 +1222,9 @@ pub(super) fn strategy_preview(
                         let messages = preview
                             .messages
                             .iter()
-                            .map(|m| StrategyMessage {
-                                strategy: config
-                                    .strategy(&m.strategy)
-                                    .map_or(m.strategy.as_str(), |s| s.name(lang))
-                                    .to_string(),
-                                this: m.strategy == id,
-                                step: i18n::t(lang, m.kind).to_string(),
-                                subject: m.message.subject.clone(),
-                                text: m.message.text.clone(),
-                            })
+                            .map(|m| PreviewMessage::of(&config, m, lang, m.strategy == id))
                             .collect();
-                        context.preview = Some(StrategyPreview {
+                        context.preview = Some(MessagesPreview {
                             customer: number.to_string(),
                             messages,
                         });
