@@ -1798,7 +1798,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("tag", "label", None),
     ("tag.add", "label toegevoegd", Some("tag added")),
     ("tag.remove", "label verwijderd", Some("tag removed")),
-    ("task.done", "telefoontje afgerond", Some("call done")),
+    ("task.done", "taak afgerond", Some("task done")),
     ("task_done", "taak afgerond", Some("task done")),
     (
         "template.reset",

@@ -2201,6 +2201,27 @@ fn the_meeting_pack_opens_prints_and_records_decisions() {
         "{page}"
     );
     assert!(!page.contains("Decided at the sales"), "{page}");
+    // Regression: carrying out the decision confirmed "Telefoontje
+    // vastgelegd", put "gebeld" on the timeline and "call done" in the
+    // audit log, though nobody called.
+    let task = tegoed_app::read_tx(server.store.as_ref(), |tx| Ok(tx.tasks(None, true)?))
+        .unwrap()
+        .into_iter()
+        .find(|t| t.task.kind == "decision")
+        .expect("the decision's task");
+    let r = credit.post(
+        &format!("/tasks/{}/done", task.id),
+        &[("outcome", "Regeling aangeboden")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = visible_text(&credit.get(r.header("location").unwrap()).body);
+    assert!(page.contains("Taak afgerond."), "{page}");
+    assert!(!page.contains("Telefoontje vastgelegd"), "{page}");
+    let timeline = visible_text(&credit.get(&format!("/customers/{own}")).body);
+    assert!(!timeline.contains("gebeld"), "{timeline}");
+    let log = login(server.addr, "admin@t.example").get("/users").body;
+    assert!(log.contains("<td>task done</td>"), "{log}");
+    assert!(!log.contains("call done"), "{log}");
 }
 
 #[test]
